@@ -1,0 +1,30 @@
+/// What kind of organisation a partner is in the two-tier channel.
+public enum PartnerKind: String, CaseIterable, Sendable, Codable {
+    case distributor
+    case reseller
+}
+
+/// A reseller's program tier. National resellers buy direct; the others through a distributor.
+public enum ResellerTier: String, CaseIterable, Sendable, Codable, Comparable {
+    case national
+    case premier
+    case associate
+    /// Registered with the vendor but holding no program tier.
+    case registered
+
+    /// National first: the order tiers are listed in reports.
+    public static func < (lhs: ResellerTier, rhs: ResellerTier) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// The categories a sales line can be in. Renewals are licence and maintenance renewals.
+public enum SalesCategory: String, CaseIterable, Sendable, Codable, Comparable {
+    case hardware
+    case software
+    case renewal
+
+    public static func < (lhs: SalesCategory, rhs: SalesCategory) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}

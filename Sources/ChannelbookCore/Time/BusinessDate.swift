@@ -1,0 +1,115 @@
+/// A calendar day with no time zone (`2026-03-31`): the date a sale, tier change or close happened on.
+///
+/// Business dates are compared and stepped as whole days; they never pass through `Date`, so no
+/// time zone or daylight-saving shift can move a sale into another quarter.
+public struct BusinessDate: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    /// The date, or `nil` when it does not exist (2026-02-29, month 13) or the year is outside 1...9999.
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month),
+            (1...BusinessDate.daysIn(month: month, year: year)).contains(day)
+        else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses exactly `YYYY-MM-DD`.
+    public static func parse(_ text: String) throws -> BusinessDate {
+        let bytes = Array(text.utf8)
+        let digitPositions = [0, 1, 2, 3, 5, 6, 8, 9]
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            digitPositions.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[$0]) })
+        else { throw DateError.notADate(text) }
+        func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + Int(bytes[$1] - UInt8(ascii: "0")) } }
+        guard let date = BusinessDate(year: number(0..<4), month: number(5..<7), day: number(8..<10)) else {
+            throw DateError.noSuchDay(text)
+        }
+        return date
+    }
+
+    /// `2026-03-31`.
+    public var description: String {
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+
+    public static func < (lhs: BusinessDate, rhs: BusinessDate) -> Bool { lhs.daysSinceEpoch < rhs.daysSinceEpoch }
+
+    /// Days since 1970-01-01 (negative before), by the proleptic Gregorian calendar.
+    public var daysSinceEpoch: Int {
+        // Howard Hinnant's days_from_civil: exact for every date, no tables.
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The date `daysSinceEpoch` days after 1970-01-01, or `nil` outside years 1...9999.
+    public init?(daysSinceEpoch: Int) {
+        let shifted = daysSinceEpoch + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        self.init(year: year, month: month, day: day)
+    }
+
+    /// The date `days` later (earlier when negative). Dates beyond year 9999 are a programming error.
+    public func adding(days: Int) -> BusinessDate {
+        guard let result = BusinessDate(daysSinceEpoch: daysSinceEpoch + days) else {
+            preconditionFailure("\(self) + \(days) days leaves years 1...9999")
+        }
+        return result
+    }
+
+    /// Whole days from `self` to `other` (positive when `other` is later).
+    public func days(until other: BusinessDate) -> Int { other.daysSinceEpoch - daysSinceEpoch }
+
+    public static func isLeap(_ year: Int) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        self = try BusinessDate.parse(text)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// Why a date or quarter could not be read.
+public enum DateError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notADate(String)
+    case noSuchDay(String)
+    case notAQuarter(String)
+
+    public var description: String {
+        switch self {
+        case .notADate(let text): return "'\(text)' is not a date: write YYYY-MM-DD"
+        case .noSuchDay(let text): return "'\(text)' is not a day of the calendar"
+        case .notAQuarter(let text): return "'\(text)' is not a quarter: write YYYYQn, such as 2026Q1"
+        }
+    }
+}

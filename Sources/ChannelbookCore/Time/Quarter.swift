@@ -1,0 +1,47 @@
+/// A calendar quarter (`2026Q1`): the period rebates are earned and statements are closed for.
+public struct Quarter: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let year: Int
+    /// 1...4.
+    public let number: Int
+
+    public init?(year: Int, number: Int) {
+        guard (1...9999).contains(year), (1...4).contains(number) else { return nil }
+        self.year = year
+        self.number = number
+    }
+
+    /// Parses `2026Q1` (a lower-case `q` is accepted too).
+    public static func parse(_ text: String) throws -> Quarter {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 6, bytes[4] == UInt8(ascii: "Q") || bytes[4] == UInt8(ascii: "q"),
+            bytes[0..<4].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let year = Int(String(decoding: bytes[0..<4], as: UTF8.self)),
+            let number = Int(String(decoding: bytes[5...], as: UTF8.self)),
+            let quarter = Quarter(year: year, number: number)
+        else { throw DateError.notAQuarter(text) }
+        return quarter
+    }
+
+    /// The quarter a date falls in.
+    public init(containing date: BusinessDate) {
+        self.year = date.year
+        self.number = (date.month - 1) / 3 + 1
+    }
+
+    public var firstDay: BusinessDate { BusinessDate(year: year, month: (number - 1) * 3 + 1, day: 1)! }
+
+    public var lastDay: BusinessDate {
+        let month = number * 3
+        return BusinessDate(year: year, month: month, day: BusinessDate.daysIn(month: month, year: year))!
+    }
+
+    public func contains(_ date: BusinessDate) -> Bool { firstDay <= date && date <= lastDay }
+
+    public var next: Quarter { number == 4 ? Quarter(year: year + 1, number: 1)! : Quarter(year: year, number: number + 1)! }
+    public var previous: Quarter { number == 1 ? Quarter(year: year - 1, number: 4)! : Quarter(year: year, number: number - 1)! }
+
+    public static func < (lhs: Quarter, rhs: Quarter) -> Bool { (lhs.year, lhs.number) < (rhs.year, rhs.number) }
+
+    /// `2026Q1`.
+    public var description: String { "\(year)Q\(number)" }
+}
