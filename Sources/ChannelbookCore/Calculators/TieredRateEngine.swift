@@ -49,9 +49,8 @@ public enum TieredRateEngine {
                 slices = [try slice(schedule, tierIndex: reached, units: measure, valueOf: valueOf)]
             case .graduated:
                 for index in 0...reached {
-                    let tier = schedule.tiers[index]
-                    let top = min(measure, schedule.upperBound(ofTier: index) ?? measure)
-                    slices.append(try slice(schedule, tierIndex: index, units: top - tier.from, valueOf: valueOf))
+                    let units = schedule.unitsInTier(index, measure: measure)
+                    slices.append(try slice(schedule, tierIndex: index, units: units, valueOf: valueOf))
                 }
             }
         }

@@ -4,6 +4,7 @@ public enum MoneyError: Error, Equatable, Sendable, CustomStringConvertible {
     case unexpectedCharacter(text: String, character: Character, position: Int)
     case missingDigits(text: String)
     case tooManyDecimals(text: String, currency: Currency)
+    case outOfRange(text: String)
     case overflow(operation: String)
     case currencyMismatch(Currency, Currency)
 
@@ -18,6 +19,8 @@ public enum MoneyError: Error, Equatable, Sendable, CustomStringConvertible {
             return "'\(text)' is not an amount: digits are required before and after the decimal point"
         case let .tooManyDecimals(text, currency):
             return "'\(text)' has more decimals than \(currency.code) has (\(currency.minorUnitDigits))"
+        case let .outOfRange(text):
+            return "'\(text)' is out of range (amounts are at most 19 digits of minor units)"
         case let .overflow(operation):
             return "amount out of range while computing \(operation)"
         case let .currencyMismatch(left, right):

@@ -32,7 +32,7 @@ extension Money {
             let value = Int64(digit - UInt8(ascii: "0"))
             let (shifted, o1) = minor.multipliedReportingOverflow(by: 10)
             let (next, o2) = negative ? shifted.subtractingReportingOverflow(value) : shifted.addingReportingOverflow(value)
-            if o1 || o2 { throw MoneyError.overflow(operation: "reading '\(text)'") }
+            if o1 || o2 { throw MoneyError.outOfRange(text: text) }
             minor = next
         }
         return Money(minorUnits: minor, currency: currency)

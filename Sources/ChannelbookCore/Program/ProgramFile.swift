@@ -63,7 +63,7 @@ public enum ProgramFile {
         let tierOn = table.choice("tier_on", TierEvaluationDate.self)
         let categories = table.choices("basis_categories", SalesCategory.self, noun: "category")
         if let categories, categories.isEmpty { table.problem("basis_categories", "must name at least one category") }
-        let schedule = readSchedule(table) { tier in tier.money("from", currency: currency)?.minorUnits }
+        let schedule = readSchedule(table, unit: .minorUnits) { tier in tier.money("from", currency: currency)?.minorUnits }
         guard let eligible, let tierOn, let categories, !categories.isEmpty, let schedule else { return nil }
         return RebateRules(eligibleTiers: eligible, tierOn: tierOn, basisCategories: categories, schedule: schedule)
     }
@@ -74,7 +74,7 @@ public enum ProgramFile {
         let price = table.choice("price", ReferralPrice.self)
         let selfFulfilmentPays = table.boolean("self_fulfilment_pays")
         let expiryDays = table.integer("expiry_days", in: 1...maximumDays)
-        let schedule = readSchedule(table) { tier in
+        let schedule = readSchedule(table, unit: .seats) { tier in
             guard let node = tier.node("from") else { return nil }
             guard case .integer(let seats) = node else {
                 tier.problem("from", "must be a whole number of seats, not \(node.kindName)")
@@ -88,7 +88,7 @@ public enum ProgramFile {
     }
 
     /// Reads `mode`, `rounding` and `tiers` — `{ from, rate }` tables whose `from` strictly increases.
-    private static func readSchedule(_ table: ProgramTableReader, readFrom: (ProgramTableReader) -> Int64?) -> TierSchedule? {
+    private static func readSchedule(_ table: ProgramTableReader, unit: TierUnit, readFrom: (ProgramTableReader) -> Int64?) -> TierSchedule? {
         let mode = table.choice("mode", TierMode.self)
         let rounding = table.choice("rounding", RoundingMode.self)
         guard let tierTables = table.tables("tiers") else { return nil }
@@ -112,7 +112,7 @@ public enum ProgramFile {
             tiers.append(RateTier(from: from, rate: rate))
         }
         guard valid, let mode, let rounding, zip(tiers, tiers.dropFirst()).allSatisfy({ $0.from < $1.from }) else { return nil }
-        return TierSchedule(mode: mode, rounding: rounding, tiers: tiers)
+        return TierSchedule(unit: unit, mode: mode, rounding: rounding, tiers: tiers)
     }
 
     private static func readMDF(_ table: ProgramTableReader, currency: Currency) -> MDFRules? {
