@@ -13,6 +13,10 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/pointfreeco/swift-tagged", from: "0.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Money, dates, ids, the program and its calculators. Pure: no I/O, no NIO, no SQL.
@@ -23,11 +27,27 @@ let package = Package(
                 .product(name: "Tagged", package: "swift-tagged"),
             ]
         ),
+        // Streaming CSV reading and row validation for the import files. Depends on the core only.
+        .target(name: "ChannelbookImport", dependencies: ["ChannelbookCore"]),
+        // SQL storage over sql-kit: one code path for SQLite and PostgreSQL, migrations, bulk import, the quarter's close.
+        .target(
+            name: "ChannelbookStore",
+            dependencies: [
+                "ChannelbookCore",
+                "ChannelbookImport",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         // The commands of the `channelbook` executable, as a library so tests can run them in-process.
         .target(
             name: "ChannelbookCLI",
             dependencies: [
                 "ChannelbookCore",
+                "ChannelbookImport",
+                "ChannelbookStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +58,11 @@ let package = Package(
                 "ChannelbookCore",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(name: "ChannelbookImportTests", dependencies: ["ChannelbookImport", "ChannelbookCore"]),
+        .testTarget(
+            name: "ChannelbookStoreTests",
+            dependencies: ["ChannelbookStore", "ChannelbookImport", "ChannelbookCore", .product(name: "PostgresKit", package: "postgres-kit")]
         ),
         .testTarget(
             name: "ChannelbookCLITests",

@@ -44,8 +44,10 @@ import Testing
         #expect(output.exitCode == 0, "\(output.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
         #expect(json["amount"] as? String == "4750.00")
-        #expect(json["mode"] as? String == "graduated")
-        #expect((json["slices"] as? [[String: Any]])?.count == 3)
+        let calculation = try #require(json["calculation"] as? [String: Any])
+        #expect(calculation["mode"] as? String == "graduated")
+        #expect(calculation["unrounded"] as? String == "4750.00")
+        #expect((calculation["slices"] as? [[String: Any]])?.map { $0["value"] as? String } == ["20000.00", "50000.00", "0.00"])
     }
 
     @Test(arguments: [

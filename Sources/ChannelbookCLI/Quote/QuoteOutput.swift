@@ -15,6 +15,20 @@ enum QuoteOutput {
     }
 }
 
+/// A tiered computation in JSON: mode, rounding, the exact unrounded total and every slice.
+struct CalculationJSON: Encodable {
+    let mode, rounding, unrounded: String
+    let slices: [SliceJSON]
+
+    /// - Parameter describe: how a bound in the schedule's unit reads (`30000.00`, `250`).
+    init(_ calculation: TieredCalculation, describe: (Int64) -> String) {
+        mode = calculation.mode.rawValue
+        rounding = calculation.rounding.rawValue
+        unrounded = calculation.unrounded.decimalString
+        slices = calculation.slices.map { SliceJSON($0, describe: describe) }
+    }
+}
+
 /// One slice of a tiered computation in JSON; bounds in the measure's unit as strings.
 struct SliceJSON: Encodable {
     let tier: Int
@@ -45,28 +59,25 @@ struct RebateQuoteJSON: Encodable {
     let amount, currency, basis, tier, program: String
     let rateBps: Int
     let eligible: Bool
-    let mode, rounding, unrounded: String?
-    let slices: [SliceJSON]
+    /// Absent when nothing was computed: an ineligible tier or a negative basis.
+    let calculation: CalculationJSON?
     let explanation: [String]
 
     init(_ result: RebateResult) {
+        let currency = result.amount.currency
         amount = result.amount.decimalString
-        currency = result.amount.currency.code
+        self.currency = currency.code
         basis = result.basis.decimalString
         tier = result.tier.rawValue
         program = result.explanation.programVersion
         rateBps = result.rate.rawValue
         eligible = result.eligible
-        mode = result.calculation?.mode.rawValue
-        rounding = result.calculation?.rounding.rawValue
-        unrounded = result.calculation?.unrounded.decimalString
-        let currency = result.amount.currency
-        slices = result.calculation?.slices.map { SliceJSON($0) { Money(minorUnits: $0, currency: currency).decimalString } } ?? []
+        calculation = result.calculation.map { CalculationJSON($0) { Money(minorUnits: $0, currency: currency).decimalString } }
         explanation = result.explanation.lines
     }
 
     enum CodingKeys: String, CodingKey {
-        case amount, currency, basis, tier, program, eligible, mode, rounding, unrounded, slices, explanation
+        case amount, currency, basis, tier, program, eligible, calculation, explanation
         case rateBps = "rate_bps"
     }
 }
@@ -77,8 +88,8 @@ struct ReferralQuoteJSON: Encodable {
     let seats: Int64
     let rateBps: Int
     let selfFulfilled: Bool
-    let mode, rounding, unrounded: String?
-    let slices: [SliceJSON]
+    /// Absent when self-fulfilment pays nothing.
+    let calculation: CalculationJSON?
     let explanation: [String]
 
     init(_ result: ReferralFeeResult) {
@@ -90,15 +101,12 @@ struct ReferralQuoteJSON: Encodable {
         seats = result.seats
         rateBps = result.rate.rawValue
         selfFulfilled = result.selfFulfilled
-        mode = result.calculation?.mode.rawValue
-        rounding = result.calculation?.rounding.rawValue
-        unrounded = result.calculation?.unrounded.decimalString
-        slices = result.calculation?.slices.map { SliceJSON($0) { "\($0)" } } ?? []
+        calculation = result.calculation.map { CalculationJSON($0) { "\($0)" } }
         explanation = result.explanation.lines
     }
 
     enum CodingKeys: String, CodingKey {
-        case amount, currency, program, seats, mode, rounding, unrounded, slices, explanation
+        case amount, currency, program, seats, calculation, explanation
         case unitPrice = "unit_price"
         case dealPrice = "deal_price"
         case rateBps = "rate_bps"

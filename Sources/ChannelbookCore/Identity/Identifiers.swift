@@ -1,4 +1,4 @@
-import Tagged
+@_exported import Tagged
 
 /// Tagged identifiers: a partner's id cannot be passed where a referral's is expected.
 ///

@@ -1,0 +1,36 @@
+/// Reads an import file's header and hands each data record to `row`, collecting every problem.
+///
+/// CSV-level errors (an unterminated quote) end the reading: what follows cannot be trusted.
+public enum ImportFile {
+    /// - Parameters:
+    ///   - path: the file to read; `name` is how problems name it.
+    ///   - row: called for each record after the header, with the header and the running problem list.
+    public static func read(
+        path: String, name: String, required: [String], optional: [String] = [],
+        row: (CSVRecord, CSVHeader, inout ImportProblems) async throws -> Void
+    ) async throws -> ImportProblems {
+        var problems = ImportProblems(file: name)
+        let reader: CSVReader
+        do { reader = try CSVReader(path: path) } catch let error as CSVError {
+            problems.add(line: 0, field: "", error.message)
+            return problems
+        }
+        do {
+            guard let headerRecord = try reader.next() else {
+                problems.add(line: 1, field: "", "the file is empty: a header row is required (\(required.joined(separator: ",")))")
+                return problems
+            }
+            let header: CSVHeader
+            switch CSVHeader.read(headerRecord, required: required, optional: optional, file: name) {
+            case .success(let found): header = found
+            case .failure(let headerProblems): return headerProblems
+            }
+            while let record = try reader.next() {
+                try await row(record, header, &problems)
+            }
+        } catch let error as CSVError {
+            problems.add(error)
+        }
+        return problems
+    }
+}

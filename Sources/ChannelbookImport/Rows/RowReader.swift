@@ -1,0 +1,92 @@
+import ChannelbookCore
+
+/// Reads the fields of one CSV record by column name, recording a `FILE:LINE: field: problem` for each
+/// bad value and returning `nil` for it, so one pass over a row reports all of its problems.
+struct RowReader {
+    let header: CSVHeader
+    let record: CSVRecord
+
+    /// Text, trimmed of nothing: what the file says. Required text may not be empty.
+    func text(_ column: String, required: Bool = true, maximumLength: Int = 200, _ problems: inout ImportProblems) -> String? {
+        let value = header.value(column, in: record) ?? ""
+        if value.isEmpty {
+            if required { problems.add(line: record.line, field: column, "is required") }
+            return required ? nil : ""
+        }
+        if value.count > maximumLength {
+            problems.add(line: record.line, field: column, "is longer than \(maximumLength) characters")
+            return nil
+        }
+        return value
+    }
+
+    /// A code such as a partner code or SKU: letters, digits, `-`, `_`, `.` and `/`.
+    func code(_ column: String, _ problems: inout ImportProblems) -> String? {
+        guard let value = text(column, maximumLength: 64, &problems) else { return nil }
+        let allowed = value.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_./".unicodeScalars.contains(scalar))
+        }
+        if !allowed {
+            problems.add(line: record.line, field: column, "'\(value)' may hold only letters, digits, '-', '_', '.' and '/'")
+            return nil
+        }
+        return value
+    }
+
+    func date(_ column: String, required: Bool = true, _ problems: inout ImportProblems) -> BusinessDate? {
+        guard let value = text(column, required: required, &problems), !value.isEmpty else { return nil }
+        do { return try BusinessDate.parse(value) } catch {
+            problems.add(line: record.line, field: column, "\(error)")
+            return nil
+        }
+    }
+
+    func money(_ column: String, currency: Currency, _ problems: inout ImportProblems) -> Money? {
+        guard let value = text(column, &problems) else { return nil }
+        do { return try Money.parse(value, currency: currency) } catch {
+            problems.add(line: record.line, field: column, "\(error)")
+            return nil
+        }
+    }
+
+    func integer(_ column: String, in range: ClosedRange<Int64>, required: Bool = true, _ problems: inout ImportProblems) -> Int64? {
+        guard let value = text(column, required: required, &problems), !value.isEmpty else { return nil }
+        guard let number = Int64(value), value.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }) else {
+            problems.add(line: record.line, field: column, "'\(value)' is not a whole number")
+            return nil
+        }
+        guard range.contains(number) else {
+            problems.add(line: record.line, field: column, "\(number) is out of range (\(range.lowerBound) to \(range.upperBound))")
+            return nil
+        }
+        return number
+    }
+
+    func choice<Choice: RawRepresentable & CaseIterable>(_ column: String, _: Choice.Type, _ problems: inout ImportProblems) -> Choice?
+    where Choice.RawValue == String {
+        guard let value = text(column, &problems) else { return nil }
+        guard let choice = Choice(rawValue: value) else {
+            problems.add(line: record.line, field: column, "'\(value)' is not one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        return choice
+    }
+
+    func abn(_ column: String, _ problems: inout ImportProblems) -> ABN?? {
+        guard let value = text(column, required: false, &problems) else { return nil }
+        if value.isEmpty { return .some(nil) }
+        do { return .some(try ABN.parse(value)) } catch {
+            problems.add(line: record.line, field: column, "\(error)")
+            return nil
+        }
+    }
+
+    /// Reports a record with fewer or more fields than the header.
+    func checkFieldCount(_ problems: inout ImportProblems) -> Bool {
+        guard record.fields.count == header.columnCount else {
+            problems.add(line: record.line, field: "", "has \(record.fields.count) fields; the header has \(header.columnCount)")
+            return false
+        }
+        return true
+    }
+}

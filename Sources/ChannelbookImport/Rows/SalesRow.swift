@@ -1,0 +1,81 @@
+import ChannelbookCore
+
+/// How a sale reached the reseller: direct from the vendor, or through a distributor.
+public enum SalesSource: Hashable, Sendable, CustomStringConvertible {
+    case direct
+    case distributor(PartnerCode)
+
+    /// `DIRECT` in files, or the distributor's code.
+    public init(_ text: String) { self = text == "DIRECT" ? .direct : .distributor(PartnerCode(text)) }
+
+    public var description: String {
+        switch self {
+        case .direct: return "DIRECT"
+        case .distributor(let code): return code.rawValue
+        }
+    }
+}
+
+/// How a sales line names its reseller: by partner code, or by ABN (distributors often know only the ABN).
+public enum ResellerReference: Hashable, Sendable, CustomStringConvertible {
+    case code(PartnerCode)
+    case abn(ABN)
+
+    public var description: String {
+        switch self {
+        case .code(let code): return code.rawValue
+        case .abn(let abn): return abn.digits
+        }
+    }
+}
+
+/// A line of `sales.csv`: `line_id,date,source,reseller,customer,sku,category,seats,amount,currency`.
+public struct SalesRow: Hashable, Sendable {
+    public static let requiredColumns = ["line_id", "date", "source", "reseller", "customer", "sku", "category", "seats", "amount", "currency"]
+
+    public let line: Int
+    public let lineID: SalesLineID
+    public let date: BusinessDate
+    public let source: SalesSource
+    public let reseller: ResellerReference
+    public let customer: String
+    public let sku: SKU
+    public let category: SalesCategory
+    public let seats: Int64
+    /// Negative for credits (returns).
+    public let amount: Money
+
+    public static func parse(_ record: CSVRecord, header: CSVHeader, currency: Currency, problems: inout ImportProblems) -> SalesRow? {
+        let row = RowReader(header: header, record: record)
+        guard row.checkFieldCount(&problems) else { return nil }
+        let before = problems.count
+        let lineID = row.text("line_id", maximumLength: 100, &problems)
+        let date = row.date("date", &problems)
+        let source = row.code("source", &problems)
+        let resellerText = row.text("reseller", maximumLength: 64, &problems)
+        var reseller: ResellerReference?
+        if let resellerText {
+            if ABN.looksLikeABN(resellerText) {
+                do { reseller = .abn(try ABN.parse(resellerText)) } catch {
+                    problems.add(line: record.line, field: "reseller", "\(error)")
+                }
+            } else {
+                reseller = row.code("reseller", &problems).map { .code(PartnerCode($0)) }
+            }
+        }
+        let customer = row.text("customer", &problems)
+        let sku = row.code("sku", &problems)
+        let category = row.choice("category", SalesCategory.self, &problems)
+        let seats = row.integer("seats", in: 1...10_000_000, &problems)
+        let currencyText = row.text("currency", &problems)
+        if let currencyText, currencyText != currency.code {
+            problems.add(line: record.line, field: "currency", "'\(currencyText)' is not the program's currency (\(currency.code))")
+        }
+        let amount = row.money("amount", currency: currency, &problems)
+        guard problems.count == before, let lineID, let date, let source, let reseller, let customer, let sku, let category, let seats, let amount
+        else { return nil }
+        return SalesRow(
+            line: record.line, lineID: SalesLineID(lineID), date: date, source: SalesSource(source), reseller: reseller, customer: customer,
+            sku: SKU(sku), category: category, seats: seats, amount: amount)
+    }
+}

@@ -1,0 +1,65 @@
+import ChannelbookCore
+import ChannelbookImport
+import SQLKit
+
+/// The import files Channelbook reads (PRODUCT.md section 4).
+public enum ImportKind: String, CaseIterable, Sendable {
+    case partners, pricebook, sales, referrals
+}
+
+/// What an import did: every line is either new or already present (identical to what is stored).
+public struct ImportSummary: Equatable, Sendable, CustomStringConvertible {
+    public let kind: ImportKind
+    public let lines: Int
+    public let new: Int
+    public let present: Int
+    /// Partners whose name, ABN, tier or distributors changed (partners files only).
+    public var changed = 0
+    /// Sales lines whose source does not match the reseller's route to market (sales files only).
+    public var routeExceptions = 0
+
+    /// `imported 3 lines (2 new, 1 already present)`, plus what changed or was flagged.
+    public var description: String {
+        var text = "imported \(lines) lines (\(new) new, \(present) already present"
+        if changed > 0 { text += ", \(changed) changed" }
+        text += ")"
+        if routeExceptions > 0 { text += "; \(routeExceptions) new route exception\(routeExceptions == 1 ? "" : "s") flagged for review" }
+        return text
+    }
+}
+
+extension ChannelbookDatabase {
+    /// Validates the whole file and imports all of it in one transaction, or nothing.
+    ///
+    /// - Parameters:
+    ///   - path: the file to read; `name` is how problems name it (usually the path as the user typed it).
+    /// - Throws: `ImportProblems` listing every problem found (nothing is written then).
+    public func importFile(_ kind: ImportKind, path: String, name: String) async throws -> ImportSummary {
+        try await requireInitialised()
+        return try await transaction {
+            switch kind {
+            case .partners: return try await PartnerImporter(database: self).run(path: path, name: name)
+            case .pricebook: return try await PriceBookImporter(database: self).run(path: path, name: name)
+            case .sales: return try await SalesImporter(database: self).run(path: path, name: name)
+            case .referrals: return try await ClosedReferralImporter(database: self).run(path: path, name: name)
+            }
+        }
+    }
+
+    /// Records an import and returns its id; its counts are filled in by `finishImport`.
+    func startImport(_ kind: ImportKind, name: String) async throws -> Int64 {
+        let row = try await sql.raw(
+            """
+            INSERT INTO imports (kind, file_name, imported_at_us, line_count, new_count, present_count)
+            VALUES (\(bind: kind.rawValue), \(bind: name), \(bind: Self.nowMicroseconds()), 0, 0, 0) RETURNING id
+            """
+        ).first()
+        return try row!.decode(column: "id", as: Int64.self)
+    }
+
+    func finishImport(_ id: Int64, _ summary: ImportSummary) async throws {
+        try await sql.raw(
+            "UPDATE imports SET line_count = \(bind: summary.lines), new_count = \(bind: summary.new), present_count = \(bind: summary.present) WHERE id = \(bind: id)"
+        ).run()
+    }
+}

@@ -1,0 +1,162 @@
+import ChannelbookCore
+import ChannelbookImport
+import SQLKit
+
+/// Imports `partners.csv`: new partners, changed names and ABNs, effective-dated tier changes and
+/// distributor links, refusing anything that would break the program (such as one national too many).
+struct PartnerImporter {
+    let database: ChannelbookDatabase
+
+    /// Partners files are lists of organisations; a bound keeps a wrong file from being held in memory.
+    static let maximumRows = 1_000_000
+
+    func run(path: String, name: String) async throws -> ImportSummary {
+        let program = try await database.latestProgram().program
+        var directory = try await PartnerDirectory.load(from: database)
+        var rows: [PartnerRow] = []
+        var problems = try await ImportFile.read(path: path, name: name, required: PartnerRow.requiredColumns, optional: PartnerRow.optionalColumns) {
+            record, header, problems in
+            if rows.count >= Self.maximumRows {
+                if rows.count == Self.maximumRows { problems.add(line: record.line, field: "", "more than \(Self.maximumRows) partners in one file") }
+                return
+            }
+            if let row = PartnerRow.parse(record, header: header, problems: &problems) { rows.append(row) }
+        }
+        check(rows, against: directory, nationalMax: program.nationalMax, &problems)
+        guard problems.isEmpty else { throw problems }
+
+        let importID = try await database.startImport(.partners, name: name)
+        var new: Set<PartnerCode> = [], changed: Set<PartnerCode> = []
+        for row in rows {
+            if let existing = directory.byCode[row.code] {
+                if try await update(existing, to: row, directory) { changed.insert(row.code) }
+            } else {
+                directory.add(try await insert(row))
+                new.insert(row.code)
+            }
+        }
+        // Links last: a reseller may name a distributor that appears further down the file.
+        for row in rows where row.kind == .reseller {
+            let reseller = directory.byCode[row.code]!
+            let wanted = Set(row.distributors.map { directory.byCode[$0]!.id })
+            if wanted != directory.distributorsOf[reseller.id] ?? [] {
+                try await link(reseller, to: wanted)
+                if !new.contains(row.code) { changed.insert(row.code) }
+            }
+        }
+        var summary = ImportSummary(kind: .partners, lines: rows.count, new: new.count, present: rows.count - new.count - changed.count)
+        summary.changed = changed.count
+        try await database.finishImport(importID, summary)
+        return summary
+    }
+
+    /// Everything that depends on other rows or on what is stored: duplicates, references, the national cap.
+    private func check(_ rows: [PartnerRow], against directory: PartnerDirectory, nationalMax: Int, _ problems: inout ImportProblems) {
+        var firstLineOfCode: [PartnerCode: Int] = [:]
+        var firstLineOfABN: [ABN: (line: Int, code: PartnerCode)] = [:]
+        var kindInFile: [PartnerCode: PartnerKind] = [:]
+        for row in rows {
+            if let earlier = firstLineOfCode[row.code] {
+                problems.add(line: row.line, field: "code", "'\(row.code.rawValue)' is already on line \(earlier)")
+            } else {
+                firstLineOfCode[row.code] = row.line
+            }
+            kindInFile[row.code] = row.kind
+            if let existing = directory.byCode[row.code], existing.kind != row.kind {
+                problems.add(line: row.line, field: "kind", "\(row.code.rawValue) is stored as a \(existing.kind.rawValue); a partner's kind cannot change")
+            }
+            if let abn = row.abn {
+                if let earlier = firstLineOfABN[abn], earlier.code != row.code {
+                    problems.add(line: row.line, field: "abn", "\(abn) is also the ABN of \(earlier.code.rawValue) on line \(earlier.line)")
+                } else if let holder = directory.byABN[abn], holder.code != row.code, !rows.contains(where: { $0.code == holder.code && $0.abn != abn }) {
+                    problems.add(line: row.line, field: "abn", "\(abn) is already the ABN of partner \(holder.code.rawValue)")
+                }
+                firstLineOfABN[abn] = (row.line, row.code)
+            }
+            if let existing = directory.byCode[row.code], let tier = row.tier, let latest = directory.tierHistory[existing.id]?.last,
+                latest.tier != tier
+            {
+                if let since = row.tierSince {
+                    if since <= latest.from {
+                        problems.add(
+                            line: row.line, field: "tier_since",
+                            "\(since) is not after \(row.code.rawValue)'s latest tier change (\(latest.tier.rawValue) from \(display(latest.from)))")
+                    }
+                } else {
+                    problems.add(
+                        line: row.line, field: "tier_since",
+                        "is required to change \(row.code.rawValue)'s tier from \(latest.tier.rawValue) to \(tier.rawValue) (the date the new tier holds from)")
+                }
+            }
+        }
+        for row in rows {
+            for distributor in row.distributors {
+                let kind = kindInFile[distributor] ?? directory.byCode[distributor]?.kind
+                if kind == nil { problems.add(line: row.line, field: "distributors", "no partner has the code '\(distributor.rawValue)'") }
+                if kind == .reseller { problems.add(line: row.line, field: "distributors", "'\(distributor.rawValue)' is a reseller, not a distributor") }
+            }
+        }
+        checkNationalCap(rows, directory, nationalMax, &problems)
+    }
+
+    /// At most `national_max` resellers may be national at once: count each reseller's latest tier after the import.
+    private func checkNationalCap(_ rows: [PartnerRow], _ directory: PartnerDirectory, _ nationalMax: Int, _ problems: inout ImportProblems) {
+        var latest: [PartnerCode: ResellerTier] = [:]
+        for (id, history) in directory.tierHistory { if let tier = history.last?.tier { latest[directory.byID[id]!.code] = tier } }
+        for row in rows { if let tier = row.tier { latest[row.code] = tier } }
+        let nationals = latest.values.filter { $0 == .national }.count
+        guard nationals > nationalMax else { return }
+        let promoted = rows.filter { row in
+            row.tier == .national && directory.byCode[row.code].flatMap { directory.latestTier(of: $0.id) } != .national
+        }
+        let line = promoted.last?.line ?? rows.last?.line ?? 1
+        problems.add(
+            line: line, field: "tier",
+            "\(nationals) resellers would be national; the program allows at most \(nationalMax) at once (national_max)")
+    }
+
+    private func insert(_ row: PartnerRow) async throws -> PartnerRecord {
+        let inserted = try await database.sql.raw(
+            "INSERT INTO partners (code, name, kind, abn) VALUES (\(bind: row.code.rawValue), \(bind: row.name), \(bind: row.kind.rawValue), \(bind: row.abn?.digits)) RETURNING id"
+        ).first()
+        let id = PartnerID(try inserted!.decode(column: "id", as: Int64.self))
+        if let tier = row.tier {
+            try await insertTier(id, tier, from: row.tierSince ?? PartnerDirectory.beginningOfTime)
+        }
+        return PartnerRecord(id: id, code: row.code, name: row.name, kind: row.kind, abn: row.abn)
+    }
+
+    /// Applies a row to a stored partner; returns whether anything changed.
+    private func update(_ existing: PartnerRecord, to row: PartnerRow, _ directory: PartnerDirectory) async throws -> Bool {
+        var changed = false
+        if existing.name != row.name || existing.abn != row.abn {
+            try await database.sql.raw(
+                "UPDATE partners SET name = \(bind: row.name), abn = \(bind: row.abn?.digits) WHERE id = \(bind: existing.id.rawValue)"
+            ).run()
+            changed = true
+        }
+        if let tier = row.tier, directory.latestTier(of: existing.id) != tier {
+            try await insertTier(existing.id, tier, from: row.tierSince ?? PartnerDirectory.beginningOfTime)
+            changed = true
+        }
+        return changed
+    }
+
+    private func insertTier(_ id: PartnerID, _ tier: ResellerTier, from: BusinessDate) async throws {
+        try await database.sql.raw(
+            "INSERT INTO partner_tiers (partner_id, effective_from, tier) VALUES (\(bind: id.rawValue), \(bind: from.description), \(bind: tier.rawValue))"
+        ).run()
+    }
+
+    /// Makes the reseller's distributor links exactly the file's list.
+    private func link(_ reseller: PartnerRecord, to distributors: Set<PartnerID>) async throws {
+        try await database.sql.raw("DELETE FROM partner_distributors WHERE reseller_id = \(bind: reseller.id.rawValue)").run()
+        for distributor in distributors.sorted(by: { $0.rawValue < $1.rawValue }) {
+            try await database.sql.raw(
+                "INSERT INTO partner_distributors (reseller_id, distributor_id) VALUES (\(bind: reseller.id.rawValue), \(bind: distributor.rawValue))"
+            ).run()
+        }
+    }
+
+    private func display(_ date: BusinessDate) -> String { date == PartnerDirectory.beginningOfTime ? "the beginning" : date.description }
+}

@@ -1,0 +1,152 @@
+import ChannelbookCore
+import ChannelbookImport
+import Logging
+import NIOCore
+import PostgresNIO
+import SQLKit
+
+/// Loads sales lines into PostgreSQL with COPY into a temporary table, then one set-based merge:
+/// INSERT … ON CONFLICT DO NOTHING, whose RETURNING rows are summed into the new totals in the same statement.
+/// Lines that were not inserted are compared with what is stored in SQL, and only conflicts come back.
+struct PostgresSalesLoader: SalesLoader {
+    let database: ChannelbookDatabase
+
+    /// COPY data is sent in chunks of about this size.
+    static let chunkBytes = 1 << 20
+    static let columns = [
+        "line_no", "source", "line_id", "sale_date", "quarter", "reseller_id", "customer", "sku", "category", "seats", "amount_minor",
+        "route_exception",
+    ]
+
+    func load(
+        importID: Int64, problems: ProblemSink, produce: ((ResolvedSalesLine) async throws -> Void) async throws -> Void
+    ) async throws -> SalesLoadOutcome {
+        let sql = database.sql
+        try await sql.raw(
+            """
+            CREATE TEMP TABLE import_sales (line_no BIGINT NOT NULL, source TEXT NOT NULL, line_id TEXT NOT NULL, sale_date TEXT NOT NULL,
+              quarter TEXT NOT NULL, reseller_id BIGINT NOT NULL, customer TEXT NOT NULL, sku TEXT NOT NULL, category TEXT NOT NULL,
+              seats BIGINT NOT NULL, amount_minor BIGINT NOT NULL, route_exception TEXT) ON COMMIT DROP
+            """
+        ).run()
+        var staged = 0
+        try await database.postgres!.copyFrom(table: "import_sales", columns: Self.columns, logger: database.logger) { writer in
+            var buffer = ByteBufferAllocator().buffer(capacity: Self.chunkBytes + 4096)
+            try await produce { line in
+                Self.append(line, to: &buffer)
+                staged += 1
+                if buffer.readableBytes >= Self.chunkBytes {
+                    try await writer.write(buffer)
+                    buffer.clear()
+                }
+            }
+            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        }
+        guard problems.problems.isEmpty, staged > 0 else { return SalesLoadOutcome() }
+        var outcome = try await merge(importID: importID)
+        if outcome.new < staged {
+            outcome.present = try await checkNotInserted(importID: importID, problems: problems)
+        }
+        return outcome
+    }
+
+    /// Inserts the staged lines that are new and returns their sums per totals key.
+    private func merge(importID: Int64) async throws -> SalesLoadOutcome {
+        let rows = try await database.sql.raw(
+            """
+            WITH inserted AS (
+              INSERT INTO sales_lines (source, line_id, sale_date, quarter, reseller_id, customer, sku, category, seats, amount_minor,
+                                       route_exception, import_id, line_no)
+              SELECT source, line_id, sale_date, quarter, reseller_id, customer, sku, category, seats, amount_minor, route_exception,
+                     \(bind: importID), line_no
+              FROM import_sales ORDER BY line_no
+              ON CONFLICT (source, line_id) DO NOTHING
+              RETURNING reseller_id, quarter, category, source, amount_minor, route_exception)
+            SELECT reseller_id, quarter, category, source, CAST(SUM(amount_minor) AS BIGINT) AS amount_minor,
+                   COUNT(*) AS line_count, COUNT(route_exception) AS exceptions
+            FROM inserted GROUP BY reseller_id, quarter, category, source
+            """
+        ).all()
+        var outcome = SalesLoadOutcome()
+        for row in rows {
+            let key = SalesTotalKey(
+                resellerID: try row.decode(column: "reseller_id", as: Int64.self), quarter: try row.decode(column: "quarter", as: String.self),
+                category: try row.decode(column: "category", as: String.self), source: try row.decode(column: "source", as: String.self))
+            let count = try row.decode(column: "line_count", as: Int64.self)
+            outcome.totals[key] = SalesTotal(amountMinor: try row.decode(column: "amount_minor", as: Int64.self), lineCount: count)
+            outcome.new += Int(count)
+            outcome.newRouteExceptions += Int(try row.decode(column: "exceptions", as: Int64.self))
+        }
+        return outcome
+    }
+
+    /// Compares, in SQL, staged lines that were not inserted with the stored lines of the same identity.
+    /// - Returns: how many are present unchanged; the first conflicts are described in `problems`, the rest counted.
+    private func checkNotInserted(importID: Int64, problems: ProblemSink) async throws -> Int {
+        let notInserted: SQLQueryString = """
+            FROM import_sales s JOIN sales_lines l ON l.source = s.source AND l.line_id = s.line_id
+            WHERE NOT (l.import_id = \(bind: importID) AND l.line_no = s.line_no)
+            """
+        let same = "(l.sale_date = s.sale_date AND l.reseller_id = s.reseller_id AND l.customer = s.customer AND l.sku = s.sku AND l.category = s.category AND l.seats = s.seats AND l.amount_minor = s.amount_minor)"
+        let counts = try await database.sql.raw(
+            "SELECT COUNT(*) FILTER (WHERE \(unsafeRaw: same)) AS present, COUNT(*) FILTER (WHERE NOT \(unsafeRaw: same)) AS conflicts \(notInserted)"
+        ).first()!
+        let present = try counts.decode(column: "present", as: Int.self)
+        let conflicts = try counts.decode(column: "conflicts", as: Int.self)
+        guard conflicts > 0 else { return present }
+        let sample = try await database.sql.raw(
+            """
+            SELECT s.line_no, s.source, s.line_id, s.sale_date, s.quarter, s.reseller_id, s.customer, s.sku, s.category, s.seats,
+                   s.amount_minor \(notInserted) AND NOT \(unsafeRaw: same) ORDER BY s.line_no LIMIT \(unsafeRaw: String(ImportProblems.keptInFull))
+            """
+        ).all().map(Self.stagedLine)
+        let before = problems.problems.count
+        _ = try await StoredSalesLines.compare(sample, in: database, importID: importID, problems: problems)
+        problems.problems.addCounted(conflicts - (problems.problems.count - before))
+        return present
+    }
+
+    private static func stagedLine(_ row: any SQLRow) throws -> ResolvedSalesLine {
+        ResolvedSalesLine(
+            line: try row.decode(column: "line_no", as: Int.self), source: try row.decode(column: "source", as: String.self),
+            lineID: try row.decode(column: "line_id", as: String.self), date: try row.decode(column: "sale_date", as: String.self),
+            quarter: try row.decode(column: "quarter", as: String.self), resellerID: try row.decode(column: "reseller_id", as: Int64.self),
+            customer: try row.decode(column: "customer", as: String.self), sku: try row.decode(column: "sku", as: String.self),
+            category: try row.decode(column: "category", as: String.self), seats: try row.decode(column: "seats", as: Int64.self),
+            amountMinor: try row.decode(column: "amount_minor", as: Int64.self), routeException: nil)
+    }
+
+    /// One line in COPY's text format: tab-separated, `\N` for NULL, backslash escapes in text.
+    static func append(_ line: ResolvedSalesLine, to buffer: inout ByteBuffer) {
+        buffer.writeString(String(line.line))
+        for text in [line.source, line.lineID, line.date, line.quarter] {
+            buffer.writeInteger(UInt8(ascii: "\t"))
+            appendEscaped(text, to: &buffer)
+        }
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        buffer.writeString(String(line.resellerID))
+        for text in [line.customer, line.sku, line.category] {
+            buffer.writeInteger(UInt8(ascii: "\t"))
+            appendEscaped(text, to: &buffer)
+        }
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        buffer.writeString(String(line.seats))
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        buffer.writeString(String(line.amountMinor))
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        buffer.writeString(line.routeException?.rawValue ?? "\\N")
+        buffer.writeInteger(UInt8(ascii: "\n"))
+    }
+
+    private static func appendEscaped(_ text: String, to buffer: inout ByteBuffer) {
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+            case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+            case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+            case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+            default: buffer.writeInteger(byte)
+            }
+        }
+    }
+}

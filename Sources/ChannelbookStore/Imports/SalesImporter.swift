@@ -1,0 +1,175 @@
+import ChannelbookCore
+import ChannelbookImport
+import SQLKit
+
+/// A sales line that passed validation, its reseller resolved and its route checked, ready to store.
+struct ResolvedSalesLine: Sendable {
+    let line: Int
+    let source: String
+    let lineID: String
+    let date: String
+    let quarter: String
+    let resellerID: Int64
+    let customer: String
+    let sku: String
+    let category: String
+    let seats: Int64
+    let amountMinor: Int64
+    let routeException: RouteException?
+}
+
+/// Why a sale's source does not match its reseller's route to market (PRODUCT.md: route exceptions).
+public enum RouteException: String, CaseIterable, Sendable {
+    /// The vendor invoiced a reseller that is not national: it should have bought through a distributor.
+    case directForNonNational = "direct_for_non_national"
+    /// A distributor reported a sale to a national reseller, which buys direct.
+    case distributorForNational = "distributor_for_national"
+    /// A distributor reported a sale to a reseller not linked to it.
+    case unlinkedDistributor = "unlinked_distributor"
+
+    public var explanation: String {
+        switch self {
+        case .directForNonNational: return "a DIRECT sale to a reseller that is not national"
+        case .distributorForNational: return "a distributor sale to a national reseller, which buys direct"
+        case .unlinkedDistributor: return "a sale through a distributor the reseller is not linked to"
+        }
+    }
+}
+
+/// The totals row a sales line adds to.
+struct SalesTotalKey: Hashable, Sendable {
+    let resellerID: Int64
+    let quarter: String
+    let category: String
+    let source: String
+}
+
+/// Net amount and line count for one totals key.
+struct SalesTotal: Sendable {
+    var amountMinor: Int64 = 0
+    var lineCount: Int64 = 0
+}
+
+/// What loading a file's lines into the ledger found.
+struct SalesLoadOutcome {
+    var new = 0
+    var present = 0
+    var newRouteExceptions = 0
+    /// The new lines' sums, to add to `sales_totals`.
+    var totals: [SalesTotalKey: SalesTotal] = [:]
+}
+
+/// Loads validated lines into `sales_lines` the fastest way its database allows, recording conflicts
+/// (a stored `(source, line_id)` with other content) as problems. `produce` runs the file's rows and
+/// calls `emit` for each valid line in file order.
+protocol SalesLoader {
+    func load(
+        importID: Int64, problems: ProblemSink,
+        produce: (_ emit: (ResolvedSalesLine) async throws -> Void) async throws -> Void
+    ) async throws -> SalesLoadOutcome
+}
+
+/// The import's problem list, shared by the row reader and the loaders' conflict checks.
+final class ProblemSink: @unchecked Sendable {
+    var problems: ImportProblems
+    init(file: String) { problems = ImportProblems(file: file) }
+}
+
+/// Imports `sales.csv`: validates every field, resolves resellers by code or ABN, flags route exceptions,
+/// stores new lines, recognises lines already present, refuses conflicting ones, and adds the new lines
+/// to the per-quarter totals — all in the caller's transaction.
+struct SalesImporter {
+    let database: ChannelbookDatabase
+
+    func run(path: String, name: String) async throws -> ImportSummary {
+        let currency = try await database.latestProgram().program.currency
+        let directory = try await PartnerDirectory.load(from: database)
+        let priceBook = try await PriceBook.load(from: database)
+        let importID = try await database.startImport(.sales, name: name)
+        let sink = ProblemSink(file: name)
+        var lines = 0
+        let loader: any SalesLoader = database.dialect == .sqlite ? SQLiteSalesLoader(database: database) : PostgresSalesLoader(database: database)
+        let outcome = try await loader.load(importID: importID, problems: sink) { emit in
+            let readProblems = try await ImportFile.read(path: path, name: name, required: SalesRow.requiredColumns) { record, header, problems in
+                lines += 1
+                guard let row = SalesRow.parse(record, header: header, currency: currency, problems: &problems),
+                    let resolved = resolve(row, directory, priceBook, &problems)
+                else { return }
+                // Once the file is known to be bad, stop writing: nothing of it will be kept.
+                if problems.isEmpty && sink.problems.isEmpty { try await emit(resolved) }
+            }
+            sink.problems.merge(readProblems)
+        }
+        guard sink.problems.isEmpty else { throw sink.problems }
+        try await addToTotals(outcome.totals)
+        var summary = ImportSummary(kind: .sales, lines: lines, new: outcome.new, present: outcome.present)
+        summary.routeExceptions = outcome.newRouteExceptions
+        try await database.finishImport(importID, summary)
+        return summary
+    }
+
+    /// Resolves the row's partners and SKU against what is stored, and checks its route to market.
+    private func resolve(_ row: SalesRow, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems) -> ResolvedSalesLine? {
+        let before = problems.count
+        var reseller: PartnerRecord?
+        switch row.reseller {
+        case .code(let code):
+            reseller = directory.byCode[code]
+            if reseller == nil { problems.add(line: row.line, field: "reseller", "no partner has the code '\(code.rawValue)'") }
+        case .abn(let abn):
+            reseller = directory.byABN[abn]
+            if reseller == nil { problems.add(line: row.line, field: "reseller", "no partner has the ABN \(abn)") }
+        }
+        if let found = reseller, found.kind != .reseller {
+            problems.add(line: row.line, field: "reseller", "\(found.code.rawValue) is a distributor, not a reseller")
+        }
+        var distributor: PartnerRecord?
+        if case .distributor(let code) = row.source {
+            distributor = directory.byCode[code]
+            if distributor == nil {
+                problems.add(line: row.line, field: "source", "'\(code.rawValue)' is neither DIRECT nor a distributor's code")
+            } else if distributor?.kind != .distributor {
+                problems.add(line: row.line, field: "source", "\(code.rawValue) is a reseller, not a distributor")
+            }
+        }
+        if !priceBook.knows(row.sku) { problems.add(line: row.line, field: "sku", "'\(row.sku.rawValue)' is not in the price book") }
+        guard problems.count == before, let reseller else { return nil }
+        let tier = directory.tier(of: reseller.id, on: row.date)
+        return ResolvedSalesLine(
+            line: row.line, source: row.source.description, lineID: row.lineID.rawValue, date: row.date.description,
+            quarter: Quarter(containing: row.date).description, resellerID: reseller.id.rawValue, customer: row.customer,
+            sku: row.sku.rawValue, category: row.category.rawValue, seats: row.seats, amountMinor: row.amount.minorUnits,
+            routeException: routeException(tier: tier, distributor: distributor, linked: directory.distributorsOf[reseller.id] ?? []))
+    }
+
+    /// National resellers buy direct; everyone else through a distributor they are linked to.
+    private func routeException(tier: ResellerTier?, distributor: PartnerRecord?, linked: Set<PartnerID>) -> RouteException? {
+        switch (tier == .national, distributor) {
+        case (true, nil): return nil
+        case (true, .some): return .distributorForNational
+        case (false, nil): return .directForNonNational
+        case (false, .some(let distributor)): return linked.contains(distributor.id) ? nil : .unlinkedDistributor
+        }
+    }
+
+    /// Adds the new lines' sums to `sales_totals`, so closing a quarter never rescans the lines.
+    private func addToTotals(_ totals: [SalesTotalKey: SalesTotal]) async throws {
+        let entries = Array(totals)
+        for start in stride(from: 0, to: entries.count, by: 500) {
+            let chunk = entries[start..<min(start + 500, entries.count)]
+            var query = SQLQueryString("INSERT INTO sales_totals (reseller_id, quarter, category, source, amount_minor, line_count) VALUES ")
+            for (index, (key, total)) in chunk.enumerated() {
+                if index > 0 { query.appendLiteral(", ") }
+                query.appendInterpolation(
+                    "(\(bind: key.resellerID), \(bind: key.quarter), \(bind: key.category), \(bind: key.source), \(bind: total.amountMinor), \(bind: total.lineCount))"
+                        as SQLQueryString)
+            }
+            query.appendLiteral(
+                """
+                 ON CONFLICT (reseller_id, quarter, category, source) DO UPDATE SET
+                 amount_minor = sales_totals.amount_minor + excluded.amount_minor, line_count = sales_totals.line_count + excluded.line_count
+                """)
+            try await database.sql.raw(query).run()
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import ChannelbookCore
+import ChannelbookImport
+import Testing
+
+@testable import ChannelbookStore
+
+/// Sets up partners and the price book, the reference data every sales import needs.
+func seeded(_ database: ChannelbookDatabase) async throws {
+    try await database.importText(.partners, Fixtures.partners)
+    try await database.importText(.pricebook, Fixtures.pricebook)
+}
+
+/// The problems an import reported, or none.
+func problems(_ body: () async throws -> Void) async -> [String] {
+    do {
+        try await body()
+        return []
+    } catch let problems as ImportProblems {
+        return problems.first.map(\.description)
+    } catch {
+        return ["unexpected error: \(error)"]
+    }
+}
+
+@Suite struct SalesImportTests {
+    @Test(arguments: TestDatabase.available)
+    func importsEveryLineAndCountsThem(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            let summary = try await database.importText(.sales, Fixtures.sales)
+            #expect(summary.description == "imported 9 lines (9 new, 0 already present); 3 new route exceptions flagged for review")
+            #expect(try await database.count("sales_lines") == 9)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func reimportingTheSameFileChangesNothing(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.importText(.sales, Fixtures.sales)
+            let totalsBefore = try await database.sql.raw("SELECT CAST(SUM(amount_minor) AS BIGINT) AS s, CAST(SUM(line_count) AS BIGINT) AS n FROM sales_totals").first()!
+            let again = try await database.importText(.sales, Fixtures.sales)
+            #expect(again.description == "imported 9 lines (0 new, 9 already present)")
+            let totalsAfter = try await database.sql.raw("SELECT CAST(SUM(amount_minor) AS BIGINT) AS s, CAST(SUM(line_count) AS BIGINT) AS n FROM sales_totals").first()!
+            #expect(try totalsBefore.decode(column: "s", as: Int64.self) == totalsAfter.decode(column: "s", as: Int64.self))
+            #expect(try totalsAfter.decode(column: "n", as: Int64.self) == 9)
+            #expect(try await database.count("sales_lines") == 9)
+            // A file with the old lines and one more adds only the new one.
+            let more = try await database.importText(.sales, Fixtures.sales + "\nD01-9,2026-03-01,D01,P01,Acme,HW-1,hardware,1,10.00,AUD\n")
+            #expect(more.description == "imported 10 lines (1 new, 9 already present)")
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func theSameKeyWithOtherContentIsAConflict(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.importText(.sales, Fixtures.sales)
+            let changed = Fixtures.salesHeader + "D01-1,2026-01-10,D01,P01,Acme Mining,HW-1,hardware,30,30000.01,AUD\nD01-7,2026-01-11,D01,P01,Acme,HW-1,hardware,1,5.00,AUD\n"
+            let found = await problems { try await database.importText(.sales, changed) }
+            #expect(found.count == 1)
+            #expect(found.first?.hasPrefix("sales.csv:2: line_id: D01-1 from D01 is already recorded (import ") == true)
+            #expect(found.first?.contains("line 2) with a different amount") == true)
+            #expect(try await database.count("sales_lines") == 9)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func aRepeatedLineInOneFileIsPresentOnceOrAConflict(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            let line = "D01-1,2026-01-10,D01,P01,Acme,HW-1,hardware,30,30000.00,AUD\n"
+            let repeated = try await database.importText(.sales, Fixtures.salesHeader + line + line)
+            #expect(repeated.description == "imported 2 lines (1 new, 1 already present)")
+            let conflicting = Fixtures.salesHeader + "D01-2,2026-01-10,D01,P01,Acme,HW-1,hardware,30,1.00,AUD\nD01-2,2026-01-10,D01,P01,Acme,HW-1,hardware,30,2.00,AUD\n"
+            let found = await problems { try await database.importText(.sales, conflicting) }
+            #expect(found == ["sales.csv:3: line_id: D01-2 from D01 is already recorded (line 2 of this file) with a different amount; a correction is a new line (a credit), not an edit"])
+            #expect(try await database.count("sales_lines") == 1)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func everyBadFieldIsReportedAndNothingIsWritten(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            let bad = Fixtures.salesHeader + """
+                L1,2026-01-10,D01,P01,Acme,HW-1,hardware,1,10.00,AUD
+                L2,2026-13-10,D01,P01,Acme,HW-1,hardware,1,10.00,AUD
+                L3,2026-01-10,D09,P01,Acme,HW-1,hardware,1,10.00,AUD
+                L4,2026-01-10,D01,Z99,Acme,HW-1,hardware,1,10.00,AUD
+                L5,2026-01-10,D01,P01,Acme,XX-1,hardware,1,10.00,AUD
+                L6,2026-01-10,D01,P01,Acme,HW-1,services,1,10.00,AUD
+                L7,2026-01-10,D01,P01,Acme,HW-1,hardware,1,10.00,USD
+                L8,2026-01-10,D01,P01,Acme,HW-1,hardware,1,"1,5",AUD
+                L9,2026-01-10,D01,D02,Acme,HW-1,hardware,1,10.00,AUD
+                L10,2026-01-10,P02,P01,Acme,HW-1,hardware,1,10.00,AUD
+                L11,2026-01-10,D01,\(validABN("111111111")),Acme,HW-1,hardware,1,10.00,AUD
+                L12,2026-01-10,D01,P01,Acme,HW-1,hardware,1
+                """
+            let found = await problems { try await database.importText(.sales, bad) }
+            #expect(
+                found == [
+                    "sales.csv:3: date: '2026-13-10' is not a day of the calendar",
+                    "sales.csv:4: source: 'D09' is neither DIRECT nor a distributor's code",
+                    "sales.csv:5: reseller: no partner has the code 'Z99'",
+                    "sales.csv:6: sku: 'XX-1' is not in the price book",
+                    "sales.csv:7: category: 'services' is not one of hardware, software, renewal",
+                    "sales.csv:8: currency: 'USD' is not the program's currency (AUD)",
+                    "sales.csv:9: amount: '1,5' is not an amount: ',' at position 2 is not allowed (write amounts like 1234.50: digits, an optional leading '-', one '.', no thousands separators)",
+                    "sales.csv:10: reseller: D02 is a distributor, not a reseller",
+                    "sales.csv:11: source: P02 is a reseller, not a distributor",
+                    "sales.csv:12: reseller: no partner has the ABN \(validABN("111111111"))",
+                    "sales.csv:13: has 8 fields; the header has 10",
+                ])
+            #expect(try await database.count("sales_lines") == 0)
+            #expect(try await database.count("sales_totals") == 0)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func anInvalidLastLineLeavesNothingBehind(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            var text = Fixtures.salesHeader
+            for index in 1...1_200 { text += "B\(index),2026-01-10,D01,P01,Acme,HW-1,hardware,1,10.00,AUD\n" }
+            text += "B-last,2026-01-10,D01,P01,Acme,HW-1,hardware,1,ten,AUD\n"
+            let found = await problems { try await database.importText(.sales, text) }
+            #expect(found == ["sales.csv:1202: amount: 'ten' is not an amount: 't' at position 1 is not allowed (write amounts like 1234.50: digits, an optional leading '-', one '.', no thousands separators)"])
+            #expect(try await database.count("sales_lines") == 0)
+            #expect(try await database.count("sales_totals") == 0)
+            #expect(try await database.count("imports WHERE kind = 'sales'") == 0)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func resellersNamedByABNResolveToTheirPartner(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.importText(.sales, Fixtures.salesHeader + "A1,2026-01-10,D01,\(Fixtures.premierABN),Acme,HW-1,hardware,1,10.00,AUD\n")
+            let row = try await database.sql.raw("SELECT p.code FROM sales_lines s JOIN partners p ON p.id = s.reseller_id").first()!
+            #expect(try row.decode(column: "code", as: String.self) == "P01")
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func routeExceptionsAreStoredFlaggedAndListed(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.importText(.sales, Fixtures.sales)
+            let exceptions = try await database.routeExceptions(in: Quarter.parse("2026Q1"))
+            #expect(
+                exceptions.map { "\($0.reseller.rawValue) \($0.lineID) \($0.reason.rawValue)" } == [
+                    "N01 D01-5 distributor_for_national",
+                    "P01 D02-2 unlinked_distributor",
+                    "P02 INV-2 direct_for_non_national",
+                ])
+            #expect(try await database.routeExceptions(in: Quarter.parse("2026Q2")).isEmpty)
+        }
+    }
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL 15 cluster on 127.0.0.1 for the storage tests.
+#   scripts/test-postgres.sh start   -> prints the URL to export as CHANNELBOOK_TEST_POSTGRES_URL
+#   scripts/test-postgres.sh stop
+# Installs the Debian package when the server binaries are missing. Runs the server as the `postgres`
+# user (initdb refuses root), with trust auth and fsync off: test data only, never real data.
+set -euo pipefail
+PGBIN=/usr/lib/postgresql/15/bin
+DIR=${CHANNELBOOK_PG_DIR:-/tmp/channelbook-test-pg}
+PORT=${CHANNELBOOK_PG_PORT:-55432}
+
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "${1:-}" in
+start)
+    if [ ! -x "$PGBIN/initdb" ]; then
+        echo "installing postgresql-15" >&2
+        apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >&2
+    fi
+    if [ -f "$DIR/postmaster.pid" ]; then as_postgres "$PGBIN/pg_ctl" -D "$DIR" -m immediate stop >&2 || true; fi
+    rm -rf "$DIR"
+    mkdir -p "$DIR"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR"
+    as_postgres "$PGBIN/initdb" -D "$DIR" -A trust -U postgres --no-sync >/dev/null
+    as_postgres "$PGBIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w \
+        -o "-c listen_addresses=127.0.0.1 -p $PORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -k $DIR" start >&2
+    echo "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"
+    ;;
+stop)
+    if [ -f "$DIR/postmaster.pid" ]; then as_postgres "$PGBIN/pg_ctl" -D "$DIR" -m fast stop >&2; fi
+    rm -rf "$DIR"
+    ;;
+*)
+    echo "usage: $0 start|stop" >&2
+    exit 2
+    ;;
+esac
