@@ -51,7 +51,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "channelbook", dependencies: ["ChannelbookCLI"]),
+        .executableTarget(
+            name: "channelbook", dependencies: ["ChannelbookCLI"]),
         .testTarget(
             name: "ChannelbookCoreTests",
             dependencies: [
@@ -66,7 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChannelbookCLITests",
-            dependencies: ["ChannelbookCLI", "channelbook"]
+            dependencies: ["ChannelbookCLI", "ChannelbookStore", "ChannelbookCore", "channelbook"]
         ),
     ],
     swiftLanguageModes: [.v6]

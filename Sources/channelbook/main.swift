@@ -1,2 +1,3 @@
 import ChannelbookCLI
-ChannelbookCommand.main()
+
+await ChannelbookCommand.runAsMain()

@@ -14,17 +14,16 @@ struct CommandOutput {
 }
 
 /// Runs `channelbook ARGS` in-process, capturing its output and exit code exactly as `main()` would report them.
-func channelbook(_ arguments: String...) -> CommandOutput { channelbook(arguments) }
+func channelbook(_ arguments: String...) async -> CommandOutput { await channelbook(arguments) }
 
-func channelbook(_ arguments: [String]) -> CommandOutput {
+func channelbook(_ arguments: [String]) async -> CommandOutput {
     let captured = Mutex(CommandOutput())
     let console = Console(
         writeOut: { text in captured.withLock { $0.stdout += text } },
         writeError: { text in captured.withLock { $0.stderr += text } })
-    Console.$current.withValue(console) {
+    await Console.$current.withValue(console) {
         do {
-            var command = try ChannelbookCommand.parseAsRoot(arguments)
-            try command.run()
+            try await ChannelbookCommand.runCommand(arguments)
         } catch {
             let code = ChannelbookCommand.exitCode(for: error).rawValue
             let message = ChannelbookCommand.fullMessage(for: error)

@@ -3,8 +3,8 @@ import Foundation
 import Testing
 
 @Suite struct ProgramCommandTests {
-    @Test func showPrintsTheBuiltInProgram() {
-        let output = channelbook("program", "show")
+    @Test func showPrintsTheBuiltInProgram() async {
+        let output = await channelbook("program", "show")
         #expect(output.exitCode == 0)
         #expect(output.stdoutLines.first == "Australian channel program (effective 2005-01-01)")
         for line in [
@@ -20,20 +20,20 @@ import Testing
         }
     }
 
-    @Test func checkAcceptsTheShippedProgram() throws {
+    @Test func checkAcceptsTheShippedProgram() async throws {
         let file = try temporaryFile(named: "default.toml", containing: Program.articleTOML)
-        let output = channelbook("program", "check", file)
+        let output = await channelbook("program", "check", file)
         #expect(output.exitCode == 0)
         #expect(output.stdout == "\(file): ok: Australian channel program (effective 2005-01-01), AUD\n")
     }
 
-    @Test func checkPrintsEveryProblemAndExitsOne() throws {
+    @Test func checkPrintsEveryProblemAndExitsOne() async throws {
         let broken = Program.articleTOML
             .replacingOccurrences(of: #"currency = "AUD""#, with: #"currency = "AUS""#)
             .replacingOccurrences(of: #"rate = "7.5%""#, with: #"rate = "-7.5%""#)
             .replacingOccurrences(of: "national_max = 10", with: "national_max = 10\nnationl_max = 5")
         let file = try temporaryFile(named: "broken.toml", containing: broken)
-        let output = channelbook("program", "check", file)
+        let output = await channelbook("program", "check", file)
         #expect(output.exitCode == 1)
         #expect(output.stdout.isEmpty)
         #expect(
@@ -44,18 +44,18 @@ import Testing
             ])
     }
 
-    @Test func checkReportsSyntaxErrorsWithTheirLine() throws {
+    @Test func checkReportsSyntaxErrorsWithTheirLine() async throws {
         let file = try temporaryFile(named: "syntax.toml", containing: "[program]\nname = \"x\"\ncurrency = AUD\n")
-        let output = channelbook("program", "check", file)
+        let output = await channelbook("program", "check", file)
         #expect(output.exitCode == 1)
         #expect(output.stderr.hasPrefix("Error: \(file):3:"))
         #expect(output.stderr.contains("TOML syntax"))
     }
 
-    @Test func checkRefusesFilesThatAreNotText() throws {
+    @Test func checkRefusesFilesThatAreNotText() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("channelbook-bin-\(UUID().uuidString).toml")
         try Data([0xFF, 0xFE, 0x00, 0x80]).write(to: folder)
-        let output = channelbook("program", "check", folder.path)
+        let output = await channelbook("program", "check", folder.path)
         #expect(output.exitCode == 1)
         #expect(output.stderr == "Error: \(folder.path): the program file is not UTF-8 text\n")
     }
@@ -85,7 +85,7 @@ import Testing
         return (process.terminationStatus, stdout, stderr)
     }
 
-    @Test func theRealBinaryExitsNonZeroWithTheErrorOnStderr() throws {
+    @Test func theRealBinaryExitsNonZeroWithTheErrorOnStderr() async throws {
         let good = try Self.run(["quote", "rebate", "--tier", "premier", "--basis", "49999.50", "--format", "json"])
         #expect(good.status == 0)
         #expect(good.stdout.contains(#""amount" : "2499.98""#))

@@ -1,0 +1,58 @@
+import ArgumentParser
+import ChannelbookCore
+import ChannelbookStore
+
+/// `channelbook init`: creates an empty database holding the program.
+struct InitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Create an empty database with the program (the built-in one, or --program FILE).")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var program: ProgramOptions
+
+    func run() async throws {
+        let source = try program.loadSource()
+        try await reportingStoreErrors {
+            try await database.withDatabase(creating: true) { database in
+                try await database.initialise(programTOML: source.toml)
+            }
+        }
+        Console.line("initialised \(database.location) with \(source.program.versionLabel)")
+    }
+}
+
+/// `channelbook import partners|pricebook|sales|referrals FILE`.
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Validate a whole CSV file and import all of it, or nothing.",
+        discussion: """
+            partners.csv   code,name,kind,tier,distributors,abn[,tier_since]
+            pricebook.csv  sku,name,category,partner_buy_price,effective_from[,maintenance_months]
+            sales.csv      line_id,date,source,reseller,customer,sku,category,seats,amount,currency
+            referrals.csv  referral_id,partner,customer,sku,seats,closed_on
+            Importing the same file again changes nothing; every problem is printed as FILE:LINE: field: problem.
+            """)
+
+    @Argument(help: "partners, pricebook, sales or referrals.")
+    var kind: ImportKindArgument
+
+    @Argument(help: "The CSV file.", completion: .file())
+    var file: String
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let summary = try await reportingStoreErrors {
+            try await database.withDatabase { database in
+                try await database.importFile(kind.kind, path: file, name: file)
+            }
+        }
+        Console.line(summary.description)
+    }
+}
+
+enum ImportKindArgument: String, CaseIterable, ExpressibleByArgument {
+    case partners, pricebook, sales, referrals
+    var kind: ImportKind { ImportKind(rawValue: rawValue)! }
+}
