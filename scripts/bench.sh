@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Import and close benchmark: Channelbook on SQLite and PostgreSQL next to the DuckDB baseline,
+# on the same generated files, in one run. Prints a Markdown table for BENCHMARKS.md.
+#
+#   scripts/bench.sh LINES [PARTNERS]        e.g. scripts/bench.sh 1000000
+#
+# Needs: a release build (swift build -c release), python3, GNU time, PostgreSQL 15 server binaries
+# (scripts/test-postgres.sh installs them), and DuckDB in a venv (made at /tmp/duckvenv when missing).
+# The data comes from ../shared/bench/gen.py (the reference generator); rebates are cross-checked
+# against DuckDB's for 2026Q1 before any number is printed.
+set -euo pipefail
+LINES=${1:?usage: scripts/bench.sh LINES [PARTNERS]}
+PARTNERS=${2:-20000}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SHARED=${CHANNELBOOK_SHARED:-$ROOT/../shared}
+BIN=$ROOT/.build/release/channelbook
+WORK=${BENCH_DIR:-/tmp/channelbook-bench}/$LINES
+DATA=$WORK/data
+mkdir -p "$WORK"
+[ -x "$BIN" ] || { echo "build first: swift build -c release --product channelbook" >&2; exit 1; }
+[ -x /tmp/duckvenv/bin/python ] || { python3 -m venv /tmp/duckvenv && /tmp/duckvenv/bin/pip install -q duckdb; }
+
+if [ ! -f "$DATA/sales.csv" ]; then
+    python3 "$SHARED/bench/gen.py" --partners "$PARTNERS" --lines "$LINES" --out "$DATA" --quarters 2026Q1,2026Q2 >&2
+fi
+
+# measure NAME COMMAND...: wall seconds and peak RSS (MiB) of one command, via GNU time.
+measure() {
+    local name=$1; shift
+    /usr/bin/time -f "%e %M" -o "$WORK/$name.time" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" || {
+        cat "$WORK/$name.err" >&2; exit 1; }
+    read -r secs kib < "$WORK/$name.time"
+    echo "$name $secs $((kib / 1024))"
+}
+
+run_channelbook() {
+    local label=$1; shift
+    "$BIN" init "$@" > /dev/null
+    "$BIN" import partners "$DATA/partners.csv" "$@" > /dev/null
+    "$BIN" import pricebook "$DATA/pricebook.csv" "$@" > /dev/null
+    measure "$label-import" "$BIN" import sales "$DATA/sales.csv" "$@"
+    measure "$label-close" "$BIN" close 2026Q1 "$@"
+    "$BIN" rebates 2026Q1 "$@" > "$WORK/$label-rebates.csv"
+}
+
+rm -f "$WORK"/cb.sqlite*
+run_channelbook sqlite --db "$WORK/cb.sqlite"
+
+export CHANNELBOOK_PG_DIR=$WORK/pg CHANNELBOOK_PG_PORT=55499
+PGURL=$("$ROOT/scripts/test-postgres.sh" start)
+trap '"$ROOT/scripts/test-postgres.sh" stop >/dev/null 2>&1 || true' EXIT
+run_channelbook postgres --database-url "$PGURL"
+
+measure duckdb-table /tmp/duckvenv/bin/python "$SHARED/bench/duckdb_close.py" --data "$DATA" --out "$WORK/duck" --mode table
+cp "$WORK/duckdb-table.err" "$WORK/duckdb-table.phases"
+measure duckdb-scan /tmp/duckvenv/bin/python "$SHARED/bench/duckdb_close.py" --data "$DATA" --out "$WORK/duckscan" --mode scan
+
+# Cross-check: Channelbook's 2026Q1 rebates (SQLite and PostgreSQL) equal DuckDB's, partner by partner.
+grep ',2026Q1,' "$WORK/duck/rebates.csv" | awk -F, '{print $1","$3","$4","$5}' | sort > "$WORK/expected.csv"
+for label in sqlite postgres; do
+    tail -n +2 "$WORK/$label-rebates.csv" | awk -F, '{print $1","$4","$5","$6}' | sort > "$WORK/$label-got.csv"
+    if ! diff -q "$WORK/expected.csv" "$WORK/$label-got.csv" > /dev/null; then
+        echo "MISMATCH: $label rebates differ from DuckDB's (diff $WORK/expected.csv $WORK/$label-got.csv)" >&2
+    else
+        echo "cross-check $label: $(wc -l < "$WORK/expected.csv") rebate rows equal DuckDB's" >&2
+    fi
+done
+grep PHASE "$WORK/duckdb-table.phases" >&2
