@@ -34,3 +34,22 @@ public enum ImportFile {
         return problems
     }
 }
+
+/// Bounds how many data rows one import file may hold, so a wrong file is refused instead of held in memory.
+public struct RowLimit: Sendable {
+    public let maximum: Int
+    public let noun: String
+    public private(set) var rows = 0
+
+    public init(maximum: Int, noun: String) {
+        self.maximum = maximum
+        self.noun = noun
+    }
+
+    /// Counts a row; false (with one problem recorded, at the first row over) once the limit is passed.
+    public mutating func admit(_ record: CSVRecord, _ problems: inout ImportProblems) -> Bool {
+        rows += 1
+        if rows == maximum + 1 { problems.add(line: record.line, field: "", "more than \(maximum) \(noun) in one file") }
+        return rows <= maximum
+    }
+}

@@ -40,11 +40,8 @@ struct CloseCommand: AsyncParsableCommand {
     }
 }
 
-/// `channelbook rebates QUARTER`: csv columns `partner,quarter,tier,basis,rate_bps,rebate`.
-struct RebatesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rebates", abstract: "Print a closed quarter's rebates: every eligible reseller with sales in it, by partner code.")
-
+/// What every quarter report takes: the quarter, the database and the output format.
+struct QuarterReportOptions: ParsableArguments {
     @Argument(help: "The quarter, such as 2026Q1.")
     var quarter: Quarter
 
@@ -53,14 +50,27 @@ struct RebatesCommand: AsyncParsableCommand {
     @Option(help: "csv, json or table.")
     var format: ReportFormat = .csv
 
+    /// Runs `query` on the database for the quarter, store errors reported the CLI's way.
+    func fetch<T>(_ query: (ChannelbookDatabase, Quarter) async throws -> T) async throws -> T {
+        try await reportingStoreErrors { try await database.withDatabase { try await query($0, quarter) } }
+    }
+}
+
+/// `channelbook rebates QUARTER`: csv columns `partner,quarter,tier,basis,rate_bps,rebate`.
+struct RebatesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebates", abstract: "Print a closed quarter's rebates: every eligible reseller with sales in it, by partner code.")
+
+    @OptionGroup var options: QuarterReportOptions
+
     func run() async throws {
-        let rows = try await reportingStoreErrors { try await database.withDatabase { try await $0.rebates(for: quarter) } }
+        let rows = try await options.fetch { try await $0.rebates(for: $1) }
         let report = Report(
             columns: ["partner", "quarter", "tier", "basis", "rate_bps", "rebate"],
             rows: rows.map {
                 [$0.partner.rawValue, $0.quarter.description, $0.tier.rawValue, $0.basis.decimalString, String($0.rate.rawValue), $0.rebate.decimalString]
             })
-        try report.print(format) {
+        try report.print(options.format) {
             try jsonText(
                 rows.map {
                     RebateRowJSON(
@@ -83,20 +93,14 @@ struct ReferralFeesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "referral-fees", abstract: "Print the fees of referrals closed in a closed quarter, by partner code.")
 
-    @Argument(help: "The quarter, such as 2026Q1.")
-    var quarter: Quarter
-
-    @OptionGroup var database: DatabaseOptions
-
-    @Option(help: "csv, json or table.")
-    var format: ReportFormat = .csv
+    @OptionGroup var options: QuarterReportOptions
 
     func run() async throws {
-        let rows = try await reportingStoreErrors { try await database.withDatabase { try await $0.referralFees(for: quarter) } }
+        let rows = try await options.fetch { try await $0.referralFees(for: $1) }
         let report = Report(
             columns: ["referral_id", "partner", "seats", "price", "rate_bps", "fee"],
             rows: rows.map { [$0.referralID, $0.partner.rawValue, String($0.seats), $0.price.decimalString, String($0.rate.rawValue), $0.fee.decimalString] })
-        try report.print(format) {
+        try report.print(options.format) {
             try jsonText(
                 rows.map {
                     FeeRowJSON(
@@ -121,20 +125,14 @@ struct ExceptionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exceptions", abstract: "List the quarter's route exceptions: sales whose source does not match the reseller's route.")
 
-    @Argument(help: "The quarter, such as 2026Q1.")
-    var quarter: Quarter
-
-    @OptionGroup var database: DatabaseOptions
-
-    @Option(help: "csv, json or table.")
-    var format: ReportFormat = .table
+    @OptionGroup var options: QuarterReportOptions
 
     func run() async throws {
-        let rows = try await reportingStoreErrors { try await database.withDatabase { try await $0.routeExceptions(in: quarter) } }
+        let rows = try await options.fetch { try await $0.routeExceptions(in: $1) }
         let report = Report(
             columns: ["reseller", "date", "source", "line_id", "amount", "reason"],
             rows: rows.map { [$0.reseller.rawValue, $0.date.description, $0.source, $0.lineID, $0.amount.decimalString, $0.reason.rawValue] })
-        try report.print(format) {
+        try report.print(options.format) {
             try jsonText(
                 rows.map {
                     ExceptionJSON(
@@ -142,7 +140,7 @@ struct ExceptionsCommand: AsyncParsableCommand {
                         amount: $0.amount.decimalString, reason: $0.reason.rawValue, explanation: $0.reason.explanation)
                 })
         }
-        if format == .table { Console.line("\(rows.count) route exception\(rows.count == 1 ? "" : "s") in \(quarter)") }
+        if options.format == .table { Console.line("\(rows.count) route exception\(rows.count == 1 ? "" : "s") in \(options.quarter)") }
     }
 
     struct ExceptionJSON: Encodable {

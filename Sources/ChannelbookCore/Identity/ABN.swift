@@ -18,8 +18,12 @@ public struct ABN: Hashable, Sendable, CustomStringConvertible, Comparable {
 
     /// Whether `text` looks like an ABN at all (11 digits, spaces allowed), before checking its checksum.
     public static func looksLikeABN(_ text: String) -> Bool {
-        let digits = text.filter { $0 != " " }
-        return digits.count == 11 && digits.allSatisfy { $0.isASCII && $0.isNumber }
+        var digits = 0
+        for byte in text.utf8 where byte != UInt8(ascii: " ") {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return false }
+            digits += 1
+        }
+        return digits == 11
     }
 
     private init(digits: String) { self.digits = digits }

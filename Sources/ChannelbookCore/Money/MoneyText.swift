@@ -7,35 +7,44 @@ extension Money {
     /// and amounts beyond Int64 minor units are errors, never silently rounded or clamped.
     public static func parse(_ text: String, currency: Currency) throws -> Money {
         guard !text.isEmpty else { throw MoneyError.empty }
-        var characters = Substring(text)
-        let negative = characters.first == "-"
-        if negative { characters = characters.dropFirst() }
-        var whole = Substring(""), fraction = Substring("")
+        // Bytes, not Characters: amounts are parsed millions of times per import, and every valid
+        // character is ASCII. A non-ASCII character is reported whole, at its position.
+        let bytes = Array(text.utf8)
+        let negative = bytes[0] == UInt8(ascii: "-")
+        var minor: Int64 = 0
+        var wholeDigits = 0, fractionDigits = 0
         var seenPoint = false
-        for (offset, character) in characters.enumerated() {
-            let position = offset + (negative ? 2 : 1)
-            if character == "." && !seenPoint {
+        var index = negative ? 1 : 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: ".") && !seenPoint {
                 seenPoint = true
+                index += 1
                 continue
             }
-            guard character.isASCII, character.isNumber else {
-                throw MoneyError.unexpectedCharacter(text: text, character: character, position: position)
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else {
+                // Every byte before this one was ASCII, so this offset starts a character.
+                let offending = text.utf8.index(text.utf8.startIndex, offsetBy: index)
+                throw MoneyError.unexpectedCharacter(text: text, character: text[offending...].first!, position: text[..<offending].count + 1)
             }
-            if seenPoint { fraction.append(character) } else { whole.append(character) }
+            if seenPoint { fractionDigits += 1 } else { wholeDigits += 1 }
+            if fractionDigits > currency.minorUnitDigits { throw MoneyError.tooManyDecimals(text: text, currency: currency) }
+            minor = try Self.appendDigit(Int64(byte - UInt8(ascii: "0")), to: minor, negative: negative, text: text)
+            index += 1
         }
-        if whole.isEmpty || (seenPoint && fraction.isEmpty) { throw MoneyError.missingDigits(text: text) }
-        if fraction.count > currency.minorUnitDigits { throw MoneyError.tooManyDecimals(text: text, currency: currency) }
-        let paddedFraction = fraction + String(repeating: "0", count: currency.minorUnitDigits - fraction.count)
-        // Accumulate as a negative number when negative so that Int64.min itself parses.
-        var minor: Int64 = 0
-        for digit in (whole + paddedFraction).utf8 {
-            let value = Int64(digit - UInt8(ascii: "0"))
-            let (shifted, o1) = minor.multipliedReportingOverflow(by: 10)
-            let (next, o2) = negative ? shifted.subtractingReportingOverflow(value) : shifted.addingReportingOverflow(value)
-            if o1 || o2 { throw MoneyError.outOfRange(text: text) }
-            minor = next
+        if wholeDigits == 0 || (seenPoint && fractionDigits == 0) { throw MoneyError.missingDigits(text: text) }
+        for _ in fractionDigits..<currency.minorUnitDigits {
+            minor = try Self.appendDigit(0, to: minor, negative: negative, text: text)
         }
         return Money(minorUnits: minor, currency: currency)
+    }
+
+    /// `minor × 10 ± digit`, accumulated as a negative number when negative so that Int64.min itself parses.
+    private static func appendDigit(_ digit: Int64, to minor: Int64, negative: Bool, text: String) throws -> Int64 {
+        let (shifted, o1) = minor.multipliedReportingOverflow(by: 10)
+        let (next, o2) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+        if o1 || o2 { throw MoneyError.outOfRange(text: text) }
+        return next
     }
 
     /// The amount as a plain decimal string with exactly the currency's decimals: `30000.00`, `-12.30`.

@@ -88,10 +88,7 @@ public final class CSVReader {
         fields.reserveCapacity(12)
         while true {
             try readField(startLine: startLine)
-            guard let text = String(validating: field, as: UTF8.self) else {
-                throw CSVError(line: line, message: "field \(fields.count + 1) is not valid UTF-8")
-            }
-            fields.append(text)
+            fields.append(try fieldText(number: fields.count + 1))
             if fields.count > limits.maximumFields {
                 throw CSVError(line: startLine, message: "more than \(limits.maximumFields) fields")
             }
@@ -128,13 +125,39 @@ public final class CSVReader {
                 try append(byte)
             }
         }
-        while let byte = peek(), byte != Self.comma, byte != Self.lf, byte != Self.cr {
-            if byte == Self.quote {
-                throw CSVError(line: line, message: "a quote inside an unquoted field (quote the whole field and double the quote)")
+        // Unquoted: scan the buffered bytes for the next delimiter and copy the run at once.
+        while position < end || refill(needed: 1) {
+            let start = position, limit = end
+            let stop = buffer.withUnsafeBufferPointer { bytes in
+                var index = start
+                while index < limit {
+                    let byte = bytes[index]
+                    if byte == Self.comma || byte == Self.lf || byte == Self.cr || byte == Self.quote { break }
+                    index += 1
+                }
+                return index
             }
-            position += 1
-            try append(byte)
+            if field.count + (stop - start) > limits.maximumFieldBytes {
+                throw CSVError(line: line, message: "a field is longer than \(limits.maximumFieldBytes) bytes")
+            }
+            field.append(contentsOf: buffer[start..<stop])
+            position = stop
+            if stop < limit {
+                if buffer[stop] == Self.quote {
+                    throw CSVError(line: line, message: "a quote inside an unquoted field (quote the whole field and double the quote)")
+                }
+                return
+            }
         }
+    }
+
+    /// The field as a String: ASCII (most fields) needs no validation; anything else must be valid UTF-8.
+    private func fieldText(number: Int) throws(CSVError) -> String {
+        if field.allSatisfy({ $0 < 0x80 }) { return String(decoding: field, as: UTF8.self) }
+        guard let text = String(validating: field, as: UTF8.self) else {
+            throw CSVError(line: line, message: "field \(number) is not valid UTF-8")
+        }
+        return text
     }
 
     private func append(_ byte: UInt8) throws(CSVError) {

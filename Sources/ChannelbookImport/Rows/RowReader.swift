@@ -13,7 +13,8 @@ struct RowReader {
             if required { problems.add(line: record.line, field: column, "is required") }
             return required ? nil : ""
         }
-        if value.count > maximumLength {
+        // utf8.count is O(1); counting Characters is only needed when the bytes might be too many.
+        if value.utf8.count > maximumLength && value.count > maximumLength {
             problems.add(line: record.line, field: column, "is longer than \(maximumLength) characters")
             return nil
         }
@@ -23,8 +24,10 @@ struct RowReader {
     /// A code such as a partner code or SKU: letters, digits, `-`, `_`, `.` and `/`.
     func code(_ column: String, _ problems: inout ImportProblems) -> String? {
         guard let value = text(column, maximumLength: 64, &problems) else { return nil }
-        let allowed = value.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_./".unicodeScalars.contains(scalar))
+        let allowed = value.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "/")
         }
         if !allowed {
             problems.add(line: record.line, field: column, "'\(value)' may hold only letters, digits, '-', '_', '.' and '/'")

@@ -36,6 +36,8 @@ public struct SalesRow: Hashable, Sendable {
     public let line: Int
     public let lineID: SalesLineID
     public let date: BusinessDate
+    /// The date exactly as the file wrote it, which validation guarantees is `YYYY-MM-DD`.
+    public let dateText: String
     public let source: SalesSource
     public let reseller: ResellerReference
     public let customer: String
@@ -50,6 +52,7 @@ public struct SalesRow: Hashable, Sendable {
         guard row.checkFieldCount(&problems) else { return nil }
         let before = problems.count
         let lineID = row.text("line_id", maximumLength: 100, &problems)
+        let dateText = header.value("date", in: record) ?? ""
         let date = row.date("date", &problems)
         let source = row.code("source", &problems)
         let resellerText = row.text("reseller", maximumLength: 64, &problems)
@@ -75,7 +78,7 @@ public struct SalesRow: Hashable, Sendable {
         guard problems.count == before, let lineID, let date, let source, let reseller, let customer, let sku, let category, let seats, let amount
         else { return nil }
         return SalesRow(
-            line: record.line, lineID: SalesLineID(lineID), date: date, source: SalesSource(source), reseller: reseller, customer: customer,
+            line: record.line, lineID: SalesLineID(lineID), date: date, dateText: dateText, source: SalesSource(source), reseller: reseller, customer: customer,
             sku: SKU(sku), category: category, seats: seats, amount: amount)
     }
 }

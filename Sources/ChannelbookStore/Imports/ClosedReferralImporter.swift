@@ -14,13 +14,9 @@ struct ClosedReferralImporter {
         let priceBook = try await PriceBook.load(from: database)
         var seen: [String: Int] = [:]
         var newRows: [ClosedReferralRow] = []
-        var lines = 0
+        var limit = RowLimit(maximum: Self.maximumRows, noun: "referrals")
         let problems = try await ImportFile.read(path: path, name: name, required: ClosedReferralRow.requiredColumns) { record, header, problems in
-            lines += 1
-            guard lines <= Self.maximumRows else {
-                if lines == Self.maximumRows + 1 { problems.add(line: record.line, field: "", "more than \(Self.maximumRows) referrals in one file") }
-                return
-            }
+            guard limit.admit(record, &problems) else { return }
             guard let row = ClosedReferralRow.parse(record, header: header, problems: &problems) else { return }
             if let earlier = seen[row.referralID] {
                 problems.add(line: row.line, field: "referral_id", "'\(row.referralID)' is already on line \(earlier)")
@@ -54,7 +50,7 @@ struct ClosedReferralImporter {
                 """
             ).run()
         }
-        let summary = ImportSummary(kind: .referrals, lines: lines, new: newRows.count, present: lines - newRows.count)
+        let summary = ImportSummary(kind: .referrals, lines: limit.rows, new: newRows.count, present: limit.rows - newRows.count)
         try await database.finishImport(importID, summary)
         return summary
     }

@@ -14,12 +14,10 @@ struct PartnerImporter {
         let program = try await database.latestProgram().program
         var directory = try await PartnerDirectory.load(from: database)
         var rows: [PartnerRow] = []
+        var limit = RowLimit(maximum: Self.maximumRows, noun: "partners")
         var problems = try await ImportFile.read(path: path, name: name, required: PartnerRow.requiredColumns, optional: PartnerRow.optionalColumns) {
             record, header, problems in
-            if rows.count >= Self.maximumRows {
-                if rows.count == Self.maximumRows { problems.add(line: record.line, field: "", "more than \(Self.maximumRows) partners in one file") }
-                return
-            }
+            guard limit.admit(record, &problems) else { return }
             if let row = PartnerRow.parse(record, header: header, problems: &problems) { rows.append(row) }
         }
         check(rows, against: directory, nationalMax: program.nationalMax, &problems)

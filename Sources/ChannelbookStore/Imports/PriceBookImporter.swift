@@ -15,14 +15,10 @@ struct PriceBookImporter {
         var seen: [String: Int] = [:]
         var categoryInFile: [SKU: (category: SalesCategory, line: Int)] = [:]
         var newRows: [PriceRow] = []
-        var lines = 0
+        var limit = RowLimit(maximum: Self.maximumRows, noun: "prices")
         let problems = try await ImportFile.read(path: path, name: name, required: PriceRow.requiredColumns, optional: PriceRow.optionalColumns) {
             record, header, problems in
-            lines += 1
-            guard lines <= Self.maximumRows else {
-                if lines == Self.maximumRows + 1 { problems.add(line: record.line, field: "", "more than \(Self.maximumRows) prices in one file") }
-                return
-            }
+            guard limit.admit(record, &problems) else { return }
             guard let row = PriceRow.parse(record, header: header, currency: currency, problems: &problems) else { return }
             let key = "\(row.sku.rawValue)@\(row.effectiveFrom)"
             if let earlier = seen[key] {
@@ -58,7 +54,7 @@ struct PriceBookImporter {
                 """
             ).run()
         }
-        let summary = ImportSummary(kind: .pricebook, lines: lines, new: newRows.count, present: lines - newRows.count)
+        let summary = ImportSummary(kind: .pricebook, lines: limit.rows, new: newRows.count, present: limit.rows - newRows.count)
         try await database.finishImport(importID, summary)
         return summary
     }

@@ -4,8 +4,8 @@ import SQLiteNIO
 
 /// Loads sales lines into SQLite with prepared multi-row INSERTs inside the import's transaction.
 ///
-/// `ON CONFLICT DO NOTHING RETURNING line_no` tells, batch by batch, which lines were new; only the others
-/// are looked up and compared, so a first import pays nothing for idempotency.
+/// `ON CONFLICT DO NOTHING` and `changes()` tell, batch by batch, whether every line was new; only a batch
+/// with lines already stored is looked up and compared, so a first import pays nothing for idempotency.
 struct SQLiteSalesLoader: SalesLoader {
     let database: ChannelbookDatabase
 
@@ -21,64 +21,84 @@ struct SQLiteSalesLoader: SalesLoader {
         var batch: [ResolvedSalesLine] = []
         batch.reserveCapacity(Self.batchSize)
         let fullBatchStatement = Self.insertStatement(rows: Self.batchSize)
-        func flush() async throws {
+        // One batch is inserted while the next one is read: reading and SQLite each get a core.
+        // Only one statement is ever in flight, so the connection is never used concurrently.
+        var inFlight: Task<(lines: [ResolvedSalesLine], insertedCount: Int), any Error>?
+
+        func settle() async throws {
+            guard let task = inFlight else { return }
+            inFlight = nil
+            let (lines, insertedCount) = try await task.value
+            // Usually every line is new. Otherwise ask which lines are this import's own rows (new) and
+            // compare the rest with what was stored before.
+            var newLines = lines
+            if insertedCount < lines.count {
+                let classified = try await StoredSalesLines.classify(lines, in: database, importID: importID, problems: problems)
+                newLines = classified.new
+                outcome.present += classified.present
+            }
+            for line in newLines {
+                outcome.new += 1
+                if line.routeException != nil { outcome.newRouteExceptions += 1 }
+                let key = SalesTotalKey(resellerID: line.resellerID, quarter: line.quarter, category: line.category, source: line.source)
+                outcome.totals[key, default: SalesTotal()].amountMinor += line.amountMinor
+                outcome.totals[key, default: SalesTotal()].lineCount += 1
+            }
+        }
+
+        func send() async throws {
             guard !batch.isEmpty else { return }
-            let statement = batch.count == Self.batchSize ? fullBatchStatement : Self.insertStatement(rows: batch.count)
-            var binds: [SQLiteData] = []
-            binds.reserveCapacity(batch.count * 13)
-            for line in batch {
-                binds.append(.text(line.source))
-                binds.append(.text(line.lineID))
-                binds.append(.text(line.date))
-                binds.append(.text(line.quarter))
-                binds.append(.integer(Int(line.resellerID)))
-                binds.append(.text(line.customer))
-                binds.append(.text(line.sku))
-                binds.append(.text(line.category))
-                binds.append(.integer(Int(line.seats)))
-                binds.append(.integer(Int(line.amountMinor)))
-                binds.append(line.routeException.map { .text($0.rawValue) } ?? .null)
-                binds.append(.integer(Int(importID)))
-                binds.append(.integer(line.line))
-            }
-            let inserted = LineNumbers()
-            try await connection.query(statement, binds) { row in inserted.add(row.column("line_no")?.integer ?? -1) }
-            var notInserted: [ResolvedSalesLine] = []
-            for line in batch {
-                if inserted.contains(line.line) {
-                    outcome.new += 1
-                    if line.routeException != nil { outcome.newRouteExceptions += 1 }
-                    let key = SalesTotalKey(resellerID: line.resellerID, quarter: line.quarter, category: line.category, source: line.source)
-                    outcome.totals[key, default: SalesTotal()].amountMinor += line.amountMinor
-                    outcome.totals[key, default: SalesTotal()].lineCount += 1
-                } else {
-                    notInserted.append(line)
-                }
-            }
-            if !notInserted.isEmpty {
-                outcome.present += try await StoredSalesLines.compare(notInserted, in: database, importID: importID, problems: problems)
-            }
+            try await settle()
+            let lines = batch
             batch.removeAll(keepingCapacity: true)
+            let statement = lines.count == Self.batchSize ? fullBatchStatement : Self.insertStatement(rows: lines.count)
+            inFlight = Task {
+                _ = try await connection.query(statement, Self.binds(lines, importID: importID))
+                let changes = try await connection.query("SELECT changes() AS n", []).first?.column("n")?.integer ?? 0
+                return (lines, changes)
+            }
         }
-        try await produce { line in
-            batch.append(line)
-            if batch.count == Self.batchSize { try await flush() }
+
+        do {
+            try await produce { line in
+                batch.append(line)
+                if batch.count == Self.batchSize { try await send() }
+            }
+            try await send()
+            try await settle()
+        } catch {
+            _ = try? await inFlight?.value  // let the statement in flight finish before the caller rolls back
+            throw error
         }
-        try await flush()
         return outcome
+    }
+
+    /// The values of `lines` in the order of `columns`.
+    static func binds(_ lines: [ResolvedSalesLine], importID: Int64) -> [SQLiteData] {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(lines.count * 13)
+        for line in lines {
+            binds.append(.text(line.source))
+            binds.append(.text(line.lineID))
+            binds.append(.text(line.date))
+            binds.append(.text(line.quarter))
+            binds.append(.integer(Int(line.resellerID)))
+            binds.append(.text(line.customer))
+            binds.append(.text(line.sku))
+            binds.append(.text(line.category))
+            binds.append(.integer(Int(line.seats)))
+            binds.append(.integer(Int(line.amountMinor)))
+            binds.append(line.routeException.map { .text($0.rawValue) } ?? .null)
+            binds.append(.integer(Int(importID)))
+            binds.append(.integer(line.line))
+        }
+        return binds
     }
 
     static func insertStatement(rows: Int) -> String {
         let placeholders = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         return "INSERT INTO sales_lines (\(columns)) VALUES "
             + Array(repeating: placeholders, count: rows).joined(separator: ", ")
-            + " ON CONFLICT (source, line_id) DO NOTHING RETURNING line_no"
+            + " ON CONFLICT (source, line_id) DO NOTHING"
     }
-}
-
-/// The line numbers SQLite reported inserted, gathered from its row callback.
-final class LineNumbers: @unchecked Sendable {
-    private var numbers: Set<Int> = []
-    func add(_ number: Int) { numbers.insert(number) }
-    func contains(_ number: Int) -> Bool { numbers.contains(number) }
 }

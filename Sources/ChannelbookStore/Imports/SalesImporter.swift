@@ -80,6 +80,7 @@ final class ProblemSink: @unchecked Sendable {
 /// to the per-quarter totals — all in the caller's transaction.
 struct SalesImporter {
     let database: ChannelbookDatabase
+    private let quarterNames = QuarterNames()
 
     func run(path: String, name: String) async throws -> ImportSummary {
         let currency = try await database.latestProgram().program.currency
@@ -136,8 +137,8 @@ struct SalesImporter {
         guard problems.count == before, let reseller else { return nil }
         let tier = directory.tier(of: reseller.id, on: row.date)
         return ResolvedSalesLine(
-            line: row.line, source: row.source.description, lineID: row.lineID.rawValue, date: row.date.description,
-            quarter: Quarter(containing: row.date).description, resellerID: reseller.id.rawValue, customer: row.customer,
+            line: row.line, source: row.source.description, lineID: row.lineID.rawValue, date: row.dateText,
+            quarter: quarterNames.name(of: row.date), resellerID: reseller.id.rawValue, customer: row.customer,
             sku: row.sku.rawValue, category: row.category.rawValue, seats: row.seats, amountMinor: row.amount.minorUnits,
             routeException: routeException(tier: tier, distributor: distributor, linked: directory.distributorsOf[reseller.id] ?? []))
     }
@@ -171,5 +172,19 @@ struct SalesImporter {
                 """)
             try await database.sql.raw(query).run()
         }
+    }
+}
+
+/// `2026Q1` for a date, remembered: a file's lines fall in a few quarters, so the name is built a few times.
+final class QuarterNames: @unchecked Sendable {
+    private var names: [Int: String] = [:]
+
+    func name(of date: BusinessDate) -> String {
+        let quarter = Quarter(containing: date)
+        let key = quarter.year * 4 + quarter.number
+        if let name = names[key] { return name }
+        let name = quarter.description
+        names[key] = name
+        return name
     }
 }

@@ -5,8 +5,22 @@ import SQLKit
 /// Compares lines whose `(source, line_id)` is already stored with what is stored: the same content is
 /// "already present"; anything else is a conflict, reported against the line with what differs.
 enum StoredSalesLines {
+    /// Sorts lines that were just offered to the ledger: the ones stored by this very line of this import are
+    /// new; the others are present (same content) or conflicts (recorded in `problems`).
+    static func classify(
+        _ lines: [ResolvedSalesLine], in database: ChannelbookDatabase, importID: Int64, problems: ProblemSink
+    ) async throws -> (new: [ResolvedSalesLine], present: Int) {
+        var new: [ResolvedSalesLine] = []
+        let present = try await compare(lines, in: database, importID: importID, problems: problems) { new.append($0) }
+        return (new, present)
+    }
+
+    /// - Parameter isOwnRow: called for a line whose stored row is this import's own row for that line.
     /// - Returns: how many of `lines` are already present unchanged; conflicts go to `problems`.
-    static func compare(_ lines: [ResolvedSalesLine], in database: ChannelbookDatabase, importID: Int64, problems: ProblemSink) async throws -> Int {
+    static func compare(
+        _ lines: [ResolvedSalesLine], in database: ChannelbookDatabase, importID: Int64, problems: ProblemSink,
+        isOwnRow: (ResolvedSalesLine) -> Void = { _ in }
+    ) async throws -> Int {
         var present = 0
         for start in stride(from: 0, to: lines.count, by: 200) {
             let chunk = lines[start..<min(start + 200, lines.count)]
@@ -22,13 +36,17 @@ enum StoredSalesLines {
             }
             for line in chunk {
                 guard let row = stored[line.source + "\u{1F}" + line.lineID] else { continue }
+                let storedImport = try row.decode(column: "import_id", as: Int64.self)
+                let storedLine = try row.decode(column: "line_no", as: Int.self)
+                if storedImport == importID && storedLine == line.line {
+                    isOwnRow(line)
+                    continue
+                }
                 let differences = try differingFields(line, row)
                 if differences.isEmpty {
                     present += 1
                     continue
                 }
-                let storedImport = try row.decode(column: "import_id", as: Int64.self)
-                let storedLine = try row.decode(column: "line_no", as: Int.self)
                 let origin = storedImport == importID ? "line \(storedLine) of this file" : "import \(storedImport), line \(storedLine)"
                 problems.problems.add(
                     line: line.line, field: "line_id",

@@ -1,13 +1,22 @@
 import ChannelbookCore
 import SQLKit
 
-/// A partner as imports and closes need it.
-public struct PartnerRecord: Hashable, Sendable {
+/// A partner as imports and closes need it. A class: looking one up for each of millions of sales
+/// lines then costs one reference count, not a copy of its strings.
+public final class PartnerRecord: Sendable {
     public let id: PartnerID
     public let code: PartnerCode
     public let name: String
     public let kind: PartnerKind
     public let abn: ABN?
+
+    init(id: PartnerID, code: PartnerCode, name: String, kind: PartnerKind, abn: ABN?) {
+        self.id = id
+        self.code = code
+        self.name = name
+        self.kind = kind
+        self.abn = abn
+    }
 }
 
 /// Every partner, its tier history and distributor links, held in memory while an import or close runs.
