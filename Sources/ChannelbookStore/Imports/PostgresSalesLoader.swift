@@ -5,9 +5,14 @@ import NIOCore
 import PostgresNIO
 import SQLKit
 
-/// Loads sales lines into PostgreSQL with COPY into a temporary table, then one set-based merge:
-/// INSERT … ON CONFLICT DO NOTHING, whose RETURNING rows are summed into the new totals in the same statement.
-/// Lines that were not inserted are compared with what is stored in SQL, and only conflicts come back.
+/// Loads sales lines into PostgreSQL with COPY.
+///
+/// First optimistically: COPY straight into `sales_lines` under a savepoint, summing the totals as the
+/// lines stream past — when every line is new (a first import) that is the whole job. If a line's
+/// `(source, line_id)` is already stored, PostgreSQL refuses the COPY; the loader rolls back to the
+/// savepoint and reads the file again through the careful path: COPY into a temporary table, then one
+/// set-based INSERT … ON CONFLICT DO NOTHING whose RETURNING rows are summed into the new totals, and an
+/// SQL comparison of the lines that were not inserted, of which only conflicts come back.
 struct PostgresSalesLoader: SalesLoader {
     let database: ChannelbookDatabase
 
@@ -19,6 +24,49 @@ struct PostgresSalesLoader: SalesLoader {
     ]
 
     func load(
+        importID: Int64, problems: ProblemSink, produce: ((ResolvedSalesLine) async throws -> Void) async throws -> Void
+    ) async throws -> SalesLoadOutcome {
+        try await database.sql.raw("SAVEPOINT optimistic_copy").run()
+        do {
+            let outcome = try await copyDirectly(importID: importID, problems: problems, produce: produce)
+            try await database.sql.raw("RELEASE SAVEPOINT optimistic_copy").run()
+            return outcome
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == Self.uniqueViolation {
+            try await database.sql.raw("ROLLBACK TO SAVEPOINT optimistic_copy").run()
+            return try await loadThroughStaging(importID: importID, problems: problems, produce: produce)
+        }
+    }
+
+    /// SQLSTATE unique_violation: a `(source, line_id)` already stored.
+    static let uniqueViolation = "23505"
+
+    /// COPY into `sales_lines` itself; succeeds only when every line is new.
+    private func copyDirectly(
+        importID: Int64, problems: ProblemSink, produce: ((ResolvedSalesLine) async throws -> Void) async throws -> Void
+    ) async throws -> SalesLoadOutcome {
+        var outcome = SalesLoadOutcome()
+        let columns = Self.columns + ["import_id"]
+        try await database.postgres!.copyFrom(table: "sales_lines", columns: columns, logger: database.logger) { writer in
+            var buffer = ByteBufferAllocator().buffer(capacity: Self.chunkBytes + 4096)
+            try await produce { line in
+                Self.append(line, to: &buffer, importID: importID)
+                outcome.new += 1
+                if line.routeException != nil { outcome.newRouteExceptions += 1 }
+                let key = SalesTotalKey(resellerID: line.resellerID, quarter: line.quarter, category: line.category, source: line.source)
+                outcome.totals[key, default: SalesTotal()].amountMinor += line.amountMinor
+                outcome.totals[key, default: SalesTotal()].lineCount += 1
+                if buffer.readableBytes >= Self.chunkBytes {
+                    try await writer.write(buffer)
+                    buffer.clear()
+                }
+            }
+            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        }
+        return problems.problems.isEmpty ? outcome : SalesLoadOutcome()
+    }
+
+    /// COPY into a temporary table, then merge: the path for files holding lines already stored.
+    private func loadThroughStaging(
         importID: Int64, problems: ProblemSink, produce: ((ResolvedSalesLine) async throws -> Void) async throws -> Void
     ) async throws -> SalesLoadOutcome {
         let sql = database.sql
@@ -116,8 +164,9 @@ struct PostgresSalesLoader: SalesLoader {
             amountMinor: try row.decode(column: "amount_minor", as: Int64.self), routeException: nil)
     }
 
-    /// One line in COPY's text format: tab-separated, `\N` for NULL, backslash escapes in text.
-    static func append(_ line: ResolvedSalesLine, to buffer: inout ByteBuffer) {
+    /// One line in COPY's text format: tab-separated, `\N` for NULL, backslash escapes in text;
+    /// with `importID`, that column is added last (for COPY straight into `sales_lines`).
+    static func append(_ line: ResolvedSalesLine, to buffer: inout ByteBuffer, importID: Int64? = nil) {
         buffer.writeString(String(line.line))
         for text in [line.source, line.lineID, line.date, line.quarter] {
             buffer.writeInteger(UInt8(ascii: "\t"))
@@ -135,6 +184,10 @@ struct PostgresSalesLoader: SalesLoader {
         buffer.writeString(String(line.amountMinor))
         buffer.writeInteger(UInt8(ascii: "\t"))
         buffer.writeString(line.routeException?.rawValue ?? "\\N")
+        if let importID {
+            buffer.writeInteger(UInt8(ascii: "\t"))
+            buffer.writeString(String(importID))
+        }
         buffer.writeInteger(UInt8(ascii: "\n"))
     }
 

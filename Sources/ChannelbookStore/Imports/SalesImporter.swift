@@ -60,8 +60,8 @@ struct SalesLoadOutcome {
 }
 
 /// Loads validated lines into `sales_lines` the fastest way its database allows, recording conflicts
-/// (a stored `(source, line_id)` with other content) as problems. `produce` runs the file's rows and
-/// calls `emit` for each valid line in file order.
+/// (a stored `(source, line_id)` with other content) as problems. `produce` reads the file and calls
+/// `emit` for each valid line in file order; a loader may call it more than once.
 protocol SalesLoader {
     func load(
         importID: Int64, problems: ProblemSink,
@@ -91,6 +91,9 @@ struct SalesImporter {
         var lines = 0
         let loader: any SalesLoader = database.dialect == .sqlite ? SQLiteSalesLoader(database: database) : PostgresSalesLoader(database: database)
         let outcome = try await loader.load(importID: importID, problems: sink) { emit in
+            // A loader may read the file twice (PostgreSQL's optimistic COPY); each reading starts afresh.
+            lines = 0
+            sink.problems = ImportProblems(file: name)
             let readProblems = try await ImportFile.read(path: path, name: name, required: SalesRow.requiredColumns) { record, header, problems in
                 lines += 1
                 guard let row = SalesRow.parse(record, header: header, currency: currency, problems: &problems),
