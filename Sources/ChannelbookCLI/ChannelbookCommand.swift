@@ -13,7 +13,7 @@ public struct ChannelbookCommand: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, ImportCommand.self, CloseCommand.self, RebatesCommand.self, ReferralFeesCommand.self, ExceptionsCommand.self,
-            ProgramCommand.self, QuoteCommand.self, GenerateCommand.self,
+            ReferralCommand.self, ProgramCommand.self, QuoteCommand.self, GenerateCommand.self,
         ]
     )
 

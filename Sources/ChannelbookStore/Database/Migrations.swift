@@ -6,7 +6,8 @@ import SQLKit
 /// (SQLite's STRICT tables take INTEGER; PostgreSQL wants BIGINT). Never edit a released migration: add one.
 enum Migrations {
     static let all: [(version: Int, statements: [String])] = [
-        (1, schemaVersion1)
+        (1, schemaVersion1),
+        (2, schemaVersion2),
     ]
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
@@ -189,5 +190,48 @@ enum Migrations {
             PRIMARY KEY (quarter, referral_id)
         ){strict}
         """,
+    ]
+
+    /// Referral registrations: the whole life of a referral, from registration to won or lost.
+    static let schemaVersion2 = [
+        """
+        CREATE TABLE referral_registrations (
+            id {id},
+            partner_id {int} NOT NULL REFERENCES partners (id),
+            customer_name TEXT NOT NULL CHECK (length(customer_name) > 0),
+            customer_key TEXT NOT NULL,
+            abn TEXT CHECK (abn IS NULL OR length(abn) = 11),
+            domain TEXT,
+            contact TEXT NOT NULL,
+            expected_seats {int} CHECK (expected_seats IS NULL OR expected_seats > 0),
+            sku TEXT,
+            notes TEXT NOT NULL,
+            registered_on TEXT NOT NULL,
+            registered_by TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('registered', 'approved', 'rejected', 'won', 'lost')),
+            approved_on TEXT,
+            expires_on TEXT,
+            fulfiller TEXT,
+            ended_on TEXT,
+            reason TEXT NOT NULL,
+            CHECK (abn IS NOT NULL OR domain IS NOT NULL),
+            CHECK (status NOT IN ('approved', 'won') OR (approved_on IS NOT NULL AND expires_on IS NOT NULL))
+        ){strict}
+        """,
+        "CREATE INDEX referral_registrations_by_name ON referral_registrations (customer_key)",
+        "CREATE INDEX referral_registrations_by_abn ON referral_registrations (abn)",
+        "CREATE INDEX referral_registrations_by_domain ON referral_registrations (domain)",
+        // Refused duplicates are kept so the vendor sees both sides of a dispute; the partner never does.
+        """
+        CREATE TABLE referral_duplicate_attempts (
+            id {id},
+            registration_id {int} NOT NULL REFERENCES referral_registrations (id),
+            partner_id {int} NOT NULL REFERENCES partners (id),
+            customer_name TEXT NOT NULL,
+            attempted_on TEXT NOT NULL,
+            attempted_by TEXT NOT NULL
+        ){strict}
+        """,
+        "ALTER TABLE closed_referrals ADD COLUMN registration_id {int} REFERENCES referral_registrations (id)",
     ]
 }

@@ -1,0 +1,314 @@
+import ChannelbookCore
+import SQLKit
+
+/// What a partner registers: an end-customer opportunity it passes on.
+public struct ReferralRequest: Sendable {
+    public var partner: PartnerCode
+    public var customer: String
+    public var abn: String?
+    public var domain: String?
+    public var contact = ""
+    public var expectedSeats: Int64?
+    public var sku: SKU?
+    public var notes = ""
+
+    public init(partner: PartnerCode, customer: String, abn: String? = nil, domain: String? = nil) {
+        self.partner = partner
+        self.customer = customer
+        self.abn = abn
+        self.domain = domain
+    }
+}
+
+/// A registration as the vendor sees it, with its status on the date asked about.
+public struct ReferralView: Sendable, Equatable {
+    public let id: ReferralID
+    public let partner: PartnerCode
+    public let customer: String
+    public let abn: String?
+    public let domain: String?
+    public let contact: String
+    public let expectedSeats: Int64?
+    public let sku: String?
+    public let notes: String
+    public let registeredOn: BusinessDate
+    public let registeredBy: String
+    public let status: ReferralStatus
+    public let approvedOn: BusinessDate?
+    public let expiresOn: BusinessDate?
+    public let fulfiller: String?
+    public let endedOn: BusinessDate?
+    public let reason: String
+    /// Registrations for the same customer refused while this one was open: `(partner, date)`.
+    public let refusedDuplicates: [(partner: PartnerCode, on: BusinessDate)]
+
+    public static func == (lhs: ReferralView, rhs: ReferralView) -> Bool { lhs.id == rhs.id && lhs.status == rhs.status }
+}
+
+/// A won referral: the sale recorded and the fee it earns, on the statement of its close date's quarter.
+public struct ClosedReferralOutcome: Sendable {
+    public let id: ReferralID
+    public let partner: PartnerCode
+    public let quarter: Quarter
+    public let fee: ReferralFeeResult
+}
+
+/// Why a referral action was refused, in words for the partner or the vendor.
+public enum ReferralError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknownPartner(String)
+    case unknownSKU(String)
+    case noPrice(sku: String, on: BusinessDate)
+    case nonPositiveSeats(Int64)
+    case needsIdentifier
+    case invalidABN(String)
+    case invalidDomain(String)
+    case emptyCustomer
+    case duplicate(registeredOn: BusinessDate)
+    case notFound(ReferralID)
+    case notAllowed(action: String, id: ReferralID, status: ReferralStatus)
+    case beforeRegistration(action: String, on: BusinessDate, registeredOn: BusinessDate)
+    case missingReason
+
+    public var description: String {
+        switch self {
+        case .unknownPartner(let code): return "no partner has the code '\(code)'"
+        case .unknownSKU(let sku): return "'\(sku)' is not in the price book"
+        case let .noPrice(sku, date): return "\(sku) has no price on \(date), so no fee can be computed"
+        case .nonPositiveSeats(let seats): return "seats must be a positive whole number, not \(seats)"
+        case .needsIdentifier: return "give the customer's ABN or email domain (at least one), so duplicates can be recognised"
+        case .invalidABN(let message): return message
+        case .invalidDomain(let text): return "'\(text)' is not an email domain (such as acme.com.au)"
+        case .emptyCustomer: return "the customer's name is required"
+        case .duplicate(let date):
+            return "this customer already has an open registration (registered on \(date)); the first registration wins"
+        case .notFound(let id): return "no referral has the id \(id.rawValue)"
+        case let .notAllowed(action, id, status): return "referral \(id.rawValue) is \(status.rawValue) and cannot be \(action)"
+        case let .beforeRegistration(action, date, registeredOn):
+            return "cannot be \(action) on \(date), before it was registered (\(registeredOn))"
+        case .missingReason: return "a reason is required"
+        }
+    }
+}
+
+extension ChannelbookDatabase {
+    /// Registers a referral unless its customer already has an open registration (by any partner).
+    ///
+    /// A refused duplicate is recorded for the vendor before the refusal is thrown; the message names the
+    /// earlier registration's date, never its partner.
+    public func registerReferral(_ request: ReferralRequest, on date: BusinessDate, actor: String) async throws -> ReferralID {
+        try await requireInitialised()
+        let outcome: Result<ReferralID, ReferralError> = try await transaction {
+            let directory = try await PartnerDirectory.load(from: self)
+            guard let partner = directory.byCode[request.partner] else { throw ReferralError.unknownPartner(request.partner.rawValue) }
+            let identity = try validatedIdentity(request)
+            if let sku = request.sku, !(try await PriceBook.load(from: self)).knows(sku) { throw ReferralError.unknownSKU(sku.rawValue) }
+            if let seats = request.expectedSeats, seats <= 0 { throw ReferralError.nonPositiveSeats(seats) }
+            if let open = try await openRegistration(matching: identity, on: date) {
+                try await sql.raw(
+                    """
+                    INSERT INTO referral_duplicate_attempts (registration_id, partner_id, customer_name, attempted_on, attempted_by)
+                    VALUES (\(bind: open.id.rawValue), \(bind: partner.id.rawValue), \(bind: request.customer), \(bind: date.description), \(bind: actor))
+                    """
+                ).run()
+                return .failure(.duplicate(registeredOn: open.registeredOn))
+            }
+            let row = try await sql.raw(
+                """
+                INSERT INTO referral_registrations (partner_id, customer_name, customer_key, abn, domain, contact, expected_seats, sku, notes,
+                                                    registered_on, registered_by, status, reason)
+                VALUES (\(bind: partner.id.rawValue), \(bind: request.customer), \(bind: identity.normalizedName), \(bind: identity.abn?.digits),
+                        \(bind: identity.domain), \(bind: request.contact), \(bind: request.expectedSeats), \(bind: request.sku?.rawValue),
+                        \(bind: request.notes), \(bind: date.description), \(bind: actor), 'registered', '')
+                RETURNING id
+                """
+            ).first()!
+            return .success(ReferralID(try row.decode(column: "id", as: Int64.self)))
+        }
+        return try outcome.get()
+    }
+
+    /// The vendor approves a registered referral, optionally naming who will fulfil the sale.
+    public func approveReferral(_ id: ReferralID, fulfiller: String?, on date: BusinessDate) async throws {
+        try await requireInitialised()
+        try await transaction {
+            let referral = try await requireReferral(id, on: date, action: "approved", allowed: [.registered])
+            if let fulfiller { try await checkFulfiller(fulfiller) }
+            let program = try await program(on: date).program
+            let expires = ReferralLifecycle.expiry(approvedOn: date, expiryDays: program.referral.expiryDays)
+            try await sql.raw(
+                """
+                UPDATE referral_registrations SET status = 'approved', approved_on = \(bind: date.description), expires_on = \(bind: expires.description),
+                       fulfiller = \(bind: fulfiller) WHERE id = \(bind: referral.id.rawValue)
+                """
+            ).run()
+        }
+    }
+
+    /// The vendor rejects a registered referral, with a reason the partner will read.
+    public func rejectReferral(_ id: ReferralID, reason: String, on date: BusinessDate) async throws {
+        try await end(id, as: .rejected, reason: reason, on: date, allowed: [.registered], action: "rejected")
+    }
+
+    /// The opportunity was lost: closed with no fee.
+    public func loseReferral(_ id: ReferralID, reason: String, on date: BusinessDate) async throws {
+        try await end(id, as: .lost, reason: reason, on: date, allowed: [.registered, .approved], action: "closed as lost")
+    }
+
+    /// Records the won sale: SKU, seats, close date and fulfiller. The fee (seat band × per-seat price on the
+    /// close date × seats; nothing if self-fulfilled when the program says so) lands on the referring
+    /// partner's statement for the close date's quarter.
+    public func closeReferral(_ id: ReferralID, sku: SKU, seats: Int64, on date: BusinessDate, fulfiller: String?) async throws -> ClosedReferralOutcome {
+        try await requireInitialised()
+        return try await transaction {
+            let referral = try await requireReferral(id, on: date, action: "closed", allowed: [.approved])
+            guard seats > 0 else { throw ReferralError.nonPositiveSeats(seats) }
+            let priceBook = try await PriceBook.load(from: self)
+            guard priceBook.knows(sku) else { throw ReferralError.unknownSKU(sku.rawValue) }
+            guard let price = priceBook.entry(for: sku, on: date) else { throw ReferralError.noPrice(sku: sku.rawValue, on: date) }
+            let fulfilledBy = fulfiller ?? referral.fulfiller
+            if let fulfilledBy { try await checkFulfiller(fulfilledBy) }
+            let program = try await program(on: date).program
+            let selfFulfilled = fulfilledBy == referral.partner.rawValue
+            let fee = try ReferralFeeCalculator.compute(
+                program: program, seats: seats, unitPrice: Money(minorUnits: price.partnerBuyPriceMinor, currency: program.currency),
+                selfFulfilled: selfFulfilled)
+            let partnerID = try await PartnerDirectory.load(from: self).byCode[referral.partner]!.id
+            try await sql.raw(
+                """
+                UPDATE referral_registrations SET status = 'won', ended_on = \(bind: date.description), fulfiller = \(bind: fulfilledBy)
+                WHERE id = \(bind: id.rawValue)
+                """
+            ).run()
+            try await sql.raw(
+                """
+                INSERT INTO closed_referrals (referral_id, partner_id, customer, sku, seats, closed_on, quarter, self_fulfilled, registration_id)
+                VALUES (\(bind: Self.closedReferralKey(id)), \(bind: partnerID.rawValue), \(bind: referral.customer), \(bind: sku.rawValue), \(bind: seats),
+                        \(bind: date.description), \(bind: Quarter(containing: date).description), \(bind: selfFulfilled ? 1 : 0), \(bind: id.rawValue))
+                """
+            ).run()
+            return ClosedReferralOutcome(id: id, partner: referral.partner, quarter: Quarter(containing: date), fee: fee)
+        }
+    }
+
+    /// How a registered referral is keyed among closed referrals; imported referral ids may not use the prefix.
+    static func closedReferralKey(_ id: ReferralID) -> String { "\(registeredReferralPrefix)\(id.rawValue)" }
+    public static let registeredReferralPrefix = "REG-"
+
+    /// Registrations with their status on `asOf`, newest first, filtered by partner, status and registration quarter.
+    public func referrals(partner: PartnerCode? = nil, status: ReferralStatus? = nil, quarter: Quarter? = nil, asOf: BusinessDate) async throws
+        -> [ReferralView]
+    {
+        try await requireInitialised()
+        var query = SQLQueryString("SELECT r.*, p.code FROM referral_registrations r JOIN partners p ON p.id = r.partner_id WHERE 1 = 1")
+        if let partner { query.appendInterpolation(" AND p.code = \(bind: partner.rawValue)" as SQLQueryString) }
+        if let quarter {
+            query.appendInterpolation(
+                " AND r.registered_on BETWEEN \(bind: quarter.firstDay.description) AND \(bind: quarter.lastDay.description)" as SQLQueryString)
+        }
+        query.appendLiteral(" ORDER BY r.id DESC")
+        let views = try await sql.raw(query).all().compactMap { try view(of: $0, asOf: asOf, duplicates: []) }
+        return status.map { wanted in views.filter { $0.status == wanted } } ?? views
+    }
+
+    /// One registration with its status on `asOf` and the duplicates refused against it.
+    public func referral(_ id: ReferralID, asOf: BusinessDate) async throws -> ReferralView {
+        try await requireInitialised()
+        guard let row = try await sql.raw(
+            "SELECT r.*, p.code FROM referral_registrations r JOIN partners p ON p.id = r.partner_id WHERE r.id = \(bind: id.rawValue)"
+        ).first() else { throw ReferralError.notFound(id) }
+        let duplicates = try await sql.raw(
+            """
+            SELECT p.code, a.attempted_on FROM referral_duplicate_attempts a JOIN partners p ON p.id = a.partner_id
+            WHERE a.registration_id = \(bind: id.rawValue) ORDER BY a.id
+            """
+        ).all().map { (PartnerCode(rawValue: try $0.decode(column: "code", as: String.self)), try BusinessDate.parse($0.decode(column: "attempted_on", as: String.self))) }
+        guard let view = try view(of: row, asOf: asOf, duplicates: duplicates) else { throw ReferralError.notFound(id) }
+        return view
+    }
+
+    // MARK: - Helpers
+
+    private func validatedIdentity(_ request: ReferralRequest) throws -> CustomerIdentity {
+        guard !request.customer.allSatisfy(\.isWhitespace) else { throw ReferralError.emptyCustomer }
+        let abnText = request.abn.flatMap { $0.isEmpty ? nil : $0 }
+        let domainText = request.domain.flatMap { $0.isEmpty ? nil : $0 }
+        guard abnText != nil || domainText != nil else { throw ReferralError.needsIdentifier }
+        var abn: ABN?
+        if let abnText {
+            do { abn = try ABN.parse(abnText) } catch { throw ReferralError.invalidABN("\(error)") }
+        }
+        var domain: String?
+        if let domainText {
+            guard let normalized = CustomerIdentity.normalize(domain: domainText) else { throw ReferralError.invalidDomain(domainText) }
+            domain = normalized
+        }
+        return CustomerIdentity(name: request.customer, abn: abn, domain: domain)
+    }
+
+    /// The earliest registration for the same customer that is open on `date`, if any.
+    private func openRegistration(matching identity: CustomerIdentity, on date: BusinessDate) async throws -> ReferralView? {
+        var query: SQLQueryString = """
+            SELECT r.*, p.code FROM referral_registrations r JOIN partners p ON p.id = r.partner_id
+            WHERE r.status IN ('registered', 'approved') AND (r.customer_key = \(bind: identity.normalizedName)
+            """
+        if let abn = identity.abn { query.appendInterpolation(" OR r.abn = \(bind: abn.digits)" as SQLQueryString) }
+        if let domain = identity.domain { query.appendInterpolation(" OR r.domain = \(bind: domain)" as SQLQueryString) }
+        query.appendLiteral(") ORDER BY r.registered_on, r.id")
+        for row in try await sql.raw(query).all() {
+            if let view = try view(of: row, asOf: date, duplicates: []), view.status.isOpen { return view }
+        }
+        return nil
+    }
+
+    private func requireReferral(_ id: ReferralID, on date: BusinessDate, action: String, allowed: Set<ReferralStatus>) async throws -> ReferralView {
+        let referral = try await referral(id, asOf: date)
+        guard date >= referral.registeredOn else {
+            throw ReferralError.beforeRegistration(action: action, on: date, registeredOn: referral.registeredOn)
+        }
+        guard allowed.contains(referral.status) else { throw ReferralError.notAllowed(action: action, id: id, status: referral.status) }
+        return referral
+    }
+
+    private func end(_ id: ReferralID, as status: ReferralStatus, reason: String, on date: BusinessDate, allowed: Set<ReferralStatus>, action: String)
+        async throws
+    {
+        try await requireInitialised()
+        if status == .rejected && reason.allSatisfy(\.isWhitespace) { throw ReferralError.missingReason }
+        try await transaction {
+            _ = try await requireReferral(id, on: date, action: action, allowed: allowed)
+            try await sql.raw(
+                """
+                UPDATE referral_registrations SET status = \(bind: status.rawValue), ended_on = \(bind: date.description), reason = \(bind: reason)
+                WHERE id = \(bind: id.rawValue)
+                """
+            ).run()
+        }
+    }
+
+    /// A fulfiller is DIRECT (the vendor) or a known partner's code.
+    private func checkFulfiller(_ fulfiller: String) async throws {
+        guard fulfiller != "DIRECT" else { return }
+        let known = try await sql.raw("SELECT COUNT(*) AS n FROM partners WHERE code = \(bind: fulfiller)").first()!.decode(column: "n", as: Int.self)
+        if known == 0 { throw ReferralError.unknownPartner(fulfiller) }
+    }
+
+    private func view(of row: any SQLRow, asOf: BusinessDate, duplicates: [(PartnerCode, BusinessDate)]) throws -> ReferralView? {
+        func date(_ column: String) throws -> BusinessDate? {
+            try row.decode(column: column, as: String?.self).map { try BusinessDate.parse($0) }
+        }
+        let registeredOn = try date("registered_on")!
+        let lifecycle = ReferralLifecycle(
+            stored: ReferralStatus(rawValue: try row.decode(column: "status", as: String.self))!, registeredOn: registeredOn,
+            approvedOn: try date("approved_on"), expiresOn: try date("expires_on"), endedOn: try date("ended_on"))
+        guard let status = lifecycle.status(on: asOf) else { return nil }
+        return ReferralView(
+            id: ReferralID(try row.decode(column: "id", as: Int64.self)), partner: PartnerCode(try row.decode(column: "code", as: String.self)),
+            customer: try row.decode(column: "customer_name", as: String.self), abn: try row.decode(column: "abn", as: String?.self),
+            domain: try row.decode(column: "domain", as: String?.self), contact: try row.decode(column: "contact", as: String.self),
+            expectedSeats: try row.decode(column: "expected_seats", as: Int64?.self), sku: try row.decode(column: "sku", as: String?.self),
+            notes: try row.decode(column: "notes", as: String.self), registeredOn: registeredOn,
+            registeredBy: try row.decode(column: "registered_by", as: String.self), status: status, approvedOn: lifecycle.approvedOn,
+            expiresOn: lifecycle.expiresOn, fulfiller: try row.decode(column: "fulfiller", as: String?.self), endedOn: lifecycle.endedOn,
+            reason: try row.decode(column: "reason", as: String.self), refusedDuplicates: duplicates.map { (partner: $0.0, on: $0.1) })
+    }
+}
