@@ -156,4 +156,15 @@ private func refusal(_ body: () async throws -> Void) async -> ReferralError? {
             #expect(try await database.referrals(asOf: day("2026-01-15")).map(\.id) == [a])
         }
     }
+
+    @Test(arguments: TestDatabase.available)
+    func importedReferralIdsMayNotTakeTheRegisteredPrefix(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            let found = await problems {
+                try await database.importText(.referrals, "referral_id,partner,customer,sku,seats,closed_on\nREG-1,P01,Acme,SW-1,300,2026-02-01\n")
+            }
+            #expect(found == ["referrals.csv:2: referral_id: 'REG-1': ids starting REG- are reserved for referrals registered in Channelbook"])
+        }
+    }
 }
