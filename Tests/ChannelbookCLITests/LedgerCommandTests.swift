@@ -72,7 +72,7 @@ enum CLIDatabase: String, CaseIterable, Sendable {
         #expect(again.stdout == "imported 5 lines (0 new, 5 already present)\n")
 
         let close = await channelbook(["close", "2026Q1"] + db)
-        #expect(close.stdout == "closed 2026Q1 under Australian channel program (effective 2005-01-01): 2 rebates totalling 12499.98 AUD, 0 referral fees totalling 0.00 AUD\n")
+        #expect(close.stdout == "closed 2026Q1 under Australian channel program (effective 2005-01-01): 2 rebates totalling 12499.98 AUD, 0 referral fees totalling 0.00 AUD; 2 draft statements, 0 adjustments\n")
         let rebates = await channelbook(["rebates", "2026Q1"] + db)
         #expect(rebates.exitCode == 0)
         #expect(

@@ -82,7 +82,7 @@ import Testing
             let first = try await database.rebates(for: q1)
             let summary = try await database.closeQuarter(q1)
             #expect(try await database.rebates(for: q1) == first)
-            #expect(summary.description == "closed 2026Q1 under Australian channel program (effective 2005-01-01): 3 rebates totalling 13959.96 AUD, 0 referral fees totalling 0.00 AUD")
+            #expect(summary.description == "closed 2026Q1 under Australian channel program (effective 2005-01-01): 3 rebates totalling 13959.96 AUD, 0 referral fees totalling 0.00 AUD; 2 draft statements, 0 adjustments")
         }
     }
 

@@ -9,12 +9,13 @@ struct InitCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var program: ProgramOptions
+    @OptionGroup var actor: ActorOption
 
     func run() async throws {
         let source = try program.loadSource()
         try await reportingStoreErrors {
             try await database.withDatabase(creating: true) { database in
-                try await database.initialise(programTOML: source.toml)
+                try await database.initialise(programTOML: source.toml, actor: actor.name)
             }
         }
         Console.line("initialised \(database.location) with \(source.program.versionLabel)")
@@ -41,11 +42,12 @@ struct ImportCommand: AsyncParsableCommand {
     var file: String
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var actor: ActorOption
 
     func run() async throws {
         let summary = try await reportingStoreErrors {
             try await database.withDatabase { database in
-                try await database.importFile(kind.kind, path: file, name: file)
+                try await database.importFile(kind.kind, path: file, name: file, actor: actor.name)
             }
         }
         Console.line(summary.description)

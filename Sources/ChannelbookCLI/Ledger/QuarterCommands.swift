@@ -21,6 +21,8 @@ struct CloseCommand: AsyncParsableCommand {
     @Option(name: .customLong("program"), help: "Store this program file as a new program version before closing.", completion: .file())
     var programPath: String?
 
+    @OptionGroup var actor: ActorOption
+
     func run() async throws {
         let toml = try programPath.map { path in
             let text = try readProgramText(path)
@@ -31,9 +33,9 @@ struct CloseCommand: AsyncParsableCommand {
             try await database.withDatabase { database in
                 if let toml {
                     try await database.requireInitialised()
-                    try await database.storeProgram(toml: toml)
+                    try await database.storeProgram(toml: toml, actor: actor.name)
                 }
-                return try await database.closeQuarter(quarter)
+                return try await database.closeQuarter(quarter, actor: actor.name)
             }
         }
         Console.line(summary.description)

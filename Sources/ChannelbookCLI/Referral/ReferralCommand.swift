@@ -28,7 +28,7 @@ struct ReferralCommand: AsyncParsableCommand {
         @Option(help: "The SKU of interest.") var sku: String?
         @Option(help: "Notes for the vendor.") var notes: String?
         @Option(help: "The registration date (default today).") var on: BusinessDate?
-        @Option(help: "Who registers it (default the USER environment variable).") var actor: String?
+        @OptionGroup var actor: ActorOption
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
@@ -38,7 +38,7 @@ struct ReferralCommand: AsyncParsableCommand {
             request.sku = sku.map { SKU($0) }
             request.notes = notes ?? ""
             let date = on ?? Today.date
-            let id = try await referralAction(database) { try await $0.registerReferral(request, on: date, actor: actorName(actor)) }
+            let id = try await referralAction(database) { try await $0.registerReferral(request, on: date, actor: actor.name) }
             Console.line(String(id.rawValue))
             Console.line("registered referral \(id.rawValue) for \(customer) by \(partner) on \(date); awaiting review")
         }
@@ -50,12 +50,13 @@ struct ReferralCommand: AsyncParsableCommand {
         @Argument(help: "The referral's id.") var id: Int64
         @Option(help: "The fulfilling partner's code, or DIRECT.") var fulfiller: String?
         @Option(help: "The approval date (default today).") var on: BusinessDate?
+        @OptionGroup var actor: ActorOption
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             let date = on ?? Today.date
             let view = try await referralAction(database) { database in
-                try await database.approveReferral(ReferralID(id), fulfiller: fulfiller, on: date)
+                try await database.approveReferral(ReferralID(id), fulfiller: fulfiller, on: date, actor: actor.name)
                 return try await database.referral(ReferralID(id), asOf: date)
             }
             Console.line("approved referral \(id) on \(date); it expires on \(view.expiresOn!) unless closed")
@@ -68,11 +69,12 @@ struct ReferralCommand: AsyncParsableCommand {
         @Argument(help: "The referral's id.") var id: Int64
         @Option(help: "Why (the partner reads it).") var reason: String
         @Option(help: "The date (default today).") var on: BusinessDate?
+        @OptionGroup var actor: ActorOption
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             let date = on ?? Today.date
-            try await referralAction(database) { try await $0.rejectReferral(ReferralID(id), reason: reason, on: date) }
+            try await referralAction(database) { try await $0.rejectReferral(ReferralID(id), reason: reason, on: date, actor: actor.name) }
             Console.line("rejected referral \(id) on \(date)")
         }
     }
@@ -83,11 +85,12 @@ struct ReferralCommand: AsyncParsableCommand {
         @Argument(help: "The referral's id.") var id: Int64
         @Option(help: "Why it was lost.") var reason: String?
         @Option(help: "The date (default today).") var on: BusinessDate?
+        @OptionGroup var actor: ActorOption
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             let date = on ?? Today.date
-            try await referralAction(database) { try await $0.loseReferral(ReferralID(id), reason: reason ?? "", on: date) }
+            try await referralAction(database) { try await $0.loseReferral(ReferralID(id), reason: reason ?? "", on: date, actor: actor.name) }
             Console.line("closed referral \(id) as lost on \(date)")
         }
     }
@@ -100,11 +103,12 @@ struct ReferralCommand: AsyncParsableCommand {
         @Option(help: "Seats in the closed sale.") var seats: Int64
         @Option(help: "The close date: its price is the one that counts.") var on: BusinessDate
         @Option(help: "Who fulfilled the sale: a partner's code, or DIRECT.") var fulfiller: String?
+        @OptionGroup var actor: ActorOption
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             let outcome = try await referralAction(database) {
-                try await $0.closeReferral(ReferralID(id), sku: SKU(sku), seats: seats, on: on, fulfiller: fulfiller)
+                try await $0.closeReferral(ReferralID(id), sku: SKU(sku), seats: seats, on: on, fulfiller: fulfiller, actor: actor.name)
             }
             Console.line(
                 "closed referral \(id) as won on \(on): fee \(outcome.fee.amount) for \(outcome.partner.rawValue), on its \(outcome.quarter) statement")
@@ -192,14 +196,5 @@ struct ReferralJSON: Encodable {
 
 /// Runs a referral action on the database, its refusals reported as CLI errors.
 func referralAction<T>(_ database: DatabaseOptions, _ body: (ChannelbookDatabase) async throws -> T) async throws -> T {
-    do {
-        return try await reportingStoreErrors { try await database.withDatabase(body) }
-    } catch let error as ReferralError {
-        throw CLIError("\(error)")
-    }
-}
-
-/// Who the CLI user is, for "registered by".
-func actorName(_ given: String?) -> String {
-    given ?? ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "cli"
+    try await reportingStoreErrors { try await database.withDatabase(body) }
 }

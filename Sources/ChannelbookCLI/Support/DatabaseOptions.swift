@@ -33,7 +33,7 @@ struct DatabaseOptions: ParsableArguments {
             throw CLIError("\(path) does not exist: create a database with `channelbook init\(path == Self.defaultPath ? "" : " --db \(path)")`")
         }
         let database: ChannelbookDatabase
-        do { database = try await ChannelbookDatabase.open(location) } catch let error as StoreError {
+        do { database = try await ChannelbookDatabase.open(location) } catch let error as any RefusalError {
             throw CLIError("\(error)")
         } catch {
             throw CLIError("cannot open \(location): \(error)")
@@ -53,7 +53,7 @@ struct DatabaseOptions: ParsableArguments {
 func reportingStoreErrors<T>(_ body: () async throws -> T) async throws -> T {
     do { return try await body() } catch let problems as ImportProblems {
         throw CLIError(lines: problems.lines)
-    } catch let error as StoreError {
+    } catch let error as any RefusalError {
         throw CLIError("\(error)")
     } catch let error as ProgramFileError {
         throw CLIError(lines: error.lines)

@@ -103,8 +103,12 @@ public final class ChannelbookDatabase: @unchecked Sendable {
     }
 }
 
+/// An error whose description is meant for the person who asked: a refusal, not a failure.
+/// Every caller shows it as it is (stderr and a non-zero exit, or an HTTP 4xx with the message).
+public protocol RefusalError: Error, CustomStringConvertible {}
+
 /// What the store refuses, in words for the person at the command line.
-public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum StoreError: RefusalError, Equatable, Sendable {
     case badDatabaseURL(String)
     case notInitialised(String)
     case programConflict(String)

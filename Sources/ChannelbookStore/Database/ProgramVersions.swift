@@ -10,9 +10,9 @@ public struct StoredProgram: Sendable {
 
 extension ChannelbookDatabase {
     /// Creates Channelbook's tables (or brings them up to date) and stores `toml` as a program version.
-    public func initialise(programTOML toml: String) async throws {
+    public func initialise(programTOML toml: String, actor: String = "system") async throws {
         try await Migrations.apply(to: self)
-        _ = try await storeProgram(toml: toml)
+        try await transaction { _ = try await storeProgram(toml: toml, actor: actor) }
     }
 
     /// Refuses to work on a database `channelbook init` has not prepared, saying how to prepare it.
@@ -25,7 +25,7 @@ extension ChannelbookDatabase {
     /// a different program with an `effective_from` already stored is refused, because figures computed
     /// under the stored one must stay explainable by it.
     @discardableResult
-    public func storeProgram(toml: String) async throws -> StoredProgram {
+    public func storeProgram(toml: String, actor: String = "system") async throws -> StoredProgram {
         let program = try ProgramFile.parse(toml)
         let effectiveFrom = program.effectiveFrom.description
         if let existing = try await sql.raw("SELECT id, program_toml FROM program_versions WHERE effective_from = \(bind: effectiveFrom)").first() {
@@ -42,6 +42,7 @@ extension ChannelbookDatabase {
             RETURNING id
             """
         ).first()
+        try await audit(actor: actor, action: "store program", subject: program.versionLabel, after: "\(program.currency.code), national_max \(program.nationalMax)")
         return StoredProgram(id: try row!.decode(column: "id", as: Int64.self), program: program, toml: toml)
     }
 

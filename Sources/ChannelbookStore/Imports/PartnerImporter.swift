@@ -6,6 +6,8 @@ import SQLKit
 /// distributor links, refusing anything that would break the program (such as one national too many).
 struct PartnerImporter {
     let database: ChannelbookDatabase
+    /// Who imports: tier changes and new partners are audited in their name.
+    let actor: String
 
     /// Partners files are lists of organisations; a bound keeps a wrong file from being held in memory.
     static let maximumRows = 1_000_000
@@ -118,8 +120,11 @@ struct PartnerImporter {
             "INSERT INTO partners (code, name, kind, abn) VALUES (\(bind: row.code.rawValue), \(bind: row.name), \(bind: row.kind.rawValue), \(bind: row.abn?.digits)) RETURNING id"
         ).first()
         let id = PartnerID(try inserted!.decode(column: "id", as: Int64.self))
+        try await database.audit(
+            actor: actor, action: "add partner", partner: id, subject: row.code.rawValue,
+            after: "\(row.kind.rawValue) \(row.name)\(row.abn.map { ", ABN \($0)" } ?? "")")
         if let tier = row.tier {
-            try await insertTier(id, tier, from: row.tierSince ?? PartnerDirectory.beginningOfTime)
+            try await insertTier(id, code: row.code, tier, from: row.tierSince ?? PartnerDirectory.beginningOfTime, previous: nil)
         }
         return PartnerRecord(id: id, code: row.code, name: row.name, kind: row.kind, abn: row.abn)
     }
@@ -131,19 +136,26 @@ struct PartnerImporter {
             try await database.sql.raw(
                 "UPDATE partners SET name = \(bind: row.name), abn = \(bind: row.abn?.digits) WHERE id = \(bind: existing.id.rawValue)"
             ).run()
+            try await database.audit(
+                actor: actor, action: "change partner", partner: existing.id, subject: row.code.rawValue,
+                before: "\(existing.name), ABN \(existing.abn?.digits ?? "none")", after: "\(row.name), ABN \(row.abn?.digits ?? "none")")
             changed = true
         }
         if let tier = row.tier, directory.latestTier(of: existing.id) != tier {
-            try await insertTier(existing.id, tier, from: row.tierSince ?? PartnerDirectory.beginningOfTime)
+            try await insertTier(
+                existing.id, code: row.code, tier, from: row.tierSince ?? PartnerDirectory.beginningOfTime, previous: directory.latestTier(of: existing.id))
             changed = true
         }
         return changed
     }
 
-    private func insertTier(_ id: PartnerID, _ tier: ResellerTier, from: BusinessDate) async throws {
+    private func insertTier(_ id: PartnerID, code: PartnerCode, _ tier: ResellerTier, from: BusinessDate, previous: ResellerTier?) async throws {
         try await database.sql.raw(
             "INSERT INTO partner_tiers (partner_id, effective_from, tier) VALUES (\(bind: id.rawValue), \(bind: from.description), \(bind: tier.rawValue))"
         ).run()
+        try await database.audit(
+            actor: actor, action: "tier change", partner: id, subject: code.rawValue,
+            before: previous?.rawValue ?? "none", after: "\(tier.rawValue) from \(display(from))")
     }
 
     /// Makes the reseller's distributor links exactly the file's list.

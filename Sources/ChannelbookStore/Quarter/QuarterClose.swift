@@ -9,46 +9,78 @@ public struct QuarterCloseSummary: Sendable, CustomStringConvertible {
     public let rebateTotal: Money
     public let referralFees: Int
     public let feeTotal: Money
+    /// Draft statements after the close (this quarter's and any carrying adjustments).
+    public var draftStatements = 0
+    /// Adjustments of approved quarters now on draft statements.
+    public var adjustments = 0
 
     public var description: String {
         "closed \(quarter) under \(programVersion): \(rebates) rebate\(rebates == 1 ? "" : "s") totalling \(rebateTotal), "
-            + "\(referralFees) referral fee\(referralFees == 1 ? "" : "s") totalling \(feeTotal)"
+            + "\(referralFees) referral fee\(referralFees == 1 ? "" : "s") totalling \(feeTotal); "
+            + "\(draftStatements) draft statement\(draftStatements == 1 ? "" : "s"), \(adjustments) adjustment\(adjustments == 1 ? "" : "s")"
+    }
+}
+
+/// A quarter's figures as computed now: every eligible reseller's rebate and every referral fee.
+struct QuarterFigures {
+    let quarter: Quarter
+    let program: StoredProgram
+    let rebates: [ChannelbookDatabase.ComputedRebate]
+    let fees: [ChannelbookDatabase.ComputedFee]
+
+    var isEmpty: Bool { rebates.isEmpty && fees.isEmpty }
+
+    /// What the partner earns for the quarter: its rebate plus its referral fees.
+    func earned(by partner: PartnerID) -> Int64 {
+        (rebates.first { $0.partnerID == partner }?.result.amount.minorUnits ?? 0)
+            + fees.filter { $0.referral.partnerID == partner }.reduce(0) { $0 + $1.result.amount.minorUnits }
     }
 }
 
 extension ChannelbookDatabase {
     /// Computes (or recomputes) the quarter's rebates and referral fees from the stored totals and closed
-    /// referrals, under the program version in force on the quarter's last day, and stores them with their
-    /// explanations. Closing again with the same data gives the same figures.
-    public func closeQuarter(_ quarter: Quarter) async throws -> QuarterCloseSummary {
+    /// referrals, under the program version in force on the quarter's last day, stores them with their
+    /// explanations, and recomputes the draft statements (with true-ups of approved quarters). Closing
+    /// again with the same data gives the same figures and the same statements.
+    public func closeQuarter(_ quarter: Quarter, actor: String = "system") async throws -> QuarterCloseSummary {
         try await requireInitialised()
         return try await transaction {
-            let stored = try await program(on: quarter.lastDay)
-            let program = stored.program
             let directory = try await PartnerDirectory.load(from: self)
             let priceBook = try await PriceBook.load(from: self)
-            let totals = try await quarterTotals(quarter)
-            let referrals = try await closedReferrals(in: quarter)
-            if totals.isEmpty && referrals.isEmpty { throw StoreError.nothingToClose(quarter) }
-
-            let rebates = try computeRebates(quarter, program, directory, totals)
-            let fees = try computeReferralFees(program, priceBook, referrals)
+            let figures = try await computeFigures(quarter, directory, priceBook)
+            let noSales = try await quarterTotals(quarter).isEmpty
+            if figures.isEmpty && noSales { throw StoreError.nothingToClose(quarter) }
+            let program = figures.program.program
 
             try await sql.raw("DELETE FROM quarter_rebates WHERE quarter = \(bind: quarter.description)").run()
             try await sql.raw("DELETE FROM quarter_referral_fees WHERE quarter = \(bind: quarter.description)").run()
             try await sql.raw(
                 """
-                INSERT INTO quarter_closes (quarter, program_version_id, closed_at_us) VALUES (\(bind: quarter.description), \(bind: stored.id), \(bind: Self.nowMicroseconds()))
+                INSERT INTO quarter_closes (quarter, program_version_id, closed_at_us) VALUES (\(bind: quarter.description), \(bind: figures.program.id), \(bind: Self.nowMicroseconds()))
                 ON CONFLICT (quarter) DO UPDATE SET program_version_id = excluded.program_version_id, closed_at_us = excluded.closed_at_us
                 """
             ).run()
-            try await insertRebates(quarter, rebates)
-            try await insertReferralFees(quarter, fees)
-            return QuarterCloseSummary(
-                quarter: quarter, programVersion: program.versionLabel, rebates: rebates.count,
-                rebateTotal: try Money.sum(rebates.map(\.result.amount), currency: program.currency), referralFees: fees.count,
-                feeTotal: try Money.sum(fees.map(\.result.amount), currency: program.currency))
+            try await insertRebates(quarter, figures.rebates)
+            try await insertReferralFees(quarter, figures.fees)
+            let statements = try await recomputeStatements(closing: figures, directory, priceBook)
+            let summary = QuarterCloseSummary(
+                quarter: quarter, programVersion: program.versionLabel, rebates: figures.rebates.count,
+                rebateTotal: try Money.sum(figures.rebates.map(\.result.amount), currency: program.currency), referralFees: figures.fees.count,
+                feeTotal: try Money.sum(figures.fees.map(\.result.amount), currency: program.currency), draftStatements: statements.drafts,
+                adjustments: statements.adjustments)
+            try await audit(actor: actor, action: "close", subject: quarter.description, after: summary.description)
+            return summary
         }
+    }
+
+    /// The quarter's figures under the program version in force on its last day.
+    func computeFigures(_ quarter: Quarter, _ directory: PartnerDirectory, _ priceBook: PriceBook) async throws -> QuarterFigures {
+        let stored = try await program(on: quarter.lastDay)
+        let totals = try await quarterTotals(quarter)
+        let referrals = try await closedReferrals(in: quarter)
+        return QuarterFigures(
+            quarter: quarter, program: stored, rebates: try computeRebates(quarter, stored.program, directory, totals),
+            fees: try computeReferralFees(stored.program, priceBook, referrals))
     }
 
     /// One `sales_totals` row.
@@ -60,7 +92,7 @@ extension ChannelbookDatabase {
         let lineCount: Int64
     }
 
-    private func quarterTotals(_ quarter: Quarter) async throws -> [PartnerID: [QuarterTotal]] {
+    func quarterTotals(_ quarter: Quarter) async throws -> [PartnerID: [QuarterTotal]] {
         let rows = try await sql.raw(
             "SELECT reseller_id, category, source, amount_minor, line_count FROM sales_totals WHERE quarter = \(bind: quarter.description)"
         ).all()
@@ -88,7 +120,7 @@ extension ChannelbookDatabase {
     ) throws -> [ComputedRebate] {
         let evaluationDate = program.rebate.tierOn.date(in: quarter)
         var computed: [ComputedRebate] = []
-        for (resellerID, rows) in totals {
+        for (resellerID, rows) in totals.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             guard let tier = directory.tier(of: resellerID, on: evaluationDate), program.rebate.eligibleTiers.contains(tier) else { continue }
             let basisRows = rows.filter { program.rebate.basisCategories.contains($0.category) }
             let basis = try Money.sum(basisRows.map { Money(minorUnits: $0.amountMinor, currency: program.currency) }, currency: program.currency)
@@ -125,6 +157,7 @@ extension ChannelbookDatabase {
     struct ClosedReferral {
         let referralID: String
         let partnerID: PartnerID
+        let customer: String
         let sku: SKU
         let seats: Int64
         let closedOn: BusinessDate
@@ -133,11 +166,12 @@ extension ChannelbookDatabase {
 
     private func closedReferrals(in quarter: Quarter) async throws -> [ClosedReferral] {
         try await sql.raw(
-            "SELECT referral_id, partner_id, sku, seats, closed_on, self_fulfilled FROM closed_referrals WHERE quarter = \(bind: quarter.description)"
+            "SELECT referral_id, partner_id, customer, sku, seats, closed_on, self_fulfilled FROM closed_referrals WHERE quarter = \(bind: quarter.description) ORDER BY referral_id"
         ).all().map { row in
             ClosedReferral(
                 referralID: try row.decode(column: "referral_id", as: String.self),
-                partnerID: PartnerID(try row.decode(column: "partner_id", as: Int64.self)), sku: SKU(try row.decode(column: "sku", as: String.self)),
+                partnerID: PartnerID(try row.decode(column: "partner_id", as: Int64.self)), customer: try row.decode(column: "customer", as: String.self),
+                sku: SKU(try row.decode(column: "sku", as: String.self)),
                 seats: try row.decode(column: "seats", as: Int64.self), closedOn: try BusinessDate.parse(row.decode(column: "closed_on", as: String.self)),
                 selfFulfilled: try row.decode(column: "self_fulfilled", as: Int.self) == 1)
         }

@@ -54,7 +54,7 @@ public struct ClosedReferralOutcome: Sendable {
 }
 
 /// Why a referral action was refused, in words for the partner or the vendor.
-public enum ReferralError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum ReferralError: RefusalError, Equatable, Sendable {
     case unknownPartner(String)
     case unknownSKU(String)
     case noPrice(sku: String, on: BusinessDate)
@@ -122,13 +122,15 @@ extension ChannelbookDatabase {
                 RETURNING id
                 """
             ).first()!
-            return .success(ReferralID(try row.decode(column: "id", as: Int64.self)))
+            let id = ReferralID(try row.decode(column: "id", as: Int64.self))
+            try await audit(actor: actor, action: "register referral", partner: partner.id, subject: "referral \(id.rawValue)", after: request.customer)
+            return .success(id)
         }
         return try outcome.get()
     }
 
     /// The vendor approves a registered referral, optionally naming who will fulfil the sale.
-    public func approveReferral(_ id: ReferralID, fulfiller: String?, on date: BusinessDate) async throws {
+    public func approveReferral(_ id: ReferralID, fulfiller: String?, on date: BusinessDate, actor: String = "system") async throws {
         try await requireInitialised()
         try await transaction {
             let referral = try await requireReferral(id, on: date, action: "approved", allowed: [.registered])
@@ -141,23 +143,26 @@ extension ChannelbookDatabase {
                        fulfiller = \(bind: fulfiller) WHERE id = \(bind: referral.id.rawValue)
                 """
             ).run()
+            try await auditReferral(referral, actor: actor, action: "approve referral", after: "approved on \(date), expires \(expires)")
         }
     }
 
     /// The vendor rejects a registered referral, with a reason the partner will read.
-    public func rejectReferral(_ id: ReferralID, reason: String, on date: BusinessDate) async throws {
-        try await end(id, as: .rejected, reason: reason, on: date, allowed: [.registered], action: "rejected")
+    public func rejectReferral(_ id: ReferralID, reason: String, on date: BusinessDate, actor: String = "system") async throws {
+        try await end(id, as: .rejected, reason: reason, on: date, allowed: [.registered], action: "rejected", actor: actor)
     }
 
     /// The opportunity was lost: closed with no fee.
-    public func loseReferral(_ id: ReferralID, reason: String, on date: BusinessDate) async throws {
-        try await end(id, as: .lost, reason: reason, on: date, allowed: [.registered, .approved], action: "closed as lost")
+    public func loseReferral(_ id: ReferralID, reason: String, on date: BusinessDate, actor: String = "system") async throws {
+        try await end(id, as: .lost, reason: reason, on: date, allowed: [.registered, .approved], action: "closed as lost", actor: actor)
     }
 
     /// Records the won sale: SKU, seats, close date and fulfiller. The fee (seat band × per-seat price on the
     /// close date × seats; nothing if self-fulfilled when the program says so) lands on the referring
     /// partner's statement for the close date's quarter.
-    public func closeReferral(_ id: ReferralID, sku: SKU, seats: Int64, on date: BusinessDate, fulfiller: String?) async throws -> ClosedReferralOutcome {
+    public func closeReferral(
+        _ id: ReferralID, sku: SKU, seats: Int64, on date: BusinessDate, fulfiller: String?, actor: String = "system"
+    ) async throws -> ClosedReferralOutcome {
         try await requireInitialised()
         return try await transaction {
             let referral = try await requireReferral(id, on: date, action: "closed", allowed: [.approved])
@@ -186,6 +191,8 @@ extension ChannelbookDatabase {
                         \(bind: date.description), \(bind: Quarter(containing: date).description), \(bind: selfFulfilled ? 1 : 0), \(bind: id.rawValue))
                 """
             ).run()
+            try await auditReferral(
+                referral, actor: actor, action: "close referral", after: "won \(seats) seats of \(sku.rawValue) on \(date), fee \(fee.amount)")
             return ClosedReferralOutcome(id: id, partner: referral.partner, quarter: Quarter(containing: date), fee: fee)
         }
     }
@@ -269,13 +276,14 @@ extension ChannelbookDatabase {
         return referral
     }
 
-    private func end(_ id: ReferralID, as status: ReferralStatus, reason: String, on date: BusinessDate, allowed: Set<ReferralStatus>, action: String)
-        async throws
-    {
+    private func end(
+        _ id: ReferralID, as status: ReferralStatus, reason: String, on date: BusinessDate, allowed: Set<ReferralStatus>, action: String, actor: String
+    ) async throws {
         try await requireInitialised()
         if status == .rejected && reason.allSatisfy(\.isWhitespace) { throw ReferralError.missingReason }
         try await transaction {
-            _ = try await requireReferral(id, on: date, action: action, allowed: allowed)
+            let referral = try await requireReferral(id, on: date, action: action, allowed: allowed)
+            try await auditReferral(referral, actor: actor, action: "\(status.rawValue) referral", after: "\(status.rawValue) on \(date): \(reason)")
             try await sql.raw(
                 """
                 UPDATE referral_registrations SET status = \(bind: status.rawValue), ended_on = \(bind: date.description), reason = \(bind: reason)
@@ -283,6 +291,12 @@ extension ChannelbookDatabase {
                 """
             ).run()
         }
+    }
+
+    private func auditReferral(_ referral: ReferralView, actor: String, action: String, after: String) async throws {
+        let partner = try await PartnerDirectory.load(from: self).byCode[referral.partner]?.id
+        try await audit(
+            actor: actor, action: action, partner: partner, subject: "referral \(referral.id.rawValue)", before: referral.status.rawValue, after: after)
     }
 
     /// A fulfiller is DIRECT (the vendor) or a known partner's code.

@@ -1,0 +1,316 @@
+import ChannelbookCore
+import SQLKit
+
+/// Where a statement stands. Approved and paid statements are never edited (the database refuses it).
+public enum StatementStatus: String, CaseIterable, Sendable, Codable {
+    case draft, approved, paid, void
+
+    var isSettled: Bool { self == .approved || self == .paid }
+}
+
+/// What a statement line is.
+public enum StatementLineKind: String, CaseIterable, Sendable, Codable {
+    /// The quarter's rebate.
+    case rebate
+    /// A fee for a referral closed in the quarter.
+    case referralFee = "referral_fee"
+    /// A true-up of an approved quarter: recomputed − already approved.
+    case adjustment
+    /// A negative approved statement's total, offset on this one instead of being paid.
+    case carriedForward = "carried_forward"
+
+    /// Lines the quarter's own close computes; the others come from the true-up of settled statements.
+    var isBase: Bool { self == .rebate || self == .referralFee }
+}
+
+/// A statement line before it is written.
+struct PlannedLine {
+    let kind: StatementLineKind
+    let forQuarter: Quarter
+    let amountMinor: Int64
+    let description: String
+    let explanation: [String]
+    let sourceStatementID: Int64?
+}
+
+/// A stored statement as the rebuild needs it.
+struct StoredStatement {
+    let id: Int64
+    let reference: String
+    let partnerID: PartnerID
+    let quarter: Quarter
+    let status: StatementStatus
+    let totalMinor: Int64
+    let approvedAtMicroseconds: Int64?
+}
+
+extension ChannelbookDatabase {
+    /// Rebuilds every draft statement after `closing`'s figures changed, without touching a settled one.
+    ///
+    /// - The closed quarter's rebate and referral fees go on each partner's draft for that quarter.
+    /// - For every partner and quarter with an approved or paid statement, the quarter is recomputed;
+    ///   `recomputed − settled` (settled: every approved or paid line for that quarter, adjustments included)
+    ///   goes on the partner's next draft as an adjustment. Once that draft is approved the difference is
+    ///   settled, so the same late line never produces two adjustments.
+    /// - A negative approved statement not yet offset is carried forward onto the partner's next draft.
+    /// - Drafts left with no line are voided.
+    func recomputeStatements(closing figures: QuarterFigures, _ directory: PartnerDirectory, _ priceBook: PriceBook) async throws
+        -> (drafts: Int, adjustments: Int)
+    {
+        let statements = try await liveStatements()
+        let settledLines = try await settledLineSums()
+        var plans: [PartnerID: [Quarter: [PlannedLine]]] = [:]
+        let closing = figures.quarter
+
+        // 1. The closed quarter's own figures, for partners whose statement for it is not settled.
+        for line in baseLines(figures, directory) where !(statements[line.partner]?[closing]?.status.isSettled ?? false) {
+            plans[line.partner, default: [:]][closing, default: []].append(line.line)
+        }
+        // 2. True-ups of settled quarters, and 3. negative totals carried forward.
+        var adjustments = 0
+        var figuresByQuarter: [Quarter: QuarterFigures] = [closing: figures]
+        for (partner, byQuarter) in statements {
+            for (quarter, statement) in byQuarter.sorted(by: { $0.key < $1.key }) where statement.status.isSettled {
+                if figuresByQuarter[quarter] == nil { figuresByQuarter[quarter] = try await computeFigures(quarter, directory, priceBook) }
+                let recomputed = figuresByQuarter[quarter]!
+                let settled = settledLines[partner]?[quarter] ?? 0
+                let delta = recomputed.earned(by: partner) - settled
+                let target = draftQuarter(for: partner, after: closing, statements)
+                if delta != 0 {
+                    let line = try await adjustmentLine(partner, quarter, statement, recomputed, settled: settled, delta: delta, directory)
+                    plans[partner, default: [:]][target, default: []].append(line)
+                    adjustments += 1
+                }
+                if statement.status == .approved && statement.totalMinor < 0, try await !isOffset(statement) {
+                    plans[partner, default: [:]][target, default: []].append(carriedLine(statement, currency: figures.program.program.currency))
+                }
+            }
+        }
+        let drafts = try await writeDrafts(plans, statements, closing: closing, programVersionID: figures.program.id, directory)
+        return (drafts, adjustments)
+    }
+
+    /// Every statement that is not void, by partner and quarter.
+    func liveStatements() async throws -> [PartnerID: [Quarter: StoredStatement]] {
+        var result: [PartnerID: [Quarter: StoredStatement]] = [:]
+        for row in try await sql.raw(
+            "SELECT id, reference, partner_id, quarter, status, total_minor, approved_at_us FROM statements WHERE status <> 'void'"
+        ).all() {
+            let statement = try storedStatement(row)
+            result[statement.partnerID, default: [:]][statement.quarter] = statement
+        }
+        return result
+    }
+
+    func storedStatement(_ row: any SQLRow) throws -> StoredStatement {
+        StoredStatement(
+            id: try row.decode(column: "id", as: Int64.self), reference: try row.decode(column: "reference", as: String.self),
+            partnerID: PartnerID(try row.decode(column: "partner_id", as: Int64.self)),
+            quarter: try Quarter.parse(row.decode(column: "quarter", as: String.self)),
+            status: StatementStatus(rawValue: try row.decode(column: "status", as: String.self))!,
+            totalMinor: try row.decode(column: "total_minor", as: Int64.self),
+            approvedAtMicroseconds: try row.decode(column: "approved_at_us", as: Int64?.self))
+    }
+
+    /// What has been settled per partner and quarter: every approved or paid rebate, fee and adjustment line.
+    private func settledLineSums() async throws -> [PartnerID: [Quarter: Int64]] {
+        var sums: [PartnerID: [Quarter: Int64]] = [:]
+        let rows = try await sql.raw(
+            """
+            SELECT s.partner_id, l.for_quarter, CAST(SUM(l.amount_minor) AS BIGINT) AS settled
+            FROM statement_lines l JOIN statements s ON s.id = l.statement_id
+            WHERE s.status IN ('approved', 'paid') AND l.kind IN ('rebate', 'referral_fee', 'adjustment')
+            GROUP BY s.partner_id, l.for_quarter
+            """
+        ).all()
+        for row in rows {
+            let partner = PartnerID(try row.decode(column: "partner_id", as: Int64.self))
+            sums[partner, default: [:]][try Quarter.parse(row.decode(column: "for_quarter", as: String.self))] = try row.decode(column: "settled", as: Int64.self)
+        }
+        return sums
+    }
+
+    /// The quarter whose draft receives a partner's adjustments: the closed quarter, or the first after it
+    /// whose statement is not settled.
+    private func draftQuarter(for partner: PartnerID, after closing: Quarter, _ statements: [PartnerID: [Quarter: StoredStatement]]) -> Quarter {
+        var quarter = closing
+        while statements[partner]?[quarter]?.status.isSettled ?? false { quarter = quarter.next }
+        return quarter
+    }
+
+    private func baseLines(_ figures: QuarterFigures, _ directory: PartnerDirectory) -> [(partner: PartnerID, line: PlannedLine)] {
+        var lines: [(PartnerID, PlannedLine)] = []
+        for rebate in figures.rebates where !rebate.result.amount.isZero {
+            let result = rebate.result
+            lines.append(
+                (
+                    rebate.partnerID,
+                    PlannedLine(
+                        kind: .rebate, forQuarter: figures.quarter, amountMinor: result.amount.minorUnits,
+                        description: "\(figures.quarter) rebate: \(result.rate.percentString) of \(result.basis.decimalString) (\(result.tier.rawValue))",
+                        explanation: rebate.explanation, sourceStatementID: nil)
+                ))
+        }
+        for fee in figures.fees where !fee.result.amount.isZero {
+            lines.append(
+                (
+                    fee.referral.partnerID,
+                    PlannedLine(
+                        kind: .referralFee, forQuarter: figures.quarter, amountMinor: fee.result.amount.minorUnits,
+                        description: "referral \(fee.referral.referralID) (\(fee.referral.customer)), closed \(fee.referral.closedOn)",
+                        explanation: ["referral: \(fee.referral.referralID), \(fee.referral.customer), closed \(fee.referral.closedOn)"]
+                            + fee.result.explanation.lines,
+                        sourceStatementID: nil)
+                ))
+        }
+        return lines
+    }
+
+    private func adjustmentLine(
+        _ partner: PartnerID, _ quarter: Quarter, _ original: StoredStatement, _ recomputed: QuarterFigures, settled: Int64, delta: Int64,
+        _ directory: PartnerDirectory
+    ) async throws -> PlannedLine {
+        let currency = recomputed.program.program.currency
+        func money(_ minor: Int64) -> String { Money(minorUnits: minor, currency: currency).description }
+        let rebate = recomputed.rebates.first { $0.partnerID == partner }
+        let fees = recomputed.fees.filter { $0.referral.partnerID == partner }
+        var explanation = [
+            "adjusts \(quarter), approved on \(original.reference)",
+            "recomputed \(quarter): rebate \(money(rebate?.result.amount.minorUnits ?? 0)) + referral fees \(money(fees.reduce(0) { $0 + $1.result.amount.minorUnits })) = \(money(recomputed.earned(by: partner)))",
+            "already approved for \(quarter): \(money(settled))",
+            "adjustment: \(money(recomputed.earned(by: partner))) − \(money(settled)) = \(money(delta))",
+        ]
+        explanation += (rebate?.explanation ?? []).map { "recomputed rebate, \($0)" }
+        explanation += try await lateLines(partner, quarter, after: original.approvedAtMicroseconds ?? 0, currency: currency)
+        return PlannedLine(
+            kind: .adjustment, forQuarter: quarter, amountMinor: delta,
+            description: "adjustment for \(quarter) (\(original.reference)): recomputed − approved", explanation: explanation,
+            sourceStatementID: original.id)
+    }
+
+    /// The sales lines of a partner's quarter that arrived after `approvedAt`: what a true-up explains.
+    private func lateLines(_ partner: PartnerID, _ quarter: Quarter, after approvedAt: Int64, currency: Currency) async throws -> [String] {
+        let imports = try await sql.raw("SELECT id FROM imports WHERE kind = 'sales' AND imported_at_us > \(bind: approvedAt)").all()
+            .map { try $0.decode(column: "id", as: Int64.self) }
+        guard !imports.isEmpty else { return ["no sales line arrived after approval (the change comes from referrals, tiers or the program)"] }
+        let list = imports.map(String.init).joined(separator: ", ")
+        let rows = try await sql.raw(
+            """
+            SELECT line_id, source, sale_date, category, amount_minor, import_id FROM sales_lines
+            WHERE import_id IN (\(unsafeRaw: list)) AND reseller_id = \(bind: partner.rawValue) AND quarter = \(bind: quarter.description)
+            ORDER BY sale_date, source, line_id LIMIT 21
+            """
+        ).all()
+        var lines = try rows.prefix(20).map { row in
+            let amount = Money(minorUnits: try row.decode(column: "amount_minor", as: Int64.self), currency: currency)
+            return "arrived after approval: \(try row.decode(column: "source", as: String.self)) \(try row.decode(column: "line_id", as: String.self)) "
+                + "dated \(try row.decode(column: "sale_date", as: String.self)), \(try row.decode(column: "category", as: String.self)) \(amount.decimalString) "
+                + "(import \(try row.decode(column: "import_id", as: Int64.self)))"
+        }
+        if rows.count > 20 { lines.append("arrived after approval: and more lines") }
+        if lines.isEmpty { lines.append("no sales line of this partner arrived after approval (the change comes from referrals, tiers or the program)") }
+        return lines
+    }
+
+    /// Whether a negative statement's total already sits on a settled statement as carried forward.
+    private func isOffset(_ statement: StoredStatement) async throws -> Bool {
+        let count = try await sql.raw(
+            """
+            SELECT COUNT(*) AS n FROM statement_lines l JOIN statements s ON s.id = l.statement_id
+            WHERE l.kind = 'carried_forward' AND l.source_statement_id = \(bind: statement.id) AND s.status IN ('approved', 'paid')
+            """
+        ).first()!.decode(column: "n", as: Int.self)
+        return count > 0
+    }
+
+    private func carriedLine(_ statement: StoredStatement, currency: Currency) -> PlannedLine {
+        let amount = Money(minorUnits: statement.totalMinor, currency: currency)
+        return PlannedLine(
+            kind: .carriedForward, forQuarter: statement.quarter, amountMinor: statement.totalMinor,
+            description: "carried forward from \(statement.reference)",
+            explanation: [
+                "\(statement.reference) (\(statement.quarter)) was approved with a negative total of \(amount)",
+                "a negative total is not paid: it is offset on the partner's next statement",
+            ],
+            sourceStatementID: statement.id)
+    }
+
+    /// Writes the planned lines: every draft is rebuilt (its own base lines kept unless it is the closed
+    /// quarter's), new drafts are created, and drafts left empty are voided.
+    private func writeDrafts(
+        _ plans: [PartnerID: [Quarter: [PlannedLine]]], _ statements: [PartnerID: [Quarter: StoredStatement]], closing: Quarter,
+        programVersionID: Int64, _ directory: PartnerDirectory
+    ) async throws -> Int {
+        var targets: [(PartnerID, Quarter)] = []
+        for (partner, byQuarter) in statements {
+            for (quarter, statement) in byQuarter where statement.status == .draft { targets.append((partner, quarter)) }
+        }
+        for (partner, byQuarter) in plans { for quarter in byQuarter.keys where statements[partner]?[quarter] == nil { targets.append((partner, quarter)) } }
+        var drafts = 0
+        for (partner, quarter) in targets.sorted(by: { ($0.1, $0.0.rawValue) < ($1.1, $1.0.rawValue) }) {
+            var lines = plans[partner]?[quarter] ?? []
+            if quarter != closing, let existing = statements[partner]?[quarter] {
+                lines = try await keptBaseLines(existing.id) + lines
+            }
+            let statementID: Int64
+            if let existing = statements[partner]?[quarter] {
+                statementID = existing.id
+                try await sql.raw("DELETE FROM statement_lines WHERE statement_id = \(bind: statementID)").run()
+                if lines.isEmpty {
+                    try await sql.raw("UPDATE statements SET status = 'void', total_minor = 0 WHERE id = \(bind: statementID)").run()
+                    continue
+                }
+            } else {
+                guard !lines.isEmpty else { continue }
+                statementID = try await createDraft(partner, quarter, programVersionID: programVersionID, directory)
+            }
+            for (position, line) in lines.enumerated() {
+                try await sql.raw(
+                    """
+                    INSERT INTO statement_lines (statement_id, position, kind, for_quarter, amount_minor, description, explanation, source_statement_id)
+                    VALUES (\(bind: statementID), \(bind: position + 1), \(bind: line.kind.rawValue), \(bind: line.forQuarter.description),
+                            \(bind: line.amountMinor), \(bind: line.description), \(bind: line.explanation.joined(separator: "\n")), \(bind: line.sourceStatementID))
+                    """
+                ).run()
+            }
+            let total = lines.reduce(Int64(0)) { $0 + $1.amountMinor }
+            try await sql.raw(
+                "UPDATE statements SET total_minor = \(bind: total), computed_at_us = \(bind: Self.nowMicroseconds()) WHERE id = \(bind: statementID)"
+            ).run()
+            drafts += 1
+        }
+        return drafts
+    }
+
+    /// A draft's own rebate and fee lines, kept when another quarter's close rebuilds it.
+    private func keptBaseLines(_ statementID: Int64) async throws -> [PlannedLine] {
+        try await sql.raw(
+            """
+            SELECT kind, for_quarter, amount_minor, description, explanation, source_statement_id FROM statement_lines
+            WHERE statement_id = \(bind: statementID) AND kind IN ('rebate', 'referral_fee') ORDER BY position
+            """
+        ).all().map { row in
+            PlannedLine(
+                kind: StatementLineKind(rawValue: try row.decode(column: "kind", as: String.self))!,
+                forQuarter: try Quarter.parse(row.decode(column: "for_quarter", as: String.self)),
+                amountMinor: try row.decode(column: "amount_minor", as: Int64.self), description: try row.decode(column: "description", as: String.self),
+                explanation: try row.decode(column: "explanation", as: String.self).split(separator: "\n").map(String.init),
+                sourceStatementID: try row.decode(column: "source_statement_id", as: Int64?.self))
+        }
+    }
+
+    /// A new draft, referenced `CB-2026Q1-P01-1` (the number counts the partner's statements for the quarter).
+    private func createDraft(_ partner: PartnerID, _ quarter: Quarter, programVersionID: Int64, _ directory: PartnerDirectory) async throws -> Int64 {
+        let earlier = try await sql.raw(
+            "SELECT COUNT(*) AS n FROM statements WHERE partner_id = \(bind: partner.rawValue) AND quarter = \(bind: quarter.description)"
+        ).first()!.decode(column: "n", as: Int.self)
+        let reference = "CB-\(quarter)-\(directory.byID[partner]!.code.rawValue)-\(earlier + 1)"
+        return try await sql.raw(
+            """
+            INSERT INTO statements (reference, partner_id, quarter, status, total_minor, program_version_id, computed_at_us)
+            VALUES (\(bind: reference), \(bind: partner.rawValue), \(bind: quarter.description), 'draft', 0, \(bind: programVersionID), \(bind: Self.nowMicroseconds()))
+            RETURNING id
+            """
+        ).first()!.decode(column: "id", as: Int64.self)
+    }
+}

@@ -1,0 +1,176 @@
+import ChannelbookCore
+import SQLKit
+
+/// A statement as finance and the partner see it.
+public struct StatementView: Sendable, Equatable {
+    public let reference: String
+    public let partner: PartnerCode
+    public let partnerName: String
+    public let abn: String?
+    public let quarter: Quarter
+    public let status: StatementStatus
+    public let total: Money
+    public let approvedBy: String?
+    public let paymentReference: String?
+    public let lines: [StatementLineView]
+}
+
+public struct StatementLineView: Sendable, Equatable {
+    public let kind: StatementLineKind
+    public let forQuarter: Quarter
+    public let amount: Money
+    public let description: String
+    public let explanation: [String]
+}
+
+/// A row of the payout file an accounts-payable system takes.
+public struct PayoutRow: Sendable, Equatable {
+    public let partner: PartnerCode
+    public let abn: String
+    public let amount: Money
+    public let statementReference: String
+}
+
+/// Why a statement action was refused.
+public enum StatementError: RefusalError, Equatable, Sendable {
+    case noStatement(partner: String, quarter: Quarter)
+    case nothingToApprove(Quarter)
+    case nothingToPay(Quarter)
+    case missingPaymentReference
+
+    public var description: String {
+        switch self {
+        case let .noStatement(partner, quarter): return "\(partner) has no statement for \(quarter)"
+        case .nothingToApprove(let quarter): return "\(quarter) has no draft statement to approve (run `channelbook close \(quarter)` first)"
+        case .nothingToPay(let quarter): return "\(quarter) has no approved statement to pay"
+        case .missingPaymentReference: return "a payment reference is required"
+        }
+    }
+}
+
+extension ChannelbookDatabase {
+    /// The quarter's statements (void ones only when asked for), by partner code.
+    public func statements(for quarter: Quarter, status: StatementStatus? = nil, partner: PartnerCode? = nil) async throws -> [StatementView] {
+        try await requireInitialised()
+        let currency = try await program(on: quarter.lastDay).program.currency
+        var query: SQLQueryString = """
+            SELECT s.id, s.reference, p.code, p.name, p.abn, s.quarter, s.status, s.total_minor, s.approved_by, s.payment_reference
+            FROM statements s JOIN partners p ON p.id = s.partner_id WHERE s.quarter = \(bind: quarter.description)
+            """
+        if let status {
+            query.appendInterpolation(" AND s.status = \(bind: status.rawValue)" as SQLQueryString)
+        } else {
+            query.appendLiteral(" AND s.status <> 'void'")
+        }
+        if let partner { query.appendInterpolation(" AND p.code = \(bind: partner.rawValue)" as SQLQueryString) }
+        query.appendLiteral(" ORDER BY p.code, s.id")
+        var views: [StatementView] = []
+        for row in try await sql.raw(query).all() {
+            let id = try row.decode(column: "id", as: Int64.self)
+            views.append(
+                StatementView(
+                    reference: try row.decode(column: "reference", as: String.self), partner: PartnerCode(rawValue: try row.decode(column: "code", as: String.self)),
+                    partnerName: try row.decode(column: "name", as: String.self), abn: try row.decode(column: "abn", as: String?.self), quarter: quarter,
+                    status: StatementStatus(rawValue: try row.decode(column: "status", as: String.self))!,
+                    total: Money(minorUnits: try row.decode(column: "total_minor", as: Int64.self), currency: currency),
+                    approvedBy: try row.decode(column: "approved_by", as: String?.self),
+                    paymentReference: try row.decode(column: "payment_reference", as: String?.self),
+                    lines: try await statementLines(id, currency: currency)))
+        }
+        return views
+    }
+
+    /// The partner's live statement for the quarter, every line with its explanation.
+    public func statement(partner: PartnerCode, quarter: Quarter) async throws -> StatementView {
+        guard let statement = try await statements(for: quarter, partner: partner).first else {
+            throw StatementError.noStatement(partner: partner.rawValue, quarter: quarter)
+        }
+        return statement
+    }
+
+    private func statementLines(_ id: Int64, currency: Currency) async throws -> [StatementLineView] {
+        try await sql.raw(
+            "SELECT kind, for_quarter, amount_minor, description, explanation FROM statement_lines WHERE statement_id = \(bind: id) ORDER BY position"
+        ).all().map { row in
+            StatementLineView(
+                kind: StatementLineKind(rawValue: try row.decode(column: "kind", as: String.self))!,
+                forQuarter: try Quarter.parse(row.decode(column: "for_quarter", as: String.self)),
+                amount: Money(minorUnits: try row.decode(column: "amount_minor", as: Int64.self), currency: currency),
+                description: try row.decode(column: "description", as: String.self),
+                explanation: try row.decode(column: "explanation", as: String.self).split(separator: "\n").map(String.init))
+        }
+    }
+
+    /// Approves the quarter's drafts (one partner's, or all). From then on the database refuses to change them.
+    @discardableResult
+    public func approveStatements(_ quarter: Quarter, partner: PartnerCode? = nil, actor: String) async throws -> [StatementView] {
+        try await requireInitialised()
+        return try await transaction {
+            let drafts = try await statements(for: quarter, status: .draft, partner: partner)
+            guard !drafts.isEmpty else { throw StatementError.nothingToApprove(quarter) }
+            let directory = try await PartnerDirectory.load(from: self)
+            for draft in drafts {
+                try await sql.raw(
+                    """
+                    UPDATE statements SET status = 'approved', approved_at_us = \(bind: Self.nowMicroseconds()), approved_by = \(bind: actor)
+                    WHERE reference = \(bind: draft.reference) AND status = 'draft'
+                    """
+                ).run()
+                try await audit(
+                    actor: actor, action: "approve statement", partner: directory.byCode[draft.partner]?.id, subject: draft.reference,
+                    before: "draft \(draft.total.decimalString)", after: "approved \(draft.total.decimalString)")
+            }
+            return try await statements(for: quarter, status: .approved, partner: partner).filter { view in drafts.contains { $0.reference == view.reference } }
+        }
+    }
+
+    /// The quarter's approved statements with a positive total, for the accounts-payable file. Negative
+    /// totals are not paid: they are carried forward to the partner's next statement.
+    public func payouts(for quarter: Quarter, actor: String, file: String) async throws -> [PayoutRow] {
+        try await requireInitialised()
+        return try await transaction {
+            let approved = try await statements(for: quarter, status: .approved)
+            let rows = approved.filter { $0.total.minorUnits > 0 }.map {
+                PayoutRow(partner: $0.partner, abn: $0.abn ?? "", amount: $0.total, statementReference: $0.reference)
+            }
+            let total = try Money.sum(rows.map(\.amount), currency: try await program(on: quarter.lastDay).program.currency)
+            try await audit(actor: actor, action: "export payouts", subject: quarter.description, after: "\(rows.count) payouts totalling \(total) to \(file)")
+            return rows
+        }
+    }
+
+    /// Marks the quarter's approved statements paid under a payment reference. A statement whose negative
+    /// total was offset on one being paid is settled with it.
+    @discardableResult
+    public func markPaid(_ quarter: Quarter, reference: String, actor: String) async throws -> [StatementView] {
+        try await requireInitialised()
+        guard !reference.allSatisfy(\.isWhitespace) else { throw StatementError.missingPaymentReference }
+        return try await transaction {
+            let payable = try await statements(for: quarter, status: .approved).filter { $0.total.minorUnits >= 0 }
+            guard !payable.isEmpty else { throw StatementError.nothingToPay(quarter) }
+            let directory = try await PartnerDirectory.load(from: self)
+            let now = Self.nowMicroseconds()
+            for statement in payable {
+                try await sql.raw(
+                    """
+                    UPDATE statements SET status = 'paid', paid_at_us = \(bind: now), paid_by = \(bind: actor), payment_reference = \(bind: reference)
+                    WHERE reference = \(bind: statement.reference) AND status = 'approved'
+                    """
+                ).run()
+                // Negative statements offset on this one are settled by it.
+                try await sql.raw(
+                    """
+                    UPDATE statements SET status = 'paid', paid_at_us = \(bind: now), paid_by = \(bind: actor),
+                           payment_reference = \(bind: "offset on \(statement.reference)")
+                    WHERE status = 'approved' AND id IN (SELECT l.source_statement_id FROM statement_lines l JOIN statements s ON s.id = l.statement_id
+                                                        WHERE s.reference = \(bind: statement.reference) AND l.kind = 'carried_forward')
+                    """
+                ).run()
+                try await audit(
+                    actor: actor, action: "mark paid", partner: directory.byCode[statement.partner]?.id, subject: statement.reference,
+                    before: "approved \(statement.total.decimalString)", after: "paid \(statement.total.decimalString) as \(reference)")
+            }
+            return try await statements(for: quarter, status: .paid).filter { view in payable.contains { $0.reference == view.reference } }
+        }
+    }
+}
