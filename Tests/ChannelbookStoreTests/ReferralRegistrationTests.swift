@@ -112,6 +112,14 @@ private func refusal(_ body: () async throws -> Void) async -> ReferralError? {
             let q2 = try await database.referralFees(for: Quarter.parse("2026Q2"))
             #expect(q1.map { "\($0.referralID) \($0.partner.rawValue) \($0.fee.decimalString)" } == ["REG-\(selfFulfilled.rawValue) P01 0.00"])
             #expect(q2.map { "\($0.referralID) \($0.partner.rawValue) \($0.fee.decimalString)" } == ["REG-\(paid.rawValue) P02 7800.00"])
+            // The fee is a line on the referring partner's statement for the close date's quarter.
+            let statement = try await database.statement(partner: "P02", quarter: Quarter.parse("2026Q2"))
+            #expect(statement.lines.map { "\($0.kind.rawValue) \($0.amount.decimalString)" } == ["referral_fee 7800.00"])
+            #expect(statement.lines.first?.description == "referral REG-\(paid.rawValue) (Paid), closed 2026-04-01")
+            // A self-fulfilled referral earns nothing, so it puts nothing on a statement.
+            await #expect(throws: StatementError.noStatement(partner: "P01", quarter: try Quarter.parse("2026Q1"))) {
+                try await database.statement(partner: "P01", quarter: Quarter.parse("2026Q1"))
+            }
         }
     }
 

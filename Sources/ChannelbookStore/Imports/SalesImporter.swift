@@ -89,6 +89,8 @@ struct SalesImporter {
         let importID = try await database.startImport(.sales, name: name)
         let sink = ProblemSink(file: name)
         var lines = 0
+        let stated = try await statedPartnerQuarters()
+        var late: [ResolvedSalesLine] = []
         let loader: any SalesLoader = database.dialect == .sqlite ? SQLiteSalesLoader(database: database) : PostgresSalesLoader(database: database)
         let outcome = try await loader.load(importID: importID, problems: sink) { emit in
             // A loader may read the file twice (PostgreSQL's optimistic COPY); each reading starts afresh.
@@ -100,16 +102,51 @@ struct SalesImporter {
                     let resolved = resolve(row, directory, priceBook, &problems)
                 else { return }
                 // Once the file is known to be bad, stop writing: nothing of it will be kept.
-                if problems.isEmpty && sink.problems.isEmpty { try await emit(resolved) }
+                guard problems.isEmpty && sink.problems.isEmpty else { return }
+                if late.count < Self.lateLinesKept && stated.contains(StatedKey(resellerID: resolved.resellerID, quarter: resolved.quarter)) {
+                    late.append(resolved)
+                }
+                try await emit(resolved)
             }
             sink.problems.merge(readProblems)
         }
         guard sink.problems.isEmpty else { throw sink.problems }
         try await addToTotals(outcome.totals)
+        try await recordLate(late, importID: importID)
         var summary = ImportSummary(kind: .sales, lines: lines, new: outcome.new, present: outcome.present)
         summary.routeExceptions = outcome.newRouteExceptions
         try await database.finishImport(importID, summary)
         return summary
+    }
+
+    /// How many lines arriving for an already stated partner and quarter an import records for explanations.
+    static let lateLinesKept = 1000
+
+    struct StatedKey: Hashable {
+        let resellerID: Int64
+        let quarter: String
+    }
+
+    /// Partners and quarters that already have a statement: a line for one of them arrives late.
+    private func statedPartnerQuarters() async throws -> Set<StatedKey> {
+        Set(
+            try await database.sql.raw("SELECT DISTINCT partner_id, quarter FROM statements WHERE status <> 'void'").all().map {
+                StatedKey(resellerID: try $0.decode(column: "partner_id", as: Int64.self), quarter: try $0.decode(column: "quarter", as: String.self))
+            })
+    }
+
+    /// Records late lines; a line that turns out to be already present is filtered out when explained
+    /// (its stored import is an earlier one).
+    private func recordLate(_ lines: [ResolvedSalesLine], importID: Int64) async throws {
+        for line in lines {
+            try await database.sql.raw(
+                """
+                INSERT INTO late_sales_lines (import_id, source, line_id, reseller_id, quarter)
+                VALUES (\(bind: importID), \(bind: line.source), \(bind: line.lineID), \(bind: line.resellerID), \(bind: line.quarter))
+                ON CONFLICT DO NOTHING
+                """
+            ).run()
+        }
     }
 
     /// Resolves the row's partners and SKU against what is stored, and checks its route to market.

@@ -190,15 +190,14 @@ extension ChannelbookDatabase {
 
     /// The sales lines of a partner's quarter that arrived after `approvedAt`: what a true-up explains.
     private func lateLines(_ partner: PartnerID, _ quarter: Quarter, after approvedAt: Int64, currency: Currency) async throws -> [String] {
-        let imports = try await sql.raw("SELECT id FROM imports WHERE kind = 'sales' AND imported_at_us > \(bind: approvedAt)").all()
-            .map { try $0.decode(column: "id", as: Int64.self) }
-        guard !imports.isEmpty else { return ["no sales line arrived after approval (the change comes from referrals, tiers or the program)"] }
-        let list = imports.map(String.init).joined(separator: ", ")
         let rows = try await sql.raw(
             """
-            SELECT line_id, source, sale_date, category, amount_minor, import_id FROM sales_lines
-            WHERE import_id IN (\(unsafeRaw: list)) AND reseller_id = \(bind: partner.rawValue) AND quarter = \(bind: quarter.description)
-            ORDER BY sale_date, source, line_id LIMIT 21
+            SELECT s.line_id, s.source, s.sale_date, s.category, s.amount_minor, s.import_id
+            FROM late_sales_lines l
+            JOIN imports i ON i.id = l.import_id
+            JOIN sales_lines s ON s.source = l.source AND s.line_id = l.line_id AND s.import_id = l.import_id
+            WHERE l.reseller_id = \(bind: partner.rawValue) AND l.quarter = \(bind: quarter.description) AND i.imported_at_us > \(bind: approvedAt)
+            ORDER BY s.sale_date, s.source, s.line_id LIMIT 21
             """
         ).all()
         var lines = try rows.prefix(20).map { row in
