@@ -45,10 +45,8 @@ struct ImportCommand: AsyncParsableCommand {
     @OptionGroup var actor: ActorOption
 
     func run() async throws {
-        let summary = try await reportingStoreErrors {
-            try await database.withDatabase { database in
-                try await database.importFile(kind.kind, path: file, name: file, actor: actor.name)
-            }
+        let summary = try await database.perform { database in
+            try await database.importFile(kind.kind, path: file, name: file, actor: actor.name)
         }
         Console.line(summary.description)
     }

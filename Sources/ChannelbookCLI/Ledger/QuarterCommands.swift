@@ -29,14 +29,12 @@ struct CloseCommand: AsyncParsableCommand {
             _ = try parseProgram(text, path: path)
             return text
         }
-        let summary = try await reportingStoreErrors {
-            try await database.withDatabase { database in
-                if let toml {
-                    try await database.requireInitialised()
-                    try await database.storeProgram(toml: toml, actor: actor.name)
-                }
-                return try await database.closeQuarter(quarter, actor: actor.name)
+        let summary = try await database.perform { database in
+            if let toml {
+                try await database.requireInitialised()
+                try await database.storeProgram(toml: toml, actor: actor.name)
             }
+            return try await database.closeQuarter(quarter, actor: actor.name)
         }
         Console.line(summary.description)
     }
@@ -54,7 +52,7 @@ struct QuarterReportOptions: ParsableArguments {
 
     /// Runs `query` on the database for the quarter, store errors reported the CLI's way.
     func fetch<T>(_ query: (ChannelbookDatabase, Quarter) async throws -> T) async throws -> T {
-        try await reportingStoreErrors { try await database.withDatabase { try await query($0, quarter) } }
+        try await database.perform { try await query($0, quarter) }
     }
 }
 

@@ -15,9 +15,7 @@ struct StatementsCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let views = try await reportingStoreErrors {
-            try await database.withDatabase { try await $0.statements(for: quarter, status: status, partner: partner.map { PartnerCode(rawValue: $0) }) }
-        }
+        let views = try await database.perform { try await $0.statements(for: quarter, status: status, partner: partner.map { PartnerCode(rawValue: $0) }) }
         let report = Report(
             columns: ["reference", "partner", "quarter", "status", "total", "lines"],
             rows: views.map { [$0.reference, $0.partner.rawValue, $0.quarter.description, $0.status.rawValue, $0.total.decimalString, String($0.lines.count)] })
@@ -36,10 +34,8 @@ struct ApproveCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let approved = try await reportingStoreErrors {
-            try await database.withDatabase {
-                try await $0.approveStatements(quarter, partner: partner.map { PartnerCode(rawValue: $0) }, actor: actor.name)
-            }
+        let approved = try await database.perform {
+            try await $0.approveStatements(quarter, partner: partner.map { PartnerCode(rawValue: $0) }, actor: actor.name)
         }
         let total = approved.reduce(Int64(0)) { $0 + $1.total.minorUnits }
         let currency = approved.first?.total.currency ?? .aud
@@ -63,9 +59,7 @@ struct PayoutsCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let rows = try await reportingStoreErrors {
-                try await database.withDatabase { try await $0.payouts(for: quarter, actor: actor.name, file: out) }
-            }
+            let rows = try await database.perform { try await $0.payouts(for: quarter, actor: actor.name, file: out) }
             let report = Report(
                 columns: ["partner", "abn", "amount", "statement_reference"],
                 rows: rows.map { [$0.partner.rawValue, $0.abn, $0.amount.decimalString, $0.statementReference] })
@@ -89,9 +83,7 @@ struct PayoutsCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let paid = try await reportingStoreErrors {
-                try await database.withDatabase { try await $0.markPaid(quarter, reference: reference, actor: actor.name) }
-            }
+            let paid = try await database.perform { try await $0.markPaid(quarter, reference: reference, actor: actor.name) }
             Console.line("marked \(paid.count) statement\(paid.count == 1 ? "" : "s") of \(quarter) paid as \(reference)")
         }
     }
@@ -107,9 +99,7 @@ struct ExplainCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let statement = try await reportingStoreErrors {
-            try await database.withDatabase { try await $0.statement(partner: PartnerCode(rawValue: partner), quarter: quarter) }
-        }
+        let statement = try await database.perform { try await $0.statement(partner: PartnerCode(rawValue: partner), quarter: quarter) }
         Console.line("statement \(statement.reference): \(statement.partner.rawValue) \(statement.partnerName), \(statement.quarter), \(statement.status.rawValue)")
         if let reference = statement.paymentReference { Console.line("paid as \(reference)") }
         for (index, line) in statement.lines.enumerated() {
@@ -133,9 +123,7 @@ struct AuditCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let entries = try await reportingStoreErrors {
-            try await database.withDatabase { try await $0.auditLog(since: since, partner: partner.map { PartnerCode(rawValue: $0) }) }
-        }
+        let entries = try await database.perform { try await $0.auditLog(since: since, partner: partner.map { PartnerCode(rawValue: $0) }) }
         let report = Report(
             columns: ["at", "actor", "action", "partner", "subject", "before", "after"],
             rows: entries.map { [$0.timestamp, $0.actor, $0.action, $0.partner?.rawValue ?? "", $0.subject, $0.before, $0.after] })

@@ -38,7 +38,7 @@ struct ReferralCommand: AsyncParsableCommand {
             request.sku = sku.map { SKU($0) }
             request.notes = notes ?? ""
             let date = on ?? Today.date
-            let id = try await referralAction(database) { try await $0.registerReferral(request, on: date, actor: actor.name) }
+            let id = try await database.perform { try await $0.registerReferral(request, on: date, actor: actor.name) }
             Console.line(String(id.rawValue))
             Console.line("registered referral \(id.rawValue) for \(customer) by \(partner) on \(date); awaiting review")
         }
@@ -55,7 +55,7 @@ struct ReferralCommand: AsyncParsableCommand {
 
         func run() async throws {
             let date = on ?? Today.date
-            let view = try await referralAction(database) { database in
+            let view = try await database.perform { database in
                 try await database.approveReferral(ReferralID(id), fulfiller: fulfiller, on: date, actor: actor.name)
                 return try await database.referral(ReferralID(id), asOf: date)
             }
@@ -74,7 +74,7 @@ struct ReferralCommand: AsyncParsableCommand {
 
         func run() async throws {
             let date = on ?? Today.date
-            try await referralAction(database) { try await $0.rejectReferral(ReferralID(id), reason: reason, on: date, actor: actor.name) }
+            try await database.perform { try await $0.rejectReferral(ReferralID(id), reason: reason, on: date, actor: actor.name) }
             Console.line("rejected referral \(id) on \(date)")
         }
     }
@@ -90,7 +90,7 @@ struct ReferralCommand: AsyncParsableCommand {
 
         func run() async throws {
             let date = on ?? Today.date
-            try await referralAction(database) { try await $0.loseReferral(ReferralID(id), reason: reason ?? "", on: date, actor: actor.name) }
+            try await database.perform { try await $0.loseReferral(ReferralID(id), reason: reason ?? "", on: date, actor: actor.name) }
             Console.line("closed referral \(id) as lost on \(date)")
         }
     }
@@ -107,7 +107,7 @@ struct ReferralCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let outcome = try await referralAction(database) {
+            let outcome = try await database.perform {
                 try await $0.closeReferral(ReferralID(id), sku: SKU(sku), seats: seats, on: on, fulfiller: fulfiller, actor: actor.name)
             }
             Console.line(
@@ -129,7 +129,7 @@ struct ReferralCommand: AsyncParsableCommand {
 
         func run() async throws {
             let date = asOf ?? Today.date
-            let rows = try await referralAction(database) {
+            let rows = try await database.perform {
                 try await $0.referrals(partner: partner.map { PartnerCode($0) }, status: status, quarter: quarter, asOf: date)
             }
             let report = Report(
@@ -150,7 +150,7 @@ struct ReferralCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let view = try await referralAction(database) { try await $0.referral(ReferralID(id), asOf: asOf ?? Today.date) }
+            let view = try await database.perform { try await $0.referral(ReferralID(id), asOf: asOf ?? Today.date) }
             var rows: [(String, String)] = [
                 ("referral", String(view.id.rawValue)), ("partner", view.partner.rawValue), ("customer", view.customer),
                 ("abn", view.abn ?? ""), ("domain", view.domain ?? ""), ("contact", view.contact),
@@ -192,9 +192,4 @@ struct ReferralJSON: Encodable {
         expected_seats = view.expectedSeats
         reason = view.reason
     }
-}
-
-/// Runs a referral action on the database, its refusals reported as CLI errors.
-func referralAction<T>(_ database: DatabaseOptions, _ body: (ChannelbookDatabase) async throws -> T) async throws -> T {
-    try await reportingStoreErrors { try await database.withDatabase(body) }
 }

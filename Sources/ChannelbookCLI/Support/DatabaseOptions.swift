@@ -49,6 +49,14 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
+extension DatabaseOptions {
+    /// Runs `body` on the database, every refusal (import problems, store and program errors) turned into
+    /// the CLI's error form: the message on stderr and a non-zero exit.
+    func perform<T>(_ body: (ChannelbookDatabase) async throws -> T) async throws -> T {
+        try await reportingStoreErrors { try await withDatabase(body) }
+    }
+}
+
 /// Turns store and import errors into the CLI's error form (stderr, non-zero exit).
 func reportingStoreErrors<T>(_ body: () async throws -> T) async throws -> T {
     do { return try await body() } catch let problems as ImportProblems {

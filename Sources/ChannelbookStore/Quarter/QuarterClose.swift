@@ -93,16 +93,13 @@ extension ChannelbookDatabase {
     }
 
     func quarterTotals(_ quarter: Quarter) async throws -> [PartnerID: [QuarterTotal]] {
-        let rows = try await sql.raw(
-            "SELECT reseller_id, category, source, amount_minor, line_count FROM sales_totals WHERE quarter = \(bind: quarter.description)"
-        ).all()
+        let rows = try await plainRows(
+            "SELECT reseller_id, category, source, amount_minor, line_count FROM sales_totals WHERE quarter = $1", [.text(quarter.description)])
         var totals: [PartnerID: [QuarterTotal]] = [:]
         for row in rows {
             let total = QuarterTotal(
-                resellerID: PartnerID(try row.decode(column: "reseller_id", as: Int64.self)),
-                category: SalesCategory(rawValue: try row.decode(column: "category", as: String.self))!,
-                source: try row.decode(column: "source", as: String.self), amountMinor: try row.decode(column: "amount_minor", as: Int64.self),
-                lineCount: try row.decode(column: "line_count", as: Int64.self))
+                resellerID: PartnerID(try row.integer(0)), category: SalesCategory(rawValue: try row.text(1))!, source: try row.text(2),
+                amountMinor: try row.integer(3), lineCount: try row.integer(4))
             totals[total.resellerID, default: []].append(total)
         }
         return totals

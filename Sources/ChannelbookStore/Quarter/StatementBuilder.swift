@@ -235,81 +235,153 @@ extension ChannelbookDatabase {
     }
 
     /// Writes the planned lines: every draft is rebuilt (its own base lines kept unless it is the closed
-    /// quarter's), new drafts are created, and drafts left empty are voided.
+    /// quarter's), new drafts are created, and drafts left empty are voided. Statements are written in
+    /// batches: a close touches thousands of partners, and a round trip each would dominate it.
     private func writeDrafts(
         _ plans: [PartnerID: [Quarter: [PlannedLine]]], _ statements: [PartnerID: [Quarter: StoredStatement]], closing: Quarter,
         programVersionID: Int64, _ directory: PartnerDirectory
     ) async throws -> Int {
-        var targets: [(PartnerID, Quarter)] = []
+        var targets: [(partner: PartnerID, quarter: Quarter)] = []
         for (partner, byQuarter) in statements {
             for (quarter, statement) in byQuarter where statement.status == .draft { targets.append((partner, quarter)) }
         }
         for (partner, byQuarter) in plans { for quarter in byQuarter.keys where statements[partner]?[quarter] == nil { targets.append((partner, quarter)) } }
-        var drafts = 0
-        for (partner, quarter) in targets.sorted(by: { ($0.1, $0.0.rawValue) < ($1.1, $1.0.rawValue) }) {
-            var lines = plans[partner]?[quarter] ?? []
-            if quarter != closing, let existing = statements[partner]?[quarter] {
-                lines = try await keptBaseLines(existing.id) + lines
-            }
-            let statementID: Int64
-            if let existing = statements[partner]?[quarter] {
-                statementID = existing.id
-                try await sql.raw("DELETE FROM statement_lines WHERE statement_id = \(bind: statementID)").run()
-                if lines.isEmpty {
-                    try await sql.raw("UPDATE statements SET status = 'void', total_minor = 0 WHERE id = \(bind: statementID)").run()
-                    continue
+        targets.sort { ($0.quarter, $0.partner.rawValue) < ($1.quarter, $1.partner.rawValue) }
+
+        let existingDrafts = targets.compactMap { statements[$0.partner]?[$0.quarter] }
+        let keptBase = try await keptBaseLines(of: existingDrafts.filter { $0.quarter != closing }.map(\.id))
+        try await deleteLines(of: existingDrafts.map(\.id))
+
+        var lines: [(statementID: Int64, position: Int, line: PlannedLine)] = []
+        var totals: [(id: Int64, total: Int64)] = []
+        var voided: [Int64] = []
+        var newDrafts: [(partner: PartnerID, quarter: Quarter, lines: [PlannedLine])] = []
+        for target in targets {
+            var planned = plans[target.partner]?[target.quarter] ?? []
+            if let existing = statements[target.partner]?[target.quarter] {
+                if target.quarter != closing { planned = (keptBase[existing.id] ?? []) + planned }
+                if planned.isEmpty {
+                    voided.append(existing.id)
+                } else {
+                    lines += planned.enumerated().map { (existing.id, $0.offset + 1, $0.element) }
+                    totals.append((existing.id, planned.reduce(0) { $0 + $1.amountMinor }))
                 }
-            } else {
-                guard !lines.isEmpty else { continue }
-                statementID = try await createDraft(partner, quarter, programVersionID: programVersionID, directory)
+            } else if !planned.isEmpty {
+                newDrafts.append((target.partner, target.quarter, planned))
             }
-            for (position, line) in lines.enumerated() {
-                try await sql.raw(
+        }
+        for (id, draft) in zip(try await createDrafts(newDrafts.map { ($0.partner, $0.quarter) }, programVersionID: programVersionID, directory), newDrafts) {
+            lines += draft.lines.enumerated().map { (id, $0.offset + 1, $0.element) }
+            totals.append((id, draft.lines.reduce(0) { $0 + $1.amountMinor }))
+        }
+        try await insertLines(lines)
+        try await setTotals(totals)
+        if !voided.isEmpty {
+            try await sql.raw("UPDATE statements SET status = 'void', total_minor = 0 WHERE id IN (\(unsafeRaw: voided.map(String.init).joined(separator: ", ")))").run()
+        }
+        return totals.count
+    }
+
+    private func deleteLines(of statementIDs: [Int64]) async throws {
+        for chunk in statementIDs.chunked(500) {
+            try await sql.raw("DELETE FROM statement_lines WHERE statement_id IN (\(unsafeRaw: chunk.map(String.init).joined(separator: ", ")))").run()
+        }
+    }
+
+    private func insertLines(_ lines: [(statementID: Int64, position: Int, line: PlannedLine)]) async throws {
+        for chunk in lines.chunked(200) {
+            var query = SQLQueryString(
+                "INSERT INTO statement_lines (statement_id, position, kind, for_quarter, amount_minor, description, explanation, source_statement_id) VALUES ")
+            for (index, entry) in chunk.enumerated() {
+                if index > 0 { query.appendLiteral(", ") }
+                let line = entry.line
+                query.appendInterpolation(
                     """
-                    INSERT INTO statement_lines (statement_id, position, kind, for_quarter, amount_minor, description, explanation, source_statement_id)
-                    VALUES (\(bind: statementID), \(bind: position + 1), \(bind: line.kind.rawValue), \(bind: line.forQuarter.description),
-                            \(bind: line.amountMinor), \(bind: line.description), \(bind: line.explanation.joined(separator: "\n")), \(bind: line.sourceStatementID))
-                    """
-                ).run()
+                    (\(bind: entry.statementID), \(bind: entry.position), \(bind: line.kind.rawValue), \(bind: line.forQuarter.description), \(bind: line.amountMinor),
+                     \(bind: line.description), \(bind: line.explanation.joined(separator: "\n")), \(bind: line.sourceStatementID))
+                    """ as SQLQueryString)
             }
-            let total = lines.reduce(Int64(0)) { $0 + $1.amountMinor }
+            try await sql.raw(query).run()
+        }
+    }
+
+    /// Sets each statement's total from its lines, a batch per statement; both databases take UPDATE … FROM.
+    private func setTotals(_ totals: [(id: Int64, total: Int64)]) async throws {
+        let now = Self.nowMicroseconds()
+        for chunk in totals.chunked(400) {
+            var values = SQLQueryString("")
+            for (index, entry) in chunk.enumerated() {
+                if index > 0 { values.appendLiteral(", ") }
+                values.appendInterpolation("(\(bind: entry.id), \(bind: entry.total))" as SQLQueryString)
+            }
             try await sql.raw(
-                "UPDATE statements SET total_minor = \(bind: total), computed_at_us = \(bind: Self.nowMicroseconds()) WHERE id = \(bind: statementID)"
+                """
+                UPDATE statements SET total_minor = t.total, computed_at_us = \(bind: now)
+                FROM (SELECT column1 AS id, column2 AS total FROM (VALUES \(values)) AS v) AS t WHERE statements.id = t.id
+                """
             ).run()
-            drafts += 1
-        }
-        return drafts
-    }
-
-    /// A draft's own rebate and fee lines, kept when another quarter's close rebuilds it.
-    private func keptBaseLines(_ statementID: Int64) async throws -> [PlannedLine] {
-        try await sql.raw(
-            """
-            SELECT kind, for_quarter, amount_minor, description, explanation, source_statement_id FROM statement_lines
-            WHERE statement_id = \(bind: statementID) AND kind IN ('rebate', 'referral_fee') ORDER BY position
-            """
-        ).all().map { row in
-            PlannedLine(
-                kind: StatementLineKind(rawValue: try row.decode(column: "kind", as: String.self))!,
-                forQuarter: try Quarter.parse(row.decode(column: "for_quarter", as: String.self)),
-                amountMinor: try row.decode(column: "amount_minor", as: Int64.self), description: try row.decode(column: "description", as: String.self),
-                explanation: try row.decode(column: "explanation", as: String.self).split(separator: "\n").map(String.init),
-                sourceStatementID: try row.decode(column: "source_statement_id", as: Int64?.self))
         }
     }
 
-    /// A new draft, referenced `CB-2026Q1-P01-1` (the number counts the partner's statements for the quarter).
-    private func createDraft(_ partner: PartnerID, _ quarter: Quarter, programVersionID: Int64, _ directory: PartnerDirectory) async throws -> Int64 {
-        let earlier = try await sql.raw(
-            "SELECT COUNT(*) AS n FROM statements WHERE partner_id = \(bind: partner.rawValue) AND quarter = \(bind: quarter.description)"
-        ).first()!.decode(column: "n", as: Int.self)
-        let reference = "CB-\(quarter)-\(directory.byID[partner]!.code.rawValue)-\(earlier + 1)"
-        return try await sql.raw(
-            """
-            INSERT INTO statements (reference, partner_id, quarter, status, total_minor, program_version_id, computed_at_us)
-            VALUES (\(bind: reference), \(bind: partner.rawValue), \(bind: quarter.description), 'draft', 0, \(bind: programVersionID), \(bind: Self.nowMicroseconds()))
-            RETURNING id
-            """
-        ).first()!.decode(column: "id", as: Int64.self)
+    /// Drafts' own rebate and fee lines, kept when another quarter's close rebuilds them.
+    private func keptBaseLines(of statementIDs: [Int64]) async throws -> [Int64: [PlannedLine]] {
+        var kept: [Int64: [PlannedLine]] = [:]
+        for chunk in statementIDs.chunked(500) {
+            let rows = try await sql.raw(
+                """
+                SELECT statement_id, kind, for_quarter, amount_minor, description, explanation, source_statement_id FROM statement_lines
+                WHERE statement_id IN (\(unsafeRaw: chunk.map(String.init).joined(separator: ", "))) AND kind IN ('rebate', 'referral_fee')
+                ORDER BY statement_id, position
+                """
+            ).all()
+            for row in rows {
+                kept[try row.decode(column: "statement_id", as: Int64.self), default: []].append(
+                    PlannedLine(
+                        kind: StatementLineKind(rawValue: try row.decode(column: "kind", as: String.self))!,
+                        forQuarter: try Quarter.parse(row.decode(column: "for_quarter", as: String.self)),
+                        amountMinor: try row.decode(column: "amount_minor", as: Int64.self), description: try row.decode(column: "description", as: String.self),
+                        explanation: try row.decode(column: "explanation", as: String.self).split(separator: "\n").map(String.init),
+                        sourceStatementID: try row.decode(column: "source_statement_id", as: Int64?.self)))
+            }
+        }
+        return kept
+    }
+
+    /// New drafts, referenced `CB-2026Q1-P01-1` (the number counts the partner's statements for the quarter).
+    /// - Returns: their ids, in the order asked for.
+    private func createDrafts(_ drafts: [(partner: PartnerID, quarter: Quarter)], programVersionID: Int64, _ directory: PartnerDirectory) async throws
+        -> [Int64]
+    {
+        guard !drafts.isEmpty else { return [] }
+        var earlier: [String: Int] = [:]
+        for row in try await sql.raw("SELECT partner_id, quarter, COUNT(*) AS n FROM statements GROUP BY partner_id, quarter").all() {
+            earlier["\(try row.decode(column: "partner_id", as: Int64.self))@\(try row.decode(column: "quarter", as: String.self))"] = try row.decode(column: "n", as: Int.self)
+        }
+        let now = Self.nowMicroseconds()
+        var ids: [String: Int64] = [:]
+        let references = drafts.map { draft in
+            "CB-\(draft.quarter)-\(directory.byID[draft.partner]!.code.rawValue)-\((earlier["\(draft.partner.rawValue)@\(draft.quarter)"] ?? 0) + 1)"
+        }
+        for chunk in Array(zip(drafts, references)).chunked(200) {
+            var query = SQLQueryString("INSERT INTO statements (reference, partner_id, quarter, status, total_minor, program_version_id, computed_at_us) VALUES ")
+            for (index, (draft, reference)) in chunk.enumerated() {
+                if index > 0 { query.appendLiteral(", ") }
+                query.appendInterpolation(
+                    "(\(bind: reference), \(bind: draft.partner.rawValue), \(bind: draft.quarter.description), 'draft', 0, \(bind: programVersionID), \(bind: now))"
+                        as SQLQueryString)
+            }
+            query.appendLiteral(" RETURNING id, reference")
+            for row in try await sql.raw(query).all() {
+                ids[try row.decode(column: "reference", as: String.self)] = try row.decode(column: "id", as: Int64.self)
+            }
+        }
+        return references.map { ids[$0]! }
+    }
+}
+
+extension Array {
+    /// The array in consecutive slices of at most `size` elements (bounded statements and bind lists).
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

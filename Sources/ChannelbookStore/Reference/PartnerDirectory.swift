@@ -37,22 +37,19 @@ public struct PartnerDirectory: Sendable {
 
     public static func load(from database: ChannelbookDatabase) async throws -> PartnerDirectory {
         var directory = PartnerDirectory()
-        for row in try await database.sql.raw("SELECT id, code, name, kind, abn FROM partners").all() {
-            let abn = try row.decodeNil(column: "abn") ? nil : try ABN.parse(row.decode(column: "abn", as: String.self))
-            let record = PartnerRecord(
-                id: PartnerID(try row.decode(column: "id", as: Int64.self)), code: PartnerCode(try row.decode(column: "code", as: String.self)),
-                name: try row.decode(column: "name", as: String.self),
-                kind: PartnerKind(rawValue: try row.decode(column: "kind", as: String.self))!, abn: abn)
-            directory.add(record)
+        for row in try await database.plainRows("SELECT id, code, name, kind, abn FROM partners") {
+            let abn = try row.optionalText(4).map { try ABN.parse($0) }
+            directory.add(
+                PartnerRecord(
+                    id: PartnerID(try row.integer(0)), code: PartnerCode(rawValue: try row.text(1)), name: try row.text(2),
+                    kind: PartnerKind(rawValue: try row.text(3))!, abn: abn))
         }
-        for row in try await database.sql.raw("SELECT partner_id, effective_from, tier FROM partner_tiers ORDER BY partner_id, effective_from").all() {
-            let id = PartnerID(try row.decode(column: "partner_id", as: Int64.self))
-            let from = try BusinessDate.parse(row.decode(column: "effective_from", as: String.self))
-            directory.tierHistory[id, default: []].append((from, ResellerTier(rawValue: try row.decode(column: "tier", as: String.self))!))
+        for row in try await database.plainRows("SELECT partner_id, effective_from, tier FROM partner_tiers ORDER BY partner_id, effective_from") {
+            directory.tierHistory[PartnerID(try row.integer(0)), default: []].append(
+                (try BusinessDate.parse(row.text(1)), ResellerTier(rawValue: try row.text(2))!))
         }
-        for row in try await database.sql.raw("SELECT reseller_id, distributor_id FROM partner_distributors").all() {
-            let reseller = PartnerID(try row.decode(column: "reseller_id", as: Int64.self))
-            directory.distributorsOf[reseller, default: []].insert(PartnerID(try row.decode(column: "distributor_id", as: Int64.self)))
+        for row in try await database.plainRows("SELECT reseller_id, distributor_id FROM partner_distributors") {
+            directory.distributorsOf[PartnerID(try row.integer(0)), default: []].insert(PartnerID(try row.integer(1)))
         }
         return directory
     }

@@ -1,0 +1,89 @@
+import Logging
+import PostgresNIO
+import SQLiteNIO
+
+/// A value read or bound by `plainRows`: the only types Channelbook's tables hold.
+enum PlainValue: Sendable, Equatable {
+    case integer(Int64)
+    case text(String)
+    case null
+}
+
+/// A row of `plainRows`, read by column position.
+struct PlainRow: Sendable {
+    let values: [PlainValue]
+
+    func integer(_ index: Int) throws -> Int64 {
+        guard case .integer(let value) = values[index] else { throw PlainRowError.notAnInteger(column: index) }
+        return value
+    }
+
+    func text(_ index: Int) throws -> String {
+        guard case .text(let value) = values[index] else { throw PlainRowError.notText(column: index) }
+        return value
+    }
+
+    func optionalText(_ index: Int) throws -> String? {
+        if case .null = values[index] { return nil }
+        return try text(index)
+    }
+}
+
+enum PlainRowError: Error {
+    case notAnInteger(column: Int)
+    case notText(column: Int)
+}
+
+extension ChannelbookDatabase {
+    /// Runs a read on the driver directly and returns its rows by position.
+    ///
+    /// For reads of tens of thousands of rows (every partner, a quarter's totals): sql-kit decodes each
+    /// PostgreSQL cell through Codable, which measured at 46 % of a close; the drivers' own decoding is a
+    /// fraction of that. Placeholders are `$1`, `$2`… (both databases accept them), each used once, in order.
+    func plainRows(_ query: String, _ binds: [PlainValue] = []) async throws -> [PlainRow] {
+        switch dialect {
+        case .sqlite:
+            let data: [SQLiteData] = binds.map {
+                switch $0 {
+                case .integer(let value): return .integer(Int(value))
+                case .text(let value): return .text(value)
+                case .null: return .null
+                }
+            }
+            return try await sqlite!.query(query, data).map { row in
+                PlainRow(
+                    values: row.columns.map { column in
+                        switch column.data {
+                        case .integer(let value): return .integer(Int64(value))
+                        case .text(let value): return .text(value)
+                        default: return .null
+                        }
+                    })
+            }
+        case .postgres:
+            var bindings = PostgresBindings()
+            for bind in binds {
+                switch bind {
+                case .integer(let value): bindings.append(value)
+                case .text(let value): bindings.append(value)
+                case .null: bindings.appendNull()
+                }
+            }
+            var rows: [PlainRow] = []
+            for try await row in try await postgres!.query(PostgresQuery(unsafeSQL: query, binds: bindings), logger: logger) {
+                var values: [PlainValue] = []
+                for cell in row {
+                    if cell.bytes == nil {
+                        values.append(.null)
+                    } else if cell.dataType == .int8 || cell.dataType == .int4 || cell.dataType == .int2 {
+                        values.append(.integer(try cell.decode(Int64.self)))
+                    } else {
+                        values.append(.text(try cell.decode(String.self)))
+                    }
+                }
+                rows.append(PlainRow(values: values))
+            }
+            return rows
+        }
+    }
+}
