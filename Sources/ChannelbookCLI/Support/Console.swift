@@ -4,10 +4,16 @@ import Foundation
 public struct Console: Sendable {
     public var writeOut: @Sendable (String) -> Void
     public var writeError: @Sendable (String) -> Void
+    /// Reads one line of standard input (`--password-stdin`); `nil` at its end.
+    public var readLine: @Sendable () -> String?
 
-    public init(writeOut: @escaping @Sendable (String) -> Void, writeError: @escaping @Sendable (String) -> Void) {
+    public init(
+        writeOut: @escaping @Sendable (String) -> Void, writeError: @escaping @Sendable (String) -> Void,
+        readLine: @escaping @Sendable () -> String? = { Swift.readLine(strippingNewline: true) }
+    ) {
         self.writeOut = writeOut
         self.writeError = writeError
+        self.readLine = readLine
     }
 
     /// The process's own stdout and stderr.

@@ -9,6 +9,7 @@ enum Migrations {
         (1, schemaVersion1),
         (2, schemaVersion2),
         (3, schemaVersion3),
+        (4, schemaVersion4),
     ]
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
@@ -359,5 +360,48 @@ enum Migrations {
         END $$
         """,
         "postgres:CREATE TRIGGER statement_lines_of_settled_statements_are_final BEFORE UPDATE OR DELETE ON statement_lines FOR EACH ROW EXECUTE FUNCTION refuse_settled_line_change()",
+    ]
+
+    /// Logins, browser sessions, API tokens and failed sign-ins (for throttling). Secrets are stored only
+    /// as hashes: bcrypt for passwords, SHA-256 for session and API tokens, so a copy of the database
+    /// opens no account.
+    static let schemaVersion4 = [
+        """
+        CREATE TABLE users (
+            id {id},
+            email TEXT NOT NULL UNIQUE CHECK (email = lower(email) AND email LIKE '%_@_%'),
+            role TEXT NOT NULL CHECK (role IN ('admin', 'account_manager', 'maintenance_officer', 'finance', 'partner')),
+            partner_id {int} REFERENCES partners (id),
+            password_hash TEXT NOT NULL CHECK (password_hash LIKE '$2%'),
+            created_at_us {int} NOT NULL,
+            CHECK ((role = 'partner' AND partner_id IS NOT NULL) OR (role <> 'partner' AND partner_id IS NULL))
+        ){strict}
+        """,
+        """
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id {int} NOT NULL REFERENCES users (id),
+            csrf_token TEXT NOT NULL,
+            created_at_us {int} NOT NULL,
+            expires_at_us {int} NOT NULL
+        ){strict}
+        """,
+        """
+        CREATE TABLE api_tokens (
+            id {id},
+            token_hash TEXT NOT NULL UNIQUE,
+            user_id {int} NOT NULL REFERENCES users (id),
+            name TEXT NOT NULL,
+            created_at_us {int} NOT NULL,
+            revoked_at_us {int}
+        ){strict}
+        """,
+        """
+        CREATE TABLE login_failures (
+            email TEXT NOT NULL,
+            at_us {int} NOT NULL
+        ){strict}
+        """,
+        "CREATE INDEX login_failures_by_email ON login_failures (email, at_us)",
     ]
 }

@@ -182,7 +182,7 @@ extension ChannelbookDatabase {
     private func computeReferralFees(_ program: Program, _ priceBook: PriceBook, _ referrals: [ClosedReferral]) throws -> [ComputedFee] {
         try referrals.map { referral in
             guard let price = priceBook.entry(for: referral.sku, on: referral.closedOn) else {
-                throw StoreError.programConflict("referral \(referral.referralID): \(referral.sku.rawValue) has no price on \(referral.closedOn)")
+                throw ReferralError.noPrice(sku: referral.sku.rawValue, on: referral.closedOn)
             }
             let unitPrice = Money(minorUnits: price.partnerBuyPriceMinor, currency: program.currency)
             let result = try ReferralFeeCalculator.compute(

@@ -1,0 +1,223 @@
+import ChannelbookCore
+import Crypto
+import Foundation
+import HummingbirdBcrypt
+import SQLKit
+
+/// A signed-in login: what every page and API call is authorised by.
+public struct SignedInUser: Sendable, Equatable {
+    public let id: UserID
+    public let email: String
+    public let role: Role
+    /// The partner a partner user is bound to; `nil` for vendor roles.
+    public let partner: PartnerCode?
+    public let partnerID: PartnerID?
+}
+
+/// A browser session: the cookie's token (returned once, stored hashed) and the CSRF token every form carries.
+public struct Session: Sendable, Equatable {
+    public let token: String
+    public let csrfToken: String
+    public let user: SignedInUser
+    public let expiresAtMicroseconds: Int64
+}
+
+/// Why signing in or managing logins was refused.
+public enum AccountError: RefusalError, Equatable, Sendable {
+    case invalidEmail(String)
+    case weakPassword
+    case duplicateEmail(String)
+    case partnerRequired
+    case partnerNotAllowed(Role)
+    case unknownPartner(String)
+    case unknownUser(String)
+    case wrongCredentials
+    case throttled(retryAfterSeconds: Int)
+    case unknownToken(Int64)
+
+    public var description: String {
+        switch self {
+        case .invalidEmail(let email): return "'\(email)' is not an email address"
+        case .weakPassword: return "a password needs at least \(AccountPolicy.minimumPasswordLength) characters"
+        case .duplicateEmail(let email): return "\(email) already has a login"
+        case .partnerRequired: return "a partner login needs --partner CODE: it sees only that partner's data"
+        case .partnerNotAllowed(let role): return "a \(role.rawValue) login belongs to the vendor and takes no --partner"
+        case .unknownPartner(let code): return "no partner has the code '\(code)'"
+        case .unknownUser(let email): return "no login has the email \(email)"
+        case .wrongCredentials: return "the email or password is not right"
+        case .throttled(let seconds): return "too many failed sign-ins for this email: try again in \(seconds) seconds"
+        case .unknownToken(let id): return "no API token has the id \(id)"
+        }
+    }
+}
+
+/// The bounds sign-in works within.
+public enum AccountPolicy {
+    public static let minimumPasswordLength = 12
+    /// Failed sign-ins tolerated per email within `failureWindowSeconds` before sign-in is refused.
+    public static let failuresBeforeThrottle = 5
+    public static let failureWindowSeconds: Int64 = 15 * 60
+    public static let sessionLifetimeSeconds: Int64 = 12 * 3600
+    /// bcrypt's work factor: 12 in production; tests pass a lower one to stay fast.
+    public static let bcryptCost: UInt8 = 12
+}
+
+extension ChannelbookDatabase {
+    /// Creates a login. Partner users are bound to their partner; vendor roles to none.
+    @discardableResult
+    public func addUser(
+        email rawEmail: String, role: Role, partner: PartnerCode?, password: String, actor: String, bcryptCost: UInt8 = AccountPolicy.bcryptCost
+    ) async throws -> SignedInUser {
+        try await requireInitialised()
+        let email = rawEmail.lowercased()
+        guard Self.looksLikeEmail(email) else { throw AccountError.invalidEmail(rawEmail) }
+        guard password.count >= AccountPolicy.minimumPasswordLength else { throw AccountError.weakPassword }
+        if role == .partner && partner == nil { throw AccountError.partnerRequired }
+        if role != .partner && partner != nil { throw AccountError.partnerNotAllowed(role) }
+        let hash = Bcrypt.hash(password, cost: bcryptCost)
+        return try await transaction {
+            var partnerID: PartnerID?
+            if let partner {
+                guard let record = try await PartnerDirectory.load(from: self).byCode[partner] else { throw AccountError.unknownPartner(partner.rawValue) }
+                partnerID = record.id
+            }
+            if try await sql.raw("SELECT id FROM users WHERE email = \(bind: email)").first() != nil { throw AccountError.duplicateEmail(email) }
+            let row = try await sql.raw(
+                """
+                INSERT INTO users (email, role, partner_id, password_hash, created_at_us)
+                VALUES (\(bind: email), \(bind: role.rawValue), \(bind: partnerID?.rawValue), \(bind: hash), \(bind: Self.nowMicroseconds())) RETURNING id
+                """
+            ).first()!
+            try await audit(actor: actor, action: "add user", partner: partnerID, subject: email, after: role.rawValue)
+            return SignedInUser(
+                id: UserID(try row.decode(column: "id", as: Int64.self)), email: email, role: role, partner: partner, partnerID: partnerID)
+        }
+    }
+
+    /// Checks an email and password and opens a session. After `failuresBeforeThrottle` failures within the
+    /// window, the email is refused until the oldest failure leaves it — whatever the password.
+    public func signIn(email rawEmail: String, password: String, nowMicroseconds now: Int64) async throws -> Session {
+        try await requireInitialised()
+        let email = rawEmail.lowercased()
+        let windowStart = now - AccountPolicy.failureWindowSeconds * 1_000_000
+        let failures = try await sql.raw(
+            "SELECT at_us FROM login_failures WHERE email = \(bind: email) AND at_us > \(bind: windowStart) ORDER BY at_us"
+        ).all().map { try $0.decode(column: "at_us", as: Int64.self) }
+        if failures.count >= AccountPolicy.failuresBeforeThrottle {
+            let retry = (failures[failures.count - AccountPolicy.failuresBeforeThrottle] - windowStart) / 1_000_000 + 1
+            throw AccountError.throttled(retryAfterSeconds: Int(retry))
+        }
+        let row = try await sql.raw("SELECT id, password_hash FROM users WHERE email = \(bind: email)").first()
+        // Verify against a fixed hash when the email is unknown, so timing does not reveal which emails exist.
+        let hash = try row?.decode(column: "password_hash", as: String.self) ?? Self.decoyHash
+        guard Bcrypt.verify(password, hash: hash), let row else {
+            try await sql.raw("INSERT INTO login_failures (email, at_us) VALUES (\(bind: email), \(bind: now))").run()
+            throw AccountError.wrongCredentials
+        }
+        try await sql.raw("DELETE FROM login_failures WHERE email = \(bind: email)").run()
+        let user = try await user(id: UserID(try row.decode(column: "id", as: Int64.self)))!
+        return try await openSession(for: user, nowMicroseconds: now)
+    }
+
+    /// Opens a session for a signed-in user (the token is returned once and stored only as its hash).
+    public func openSession(for user: SignedInUser, nowMicroseconds now: Int64) async throws -> Session {
+        let token = Self.randomToken(), csrf = Self.randomToken()
+        let expires = now + AccountPolicy.sessionLifetimeSeconds * 1_000_000
+        try await sql.raw(
+            """
+            INSERT INTO sessions (token_hash, user_id, csrf_token, created_at_us, expires_at_us)
+            VALUES (\(bind: Self.sha256(token)), \(bind: user.id.rawValue), \(bind: csrf), \(bind: now), \(bind: expires))
+            """
+        ).run()
+        return Session(token: token, csrfToken: csrf, user: user, expiresAtMicroseconds: expires)
+    }
+
+    /// The session a cookie's token opens, or `nil` when unknown or expired.
+    public func session(token: String, nowMicroseconds now: Int64) async throws -> Session? {
+        guard let row = try await sql.raw(
+            "SELECT user_id, csrf_token, expires_at_us FROM sessions WHERE token_hash = \(bind: Self.sha256(token)) AND expires_at_us > \(bind: now)"
+        ).first(), let user = try await user(id: UserID(try row.decode(column: "user_id", as: Int64.self)))
+        else { return nil }
+        return Session(
+            token: token, csrfToken: try row.decode(column: "csrf_token", as: String.self), user: user,
+            expiresAtMicroseconds: try row.decode(column: "expires_at_us", as: Int64.self))
+    }
+
+    /// Signs a session out.
+    public func endSession(token: String) async throws {
+        try await sql.raw("DELETE FROM sessions WHERE token_hash = \(bind: Self.sha256(token))").run()
+    }
+
+    /// Creates an API bearer token for a login. The token is returned once; only its hash is kept.
+    public func createAPIToken(email rawEmail: String, name: String, actor: String) async throws -> (id: Int64, token: String) {
+        try await requireInitialised()
+        let email = rawEmail.lowercased()
+        return try await transaction {
+            guard let row = try await sql.raw("SELECT id, partner_id FROM users WHERE email = \(bind: email)").first() else {
+                throw AccountError.unknownUser(email)
+            }
+            let token = "cb_" + Self.randomToken()
+            let id = try await sql.raw(
+                """
+                INSERT INTO api_tokens (token_hash, user_id, name, created_at_us)
+                VALUES (\(bind: Self.sha256(token)), \(bind: try row.decode(column: "id", as: Int64.self)), \(bind: name), \(bind: Self.nowMicroseconds()))
+                RETURNING id
+                """
+            ).first()!.decode(column: "id", as: Int64.self)
+            try await audit(
+                actor: actor, action: "create API token", partner: try row.decode(column: "partner_id", as: Int64?.self).map { PartnerID($0) },
+                subject: email, after: "token \(id) \(name)")
+            return (id, token)
+        }
+    }
+
+    /// Revokes an API token: from then on it authorises nothing.
+    public func revokeAPIToken(id: Int64, actor: String) async throws {
+        try await requireInitialised()
+        try await transaction {
+            guard let row = try await sql.raw("SELECT revoked_at_us FROM api_tokens WHERE id = \(bind: id)").first() else {
+                throw AccountError.unknownToken(id)
+            }
+            if try row.decode(column: "revoked_at_us", as: Int64?.self) == nil {
+                try await sql.raw("UPDATE api_tokens SET revoked_at_us = \(bind: Self.nowMicroseconds()) WHERE id = \(bind: id)").run()
+                try await audit(actor: actor, action: "revoke API token", subject: "token \(id)")
+            }
+        }
+    }
+
+    /// The login an API token authorises, or `nil` when unknown or revoked.
+    public func user(apiToken token: String) async throws -> SignedInUser? {
+        guard let row = try await sql.raw(
+            "SELECT user_id FROM api_tokens WHERE token_hash = \(bind: Self.sha256(token)) AND revoked_at_us IS NULL"
+        ).first() else { return nil }
+        return try await user(id: UserID(try row.decode(column: "user_id", as: Int64.self)))
+    }
+
+    private func user(id: UserID) async throws -> SignedInUser? {
+        guard let row = try await sql.raw(
+            "SELECT u.id, u.email, u.role, u.partner_id, p.code FROM users u LEFT JOIN partners p ON p.id = u.partner_id WHERE u.id = \(bind: id.rawValue)"
+        ).first() else { return nil }
+        return SignedInUser(
+            id: id, email: try row.decode(column: "email", as: String.self), role: Role(rawValue: try row.decode(column: "role", as: String.self))!,
+            partner: try row.decode(column: "code", as: String?.self).map { PartnerCode(rawValue: $0) },
+            partnerID: try row.decode(column: "partner_id", as: Int64?.self).map { PartnerID($0) })
+    }
+
+    /// A bcrypt hash of a random password: verifying against it costs what verifying a real one does.
+    private static let decoyHash = Bcrypt.hash(randomToken(), cost: AccountPolicy.bcryptCost)
+
+    /// 32 random bytes, hex: unguessable session, CSRF and API tokens.
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func looksLikeEmail(_ email: String) -> Bool {
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !email.contains(where: \.isWhitespace) && email.count <= 254
+    }
+}

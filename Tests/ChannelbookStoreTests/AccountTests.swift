@@ -1,0 +1,82 @@
+import ChannelbookCore
+import Testing
+
+@testable import ChannelbookStore
+
+@Suite struct AccountTests {
+    private let t0: Int64 = 1_800_000_000_000_000  // a fixed instant: no test reads the wall clock
+
+    private func refusal(_ body: () async throws -> Void) async -> AccountError? {
+        do {
+            try await body()
+            return nil
+        } catch let error as AccountError {
+            return error
+        } catch {
+            Issue.record("unexpected \(error)")
+            return nil
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func loginsAreValidatedAndPartnerUsersBoundToTheirPartner(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            let user = try await database.addUser(email: "Jo@P01.example", role: .partner, partner: "P01", password: "correct horse battery", actor: "admin", bcryptCost: 4)
+            #expect(user.email == "jo@p01.example" && user.partner == "P01")
+            #expect(await refusal { try await database.addUser(email: "jo@p01.example", role: .finance, partner: nil, password: "another long one", actor: "a", bcryptCost: 4) } == .duplicateEmail("jo@p01.example"))
+            #expect(await refusal { try await database.addUser(email: "x@y.example", role: .partner, partner: nil, password: "long enough pass", actor: "a", bcryptCost: 4) } == .partnerRequired)
+            #expect(await refusal { try await database.addUser(email: "x@y.example", role: .finance, partner: "P01", password: "long enough pass", actor: "a", bcryptCost: 4) } == .partnerNotAllowed(.finance))
+            #expect(await refusal { try await database.addUser(email: "x@y.example", role: .partner, partner: "Z9", password: "long enough pass", actor: "a", bcryptCost: 4) } == .unknownPartner("Z9"))
+            #expect(await refusal { try await database.addUser(email: "not-an-email", role: .admin, partner: nil, password: "long enough pass", actor: "a", bcryptCost: 4) } == .invalidEmail("not-an-email"))
+            #expect(await refusal { try await database.addUser(email: "x@y.example", role: .admin, partner: nil, password: "short", actor: "a", bcryptCost: 4) } == .weakPassword)
+            // Only a bcrypt hash is stored.
+            let stored = try await database.sql.raw("SELECT password_hash FROM users").first()!.decode(column: "password_hash", as: String.self)
+            #expect(stored.hasPrefix("$2") && !stored.contains("horse"))
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func signInOpensASessionAndRepeatedFailuresAreThrottled(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.addUser(email: "finance@vendor.example", role: .finance, partner: nil, password: "a long enough secret", actor: "admin", bcryptCost: 4)
+            let session = try await database.signIn(email: "FINANCE@vendor.example", password: "a long enough secret", nowMicroseconds: t0)
+            #expect(session.user.role == .finance)
+            #expect(try await database.session(token: session.token, nowMicroseconds: t0 + 1)?.csrfToken == session.csrfToken)
+            #expect(try await database.session(token: session.token, nowMicroseconds: session.expiresAtMicroseconds) == nil)
+            try await database.endSession(token: session.token)
+            #expect(try await database.session(token: session.token, nowMicroseconds: t0 + 1) == nil)
+            // The cookie's token is stored only as its hash.
+            #expect(try await database.count("sessions WHERE token_hash = '\(session.token)'") == 0)
+
+            for attempt in 0..<AccountPolicy.failuresBeforeThrottle {
+                let error = await refusal { _ = try await database.signIn(email: "finance@vendor.example", password: "wrong", nowMicroseconds: t0 + Int64(attempt) * 1_000_000) }
+                #expect(error == .wrongCredentials)
+            }
+            // Now even the right password is refused, until the first failure leaves the 15-minute window.
+            let throttled = await refusal { _ = try await database.signIn(email: "finance@vendor.example", password: "a long enough secret", nowMicroseconds: t0 + 10_000_000) }
+            #expect(throttled == .throttled(retryAfterSeconds: 891))
+            let later = try await database.signIn(email: "finance@vendor.example", password: "a long enough secret", nowMicroseconds: t0 + 901_000_000)
+            #expect(later.user.email == "finance@vendor.example")
+            #expect(await refusal { _ = try await database.signIn(email: "nobody@vendor.example", password: "whatever it is", nowMicroseconds: t0) } == .wrongCredentials)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func apiTokensAuthoriseUntilRevoked(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.addUser(email: "ops@p02.example", role: .partner, partner: "P02", password: "a long enough secret", actor: "admin", bcryptCost: 4)
+            let created = try await database.createAPIToken(email: "ops@p02.example", name: "erp sync", actor: "admin")
+            #expect(created.token.hasPrefix("cb_"))
+            #expect(try await database.user(apiToken: created.token)?.partner == "P02")
+            try await database.revokeAPIToken(id: created.id, actor: "admin")
+            #expect(try await database.user(apiToken: created.token) == nil)
+            #expect(await refusal { try await database.revokeAPIToken(id: 999, actor: "admin") } == .unknownToken(999))
+            #expect(await refusal { _ = try await database.createAPIToken(email: "ghost@x.example", name: "n", actor: "admin") } == .unknownUser("ghost@x.example"))
+            let actions = try await database.auditLog().map(\.action)
+            #expect(actions.contains("add user") && actions.contains("create API token") && actions.contains("revoke API token"))
+        }
+    }
+}
