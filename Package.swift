@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Money, dates, ids, the program and its calculators. Pure: no I/O, no NIO, no SQL.
@@ -51,6 +52,15 @@ let package = Package(
             ],
             swiftSettings: hotPathSettings
         ),
+        // The web app and JSON API over Hummingbird: sign-in, sessions, CSRF, partner-scoped pages and API.
+        .target(
+            name: "ChannelbookWeb",
+            dependencies: [
+                "ChannelbookCore",
+                "ChannelbookStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         // The commands of the `channelbook` executable, as a library so tests can run them in-process.
         .target(
             name: "ChannelbookCLI",
@@ -58,6 +68,7 @@ let package = Package(
                 "ChannelbookCore",
                 "ChannelbookImport",
                 "ChannelbookStore",
+                "ChannelbookWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,6 +85,13 @@ let package = Package(
         .testTarget(
             name: "ChannelbookStoreTests",
             dependencies: ["ChannelbookStore", "ChannelbookImport", "ChannelbookCore", .product(name: "PostgresKit", package: "postgres-kit")]
+        ),
+        .testTarget(
+            name: "ChannelbookWebTests",
+            dependencies: [
+                "ChannelbookWeb", "ChannelbookStore", "ChannelbookCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "ChannelbookCLITests",

@@ -1,0 +1,32 @@
+import ChannelbookStore
+import Foundation
+import Hummingbird
+
+/// Finds who is behind a request: a session cookie (pages) or an `Authorization: Bearer` token (API).
+/// It only identifies; each route decides what the login may see.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = WebContext
+
+    let database: ChannelbookDatabase
+    let clock: WebClock
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") {
+            context.user = try await database.user(apiToken: String(authorization.dropFirst(7)))
+        } else if let token = request.cookies[WebApp.sessionCookie]?.value {
+            context.session = try await database.session(token: token, nowMicroseconds: clock.nowMicroseconds())
+            context.user = context.session?.user
+        }
+        return try await next(request, context)
+    }
+}
+
+/// The web app's clock, injected so tests never read the wall clock.
+public struct WebClock: Sendable {
+    public let nowMicroseconds: @Sendable () -> Int64
+
+    public init(nowMicroseconds: @escaping @Sendable () -> Int64) { self.nowMicroseconds = nowMicroseconds }
+
+    public static let system = WebClock { Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()) }
+}

@@ -1,0 +1,81 @@
+import ChannelbookStore
+import Foundation
+import Hummingbird
+
+/// `/login` and `/logout`. The login form is protected against CSRF with a double-submit cookie (there is no
+/// session yet); every form after sign-in carries the session's CSRF token.
+struct SignInRoutes {
+    let database: ChannelbookDatabase
+    let clock: WebClock
+
+    func register(on router: Router<WebContext>) {
+        router.get("/login") { _, _ in
+            let token = ChannelbookDatabase.newToken()
+            var response = loginPage(csrf: token, message: nil)
+            response.setCookie(Cookie(name: WebApp.loginCSRFCookie, value: token, path: "/", httpOnly: true, sameSite: .strict))
+            return response
+        }
+        router.post("/login") { request, context in try await signIn(request, context) }
+        router.post("/logout") { request, context in
+            guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
+            let form = try await request.decode(as: CSRFForm.self, context: context)
+            guard form.csrf == session.csrfToken else { throw WebError(.forbidden, "the form has expired: reload the page and try again", json: false) }
+            try await database.endSession(token: session.token)
+            var response = Response.redirect(to: "/login", type: .normal)
+            response.setCookie(Cookie(name: WebApp.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
+            return response
+        }
+    }
+
+    struct LoginForm: Decodable {
+        let email: String
+        let password: String
+        let csrf: String
+    }
+
+    private func signIn(_ request: Request, _ context: WebContext) async throws -> Response {
+        let form = try await request.decode(as: LoginForm.self, context: context)
+        guard let expected = request.cookies[WebApp.loginCSRFCookie]?.value, !expected.isEmpty, form.csrf == expected else {
+            throw WebError(.forbidden, "the form has expired: reload the page and try again", json: false)
+        }
+        do {
+            let session = try await database.signIn(email: form.email, password: form.password, nowMicroseconds: clock.nowMicroseconds())
+            var response = Response.redirect(to: "/", type: .normal)
+            response.setCookie(
+                Cookie(
+                    name: WebApp.sessionCookie, value: session.token, maxAge: Int(AccountPolicy.sessionLifetimeSeconds), path: "/", httpOnly: true,
+                    sameSite: .lax))
+            return response
+        } catch let error as AccountError {
+            if case .throttled = error { return loginPage(csrf: form.csrf, message: error.description, status: .tooManyRequests) }
+            return loginPage(csrf: form.csrf, message: error.description, status: .unauthorized)
+        }
+    }
+
+    private func loginPage(csrf: String, message: String?, status: HTTPResponse.Status = .ok) -> Response {
+        HTMLPage(
+            title: "Sign in",
+            body: """
+                \(message.map { "<p class=\"error\">\(HTML.escape($0))</p>" } ?? "")
+                <form method="post" action="/login">
+                <input type="hidden" name="csrf" value="\(HTML.escape(csrf))">
+                <p><label>Email <input type="email" name="email" required autocomplete="username"></label></p>
+                <p><label>Password <input type="password" name="password" required autocomplete="current-password"></label></p>
+                <p><button type="submit">Sign in</button></p>
+                </form>
+                """
+        ).response(status: status)
+    }
+}
+
+struct CSRFForm: Decodable {
+    let csrf: String
+}
+
+extension ChannelbookDatabase {
+    /// A fresh unguessable token for forms that precede a session.
+    static func newToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+}

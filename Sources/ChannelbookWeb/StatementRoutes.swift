@@ -1,0 +1,99 @@
+import ChannelbookCore
+import ChannelbookStore
+import Foundation
+import Hummingbird
+
+/// Statements in pages and in the API, scoped to the login: a partner user sees only its own partner's,
+/// and asking for another's is answered 404 exactly as for one that does not exist.
+struct StatementRoutes {
+    let database: ChannelbookDatabase
+
+    func register(on router: Router<WebContext>) {
+        router.get("/") { _, context in try await dashboard(context) }
+        router.get("/statements/:quarter/:partner") { _, context in
+            let statement = try await scopedStatement(context, json: false)
+            return statementPage(statement)
+        }
+        router.get("/api/v1/me") { _, context in
+            let user = try requireUser(context, json: true)
+            return MeJSON(email: user.email, role: user.role.rawValue, partner: user.partner?.rawValue)
+        }
+        router.get("/api/v1/statements/:quarter/:partner") { _, context in
+            StatementJSON(try await scopedStatement(context, json: true))
+        }
+    }
+
+    private func requireUser(_ context: WebContext, json: Bool) throws -> SignedInUser {
+        guard let user = context.user else { throw WebError(.unauthorized, "sign in first", json: json) }
+        return user
+    }
+
+    /// The statement named by the path, if the login may see it; otherwise 404.
+    private func scopedStatement(_ context: WebContext, json: Bool) async throws -> StatementView {
+        let user = try requireUser(context, json: json)
+        guard let quarter = try? Quarter.parse(context.parameters.get("quarter") ?? ""),
+            let partner = context.parameters.get("partner").map({ PartnerCode(rawValue: $0) })
+        else { throw WebError.notFound(json: json) }
+        if user.role == .partner && user.partner != partner { throw WebError.notFound(json: json) }
+        do {
+            return try await database.statement(partner: partner, quarter: quarter)
+        } catch is StatementError {
+            throw WebError.notFound(json: json)
+        } catch is StoreError {
+            throw WebError.notFound(json: json)
+        }
+    }
+
+    private func dashboard(_ context: WebContext) async throws -> Response {
+        guard let user = context.user else { return Response.redirect(to: "/login", type: .normal) }
+        let heading = "<p>Signed in as \(HTML.escape(user.email)) (\(user.role.rawValue)\(user.partner.map { ", \(HTML.escape($0.rawValue))" } ?? ""))</p>"
+        let logout = context.session.map { session in
+            "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(session.csrfToken))\"><button>Sign out</button></form>"
+        } ?? ""
+        return HTMLPage(title: "Dashboard", body: heading + logout).response()
+    }
+
+    private func statementPage(_ statement: StatementView) -> Response {
+        var rows = ""
+        for line in statement.lines {
+            rows += "<tr><td>\(HTML.escape(line.kind.rawValue))</td><td>\(HTML.escape(line.description))</td><td class=\"money\">\(HTML.escape(line.amount.displayString))</td></tr>"
+            rows += "<tr><td></td><td colspan=\"2\"><details><summary>How it was computed</summary><ul>"
+                + line.explanation.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul></details></td></tr>"
+        }
+        let body = """
+            <p>\(HTML.escape(statement.partner.rawValue)) \(HTML.escape(statement.partnerName)) · \(statement.quarter) · \(statement.status.rawValue)</p>
+            <table><thead><tr><th>line</th><th>description</th><th>amount</th></tr></thead><tbody>\(rows)</tbody>
+            <tfoot><tr><th></th><th>total</th><th class="money">\(HTML.escape(statement.total.displayString))</th></tr></tfoot></table>
+            """
+        return HTMLPage(title: "Statement \(statement.reference)", body: body).response()
+    }
+}
+
+struct MeJSON: ResponseEncodable {
+    let email: String
+    let role: String
+    let partner: String?
+}
+
+/// A statement in the API: money as decimal strings.
+struct StatementJSON: ResponseEncodable {
+    let reference, partner, quarter, status, total, currency: String
+    let lines: [Line]
+
+    struct Line: Codable {
+        let kind, forQuarter, amount, description: String
+        let explanation: [String]
+    }
+
+    init(_ view: StatementView) {
+        reference = view.reference
+        partner = view.partner.rawValue
+        quarter = view.quarter.description
+        status = view.status.rawValue
+        total = view.total.decimalString
+        currency = view.total.currency.code
+        lines = view.lines.map {
+            Line(kind: $0.kind.rawValue, forQuarter: $0.forQuarter.description, amount: $0.amount.decimalString, description: $0.description, explanation: $0.explanation)
+        }
+    }
+}

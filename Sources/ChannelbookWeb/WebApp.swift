@@ -1,0 +1,39 @@
+import ChannelbookCore
+import ChannelbookStore
+import Hummingbird
+import Logging
+
+/// The composition root of the web app: one database, one clock, the routes.
+public enum WebApp {
+    static let sessionCookie = "cb_session"
+    static let loginCSRFCookie = "cb_login_csrf"
+
+    /// The application serving pages and the JSON API on `host:port`.
+    public static func build(
+        database: ChannelbookDatabase, host: String = "127.0.0.1", port: Int = 8080, clock: WebClock = .system,
+        logger: Logger = Logger(label: "channelbook.web")
+    ) -> some ApplicationProtocol {
+        let router = Router(context: WebContext.self)
+        router.add(middleware: LogRequestsMiddleware())
+        router.add(middleware: AuthenticationMiddleware(database: database, clock: clock))
+        router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
+        SignInRoutes(database: database, clock: clock).register(on: router)
+        StatementRoutes(database: database).register(on: router)
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "channelbook"), logger: logger)
+    }
+}
+
+struct HealthStatus: ResponseEncodable {
+    let status: String
+}
+
+/// One structured log line per request: method, path, status. Never a body, a cookie or a token.
+struct LogRequestsMiddleware: RouterMiddleware {
+    typealias Context = WebContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let response = try await next(request, context)
+        context.logger.info("request", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"])
+        return response
+    }
+}

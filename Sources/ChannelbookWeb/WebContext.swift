@@ -1,0 +1,32 @@
+import ChannelbookStore
+import Foundation
+import Hummingbird
+
+/// The request context every route sees: who is signed in, and how.
+public struct WebContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The browser session, when the request carried a valid session cookie.
+    public var session: Session?
+    /// The login behind the request: from the session, or from an API bearer token.
+    public var user: SignedInUser?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    /// Forms arrive URL-encoded, API bodies as JSON.
+    public var requestDecoder: WebRequestDecoder { WebRequestDecoder() }
+
+    /// Sales uploads are the largest bodies: bounded like every input.
+    public var maxUploadSize: Int { 64 * 1024 * 1024 }
+}
+
+/// Decodes a body by its content type: URL-encoded forms from pages, JSON from API clients.
+public struct WebRequestDecoder: RequestDecoder {
+    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        if request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
+            return try await URLEncodedFormDecoder().decode(type, from: request, context: context)
+        }
+        return try await JSONDecoder().decode(type, from: request, context: context)
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import Hummingbird
+
+/// A refusal the web app answers with: a status and a message the person can act on. API paths get
+/// `{"error": message}`; pages get the message in a page. Never a 500 for bad input.
+public struct WebError: HTTPResponseError {
+    public let status: HTTPResponse.Status
+    public let message: String
+    /// Answer as JSON (API routes) or HTML (pages).
+    public let json: Bool
+
+    public init(_ status: HTTPResponse.Status, _ message: String, json: Bool) {
+        self.status = status
+        self.message = message
+        self.json = json
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        if json {
+            let body = try JSONEncoder().encode(["error": message])
+            return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        return HTMLPage(title: "\(status.code) \(status.reasonPhrase)", body: "<p class=\"error\">\(HTML.escape(message))</p>").response(status: status)
+    }
+
+    /// The answer for a missing or forbidden thing: 404, so another partner's data is not even confirmed to exist.
+    static func notFound(json: Bool) -> WebError { WebError(.notFound, "not found", json: json) }
+}

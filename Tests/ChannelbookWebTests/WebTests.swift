@@ -1,0 +1,169 @@
+import ChannelbookCore
+import ChannelbookStore
+import ChannelbookWeb
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import SQLKit
+import Testing
+
+/// A fresh SQLite database with partners, a closed 2026Q1 and two logins: a partner user of P01 and finance.
+private func preparedDatabase() async throws -> ChannelbookDatabase {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("cb-web-\(UUID().uuidString).sqlite").path
+    let database = try await ChannelbookDatabase.open(.sqlite(path: path))
+    try await database.initialise(programTOML: Program.articleTOML)
+    func file(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cb-web-\(UUID().uuidString).csv").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+    try await database.importFile(
+        .partners, path: try file("code,name,kind,tier,distributors,abn\nD01,Dist,distributor,,,\nN01,National <One>,reseller,national,,\nP01,Premier One,reseller,premier,D01,\n"),
+        name: "partners.csv")
+    try await database.importFile(.pricebook, path: try file("sku,name,category,partner_buy_price,effective_from\nHW-1,Box,hardware,1000.00,2024-07-01\n"), name: "pricebook.csv")
+    try await database.importFile(
+        .sales,
+        path: try file(
+            "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\nL1,2026-01-10,D01,P01,Acme,HW-1,hardware,50,50000.00,AUD\nL2,2026-01-11,DIRECT,N01,Bank,HW-1,hardware,100,100000.00,AUD\n"),
+        name: "sales.csv")
+    _ = try await database.closeQuarter(Quarter.parse("2026Q1"))
+    try await database.addUser(email: "jo@p01.example", role: .partner, partner: "P01", password: "partner secret 123", actor: "test", bcryptCost: 4)
+    try await database.addUser(email: "fin@vendor.example", role: .finance, partner: nil, password: "finance secret 123", actor: "test", bcryptCost: 4)
+    return database
+}
+
+private let fixedClock = WebClock { 1_800_000_000_000_000 }
+
+/// The value of a cookie set by a response.
+private func setCookie(_ name: String, in response: TestResponse) -> String? {
+    for header in response.headers[values: .setCookie] {
+        let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
+        if pair.count == 2 && pair[0] == name { return String(pair[1]) }
+    }
+    return nil
+}
+
+private func form(_ fields: [String: String]) -> ByteBuffer {
+    let allowed = CharacterSet.alphanumerics.union(.init(charactersIn: "-._~"))
+    let text = fields.sorted { $0.key < $1.key }
+        .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+    return ByteBuffer(string: text)
+}
+
+private let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+/// Signs in through the login form and returns the session cookie.
+private func signIn(_ client: some TestClientProtocol, email: String, password: String) async throws -> String {
+    let page = try await client.execute(uri: "/login", method: .get)
+    let csrf = try #require(setCookie("cb_login_csrf", in: page))
+    var headers = formHeaders
+    headers[.cookie] = "cb_login_csrf=\(csrf)"
+    let response = try await client.execute(
+        uri: "/login", method: .post, headers: headers, body: form(["email": email, "password": password, "csrf": csrf]))
+    #expect(response.status == .seeOther)
+    return try #require(setCookie("cb_session", in: response))
+}
+
+@Suite struct WebTests {
+    @Test func healthz() async throws {
+        let database = try await preparedDatabase()
+        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+            let response = try await client.execute(uri: "/healthz", method: .get)
+            #expect(response.status == .ok)
+            #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
+        }
+        await database.close()
+    }
+
+    @Test func signInWithTheFormThenSeeTheDashboardAndSignOut() async throws {
+        let database = try await preparedDatabase()
+        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+            #expect(try await client.execute(uri: "/", method: .get).status == .seeOther)
+            let session = try await signIn(client, email: "jo@p01.example", password: "partner secret 123")
+            let dashboard = try await client.execute(uri: "/", method: .get, headers: [.cookie: "cb_session=\(session)"])
+            #expect(dashboard.status == .ok)
+            #expect(String(buffer: dashboard.body).contains("Signed in as jo@p01.example (partner, P01)"))
+            let csrf = try #require(try await database.session(token: session, nowMicroseconds: fixedClock.nowMicroseconds())?.csrfToken)
+            var headers = formHeaders
+            headers[.cookie] = "cb_session=\(session)"
+            // Signing out needs the session's CSRF token.
+            #expect(try await client.execute(uri: "/logout", method: .post, headers: headers, body: form(["csrf": "forged"])).status == .forbidden)
+            #expect(try await client.execute(uri: "/logout", method: .post, headers: headers, body: form(["csrf": csrf])).status == .seeOther)
+            #expect(try await database.session(token: session, nowMicroseconds: fixedClock.nowMicroseconds()) == nil)
+        }
+        await database.close()
+    }
+
+    @Test func aLoginFormWithoutItsCSRFTokenIsRejected() async throws {
+        let database = try await preparedDatabase()
+        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+            var headers = formHeaders
+            headers[.cookie] = "cb_login_csrf=abc"
+            let response = try await client.execute(
+                uri: "/login", method: .post, headers: headers, body: form(["email": "jo@p01.example", "password": "partner secret 123", "csrf": "xyz"]))
+            #expect(response.status == .forbidden)
+            #expect(setCookie("cb_session", in: response) == nil)
+        }
+        await database.close()
+    }
+
+    @Test func repeatedFailedSignInsAreThrottled() async throws {
+        let database = try await preparedDatabase()
+        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+            var headers = formHeaders
+            headers[.cookie] = "cb_login_csrf=abc"
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<6 {
+                let response = try await client.execute(
+                    uri: "/login", method: .post, headers: headers, body: form(["email": "fin@vendor.example", "password": "wrong", "csrf": "abc"]))
+                statuses.append(response.status)
+            }
+            #expect(statuses == [.unauthorized, .unauthorized, .unauthorized, .unauthorized, .unauthorized, .tooManyRequests])
+            let right = try await client.execute(
+                uri: "/login", method: .post, headers: headers, body: form(["email": "fin@vendor.example", "password": "finance secret 123", "csrf": "abc"]))
+            #expect(right.status == .tooManyRequests)
+        }
+        await database.close()
+    }
+
+    @Test func aPartnerSeesOnlyItsOwnStatementInPagesAndAPI() async throws {
+        let database = try await preparedDatabase()
+        let token = try await database.createAPIToken(email: "jo@p01.example", name: "test", actor: "test")
+        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+            let session = try await signIn(client, email: "jo@p01.example", password: "partner secret 123")
+            let own = try await client.execute(uri: "/statements/2026Q1/P01", method: .get, headers: [.cookie: "cb_session=\(session)"])
+            #expect(own.status == .ok)
+            #expect(String(buffer: own.body).contains("$3,750.00"))
+            let other = try await client.execute(uri: "/statements/2026Q1/N01", method: .get, headers: [.cookie: "cb_session=\(session)"])
+            #expect(other.status == .notFound)
+            #expect(!String(buffer: other.body).contains("National"))
+
+            let bearer: HTTPFields = [.authorization: "Bearer \(token.token)"]
+            let api = try await client.execute(uri: "/api/v1/statements/2026Q1/P01", method: .get, headers: bearer)
+            #expect(api.status == .ok)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(buffer: api.body)) as? [String: Any])
+            #expect(json["total"] as? String == "3750.00")
+            let apiOther = try await client.execute(uri: "/api/v1/statements/2026Q1/N01", method: .get, headers: bearer)
+            #expect(apiOther.status == .notFound)
+            #expect(String(buffer: apiOther.body) == #"{"error":"not found"}"#)
+
+            try await database.revokeAPIToken(id: token.id, actor: "test")
+            let revoked = try await client.execute(uri: "/api/v1/me", method: .get, headers: bearer)
+            #expect(revoked.status == .unauthorized)
+            #expect(String(buffer: revoked.body) == #"{"error":"sign in first"}"#)
+        }
+        await database.close()
+    }
+
+    @Test func vendorRolesSeeEveryPartnerAndPagesEscapeWhatTheyShow() async throws {
+        let database = try await preparedDatabase()
+        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+            let session = try await signIn(client, email: "fin@vendor.example", password: "finance secret 123")
+            let page = try await client.execute(uri: "/statements/2026Q1/N01", method: .get, headers: [.cookie: "cb_session=\(session)"])
+            #expect(page.status == .ok)
+            #expect(String(buffer: page.body).contains("National &lt;One&gt;"))
+            #expect(try await client.execute(uri: "/statements/2026Q9/N01", method: .get, headers: [.cookie: "cb_session=\(session)"]).status == .notFound)
+        }
+        await database.close()
+    }
+}
