@@ -1,3 +1,4 @@
+import ChannelbookCore
 import ChannelbookStore
 import Foundation
 import Hummingbird
@@ -12,6 +13,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
+        context.clock = clock
         if let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") {
             context.user = try await database.user(apiToken: String(authorization.dropFirst(7)))
         } else if let token = request.cookies[WebApp.sessionCookie]?.value {
@@ -29,4 +31,9 @@ public struct WebClock: Sendable {
     public init(nowMicroseconds: @escaping @Sendable () -> Int64) { self.nowMicroseconds = nowMicroseconds }
 
     public static let system = WebClock { Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()) }
+
+    /// The calendar day (UTC) of the clock's instant: what referral statuses are taken on.
+    static func today(_ context: WebContext) -> BusinessDate {
+        BusinessDate(daysSinceEpoch: Int(context.clock.nowMicroseconds() / 86_400_000_000))!
+    }
 }

@@ -9,13 +9,12 @@ struct StatementRoutes {
     let database: ChannelbookDatabase
 
     func register(on router: Router<WebContext>) {
-        router.get("/") { _, context in try await dashboard(context) }
         router.get("/statements/:quarter/:partner") { _, context in
             let statement = try await scopedStatement(context, json: false)
-            return statementPage(statement)
+            return statementPage(statement, context)
         }
         router.get("/api/v1/me") { _, context in
-            let user = try requireUser(context, json: true)
+            let user = try context.requireUser(json: true)
             return MeJSON(email: user.email, role: user.role.rawValue, partner: user.partner?.rawValue)
         }
         router.get("/api/v1/statements/:quarter/:partner") { _, context in
@@ -23,14 +22,9 @@ struct StatementRoutes {
         }
     }
 
-    private func requireUser(_ context: WebContext, json: Bool) throws -> SignedInUser {
-        guard let user = context.user else { throw WebError(.unauthorized, "sign in first", json: json) }
-        return user
-    }
-
     /// The statement named by the path, if the login may see it; otherwise 404.
     private func scopedStatement(_ context: WebContext, json: Bool) async throws -> StatementView {
-        let user = try requireUser(context, json: json)
+        let user = try context.requireUser(json: json)
         guard let quarter = try? Quarter.parse(context.parameters.get("quarter") ?? ""),
             let partner = context.parameters.get("partner").map({ PartnerCode(rawValue: $0) })
         else { throw WebError.notFound(json: json) }
@@ -44,16 +38,7 @@ struct StatementRoutes {
         }
     }
 
-    private func dashboard(_ context: WebContext) async throws -> Response {
-        guard let user = context.user else { return Response.redirect(to: "/login", type: .normal) }
-        let heading = "<p>Signed in as \(HTML.escape(user.email)) (\(user.role.rawValue)\(user.partner.map { ", \(HTML.escape($0.rawValue))" } ?? ""))</p>"
-        let logout = context.session.map { session in
-            "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(session.csrfToken))\"><button>Sign out</button></form>"
-        } ?? ""
-        return HTMLPage(title: "Dashboard", body: heading + logout).response()
-    }
-
-    private func statementPage(_ statement: StatementView) -> Response {
+    private func statementPage(_ statement: StatementView, _ context: WebContext) -> Response {
         var rows = ""
         for line in statement.lines {
             rows += "<tr><td>\(HTML.escape(line.kind.rawValue))</td><td>\(HTML.escape(line.description))</td><td class=\"money\">\(HTML.escape(line.amount.displayString))</td></tr>"
@@ -65,7 +50,7 @@ struct StatementRoutes {
             <table><thead><tr><th>line</th><th>description</th><th>amount</th></tr></thead><tbody>\(rows)</tbody>
             <tfoot><tr><th></th><th>total</th><th class="money">\(HTML.escape(statement.total.displayString))</th></tr></tfoot></table>
             """
-        return HTMLPage(title: "Statement \(statement.reference)", body: body).response()
+        return signedInPage("Statement \(statement.reference)", context, body)
     }
 }
 

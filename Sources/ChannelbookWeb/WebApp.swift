@@ -19,6 +19,7 @@ public enum WebApp {
         router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
         SignInRoutes(database: database, clock: clock).register(on: router)
         StatementRoutes(database: database).register(on: router)
+        DashboardRoutes(database: database).register(on: router)
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "channelbook"), logger: logger)
     }
 }

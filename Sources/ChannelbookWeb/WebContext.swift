@@ -9,6 +9,8 @@ public struct WebContext: RequestContext {
     public var session: Session?
     /// The login behind the request: from the session, or from an API bearer token.
     public var user: SignedInUser?
+    /// The app's clock (set by the authentication middleware), so pages never read the wall clock themselves.
+    public var clock: WebClock = .system
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

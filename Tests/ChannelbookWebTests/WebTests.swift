@@ -82,7 +82,12 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
             let session = try await signIn(client, email: "jo@p01.example", password: "partner secret 123")
             let dashboard = try await client.execute(uri: "/", method: .get, headers: [.cookie: "cb_session=\(session)"])
             #expect(dashboard.status == .ok)
-            #expect(String(buffer: dashboard.body).contains("Signed in as jo@p01.example (partner, P01)"))
+            let html = String(buffer: dashboard.body)
+            #expect(html.contains("jo@p01.example (partner, P01)"))
+            // The partner's progress to the next rebate tier, and its own statement.
+            #expect(html.contains("2026Q1: net hardware + software sales $50,000.00, rebate rate 7.5%; $50,000.00 more reaches 10%"))
+            #expect(html.contains("<svg width=\"400\" height=\"18\""))
+            #expect(html.contains("CB-2026Q1-P01-1") && !html.contains("CB-2026Q1-N01-1"))
             let csrf = try #require(try await database.session(token: session, nowMicroseconds: fixedClock.nowMicroseconds())?.csrfToken)
             var headers = formHeaders
             headers[.cookie] = "cb_session=\(session)"
@@ -163,6 +168,33 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
             #expect(page.status == .ok)
             #expect(String(buffer: page.body).contains("National &lt;One&gt;"))
             #expect(try await client.execute(uri: "/statements/2026Q9/N01", method: .get, headers: [.cookie: "cb_session=\(session)"]).status == .notFound)
+        }
+        await database.close()
+    }
+
+    @Test func vendorPagesAreNotFoundForPartnersAndReferralsAreScoped() async throws {
+        let database = try await preparedDatabase()
+        let day = try BusinessDate.parse("2027-01-10")
+        _ = try await database.registerReferral(ReferralRequest(partner: "P01", customer: "Acme Own", domain: "acme-own.example"), on: day, actor: "t")
+        _ = try await database.registerReferral(ReferralRequest(partner: "N01", customer: "Other Co", domain: "other.example"), on: day, actor: "t")
+        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+            let partner = try await signIn(client, email: "jo@p01.example", password: "partner secret 123")
+            let partnerCookie: HTTPFields = [.cookie: "cb_session=\(partner)"]
+            #expect(try await client.execute(uri: "/audit", method: .get, headers: partnerCookie).status == .notFound)
+            #expect(try await client.execute(uri: "/quarters/2026Q1", method: .get, headers: partnerCookie).status == .notFound)
+            let ownReferrals = String(buffer: try await client.execute(uri: "/referrals", method: .get, headers: partnerCookie).body)
+            #expect(ownReferrals.contains("Acme Own") && !ownReferrals.contains("Other Co"))
+
+            let vendor = try await signIn(client, email: "fin@vendor.example", password: "finance secret 123")
+            let vendorCookie: HTTPFields = [.cookie: "cb_session=\(vendor)"]
+            let dashboard = String(buffer: try await client.execute(uri: "/", method: .get, headers: vendorCookie).body)
+            #expect(dashboard.contains("<a href=\"/quarters/2026Q1\">2026Q1</a></td><td>draft</td><td>2</td><td class=\"money\">$13,750.00</td>"))
+            let quarter = String(buffer: try await client.execute(uri: "/quarters/2026Q1", method: .get, headers: vendorCookie).body)
+            #expect(quarter.contains("CB-2026Q1-N01-1") && quarter.contains("CB-2026Q1-P01-1"))
+            let audit = try await client.execute(uri: "/audit", method: .get, headers: vendorCookie)
+            #expect(audit.status == .ok && String(buffer: audit.body).contains("register referral"))
+            let all = String(buffer: try await client.execute(uri: "/referrals", method: .get, headers: vendorCookie).body)
+            #expect(all.contains("Acme Own") && all.contains("Other Co"))
         }
         await database.close()
     }

@@ -13,6 +13,8 @@ struct SampleDataGenerator {
     var lines: Int
     var quarters: [Quarter]
     var seed: UInt64
+    /// National resellers; by default one per fifty resellers, at most eight (the article's "top five to ten").
+    var nationals: Int? = nil
 
     struct Reseller {
         let code: String
@@ -49,7 +51,7 @@ struct SampleDataGenerator {
 
     private func makeResellers(_ random: inout SplitMix64) -> [Reseller] {
         let count = partners - Self.distributors.count
-        let nationals = min(8, max(1, count / 50))
+        let nationals = self.nationals ?? min(8, max(1, count / 50))
         var resellers: [Reseller] = []
         for index in 0..<count {
             let tier: ResellerTier

@@ -174,3 +174,74 @@ extension ChannelbookDatabase {
         }
     }
 }
+
+/// One line of the vendor dashboard: a quarter's statements by status.
+public struct QuarterStatementSummary: Sendable, Equatable {
+    public let quarter: Quarter
+    public let status: StatementStatus
+    public let count: Int
+    public let total: Money
+}
+
+/// Where a reseller stands in a quarter: its basis so far and the next rebate tier.
+public struct TierProgress: Sendable, Equatable {
+    public let quarter: Quarter
+    public let tier: ResellerTier?
+    public let basis: Money
+    public let rate: BasisPoints
+    /// The next tier's lower bound and rate; `nil` at the top tier.
+    public let nextTier: (from: Money, rate: BasisPoints)?
+
+    public static func == (lhs: TierProgress, rhs: TierProgress) -> Bool {
+        lhs.quarter == rhs.quarter && lhs.tier == rhs.tier && lhs.basis == rhs.basis && lhs.rate == rhs.rate
+            && lhs.nextTier?.from == rhs.nextTier?.from && lhs.nextTier?.rate == rhs.nextTier?.rate
+    }
+}
+
+extension ChannelbookDatabase {
+    /// Statement counts and totals per quarter and status, newest quarter first.
+    public func statementSummaries() async throws -> [QuarterStatementSummary] {
+        try await requireInitialised()
+        let currency = try await latestProgram().program.currency
+        return try await plainRows(
+            "SELECT quarter, status, COUNT(*), CAST(SUM(total_minor) AS BIGINT) FROM statements WHERE status <> 'void' GROUP BY quarter, status ORDER BY quarter DESC, status"
+        ).map { row in
+            QuarterStatementSummary(
+                quarter: try Quarter.parse(row.text(0)), status: StatementStatus(rawValue: try row.text(1))!, count: Int(try row.integer(2)),
+                total: Money(minorUnits: try row.integer(3), currency: currency))
+        }
+    }
+
+    /// A partner's statements in every quarter, newest first.
+    public func statements(ofPartner partner: PartnerCode) async throws -> [StatementView] {
+        try await requireInitialised()
+        let quarters = try await plainRows(
+            "SELECT DISTINCT s.quarter FROM statements s JOIN partners p ON p.id = s.partner_id WHERE p.code = $1 AND s.status <> 'void' ORDER BY s.quarter DESC",
+            [.text(partner.rawValue)])
+        var views: [StatementView] = []
+        for row in quarters { views += try await statements(for: try Quarter.parse(row.text(0)), partner: partner) }
+        return views
+    }
+
+    /// The reseller's standing in its latest quarter with sales: basis so far, its tier's rate, the next tier.
+    public func tierProgress(of partner: PartnerCode) async throws -> TierProgress? {
+        try await requireInitialised()
+        let directory = try await PartnerDirectory.load(from: self)
+        guard let record = directory.byCode[partner],
+            let latest = try await plainRows("SELECT MAX(quarter) FROM sales_totals WHERE reseller_id = $1", [.integer(record.id.rawValue)]).first,
+            let quarterText = try latest.optionalText(0)
+        else { return nil }
+        let quarter = try Quarter.parse(quarterText)
+        let program = try await program(on: quarter.lastDay).program
+        let totals = try await quarterTotals(quarter)[record.id] ?? []
+        let basisMinor = totals.filter { program.rebate.basisCategories.contains($0.category) }.reduce(Int64(0)) { $0 + $1.amountMinor }
+        let schedule = program.rebate.schedule
+        let reached = schedule.tierIndex(for: max(basisMinor, 0))
+        let nextIndex = reached.map { $0 + 1 } ?? 0
+        let next = nextIndex < schedule.tiers.count
+            ? (Money(minorUnits: schedule.tiers[nextIndex].from, currency: program.currency), schedule.tiers[nextIndex].rate) : nil
+        return TierProgress(
+            quarter: quarter, tier: directory.tier(of: record.id, on: program.rebate.tierOn.date(in: quarter)),
+            basis: Money(minorUnits: basisMinor, currency: program.currency), rate: reached.map { schedule.tiers[$0].rate } ?? .zero, nextTier: next)
+    }
+}

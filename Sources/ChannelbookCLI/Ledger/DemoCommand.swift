@@ -1,0 +1,130 @@
+import ArgumentParser
+import ChannelbookCore
+import ChannelbookStore
+import ChannelbookWeb
+import Foundation
+import Hummingbird
+
+/// `channelbook demo`: a demo database with the article's program and a realistic channel, then the web app.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Create (or reuse) a demo database and serve it: the article's program, 3 distributors, 8 national and 60 other resellers.")
+
+    @Option(help: "The demo's SQLite file (created when missing).", completion: .file()) var db = "./channelbook-demo.sqlite"
+    @Flag(help: "Delete and rebuild the demo database first.") var fresh = false
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Flag(help: "Build the database and print the logins, but do not serve.") var noServe = false
+
+    func run() async throws {
+        if fresh { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        let exists = FileManager.default.fileExists(atPath: db)
+        let database = try await ChannelbookDatabase.open(.sqlite(path: db))
+        do {
+            if !exists {
+                Console.line("building the demo database \(db) …")
+                do { try await DemoData.build(into: database, today: Today.date) } catch {
+                    // A half-built demo must not be reused next time.
+                    await database.close()
+                    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+                    throw error
+                }
+            }
+            try await database.requireInitialised()
+            Console.line("demo logins (password for each: \(DemoData.password)):")
+            let logins = try await database.users().map { ($0.email, $0.role.rawValue + ($0.partner.map { " of \($0.rawValue)" } ?? "")) }
+            alignedRows(logins, indent: "  ").forEach { Console.line($0) }
+            if !noServe {
+                Console.line("serving on http://\(host):\(port) (Ctrl-C to stop)")
+                try await WebApp.build(database: database, host: host, port: port).runService()
+            }
+            await database.close()
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+}
+
+/// The demo channel: generated partners, price book and two quarters of sales, a quarter closed, approved
+/// and paid, late lines that become adjustments, referrals in every state, and a login per role.
+enum DemoData {
+    /// Demo-only password shared by every demo login (printed on start; never use it for real data).
+    static let password = "channelbook-demo"
+    static let vendorLogins: [(String, Role)] = [
+        ("admin@demo.channelbook.example", .admin), ("manager@demo.channelbook.example", .accountManager),
+        ("maintenance@demo.channelbook.example", .maintenanceOfficer), ("finance@demo.channelbook.example", .finance),
+    ]
+
+    static func build(into database: ChannelbookDatabase, today: BusinessDate) async throws {
+        let actor = "demo"
+        try await database.initialise(programTOML: Program.articleTOML, actor: actor)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("channelbook-demo-\(UUID().uuidString)")
+        let q1 = try Quarter.parse("2026Q1"), q2 = try Quarter.parse("2026Q2")
+        try SampleDataGenerator(partners: 71, lines: 20_000, quarters: [q1, q2], seed: 2026, nationals: 8).write(to: folder)
+        let (onTime, late) = try splitLateLines(folder.appendingPathComponent("sales.csv"), in: q1)
+        for kind in [ImportKind.partners, .pricebook] {
+            try await database.importFile(kind, path: folder.appendingPathComponent("\(kind.rawValue).csv").path, name: "demo \(kind.rawValue).csv", actor: actor)
+        }
+        try await database.importFile(.sales, path: onTime.path, name: "demo sales.csv", actor: actor)
+        try await database.importFile(.referrals, path: folder.appendingPathComponent("referrals.csv").path, name: "demo referrals.csv", actor: actor)
+        // The partner login and the referrals belong to premier resellers, the article's main audience.
+        let directory = try await PartnerDirectory.load(from: database)
+        let premiers = directory.byCode.values.filter { directory.latestTier(of: $0.id) == .premier }.map(\.code.rawValue).sorted()
+        guard premiers.count >= 3 else { throw CLIError("the demo data has fewer than three premier resellers") }
+        _ = try await database.closeQuarter(q1, actor: actor)
+        try await database.approveStatements(q1, actor: actor)
+        try await database.markPaid(q1, reference: "DEMO-EFT-2026Q1", actor: actor)
+        try await database.importFile(.sales, path: late.path, name: "demo late sales.csv", actor: actor)
+        try await referralsInEveryState(database, partners: premiers, today: today, actor: actor)
+        _ = try await database.closeQuarter(q2, actor: actor)
+        for (email, role) in vendorLogins {
+            try await database.addUser(email: email, role: role, partner: nil, password: password, actor: actor)
+        }
+        try await database.addUser(
+            email: "partner@demo.channelbook.example", role: .partner, partner: PartnerCode(rawValue: premiers[0]), password: password, actor: actor)
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Holds back every 40th line dated in `quarter`: they arrive after the quarter was approved and paid.
+    static func splitLateLines(_ sales: URL, in quarter: Quarter) throws -> (onTime: URL, late: URL) {
+        let lines = try String(contentsOf: sales, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
+        var onTime = [String(lines[0])], late = [String(lines[0])]
+        for (index, line) in lines.dropFirst().enumerated() {
+            let date = line.split(separator: ",", maxSplits: 2)[1]
+            if index % 40 == 0 && date.hasPrefix("\(quarter.year)-0") && quarter.contains((try? BusinessDate.parse(String(date))) ?? quarter.next.firstDay) {
+                late.append(String(line))
+            } else {
+                onTime.append(String(line))
+            }
+        }
+        let onTimeURL = sales.deletingLastPathComponent().appendingPathComponent("sales-on-time.csv")
+        let lateURL = sales.deletingLastPathComponent().appendingPathComponent("sales-late.csv")
+        try (onTime.joined(separator: "\n") + "\n").write(to: onTimeURL, atomically: true, encoding: .utf8)
+        try (late.joined(separator: "\n") + "\n").write(to: lateURL, atomically: true, encoding: .utf8)
+        return (onTimeURL, lateURL)
+    }
+
+    /// Registered, approved, rejected, expired, won and lost referrals, dated around `today`.
+    static func referralsInEveryState(_ database: ChannelbookDatabase, partners: [String], today: BusinessDate, actor: String) async throws {
+        func register(_ partner: String, _ customer: String, _ domain: String, on date: BusinessDate) async throws -> ReferralID {
+            var request = ReferralRequest(partner: PartnerCode(rawValue: partner), customer: customer, domain: domain)
+            request.expectedSeats = 300
+            request.sku = "SW-1001"
+            return try await database.registerReferral(request, on: date, actor: actor)
+        }
+        _ = try await register(partners[0], "Harbour Health Pty Ltd", "harbourhealth.com.au", on: today.adding(days: -3))
+        let approved = try await register(partners[1], "Coastal Council", "coastal.nsw.gov.au", on: today.adding(days: -20))
+        try await database.approveReferral(approved, fulfiller: "D01", on: today.adding(days: -15), actor: actor)
+        let rejected = try await register(partners[2], "Summit Mining", "summitmining.com.au", on: today.adding(days: -30))
+        try await database.rejectReferral(rejected, reason: "existing direct customer", on: today.adding(days: -28), actor: actor)
+        let expired = try await register(partners[0], "Metro Logistics", "metrologistics.com.au", on: today.adding(days: -200))
+        try await database.approveReferral(expired, fulfiller: nil, on: today.adding(days: -190), actor: actor)
+        let won = try await register(partners[0], "Pacific Legal", "pacificlegal.com.au", on: try BusinessDate.parse("2026-04-02"))
+        try await database.approveReferral(won, fulfiller: "D02", on: try BusinessDate.parse("2026-04-05"), actor: actor)
+        _ = try await database.closeReferral(won, sku: "SW-1001", seats: 501, on: try BusinessDate.parse("2026-05-20"), fulfiller: nil, actor: actor)
+        let lost = try await register(partners[1], "Granite Bank", "granitebank.com.au", on: try BusinessDate.parse("2026-04-10"))
+        try await database.loseReferral(lost, reason: "went with a competitor", on: try BusinessDate.parse("2026-05-01"), actor: actor)
+    }
+}

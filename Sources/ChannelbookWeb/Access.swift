@@ -1,0 +1,30 @@
+import ChannelbookStore
+import Hummingbird
+
+/// Who may see what: every route asks here, so the rules live in one place.
+extension WebContext {
+    /// The signed-in login, or 401.
+    func requireUser(json: Bool) throws -> SignedInUser {
+        guard let user else { throw WebError(.unauthorized, "sign in first", json: json) }
+        return user
+    }
+
+    /// A vendor login (any vendor role), or 404 for a partner login: vendor pages do not exist for partners.
+    func requireVendor(json: Bool) throws -> SignedInUser {
+        let user = try requireUser(json: json)
+        guard user.role.isVendor else { throw WebError.notFound(json: json) }
+        return user
+    }
+}
+
+/// Signed-in pages share one frame: who is signed in, the menu for their role, and sign-out.
+func signedInPage(_ title: String, _ context: WebContext, _ body: String) -> Response {
+    guard let user = context.user else { return HTMLPage(title: title, body: body).response() }
+    var menu = ["<a href=\"/\">Dashboard</a>", "<a href=\"/referrals\">Referrals</a>"]
+    if user.role.isVendor { menu.append("<a href=\"/audit\">Audit log</a>") }
+    let signOut = context.session.map { session in
+        "<form method=\"post\" action=\"/logout\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(session.csrfToken))\"><button>Sign out</button></form>"
+    } ?? ""
+    let header = "<nav>\(menu.joined(separator: " · ")) · \(HTML.escape(user.email)) (\(user.role.rawValue)\(user.partner.map { ", \(HTML.escape($0.rawValue))" } ?? "")) \(signOut)</nav>"
+    return HTMLPage(title: title, body: header + body).response()
+}

@@ -1,0 +1,93 @@
+import ChannelbookCore
+import ChannelbookStore
+import Hummingbird
+
+/// The dashboard (vendor: statements by quarter; partner: tier progress and its statements), a quarter's
+/// statements, referrals and the audit log.
+struct DashboardRoutes {
+    let database: ChannelbookDatabase
+
+    func register(on router: Router<WebContext>) {
+        router.get("/") { _, context in
+            guard let user = context.user else { return Response.redirect(to: "/login", type: .normal) }
+            return user.role.isVendor ? try await vendorDashboard(context) : try await partnerDashboard(user, context)
+        }
+        router.get("/quarters/:quarter") { _, context in
+            _ = try context.requireVendor(json: false)
+            guard let quarter = try? Quarter.parse(context.parameters.get("quarter") ?? "") else { throw WebError.notFound(json: false) }
+            return try await quarterPage(quarter, context)
+        }
+        router.get("/referrals") { request, context in
+            let user = try context.requireUser(json: false)
+            let status = request.uri.queryParameters.get("status").flatMap(ReferralStatus.init(rawValue:))
+            let referrals = try await database.referrals(partner: user.role.isVendor ? nil : user.partner, status: status, asOf: WebClock.today(context))
+            return referralsPage(referrals, context)
+        }
+        router.get("/audit") { _, context in
+            _ = try context.requireVendor(json: false)
+            let entries = try await database.auditLog(limit: 200)
+            let rows = entries.reversed().map { entry in
+                "<tr><td>\(HTML.escape(entry.timestamp))</td><td>\(HTML.escape(entry.actor))</td><td>\(HTML.escape(entry.action))</td><td>\(HTML.escape(entry.subject))</td><td>\(HTML.escape(entry.before))</td><td>\(HTML.escape(entry.after))</td></tr>"
+            }.joined()
+            return signedInPage(
+                "Audit log", context,
+                "<table><thead><tr><th>at</th><th>who</th><th>action</th><th>subject</th><th>before</th><th>after</th></tr></thead><tbody>\(rows)</tbody></table>")
+        }
+    }
+
+    private func vendorDashboard(_ context: WebContext) async throws -> Response {
+        let summaries = try await database.statementSummaries()
+        let rows = summaries.map { summary in
+            "<tr><td><a href=\"/quarters/\(summary.quarter)\">\(summary.quarter)</a></td><td>\(summary.status.rawValue)</td><td>\(summary.count)</td><td class=\"money\">\(HTML.escape(summary.total.displayString))</td></tr>"
+        }.joined()
+        return signedInPage(
+            "Dashboard", context,
+            "<h2>Statements by quarter</h2><table><thead><tr><th>quarter</th><th>status</th><th>statements</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>")
+    }
+
+    private func partnerDashboard(_ user: SignedInUser, _ context: WebContext) async throws -> Response {
+        guard let partner = user.partner else { throw WebError.notFound(json: false) }
+        var body = ""
+        if let progress = try await database.tierProgress(of: partner) { body += progressSection(progress) }
+        let rows = try await database.statements(ofPartner: partner).map { statement in
+            "<tr><td><a href=\"/statements/\(statement.quarter)/\(HTML.escape(statement.partner.rawValue))\">\(HTML.escape(statement.reference))</a></td><td>\(statement.quarter)</td><td>\(statement.status.rawValue)</td><td class=\"money\">\(HTML.escape(statement.total.displayString))</td></tr>"
+        }.joined()
+        body += "<h2>Statements</h2><table><thead><tr><th>statement</th><th>quarter</th><th>status</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>"
+        return signedInPage("Dashboard", context, body)
+    }
+
+    /// This quarter's basis against the next rebate tier, as an inline SVG bar (no JavaScript).
+    private func progressSection(_ progress: TierProgress) -> String {
+        var text = "\(progress.quarter): net hardware + software sales \(progress.basis.displayString), rebate rate \(progress.rate.percentString)"
+        var fraction = 1.0
+        if let next = progress.nextTier {
+            let remaining = Money(minorUnits: max(0, next.from.minorUnits - progress.basis.minorUnits), currency: next.from.currency)
+            text += "; \(remaining.displayString) more reaches \(next.rate.percentString)"
+            // The bar's width is a picture, not money: a ratio rounded to a pixel.
+            fraction = min(1, max(0, Double(progress.basis.minorUnits) / Double(max(1, next.from.minorUnits))))
+        }
+        let width = Int((fraction * 400).rounded())
+        return """
+            <h2>Rebate progress</h2><p>\(HTML.escape(text))</p>
+            <svg width="400" height="18" role="img" aria-label="\(HTML.escape(text))"><rect width="400" height="18" fill="#eee"/><rect width="\(width)" height="18" fill="#2a7"/></svg>
+            """
+    }
+
+    private func quarterPage(_ quarter: Quarter, _ context: WebContext) async throws -> Response {
+        let rows = try await database.statements(for: quarter).map { statement in
+            "<tr><td><a href=\"/statements/\(quarter)/\(HTML.escape(statement.partner.rawValue))\">\(HTML.escape(statement.reference))</a></td><td>\(HTML.escape(statement.partner.rawValue)) \(HTML.escape(statement.partnerName))</td><td>\(statement.status.rawValue)</td><td class=\"money\">\(HTML.escape(statement.total.displayString))</td></tr>"
+        }.joined()
+        return signedInPage(
+            "Statements \(quarter)", context,
+            "<table><thead><tr><th>statement</th><th>partner</th><th>status</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>")
+    }
+
+    private func referralsPage(_ referrals: [ReferralView], _ context: WebContext) -> Response {
+        let rows = referrals.map { referral in
+            "<tr><td>\(referral.id.rawValue)</td><td>\(HTML.escape(referral.partner.rawValue))</td><td>\(HTML.escape(referral.customer))</td><td>\(referral.status.rawValue)</td><td>\(referral.registeredOn)</td><td>\(referral.expiresOn.map { "\($0)" } ?? "")</td></tr>"
+        }.joined()
+        return signedInPage(
+            "Referrals", context,
+            "<table><thead><tr><th>id</th><th>partner</th><th>customer</th><th>status</th><th>registered</th><th>expires</th></tr></thead><tbody>\(rows)</tbody></table>")
+    }
+}
