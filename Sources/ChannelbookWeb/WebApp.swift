@@ -2,6 +2,7 @@ import ChannelbookCore
 import ChannelbookStore
 import Hummingbird
 import Logging
+import Prometheus
 
 /// The composition root of the web app: one database, one clock, the routes.
 public enum WebApp {
@@ -11,12 +12,18 @@ public enum WebApp {
     /// The application serving pages and the JSON API on `host:port`.
     public static func build(
         database: ChannelbookDatabase, host: String = "127.0.0.1", port: Int = 8080, clock: WebClock = .system,
-        logger: Logger = Logger(label: "channelbook.web")
+        logger: Logger = Logger(label: "channelbook.web"), metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) -> some ApplicationProtocol {
         let router = Router(context: WebContext.self)
         router.add(middleware: LogRequestsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware(registry: metrics))
         router.add(middleware: AuthenticationMiddleware(database: database, clock: clock))
         router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+        }
         SignInRoutes(database: database, clock: clock).register(on: router)
         StatementRoutes(database: database).register(on: router)
         DashboardRoutes(database: database).register(on: router)

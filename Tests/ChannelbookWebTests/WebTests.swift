@@ -71,6 +71,10 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
             let response = try await client.execute(uri: "/healthz", method: .get)
             #expect(response.status == .ok)
             #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
+            _ = try await client.execute(uri: "/statements/2026Q1/P01", method: .get)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"channelbook_http_requests_total{method="GET",route="/healthz",status="200"} 1"#))
+            #expect(metrics.contains(#"channelbook_http_requests_total{method="GET",route="/statements/{quarter}/{partner}",status="401"} 1"#))
         }
         await database.close()
     }
