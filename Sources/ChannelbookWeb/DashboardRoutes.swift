@@ -77,17 +77,47 @@ struct DashboardRoutes {
         let rows = try await database.statements(for: quarter).map { statement in
             "<tr><td><a href=\"/statements/\(quarter)/\(HTML.escape(statement.partner.rawValue))\">\(HTML.escape(statement.reference))</a></td><td>\(HTML.escape(statement.partner.rawValue)) \(HTML.escape(statement.partnerName))</td><td>\(statement.status.rawValue)</td><td class=\"money\">\(HTML.escape(statement.total.displayString))</td></tr>"
         }.joined()
+        let csrf = HTML.escape(context.session?.csrfToken ?? "")
+        var actions = ""
+        if context.user?.role.may(.closeQuarter) == true {
+            actions += "<form method=\"post\" action=\"/quarters/\(quarter)/close\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Close \(quarter)</button></form> "
+        }
+        if context.user?.role.may(.approveStatements) == true {
+            actions += "<form method=\"post\" action=\"/quarters/\(quarter)/approve\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Approve drafts</button></form>"
+        }
         return signedInPage(
             "Statements \(quarter)", context,
-            "<table><thead><tr><th>statement</th><th>partner</th><th>status</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>")
+            "<p>\(actions)</p><table><thead><tr><th>statement</th><th>partner</th><th>status</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>")
     }
 
     private func referralsPage(_ referrals: [ReferralView], _ context: WebContext) -> Response {
+        let user = context.user!
+        let csrf = HTML.escape(context.session?.csrfToken ?? "")
         let rows = referrals.map { referral in
-            "<tr><td>\(referral.id.rawValue)</td><td>\(HTML.escape(referral.partner.rawValue))</td><td>\(HTML.escape(referral.customer))</td><td>\(referral.status.rawValue)</td><td>\(referral.registeredOn)</td><td>\(referral.expiresOn.map { "\($0)" } ?? "")</td></tr>"
+            var review = ""
+            if user.role.may(.reviewReferrals) && referral.status == .registered {
+                review = """
+                    <form method="post" action="/referrals/\(referral.id.rawValue)/approve" style="display:inline"><input type="hidden" name="csrf" value="\(csrf)">\
+                    <input name="fulfiller" placeholder="fulfiller (code or DIRECT)" size="14"><button>Approve</button></form>
+                    <form method="post" action="/referrals/\(referral.id.rawValue)/reject" style="display:inline"><input type="hidden" name="csrf" value="\(csrf)">\
+                    <input name="reason" placeholder="reason" required size="14"><button>Reject</button></form>
+                    """
+            }
+            return "<tr><td>\(referral.id.rawValue)</td><td>\(HTML.escape(referral.partner.rawValue))</td><td>\(HTML.escape(referral.customer))</td><td>\(referral.status.rawValue)</td><td>\(referral.registeredOn)</td><td>\(referral.expiresOn.map { "\($0)" } ?? "")</td><td>\(review)</td></tr>"
         }.joined()
-        return signedInPage(
-            "Referrals", context,
-            "<table><thead><tr><th>id</th><th>partner</th><th>customer</th><th>status</th><th>registered</th><th>expires</th></tr></thead><tbody>\(rows)</tbody></table>")
+        var body = "<table><thead><tr><th>id</th><th>partner</th><th>customer</th><th>status</th><th>registered</th><th>expires</th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
+        if user.role.may(.registerReferral) {
+            let partnerField = user.role == .partner ? "" : "<p><label>Partner code <input name=\"partner\" required></label></p>"
+            body += """
+                <h2>Register a referral</h2>
+                <form method="post" action="/referrals"><input type="hidden" name="csrf" value="\(csrf)">\(partnerField)
+                <p><label>Customer <input name="customer" required></label></p>
+                <p><label>ABN <input name="abn" inputmode="numeric"></label> or <label>email domain <input name="domain"></label></p>
+                <p><label>Contact <input name="contact"></label> <label>Expected seats <input name="seats" type="number" min="1"></label> <label>SKU <input name="sku"></label></p>
+                <p><label>Notes <input name="notes" size="40"></label></p>
+                <p><button>Register</button></p></form>
+                """
+        }
+        return signedInPage("Referrals", context, body)
     }
 }

@@ -27,6 +27,7 @@ public enum WebApp {
         SignInRoutes(database: database, clock: clock).register(on: router)
         StatementRoutes(database: database).register(on: router)
         DashboardRoutes(database: database).register(on: router)
+        FormRoutes(database: database).register(on: router)
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "channelbook"), logger: logger)
     }
 }

@@ -202,4 +202,69 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
         }
         await database.close()
     }
+
+    /// The session cookie header and the session's CSRF token for a signed-in login.
+    private func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase, _ email: String, _ password: String) async throws
+        -> (headers: HTTPFields, csrf: String)
+    {
+        let session = try await signIn(client, email: email, password: password)
+        let csrf = try #require(try await database.session(token: session, nowMicroseconds: fixedClock.nowMicroseconds())?.csrfToken)
+        var headers = formHeaders
+        headers[.cookie] = "cb_session=\(session)"
+        return (headers, csrf)
+    }
+
+    @Test func formsRegisterAndReviewReferralsWithCSRFAndPermissions() async throws {
+        let database = try await preparedDatabase()
+        try await database.addUser(email: "am@vendor.example", role: .accountManager, partner: nil, password: "manager secret 123", actor: "t", bcryptCost: 4)
+        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+            let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
+            let fields = ["customer": "Harbour Health", "domain": "harbour.example", "seats": "300", "sku": "HW-1"]
+            let forged = try await client.execute(uri: "/referrals", method: .post, headers: partner.headers, body: form(fields.merging(["csrf": "x"]) { $1 }))
+            #expect(forged.status == .forbidden)
+            let registered = try await client.execute(
+                uri: "/referrals", method: .post, headers: partner.headers, body: form(fields.merging(["csrf": partner.csrf]) { $1 }))
+            #expect(registered.status == .seeOther)
+            let duplicate = try await client.execute(
+                uri: "/referrals", method: .post, headers: partner.headers,
+                body: form(["customer": "HARBOUR HEALTH PTY LTD", "domain": "other.example", "csrf": partner.csrf]))
+            #expect(duplicate.status == .badRequest)
+            #expect(String(buffer: duplicate.body).contains("already has an open registration (registered on 2027-01-15)"))
+            // A partner cannot review.
+            let self_review = try await client.execute(uri: "/referrals/1/approve", method: .post, headers: partner.headers, body: form(["csrf": partner.csrf]))
+            #expect(self_review.status == .notFound)
+
+            let manager = try await signedIn(client, database, "am@vendor.example", "manager secret 123")
+            let page = String(buffer: try await client.execute(uri: "/referrals", method: .get, headers: manager.headers).body)
+            #expect(page.contains("action=\"/referrals/1/approve\""))
+            let approved = try await client.execute(
+                uri: "/referrals/1/approve", method: .post, headers: manager.headers, body: form(["csrf": manager.csrf, "fulfiller": "D01"]))
+            #expect(approved.status == .seeOther)
+            let view = try await database.referral(ReferralID(1), asOf: try BusinessDate.parse("2027-01-15"))
+            #expect(view.status == .approved && view.fulfiller == "D01")
+            let again = try await client.execute(uri: "/referrals/1/approve", method: .post, headers: manager.headers, body: form(["csrf": manager.csrf]))
+            #expect(again.status == .badRequest)
+        }
+        await database.close()
+    }
+
+    @Test func closingAndApprovingAQuarterFromThePages() async throws {
+        let database = try await preparedDatabase()
+        try await database.addUser(email: "admin@vendor.example", role: .admin, partner: nil, password: "admin secret 1234", actor: "t", bcryptCost: 4)
+        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+            let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
+            #expect(try await client.execute(uri: "/quarters/2026Q1/close", method: .post, headers: partner.headers, body: form(["csrf": partner.csrf])).status == .notFound)
+            let finance = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
+            #expect(try await client.execute(uri: "/quarters/2026Q1/close", method: .post, headers: finance.headers, body: form(["csrf": finance.csrf])).status == .forbidden)
+            let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
+            #expect(try await client.execute(uri: "/quarters/2026Q1/close", method: .post, headers: admin.headers, body: form(["csrf": admin.csrf])).status == .seeOther)
+            #expect(try await client.execute(uri: "/quarters/2026Q1/approve", method: .post, headers: finance.headers, body: form(["csrf": finance.csrf])).status == .seeOther)
+            #expect(try await database.statements(for: Quarter.parse("2026Q1")).map(\.status) == [.approved, .approved])
+            let nothingLeft = try await client.execute(uri: "/quarters/2026Q1/approve", method: .post, headers: finance.headers, body: form(["csrf": finance.csrf]))
+            #expect(nothingLeft.status == .badRequest)
+            #expect(String(buffer: nothingLeft.body).contains("2026Q1 has no draft statement to approve"))
+            #expect(try await database.auditLog().contains { $0.actor == "fin@vendor.example" && $0.action == "approve statement" })
+        }
+        await database.close()
+    }
 }

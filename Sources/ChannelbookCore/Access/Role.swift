@@ -14,3 +14,29 @@ public enum Role: String, CaseIterable, Sendable, Codable {
     /// Whether the role belongs to the vendor (sees every partner) rather than to one partner.
     public var isVendor: Bool { self != .partner }
 }
+
+/// What a login may do beyond reading. One table, so a newcomer finds every permission in one place.
+public enum Permission: Sendable {
+    /// Close a quarter (compute figures and draft statements).
+    case closeQuarter
+    /// Approve statements and export or pay payouts.
+    case approveStatements
+    /// Approve or reject referral registrations.
+    case reviewReferrals
+    /// Register a referral for one's own partner.
+    case registerReferral
+
+    /// The roles holding the permission.
+    public var roles: Set<Role> {
+        switch self {
+        case .closeQuarter: return [.admin]
+        case .approveStatements: return [.finance]
+        case .reviewReferrals: return [.admin, .accountManager]
+        case .registerReferral: return [.partner, .admin]
+        }
+    }
+}
+
+extension Role {
+    public func may(_ permission: Permission) -> Bool { permission.roles.contains(self) }
+}

@@ -1,0 +1,121 @@
+import ChannelbookCore
+import ChannelbookStore
+import Hummingbird
+
+/// The forms that change things: registering and reviewing referrals, closing and approving a quarter.
+/// Each checks the session's CSRF token and the login's permission before touching the store, and
+/// answers a refusal with the store's message (400), never a 500.
+struct FormRoutes {
+    let database: ChannelbookDatabase
+
+    struct ReferralForm: Decodable {
+        let csrf: String
+        let customer: String
+        let abn: String?
+        let domain: String?
+        let contact: String?
+        let seats: Int64?
+        let sku: String?
+        let notes: String?
+        /// Vendor admins register on a partner's behalf; partner logins always for their own partner.
+        let partner: String?
+    }
+
+    struct ReviewForm: Decodable {
+        let csrf: String
+        let fulfiller: String?
+        let reason: String?
+    }
+
+    func register(on router: Router<WebContext>) {
+        router.post("/referrals") { request, context in
+            let user = try context.require(.registerReferral)
+            let form = try await request.decode(as: ReferralForm.self, context: context)
+            try context.checkCSRF(form.csrf)
+            guard let partner = user.role == .partner ? user.partner : form.partner.map({ PartnerCode(rawValue: $0) }) else {
+                throw WebError(.badRequest, "name the partner the referral is for", json: false)
+            }
+            var referral = ReferralRequest(partner: partner, customer: form.customer, abn: form.abn.nonEmpty, domain: form.domain.nonEmpty)
+            referral.contact = form.contact ?? ""
+            referral.expectedSeats = form.seats
+            referral.sku = form.sku.nonEmpty.map { SKU(rawValue: $0) }
+            referral.notes = form.notes ?? ""
+            _ = try await refusalsAsBadRequest { try await database.registerReferral(referral, on: WebClock.today(context), actor: user.email) }
+            return Response.redirect(to: "/referrals", type: .normal)
+        }
+        router.post("/referrals/:id/approve") { request, context in
+            let user = try context.require(.reviewReferrals)
+            let form = try await request.decode(as: ReviewForm.self, context: context)
+            try context.checkCSRF(form.csrf)
+            let id = try referralID(context)
+            try await refusalsAsBadRequest {
+                try await database.approveReferral(id, fulfiller: form.fulfiller.nonEmpty, on: WebClock.today(context), actor: user.email)
+            }
+            return Response.redirect(to: "/referrals", type: .normal)
+        }
+        router.post("/referrals/:id/reject") { request, context in
+            let user = try context.require(.reviewReferrals)
+            let form = try await request.decode(as: ReviewForm.self, context: context)
+            try context.checkCSRF(form.csrf)
+            let id = try referralID(context)
+            try await refusalsAsBadRequest {
+                try await database.rejectReferral(id, reason: form.reason ?? "", on: WebClock.today(context), actor: user.email)
+            }
+            return Response.redirect(to: "/referrals", type: .normal)
+        }
+        router.post("/quarters/:quarter/close") { request, context in
+            let user = try context.require(.closeQuarter)
+            try context.checkCSRF(try await request.decode(as: CSRFForm.self, context: context).csrf)
+            let quarter = try quarterParameter(context)
+            _ = try await refusalsAsBadRequest { try await database.closeQuarter(quarter, actor: user.email) }
+            return Response.redirect(to: "/quarters/\(quarter)", type: .normal)
+        }
+        router.post("/quarters/:quarter/approve") { request, context in
+            let user = try context.require(.approveStatements)
+            try context.checkCSRF(try await request.decode(as: CSRFForm.self, context: context).csrf)
+            let quarter = try quarterParameter(context)
+            _ = try await refusalsAsBadRequest { try await database.approveStatements(quarter, actor: user.email) }
+            return Response.redirect(to: "/quarters/\(quarter)", type: .normal)
+        }
+    }
+
+    private func referralID(_ context: WebContext) throws -> ReferralID {
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebError.notFound(json: false) }
+        return ReferralID(id)
+    }
+
+    private func quarterParameter(_ context: WebContext) throws -> Quarter {
+        guard let quarter = try? Quarter.parse(context.parameters.get("quarter") ?? "") else { throw WebError.notFound(json: false) }
+        return quarter
+    }
+
+    /// A store refusal becomes a 400 page with its message.
+    private func refusalsAsBadRequest<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let refusal as any RefusalError {
+            throw WebError(.badRequest, refusal.description, json: false)
+        }
+    }
+}
+
+extension WebContext {
+    /// A login holding `permission`: 404 for a partner (vendor actions do not exist for it), 403 for a vendor role without it.
+    func require(_ permission: Permission) throws -> SignedInUser {
+        let user = try requireUser(json: false)
+        guard user.role.may(permission) else {
+            throw user.role.isVendor ? WebError(.forbidden, "your role (\(user.role.rawValue)) may not do this", json: false) : WebError.notFound(json: false)
+        }
+        return user
+    }
+
+    /// The form's CSRF token must be the session's: a bearer-token client has no forms.
+    func checkCSRF(_ token: String) throws {
+        guard let session, token == session.csrfToken else {
+            throw WebError(.forbidden, "the form has expired: reload the page and try again", json: false)
+        }
+    }
+}
+
+extension Optional where Wrapped == String {
+    /// `nil` for an absent or empty form field.
+    var nonEmpty: String? { flatMap { $0.isEmpty ? nil : $0 } }
+}
