@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // Money, dates, ids, the program and its calculators. Pure: no I/O, no NIO, no SQL.
@@ -58,9 +59,11 @@ let package = Package(
             name: "ChannelbookWeb",
             dependencies: [
                 "ChannelbookCore",
+                "ChannelbookImport",
                 "ChannelbookStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
             ]
         ),
         // The commands of the `channelbook` executable, as a library so tests can run them in-process.

@@ -28,6 +28,7 @@ public enum WebApp {
         StatementRoutes(database: database).register(on: router)
         DashboardRoutes(database: database).register(on: router)
         FormRoutes(database: database).register(on: router)
+        SalesUploadRoutes(database: database).register(on: router)
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "channelbook"), logger: logger)
     }
 }

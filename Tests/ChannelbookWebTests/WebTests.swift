@@ -267,4 +267,65 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
         }
         await database.close()
     }
+
+    private func multipart(csrf: String, file: String, name: String = "sales.csv") -> (HTTPFields, ByteBuffer) {
+        let boundary = "----channelbook-test-boundary"
+        let body = """
+            --\(boundary)\r
+            Content-Disposition: form-data; name="csrf"\r
+            \r
+            \(csrf)\r
+            --\(boundary)\r
+            Content-Disposition: form-data; name="file"; filename="\(name)"\r
+            Content-Type: text/csv\r
+            \r
+            \(file)\r
+            --\(boundary)--\r
+
+            """
+        return ([.contentType: "multipart/form-data; boundary=\(boundary)"], ByteBuffer(string: body))
+    }
+
+    @Test func salesUploadsImportAllOrNothingAndDistributorsUploadOnlyTheirOwn() async throws {
+        let database = try await preparedDatabase()
+        try await database.addUser(email: "admin@vendor.example", role: .admin, partner: nil, password: "admin secret 1234", actor: "t", bcryptCost: 4)
+        try await database.addUser(email: "ops@d01.example", role: .partner, partner: "D01", password: "distributor secret", actor: "t", bcryptCost: 4)
+        let header = "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\n"
+        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+            let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
+            var (headers, body) = multipart(csrf: admin.csrf, file: header + "U1,2026-02-01,D01,P01,Acme,HW-1,hardware,1,10.00,AUD\n")
+            headers[.cookie] = admin.headers[.cookie]
+            let ok = try await client.execute(uri: "/sales/upload", method: .post, headers: headers, body: body)
+            #expect(ok.status == .ok)
+            #expect(String(buffer: ok.body).contains("sales.csv: imported 1 lines (1 new, 0 already present)"))
+
+            (headers, body) = multipart(csrf: admin.csrf, file: header + "U2,2026-02-01,D01,P01,Acme,HW-1,hardware,1,ten,AUD\n", name: "bad.csv")
+            headers[.cookie] = admin.headers[.cookie]
+            let bad = try await client.execute(uri: "/sales/upload", method: .post, headers: headers, body: body)
+            #expect(bad.status == .badRequest)
+            #expect(String(buffer: bad.body).contains("bad.csv:2: amount: &#39;ten&#39; is not an amount"))
+
+            (headers, body) = multipart(csrf: "forged", file: header)
+            headers[.cookie] = admin.headers[.cookie]
+            #expect(try await client.execute(uri: "/sales/upload", method: .post, headers: headers, body: body).status == .forbidden)
+
+            let distributor = try await signedIn(client, database, "ops@d01.example", "distributor secret")
+            (headers, body) = multipart(csrf: distributor.csrf, file: header + "U3,2026-02-01,DIRECT,P01,Acme,HW-1,hardware,1,10.00,AUD\n")
+            headers[.cookie] = distributor.headers[.cookie]
+            let foreign = try await client.execute(uri: "/sales/upload", method: .post, headers: headers, body: body)
+            #expect(foreign.status == .badRequest)
+            #expect(String(buffer: foreign.body).contains("a distributor uploads only its own sell-through"))
+
+            let reseller = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
+            #expect(try await client.execute(uri: "/sales/upload", method: .get, headers: reseller.headers).status == .notFound)
+            #expect(try await database.count(salesLines: ()) == 3)
+        }
+        await database.close()
+    }
+}
+
+extension ChannelbookDatabase {
+    func count(salesLines: Void) async throws -> Int {
+        try await sql.raw("SELECT COUNT(*) AS n FROM sales_lines").first()!.decode(column: "n", as: Int.self)
+    }
 }

@@ -25,6 +25,8 @@ public enum Permission: Sendable {
     case reviewReferrals
     /// Register a referral for one's own partner.
     case registerReferral
+    /// Upload a sales file (a partner login only for its own distributor's sell-through).
+    case uploadSales
 
     /// The roles holding the permission.
     public var roles: Set<Role> {
@@ -33,6 +35,7 @@ public enum Permission: Sendable {
         case .approveStatements: return [.finance]
         case .reviewReferrals: return [.admin, .accountManager]
         case .registerReferral: return [.partner, .admin]
+        case .uploadSales: return [.admin, .partner]
         }
     }
 }

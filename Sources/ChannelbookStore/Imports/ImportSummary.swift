@@ -35,14 +35,17 @@ extension ChannelbookDatabase {
     ///   - path: the file to read; `name` is how problems name it (usually the path as the user typed it).
     /// - Throws: `ImportProblems` listing every problem found (nothing is written then).
     @discardableResult
-    public func importFile(_ kind: ImportKind, path: String, name: String, actor: String = "system") async throws -> ImportSummary {
+    /// - Parameter onlySource: for a distributor's own upload: every sales line must come from this source.
+    public func importFile(
+        _ kind: ImportKind, path: String, name: String, actor: String = "system", onlySource: PartnerCode? = nil
+    ) async throws -> ImportSummary {
         try await requireInitialised()
         return try await transaction {
             let summary: ImportSummary
             switch kind {
             case .partners: summary = try await PartnerImporter(database: self, actor: actor).run(path: path, name: name)
             case .pricebook: summary = try await PriceBookImporter(database: self).run(path: path, name: name)
-            case .sales: summary = try await SalesImporter(database: self).run(path: path, name: name)
+            case .sales: summary = try await SalesImporter(database: self, onlySource: onlySource).run(path: path, name: name)
             case .referrals: summary = try await ClosedReferralImporter(database: self).run(path: path, name: name)
             }
             try await audit(actor: actor, action: "import \(kind.rawValue)", subject: name, after: summary.description)

@@ -80,6 +80,8 @@ final class ProblemSink: @unchecked Sendable {
 /// to the per-quarter totals — all in the caller's transaction.
 struct SalesImporter {
     let database: ChannelbookDatabase
+    /// When a distributor uploads its own sell-through: the only source its lines may name.
+    var onlySource: PartnerCode? = nil
     private let quarterNames = QuarterNames()
 
     func run(path: String, name: String) async throws -> ImportSummary {
@@ -174,6 +176,9 @@ struct SalesImporter {
             }
         }
         if !priceBook.knows(row.sku) { problems.add(line: row.line, field: "sku", "'\(row.sku.rawValue)' is not in the price book") }
+        if let onlySource, row.source != .distributor(onlySource) {
+            problems.add(line: row.line, field: "source", "'\(row.source)' is not \(onlySource.rawValue): a distributor uploads only its own sell-through")
+        }
         guard problems.count == before, let reseller else { return nil }
         let tier = directory.tier(of: reseller.id, on: row.date)
         return ResolvedSalesLine(
