@@ -55,7 +55,7 @@ struct SalesUploadRoutes {
                 .first(where: { $0.hasPrefix("boundary=") })?.dropFirst("boundary=".count)
         else { throw WebError(.badRequest, "upload the file with the form (multipart/form-data)", json: false) }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("channelbook-upload-\(UUID().uuidString).csv").path
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         guard let file = FileHandle(forWritingAtPath: path) else { throw WebError(.internalServerError, "cannot store the upload", json: false) }
         defer { try? file.close() }
         let state = UploadState()

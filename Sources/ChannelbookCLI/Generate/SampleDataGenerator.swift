@@ -221,7 +221,7 @@ final class BufferedFile {
     private var buffer: [UInt8] = []
 
     init(_ url: URL) throws {
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: url.path) else { throw CLIError("\(url.path): cannot write") }
         self.handle = handle
         buffer.reserveCapacity(1 << 20 + 4096)
