@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
     ],
     targets: [
         // Money, dates, ids, the program and its calculators. Pure: no I/O, no NIO, no SQL.
@@ -54,6 +56,18 @@ let package = Package(
             ],
             swiftSettings: hotPathSettings
         ),
+        // The JSON API's contract (openapi.yaml) and its handlers. Generated/ is swift-openapi-generator's output,
+        // committed so builds never run the generator; regenerate with scripts/generate-api.sh after editing the YAML.
+        .target(
+            name: "ChannelbookAPI",
+            dependencies: [
+                "ChannelbookCore",
+                "ChannelbookStore",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            exclude: ["openapi-generator-config.yaml"],
+            resources: [.copy("openapi.yaml")]
+        ),
         // The web app and JSON API over Hummingbird: sign-in, sessions, CSRF, partner-scoped pages and API.
         .target(
             name: "ChannelbookWeb",
@@ -61,6 +75,9 @@ let package = Package(
                 "ChannelbookCore",
                 "ChannelbookImport",
                 "ChannelbookStore",
+                "ChannelbookAPI",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "MultipartKit", package: "multipart-kit"),

@@ -13,13 +13,6 @@ struct StatementRoutes {
             let statement = try await scopedStatement(context, json: false)
             return statementPage(statement, context)
         }
-        router.get("/api/v1/me") { _, context in
-            let user = try context.requireUser(json: true)
-            return MeJSON(email: user.email, role: user.role.rawValue, partner: user.partner?.rawValue)
-        }
-        router.get("/api/v1/statements/:quarter/:partner") { _, context in
-            StatementJSON(try await scopedStatement(context, json: true))
-        }
     }
 
     /// The statement named by the path, if the login may see it; otherwise 404.
@@ -51,34 +44,5 @@ struct StatementRoutes {
             <tfoot><tr><th></th><th>total</th><th class="money">\(HTML.escape(statement.total.displayString))</th></tr></tfoot></table>
             """
         return signedInPage("Statement \(statement.reference)", context, body)
-    }
-}
-
-struct MeJSON: ResponseEncodable {
-    let email: String
-    let role: String
-    let partner: String?
-}
-
-/// A statement in the API: money as decimal strings.
-struct StatementJSON: ResponseEncodable {
-    let reference, partner, quarter, status, total, currency: String
-    let lines: [Line]
-
-    struct Line: Codable {
-        let kind, forQuarter, amount, description: String
-        let explanation: [String]
-    }
-
-    init(_ view: StatementView) {
-        reference = view.reference
-        partner = view.partner.rawValue
-        quarter = view.quarter.description
-        status = view.status.rawValue
-        total = view.total.decimalString
-        currency = view.total.currency.code
-        lines = view.lines.map {
-            Line(kind: $0.kind.rawValue, forQuarter: $0.forQuarter.description, amount: $0.amount.decimalString, description: $0.description, explanation: $0.explanation)
-        }
     }
 }

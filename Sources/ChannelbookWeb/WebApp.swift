@@ -1,7 +1,9 @@
+import ChannelbookAPI
 import ChannelbookCore
 import ChannelbookStore
 import Hummingbird
 import Logging
+import OpenAPIHummingbird
 import Prometheus
 
 /// The composition root of the web app: one database, one clock, the routes.
@@ -13,7 +15,7 @@ public enum WebApp {
     public static func build(
         database: ChannelbookDatabase, host: String = "127.0.0.1", port: Int = 8080, clock: WebClock = .system,
         logger: Logger = Logger(label: "channelbook.web"), metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
         let router = Router(context: WebContext.self)
         router.add(middleware: LogRequestsMiddleware())
         router.add(middleware: RequestMetricsMiddleware(registry: metrics))
@@ -29,7 +31,24 @@ public enum WebApp {
         DashboardRoutes(database: database).register(on: router)
         FormRoutes(database: database).register(on: router)
         SalesUploadRoutes(database: database).register(on: router)
+        router.get("/openapi.yaml") { _, _ in
+            guard let document = ChannelbookAPI.document else { throw WebError(.notFound, "not found", json: true) }
+            return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
+        }
+        // The JSON API: handlers generated from openapi.yaml, the login passed through a task-local.
+        let api = router.group().add(middleware: APIUserMiddleware())
+        try ChannelbookAPI.register(
+            on: api, database: database, today: { BusinessDate(daysSinceEpoch: Int(clock.nowMicroseconds() / 86_400_000_000))! })
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "channelbook"), logger: logger)
+    }
+}
+
+/// Hands the request's login to the generated API handlers, which see only the OpenAPI request.
+struct APIUserMiddleware: RouterMiddleware {
+    typealias Context = WebContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try await ChannelbookAPI.$currentUser.withValue(context.user) { try await next(request, context) }
     }
 }
 

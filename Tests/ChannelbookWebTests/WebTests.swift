@@ -154,12 +154,12 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
             #expect(json["total"] as? String == "3750.00")
             let apiOther = try await client.execute(uri: "/api/v1/statements/2026Q1/N01", method: .get, headers: bearer)
             #expect(apiOther.status == .notFound)
-            #expect(String(buffer: apiOther.body) == #"{"error":"not found"}"#)
+            #expect(try errorMessage(apiOther) == "not found")
 
             try await database.revokeAPIToken(id: token.id, actor: "test")
             let revoked = try await client.execute(uri: "/api/v1/me", method: .get, headers: bearer)
             #expect(revoked.status == .unauthorized)
-            #expect(String(buffer: revoked.body) == #"{"error":"sign in first"}"#)
+            #expect(try errorMessage(revoked) == "sign in first")
         }
         await database.close()
     }
@@ -322,10 +322,48 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
         }
         await database.close()
     }
+
+    @Test func theAPIFollowsItsOpenAPIDocumentAndScopesEveryList() async throws {
+        let database = try await preparedDatabase()
+        let partner = try await database.createAPIToken(email: "jo@p01.example", name: "t", actor: "t")
+        let vendor = try await database.createAPIToken(email: "fin@vendor.example", name: "t", actor: "t")
+        _ = try await database.registerReferral(ReferralRequest(partner: "P01", customer: "Own", domain: "own.example"), on: try BusinessDate.parse("2027-01-10"), actor: "t")
+        _ = try await database.registerReferral(ReferralRequest(partner: "N01", customer: "Other", domain: "other.example"), on: try BusinessDate.parse("2027-01-10"), actor: "t")
+        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+            let document = try await client.execute(uri: "/openapi.yaml", method: .get)
+            #expect(document.status == .ok)
+            #expect(String(buffer: document.body).hasPrefix("openapi: \"3.1.0\""))
+
+            func json(_ uri: String, _ token: String) async throws -> (HTTPResponse.Status, Any) {
+                let response = try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"])
+                return (response.status, try JSONSerialization.jsonObject(with: Data(buffer: response.body)))
+            }
+            let (status, me) = try await json("/api/v1/me", partner.token)
+            #expect(status == .ok && (me as? [String: Any])?["partner"] as? String == "P01")
+            let partnerStatements = try await json("/api/v1/statements?quarter=2026Q1", partner.token).1 as? [[String: Any]]
+            #expect(partnerStatements?.map { $0["partner"] as? String } == ["P01"])
+            let allStatements = try await json("/api/v1/statements?quarter=2026Q1", vendor.token).1 as? [[String: Any]]
+            #expect(allStatements?.map { $0["partner"] as? String } == ["N01", "P01"])
+            let badQuarter = try await json("/api/v1/statements?quarter=2026Q5", vendor.token)
+            #expect(badQuarter.0 == .badRequest)
+            let ownReferrals = try await json("/api/v1/referrals", partner.token).1 as? [[String: Any]]
+            #expect(ownReferrals?.map { $0["customer"] as? String } == ["Own"])
+            let registered = try await json("/api/v1/referrals?status=registered", vendor.token).1 as? [[String: Any]]
+            #expect(registered?.count == 2)
+            let anonymous = try await client.execute(uri: "/api/v1/referrals", method: .get)
+            #expect(anonymous.status == .unauthorized)
+        }
+        await database.close()
+    }
 }
 
 extension ChannelbookDatabase {
     func count(salesLines: Void) async throws -> Int {
         try await sql.raw("SELECT COUNT(*) AS n FROM sales_lines").first()!.decode(column: "n", as: Int.self)
     }
+}
+
+/// The `error` of a JSON error body.
+private func errorMessage(_ response: TestResponse) throws -> String? {
+    (try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])?["error"] as? String
 }

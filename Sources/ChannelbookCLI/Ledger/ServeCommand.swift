@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await database.perform { database in
             try await database.requireInitialised()
             Console.line("serving \(database.location) on http://\(host):\(port) (Ctrl-C to stop)")
-            let app = WebApp.build(database: database, host: host, port: port)
+            let app = try WebApp.build(database: database, host: host, port: port)
             try await app.runService()
         }
     }

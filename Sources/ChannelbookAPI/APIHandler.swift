@@ -1,0 +1,89 @@
+import ChannelbookCore
+import ChannelbookStore
+import Foundation
+import OpenAPIRuntime
+
+/// The JSON API's operations (openapi.yaml), over the store. Authorisation mirrors the pages: a partner's
+/// login sees only its own partner, and anything else is answered 404 as if it did not exist.
+struct APIHandler: APIProtocol {
+    let database: ChannelbookDatabase
+    /// Today's date for referral statuses; injected so tests never read the wall clock.
+    let today: @Sendable () -> BusinessDate
+
+    init(database: ChannelbookDatabase, today: @escaping @Sendable () -> BusinessDate) {
+        self.database = database
+        self.today = today
+    }
+
+    static var currentUser: SignedInUser? { ChannelbookAPI.currentUser }
+
+    func getMe(_ input: Operations.getMe.Input) async throws -> Operations.getMe.Output {
+        guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
+        return .ok(.init(body: .json(.init(email: user.email, role: .init(rawValue: user.role.rawValue)!, partner: user.partner?.rawValue))))
+    }
+
+    func listStatements(_ input: Operations.listStatements.Input) async throws -> Operations.listStatements.Output {
+        guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
+        guard let quarter = try? Quarter.parse(input.query.quarter) else {
+            return .badRequest(.init(body: .json(.init(error: "'\(input.query.quarter)' is not a quarter: write YYYYQn, such as 2026Q1"))))
+        }
+        if user.role == .partner && user.partner == nil { return .ok(.init(body: .json([]))) }
+        let statements = try await database.statements(for: quarter, partner: user.role == .partner ? user.partner : nil)
+        return .ok(.init(body: .json(statements.map(Self.statement))))
+    }
+
+    func getStatement(_ input: Operations.getStatement.Input) async throws -> Operations.getStatement.Output {
+        guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
+        let partner = PartnerCode(rawValue: input.path.partner)
+        guard let quarter = try? Quarter.parse(input.path.quarter), user.role != .partner || user.partner == partner,
+            let statement = try? await database.statement(partner: partner, quarter: quarter)
+        else { return .notFound(.init(body: .json(.init(error: "not found")))) }
+        return .ok(.init(body: .json(Self.statement(statement))))
+    }
+
+    func listReferrals(_ input: Operations.listReferrals.Input) async throws -> Operations.listReferrals.Output {
+        guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
+        let status = input.query.status.flatMap { ReferralStatus(rawValue: $0.rawValue) }
+        let referrals = try await database.referrals(partner: user.role == .partner ? user.partner : nil, status: status, asOf: today())
+        return .ok(
+            .init(
+                body: .json(
+                    referrals.map {
+                        .init(
+                            id: $0.id.rawValue, partner: $0.partner.rawValue, customer: $0.customer, status: .init(rawValue: $0.status.rawValue)!,
+                            registeredOn: $0.registeredOn.description, expiresOn: $0.expiresOn?.description, fulfiller: $0.fulfiller)
+                    })))
+    }
+
+    static let unauthorized = Components.Responses.Unauthorized(body: .json(.init(error: "sign in first")))
+
+    static func statement(_ view: StatementView) -> Components.Schemas.Statement {
+        .init(
+            reference: view.reference, partner: view.partner.rawValue, quarter: view.quarter.description, status: .init(rawValue: view.status.rawValue)!,
+            total: view.total.decimalString, currency: view.total.currency.code,
+            lines: view.lines.map {
+                .init(
+                    kind: .init(rawValue: $0.kind.rawValue)!, forQuarter: $0.forQuarter.description, amount: $0.amount.decimalString,
+                    description: $0.description, explanation: $0.explanation)
+            })
+    }
+}
+
+/// What the web app needs of the API: the document, the login of the request, and the routes.
+public enum ChannelbookAPI {
+    /// The login behind the current request, set by the web app's authentication around each API call
+    /// (the generated handlers see only the OpenAPI request).
+    @TaskLocal public static var currentUser: SignedInUser?
+
+    /// The OpenAPI document, served as written at `/openapi.yaml`.
+    public static var document: Data? {
+        Bundle.module.url(forResource: "openapi", withExtension: "yaml").flatMap { try? Data(contentsOf: $0) }
+    }
+
+    /// Registers every operation of openapi.yaml on a transport (the web app's router).
+    public static func register(
+        on transport: some ServerTransport, database: ChannelbookDatabase, today: @escaping @Sendable () -> BusinessDate
+    ) throws {
+        try APIHandler(database: database, today: today).registerHandlers(on: transport)
+    }
+}
