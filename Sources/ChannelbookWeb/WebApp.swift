@@ -20,6 +20,7 @@ public enum WebApp {
         router.add(middleware: LogRequestsMiddleware())
         router.add(middleware: RequestMetricsMiddleware(registry: metrics))
         router.add(middleware: AuthenticationMiddleware(database: database, clock: clock))
+        router.add(middleware: APIMethodMiddleware())
         router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
         router.get("/metrics") { _, _ in
             Response(
@@ -36,7 +37,7 @@ public enum WebApp {
             return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
         }
         // The JSON API: handlers generated from openapi.yaml, the login passed through a task-local.
-        let api = router.group().add(middleware: APIUserMiddleware())
+        let api = router.group().add(middleware: APIErrorMiddleware()).add(middleware: APIUserMiddleware())
         try ChannelbookAPI.register(
             on: api, database: database, today: { BusinessDate(daysSinceEpoch: Int(clock.nowMicroseconds() / 86_400_000_000))! })
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "channelbook"), logger: logger)

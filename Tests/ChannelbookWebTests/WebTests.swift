@@ -352,6 +352,15 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
             #expect(registered?.count == 2)
             let anonymous = try await client.execute(uri: "/api/v1/referrals", method: .get)
             #expect(anonymous.status == .unauthorized)
+            // Malformed requests are the client's mistake: 400 with the reason, never a 500.
+            let missing = try await client.execute(uri: "/api/v1/statements", method: .get, headers: [.authorization: "Bearer \(vendor.token)"])
+            #expect(missing.status == .badRequest)
+            #expect(try errorMessage(missing)?.hasPrefix("invalid request") == true)
+            let badStatus = try await client.execute(uri: "/api/v1/referrals?status=pending", method: .get, headers: [.authorization: "Bearer \(vendor.token)"])
+            #expect(badStatus.status == .badRequest)
+            let trace = try await client.execute(uri: "/api/v1/me", method: .trace, headers: [.authorization: "Bearer \(vendor.token)"])
+            #expect(trace.status == .methodNotAllowed && trace.headers[.allow] == "GET")
+            #expect(try await client.execute(uri: "/api/v1/nothing", method: .post).status == .notFound)
         }
         await database.close()
     }
