@@ -22,7 +22,9 @@ func signedInPage(_ title: String, _ context: WebContext, _ body: String) -> Res
     guard let user = context.user else { return HTMLPage(title: title, body: body).response() }
     var menu = ["<a href=\"/\">Dashboard</a>", "<a href=\"/referrals\">Referrals</a>"]
     if user.role.isVendor { menu.append("<a href=\"/audit\">Audit log</a>") }
-    if user.role.may(.uploadSales) { menu.append("<a href=\"/sales/upload\">Upload sales</a>") }
+    if user.role.may(.uploadSales) && (user.role.isVendor || user.partnerKind == .distributor) {
+        menu.append("<a href=\"/sales/upload\">Upload sales</a>")
+    }
     let signOut = context.session.map { session in
         "<form method=\"post\" action=\"/logout\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(session.csrfToken))\"><button>Sign out</button></form>"
     } ?? ""

@@ -14,7 +14,8 @@ struct FormRoutes {
         let abn: String?
         let domain: String?
         let contact: String?
-        let seats: Int64?
+        /// Text, as browsers send an empty field for an empty number input.
+        let seats: String?
         let sku: String?
         let notes: String?
         /// Vendor admins register on a partner's behalf; partner logins always for their own partner.
@@ -30,14 +31,19 @@ struct FormRoutes {
     func register(on router: Router<WebContext>) {
         router.post("/referrals") { request, context in
             let user = try context.require(.registerReferral)
-            let form = try await request.decode(as: ReferralForm.self, context: context)
+            let form = try await decodeForm(ReferralForm.self, request, context)
             try context.checkCSRF(form.csrf)
+            var seats: Int64?
+            if let text = form.seats.nonEmpty {
+                guard let number = Int64(text) else { throw WebError(.badRequest, "expected seats must be a whole number, not '\(text)'", json: false) }
+                seats = number
+            }
             guard let partner = user.role == .partner ? user.partner : form.partner.map({ PartnerCode(rawValue: $0) }) else {
                 throw WebError(.badRequest, "name the partner the referral is for", json: false)
             }
             var referral = ReferralRequest(partner: partner, customer: form.customer, abn: form.abn.nonEmpty, domain: form.domain.nonEmpty)
             referral.contact = form.contact ?? ""
-            referral.expectedSeats = form.seats
+            referral.expectedSeats = seats
             referral.sku = form.sku.nonEmpty.map { SKU(rawValue: $0) }
             referral.notes = form.notes ?? ""
             _ = try await refusalsAsBadRequest { try await database.registerReferral(referral, on: WebClock.today(context), actor: user.email) }
@@ -45,7 +51,7 @@ struct FormRoutes {
         }
         router.post("/referrals/:id/approve") { request, context in
             let user = try context.require(.reviewReferrals)
-            let form = try await request.decode(as: ReviewForm.self, context: context)
+            let form = try await decodeForm(ReviewForm.self, request, context)
             try context.checkCSRF(form.csrf)
             let id = try referralID(context)
             try await refusalsAsBadRequest {
@@ -55,7 +61,7 @@ struct FormRoutes {
         }
         router.post("/referrals/:id/reject") { request, context in
             let user = try context.require(.reviewReferrals)
-            let form = try await request.decode(as: ReviewForm.self, context: context)
+            let form = try await decodeForm(ReviewForm.self, request, context)
             try context.checkCSRF(form.csrf)
             let id = try referralID(context)
             try await refusalsAsBadRequest {
@@ -65,17 +71,36 @@ struct FormRoutes {
         }
         router.post("/quarters/:quarter/close") { request, context in
             let user = try context.require(.closeQuarter)
-            try context.checkCSRF(try await request.decode(as: CSRFForm.self, context: context).csrf)
+            try context.checkCSRF(try await decodeForm(CSRFForm.self, request, context).csrf)
             let quarter = try quarterParameter(context)
             _ = try await refusalsAsBadRequest { try await database.closeQuarter(quarter, actor: user.email) }
             return Response.redirect(to: "/quarters/\(quarter)", type: .normal)
         }
         router.post("/quarters/:quarter/approve") { request, context in
             let user = try context.require(.approveStatements)
-            try context.checkCSRF(try await request.decode(as: CSRFForm.self, context: context).csrf)
+            try context.checkCSRF(try await decodeForm(CSRFForm.self, request, context).csrf)
             let quarter = try quarterParameter(context)
             _ = try await refusalsAsBadRequest { try await database.approveStatements(quarter, actor: user.email) }
             return Response.redirect(to: "/quarters/\(quarter)", type: .normal)
+        }
+    }
+
+    /// A form's fields, or 400 when a required one is missing or malformed.
+    private func decodeForm<Form: Decodable>(_ type: Form.Type, _ request: Request, _ context: WebContext) async throws -> Form {
+        do { return try await request.decode(as: type, context: context) } catch let error as DecodingError {
+            throw WebError(.badRequest, "the form is incomplete or malformed: \(Self.describe(error))", json: false)
+        } catch let error as HTTPError where error.status == .badRequest {
+            // Hummingbird reports the decoding error itself; keep its reason, answer as a page.
+            throw WebError(.badRequest, "the form is incomplete or malformed: \(error.body ?? "a field is missing")", json: false)
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): return "\(key.stringValue) is required"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return (context.codingPath.last?.stringValue).map { "\($0) is not valid" } ?? "not valid"
+        @unknown default: return "not valid"
         }
     }
 

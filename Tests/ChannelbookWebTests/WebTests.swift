@@ -225,6 +225,14 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
             let registered = try await client.execute(
                 uri: "/referrals", method: .post, headers: partner.headers, body: form(fields.merging(["csrf": partner.csrf]) { $1 }))
             #expect(registered.status == .seeOther)
+            // Browsers send empty number fields; a wrong one is a 400 with the reason, a missing field too.
+            let badSeats = try await client.execute(
+                uri: "/referrals", method: .post, headers: partner.headers,
+                body: form(["customer": "Other", "domain": "other.example", "seats": "many", "csrf": partner.csrf]))
+            #expect(badSeats.status == .badRequest && String(buffer: badSeats.body).contains("expected seats must be a whole number"))
+            let noCustomer = try await client.execute(uri: "/referrals", method: .post, headers: partner.headers, body: form(["csrf": partner.csrf]))
+            #expect(noCustomer.status == .badRequest)
+            #expect(String(buffer: noCustomer.body).contains("the form is incomplete or malformed: Coding key `customer` not found."))
             let duplicate = try await client.execute(
                 uri: "/referrals", method: .post, headers: partner.headers,
                 body: form(["customer": "HARBOUR HEALTH PTY LTD", "domain": "other.example", "csrf": partner.csrf]))

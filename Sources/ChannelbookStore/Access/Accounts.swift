@@ -12,6 +12,8 @@ public struct SignedInUser: Sendable, Equatable {
     /// The partner a partner user is bound to; `nil` for vendor roles.
     public let partner: PartnerCode?
     public let partnerID: PartnerID?
+    /// Whether a partner login's partner is a distributor or a reseller; `nil` for vendor roles.
+    public var partnerKind: PartnerKind? = nil
 }
 
 /// A browser session: the cookie's token (returned once, stored hashed) and the CSRF token every form carries.
@@ -209,12 +211,13 @@ extension ChannelbookDatabase {
 
     private func user(id: UserID) async throws -> SignedInUser? {
         guard let row = try await sql.raw(
-            "SELECT u.id, u.email, u.role, u.partner_id, p.code FROM users u LEFT JOIN partners p ON p.id = u.partner_id WHERE u.id = \(bind: id.rawValue)"
+            "SELECT u.id, u.email, u.role, u.partner_id, p.code, p.kind FROM users u LEFT JOIN partners p ON p.id = u.partner_id WHERE u.id = \(bind: id.rawValue)"
         ).first() else { return nil }
         return SignedInUser(
             id: id, email: try row.decode(column: "email", as: String.self), role: Role(rawValue: try row.decode(column: "role", as: String.self))!,
             partner: try row.decode(column: "code", as: String?.self).map { PartnerCode(rawValue: $0) },
-            partnerID: try row.decode(column: "partner_id", as: Int64?.self).map { PartnerID($0) })
+            partnerID: try row.decode(column: "partner_id", as: Int64?.self).map { PartnerID($0) },
+            partnerKind: try row.decode(column: "kind", as: String?.self).flatMap(PartnerKind.init(rawValue:)))
     }
 
     /// A bcrypt hash of a random password: verifying against it costs what verifying a real one does.

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Drives the demo in headless Chromium, as a person would: sign in, read the dashboard, register a
+referral, upload a sales file with an error, close and approve a quarter. Checks what each page shows.
+
+    scripts/browser-check.py BASE_URL [--screenshots DIR]
+
+Needs selenium (PyPI) and Debian's chromium + chromium-driver. Exits non-zero on the first check that fails.
+"""
+import argparse
+import os
+import sys
+import tempfile
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+PASSWORD = "channelbook-demo"
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,1000"):
+        options.add_argument(flag)
+    options.binary_location = "/usr/bin/chromium"
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def check(condition, message):
+    if not condition:
+        print(f"FAILED: {message}", file=sys.stderr)
+        sys.exit(1)
+    print(f"ok: {message}")
+
+
+def submit(driver, button):
+    """Clicks a form's button and waits for the next page to replace this one (no sleeping)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old))
+
+
+def sign_in(driver, base, email):
+    driver.delete_all_cookies()
+    driver.get(f"{base}/login")
+    driver.find_element(By.NAME, "email").send_keys(email)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "form button"))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("base")
+    parser.add_argument("--screenshots")
+    args = parser.parse_args()
+    base = args.base.rstrip("/")
+    driver = browser()
+    passed = 0
+    try:
+        sign_in(driver, base, "nobody@demo.channelbook.example")
+        check("the email or password is not right" in driver.page_source, "a wrong sign-in is refused with a message")
+
+        sign_in(driver, base, "partner@demo.channelbook.example")
+        body = driver.find_element(By.TAG_NAME, "body").text
+        check("Rebate progress" in body and "Statements" in body, "the partner dashboard shows tier progress and statements")
+        if args.screenshots:
+            driver.save_screenshot(os.path.join(args.screenshots, "partner-dashboard.png"))
+        submit(driver, driver.find_element(By.CSS_SELECTOR, "table a"))
+        check("How it was computed" in driver.page_source, "a statement shows how each line was computed")
+        for details in driver.find_elements(By.TAG_NAME, "details")[:2]:
+            details.click()
+        if args.screenshots:
+            driver.save_screenshot(os.path.join(args.screenshots, "statement.png"))
+
+        driver.get(f"{base}/referrals")
+        driver.find_element(By.NAME, "customer").send_keys("Selenium Test Pty Ltd")
+        driver.find_element(By.NAME, "domain").send_keys("selenium-test.example")
+        submit(driver, driver.find_element(By.XPATH, "//button[text()='Register']"))
+        check("Selenium Test Pty Ltd" in driver.page_source, "a referral registered in the form is listed")
+
+        sign_in(driver, base, "admin@demo.channelbook.example")
+        driver.get(f"{base}/sales/upload")
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as bad:
+            bad.write("line_id,date,source,reseller,customer,sku,category,seats,amount,currency\n")
+            bad.write("SEL-1,2026-05-01,D01,R00012,Acme,SW-1001,software,1,12abc,AUD\n")
+        driver.find_element(By.NAME, "file").send_keys(bad.name)
+        submit(driver, driver.find_element(By.XPATH, "//button[text()='Upload']"))
+        page = driver.page_source
+        check("amount: &#39;12abc&#39; is not an amount" in page or "amount: '12abc' is not an amount" in page, "an upload with an error shows the error report")
+        check("1 problem; nothing was imported" in page, "an upload with an error imports nothing")
+
+        driver.get(f"{base}/quarters/2026Q2")
+        submit(driver, driver.find_element(By.XPATH, "//button[text()='Close 2026Q2']"))
+        check("draft" in driver.page_source, "closing a quarter shows its draft statements")
+
+        sign_in(driver, base, "finance@demo.channelbook.example")
+        driver.get(f"{base}/quarters/2026Q2")
+        submit(driver, driver.find_element(By.XPATH, "//button[text()='Approve drafts']"))
+        rows = driver.find_elements(By.CSS_SELECTOR, "tbody tr")
+        check(rows and all("approved" in row.text for row in rows), "approving a quarter approves every draft")
+    finally:
+        driver.quit()
+    print("browser check passed")
+
+
+if __name__ == "__main__":
+    main()
