@@ -37,12 +37,24 @@ struct DashboardRoutes {
 
     private func vendorDashboard(_ context: WebContext) async throws -> Response {
         let summaries = try await database.statementSummaries()
+        let overview = try await database.channelOverview(asOf: WebClock.today(context))
         let rows = summaries.map { summary in
             "<tr><td><a href=\"/quarters/\(summary.quarter)\">\(summary.quarter)</a></td><td>\(summary.status.rawValue)</td><td>\(summary.count)</td><td class=\"money\">\(HTML.escape(summary.total.displayString))</td></tr>"
         }.joined()
-        return signedInPage(
-            "Dashboard", context,
-            "<h2>Statements by quarter</h2><table><thead><tr><th>quarter</th><th>status</th><th>statements</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>")
+        var body = "<h2>Statements by quarter</h2><table><thead><tr><th>quarter</th><th>status</th><th>statements</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>"
+        body += "<h2>Resellers by tier</h2>"
+            + SVGChart.bars(overview.tierCounts.map { ($0.tier.rawValue, Int64($0.count), String($0.count)) }, title: "Resellers by tier")
+        if let quarter = overview.quarter {
+            let near = overview.nearTier.prefix(20).map { entry in
+                "<tr><td><a href=\"/partners/\(HTML.escape(entry.partner.rawValue))\">\(HTML.escape(entry.partner.rawValue))</a></td><td class=\"money\">\(HTML.escape(entry.basis.displayString))</td><td class=\"money\">\(HTML.escape(entry.nextFrom.displayString))</td><td>\(entry.nextRate.percentString)</td></tr>"
+            }.joined()
+            body += "<h2>Near the next rebate tier in \(quarter)</h2>"
+                + (near.isEmpty ? "<p>No eligible reseller is within 10 % of its next tier.</p>"
+                    : "<table><thead><tr><th>partner</th><th>basis</th><th>next tier from</th><th>rate</th></tr></thead><tbody>\(near)</tbody></table>")
+            body += "<p>\(overview.routeExceptions) route exception\(overview.routeExceptions == 1 ? "" : "s") in \(quarter) (<code>channelbook exceptions \(quarter)</code>)</p>"
+        }
+        body += "<p><a href=\"/referrals?status=registered\">\(overview.referralsAwaitingReview) referral\(overview.referralsAwaitingReview == 1 ? "" : "s") awaiting review</a> · <a href=\"/partners\">Partners</a></p>"
+        return signedInPage("Dashboard", context, body)
     }
 
     private func partnerDashboard(_ user: SignedInUser, _ context: WebContext) async throws -> Response {
@@ -84,6 +96,7 @@ struct DashboardRoutes {
         }
         if context.user?.role.may(.approveStatements) == true {
             actions += "<form method=\"post\" action=\"/quarters/\(quarter)/approve\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Approve drafts</button></form>"
+            actions += " <a href=\"/quarters/\(quarter)/payouts.csv\">Payout file (CSV)</a>"
         }
         return signedInPage(
             "Statements \(quarter)", context,
@@ -101,6 +114,13 @@ struct DashboardRoutes {
                     <input name="fulfiller" placeholder="fulfiller (code or DIRECT)" size="14"><button>Approve</button></form>
                     <form method="post" action="/referrals/\(referral.id.rawValue)/reject" style="display:inline"><input type="hidden" name="csrf" value="\(csrf)">\
                     <input name="reason" placeholder="reason" required size="14"><button>Reject</button></form>
+                    """
+            }
+            if user.role.may(.reviewReferrals) && referral.status == .approved {
+                review = """
+                    <form method="post" action="/referrals/\(referral.id.rawValue)/close" style="display:inline"><input type="hidden" name="csrf" value="\(csrf)">\
+                    <input name="sku" placeholder="SKU" required size="8"><input name="seats" placeholder="seats" required size="5">\
+                    <input name="closedOn" placeholder="YYYY-MM-DD" required size="10"><button>Close as won</button></form>
                     """
             }
             return "<tr><td>\(referral.id.rawValue)</td><td>\(HTML.escape(referral.partner.rawValue))</td><td>\(HTML.escape(referral.customer))</td><td>\(referral.status.rawValue)</td><td>\(referral.registeredOn)</td><td>\(referral.expiresOn.map { "\($0)" } ?? "")</td><td>\(review)</td></tr>"

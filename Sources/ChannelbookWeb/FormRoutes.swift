@@ -22,6 +22,14 @@ struct FormRoutes {
         let partner: String?
     }
 
+    struct CloseReferralForm: Decodable {
+        let csrf: String
+        let sku: String
+        let seats: String
+        let closedOn: String
+        let fulfiller: String?
+    }
+
     struct ReviewForm: Decodable {
         let csrf: String
         let fulfiller: String?
@@ -68,6 +76,29 @@ struct FormRoutes {
                 try await database.rejectReferral(id, reason: form.reason ?? "", on: WebClock.today(context), actor: user.email)
             }
             return Response.redirect(to: "/referrals", type: .normal)
+        }
+        router.post("/referrals/:id/close") { request, context in
+            let user = try context.require(.reviewReferrals)
+            let form = try await decodeForm(CloseReferralForm.self, request, context)
+            try context.checkCSRF(form.csrf)
+            let id = try referralID(context)
+            guard let seats = Int64(form.seats) else { throw WebError(.badRequest, "seats must be a whole number, not '\(form.seats)'", json: false) }
+            guard let date = try? BusinessDate.parse(form.closedOn) else { throw WebError(.badRequest, "'\(form.closedOn)' is not a date (YYYY-MM-DD)", json: false) }
+            _ = try await refusalsAsBadRequest {
+                try await database.closeReferral(id, sku: SKU(rawValue: form.sku), seats: seats, on: date, fulfiller: form.fulfiller.nonEmpty, actor: user.email)
+            }
+            return Response.redirect(to: "/referrals", type: .normal)
+        }
+        router.get("/quarters/:quarter/payouts.csv") { _, context in
+            let user = try context.require(.approveStatements)
+            let quarter = try quarterParameter(context)
+            let rows = try await refusalsAsBadRequest { try await database.payouts(for: quarter, actor: user.email, file: "payouts-\(quarter).csv (browser)") }
+            let csv = (["partner,abn,amount,statement_reference"] + rows.map { "\($0.partner.rawValue),\($0.abn),\($0.amount.decimalString),\($0.statementReference)" })
+                .joined(separator: "\n") + "\n"
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"payouts-\(quarter).csv\""],
+                body: .init(byteBuffer: ByteBuffer(string: csv)))
         }
         router.post("/quarters/:quarter/close") { request, context in
             let user = try context.require(.closeQuarter)

@@ -331,6 +331,44 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
         await database.close()
     }
 
+    @Test func partnersDashboardChartsAndPayoutFile() async throws {
+        let database = try await preparedDatabase()
+        try await database.addUser(email: "am@vendor.example", role: .accountManager, partner: nil, password: "manager secret 123", actor: "t", bcryptCost: 4)
+        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+            let vendor = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
+            let dashboard = String(buffer: try await client.execute(uri: "/", method: .get, headers: vendor.headers).body)
+            #expect(dashboard.contains("<title>Resellers by tier</title>"))
+            #expect(dashboard.contains("0 route exceptions in 2026Q1"))
+            #expect(dashboard.contains("0 referrals awaiting review"))
+            let list = String(buffer: try await client.execute(uri: "/partners?kind=reseller&q=one", method: .get, headers: vendor.headers).body)
+            #expect(list.contains(">N01</a>") && list.contains(">P01</a>") && !list.contains(">D01</a>"))
+            #expect(list.contains("page 1 of 1 (2 partners)"))
+            let detail = String(buffer: try await client.execute(uri: "/partners/P01", method: .get, headers: vendor.headers).body)
+            #expect(detail.contains("premier from the beginning") && detail.contains("Buys through</h2><p>D01"))
+            #expect(detail.contains("<title>Net sales per quarter of P01</title>"))
+            let payouts = try await client.execute(uri: "/quarters/2026Q1/payouts.csv", method: .get, headers: vendor.headers)
+            #expect(payouts.status == .ok)
+            #expect(String(buffer: payouts.body) == "partner,abn,amount,statement_reference\n")  // nothing approved yet
+
+            let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
+            #expect(try await client.execute(uri: "/partners/P01", method: .get, headers: partner.headers).status == .ok)
+            #expect(try await client.execute(uri: "/partners/N01", method: .get, headers: partner.headers).status == .notFound)
+            #expect(try await client.execute(uri: "/partners", method: .get, headers: partner.headers).status == .notFound)
+            #expect(try await client.execute(uri: "/quarters/2026Q1/payouts.csv", method: .get, headers: partner.headers).status == .notFound)
+
+            // An approved referral is closed as won from the list.
+            let id = try await database.registerReferral(ReferralRequest(partner: "P01", customer: "Won Co", domain: "won.example"), on: try BusinessDate.parse("2027-01-02"), actor: "t")
+            try await database.approveReferral(id, fulfiller: nil, on: try BusinessDate.parse("2027-01-03"), actor: "t")
+            let manager = try await signedIn(client, database, "am@vendor.example", "manager secret 123")
+            let closed = try await client.execute(
+                uri: "/referrals/\(id.rawValue)/close", method: .post, headers: manager.headers,
+                body: form(["csrf": manager.csrf, "sku": "HW-1", "seats": "300", "closedOn": "2027-01-10"]))
+            #expect(closed.status == .seeOther)
+            #expect(try await database.referral(id, asOf: try BusinessDate.parse("2027-01-15")).status == .won)
+        }
+        await database.close()
+    }
+
     @Test func theAPIFollowsItsOpenAPIDocumentAndScopesEveryList() async throws {
         let database = try await preparedDatabase()
         let partner = try await database.createAPIToken(email: "jo@p01.example", name: "t", actor: "t")

@@ -245,3 +245,97 @@ extension ChannelbookDatabase {
             basis: Money(minorUnits: basisMinor, currency: program.currency), rate: reached.map { schedule.tiers[$0].rate } ?? .zero, nextTier: next)
     }
 }
+
+/// The vendor dashboard's picture of the channel.
+public struct ChannelOverview: Sendable {
+    /// Resellers by their latest tier.
+    public let tierCounts: [(tier: ResellerTier, count: Int)]
+    /// The latest quarter with sales.
+    public let quarter: Quarter?
+    /// Eligible resellers within 10 % below their next rebate tier in that quarter, closest first.
+    public let nearTier: [(partner: PartnerCode, basis: Money, nextFrom: Money, nextRate: BasisPoints)]
+    public let routeExceptions: Int
+    public let referralsAwaitingReview: Int
+}
+
+/// A partner as its detail page shows it.
+public struct PartnerDetail: Sendable {
+    public let record: PartnerRecord
+    public let tierHistory: [(from: BusinessDate, tier: ResellerTier)]
+    public let distributors: [PartnerCode]
+    /// Net sales per quarter (all categories), oldest first.
+    public let quarterlySales: [(quarter: Quarter, net: Money)]
+}
+
+extension ChannelbookDatabase {
+    /// Tier distribution, near-tier resellers, route exceptions and referrals awaiting review.
+    public func channelOverview(asOf today: BusinessDate) async throws -> ChannelOverview {
+        try await requireInitialised()
+        let directory = try await PartnerDirectory.load(from: self)
+        var counts: [ResellerTier: Int] = [:]
+        for record in directory.byID.values where record.kind == .reseller {
+            if let tier = directory.latestTier(of: record.id) { counts[tier, default: 0] += 1 }
+        }
+        let latest = try await plainRows("SELECT MAX(quarter) FROM sales_totals").first.flatMap { try $0.optionalText(0) }.map { try Quarter.parse($0) }
+        var near: [(PartnerCode, Money, Money, BasisPoints)] = []
+        var exceptions = 0
+        if let quarter = latest {
+            let program = try await program(on: quarter.lastDay).program
+            let evaluation = program.rebate.tierOn.date(in: quarter)
+            for (partner, rows) in try await quarterTotals(quarter) {
+                guard let tier = directory.tier(of: partner, on: evaluation), program.rebate.eligibleTiers.contains(tier) else { continue }
+                let basis = rows.filter { program.rebate.basisCategories.contains($0.category) }.reduce(Int64(0)) { $0 + $1.amountMinor }
+                let schedule = program.rebate.schedule
+                let next = (schedule.tierIndex(for: max(basis, 0)).map { $0 + 1 } ?? 0)
+                guard next < schedule.tiers.count else { continue }
+                let from = schedule.tiers[next].from
+                // Within a tenth of the threshold: integer arithmetic, no rounding question.
+                if basis < from && (from - basis) * 10 <= from {
+                    near.append(
+                        (directory.byID[partner]!.code, Money(minorUnits: basis, currency: program.currency),
+                         Money(minorUnits: from, currency: program.currency), schedule.tiers[next].rate))
+                }
+            }
+            exceptions = Int(try await plainRows(
+                "SELECT COUNT(*) FROM sales_lines WHERE quarter = $1 AND route_exception IS NOT NULL", [.text(quarter.description)]
+            ).first?.integer(0) ?? 0)
+        }
+        let awaiting = try await referrals(status: .registered, asOf: today).count
+        return ChannelOverview(
+            tierCounts: ResellerTier.allCases.map { ($0, counts[$0] ?? 0) }, quarter: latest,
+            nearTier: near.sorted { ($0.2.minorUnits - $0.1.minorUnits) < ($1.2.minorUnits - $1.1.minorUnits) },
+            routeExceptions: exceptions, referralsAwaitingReview: awaiting)
+    }
+
+    /// Partners by code, optionally only one kind or tier or those whose code or name contains `search`; a page at a time.
+    public func partners(kind: PartnerKind? = nil, tier: ResellerTier? = nil, search: String? = nil, page: Int, pageSize: Int = 50)
+        async throws -> (partners: [(record: PartnerRecord, tier: ResellerTier?)], total: Int)
+    {
+        try await requireInitialised()
+        let directory = try await PartnerDirectory.load(from: self)
+        let needle = search?.lowercased() ?? ""
+        let matching = directory.byCode.values.filter { record in
+            (kind == nil || record.kind == kind) && (tier == nil || directory.latestTier(of: record.id) == tier)
+                && (needle.isEmpty || record.code.rawValue.lowercased().contains(needle) || record.name.lowercased().contains(needle))
+        }.sorted { $0.code.rawValue < $1.code.rawValue }
+        let start = max(0, page - 1) * pageSize
+        let slice = start < matching.count ? Array(matching[start..<min(start + pageSize, matching.count)]) : []
+        return (slice.map { ($0, directory.latestTier(of: $0.id)) }, matching.count)
+    }
+
+    /// One partner's detail, or `nil` when no partner has the code.
+    public func partnerDetail(_ code: PartnerCode) async throws -> PartnerDetail? {
+        try await requireInitialised()
+        let directory = try await PartnerDirectory.load(from: self)
+        guard let record = directory.byCode[code] else { return nil }
+        let currency = try await latestProgram().program.currency
+        let sales = try await plainRows(
+            "SELECT quarter, CAST(SUM(amount_minor) AS BIGINT) FROM sales_totals WHERE reseller_id = $1 GROUP BY quarter ORDER BY quarter",
+            [.integer(record.id.rawValue)]
+        ).map { (try Quarter.parse($0.text(0)), Money(minorUnits: try $0.integer(1), currency: currency)) }
+        return PartnerDetail(
+            record: record, tierHistory: directory.tierHistory[record.id] ?? [],
+            distributors: (directory.distributorsOf[record.id] ?? []).compactMap { directory.byID[$0]?.code }.sorted { $0.rawValue < $1.rawValue },
+            quarterlySales: sales)
+    }
+}

@@ -1,0 +1,92 @@
+import ChannelbookCore
+import ChannelbookStore
+import Hummingbird
+
+/// `/partners` (vendor): the list, filtered and paginated; `/partners/{code}`: tier history, distributors,
+/// quarterly sales as a chart. A partner login may open only its own detail page.
+struct PartnerRoutes {
+    let database: ChannelbookDatabase
+    static let pageSize = 50
+
+    func register(on router: Router<WebContext>) {
+        router.get("/partners") { request, context in
+            _ = try context.requireVendor(json: false)
+            let query = request.uri.queryParameters
+            let kind = query.get("kind").flatMap(PartnerKind.init(rawValue:))
+            let tier = query.get("tier").flatMap(ResellerTier.init(rawValue:))
+            let search = query.get("q").map { String($0) }
+            let page = max(1, query.get("page").flatMap { Int($0) } ?? 1)
+            let result = try await database.partners(kind: kind, tier: tier, search: search, page: page, pageSize: Self.pageSize)
+            return listPage(result.partners, total: result.total, page: page, kind: kind, tier: tier, search: search ?? "", context)
+        }
+        router.get("/partners/:code") { _, context in
+            let user = try context.requireUser(json: false)
+            let code = PartnerCode(rawValue: context.parameters.get("code") ?? "")
+            if user.role == .partner && user.partner != code { throw WebError.notFound(json: false) }
+            guard let detail = try await database.partnerDetail(code) else { throw WebError.notFound(json: false) }
+            return detailPage(detail, context)
+        }
+    }
+
+    private func listPage(
+        _ partners: [(record: PartnerRecord, tier: ResellerTier?)], total: Int, page: Int, kind: PartnerKind?, tier: ResellerTier?, search: String,
+        _ context: WebContext
+    ) -> Response {
+        let rows = partners.map { entry in
+            "<tr><td><a href=\"/partners/\(HTML.escape(entry.record.code.rawValue))\">\(HTML.escape(entry.record.code.rawValue))</a></td><td>\(HTML.escape(entry.record.name))</td><td>\(entry.record.kind.rawValue)</td><td>\(entry.tier?.rawValue ?? "")</td><td>\(entry.record.abn?.digits ?? "")</td></tr>"
+        }.joined()
+        func option(_ value: String, _ selected: Bool) -> String { "<option\(selected ? " selected" : "")>\(value)</option>" }
+        let filters = """
+            <form method="get" action="/partners">
+            <label>Kind <select name="kind"><option value=""></option>\(PartnerKind.allCases.map { option($0.rawValue, $0 == kind) }.joined())</select></label>
+            <label>Tier <select name="tier"><option value=""></option>\(ResellerTier.allCases.map { option($0.rawValue, $0 == tier) }.joined())</select></label>
+            <label>Code or name <input name="q" value="\(HTML.escape(search))"></label> <button>Filter</button></form>
+            """
+        let pages = max(1, (total + Self.pageSize - 1) / Self.pageSize)
+        var link = "kind=\(kind?.rawValue ?? "")&tier=\(tier?.rawValue ?? "")&q=\(HTML.escape(search.addingPercentEncodingForQuery()))"
+        link = HTML.escape(link)
+        let pager = "<p>page \(page) of \(pages) (\(total) partners)"
+            + (page > 1 ? " · <a href=\"/partners?\(link)&amp;page=\(page - 1)\">previous</a>" : "")
+            + (page < pages ? " · <a href=\"/partners?\(link)&amp;page=\(page + 1)\">next</a>" : "") + "</p>"
+        return signedInPage(
+            "Partners", context,
+            filters + "<table><thead><tr><th>code</th><th>name</th><th>kind</th><th>tier</th><th>ABN</th></tr></thead><tbody>\(rows)</tbody></table>" + pager)
+    }
+
+    private func detailPage(_ detail: PartnerDetail, _ context: WebContext) -> Response {
+        let record = detail.record
+        let history = detail.tierHistory.map { entry in
+            "<li>\(entry.tier.rawValue) from \(entry.from.year == 1 ? "the beginning" : entry.from.description)</li>"
+        }.joined()
+        var body = "<p>\(HTML.escape(record.name)) · \(record.kind.rawValue)\(record.abn.map { " · ABN \($0.digits)" } ?? "")</p>"
+        if !history.isEmpty { body += "<h2>Tier history</h2><ul>\(history)</ul>" }
+        if !detail.distributors.isEmpty {
+            body += "<h2>Buys through</h2><p>\(detail.distributors.map { HTML.escape($0.rawValue) }.joined(separator: ", "))</p>"
+        }
+        if !detail.quarterlySales.isEmpty {
+            body += "<h2>Net sales per quarter</h2>"
+                + SVGChart.bars(
+                    detail.quarterlySales.map { ($0.quarter.description, $0.net.minorUnits, $0.net.displayString) },
+                    title: "Net sales per quarter of \(record.code.rawValue)")
+        }
+        return signedInPage("Partner \(record.code.rawValue)", context, body)
+    }
+}
+
+extension String {
+    /// The string percent-encoded for a URL query value.
+    func addingPercentEncodingForQuery() -> String {
+        var encoded = ""
+        for byte in utf8 {
+            let character = Character(UnicodeScalar(byte))
+            if character.isASCII && (character.isLetter || character.isNumber || "-._~".contains(character)) {
+                encoded.append(character)
+            } else {
+                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return encoded
+    }
+
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
