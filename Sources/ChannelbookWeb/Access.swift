@@ -23,6 +23,7 @@ func signedInPage(_ title: String, _ context: WebContext, _ body: String) -> Res
     var menu = ["<a href=\"/\">Dashboard</a>", "<a href=\"/referrals\">Referrals</a>"]
     if user.role.isVendor { menu += ["<a href=\"/partners\">Partners</a>", "<a href=\"/audit\">Audit log</a>"] }
     if let partner = user.partner { menu.append("<a href=\"/partners/\(HTML.escape(partner.rawValue))\">My partner</a>") }
+    menu.append("<a href=\"/tokens\">API tokens</a>")
     if user.role.may(.uploadSales) && (user.role.isVendor || user.partnerKind == .distributor) {
         menu.append("<a href=\"/sales/upload\">Upload sales</a>")
     }

@@ -12,26 +12,27 @@ struct DashboardRoutes {
             guard let user = context.user else { return Response.redirect(to: "/login", type: .normal) }
             return user.role.isVendor ? try await vendorDashboard(context) : try await partnerDashboard(user, context)
         }
-        router.get("/quarters/:quarter") { _, context in
+        router.get("/quarters/:quarter") { request, context in
             _ = try context.requireVendor(json: false)
             guard let quarter = try? Quarter.parse(context.parameters.get("quarter") ?? "") else { throw WebError.notFound(json: false) }
-            return try await quarterPage(quarter, context)
+            return try await quarterPage(quarter, request, context)
         }
         router.get("/referrals") { request, context in
             let user = try context.requireUser(json: false)
             let status = request.uri.queryParameters.get("status").flatMap(ReferralStatus.init(rawValue:))
             let referrals = try await database.referrals(partner: user.role.isVendor ? nil : user.partner, status: status, asOf: WebClock.today(context))
-            return referralsPage(referrals, context)
+            return referralsPage(Pagination(referrals, request: request), request, context)
         }
-        router.get("/audit") { _, context in
+        router.get("/audit") { request, context in
             _ = try context.requireVendor(json: false)
-            let entries = try await database.auditLog(limit: 200)
-            let rows = entries.reversed().map { entry in
+            let entries = Pagination(Array(try await database.auditLog().reversed()), request: request)
+            let rows = entries.items.map { entry in
                 "<tr><td>\(HTML.escape(entry.timestamp))</td><td>\(HTML.escape(entry.actor))</td><td>\(HTML.escape(entry.action))</td><td>\(HTML.escape(entry.subject))</td><td>\(HTML.escape(entry.before))</td><td>\(HTML.escape(entry.after))</td></tr>"
             }.joined()
             return signedInPage(
                 "Audit log", context,
-                "<table><thead><tr><th>at</th><th>who</th><th>action</th><th>subject</th><th>before</th><th>after</th></tr></thead><tbody>\(rows)</tbody></table>")
+                "<table><thead><tr><th>at</th><th>who</th><th>action</th><th>subject</th><th>before</th><th>after</th></tr></thead><tbody>\(rows)</tbody></table>"
+                    + entries.pager(request, noun: "entries"))
         }
     }
 
@@ -65,6 +66,11 @@ struct DashboardRoutes {
             "<tr><td><a href=\"/statements/\(statement.quarter)/\(HTML.escape(statement.partner.rawValue))\">\(HTML.escape(statement.reference))</a></td><td>\(statement.quarter)</td><td>\(statement.status.rawValue)</td><td class=\"money\">\(HTML.escape(statement.total.displayString))</td></tr>"
         }.joined()
         body += "<h2>Statements</h2><table><thead><tr><th>statement</th><th>quarter</th><th>status</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>"
+        let referrals = try await database.referrals(partner: partner, asOf: WebClock.today(context)).prefix(10).map { referral in
+            "<tr><td>\(referral.id.rawValue)</td><td>\(HTML.escape(referral.customer))</td><td>\(referral.status.rawValue)</td><td>\(referral.registeredOn)</td></tr>"
+        }.joined()
+        body += "<h2>Referrals</h2><table><thead><tr><th>id</th><th>customer</th><th>status</th><th>registered</th></tr></thead><tbody>\(referrals)</tbody></table>"
+            + "<p><a href=\"/referrals\">All referrals and registering one</a></p>"
         return signedInPage("Dashboard", context, body)
     }
 
@@ -85,8 +91,9 @@ struct DashboardRoutes {
             """
     }
 
-    private func quarterPage(_ quarter: Quarter, _ context: WebContext) async throws -> Response {
-        let rows = try await database.statements(for: quarter).map { statement in
+    private func quarterPage(_ quarter: Quarter, _ request: Request, _ context: WebContext) async throws -> Response {
+        let statements = Pagination(try await database.statements(for: quarter), request: request)
+        let rows = statements.items.map { statement in
             "<tr><td><a href=\"/statements/\(quarter)/\(HTML.escape(statement.partner.rawValue))\">\(HTML.escape(statement.reference))</a></td><td>\(HTML.escape(statement.partner.rawValue)) \(HTML.escape(statement.partnerName))</td><td>\(statement.status.rawValue)</td><td class=\"money\">\(HTML.escape(statement.total.displayString))</td></tr>"
         }.joined()
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
@@ -100,13 +107,14 @@ struct DashboardRoutes {
         }
         return signedInPage(
             "Statements \(quarter)", context,
-            "<p>\(actions)</p><table><thead><tr><th>statement</th><th>partner</th><th>status</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>")
+            "<p>\(actions)</p><table><thead><tr><th>statement</th><th>partner</th><th>status</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>"
+                + statements.pager(request, noun: "statements"))
     }
 
-    private func referralsPage(_ referrals: [ReferralView], _ context: WebContext) -> Response {
+    private func referralsPage(_ referrals: Pagination<ReferralView>, _ request: Request, _ context: WebContext) -> Response {
         let user = context.user!
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
-        let rows = referrals.map { referral in
+        let rows = referrals.items.map { referral in
             var review = ""
             if user.role.may(.reviewReferrals) && referral.status == .registered {
                 review = """
@@ -125,7 +133,10 @@ struct DashboardRoutes {
             }
             return "<tr><td>\(referral.id.rawValue)</td><td>\(HTML.escape(referral.partner.rawValue))</td><td>\(HTML.escape(referral.customer))</td><td>\(referral.status.rawValue)</td><td>\(referral.registeredOn)</td><td>\(referral.expiresOn.map { "\($0)" } ?? "")</td><td>\(review)</td></tr>"
         }.joined()
-        var body = "<table><thead><tr><th>id</th><th>partner</th><th>customer</th><th>status</th><th>registered</th><th>expires</th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
+        let statuses = ReferralStatus.allCases.map { "<a href=\"/referrals?status=\($0.rawValue)\">\($0.rawValue)</a>" }.joined(separator: " · ")
+        var body = "<p>Show: <a href=\"/referrals\">all</a> · \(statuses)</p>"
+            + "<table><thead><tr><th>id</th><th>partner</th><th>customer</th><th>status</th><th>registered</th><th>expires</th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
+            + referrals.pager(request, noun: "referrals")
         if user.role.may(.registerReferral) {
             let partnerField = user.role == .partner ? "" : "<p><label>Partner code <input name=\"partner\" required></label></p>"
             body += """

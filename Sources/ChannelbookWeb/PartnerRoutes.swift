@@ -24,7 +24,7 @@ struct PartnerRoutes {
             let code = PartnerCode(rawValue: context.parameters.get("code") ?? "")
             if user.role == .partner && user.partner != code { throw WebError.notFound(json: false) }
             guard let detail = try await database.partnerDetail(code) else { throw WebError.notFound(json: false) }
-            return detailPage(detail, context)
+            return detailPage(detail, try await database.contacts(of: code), context)
         }
     }
 
@@ -53,12 +53,17 @@ struct PartnerRoutes {
             filters + "<table><thead><tr><th>code</th><th>name</th><th>kind</th><th>tier</th><th>ABN</th></tr></thead><tbody>\(rows)</tbody></table>" + pager)
     }
 
-    private func detailPage(_ detail: PartnerDetail, _ context: WebContext) -> Response {
+    private func detailPage(_ detail: PartnerDetail, _ contacts: (accountManager: String?, maintenanceOfficer: String?), _ context: WebContext) -> Response {
         let record = detail.record
         let history = detail.tierHistory.map { entry in
             "<li>\(entry.tier.rawValue) from \(entry.from.year == 1 ? "the beginning" : entry.from.description)</li>"
         }.joined()
         var body = "<p>\(HTML.escape(record.name)) · \(record.kind.rawValue)\(record.abn.map { " · ABN \($0.digits)" } ?? "")</p>"
+        if record.kind == .reseller {
+            body += "<p>Account manager: \(contacts.accountManager.map(HTML.escape) ?? "not assigned")</p>"
+        } else {
+            body += "<p>Maintenance officer: \(contacts.maintenanceOfficer.map(HTML.escape) ?? "not assigned")</p>"
+        }
         if !history.isEmpty { body += "<h2>Tier history</h2><ul>\(history)</ul>" }
         if !detail.distributors.isEmpty {
             body += "<h2>Buys through</h2><p>\(detail.distributors.map { HTML.escape($0.rawValue) }.joined(separator: ", "))</p>"

@@ -33,6 +33,7 @@ public enum WebApp {
         FormRoutes(database: database).register(on: router)
         SalesUploadRoutes(database: database).register(on: router)
         PartnerRoutes(database: database).register(on: router)
+        TokenRoutes(database: database).register(on: router)
         router.get("/openapi.yaml") { _, _ in
             guard let document = ChannelbookAPI.document else { throw WebError(.notFound, "not found", json: true) }
             return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))

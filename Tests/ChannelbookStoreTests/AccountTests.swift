@@ -79,4 +79,32 @@ import Testing
             #expect(actions.contains("add user") && actions.contains("create API token") && actions.contains("revoke API token"))
         }
     }
+
+    @Test(arguments: TestDatabase.available)
+    func contactsAreLoginsOfTheRightRoleForTheRightKindOfPartner(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.addUser(email: "am@vendor.example", role: .accountManager, partner: nil, password: "a long enough secret", actor: "admin", bcryptCost: 4)
+            try await database.addUser(email: "mo@vendor.example", role: .maintenanceOfficer, partner: nil, password: "a long enough secret", actor: "admin", bcryptCost: 4)
+            try await database.assignContact(partner: "N01", email: "AM@vendor.example", role: .accountManager, actor: "admin")
+            try await database.assignContact(partner: "D01", email: "mo@vendor.example", role: .maintenanceOfficer, actor: "admin")
+            #expect(try await database.contacts(of: "N01").accountManager == "am@vendor.example")
+            #expect(try await database.contacts(of: "D01").maintenanceOfficer == "mo@vendor.example")
+            #expect(await refusalOf { try await database.assignContact(partner: "D01", email: "am@vendor.example", role: .accountManager, actor: "a") } == .wrongPartnerKind(partner: "D01", contact: "account manager"))
+            #expect(await refusalOf { try await database.assignContact(partner: "N01", email: "mo@vendor.example", role: .accountManager, actor: "a") } == .wrongRole(email: "mo@vendor.example", needed: .accountManager))
+            #expect(await refusalOf { try await database.assignContact(partner: "Z9", email: "am@vendor.example", role: .accountManager, actor: "a") } == .unknownPartner("Z9"))
+            #expect(try await database.auditLog().contains { $0.action == "assign account_manager" && $0.subject == "N01" })
+        }
+    }
+
+    private func refusalOf(_ body: () async throws -> Void) async -> ContactError? {
+        do {
+            try await body()
+            return nil
+        } catch let error as ContactError {
+            return error
+        } catch {
+            return nil
+        }
+    }
 }

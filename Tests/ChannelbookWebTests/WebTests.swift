@@ -369,6 +369,41 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
         await database.close()
     }
 
+    @Test func usersManageTheirOwnTokensAndSeeContactsAndPages() async throws {
+        let database = try await preparedDatabase()
+        try await database.addUser(email: "am@vendor.example", role: .accountManager, partner: nil, password: "manager secret 123", actor: "t", bcryptCost: 4)
+        try await database.assignContact(partner: "P01", email: "am@vendor.example", role: .accountManager, actor: "t")
+        let others = try await database.createAPIToken(email: "fin@vendor.example", name: "finance's", actor: "t")
+        for index in 0..<60 { _ = try await database.createAPIToken(email: "fin@vendor.example", name: "bulk \(index)", actor: "t") }
+        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+            let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
+            #expect(try await client.execute(uri: "/tokens", method: .post, headers: partner.headers, body: form(["csrf": "forged", "name": "x"])).status == .forbidden)
+            let created = String(buffer: try await client.execute(uri: "/tokens", method: .post, headers: partner.headers, body: form(["csrf": partner.csrf, "name": "erp"])).body)
+            let token = try #require(created.firstMatch(of: /<code>(cb_[0-9a-f]+)<\/code>/)?.output.1)
+            #expect(try await database.user(apiToken: String(token))?.email == "jo@p01.example")
+            let listed = String(buffer: try await client.execute(uri: "/tokens", method: .get, headers: partner.headers).body)
+            #expect(listed.contains("erp") && !listed.contains("cb_") && !listed.contains("finance&#39;s"))
+            let jo = try #require(try await database.users().first { $0.email == "jo@p01.example" })
+            let ownID = try #require(try await database.apiTokens(of: jo.id).first?.id)
+            #expect(try await client.execute(uri: "/tokens/\(others.id)/revoke", method: .post, headers: partner.headers, body: form(["csrf": partner.csrf])).status == .notFound)
+            #expect(try await client.execute(uri: "/tokens/\(ownID)/revoke", method: .post, headers: partner.headers, body: form(["csrf": partner.csrf])).status == .seeOther)
+            #expect(try await database.user(apiToken: String(token)) == nil)
+            #expect(try await database.user(apiToken: others.token) != nil)
+
+            let detail = String(buffer: try await client.execute(uri: "/partners/P01", method: .get, headers: partner.headers).body)
+            #expect(detail.contains("Account manager: am@vendor.example"))
+            let dashboard = String(buffer: try await client.execute(uri: "/", method: .get, headers: partner.headers).body)
+            #expect(dashboard.contains("<h2>Referrals</h2>"))
+
+            let vendor = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
+            let audit = String(buffer: try await client.execute(uri: "/audit", method: .get, headers: vendor.headers).body)
+            #expect(audit.contains("page 1 of 2"))
+            let second = String(buffer: try await client.execute(uri: "/audit?page=2", method: .get, headers: vendor.headers).body)
+            #expect(second.contains("page 2 of 2") && second.contains("previous"))
+        }
+        await database.close()
+    }
+
     @Test func theAPIFollowsItsOpenAPIDocumentAndScopesEveryList() async throws {
         let database = try await preparedDatabase()
         let partner = try await database.createAPIToken(email: "jo@p01.example", name: "t", actor: "t")

@@ -77,3 +77,31 @@ struct TokenCommand: AsyncParsableCommand {
 }
 
 extension Role: ExpressibleByArgument {}
+
+/// `channelbook partner assign`: who looks after a partner at the vendor.
+struct PartnerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "partner", abstract: "Manage partners' contacts at the vendor.", subcommands: [Assign.self])
+
+    struct Assign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Name a reseller's account manager or a distributor's maintenance officer (an existing login of that role).")
+
+        @Argument(help: "The partner's code.") var code: String
+        @Option(help: "The account manager's login (for a reseller).") var accountManager: String?
+        @Option(help: "The maintenance officer's login (for a distributor).") var maintenanceOfficer: String?
+        @OptionGroup var actor: ActorOption
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if (accountManager == nil) == (maintenanceOfficer == nil) {
+                throw ValidationError("give --account-manager EMAIL or --maintenance-officer EMAIL")
+            }
+        }
+
+        func run() async throws {
+            let (email, role) = accountManager.map { ($0, Role.accountManager) } ?? (maintenanceOfficer!, .maintenanceOfficer)
+            try await database.perform { try await $0.assignContact(partner: PartnerCode(rawValue: code), email: email, role: role, actor: actor.name) }
+            Console.line("\(email.lowercased()) is now the \(role == .accountManager ? "account manager" : "maintenance officer") of \(code)")
+        }
+    }
+}

@@ -84,6 +84,14 @@ enum DemoData {
         }
         try await database.addUser(
             email: "partner@demo.channelbook.example", role: .partner, partner: PartnerCode(rawValue: premiers[0]), password: password, actor: actor)
+        // The account manager looks after the national resellers, the maintenance officer the distributors.
+        for record in directory.byCode.values.sorted(by: { $0.code.rawValue < $1.code.rawValue }) {
+            if record.kind == .distributor {
+                try await database.assignContact(partner: record.code, email: "maintenance@demo.channelbook.example", role: .maintenanceOfficer, actor: actor)
+            } else if directory.latestTier(of: record.id) == .national {
+                try await database.assignContact(partner: record.code, email: "manager@demo.channelbook.example", role: .accountManager, actor: actor)
+            }
+        }
         try? FileManager.default.removeItem(at: folder)
     }
 

@@ -238,3 +238,30 @@ extension ChannelbookDatabase {
         return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !email.contains(where: \.isWhitespace) && email.count <= 254
     }
 }
+
+/// An API token as its owner sees it (never the token itself).
+public struct APITokenView: Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let createdAtMicroseconds: Int64
+    public let revoked: Bool
+}
+
+extension ChannelbookDatabase {
+    /// A login's own API tokens, newest first.
+    public func apiTokens(of user: UserID) async throws -> [APITokenView] {
+        try await plainRows(
+            "SELECT id, name, created_at_us, revoked_at_us FROM api_tokens WHERE user_id = $1 ORDER BY id DESC", [.integer(user.rawValue)]
+        ).map { row in
+            APITokenView(
+                id: try row.integer(0), name: try row.text(1), createdAtMicroseconds: try row.integer(2),
+                revoked: row.values[3] != .null)
+        }
+    }
+
+    /// Revokes one of the login's own tokens; someone else's token is unknown to it.
+    public func revokeOwnAPIToken(id: Int64, user: SignedInUser) async throws {
+        guard try await apiTokens(of: user.id).contains(where: { $0.id == id }) else { throw AccountError.unknownToken(id) }
+        try await revokeAPIToken(id: id, actor: user.email)
+    }
+}

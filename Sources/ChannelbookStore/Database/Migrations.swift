@@ -10,6 +10,7 @@ enum Migrations {
         (2, schemaVersion2),
         (3, schemaVersion3),
         (4, schemaVersion4),
+        (5, schemaVersion5),
     ]
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
@@ -403,5 +404,12 @@ enum Migrations {
         ){strict}
         """,
         "CREATE INDEX login_failures_by_email ON login_failures (email, at_us)",
+    ]
+
+    /// Who looks after a partner at the vendor: a national reseller's account manager, a distributor's
+    /// maintenance officer (PRODUCT.md section 2, "Route to market").
+    static let schemaVersion5 = [
+        "ALTER TABLE partners ADD COLUMN account_manager_id {int} REFERENCES users (id)",
+        "ALTER TABLE partners ADD COLUMN maintenance_officer_id {int} REFERENCES users (id)",
     ]
 }
