@@ -147,7 +147,9 @@ struct FormRoutes {
 
     /// A store refusal becomes a 400 page with its message.
     private func refusalsAsBadRequest<T>(_ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch let refusal as any RefusalError {
+        do { return try await body() } catch ReferralError.notFound {
+            throw WebError.notFound(json: false)
+        } catch let refusal as any RefusalError {
             throw WebError(.badRequest, refusal.description, json: false)
         }
     }

@@ -252,6 +252,14 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
             #expect(view.status == .approved && view.fulfiller == "D01")
             let again = try await client.execute(uri: "/referrals/1/approve", method: .post, headers: manager.headers, body: form(["csrf": manager.csrf]))
             #expect(again.status == .badRequest)
+            // Rejecting needs a reason and the reviewer's permission.
+            let second = try await database.registerReferral(
+                ReferralRequest(partner: "P01", customer: "Second Co", domain: "second.example"), on: try BusinessDate.parse("2027-01-15"), actor: "t")
+            #expect(try await client.execute(uri: "/referrals/\(second.rawValue)/reject", method: .post, headers: partner.headers, body: form(["csrf": partner.csrf, "reason": "x"])).status == .notFound)
+            #expect(try await client.execute(uri: "/referrals/\(second.rawValue)/reject", method: .post, headers: manager.headers, body: form(["csrf": manager.csrf, "reason": " "])).status == .badRequest)
+            #expect(try await client.execute(uri: "/referrals/\(second.rawValue)/reject", method: .post, headers: manager.headers, body: form(["csrf": manager.csrf, "reason": "existing customer"])).status == .seeOther)
+            #expect(try await database.referral(second, asOf: try BusinessDate.parse("2027-01-15")).status == .rejected)
+            #expect(try await client.execute(uri: "/referrals/999/approve", method: .post, headers: manager.headers, body: form(["csrf": manager.csrf])).status == .notFound)
         }
         await database.close()
     }
