@@ -7,12 +7,14 @@ import Hummingbird
 struct SignInRoutes {
     let database: ChannelbookDatabase
     let clock: WebClock
+    /// Marks cookies `Secure` (sent over HTTPS only): on for any deployment behind TLS.
+    let secureCookies: Bool
 
     func register(on router: Router<WebContext>) {
         router.get("/login") { _, _ in
             let token = ChannelbookDatabase.newToken()
             var response = loginPage(csrf: token, message: nil)
-            response.setCookie(Cookie(name: WebApp.loginCSRFCookie, value: token, path: "/", httpOnly: true, sameSite: .strict))
+            response.setCookie(Cookie(name: WebApp.loginCSRFCookie, value: token, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
             return response
         }
         router.post("/login") { request, context in try await signIn(request, context) }
@@ -22,7 +24,7 @@ struct SignInRoutes {
             guard form.csrf == session.csrfToken else { throw WebError(.forbidden, "the form has expired: reload the page and try again", json: false) }
             try await database.endSession(token: session.token)
             var response = Response.redirect(to: "/login", type: .normal)
-            response.setCookie(Cookie(name: WebApp.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
+            response.setCookie(Cookie(name: WebApp.sessionCookie, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
             return response
         }
     }
@@ -43,8 +45,8 @@ struct SignInRoutes {
             var response = Response.redirect(to: "/", type: .normal)
             response.setCookie(
                 Cookie(
-                    name: WebApp.sessionCookie, value: session.token, maxAge: Int(AccountPolicy.sessionLifetimeSeconds), path: "/", httpOnly: true,
-                    sameSite: .lax))
+                    name: WebApp.sessionCookie, value: session.token, maxAge: Int(AccountPolicy.sessionLifetimeSeconds), path: "/",
+                    secure: secureCookies, httpOnly: true, sameSite: .lax))
             return response
         } catch let error as AccountError {
             if case .throttled = error { return loginPage(csrf: form.csrf, message: error.description, status: .tooManyRequests) }

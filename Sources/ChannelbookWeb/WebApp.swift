@@ -14,7 +14,8 @@ public enum WebApp {
     /// The application serving pages and the JSON API on `host:port`.
     public static func build(
         database: ChannelbookDatabase, host: String = "127.0.0.1", port: Int = 8080, clock: WebClock = .system,
-        logger: Logger = Logger(label: "channelbook.web"), metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+        logger: Logger = Logger(label: "channelbook.web"), metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        secureCookies: Bool = false
     ) throws -> some ApplicationProtocol {
         let router = Router(context: WebContext.self)
         router.add(middleware: LogRequestsMiddleware())
@@ -27,7 +28,7 @@ public enum WebApp {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
         }
-        SignInRoutes(database: database, clock: clock).register(on: router)
+        SignInRoutes(database: database, clock: clock, secureCookies: secureCookies).register(on: router)
         StatementRoutes(database: database).register(on: router)
         DashboardRoutes(database: database).register(on: router)
         FormRoutes(database: database).register(on: router)

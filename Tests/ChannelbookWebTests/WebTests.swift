@@ -465,3 +465,19 @@ extension ChannelbookDatabase {
 private func errorMessage(_ response: TestResponse) throws -> String? {
     (try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])?["error"] as? String
 }
+
+@Suite struct SecureCookieTests {
+    @Test func cookiesAreSecureWhenAskedForAndAlwaysHttpOnlyAndSameSite() async throws {
+        let database = try await preparedDatabase()
+        for secure in [false, true] {
+            try await WebApp.build(database: database, clock: fixedClock, secureCookies: secure).test(.router) { client in
+                let page = try await client.execute(uri: "/login", method: .get)
+                let header = try #require(page.headers[values: .setCookie].first { $0.hasPrefix("cb_login_csrf=") })
+                #expect(header.contains("HttpOnly") && header.contains("SameSite=Strict"))
+                #expect(header.contains("Secure") == secure)
+            }
+        }
+        await database.close()
+    }
+}
+

@@ -10,6 +10,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
+    @Flag(help: "Mark cookies Secure (HTTPS only): use it whenever the app is served behind TLS.") var secureCookies = false
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
@@ -20,7 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await database.perform { database in
             try await database.requireInitialised()
             Console.line("serving \(database.location) on http://\(host):\(port) (Ctrl-C to stop)")
-            let app = try WebApp.build(database: database, host: host, port: port)
+            let app = try WebApp.build(database: database, host: host, port: port, secureCookies: secureCookies)
             try await app.runService()
         }
     }
