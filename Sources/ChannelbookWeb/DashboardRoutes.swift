@@ -77,14 +77,13 @@ struct DashboardRoutes {
     /// This quarter's basis against the next rebate tier, as an inline SVG bar (no JavaScript).
     private func progressSection(_ progress: TierProgress) -> String {
         var text = "\(progress.quarter): net hardware + software sales \(progress.basis.displayString), rebate rate \(progress.rate.percentString)"
-        var fraction = 1.0
+        var width: Int64 = 400
         if let next = progress.nextTier {
             let remaining = Money(minorUnits: max(0, next.from.minorUnits - progress.basis.minorUnits), currency: next.from.currency)
             text += "; \(remaining.displayString) more reaches \(next.rate.percentString)"
-            // The bar's width is a picture, not money: a ratio rounded to a pixel.
-            fraction = min(1, max(0, Double(progress.basis.minorUnits) / Double(max(1, next.from.minorUnits))))
+            // Pixels in integers, like everything derived from money.
+            width = min(400, max(0, progress.basis.minorUnits) * 400 / max(1, next.from.minorUnits))
         }
-        let width = Int((fraction * 400).rounded())
         return """
             <h2>Rebate progress</h2><p>\(HTML.escape(text))</p>
             <svg width="400" height="18" role="img" aria-label="\(HTML.escape(text))"><rect width="400" height="18" fill="#eee"/><rect width="\(width)" height="18" fill="#2a7"/></svg>
