@@ -3,31 +3,31 @@ import ChannelbookStore
 import Foundation
 import Hummingbird
 
-/// Statements in pages and in the API, scoped to the login: a partner user sees only its own partner's,
-/// and asking for another's is answered 404 exactly as for one that does not exist.
+/// A statement's page, scoped to the login: a partner user sees only its own partner's, and asking for
+/// another's is answered 404 exactly as for one that does not exist. (The API's twin is in ChannelbookAPI.)
 struct StatementRoutes {
     let database: ChannelbookDatabase
 
     func register(on router: Router<WebContext>) {
         router.get("/statements/:quarter/:partner") { _, context in
-            let statement = try await scopedStatement(context, json: false)
+            let statement = try await scopedStatement(context)
             return statementPage(statement, context)
         }
     }
 
     /// The statement named by the path, if the login may see it; otherwise 404.
-    private func scopedStatement(_ context: WebContext, json: Bool) async throws -> StatementView {
-        let user = try context.requireUser(json: json)
+    private func scopedStatement(_ context: WebContext) async throws -> StatementView {
+        let user = try context.requireUser(json: false)
         guard let quarter = try? Quarter.parse(context.parameters.get("quarter") ?? ""),
             let partner = context.parameters.get("partner").map({ PartnerCode(rawValue: $0) })
-        else { throw WebError.notFound(json: json) }
-        if user.role == .partner && user.partner != partner { throw WebError.notFound(json: json) }
+        else { throw WebError.notFound(json: false) }
+        if user.role == .partner && user.partner != partner { throw WebError.notFound(json: false) }
         do {
             return try await database.statement(partner: partner, quarter: quarter)
         } catch is StatementError {
-            throw WebError.notFound(json: json)
+            throw WebError.notFound(json: false)
         } catch is StoreError {
-            throw WebError.notFound(json: json)
+            throw WebError.notFound(json: false)
         }
     }
 
