@@ -33,7 +33,7 @@ public struct WebClock: Sendable {
     public static let system = WebClock { Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()) }
 
     /// The calendar day (UTC) of the clock's instant: what referral statuses are taken on.
-    static func today(_ context: WebContext) -> BusinessDate {
-        BusinessDate(daysSinceEpoch: Int(context.clock.nowMicroseconds() / 86_400_000_000))!
-    }
+    func today() -> BusinessDate { BusinessDate(daysSinceEpoch: Int(nowMicroseconds() / 86_400_000_000))! }
+
+    static func today(_ context: WebContext) -> BusinessDate { context.clock.today() }
 }

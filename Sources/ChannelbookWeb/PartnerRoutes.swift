@@ -6,7 +6,6 @@ import Hummingbird
 /// quarterly sales as a chart. A partner login may open only its own detail page.
 struct PartnerRoutes {
     let database: ChannelbookDatabase
-    static let pageSize = 50
 
     func register(on router: Router<WebContext>) {
         router.get("/partners") { request, context in
@@ -14,10 +13,9 @@ struct PartnerRoutes {
             let query = request.uri.queryParameters
             let kind = query.get("kind").flatMap(PartnerKind.init(rawValue:))
             let tier = query.get("tier").flatMap(ResellerTier.init(rawValue:))
-            let search = query.get("q").map { String($0) }
-            let page = max(1, query.get("page").flatMap { Int($0) } ?? 1)
-            let result = try await database.partners(kind: kind, tier: tier, search: search, page: page, pageSize: Self.pageSize)
-            return listPage(result.partners, total: result.total, page: page, kind: kind, tier: tier, search: search ?? "", context)
+            let search = query.get("q").map { String($0) } ?? ""
+            let partners = Pagination(try await database.partners(kind: kind, tier: tier, search: search), request: request)
+            return listPage(partners, request, kind: kind, tier: tier, search: search, context)
         }
         router.get("/partners/:code") { _, context in
             let user = try context.requireUser(json: false)
@@ -29,10 +27,10 @@ struct PartnerRoutes {
     }
 
     private func listPage(
-        _ partners: [(record: PartnerRecord, tier: ResellerTier?)], total: Int, page: Int, kind: PartnerKind?, tier: ResellerTier?, search: String,
-        _ context: WebContext
+        _ partners: Pagination<(record: PartnerRecord, tier: ResellerTier?)>, _ request: Request, kind: PartnerKind?, tier: ResellerTier?,
+        search: String, _ context: WebContext
     ) -> Response {
-        let rows = partners.map { entry in
+        let rows = partners.items.map { entry in
             "<tr><td><a href=\"/partners/\(HTML.escape(entry.record.code.rawValue))\">\(HTML.escape(entry.record.code.rawValue))</a></td><td>\(HTML.escape(entry.record.name))</td><td>\(entry.record.kind.rawValue)</td><td>\(entry.tier?.rawValue ?? "")</td><td>\(entry.record.abn?.digits ?? "")</td></tr>"
         }.joined()
         func option(_ value: String, _ selected: Bool) -> String { "<option\(selected ? " selected" : "")>\(value)</option>" }
@@ -42,15 +40,10 @@ struct PartnerRoutes {
             <label>Tier <select name="tier"><option value=""></option>\(ResellerTier.allCases.map { option($0.rawValue, $0 == tier) }.joined())</select></label>
             <label>Code or name <input name="q" value="\(HTML.escape(search))"></label> <button>Filter</button></form>
             """
-        let pages = max(1, (total + Self.pageSize - 1) / Self.pageSize)
-        var link = "kind=\(kind?.rawValue ?? "")&tier=\(tier?.rawValue ?? "")&q=\(HTML.escape(search.addingPercentEncodingForQuery()))"
-        link = HTML.escape(link)
-        let pager = "<p>page \(page) of \(pages) (\(total) partners)"
-            + (page > 1 ? " · <a href=\"/partners?\(link)&amp;page=\(page - 1)\">previous</a>" : "")
-            + (page < pages ? " · <a href=\"/partners?\(link)&amp;page=\(page + 1)\">next</a>" : "") + "</p>"
         return signedInPage(
             "Partners", context,
-            filters + "<table><thead><tr><th>code</th><th>name</th><th>kind</th><th>tier</th><th>ABN</th></tr></thead><tbody>\(rows)</tbody></table>" + pager)
+            filters + "<table><thead><tr><th>code</th><th>name</th><th>kind</th><th>tier</th><th>ABN</th></tr></thead><tbody>\(rows)</tbody></table>"
+                + partners.pager(request, noun: "partners"))
     }
 
     private func detailPage(_ detail: PartnerDetail, _ contacts: (accountManager: String?, maintenanceOfficer: String?), _ context: WebContext) -> Response {
@@ -76,22 +69,4 @@ struct PartnerRoutes {
         }
         return signedInPage("Partner \(record.code.rawValue)", context, body)
     }
-}
-
-extension String {
-    /// The string percent-encoded for a URL query value.
-    func addingPercentEncodingForQuery() -> String {
-        var encoded = ""
-        for byte in utf8 {
-            let character = Character(UnicodeScalar(byte))
-            if character.isASCII && (character.isLetter || character.isNumber || "-._~".contains(character)) {
-                encoded.append(character)
-            } else {
-                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return encoded
-    }
-
-    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

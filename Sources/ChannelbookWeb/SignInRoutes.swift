@@ -12,7 +12,7 @@ struct SignInRoutes {
 
     func register(on router: Router<WebContext>) {
         router.get("/login") { _, _ in
-            let token = ChannelbookDatabase.newToken()
+            let token = ChannelbookDatabase.randomToken()
             var response = loginPage(csrf: token, message: nil)
             response.setCookie(Cookie(name: WebApp.loginCSRFCookie, value: token, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
             return response
@@ -72,12 +72,4 @@ struct SignInRoutes {
 
 struct CSRFForm: Decodable {
     let csrf: String
-}
-
-extension ChannelbookDatabase {
-    /// A fresh unguessable token for forms that precede a session.
-    static func newToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-    }
 }

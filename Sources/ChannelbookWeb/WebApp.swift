@@ -42,7 +42,7 @@ public enum WebApp {
         // The JSON API: handlers generated from openapi.yaml, the login passed through a task-local.
         let api = router.group().add(middleware: APIErrorMiddleware()).add(middleware: APIUserMiddleware())
         try ChannelbookAPI.register(
-            on: api, database: database, today: { BusinessDate(daysSinceEpoch: Int(clock.nowMicroseconds() / 86_400_000_000))! })
+            on: api, database: database, today: { clock.today() })
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "channelbook"), logger: logger)
     }
 }

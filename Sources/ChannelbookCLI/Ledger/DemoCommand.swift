@@ -101,7 +101,7 @@ enum DemoData {
         var onTime = [String(lines[0])], late = [String(lines[0])]
         for (index, line) in lines.dropFirst().enumerated() {
             let date = line.split(separator: ",", maxSplits: 2)[1]
-            if index % 40 == 0 && date.hasPrefix("\(quarter.year)-0") && quarter.contains((try? BusinessDate.parse(String(date))) ?? quarter.next.firstDay) {
+            if index % 40 == 0, let day = try? BusinessDate.parse(String(date)), quarter.contains(day) {
                 late.append(String(line))
             } else {
                 onTime.append(String(line))

@@ -3,9 +3,10 @@ import ChannelbookCore
 import ChannelbookStore
 
 extension Quarter: ExpressibleByArgument {
-    public init?(argument: String) { try? self.init(parsing: argument) }
-
-    init(parsing text: String) throws { self = try Quarter.parse(text) }
+    public init?(argument: String) {
+        guard let quarter = try? Quarter.parse(argument) else { return nil }
+        self = quarter
+    }
 }
 
 /// `channelbook close QUARTER`: computes (or recomputes) the quarter's rebates and referral fees.

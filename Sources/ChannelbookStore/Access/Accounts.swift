@@ -223,8 +223,8 @@ extension ChannelbookDatabase {
     /// A bcrypt hash of a random password: verifying against it costs what verifying a real one does.
     private static let decoyHash = Bcrypt.hash(randomToken(), cost: AccountPolicy.bcryptCost)
 
-    /// 32 random bytes, hex: unguessable session, CSRF and API tokens.
-    static func randomToken() -> String {
+    /// 32 random bytes, hex: unguessable session, CSRF and API tokens (and the login form's CSRF cookie).
+    public static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }

@@ -307,20 +307,17 @@ extension ChannelbookDatabase {
             routeExceptions: exceptions, referralsAwaitingReview: awaiting)
     }
 
-    /// Partners by code, optionally only one kind or tier or those whose code or name contains `search`; a page at a time.
-    public func partners(kind: PartnerKind? = nil, tier: ResellerTier? = nil, search: String? = nil, page: Int, pageSize: Int = 50)
-        async throws -> (partners: [(record: PartnerRecord, tier: ResellerTier?)], total: Int)
+    /// Partners by code, optionally only one kind or tier or those whose code or name contains `search`.
+    public func partners(kind: PartnerKind? = nil, tier: ResellerTier? = nil, search: String? = nil) async throws
+        -> [(record: PartnerRecord, tier: ResellerTier?)]
     {
         try await requireInitialised()
         let directory = try await PartnerDirectory.load(from: self)
         let needle = search?.lowercased() ?? ""
-        let matching = directory.byCode.values.filter { record in
+        return directory.byCode.values.filter { record in
             (kind == nil || record.kind == kind) && (tier == nil || directory.latestTier(of: record.id) == tier)
                 && (needle.isEmpty || record.code.rawValue.lowercased().contains(needle) || record.name.lowercased().contains(needle))
-        }.sorted { $0.code.rawValue < $1.code.rawValue }
-        let start = max(0, page - 1) * pageSize
-        let slice = start < matching.count ? Array(matching[start..<min(start + pageSize, matching.count)]) : []
-        return (slice.map { ($0, directory.latestTier(of: $0.id)) }, matching.count)
+        }.sorted { $0.code.rawValue < $1.code.rawValue }.map { ($0, directory.latestTier(of: $0.id)) }
     }
 
     /// One partner's detail, or `nil` when no partner has the code.
