@@ -6,11 +6,11 @@ import OpenAPIRuntime
 /// The JSON API's operations (openapi.yaml), over the store. Authorisation mirrors the pages: a partner's
 /// login sees only its own partner, and anything else is answered 404 as if it did not exist.
 struct APIHandler: APIProtocol {
-    let database: ChannelbookDatabase
+    let database: DatabasePool
     /// Today's date for referral statuses; injected so tests never read the wall clock.
     let today: @Sendable () -> BusinessDate
 
-    init(database: ChannelbookDatabase, today: @escaping @Sendable () -> BusinessDate) {
+    init(database: DatabasePool, today: @escaping @Sendable () -> BusinessDate) {
         self.database = database
         self.today = today
     }
@@ -28,23 +28,26 @@ struct APIHandler: APIProtocol {
             return .badRequest(.init(body: .json(.init(error: "'\(input.query.quarter)' is not a quarter: write YYYYQn, such as 2026Q1"))))
         }
         if user.role == .partner && user.partner == nil { return .ok(.init(body: .json([]))) }
-        let statements = try await database.statements(for: quarter, partner: user.role == .partner ? user.partner : nil)
+        let statements = try await database.read { try await $0.statements(for: quarter, partner: user.role == .partner ? user.partner : nil) }
         return .ok(.init(body: .json(statements.map(Self.statement))))
     }
 
     func getStatement(_ input: Operations.getStatement.Input) async throws -> Operations.getStatement.Output {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
         let partner = PartnerCode(rawValue: input.path.partner)
-        guard let quarter = try? Quarter.parse(input.path.quarter), user.role != .partner || user.partner == partner,
-            let statement = try? await database.statement(partner: partner, quarter: quarter)
+        guard let quarter = try? Quarter.parse(input.path.quarter), user.role != .partner || user.partner == partner
         else { return .notFound(.init(body: .json(.init(error: "not found")))) }
+        let statement: StatementView
+        do { statement = try await database.read { try await $0.statement(partner: partner, quarter: quarter) } } catch is StatementError {
+            return .notFound(.init(body: .json(.init(error: "not found"))))
+        }
         return .ok(.init(body: .json(Self.statement(statement))))
     }
 
     func listReferrals(_ input: Operations.listReferrals.Input) async throws -> Operations.listReferrals.Output {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
         let status = input.query.status.flatMap { ReferralStatus(rawValue: $0.rawValue) }
-        let referrals = try await database.referrals(partner: user.role == .partner ? user.partner : nil, status: status, asOf: today())
+        let referrals = try await database.read { try await $0.referrals(partner: user.role == .partner ? user.partner : nil, status: status, asOf: today()) }
         return .ok(
             .init(
                 body: .json(
@@ -82,7 +85,7 @@ public enum ChannelbookAPI {
 
     /// Registers every operation of openapi.yaml on a transport (the web app's router).
     public static func register(
-        on transport: some ServerTransport, database: ChannelbookDatabase, today: @escaping @Sendable () -> BusinessDate
+        on transport: some ServerTransport, database: DatabasePool, today: @escaping @Sendable () -> BusinessDate
     ) throws {
         try APIHandler(database: database, today: today).registerHandlers(on: transport)
     }

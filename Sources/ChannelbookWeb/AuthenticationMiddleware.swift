@@ -8,16 +8,16 @@ import Hummingbird
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = WebContext
 
-    let database: ChannelbookDatabase
+    let database: DatabasePool
     let clock: WebClock
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.clock = clock
         if let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") {
-            context.user = try await database.user(apiToken: String(authorization.dropFirst(7)))
+            context.user = try await database.read { try await $0.user(apiToken: String(authorization.dropFirst(7))) }
         } else if let token = request.cookies[WebApp.sessionCookie]?.value {
-            context.session = try await database.session(token: token, nowMicroseconds: clock.nowMicroseconds())
+            context.session = try await database.read { try await $0.session(token: token, nowMicroseconds: clock.nowMicroseconds()) }
             context.user = context.session?.user
         }
         return try await next(request, context)

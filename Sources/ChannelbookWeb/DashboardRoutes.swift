@@ -5,7 +5,7 @@ import Hummingbird
 /// The dashboard (vendor: statements by quarter; partner: tier progress and its statements), a quarter's
 /// statements, referrals and the audit log.
 struct DashboardRoutes {
-    let database: ChannelbookDatabase
+    let database: DatabasePool
 
     func register(on router: Router<WebContext>) {
         router.get("/") { _, context in
@@ -20,12 +20,12 @@ struct DashboardRoutes {
         router.get("/referrals") { request, context in
             let user = try context.requireUser(json: false)
             let status = request.uri.queryParameters.get("status").flatMap(ReferralStatus.init(rawValue:))
-            let referrals = try await database.referrals(partner: user.role.isVendor ? nil : user.partner, status: status, asOf: WebClock.today(context))
+            let referrals = try await database.read { try await $0.referrals(partner: user.role.isVendor ? nil : user.partner, status: status, asOf: WebClock.today(context)) }
             return referralsPage(Pagination(referrals, request: request), request, context)
         }
         router.get("/audit") { request, context in
             _ = try context.requireVendor(json: false)
-            let entries = Pagination(Array(try await database.auditLog().reversed()), request: request)
+            let entries = Pagination(Array(try await database.read { try await $0.auditLog() }.reversed()), request: request)
             let rows = entries.items.map { entry in
                 "<tr><td>\(HTML.escape(entry.timestamp))</td><td>\(HTML.escape(entry.actor))</td><td>\(HTML.escape(entry.action))</td><td>\(HTML.escape(entry.subject))</td><td>\(HTML.escape(entry.before))</td><td>\(HTML.escape(entry.after))</td></tr>"
             }.joined()
@@ -37,8 +37,8 @@ struct DashboardRoutes {
     }
 
     private func vendorDashboard(_ context: WebContext) async throws -> Response {
-        let summaries = try await database.statementSummaries()
-        let overview = try await database.channelOverview(asOf: WebClock.today(context))
+        let summaries = try await database.read { try await $0.statementSummaries() }
+        let overview = try await database.read { try await $0.channelOverview(asOf: WebClock.today(context)) }
         let rows = summaries.map { summary in
             "<tr><td><a href=\"/quarters/\(summary.quarter)\">\(summary.quarter)</a></td><td>\(summary.status.rawValue)</td><td>\(summary.count)</td><td class=\"money\">\(HTML.escape(summary.total.displayString))</td></tr>"
         }.joined()
@@ -61,12 +61,12 @@ struct DashboardRoutes {
     private func partnerDashboard(_ user: SignedInUser, _ context: WebContext) async throws -> Response {
         guard let partner = user.partner else { throw WebError.notFound(json: false) }
         var body = ""
-        if let progress = try await database.tierProgress(of: partner) { body += progressSection(progress) }
-        let rows = try await database.statements(ofPartner: partner).map { statement in
+        if let progress = try await database.read({ try await $0.tierProgress(of: partner) }) { body += progressSection(progress) }
+        let rows = try await database.read { try await $0.statements(ofPartner: partner) }.map { statement in
             "<tr><td><a href=\"/statements/\(statement.quarter)/\(HTML.escape(statement.partner.rawValue))\">\(HTML.escape(statement.reference))</a></td><td>\(statement.quarter)</td><td>\(statement.status.rawValue)</td><td class=\"money\">\(HTML.escape(statement.total.displayString))</td></tr>"
         }.joined()
         body += "<h2>Statements</h2><table><thead><tr><th>statement</th><th>quarter</th><th>status</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>"
-        let referrals = try await database.referrals(partner: partner, asOf: WebClock.today(context)).prefix(10).map { referral in
+        let referrals = try await database.read { try await $0.referrals(partner: partner, asOf: WebClock.today(context)) }.prefix(10).map { referral in
             "<tr><td>\(referral.id.rawValue)</td><td>\(HTML.escape(referral.customer))</td><td>\(referral.status.rawValue)</td><td>\(referral.registeredOn)</td></tr>"
         }.joined()
         body += "<h2>Referrals</h2><table><thead><tr><th>id</th><th>customer</th><th>status</th><th>registered</th></tr></thead><tbody>\(referrals)</tbody></table>"
@@ -91,7 +91,7 @@ struct DashboardRoutes {
     }
 
     private func quarterPage(_ quarter: Quarter, _ request: Request, _ context: WebContext) async throws -> Response {
-        let statements = Pagination(try await database.statements(for: quarter), request: request)
+        let statements = Pagination(try await database.read { try await $0.statements(for: quarter) }, request: request)
         let rows = statements.items.map { statement in
             "<tr><td><a href=\"/statements/\(quarter)/\(HTML.escape(statement.partner.rawValue))\">\(HTML.escape(statement.reference))</a></td><td>\(HTML.escape(statement.partner.rawValue)) \(HTML.escape(statement.partnerName))</td><td>\(statement.status.rawValue)</td><td class=\"money\">\(HTML.escape(statement.total.displayString))</td></tr>"
         }.joined()

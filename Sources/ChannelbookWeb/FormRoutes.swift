@@ -6,7 +6,7 @@ import Hummingbird
 /// Each checks the session's CSRF token and the login's permission before touching the store, and
 /// answers a refusal with the store's message (400), never a 500.
 struct FormRoutes {
-    let database: ChannelbookDatabase
+    let database: DatabasePool
 
     struct ReferralForm: Decodable {
         let csrf: String
@@ -54,7 +54,7 @@ struct FormRoutes {
             referral.expectedSeats = seats
             referral.sku = form.sku.nonEmpty.map { SKU(rawValue: $0) }
             referral.notes = form.notes ?? ""
-            _ = try await refusalsAsBadRequest { try await database.registerReferral(referral, on: WebClock.today(context), actor: user.email) }
+            _ = try await refusalsAsBadRequest { try await database.write { try await $0.registerReferral(referral, on: WebClock.today(context), actor: user.email) } }
             return Response.redirect(to: "/referrals", type: .normal)
         }
         router.post("/referrals/:id/approve") { request, context in
@@ -63,7 +63,7 @@ struct FormRoutes {
             try context.checkCSRF(form.csrf)
             let id = try referralID(context)
             try await refusalsAsBadRequest {
-                try await database.approveReferral(id, fulfiller: form.fulfiller.nonEmpty, on: WebClock.today(context), actor: user.email)
+                try await database.write { try await $0.approveReferral(id, fulfiller: form.fulfiller.nonEmpty, on: WebClock.today(context), actor: user.email) }
             }
             return Response.redirect(to: "/referrals", type: .normal)
         }
@@ -73,7 +73,7 @@ struct FormRoutes {
             try context.checkCSRF(form.csrf)
             let id = try referralID(context)
             try await refusalsAsBadRequest {
-                try await database.rejectReferral(id, reason: form.reason ?? "", on: WebClock.today(context), actor: user.email)
+                try await database.write { try await $0.rejectReferral(id, reason: form.reason ?? "", on: WebClock.today(context), actor: user.email) }
             }
             return Response.redirect(to: "/referrals", type: .normal)
         }
@@ -85,14 +85,14 @@ struct FormRoutes {
             guard let seats = Int64(form.seats) else { throw WebError(.badRequest, "seats must be a whole number, not '\(form.seats)'", json: false) }
             guard let date = try? BusinessDate.parse(form.closedOn) else { throw WebError(.badRequest, "'\(form.closedOn)' is not a date (YYYY-MM-DD)", json: false) }
             _ = try await refusalsAsBadRequest {
-                try await database.closeReferral(id, sku: SKU(rawValue: form.sku), seats: seats, on: date, fulfiller: form.fulfiller.nonEmpty, actor: user.email)
+                try await database.write { try await $0.closeReferral(id, sku: SKU(rawValue: form.sku), seats: seats, on: date, fulfiller: form.fulfiller.nonEmpty, actor: user.email) }
             }
             return Response.redirect(to: "/referrals", type: .normal)
         }
         router.get("/quarters/:quarter/payouts.csv") { _, context in
             let user = try context.require(.approveStatements)
             let quarter = try quarterParameter(context)
-            let rows = try await refusalsAsBadRequest { try await database.payouts(for: quarter, actor: user.email, file: "payouts-\(quarter).csv (browser)") }
+            let rows = try await refusalsAsBadRequest { try await database.write { try await $0.payouts(for: quarter, actor: user.email, file: "payouts-\(quarter).csv (browser)") } }
             let csv = (["partner,abn,amount,statement_reference"] + rows.map { "\($0.partner.rawValue),\($0.abn),\($0.amount.decimalString),\($0.statementReference)" })
                 .joined(separator: "\n") + "\n"
             return Response(
@@ -104,14 +104,14 @@ struct FormRoutes {
             let user = try context.require(.closeQuarter)
             try context.checkCSRF(try await decodeForm(CSRFForm.self, request, context).csrf)
             let quarter = try quarterParameter(context)
-            _ = try await refusalsAsBadRequest { try await database.closeQuarter(quarter, actor: user.email) }
+            _ = try await refusalsAsBadRequest { try await database.write { try await $0.closeQuarter(quarter, actor: user.email) } }
             return Response.redirect(to: "/quarters/\(quarter)", type: .normal)
         }
         router.post("/quarters/:quarter/approve") { request, context in
             let user = try context.require(.approveStatements)
             try context.checkCSRF(try await decodeForm(CSRFForm.self, request, context).csrf)
             let quarter = try quarterParameter(context)
-            _ = try await refusalsAsBadRequest { try await database.approveStatements(quarter, actor: user.email) }
+            _ = try await refusalsAsBadRequest { try await database.write { try await $0.approveStatements(quarter, actor: user.email) } }
             return Response.redirect(to: "/quarters/\(quarter)", type: .normal)
         }
     }
@@ -149,6 +149,8 @@ struct FormRoutes {
     private func refusalsAsBadRequest<T>(_ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch ReferralError.notFound {
             throw WebError.notFound(json: false)
+        } catch let failure as DatabaseFailure {
+            throw WebError(failure, json: false)
         } catch let refusal as any RefusalError {
             throw WebError(.badRequest, refusal.description, json: false)
         }

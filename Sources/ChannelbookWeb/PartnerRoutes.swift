@@ -5,7 +5,7 @@ import Hummingbird
 /// `/partners` (vendor): the list, filtered and paginated; `/partners/{code}`: tier history, distributors,
 /// quarterly sales as a chart. A partner login may open only its own detail page.
 struct PartnerRoutes {
-    let database: ChannelbookDatabase
+    let database: DatabasePool
 
     func register(on router: Router<WebContext>) {
         router.get("/partners") { request, context in
@@ -14,15 +14,15 @@ struct PartnerRoutes {
             let kind = query.get("kind").flatMap(PartnerKind.init(rawValue:))
             let tier = query.get("tier").flatMap(ResellerTier.init(rawValue:))
             let search = query.get("q").map { String($0) } ?? ""
-            let partners = Pagination(try await database.partners(kind: kind, tier: tier, search: search), request: request)
+            let partners = Pagination(try await database.read { try await $0.partners(kind: kind, tier: tier, search: search) }, request: request)
             return listPage(partners, request, kind: kind, tier: tier, search: search, context)
         }
         router.get("/partners/:code") { _, context in
             let user = try context.requireUser(json: false)
             let code = PartnerCode(rawValue: context.parameters.get("code") ?? "")
             if user.role == .partner && user.partner != code { throw WebError.notFound(json: false) }
-            guard let detail = try await database.partnerDetail(code) else { throw WebError.notFound(json: false) }
-            return detailPage(detail, try await database.contacts(of: code), context)
+            guard let detail = try await database.read({ try await $0.partnerDetail(code) }) else { throw WebError.notFound(json: false) }
+            return detailPage(detail, try await database.read { try await $0.contacts(of: code) }, context)
         }
     }
 

@@ -9,7 +9,7 @@ import MultipartKit
 /// flat), then is imported like `channelbook import sales`: all of it or nothing, every problem reported.
 /// A distributor's login may upload only its own sell-through.
 struct SalesUploadRoutes {
-    let database: ChannelbookDatabase
+    let database: DatabasePool
 
     func register(on router: Router<WebContext>) {
         router.get("/sales/upload") { _, context in
@@ -22,7 +22,7 @@ struct SalesUploadRoutes {
             defer { try? FileManager.default.removeItem(atPath: upload.path) }
             try context.checkCSRF(upload.fields["csrf"] ?? "")
             do {
-                let summary = try await database.importFile(.sales, path: upload.path, name: upload.fileName, actor: user.email, onlySource: onlySource)
+                let summary = try await database.write { try await $0.importFile(.sales, path: upload.path, name: upload.fileName, actor: user.email, onlySource: onlySource) }
                 return uploadPage(context, result: "<p>\(HTML.escape(upload.fileName)): \(HTML.escape(summary.description))</p>")
             } catch let problems as ImportProblems {
                 let list = problems.lines.map { "<li>\(HTML.escape($0))</li>" }.joined()
@@ -37,7 +37,7 @@ struct SalesUploadRoutes {
     private func uploader(_ context: WebContext) async throws -> (SignedInUser, PartnerCode?) {
         let user = try context.require(.uploadSales)
         guard user.role == .partner else { return (user, nil) }
-        let directory = try await PartnerDirectory.load(from: database)
+        let directory = try await database.read { try await PartnerDirectory.load(from: $0) }
         guard let partner = user.partner, directory.byCode[partner]?.kind == .distributor else { throw WebError.notFound(json: false) }
         return (user, partner)
     }

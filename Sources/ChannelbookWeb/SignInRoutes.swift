@@ -5,7 +5,7 @@ import Hummingbird
 /// `/login` and `/logout`. The login form is protected against CSRF with a double-submit cookie (there is no
 /// session yet); every form after sign-in carries the session's CSRF token.
 struct SignInRoutes {
-    let database: ChannelbookDatabase
+    let database: DatabasePool
     let clock: WebClock
     /// Marks cookies `Secure` (sent over HTTPS only): on for any deployment behind TLS.
     let secureCookies: Bool
@@ -22,7 +22,7 @@ struct SignInRoutes {
             guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
             let form = try await request.decode(as: CSRFForm.self, context: context)
             guard form.csrf == session.csrfToken else { throw WebError(.forbidden, "the form has expired: reload the page and try again", json: false) }
-            try await database.endSession(token: session.token)
+            try await database.write { try await $0.endSession(token: session.token) }
             var response = Response.redirect(to: "/login", type: .normal)
             response.setCookie(Cookie(name: WebApp.sessionCookie, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
             return response

@@ -6,7 +6,7 @@ import Hummingbird
 /// A statement's page, scoped to the login: a partner user sees only its own partner's, and asking for
 /// another's is answered 404 exactly as for one that does not exist. (The API's twin is in ChannelbookAPI.)
 struct StatementRoutes {
-    let database: ChannelbookDatabase
+    let database: DatabasePool
 
     func register(on router: Router<WebContext>) {
         router.get("/statements/:quarter/:partner") { _, context in
@@ -23,7 +23,7 @@ struct StatementRoutes {
         else { throw WebError.notFound(json: false) }
         if user.role == .partner && user.partner != partner { throw WebError.notFound(json: false) }
         do {
-            return try await database.statement(partner: partner, quarter: quarter)
+            return try await database.read { try await $0.statement(partner: partner, quarter: quarter) }
         } catch is StatementError {
             throw WebError.notFound(json: false)
         } catch is StoreError {

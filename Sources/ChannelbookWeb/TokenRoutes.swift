@@ -5,7 +5,7 @@ import Hummingbird
 
 /// `/tokens`: a login's own API bearer tokens — create (shown once), list, revoke.
 struct TokenRoutes {
-    let database: ChannelbookDatabase
+    let database: DatabasePool
 
     struct CreateForm: Decodable {
         let csrf: String
@@ -22,21 +22,21 @@ struct TokenRoutes {
             let form = try await request.decode(as: CreateForm.self, context: context)
             try context.checkCSRF(form.csrf)
             let name = form.name.isEmpty ? "api" : String(form.name.prefix(100))
-            let created = try await database.createAPIToken(email: user.email, name: name, actor: user.email)
+            let created = try await database.write { try await $0.createAPIToken(email: user.email, name: name, actor: user.email) }
             return try await page(user, context, created: created.token)
         }
         router.post("/tokens/:id/revoke") { request, context in
             let user = try context.requireUser(json: false)
             try context.checkCSRF(try await request.decode(as: CSRFForm.self, context: context).csrf)
             guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebError.notFound(json: false) }
-            do { try await database.revokeOwnAPIToken(id: id, user: user) } catch is AccountError { throw WebError.notFound(json: false) }
+            do { try await database.write { try await $0.revokeOwnAPIToken(id: id, user: user) } } catch is AccountError { throw WebError.notFound(json: false) }
             return Response.redirect(to: "/tokens", type: .normal)
         }
     }
 
     private func page(_ user: SignedInUser, _ context: WebContext, created: String?) async throws -> Response {
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
-        let rows = try await database.apiTokens(of: user.id).map { token in
+        let rows = try await database.read { try await $0.apiTokens(of: user.id) }.map { token in
             let created = Date(timeIntervalSince1970: TimeInterval(token.createdAtMicroseconds / 1_000_000))
             let action = token.revoked ? "revoked"
                 : "<form method=\"post\" action=\"/tokens/\(token.id)/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Revoke</button></form>"

@@ -6,20 +6,22 @@ import Logging
 import OpenAPIHummingbird
 import Prometheus
 
-/// The composition root of the web app: one database, one clock, the routes.
+/// The composition root of the web app: one pool of database connections, one clock, the routes.
 public enum WebApp {
     static let sessionCookie = "cb_session"
     static let loginCSRFCookie = "cb_login_csrf"
 
-    /// The application serving pages and the JSON API on `host:port`.
+    /// The application serving pages and the JSON API on `host:port`. The pool runs as one of the
+    /// application's services (PostgreSQL's client needs a task of its own).
     public static func build(
-        database: ChannelbookDatabase, host: String = "127.0.0.1", port: Int = 8080, clock: WebClock = .system,
+        database: DatabasePool, host: String = "127.0.0.1", port: Int = 8080, clock: WebClock = .system,
         logger: Logger = Logger(label: "channelbook.web"), metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         secureCookies: Bool = false
     ) throws -> some ApplicationProtocol {
         let router = Router(context: WebContext.self)
         router.add(middleware: LogRequestsMiddleware())
         router.add(middleware: RequestMetricsMiddleware(registry: metrics))
+        router.add(middleware: DatabaseFailureMiddleware())
         router.add(middleware: AuthenticationMiddleware(database: database, clock: clock))
         router.add(middleware: APIMethodMiddleware())
         router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
@@ -43,7 +45,8 @@ public enum WebApp {
         let api = router.group().add(middleware: APIErrorMiddleware()).add(middleware: APIUserMiddleware())
         try ChannelbookAPI.register(
             on: api, database: database, today: { clock.today() })
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "channelbook"), logger: logger)
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "channelbook"), services: [database], logger: logger)
     }
 }
 
@@ -68,5 +71,16 @@ struct LogRequestsMiddleware: RouterMiddleware {
         let response = try await next(request, context)
         context.logger.info("request", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"])
         return response
+    }
+}
+
+/// Answers a database conflict 409 and an unavailable database 503, with the reason in words (JSON on the API).
+struct DatabaseFailureMiddleware: RouterMiddleware {
+    typealias Context = WebContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do { return try await next(request, context) } catch let failure as DatabaseFailure {
+            throw WebError(failure, json: request.uri.path.hasPrefix("/api/"))
+        }
     }
 }

@@ -1,3 +1,4 @@
+import ChannelbookStore
 import Foundation
 import Hummingbird
 
@@ -21,6 +22,12 @@ public struct WebError: HTTPResponseError {
             return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         return HTMLPage(title: "\(status.code) \(status.reasonPhrase)", body: "<p class=\"error\">\(HTML.escape(message))</p>").response(status: status)
+    }
+
+    /// A database conflict (busy, deadlock, a duplicate written at the same moment) is 409: the request may be
+    /// repeated; a lost or timed-out database is 503. Never a 500 with the driver's text.
+    init(_ failure: DatabaseFailure, json: Bool) {
+        self.init(failure.isConflict ? .conflict : .serviceUnavailable, failure.message, json: json)
     }
 
     /// The answer for a missing or forbidden thing: 404, so another partner's data is not even confirmed to exist.

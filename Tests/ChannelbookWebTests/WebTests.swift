@@ -3,6 +3,7 @@ import ChannelbookStore
 import ChannelbookWeb
 import Foundation
 import Hummingbird
+import NIOConcurrencyHelpers
 import HummingbirdTesting
 import SQLKit
 import Testing
@@ -67,7 +68,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
 @Suite struct WebTests {
     @Test func healthz() async throws {
         let database = try await preparedDatabase()
-        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let response = try await client.execute(uri: "/healthz", method: .get)
             #expect(response.status == .ok)
             #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
@@ -81,7 +82,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
 
     @Test func signInWithTheFormThenSeeTheDashboardAndSignOut() async throws {
         let database = try await preparedDatabase()
-        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             #expect(try await client.execute(uri: "/", method: .get).status == .seeOther)
             let session = try await signIn(client, email: "jo@p01.example", password: "partner secret 123")
             let dashboard = try await client.execute(uri: "/", method: .get, headers: [.cookie: "cb_session=\(session)"])
@@ -105,7 +106,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
 
     @Test func aLoginFormWithoutItsCSRFTokenIsRejected() async throws {
         let database = try await preparedDatabase()
-        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             var headers = formHeaders
             headers[.cookie] = "cb_login_csrf=abc"
             let response = try await client.execute(
@@ -118,7 +119,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
 
     @Test func repeatedFailedSignInsAreThrottled() async throws {
         let database = try await preparedDatabase()
-        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             var headers = formHeaders
             headers[.cookie] = "cb_login_csrf=abc"
             var statuses: [HTTPResponse.Status] = []
@@ -138,7 +139,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
     @Test func aPartnerSeesOnlyItsOwnStatementInPagesAndAPI() async throws {
         let database = try await preparedDatabase()
         let token = try await database.createAPIToken(email: "jo@p01.example", name: "test", actor: "test")
-        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let session = try await signIn(client, email: "jo@p01.example", password: "partner secret 123")
             let own = try await client.execute(uri: "/statements/2026Q1/P01", method: .get, headers: [.cookie: "cb_session=\(session)"])
             #expect(own.status == .ok)
@@ -166,7 +167,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
 
     @Test func vendorRolesSeeEveryPartnerAndPagesEscapeWhatTheyShow() async throws {
         let database = try await preparedDatabase()
-        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let session = try await signIn(client, email: "fin@vendor.example", password: "finance secret 123")
             let page = try await client.execute(uri: "/statements/2026Q1/N01", method: .get, headers: [.cookie: "cb_session=\(session)"])
             #expect(page.status == .ok)
@@ -181,7 +182,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
         let day = try BusinessDate.parse("2027-01-10")
         _ = try await database.registerReferral(ReferralRequest(partner: "P01", customer: "Acme Own", domain: "acme-own.example"), on: day, actor: "t")
         _ = try await database.registerReferral(ReferralRequest(partner: "N01", customer: "Other Co", domain: "other.example"), on: day, actor: "t")
-        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let partner = try await signIn(client, email: "jo@p01.example", password: "partner secret 123")
             let partnerCookie: HTTPFields = [.cookie: "cb_session=\(partner)"]
             #expect(try await client.execute(uri: "/audit", method: .get, headers: partnerCookie).status == .notFound)
@@ -217,7 +218,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
     @Test func formsRegisterAndReviewReferralsWithCSRFAndPermissions() async throws {
         let database = try await preparedDatabase()
         try await database.addUser(email: "am@vendor.example", role: .accountManager, partner: nil, password: "manager secret 123", actor: "t", bcryptCost: 4)
-        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
             let fields = ["customer": "Harbour Health", "domain": "harbour.example", "seats": "300", "sku": "HW-1"]
             let forged = try await client.execute(uri: "/referrals", method: .post, headers: partner.headers, body: form(fields.merging(["csrf": "x"]) { $1 }))
@@ -267,7 +268,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
     @Test func closingAndApprovingAQuarterFromThePages() async throws {
         let database = try await preparedDatabase()
         try await database.addUser(email: "admin@vendor.example", role: .admin, partner: nil, password: "admin secret 1234", actor: "t", bcryptCost: 4)
-        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
             #expect(try await client.execute(uri: "/quarters/2026Q1/close", method: .post, headers: partner.headers, body: form(["csrf": partner.csrf])).status == .notFound)
             let finance = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
@@ -307,7 +308,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
         try await database.addUser(email: "admin@vendor.example", role: .admin, partner: nil, password: "admin secret 1234", actor: "t", bcryptCost: 4)
         try await database.addUser(email: "ops@d01.example", role: .partner, partner: "D01", password: "distributor secret", actor: "t", bcryptCost: 4)
         let header = "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\n"
-        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
             var (headers, body) = multipart(csrf: admin.csrf, file: header + "U1,2026-02-01,D01,P01,Acme,HW-1,hardware,1,10.00,AUD\n")
             headers[.cookie] = admin.headers[.cookie]
@@ -342,7 +343,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
     @Test func partnersDashboardChartsAndPayoutFile() async throws {
         let database = try await preparedDatabase()
         try await database.addUser(email: "am@vendor.example", role: .accountManager, partner: nil, password: "manager secret 123", actor: "t", bcryptCost: 4)
-        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let vendor = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
             let dashboard = String(buffer: try await client.execute(uri: "/", method: .get, headers: vendor.headers).body)
             #expect(dashboard.contains("<title>Resellers by tier</title>"))
@@ -383,7 +384,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
         try await database.assignContact(partner: "P01", email: "am@vendor.example", role: .accountManager, actor: "t")
         let others = try await database.createAPIToken(email: "fin@vendor.example", name: "finance's", actor: "t")
         for index in 0..<60 { _ = try await database.createAPIToken(email: "fin@vendor.example", name: "bulk \(index)", actor: "t") }
-        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
             #expect(try await client.execute(uri: "/tokens", method: .post, headers: partner.headers, body: form(["csrf": "forged", "name": "x"])).status == .forbidden)
             let created = String(buffer: try await client.execute(uri: "/tokens", method: .post, headers: partner.headers, body: form(["csrf": partner.csrf, "name": "erp"])).body)
@@ -418,7 +419,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
         let vendor = try await database.createAPIToken(email: "fin@vendor.example", name: "t", actor: "t")
         _ = try await database.registerReferral(ReferralRequest(partner: "P01", customer: "Own", domain: "own.example"), on: try BusinessDate.parse("2027-01-10"), actor: "t")
         _ = try await database.registerReferral(ReferralRequest(partner: "N01", customer: "Other", domain: "other.example"), on: try BusinessDate.parse("2027-01-10"), actor: "t")
-        try await WebApp.build(database: database, clock: fixedClock).test(.router) { client in
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let document = try await client.execute(uri: "/openapi.yaml", method: .get)
             #expect(document.status == .ok)
             #expect(String(buffer: document.body).hasPrefix("openapi: \"3.1.0\""))
@@ -456,10 +457,20 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
 }
 
 extension ChannelbookDatabase {
+    /// A server's pool on the same SQLite file, as `serve` would open it. Kept open until the test process
+    /// ends (SQLite connections must be closed before they are freed, and a test's app outlives its closure).
+    func pool() async throws -> DatabasePool {
+        let pool = try await DatabasePool.open(location, connections: 2)
+        openPools.withLockedValue { $0.append(pool) }
+        return pool
+    }
+
     func count(salesLines: Void) async throws -> Int {
         try await sql.raw("SELECT COUNT(*) AS n FROM sales_lines").first()!.decode(column: "n", as: Int.self)
     }
 }
+
+private let openPools = NIOLockedValueBox<[DatabasePool]>([])
 
 /// The `error` of a JSON error body.
 private func errorMessage(_ response: TestResponse) throws -> String? {
@@ -470,7 +481,7 @@ private func errorMessage(_ response: TestResponse) throws -> String? {
     @Test func cookiesAreSecureWhenAskedForAndAlwaysHttpOnlyAndSameSite() async throws {
         let database = try await preparedDatabase()
         for secure in [false, true] {
-            try await WebApp.build(database: database, clock: fixedClock, secureCookies: secure).test(.router) { client in
+            try await WebApp.build(database: try await database.pool(), clock: fixedClock, secureCookies: secure).test(.router) { client in
                 let page = try await client.execute(uri: "/login", method: .get)
                 let header = try #require(page.headers[values: .setCookie].first { $0.hasPrefix("cb_login_csrf=") })
                 #expect(header.contains("HttpOnly") && header.contains("SameSite=Strict"))

@@ -35,15 +35,19 @@ struct DemoCommand: AsyncParsableCommand {
             Console.line("demo logins (password for each: \(DemoData.password)):")
             let logins = try await database.users().map { ($0.email, $0.role.rawValue + ($0.partner.map { " of \($0.rawValue)" } ?? "")) }
             alignedRows(logins, indent: "  ").forEach { Console.line($0) }
-            if !noServe {
-                Console.line("serving on http://\(host):\(port) (Ctrl-C to stop)")
-                try await WebApp.build(database: database, host: host, port: port).runService()
-            }
-            await database.close()
         } catch {
             await database.close()
             throw error
         }
+        await database.close()
+        guard !noServe else { return }
+        Console.line("serving on http://\(host):\(port) (Ctrl-C to stop)")
+        let pool = try await DatabasePool.open(.sqlite(path: db))
+        do { try await WebApp.build(database: pool, host: host, port: port).runService() } catch {
+            await pool.close()
+            throw error
+        }
+        await pool.close()
     }
 }
 

@@ -65,5 +65,9 @@ func reportingStoreErrors<T>(_ body: () async throws -> T) async throws -> T {
         throw CLIError("\(error)")
     } catch let error as ProgramFileError {
         throw CLIError(lines: error.lines)
+    } catch {
+        // A driver's error (a lost connection, a busy database) in words, not the driver's generic text.
+        if let failure = DatabaseFailure.translate(error) as? DatabaseFailure { throw CLIError(failure.message) }
+        throw error
     }
 }

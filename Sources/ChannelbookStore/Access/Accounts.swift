@@ -99,6 +99,12 @@ extension ChannelbookDatabase {
     /// Checks an email and password and opens a session. After `failuresBeforeThrottle` failures within the
     /// window, the email is refused until the oldest failure leaves it — whatever the password.
     public func signIn(email rawEmail: String, password: String, nowMicroseconds now: Int64) async throws -> Session {
+        let candidate = try await signInCandidate(email: rawEmail, nowMicroseconds: now)
+        return try await finishSignIn(candidate, passwordMatches: candidate.verify(password), nowMicroseconds: now)
+    }
+
+    /// The login an email names and its password hash, unless the email is throttled. Reads only.
+    func signInCandidate(email rawEmail: String, nowMicroseconds now: Int64) async throws -> SignInCandidate {
         try await requireInitialised()
         let email = rawEmail.lowercased()
         let windowStart = now - AccountPolicy.failureWindowSeconds * 1_000_000
@@ -110,14 +116,19 @@ extension ChannelbookDatabase {
             throw AccountError.throttled(retryAfterSeconds: Int(retry))
         }
         let row = try await sql.raw("SELECT id, password_hash FROM users WHERE email = \(bind: email)").first()
-        // Verify against a fixed hash when the email is unknown, so timing does not reveal which emails exist.
-        let hash = try row?.decode(column: "password_hash", as: String.self) ?? Self.decoyHash
-        guard Bcrypt.verify(password, hash: hash), let row else {
-            try await sql.raw("INSERT INTO login_failures (email, at_us) VALUES (\(bind: email), \(bind: now))").run()
+        return SignInCandidate(
+            email: email, userID: try row.map { UserID(try $0.decode(column: "id", as: Int64.self)) },
+            passwordHash: try row?.decode(column: "password_hash", as: String.self))
+    }
+
+    /// Records the outcome of a password check: a failure (then refuses), or a new session. Writes.
+    func finishSignIn(_ candidate: SignInCandidate, passwordMatches: Bool, nowMicroseconds now: Int64) async throws -> Session {
+        guard passwordMatches, let id = candidate.userID, let user = try await user(id: id) else {
+            try await sql.raw("INSERT INTO login_failures (email, at_us) VALUES (\(bind: candidate.email), \(bind: now))").run()
             throw AccountError.wrongCredentials
         }
-        try await sql.raw("DELETE FROM login_failures WHERE email = \(bind: email)").run()
-        let user = try await user(id: UserID(try row.decode(column: "id", as: Int64.self)))!
+        try await sql.raw("DELETE FROM login_failures WHERE email = \(bind: candidate.email)").run()
+        try await deleteExpiredSessions(nowMicroseconds: now)
         return try await openSession(for: user, nowMicroseconds: now)
     }
 
@@ -134,15 +145,22 @@ extension ChannelbookDatabase {
         return Session(token: token, csrfToken: csrf, user: user, expiresAtMicroseconds: expires)
     }
 
-    /// The session a cookie's token opens, or `nil` when unknown or expired.
+    /// The session a cookie's token opens, or `nil` when unknown or expired: one indexed lookup by the token's hash.
     public func session(token: String, nowMicroseconds now: Int64) async throws -> Session? {
         guard let row = try await sql.raw(
-            "SELECT user_id, csrf_token, expires_at_us FROM sessions WHERE token_hash = \(bind: Self.sha256(token)) AND expires_at_us > \(bind: now)"
-        ).first(), let user = try await user(id: UserID(try row.decode(column: "user_id", as: Int64.self)))
-        else { return nil }
+            """
+            SELECT s.csrf_token, s.expires_at_us, \(unsafeRaw: Self.userColumns) FROM sessions s JOIN users u ON u.id = s.user_id
+            LEFT JOIN partners p ON p.id = u.partner_id WHERE s.token_hash = \(bind: Self.sha256(token)) AND s.expires_at_us > \(bind: now)
+            """
+        ).first() else { return nil }
         return Session(
-            token: token, csrfToken: try row.decode(column: "csrf_token", as: String.self), user: user,
+            token: token, csrfToken: try row.decode(column: "csrf_token", as: String.self), user: try Self.signedInUser(row),
             expiresAtMicroseconds: try row.decode(column: "expires_at_us", as: Int64.self))
+    }
+
+    /// Deletes sessions that have expired: a signed-in table stays the size of who is signed in.
+    public func deleteExpiredSessions(nowMicroseconds now: Int64) async throws {
+        try await sql.raw("DELETE FROM sessions WHERE expires_at_us <= \(bind: now)").run()
     }
 
     /// Signs a session out.
@@ -187,12 +205,16 @@ extension ChannelbookDatabase {
         }
     }
 
-    /// The login an API token authorises, or `nil` when unknown or revoked.
+    /// The login an API token authorises, or `nil` when unknown or revoked: one indexed lookup by the token's hash,
+    /// no cache, so a revocation holds from the next request on.
     public func user(apiToken token: String) async throws -> SignedInUser? {
         guard let row = try await sql.raw(
-            "SELECT user_id FROM api_tokens WHERE token_hash = \(bind: Self.sha256(token)) AND revoked_at_us IS NULL"
+            """
+            SELECT \(unsafeRaw: Self.userColumns) FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN partners p ON p.id = u.partner_id
+            WHERE t.token_hash = \(bind: Self.sha256(token)) AND t.revoked_at_us IS NULL
+            """
         ).first() else { return nil }
-        return try await user(id: UserID(try row.decode(column: "user_id", as: Int64.self)))
+        return try Self.signedInUser(row)
     }
 
     /// Every login, by email.
@@ -211,17 +233,25 @@ extension ChannelbookDatabase {
 
     private func user(id: UserID) async throws -> SignedInUser? {
         guard let row = try await sql.raw(
-            "SELECT u.id, u.email, u.role, u.partner_id, p.code, p.kind FROM users u LEFT JOIN partners p ON p.id = u.partner_id WHERE u.id = \(bind: id.rawValue)"
+            "SELECT \(unsafeRaw: Self.userColumns) FROM users u LEFT JOIN partners p ON p.id = u.partner_id WHERE u.id = \(bind: id.rawValue)"
         ).first() else { return nil }
-        return SignedInUser(
-            id: id, email: try row.decode(column: "email", as: String.self), role: Role(rawValue: try row.decode(column: "role", as: String.self))!,
+        return try Self.signedInUser(row)
+    }
+
+    /// The columns `signedInUser` reads, from `users u LEFT JOIN partners p`.
+    private static let userColumns = "u.id AS user_id, u.email, u.role, u.partner_id, p.code, p.kind"
+
+    private static func signedInUser(_ row: any SQLRow) throws -> SignedInUser {
+        SignedInUser(
+            id: UserID(try row.decode(column: "user_id", as: Int64.self)), email: try row.decode(column: "email", as: String.self),
+            role: Role(rawValue: try row.decode(column: "role", as: String.self))!,
             partner: try row.decode(column: "code", as: String?.self).map { PartnerCode(rawValue: $0) },
             partnerID: try row.decode(column: "partner_id", as: Int64?.self).map { PartnerID($0) },
             partnerKind: try row.decode(column: "kind", as: String?.self).flatMap(PartnerKind.init(rawValue:)))
     }
 
     /// A bcrypt hash of a random password: verifying against it costs what verifying a real one does.
-    private static let decoyHash = Bcrypt.hash(randomToken(), cost: AccountPolicy.bcryptCost)
+    static let decoyHash = Bcrypt.hash(randomToken(), cost: AccountPolicy.bcryptCost)
 
     /// 32 random bytes, hex: unguessable session, CSRF and API tokens (and the login form's CSRF cookie).
     public static func randomToken() -> String {
@@ -236,6 +266,28 @@ extension ChannelbookDatabase {
     static func looksLikeEmail(_ email: String) -> Bool {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !email.contains(where: \.isWhitespace) && email.count <= 254
+    }
+}
+
+/// Who an email names and the hash to check a password against, read before the (slow) check.
+struct SignInCandidate: Sendable {
+    let email: String
+    let userID: UserID?
+    let passwordHash: String?
+
+    /// bcrypt against the stored hash, or against a fixed hash when the email is unknown, so timing does
+    /// not reveal which emails exist.
+    func verify(_ password: String) -> Bool {
+        Bcrypt.verify(password, hash: passwordHash ?? ChannelbookDatabase.decoyHash) && userID != nil
+    }
+}
+
+extension DatabasePool {
+    /// Signs in without holding a connection through bcrypt (a quarter of a second): read, check, then write.
+    public func signIn(email: String, password: String, nowMicroseconds now: Int64) async throws -> Session {
+        let candidate = try await read { try await $0.signInCandidate(email: email, nowMicroseconds: now) }
+        let matches = candidate.verify(password)
+        return try await write { try await $0.finishSignIn(candidate, passwordMatches: matches, nowMicroseconds: now) }
     }
 }
 

@@ -1,6 +1,7 @@
 import ChannelbookCore
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PostgresKit
@@ -35,53 +36,61 @@ public enum SQLDialectKind: Sendable {
     case postgres
 }
 
-/// One open connection to Channelbook's database, through sql-kit for everything but bulk loading.
-///
-/// Commands hold one connection for their whole run, so `transaction` can use plain BEGIN/COMMIT.
-public final class ChannelbookDatabase: @unchecked Sendable {
+/// One database connection, owned by one task at a time: the CLI's for its whole run, a request's for
+/// the length of a `DatabasePool` lease. Everything the store does is a method of this type, so no two
+/// tasks ever send statements (a BEGIN, a COMMIT) on one connection.
+public final class ChannelbookDatabase: Sendable {
     public let dialect: SQLDialectKind
     public let sql: any SQLDatabase
     public let location: DatabaseLocation
     let sqlite: SQLiteConnection?
     let postgres: PostgresConnection?
     let logger: Logger
+    /// Shared by every connection of one pool: the schema is checked once, not before every query.
+    let schema: SchemaCheck
+    /// Whether a transaction is open on this connection, so a nested `transaction` joins it and a pool can
+    /// drop a connection whose transaction could not be rolled back.
+    private let openTransaction = NIOLockedValueBox(false)
 
-    private init(
-        dialect: SQLDialectKind, sql: any SQLDatabase, location: DatabaseLocation, sqlite: SQLiteConnection?, postgres: PostgresConnection?,
-        logger: Logger
+    init(
+        dialect: SQLDialectKind, location: DatabaseLocation, sqlite: SQLiteConnection?, postgres: PostgresConnection?, logger: Logger,
+        schema: SchemaCheck = SchemaCheck()
     ) {
         self.dialect = dialect
-        self.sql = sql
+        self.sql = sqlite.map { $0.sql(queryLogLevel: nil) } ?? postgres!.sql(queryLogLevel: nil)
         self.location = location
         self.sqlite = sqlite
         self.postgres = postgres
         self.logger = logger
+        self.schema = schema
     }
 
-    /// Opens the database. It need not hold Channelbook's tables yet: `Migrations` create them.
+    /// Opens one connection, for a command that works alone (the CLI, a test). A server uses `DatabasePool`.
     public static func open(_ location: DatabaseLocation, logger: Logger = Logger(label: "channelbook.store")) async throws -> ChannelbookDatabase {
         switch location {
         case .sqlite(let path):
-            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            let database = ChannelbookDatabase(
-                dialect: .sqlite, sql: connection.sql(queryLogLevel: nil), location: location, sqlite: connection, postgres: nil, logger: logger)
-            // WAL lets readers (the web app) work while an import writes; the busy timeout waits out short locks.
-            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"] {
-                try await database.sql.raw("\(unsafeRaw: pragma)").run()
+            return try await DatabaseFailure.translating {
+                try await openSQLite(path: path, readOnly: false, logger: logger, schema: SchemaCheck())
             }
-            return database
         case .postgres(let url):
-            let configuration: SQLPostgresConfiguration
-            do { configuration = try SQLPostgresConfiguration(url: url) } catch {
-                throw StoreError.badDatabaseURL(DatabaseLocation.redacted(url))
-            }
-            let connection = try await PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration.coreConfiguration, id: 1, logger: logger)
-            let database = ChannelbookDatabase(
-                dialect: .postgres, sql: connection.sql(queryLogLevel: nil), location: location, sqlite: nil, postgres: connection, logger: logger)
-            try await database.sql.raw("SET client_min_messages = warning").run()
-            return database
+            let settings = try PostgresSettings(url: url)
+            let connection = try await DatabaseFailure.translating { try await settings.connect(logger: logger) }
+            return ChannelbookDatabase(dialect: .postgres, location: location, sqlite: nil, postgres: connection, logger: logger)
         }
+    }
+
+    /// A SQLite connection set up for Channelbook: WAL (readers work while one writer writes), FULL sync
+    /// (a committed money action survives an operating-system crash), a busy timeout for other processes.
+    static func openSQLite(path: String, readOnly: Bool, logger: Logger, schema: SchemaCheck) async throws -> ChannelbookDatabase {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let database = ChannelbookDatabase(dialect: .sqlite, location: .sqlite(path: path), sqlite: connection, postgres: nil, logger: logger, schema: schema)
+        var pragmas = [
+            "PRAGMA busy_timeout = \(SQLiteSettings.busyTimeoutMilliseconds)", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL",
+        ]
+        // Only the writer may switch the journal mode; a reader refuses writes so a misplaced one fails loudly.
+        pragmas.insert(readOnly ? "PRAGMA query_only = ON" : "PRAGMA journal_mode = WAL", at: 0)
+        for pragma in pragmas { try await database.sql.raw("\(unsafeRaw: pragma)").run() }
+        return database
     }
 
     public func close() async {
@@ -89,18 +98,87 @@ public final class ChannelbookDatabase: @unchecked Sendable {
         if let postgres { try? await postgres.close() }
     }
 
+    /// Whether a transaction was left open (its ROLLBACK failed): the connection must not be used again.
+    var isInTransaction: Bool { openTransaction.withLockedValue { $0 } }
+
     /// Runs `body` in one transaction: all of its writes, or none of them if it throws.
-    public func transaction<T>(_ body: () async throws -> T) async throws -> T {
-        try await sql.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+    ///
+    /// `locks` are taken first (PostgreSQL advisory locks held to the end of the transaction), so every
+    /// process and server doing the same kind of write takes its turn; SQLite's `BEGIN IMMEDIATE` already
+    /// makes writers take turns. Called inside another transaction, `body` joins it.
+    public func transaction<T>(locking locks: Set<WriteLock> = [], _ body: () async throws -> T) async throws -> T {
+        let alreadyOpen = openTransaction.withLockedValue { open in
+            defer { open = true }
+            return open
+        }
+        if alreadyOpen {
+            try await take(locks)
+            return try await body()
+        }
+        let gate = sqliteWriterGate
+        await gate?.enter()
+        defer { gate?.leave() }
         do {
+            try await sql.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+        } catch {
+            openTransaction.withLockedValue { $0 = false }
+            throw DatabaseFailure.translate(error)
+        }
+        do {
+            try await take(locks)
             let result = try await body()
             try await sql.raw("COMMIT").run()
+            openTransaction.withLockedValue { $0 = false }
             return result
         } catch {
-            try? await sql.raw("ROLLBACK").run()
-            throw error
+            if (try? await sql.raw("ROLLBACK").run()) != nil { openTransaction.withLockedValue { $0 = false } }
+            throw DatabaseFailure.translate(error)
         }
     }
+
+    /// On SQLite, the turn-taking of this process's writers to the same file (see `AsyncGate.sqliteWriter`).
+    private var sqliteWriterGate: AsyncGate? {
+        guard case .sqlite(let path) = location else { return nil }
+        return AsyncGate.sqliteWriter(path)
+    }
+
+    /// Takes PostgreSQL transaction-level advisory locks in a fixed order (no two writers can wait on each other).
+    private func take(_ locks: Set<WriteLock>) async throws {
+        guard dialect == .postgres else { return }
+        for lock in locks.sorted(by: { $0.rawValue < $1.rawValue }) {
+            try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: lock.key))").run()
+        }
+    }
+}
+
+/// What a write serialises on, across every process and server using one PostgreSQL database.
+///
+/// Coarse on purpose: closing a quarter rewrites the drafts of later quarters (true-ups), an import changes
+/// the totals every close reads, so one ledger lock is the rule that is easy to be sure of. Writes are few
+/// and short next to reads (see docs/SCALING.md).
+public enum WriteLock: Int, Sendable, Hashable {
+    /// Imports, closes, approvals, payouts and payments, program versions: anything the ledger's figures follow.
+    case ledger = 1
+    /// Referral registrations and decisions: duplicate detection reads then writes.
+    case referrals = 2
+    /// Schema migrations.
+    case schema = 3
+
+    /// The advisory-lock key: a fixed prefix ("cb" in ASCII) so Channelbook's keys never meet another application's.
+    var key: Int64 { 0x6362_0000 + Int64(rawValue) }
+}
+
+/// Whether the schema has been checked (and migrated), shared by the connections of one pool.
+final class SchemaCheck: Sendable {
+    private let checked = NIOLockedValueBox(false)
+    var isDone: Bool { checked.withLockedValue { $0 } }
+    func markDone() { checked.withLockedValue { $0 = true } }
+}
+
+/// SQLite settings every connection gets.
+enum SQLiteSettings {
+    /// How long a writer waits for another process's write before "the database is busy".
+    static let busyTimeoutMilliseconds = 30_000
 }
 
 /// An error whose description is meant for the person who asked: a refusal, not a failure.

@@ -15,6 +15,20 @@ enum Migrations {
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
     static func apply(to database: ChannelbookDatabase) async throws {
+        // Several servers starting at once on one PostgreSQL: one migrates, the others wait and find it done.
+        guard database.dialect == .postgres else { return try await applyPending(to: database) }
+        let key = WriteLock.schema.key
+        try await database.sql.raw("SELECT pg_advisory_lock(\(bind: key))").run()
+        do {
+            try await applyPending(to: database)
+            try await database.sql.raw("SELECT pg_advisory_unlock(\(bind: key))").run()
+        } catch {
+            _ = try? await database.sql.raw("SELECT pg_advisory_unlock(\(bind: key))").run()
+            throw error
+        }
+    }
+
+    private static func applyPending(to database: ChannelbookDatabase) async throws {
         let sql = database.sql
         try await sql.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version \(unsafeRaw: int(database)) PRIMARY KEY, applied_at_us \(unsafeRaw: int(database)) NOT NULL)").run()
         let applied = Set(try await sql.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })

@@ -1,4 +1,5 @@
 import ChannelbookCore
+import NIOConcurrencyHelpers
 import SQLKit
 
 /// A program version as stored: its row id, the validated program and the TOML it came from.
@@ -12,13 +13,17 @@ extension ChannelbookDatabase {
     /// Creates Channelbook's tables (or brings them up to date) and stores `toml` as a program version.
     public func initialise(programTOML toml: String, actor: String = "system") async throws {
         try await Migrations.apply(to: self)
-        try await transaction { _ = try await storeProgram(toml: toml, actor: actor) }
+        try await transaction(locking: [.ledger]) { _ = try await storeProgram(toml: toml, actor: actor) }
+        schema.markDone()
     }
 
     /// Refuses to work on a database `channelbook init` has not prepared, saying how to prepare it.
+    /// Checked once per connection (once per pool): not a query before every query.
     public func requireInitialised() async throws {
+        if schema.isDone { return }
         guard try await Migrations.isInitialised(self) else { throw StoreError.notInitialised(location.description) }
         try await Migrations.apply(to: self)  // a newer binary brings an older database up to date
+        schema.markDone()
     }
 
     /// Stores a program version, keyed by its `effective_from`. Storing the same text again changes nothing;
@@ -48,15 +53,37 @@ extension ChannelbookDatabase {
 
     /// The program version in force on `date`: the latest one effective on or before it (else the earliest).
     public func program(on date: BusinessDate) async throws -> StoredProgram {
-        let rows = try await sql.raw("SELECT id, program_toml, effective_from FROM program_versions ORDER BY effective_from").all()
-        guard !rows.isEmpty else { throw StoreError.notInitialised(location.description) }
-        let chosen = try rows.last { try $0.decode(column: "effective_from", as: String.self) <= date.description } ?? rows[0]
-        let toml = try chosen.decode(column: "program_toml", as: String.self)
-        return StoredProgram(id: try chosen.decode(column: "id", as: Int64.self), program: try ProgramFile.parse(toml), toml: toml)
+        // The version in force on the date, or the first one for a date before every version.
+        let rows = try await plainRows(
+            """
+            SELECT id, program_toml FROM (SELECT id, program_toml, effective_from FROM program_versions WHERE effective_from <= $1
+                                          ORDER BY effective_from DESC LIMIT 1) AS in_force
+            UNION ALL SELECT id, program_toml FROM (SELECT id, program_toml FROM program_versions ORDER BY effective_from LIMIT 1) AS first
+            """, [.text(date.description)])
+        guard let chosen = rows.first else { throw StoreError.notInitialised(location.description) }
+        let toml = try chosen.text(1)
+        return StoredProgram(id: try chosen.integer(0), program: try ParsedPrograms.shared.program(toml), toml: toml)
     }
 
     /// The newest program version: the one whose currency imports are checked against.
     public func latestProgram() async throws -> StoredProgram {
         try await program(on: BusinessDate(year: 9999, month: 12, day: 31)!)
+    }
+}
+
+/// Programs parsed once per process: a stored version's text never changes, and parsing TOML on every
+/// statement read measured as most of its cost.
+final class ParsedPrograms: Sendable {
+    static let shared = ParsedPrograms()
+    private let parsed = NIOLockedValueBox<[String: Program]>([:])
+
+    func program(_ toml: String) throws -> Program {
+        if let program = parsed.withLockedValue({ $0[toml] }) { return program }
+        let program = try ProgramFile.parse(toml)
+        parsed.withLockedValue { cache in
+            if cache.count >= 64 { cache.removeAll() }  // a handful of versions in practice; tests open many databases
+            cache[toml] = program
+        }
+        return program
     }
 }

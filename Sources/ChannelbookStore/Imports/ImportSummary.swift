@@ -40,7 +40,8 @@ extension ChannelbookDatabase {
         _ kind: ImportKind, path: String, name: String, actor: String = "system", onlySource: PartnerCode? = nil
     ) async throws -> ImportSummary {
         try await requireInitialised()
-        return try await transaction {
+        // Referral files write the closed referrals that referral decisions also write.
+        return try await transaction(locking: kind == .referrals ? [.ledger, .referrals] : [.ledger]) {
             let summary: ImportSummary
             switch kind {
             case .partners: summary = try await PartnerImporter(database: self, actor: actor).run(path: path, name: name)

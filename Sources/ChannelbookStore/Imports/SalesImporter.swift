@@ -200,7 +200,8 @@ struct SalesImporter {
 
     /// Adds the new lines' sums to `sales_totals`, so closing a quarter never rescans the lines.
     private func addToTotals(_ totals: [SalesTotalKey: SalesTotal]) async throws {
-        let entries = Array(totals)
+        // In one fixed key order: two writers upserting the same keys in different orders could deadlock.
+        let entries = totals.sorted { ($0.key.resellerID, $0.key.quarter, $0.key.category, $0.key.source) < ($1.key.resellerID, $1.key.quarter, $1.key.category, $1.key.source) }
         for start in stride(from: 0, to: entries.count, by: 500) {
             let chunk = entries[start..<min(start + 500, entries.count)]
             var query = SQLQueryString("INSERT INTO sales_totals (reseller_id, quarter, category, source, amount_minor, line_count) VALUES ")

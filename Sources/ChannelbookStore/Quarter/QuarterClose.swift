@@ -44,7 +44,7 @@ extension ChannelbookDatabase {
     /// again with the same data gives the same figures and the same statements.
     public func closeQuarter(_ quarter: Quarter, actor: String = "system") async throws -> QuarterCloseSummary {
         try await requireInitialised()
-        return try await transaction {
+        return try await transaction(locking: [.ledger]) {
             let directory = try await PartnerDirectory.load(from: self)
             let priceBook = try await PriceBook.load(from: self)
             let figures = try await computeFigures(quarter, directory, priceBook)

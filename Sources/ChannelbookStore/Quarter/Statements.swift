@@ -53,31 +53,49 @@ extension ChannelbookDatabase {
     public func statements(for quarter: Quarter, status: StatementStatus? = nil, partner: PartnerCode? = nil) async throws -> [StatementView] {
         try await requireInitialised()
         let currency = try await program(on: quarter.lastDay).program.currency
-        var query: SQLQueryString = """
-            SELECT s.id, s.reference, p.code, p.name, p.abn, s.quarter, s.status, s.total_minor, s.approved_by, s.payment_reference
-            FROM statements s JOIN partners p ON p.id = s.partner_id WHERE s.quarter = \(bind: quarter.description)
-            """
+        return try await loadStatements(quarter: quarter, status: status, partner: partner, currency: currency)
+    }
+
+    /// Statements and their lines in two queries, whatever their number: the filter picks the statements,
+    /// and the same filter picks their lines.
+    private func loadStatements(quarter: Quarter?, status: StatementStatus?, partner: PartnerCode?, currency: Currency) async throws -> [StatementView] {
+        var filter = SQLQueryString("FROM statements s JOIN partners p ON p.id = s.partner_id WHERE ")
         if let status {
-            query.appendInterpolation(" AND s.status = \(bind: status.rawValue)" as SQLQueryString)
+            filter.appendInterpolation("s.status = \(bind: status.rawValue)" as SQLQueryString)
         } else {
-            query.appendLiteral(" AND s.status <> 'void'")
+            filter.appendLiteral("s.status <> 'void'")
         }
-        if let partner { query.appendInterpolation(" AND p.code = \(bind: partner.rawValue)" as SQLQueryString) }
-        query.appendLiteral(" ORDER BY p.code, s.id")
-        var views: [StatementView] = []
-        for row in try await sql.raw(query).all() {
-            let id = try row.decode(column: "id", as: Int64.self)
-            views.append(
-                StatementView(
-                    reference: try row.decode(column: "reference", as: String.self), partner: PartnerCode(rawValue: try row.decode(column: "code", as: String.self)),
-                    partnerName: try row.decode(column: "name", as: String.self), abn: try row.decode(column: "abn", as: String?.self), quarter: quarter,
-                    status: StatementStatus(rawValue: try row.decode(column: "status", as: String.self))!,
-                    total: Money(minorUnits: try row.decode(column: "total_minor", as: Int64.self), currency: currency),
-                    approvedBy: try row.decode(column: "approved_by", as: String?.self),
-                    paymentReference: try row.decode(column: "payment_reference", as: String?.self),
-                    lines: try await statementLines(id, currency: currency)))
+        if let quarter { filter.appendInterpolation(" AND s.quarter = \(bind: quarter.description)" as SQLQueryString) }
+        if let partner { filter.appendInterpolation(" AND p.code = \(bind: partner.rawValue)" as SQLQueryString) }
+        var linesQuery = SQLQueryString(
+            "SELECT l.statement_id, l.kind, l.for_quarter, l.amount_minor, l.description, l.explanation FROM statement_lines l WHERE l.statement_id IN (SELECT s.id ")
+        linesQuery.appendInterpolation(filter)
+        linesQuery.appendLiteral(") ORDER BY l.statement_id, l.position")
+        var lines: [Int64: [StatementLineView]] = [:]
+        for row in try await sql.raw(linesQuery).all() {
+            lines[try row.decode(column: "statement_id", as: Int64.self), default: []].append(
+                StatementLineView(
+                    kind: StatementLineKind(rawValue: try row.decode(column: "kind", as: String.self))!,
+                    forQuarter: try Quarter.parse(row.decode(column: "for_quarter", as: String.self)),
+                    amount: Money(minorUnits: try row.decode(column: "amount_minor", as: Int64.self), currency: currency),
+                    description: try row.decode(column: "description", as: String.self),
+                    explanation: try row.decode(column: "explanation", as: String.self).split(separator: "\n").map(String.init)))
         }
-        return views
+        var query = SQLQueryString(
+            "SELECT s.id, s.reference, p.code, p.name, p.abn, s.quarter, s.status, s.total_minor, s.approved_by, s.payment_reference ")
+        query.appendInterpolation(filter)
+        query.appendLiteral(" ORDER BY s.quarter DESC, p.code, s.id")
+        return try await sql.raw(query).all().map { row in
+            StatementView(
+                reference: try row.decode(column: "reference", as: String.self), partner: PartnerCode(rawValue: try row.decode(column: "code", as: String.self)),
+                partnerName: try row.decode(column: "name", as: String.self), abn: try row.decode(column: "abn", as: String?.self),
+                quarter: try Quarter.parse(row.decode(column: "quarter", as: String.self)),
+                status: StatementStatus(rawValue: try row.decode(column: "status", as: String.self))!,
+                total: Money(minorUnits: try row.decode(column: "total_minor", as: Int64.self), currency: currency),
+                approvedBy: try row.decode(column: "approved_by", as: String?.self),
+                paymentReference: try row.decode(column: "payment_reference", as: String?.self),
+                lines: lines[try row.decode(column: "id", as: Int64.self)] ?? [])
+        }
     }
 
     /// The partner's live statement for the quarter, every line with its explanation.
@@ -88,39 +106,30 @@ extension ChannelbookDatabase {
         return statement
     }
 
-    private func statementLines(_ id: Int64, currency: Currency) async throws -> [StatementLineView] {
-        try await sql.raw(
-            "SELECT kind, for_quarter, amount_minor, description, explanation FROM statement_lines WHERE statement_id = \(bind: id) ORDER BY position"
-        ).all().map { row in
-            StatementLineView(
-                kind: StatementLineKind(rawValue: try row.decode(column: "kind", as: String.self))!,
-                forQuarter: try Quarter.parse(row.decode(column: "for_quarter", as: String.self)),
-                amount: Money(minorUnits: try row.decode(column: "amount_minor", as: Int64.self), currency: currency),
-                description: try row.decode(column: "description", as: String.self),
-                explanation: try row.decode(column: "explanation", as: String.self).split(separator: "\n").map(String.init))
-        }
-    }
-
     /// Approves the quarter's drafts (one partner's, or all). From then on the database refuses to change them.
     @discardableResult
     public func approveStatements(_ quarter: Quarter, partner: PartnerCode? = nil, actor: String) async throws -> [StatementView] {
         try await requireInitialised()
-        return try await transaction {
+        return try await transaction(locking: [.ledger]) {
             let drafts = try await statements(for: quarter, status: .draft, partner: partner)
             guard !drafts.isEmpty else { throw StatementError.nothingToApprove(quarter) }
             let directory = try await PartnerDirectory.load(from: self)
+            var approved: [StatementView] = []
             for draft in drafts {
-                try await sql.raw(
+                // Only a row this statement changed is audited: a draft another writer approved first is not ours.
+                guard try await sql.raw(
                     """
                     UPDATE statements SET status = 'approved', approved_at_us = \(bind: Self.nowMicroseconds()), approved_by = \(bind: actor)
-                    WHERE reference = \(bind: draft.reference) AND status = 'draft'
+                    WHERE reference = \(bind: draft.reference) AND status = 'draft' RETURNING id
                     """
-                ).run()
+                ).first() != nil else { continue }
+                approved.append(draft)
                 try await audit(
                     actor: actor, action: "approve statement", partner: directory.byCode[draft.partner]?.id, subject: draft.reference,
                     before: "draft \(draft.total.decimalString)", after: "approved \(draft.total.decimalString)")
             }
-            return try await statements(for: quarter, status: .approved, partner: partner).filter { view in drafts.contains { $0.reference == view.reference } }
+            guard !approved.isEmpty else { throw StatementError.nothingToApprove(quarter) }
+            return try await statements(for: quarter, status: .approved, partner: partner).filter { view in approved.contains { $0.reference == view.reference } }
         }
     }
 
@@ -128,7 +137,7 @@ extension ChannelbookDatabase {
     /// totals are not paid: they are carried forward to the partner's next statement.
     public func payouts(for quarter: Quarter, actor: String, file: String) async throws -> [PayoutRow] {
         try await requireInitialised()
-        return try await transaction {
+        return try await transaction(locking: [.ledger]) {
             let approved = try await statements(for: quarter, status: .approved)
             let rows = approved.filter { $0.total.minorUnits > 0 }.map {
                 PayoutRow(partner: $0.partner, abn: $0.abn ?? "", amount: $0.total, statementReference: $0.reference)
@@ -145,18 +154,21 @@ extension ChannelbookDatabase {
     public func markPaid(_ quarter: Quarter, reference: String, actor: String) async throws -> [StatementView] {
         try await requireInitialised()
         guard !reference.allSatisfy(\.isWhitespace) else { throw StatementError.missingPaymentReference }
-        return try await transaction {
+        return try await transaction(locking: [.ledger]) {
             let payable = try await statements(for: quarter, status: .approved).filter { $0.total.minorUnits >= 0 }
             guard !payable.isEmpty else { throw StatementError.nothingToPay(quarter) }
             let directory = try await PartnerDirectory.load(from: self)
             let now = Self.nowMicroseconds()
+            var paid: [StatementView] = []
             for statement in payable {
-                try await sql.raw(
+                // Only a statement this payment changed is settled and audited.
+                guard try await sql.raw(
                     """
                     UPDATE statements SET status = 'paid', paid_at_us = \(bind: now), paid_by = \(bind: actor), payment_reference = \(bind: reference)
-                    WHERE reference = \(bind: statement.reference) AND status = 'approved'
+                    WHERE reference = \(bind: statement.reference) AND status = 'approved' RETURNING id
                     """
-                ).run()
+                ).first() != nil else { continue }
+                paid.append(statement)
                 // Negative statements offset on this one are settled by it.
                 try await sql.raw(
                     """
@@ -170,7 +182,8 @@ extension ChannelbookDatabase {
                     actor: actor, action: "mark paid", partner: directory.byCode[statement.partner]?.id, subject: statement.reference,
                     before: "approved \(statement.total.decimalString)", after: "paid \(statement.total.decimalString) as \(reference)")
             }
-            return try await statements(for: quarter, status: .paid).filter { view in payable.contains { $0.reference == view.reference } }
+            guard !paid.isEmpty else { throw StatementError.nothingToPay(quarter) }
+            return try await statements(for: quarter, status: .paid).filter { view in paid.contains { $0.reference == view.reference } }
         }
     }
 }
@@ -215,12 +228,7 @@ extension ChannelbookDatabase {
     /// A partner's statements in every quarter, newest first.
     public func statements(ofPartner partner: PartnerCode) async throws -> [StatementView] {
         try await requireInitialised()
-        let quarters = try await plainRows(
-            "SELECT DISTINCT s.quarter FROM statements s JOIN partners p ON p.id = s.partner_id WHERE p.code = $1 AND s.status <> 'void' ORDER BY s.quarter DESC",
-            [.text(partner.rawValue)])
-        var views: [StatementView] = []
-        for row in quarters { views += try await statements(for: try Quarter.parse(row.text(0)), partner: partner) }
-        return views
+        return try await loadStatements(quarter: nil, status: nil, partner: partner, currency: try await latestProgram().program.currency)
     }
 
     /// The reseller's standing in its latest quarter with sales: basis so far, its tier's rate, the next tier.

@@ -97,7 +97,7 @@ extension ChannelbookDatabase {
     /// earlier registration's date, never its partner.
     public func registerReferral(_ request: ReferralRequest, on date: BusinessDate, actor: String) async throws -> ReferralID {
         try await requireInitialised()
-        let outcome: Result<ReferralID, ReferralError> = try await transaction {
+        let outcome: Result<ReferralID, ReferralError> = try await transaction(locking: [.referrals]) {
             let directory = try await PartnerDirectory.load(from: self)
             guard let partner = directory.byCode[request.partner] else { throw ReferralError.unknownPartner(request.partner.rawValue) }
             let identity = try validatedIdentity(request)
@@ -132,7 +132,7 @@ extension ChannelbookDatabase {
     /// The vendor approves a registered referral, optionally naming who will fulfil the sale.
     public func approveReferral(_ id: ReferralID, fulfiller: String?, on date: BusinessDate, actor: String = "system") async throws {
         try await requireInitialised()
-        try await transaction {
+        try await transaction(locking: [.referrals]) {
             let referral = try await requireReferral(id, on: date, action: "approved", allowed: [.registered])
             if let fulfiller { try await checkFulfiller(fulfiller) }
             let program = try await program(on: date).program
@@ -164,7 +164,7 @@ extension ChannelbookDatabase {
         _ id: ReferralID, sku: SKU, seats: Int64, on date: BusinessDate, fulfiller: String?, actor: String = "system"
     ) async throws -> ClosedReferralOutcome {
         try await requireInitialised()
-        return try await transaction {
+        return try await transaction(locking: [.referrals]) {
             let referral = try await requireReferral(id, on: date, action: "closed", allowed: [.approved])
             guard seats > 0 else { throw ReferralError.nonPositiveSeats(seats) }
             let priceBook = try await PriceBook.load(from: self)
@@ -281,7 +281,7 @@ extension ChannelbookDatabase {
     ) async throws {
         try await requireInitialised()
         if status == .rejected && reason.allSatisfy(\.isWhitespace) { throw ReferralError.missingReason }
-        try await transaction {
+        try await transaction(locking: [.referrals]) {
             let referral = try await requireReferral(id, on: date, action: action, allowed: allowed)
             try await auditReferral(referral, actor: actor, action: "\(status.rawValue) referral", after: "\(status.rawValue) on \(date): \(reason)")
             try await sql.raw(

@@ -1,0 +1,88 @@
+import PostgresNIO
+import SQLiteNIO
+
+/// A database error in words for the person who asked, never the driver's generic text.
+///
+/// Conflicts (another writer holds what this one needs, a deadlock, a duplicate written at the same moment)
+/// are worth retrying and are answered 409; an unreachable or timed-out database is answered 503.
+public struct DatabaseFailure: RefusalError, Equatable, Sendable {
+    public enum Kind: String, Sendable {
+        /// Another writer holds the database or the lock this write needs; try again.
+        case busy
+        /// Two transactions waited on each other; one was cancelled.
+        case deadlock
+        /// A row written by someone else at the same moment conflicts with this one.
+        case duplicate
+        /// The database took longer than its statement timeout.
+        case timeout
+        /// The connection to the database was lost or could not be made.
+        case unavailable
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public var description: String { message }
+
+    /// Whether asking again later may succeed (the HTTP answer is 409 then, otherwise 503).
+    public var isConflict: Bool { kind == .busy || kind == .deadlock || kind == .duplicate }
+
+    /// `error` as a `DatabaseFailure` when the driver reported one of the kinds above; otherwise unchanged.
+    public static func translate(_ error: any Error) -> any Error {
+        if error is DatabaseFailure || error is any RefusalError { return error }
+        if let failure = postgresFailure(error) ?? sqliteFailure(error) { return failure }
+        return error
+    }
+
+    /// Runs `body`, translating what it throws.
+    static func translating<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch { throw translate(error) }
+    }
+
+    private static func postgresFailure(_ error: any Error) -> DatabaseFailure? {
+        guard let error = error as? PSQLError else { return nil }
+        switch error.code {
+        case .server:
+            let state = error.serverInfo?[.sqlState] ?? ""
+            let detail = error.serverInfo?[.message] ?? ""
+            switch state {
+            case "40P01":
+                return DatabaseFailure(kind: .deadlock, message: "the database cancelled this change because it collided with another one at the same moment: try again")
+            case "40001":
+                return DatabaseFailure(kind: .busy, message: "another change to the same figures happened at the same moment: try again")
+            case "55P03":
+                return DatabaseFailure(kind: .busy, message: "the database is busy with another change (an import or a close): try again in a moment")
+            case "23505":
+                return DatabaseFailure(kind: .duplicate, message: "someone else saved the same record at the same moment (\(detail)): reload and try again")
+            case "57014":
+                return DatabaseFailure(kind: .timeout, message: "the database took too long and the request was cancelled (statement timeout): try again, or ask an administrator")
+            case "25P03":
+                return DatabaseFailure(kind: .timeout, message: "the transaction stayed idle too long and the database ended it: try again")
+            case let state where state.hasPrefix("08") || state.hasPrefix("57P"):
+                return DatabaseFailure(kind: .unavailable, message: "the database server is unavailable (\(detail)): try again later")
+            default:
+                return nil
+            }
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
+            return DatabaseFailure(kind: .unavailable, message: "the connection to the database was lost: try again later")
+        case .queryCancelled:
+            return DatabaseFailure(kind: .timeout, message: "the database query was cancelled: try again")
+        default:
+            return nil
+        }
+    }
+
+    private static func sqliteFailure(_ error: any Error) -> DatabaseFailure? {
+        guard let error = error as? SQLiteError else { return nil }
+        switch error.reason {
+        case .busy, .busyTimeout, .busyInRecovery, .busyInSnapshot, .locked:
+            return DatabaseFailure(
+                kind: .busy,
+                message: "the database is busy: another program has been writing to it for more than \(SQLiteSettings.busyTimeoutMilliseconds / 1000) s; try again when it has finished")
+        case .cantOpen, .cantOpenDirectory, .cantOpenInvalidPath:
+            return DatabaseFailure(kind: .unavailable, message: "the database file cannot be opened: \(error.message)")
+        default:
+            return nil
+        }
+    }
+}
