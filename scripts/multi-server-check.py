@@ -197,6 +197,17 @@ def main():
             approvals = [f.result()[0] for f in [pool.submit(f.post_form, f"/quarters/{QUARTER}/approve", {"csrf": fcsrf}) for f in financers]]
         check(sorted(approvals) == [303, 400, 400], f"three approvals at once: one approves, two are told there is nothing left (got {approvals})")
 
+        # Payment from three CLI processes at once, beside the servers: one pays, two are told there is nothing to pay.
+        payers = [subprocess.Popen([BINARY, "payouts", "mark-paid", QUARTER, "--reference", f"EFT-{k}", "--database-url", url],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(3)]
+        paid_codes = sorted(p.wait(timeout=120) for p in payers)
+        check(paid_codes[0] == 0 and paid_codes[1:] != [0, 0], f"three payments at once: one pays (exit codes {paid_codes})")
+        references = psql_value(url, f"SELECT COUNT(DISTINCT payment_reference) FROM statements WHERE quarter = '{QUARTER}' AND status = 'paid' AND payment_reference LIKE 'EFT-%'")
+        check(references == "1", "every paid statement carries the one winning payment reference")
+        paid_rows = int(psql_value(url, "SELECT COUNT(*) FROM audit_log WHERE action = 'mark paid'"))
+        paid_statements = int(psql_value(url, "SELECT COUNT(*) FROM statements WHERE status = 'paid' AND payment_reference LIKE 'EFT-%'"))
+        check(paid_rows == paid_statements and paid_rows > 0, f"{paid_statements} statements paid, each audited once ({paid_rows})")
+
         # The database: every line once, totals equal to lines, one audit row per change.
         stored = int(psql_value(url, "SELECT COUNT(*) FROM sales_lines"))
         check(stored == len(quarter_lines), f"{stored} lines stored of {len(quarter_lines)} uploaded (each file twice)")
@@ -219,6 +230,8 @@ def main():
             cli("import", "sales", path, url=clean_url)
         cli("close", QUARTER, url=clean_url)
         cli("approve", QUARTER, url=clean_url)
+        winner = psql_value(url, "SELECT MIN(payment_reference) FROM statements WHERE payment_reference LIKE 'EFT-%'")
+        cli("payouts", "mark-paid", QUARTER, "--reference", winner, url=clean_url)
         concurrent_statements = cli("statements", QUARTER, url=url)
         clean_statements = cli("statements", QUARTER, url=clean_url)
         check(concurrent_statements == clean_statements, "statements equal a clean single-process run of the same files")
