@@ -37,6 +37,21 @@ import Testing
     }
 
     @Test(arguments: TestDatabase.available)
+    func expiredSessionsAreDeletedAtTheNextSignInAndLiveOnesKept(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.addUser(email: "fin@vendor.example", role: .finance, partner: nil, password: "a long enough secret", actor: "admin", bcryptCost: 4)
+            let old = try await database.signIn(email: "fin@vendor.example", password: "a long enough secret", nowMicroseconds: t0)
+            let live = try await database.signIn(email: "fin@vendor.example", password: "a long enough secret", nowMicroseconds: old.expiresAtMicroseconds - 1)
+            #expect(try await database.count("sessions") == 2)
+            // The first session has expired by now; signing in again removes its row and keeps the live one.
+            _ = try await database.signIn(email: "fin@vendor.example", password: "a long enough secret", nowMicroseconds: old.expiresAtMicroseconds)
+            #expect(try await database.count("sessions") == 2)
+            #expect(try await database.session(token: live.token, nowMicroseconds: old.expiresAtMicroseconds) != nil)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
     func signInOpensASessionAndRepeatedFailuresAreThrottled(database kind: TestDatabase) async throws {
         try await kind.with { database in
             try await seeded(database)

@@ -340,6 +340,37 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
         await database.close()
     }
 
+    /// What the single shared connection got wrong: two uploads, a failing one and a sign-in at the same
+    /// moment. Each request has its own connection now: both good uploads land, the bad one rolls back only
+    /// itself, and the session opened meanwhile survives.
+    @Test func uploadsAndSignInsAtTheSameMomentEachKeepTheirOwnTransaction() async throws {
+        let database = try await preparedDatabase()
+        try await database.addUser(email: "admin@vendor.example", role: .admin, partner: nil, password: "admin secret 1234", actor: "t", bcryptCost: 4)
+        let header = "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\n"
+        @Sendable func file(_ prefix: String, _ count: Int, bad: Bool = false) -> String {
+            header + (0..<count).map { "\(prefix)\($0),2026-02-01,D01,P01,Acme,HW-1,hardware,1,10.00,AUD\n" }.joined()
+                + (bad ? "\(prefix)X,2026-02-01,D01,NOBODY,Acme,HW-1,hardware,1,10.00,AUD\n" : "")
+        }
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
+            let files = [("a.csv", file("A", 3000)), ("b.csv", file("B", 3000)), ("bad.csv", file("C", 3000, bad: true))]
+            let statuses = try await withThrowingTaskGroup(of: (String, HTTPResponse.Status).self) { group in
+                for (name, text) in files {
+                    group.addTask {
+                        var (headers, body) = multipart(csrf: admin.csrf, file: text, name: name)
+                        headers[.cookie] = admin.headers[.cookie]
+                        return (name, try await client.execute(uri: "/sales/upload", method: .post, headers: headers, body: body).status)
+                    }
+                }
+                group.addTask { ("sign-in", try await signedIn(client, database, "jo@p01.example", "partner secret 123").csrf.isEmpty ? .internalServerError : .ok) }
+                return try await group.reduce(into: [String: HTTPResponse.Status]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(statuses == ["a.csv": .ok, "b.csv": .ok, "bad.csv": .badRequest, "sign-in": .ok])
+            #expect(try await database.count(salesLines: ()) == 2 + 6000)
+        }
+        await database.close()
+    }
+
     @Test func partnersDashboardChartsAndPayoutFile() async throws {
         let database = try await preparedDatabase()
         try await database.addUser(email: "am@vendor.example", role: .accountManager, partner: nil, password: "manager secret 123", actor: "t", bcryptCost: 4)

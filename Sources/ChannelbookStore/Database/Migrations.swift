@@ -11,6 +11,7 @@ enum Migrations {
         (3, schemaVersion3),
         (4, schemaVersion4),
         (5, schemaVersion5),
+        (6, schemaVersion6),
     ]
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
@@ -425,5 +426,10 @@ enum Migrations {
     static let schemaVersion5 = [
         "ALTER TABLE partners ADD COLUMN account_manager_id {int} REFERENCES users (id)",
         "ALTER TABLE partners ADD COLUMN maintenance_officer_id {int} REFERENCES users (id)",
+    ]
+
+    /// Expired sessions are deleted at each sign-in: by expiry, not by scanning every session.
+    static let schemaVersion6 = [
+        "CREATE INDEX sessions_by_expiry ON sessions (expires_at_us)",
     ]
 }

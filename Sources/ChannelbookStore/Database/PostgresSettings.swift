@@ -11,8 +11,9 @@ struct PostgresSettings: Sendable {
     let core: PostgresConnection.Configuration
     let location: DatabaseLocation
 
-    /// A statement running longer than this is cancelled by the server (a whole 10M-line COPY takes about a minute).
-    static let statementTimeout = "15min"
+    /// A statement running longer than this is cancelled by the server. A server's requests get 15 minutes; the
+    /// CLI, which loads whole years of sales in one COPY (100M lines take tens of minutes), gets 4 hours.
+    static let serverStatementTimeout = "15min", commandStatementTimeout = "4h"
     /// Waiting longer than this for a lock (another import or close holding the ledger) is refused as busy.
     static let lockTimeout = "2min"
     /// A transaction left idle this long by a hung client is ended by the server, releasing its locks.
@@ -26,10 +27,12 @@ struct PostgresSettings: Sendable {
     }
 
     /// Settings sent in the startup message, so every connection has them from its first statement.
-    static let startupParameters: [(String, String)] = [
-        ("application_name", "channelbook"), ("client_min_messages", "warning"), ("statement_timeout", statementTimeout),
-        ("lock_timeout", lockTimeout), ("idle_in_transaction_session_timeout", idleInTransactionTimeout),
-    ]
+    static func startupParameters(statementTimeout: String) -> [(String, String)] {
+        [
+            ("application_name", "channelbook"), ("client_min_messages", "warning"), ("statement_timeout", statementTimeout),
+            ("lock_timeout", lockTimeout), ("idle_in_transaction_session_timeout", idleInTransactionTimeout),
+        ]
+    }
 
     /// One connection over a TCP socket with keepalive on (PostgresNIO's own connect sets none).
     func connect(logger: Logger) async throws -> PostgresConnection {
@@ -50,7 +53,7 @@ struct PostgresSettings: Sendable {
         } else {
             configuration = core
         }
-        configuration.options.additionalStartupParameters = Self.startupParameters
+        configuration.options.additionalStartupParameters = Self.startupParameters(statementTimeout: Self.commandStatementTimeout)
         return try await PostgresConnection.connect(on: eventLoop, configuration: configuration, id: 1, logger: logger)
     }
 
@@ -68,7 +71,7 @@ struct PostgresSettings: Sendable {
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(10)
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(30))
-        configuration.options.additionalStartupParameters = Self.startupParameters
+        configuration.options.additionalStartupParameters = Self.startupParameters(statementTimeout: Self.serverStatementTimeout)
         return configuration
     }
 }

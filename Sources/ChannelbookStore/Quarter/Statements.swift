@@ -56,46 +56,56 @@ extension ChannelbookDatabase {
         return try await loadStatements(quarter: quarter, status: status, partner: partner, currency: currency)
     }
 
-    /// Statements and their lines in two queries, whatever their number: the filter picks the statements,
-    /// and the same filter picks their lines.
+    /// Statements and their lines in one query, whatever their number. Read at the driver: this is the read
+    /// every statement page and API call makes.
     private func loadStatements(quarter: Quarter?, status: StatementStatus?, partner: PartnerCode?, currency: Currency) async throws -> [StatementView] {
-        var filter = SQLQueryString("FROM statements s JOIN partners p ON p.id = s.partner_id WHERE ")
+        var filter = "FROM statements s JOIN partners p ON p.id = s.partner_id WHERE "
+        var binds: [PlainValue] = []
         if let status {
-            filter.appendInterpolation("s.status = \(bind: status.rawValue)" as SQLQueryString)
+            binds.append(.text(status.rawValue))
+            filter += "s.status = $\(binds.count)"
         } else {
-            filter.appendLiteral("s.status <> 'void'")
+            filter += "s.status <> 'void'"
         }
-        if let quarter { filter.appendInterpolation(" AND s.quarter = \(bind: quarter.description)" as SQLQueryString) }
-        if let partner { filter.appendInterpolation(" AND p.code = \(bind: partner.rawValue)" as SQLQueryString) }
-        var linesQuery = SQLQueryString(
-            "SELECT l.statement_id, l.kind, l.for_quarter, l.amount_minor, l.description, l.explanation FROM statement_lines l WHERE l.statement_id IN (SELECT s.id ")
-        linesQuery.appendInterpolation(filter)
-        linesQuery.appendLiteral(") ORDER BY l.statement_id, l.position")
-        var lines: [Int64: [StatementLineView]] = [:]
-        for row in try await sql.raw(linesQuery).all() {
-            lines[try row.decode(column: "statement_id", as: Int64.self), default: []].append(
-                StatementLineView(
-                    kind: StatementLineKind(rawValue: try row.decode(column: "kind", as: String.self))!,
-                    forQuarter: try Quarter.parse(row.decode(column: "for_quarter", as: String.self)),
-                    amount: Money(minorUnits: try row.decode(column: "amount_minor", as: Int64.self), currency: currency),
-                    description: try row.decode(column: "description", as: String.self),
-                    explanation: try row.decode(column: "explanation", as: String.self).split(separator: "\n").map(String.init)))
+        if let quarter {
+            binds.append(.text(quarter.description))
+            filter += " AND s.quarter = $\(binds.count)"
         }
-        var query = SQLQueryString(
-            "SELECT s.id, s.reference, p.code, p.name, p.abn, s.quarter, s.status, s.total_minor, s.approved_by, s.payment_reference ")
-        query.appendInterpolation(filter)
-        query.appendLiteral(" ORDER BY s.quarter DESC, p.code, s.id")
-        return try await sql.raw(query).all().map { row in
-            StatementView(
-                reference: try row.decode(column: "reference", as: String.self), partner: PartnerCode(rawValue: try row.decode(column: "code", as: String.self)),
-                partnerName: try row.decode(column: "name", as: String.self), abn: try row.decode(column: "abn", as: String?.self),
-                quarter: try Quarter.parse(row.decode(column: "quarter", as: String.self)),
-                status: StatementStatus(rawValue: try row.decode(column: "status", as: String.self))!,
-                total: Money(minorUnits: try row.decode(column: "total_minor", as: Int64.self), currency: currency),
-                approvedBy: try row.decode(column: "approved_by", as: String?.self),
-                paymentReference: try row.decode(column: "payment_reference", as: String?.self),
-                lines: lines[try row.decode(column: "id", as: Int64.self)] ?? [])
+        if let partner {
+            binds.append(.text(partner.rawValue))
+            filter += " AND p.code = $\(binds.count)"
         }
+        // One row per line (or one for a statement without lines), the statement's columns repeated.
+        let rows = try await plainRows(
+            """
+            SELECT s.id, s.reference, p.code, p.name, p.abn, s.quarter, s.status, s.total_minor, s.approved_by, s.payment_reference,
+                   l.kind, l.for_quarter, l.amount_minor, l.description, l.explanation
+            \(filter.replacingOccurrences(of: " WHERE ", with: " LEFT JOIN statement_lines l ON l.statement_id = s.id WHERE "))
+            ORDER BY s.quarter DESC, p.code, s.id, l.position
+            """, binds)
+        var views: [StatementView] = []
+        var index = 0
+        while index < rows.count {
+            let row = rows[index], id = try row.integer(0)
+            var lines: [StatementLineView] = []
+            while index < rows.count, try rows[index].integer(0) == id {
+                let line = rows[index]
+                index += 1
+                guard line.values[10] != .null else { continue }
+                lines.append(
+                    StatementLineView(
+                        kind: StatementLineKind(rawValue: try line.text(10))!, forQuarter: try Quarter.parse(line.text(11)),
+                        amount: Money(minorUnits: try line.integer(12), currency: currency), description: try line.text(13),
+                        explanation: try line.text(14).split(separator: "\n").map(String.init)))
+            }
+            views.append(
+                StatementView(
+                    reference: try row.text(1), partner: PartnerCode(rawValue: try row.text(2)), partnerName: try row.text(3),
+                    abn: try row.optionalText(4), quarter: try Quarter.parse(row.text(5)), status: StatementStatus(rawValue: try row.text(6))!,
+                    total: Money(minorUnits: try row.integer(7), currency: currency), approvedBy: try row.optionalText(8),
+                    paymentReference: try row.optionalText(9), lines: lines))
+        }
+        return views
     }
 
     /// The partner's live statement for the quarter, every line with its explanation.
