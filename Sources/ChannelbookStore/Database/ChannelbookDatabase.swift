@@ -131,6 +131,11 @@ public final class ChannelbookDatabase: Sendable {
             openTransaction.withLockedValue { $0 = false }
             return result
         } catch {
+            // A lost PostgreSQL connection rolls back on the server by itself; a query on it would wait forever.
+            if postgres?.isClosed == true {
+                openTransaction.withLockedValue { $0 = false }
+                throw DatabaseFailure.translate(error)
+            }
             if (try? await sql.raw("ROLLBACK").run()) != nil { openTransaction.withLockedValue { $0 = false } }
             throw DatabaseFailure.translate(error)
         }

@@ -39,34 +39,46 @@ public struct DatabaseFailure: RefusalError, Equatable, Sendable {
         do { return try await body() } catch { throw translate(error) }
     }
 
+    /// PostgreSQL errors arrive as `PSQLError` from PostgresNIO's own calls and as the older `PostgresError` through
+    /// sql-kit; both carry the server's SQLSTATE, which decides the meaning.
     private static func postgresFailure(_ error: any Error) -> DatabaseFailure? {
-        guard let error = error as? PSQLError else { return nil }
-        switch error.code {
-        case .server:
-            let state = error.serverInfo?[.sqlState] ?? ""
-            let detail = error.serverInfo?[.message] ?? ""
-            switch state {
-            case "40P01":
-                return DatabaseFailure(kind: .deadlock, message: "the database cancelled this change because it collided with another one at the same moment: try again")
-            case "40001":
-                return DatabaseFailure(kind: .busy, message: "another change to the same figures happened at the same moment: try again")
-            case "55P03":
-                return DatabaseFailure(kind: .busy, message: "the database is busy with another change (an import or a close): try again in a moment")
-            case "23505":
-                return DatabaseFailure(kind: .duplicate, message: "someone else saved the same record at the same moment (\(detail)): reload and try again")
-            case "57014":
-                return DatabaseFailure(kind: .timeout, message: "the database took too long and the request was cancelled (statement timeout): try again, or ask an administrator")
-            case "25P03":
-                return DatabaseFailure(kind: .timeout, message: "the transaction stayed idle too long and the database ended it: try again")
-            case let state where state.hasPrefix("08") || state.hasPrefix("57P"):
-                return DatabaseFailure(kind: .unavailable, message: "the database server is unavailable (\(detail)): try again later")
+        if let error = error as? PSQLError {
+            switch error.code {
+            case .server:
+                return serverFailure(state: error.serverInfo?[.sqlState] ?? "", detail: error.serverInfo?[.message] ?? "")
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
+                return lostConnection
+            case .queryCancelled:
+                return DatabaseFailure(kind: .timeout, message: "the database query was cancelled: try again")
             default:
                 return nil
             }
-        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
-            return DatabaseFailure(kind: .unavailable, message: "the connection to the database was lost: try again later")
-        case .queryCancelled:
-            return DatabaseFailure(kind: .timeout, message: "the database query was cancelled: try again")
+        }
+        switch error as? PostgresError {
+        case .server(let server)?: return serverFailure(state: server.fields[.sqlState] ?? "", detail: server.fields[.message] ?? "")
+        case .connectionClosed?: return lostConnection
+        default: return nil
+        }
+    }
+
+    private static let lostConnection = DatabaseFailure(kind: .unavailable, message: "the connection to the database was lost: try again later")
+
+    private static func serverFailure(state: String, detail: String) -> DatabaseFailure? {
+        switch state {
+        case "40P01":
+            return DatabaseFailure(kind: .deadlock, message: "the database cancelled this change because it collided with another one at the same moment: try again")
+        case "40001":
+            return DatabaseFailure(kind: .busy, message: "another change to the same figures happened at the same moment: try again")
+        case "55P03":
+            return DatabaseFailure(kind: .busy, message: "the database is busy with another change (an import or a close): try again in a moment")
+        case "23505":
+            return DatabaseFailure(kind: .duplicate, message: "someone else saved the same record at the same moment (\(detail)): reload and try again")
+        case "57014":
+            return DatabaseFailure(kind: .timeout, message: "the database took too long and the request was cancelled (statement timeout): try again, or ask an administrator")
+        case "25P03":
+            return DatabaseFailure(kind: .timeout, message: "the transaction stayed idle too long and the database ended it: try again")
+        case let state where state.hasPrefix("08") || state.hasPrefix("57P"):
+            return DatabaseFailure(kind: .unavailable, message: "the database server is unavailable (\(detail)): try again later")
         default:
             return nil
         }

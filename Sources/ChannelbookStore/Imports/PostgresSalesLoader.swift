@@ -46,7 +46,8 @@ struct PostgresSalesLoader: SalesLoader {
     ) async throws -> SalesLoadOutcome {
         var outcome = SalesLoadOutcome()
         let columns = Self.columns + ["import_id"]
-        try await database.postgres!.copyFrom(table: "sales_lines", columns: columns, logger: database.logger) { writer in
+        let connection = database.postgres!
+        try await connection.copyFrom(table: "sales_lines", columns: columns, logger: database.logger) { writer in
             var buffer = ByteBufferAllocator().buffer(capacity: Self.chunkBytes + 4096)
             try await produce { line in
                 Self.append(line, to: &buffer, importID: importID)
@@ -78,7 +79,8 @@ struct PostgresSalesLoader: SalesLoader {
             """
         ).run()
         var staged = 0
-        try await database.postgres!.copyFrom(table: "import_sales", columns: Self.columns, logger: database.logger) { writer in
+        let connection = database.postgres!
+        try await connection.copyFrom(table: "import_sales", columns: Self.columns, logger: database.logger) { writer in
             var buffer = ByteBufferAllocator().buffer(capacity: Self.chunkBytes + 4096)
             try await produce { line in
                 Self.append(line, to: &buffer)
