@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL 15 cluster on 127.0.0.1 for the storage tests.
+# A throwaway PostgreSQL 15 cluster on 127.0.0.1 for the storage tests, collating en-US (ICU).
 #   scripts/test-postgres.sh start   -> prints the URL to export as CHANNELBOOK_TEST_POSTGRES_URL
 #   scripts/test-postgres.sh stop
 # Installs the Debian package when the server binaries are missing. Runs the server as the `postgres`
@@ -24,7 +24,10 @@ start)
     rm -rf "$DIR"
     mkdir -p "$DIR"
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR"
-    as_postgres "$PGBIN/initdb" -D "$DIR" -A trust -U postgres --no-sync >/dev/null
+    # An en-US ICU collation, as many hosted databases have: `a1` sorts before `A1` there, so a report that
+    # leaned on the database's collation instead of byte order would differ from SQLite's and fail the tests.
+    as_postgres "$PGBIN/initdb" -D "$DIR" -A trust -U postgres --no-sync \
+        --locale=C.UTF-8 --locale-provider=icu --icu-locale=en-US >/dev/null
     as_postgres "$PGBIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w \
         -o "-c listen_addresses=127.0.0.1 -p $PORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -k $DIR" start >&2
     echo "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"

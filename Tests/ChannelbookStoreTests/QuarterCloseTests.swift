@@ -135,8 +135,38 @@ import Testing
                     N03,National Three,reseller,national,,,
                     """)
             }
-            #expect(found == ["partners.csv:3: tier: 3 resellers would be national; the program allows at most 2 at once (national_max)"])
+            #expect(found == ["partners.csv:3: tier: 3 resellers would be national from the beginning; the program allows at most 2 at once (national_max)"])
             #expect(try await database.count("partners") == 7)
+        }
+    }
+
+    /// Finding 3 of the money audit: the cap holds on every date, not only on each reseller's latest tier.
+    @Test(arguments: TestDatabase.available)
+    func theNationalCapHoldsOnEveryDateNotOnlyTheLatest(database kind: TestDatabase) async throws {
+        let program = Program.articleTOML.replacingOccurrences(of: "national_max = 10", with: "national_max = 2")
+        try await kind.with(programTOML: program) { database in
+            try await seeded(database)
+            try await database.importText(.partners, "code,name,kind,tier,distributors,abn,tier_since\nN02,National Two,reseller,national,,,\n")
+            // P01 promoted from 1 February while N02 is demoted only from 1 March: three nationals in February.
+            let overlapping = await problems {
+                try await database.importText(
+                    .partners,
+                    """
+                    code,name,kind,tier,distributors,abn,tier_since
+                    P01,Premier One,reseller,national,D01,\(Fixtures.premierABN),2026-02-01
+                    N02,National Two,reseller,premier,D01,,2026-03-01
+                    """)
+            }
+            #expect(overlapping == ["partners.csv:2: tier: 3 resellers would be national from 2026-02-01; the program allows at most 2 at once (national_max)"])
+            // The same swap on one date never has three at once.
+            try await database.importText(
+                .partners,
+                """
+                code,name,kind,tier,distributors,abn,tier_since
+                P01,Premier One,reseller,national,D01,\(Fixtures.premierABN),2026-03-01
+                N02,National Two,reseller,premier,D01,,2026-03-01
+                """)
+            #expect(try await database.count("partner_tiers") > 0)
         }
     }
 

@@ -65,7 +65,16 @@ struct RebatesCommand: AsyncParsableCommand {
     @OptionGroup var options: QuarterReportOptions
 
     func run() async throws {
-        let rows = try await options.fetch { try await $0.rebates(for: $1) }
+        let (rows, pending) = try await options.fetch { database, quarter in
+            (try await database.rebates(for: quarter), try await database.pendingAdjustments(of: quarter))
+        }
+        // Approved figures are what the rows say; a later recomputation is money on the next statement, said apart.
+        if !pending.isEmpty {
+            Console.errorLine("pending adjustments of \(options.quarter) (on draft statements, not in the rows above):")
+            for adjustment in pending {
+                Console.errorLine("  \(adjustment.partner.rawValue) \(adjustment.amount.decimalString) on \(adjustment.statementReference)")
+            }
+        }
         let report = Report(
             columns: ["partner", "quarter", "tier", "basis", "rate_bps", "rebate"],
             rows: rows.map {

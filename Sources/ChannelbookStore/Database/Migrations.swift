@@ -12,6 +12,8 @@ enum Migrations {
         (4, schemaVersion4),
         (5, schemaVersion5),
         (6, schemaVersion6),
+        (7, schemaVersion7),
+        (8, schemaVersion8),
     ]
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
@@ -431,5 +433,27 @@ enum Migrations {
     /// Expired sessions are deleted at each sign-in: by expiry, not by scanning every session.
     static let schemaVersion6 = [
         "CREATE INDEX sessions_by_expiry ON sessions (expires_at_us)",
+    ]
+
+    /// Codes, ids and references sort byte by byte on PostgreSQL as they do on SQLite, whatever the database's
+    /// collation (an en-US ICU database would put `a1` before `A1`): reports are the same on both. Rebuilds
+    /// these columns' indexes once.
+    static let schemaVersion7 = [
+        #"postgres:ALTER TABLE partners ALTER COLUMN code TYPE TEXT COLLATE "C""#,
+        #"postgres:ALTER TABLE sales_lines ALTER COLUMN source TYPE TEXT COLLATE "C", ALTER COLUMN line_id TYPE TEXT COLLATE "C""#,
+        #"postgres:ALTER TABLE sales_totals ALTER COLUMN source TYPE TEXT COLLATE "C""#,
+        #"postgres:ALTER TABLE late_sales_lines ALTER COLUMN source TYPE TEXT COLLATE "C", ALTER COLUMN line_id TYPE TEXT COLLATE "C""#,
+        #"postgres:ALTER TABLE closed_referrals ALTER COLUMN referral_id TYPE TEXT COLLATE "C""#,
+        #"postgres:ALTER TABLE quarter_referral_fees ALTER COLUMN referral_id TYPE TEXT COLLATE "C""#,
+        #"postgres:ALTER TABLE statements ALTER COLUMN reference TYPE TEXT COLLATE "C""#,
+    ]
+
+    /// Which state of the ledger a draft was computed from: every change a statement's figures follow (an
+    /// import, a referral won, a program version) moves `ledger_version` on, and approving a draft computed
+    /// from an older version is refused ("close again first"). Drafts from before this migration count as stale.
+    static let schemaVersion8 = [
+        "CREATE TABLE ledger_version (id {int} PRIMARY KEY CHECK (id = 1), version {int} NOT NULL){strict}",
+        "INSERT INTO ledger_version (id, version) VALUES (1, 1)",
+        "ALTER TABLE statements ADD COLUMN computed_version {int}",
     ]
 }

@@ -47,6 +47,7 @@ extension ChannelbookDatabase {
             RETURNING id
             """
         ).first()
+        try await noteLedgerChange()
         try await audit(actor: actor, action: "store program", subject: program.versionLabel, after: "\(program.currency.code), national_max \(program.nationalMax)")
         return StoredProgram(id: try row!.decode(column: "id", as: Int64.self), program: program, toml: toml)
     }

@@ -49,6 +49,7 @@ extension ChannelbookDatabase {
             case .sales: summary = try await SalesImporter(database: self, onlySource: onlySource).run(path: path, name: name)
             case .referrals: summary = try await ClosedReferralImporter(database: self).run(path: path, name: name)
             }
+            if summary.new > 0 || summary.changed > 0 { try await noteLedgerChange() }
             try await audit(actor: actor, action: "import \(kind.rawValue)", subject: name, after: summary.description)
             return summary
         }

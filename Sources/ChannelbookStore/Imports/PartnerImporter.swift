@@ -27,8 +27,10 @@ struct PartnerImporter {
 
         let importID = try await database.startImport(.partners, name: name)
         var new: Set<PartnerCode> = [], changed: Set<PartnerCode> = []
+        var rerouted: Set<PartnerID> = []  // resellers whose tiers or links changed: their lines' routes are judged again
         for row in rows {
             if let existing = directory.byCode[row.code] {
+                if let tier = row.tier, directory.latestTier(of: existing.id) != tier { rerouted.insert(existing.id) }
                 if try await update(existing, to: row, directory) { changed.insert(row.code) }
             } else {
                 directory.add(try await insert(row))
@@ -41,9 +43,13 @@ struct PartnerImporter {
             let wanted = Set(row.distributors.map { directory.byCode[$0]!.id })
             if wanted != directory.distributorsOf[reseller.id] ?? [] {
                 try await link(reseller, to: wanted)
-                if !new.contains(row.code) { changed.insert(row.code) }
+                if !new.contains(row.code) {
+                    changed.insert(row.code)
+                    rerouted.insert(reseller.id)
+                }
             }
         }
+        if !rerouted.isEmpty { _ = try await database.reevaluateRoutes(of: rerouted, try await PartnerDirectory.load(from: database)) }
         var summary = ImportSummary(kind: .partners, lines: rows.count, new: new.count, present: rows.count - new.count - changed.count)
         summary.changed = changed.count
         try await database.finishImport(importID, summary)
@@ -99,20 +105,25 @@ struct PartnerImporter {
         checkNationalCap(rows, directory, nationalMax, &problems)
     }
 
-    /// At most `national_max` resellers may be national at once: count each reseller's latest tier after the import.
+    /// At most `national_max` resellers may be national at once, on every date: the tier histories as they
+    /// would stand after the import, checked by the program's rule (`NationalCap`).
     private func checkNationalCap(_ rows: [PartnerRow], _ directory: PartnerDirectory, _ nationalMax: Int, _ problems: inout ImportProblems) {
-        var latest: [PartnerCode: ResellerTier] = [:]
-        for (id, history) in directory.tierHistory { if let tier = history.last?.tier { latest[directory.byID[id]!.code] = tier } }
-        for row in rows { if let tier = row.tier { latest[row.code] = tier } }
-        let nationals = latest.values.filter { $0 == .national }.count
-        guard nationals > nationalMax else { return }
-        let promoted = rows.filter { row in
-            row.tier == .national && directory.byCode[row.code].flatMap { directory.latestTier(of: $0.id) } != .national
+        var histories: [PartnerCode: [(from: BusinessDate, tier: ResellerTier)]] = [:]
+        for (id, history) in directory.tierHistory { histories[directory.byID[id]!.code] = history }
+        for row in rows {
+            guard let tier = row.tier, histories[row.code]?.last?.tier != tier else { continue }
+            // Rows whose tier_since is refused above are reported there; here they count from their date as given.
+            histories[row.code, default: []].append((row.tierSince ?? PartnerDirectory.beginningOfTime, tier))
         }
-        let line = promoted.last?.line ?? rows.last?.line ?? 1
+        guard let breach = NationalCap.firstBreach(Array(histories.values), maximum: nationalMax) else { return }
+        // Name the row that makes a national stretch covering the date, or the file's last row.
+        let culprit = rows.last { row in
+            row.tier == .national && (row.tierSince ?? PartnerDirectory.beginningOfTime) <= breach.date
+                && directory.byCode[row.code].flatMap { directory.tier(of: $0.id, on: breach.date) } != .national
+        }
         problems.add(
-            line: line, field: "tier",
-            "\(nationals) resellers would be national; the program allows at most \(nationalMax) at once (national_max)")
+            line: culprit?.line ?? rows.last?.line ?? 1, field: "tier",
+            "\(breach.nationals) resellers would be national from \(display(breach.date)); the program allows at most \(nationalMax) at once (national_max)")
     }
 
     private func insert(_ row: PartnerRow) async throws -> PartnerRecord {

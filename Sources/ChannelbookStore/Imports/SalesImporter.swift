@@ -34,6 +34,17 @@ public enum RouteException: String, CaseIterable, Sendable {
         case .unlinkedDistributor: return "a sale through a distributor the reseller is not linked to"
         }
     }
+
+    /// The route rule: national resellers buy direct; everyone else through a distributor they are linked to.
+    /// `tier` is the reseller's tier on the sale's date; `distributor` the line's source (`nil` for DIRECT).
+    static func judge(tier: ResellerTier?, distributor: PartnerID?, linked: Set<PartnerID>) -> RouteException? {
+        switch (tier == .national, distributor) {
+        case (true, nil): return nil
+        case (true, .some): return .distributorForNational
+        case (false, nil): return .directForNonNational
+        case (false, .some(let distributor)): return linked.contains(distributor) ? nil : .unlinkedDistributor
+        }
+    }
 }
 
 /// The totals row a sales line adds to.
@@ -105,7 +116,10 @@ struct SalesImporter {
                 else { return }
                 // Once the file is known to be bad, stop writing: nothing of it will be kept.
                 guard problems.isEmpty && sink.problems.isEmpty else { return }
-                if late.count < Self.lateLinesKept && stated.contains(StatedKey(resellerID: resolved.resellerID, quarter: resolved.quarter)) {
+                if late.count < Self.lateLinesKept
+                    && (stated.approvedQuarters.contains(resolved.quarter)
+                        || stated.partners.contains(StatedKey(resellerID: resolved.resellerID, quarter: resolved.quarter)))
+                {
                     late.append(resolved)
                 }
                 try await emit(resolved)
@@ -129,12 +143,15 @@ struct SalesImporter {
         let quarter: String
     }
 
-    /// Partners and quarters that already have a statement: a line for one of them arrives late.
-    private func statedPartnerQuarters() async throws -> Set<StatedKey> {
-        Set(
-            try await database.sql.raw("SELECT DISTINCT partner_id, quarter FROM statements WHERE status <> 'void'").all().map {
-                StatedKey(resellerID: try $0.decode(column: "partner_id", as: Int64.self), quarter: try $0.decode(column: "quarter", as: String.self))
-            })
+    /// Partners and quarters that already have a statement, and quarters already approved: a line for one of
+    /// them arrives late (in an approved quarter, for every partner, with a statement there or not).
+    private func statedPartnerQuarters() async throws -> (partners: Set<StatedKey>, approvedQuarters: Set<String>) {
+        var partners: Set<StatedKey> = [], approved: Set<String> = []
+        for row in try await database.plainRows("SELECT DISTINCT partner_id, quarter, status FROM statements WHERE status <> 'void'") {
+            partners.insert(StatedKey(resellerID: try row.integer(0), quarter: try row.text(1)))
+            if try row.text(2) != StatementStatus.draft.rawValue { approved.insert(try row.text(1)) }
+        }
+        return (partners, approved)
     }
 
     /// Records late lines; a line that turns out to be already present is filtered out when explained
@@ -185,17 +202,7 @@ struct SalesImporter {
             line: row.line, source: row.source.description, lineID: row.lineID.rawValue, date: row.dateText,
             quarter: quarterNames.name(of: row.date), resellerID: reseller.id.rawValue, customer: row.customer,
             sku: row.sku.rawValue, category: row.category.rawValue, seats: row.seats, amountMinor: row.amount.minorUnits,
-            routeException: routeException(tier: tier, distributor: distributor, linked: directory.distributorsOf[reseller.id] ?? []))
-    }
-
-    /// National resellers buy direct; everyone else through a distributor they are linked to.
-    private func routeException(tier: ResellerTier?, distributor: PartnerRecord?, linked: Set<PartnerID>) -> RouteException? {
-        switch (tier == .national, distributor) {
-        case (true, nil): return nil
-        case (true, .some): return .distributorForNational
-        case (false, nil): return .directForNonNational
-        case (false, .some(let distributor)): return linked.contains(distributor.id) ? nil : .unlinkedDistributor
-        }
+            routeException: RouteException.judge(tier: tier, distributor: distributor?.id, linked: directory.distributorsOf[reseller.id] ?? []))
     }
 
     /// Adds the new lines' sums to `sales_totals`, so closing a quarter never rescans the lines.

@@ -52,16 +52,23 @@ extension ChannelbookDatabase {
             if figures.isEmpty && noSales { throw StoreError.nothingToClose(quarter) }
             let program = figures.program.program
 
-            try await sql.raw("DELETE FROM quarter_rebates WHERE quarter = \(bind: quarter.description)").run()
-            try await sql.raw("DELETE FROM quarter_referral_fees WHERE quarter = \(bind: quarter.description)").run()
+            // What was approved stays what the quarter's reports say: a partner whose statement for the quarter is
+            // settled keeps its rows, and the recomputed difference goes on its next statement as an adjustment.
+            let settled = Set(
+                try await plainRows(
+                    "SELECT partner_id FROM statements WHERE quarter = $1 AND status IN ('approved', 'paid')", [.text(quarter.description)]
+                ).map { PartnerID(try $0.integer(0)) })
+            let unsettled = "partner_id NOT IN (SELECT partner_id FROM statements WHERE quarter = $1 AND status IN ('approved', 'paid'))"
+            _ = try await plainRows("DELETE FROM quarter_rebates WHERE quarter = $1 AND \(unsettled)", [.text(quarter.description)])
+            _ = try await plainRows("DELETE FROM quarter_referral_fees WHERE quarter = $1 AND \(unsettled)", [.text(quarter.description)])
             try await sql.raw(
                 """
                 INSERT INTO quarter_closes (quarter, program_version_id, closed_at_us) VALUES (\(bind: quarter.description), \(bind: figures.program.id), \(bind: Self.nowMicroseconds()))
                 ON CONFLICT (quarter) DO UPDATE SET program_version_id = excluded.program_version_id, closed_at_us = excluded.closed_at_us
                 """
             ).run()
-            try await insertRebates(quarter, figures.rebates)
-            try await insertReferralFees(quarter, figures.fees)
+            try await insertRebates(quarter, figures.rebates.filter { !settled.contains($0.partnerID) })
+            try await insertReferralFees(quarter, figures.fees.filter { !settled.contains($0.referral.partnerID) })
             let statements = try await recomputeStatements(closing: figures, directory, priceBook)
             let summary = QuarterCloseSummary(
                 quarter: quarter, programVersion: program.versionLabel, rebates: figures.rebates.count,

@@ -35,7 +35,8 @@ public struct RouteExceptionRow: Sendable, Equatable {
 }
 
 extension ChannelbookDatabase {
-    /// The quarter's stored rebates, sorted by partner code; the quarter must have been closed.
+    /// The quarter's stored rebates, sorted by partner code; the quarter must have been closed. For a partner
+    /// whose statement for the quarter is approved or paid, the rebate as approved (a re-close does not change it).
     public func rebates(for quarter: Quarter) async throws -> [RebateReportRow] {
         let currency = try await requireClosed(quarter)
         return try await sql.raw(
@@ -52,6 +53,18 @@ extension ChannelbookDatabase {
                 rebate: Money(minorUnits: try row.decode(column: "rebate_minor", as: Int64.self), currency: currency),
                 explanation: try row.decode(column: "explanation", as: String.self).split(separator: "\n").map(String.init))
         }
+    }
+
+    /// Adjustments of the quarter waiting on draft statements: recomputed − approved, not yet approved themselves.
+    public func pendingAdjustments(of quarter: Quarter) async throws -> [(partner: PartnerCode, amount: Money, statementReference: String)] {
+        let currency = try await requireClosed(quarter)
+        return try await plainRows(
+            """
+            SELECT p.code, l.amount_minor, s.reference FROM statement_lines l JOIN statements s ON s.id = l.statement_id
+            JOIN partners p ON p.id = s.partner_id
+            WHERE l.kind = 'adjustment' AND l.for_quarter = $1 AND s.status = 'draft' ORDER BY p.code
+            """, [.text(quarter.description)]
+        ).map { (partner: PartnerCode(rawValue: try $0.text(0)), amount: Money(minorUnits: try $0.integer(1), currency: currency), statementReference: try $0.text(2)) }
     }
 
     /// The quarter's stored referral fees, sorted by partner code then referral id.

@@ -42,17 +42,22 @@ struct StoredStatement {
     let status: StatementStatus
     let totalMinor: Int64
     let approvedAtMicroseconds: Int64?
+    /// When the statement's own figures were last computed (a close of its quarter).
+    let computedAtMicroseconds: Int64
 }
 
 extension ChannelbookDatabase {
     /// Rebuilds every draft statement after `closing`'s figures changed, without touching a settled one.
     ///
-    /// - The closed quarter's rebate and referral fees go on each partner's draft for that quarter.
-    /// - For every partner and quarter with an approved or paid statement, the quarter is recomputed;
-    ///   `recomputed − settled` (settled: every approved or paid line for that quarter, adjustments included)
-    ///   goes on the partner's next draft as an adjustment. Once that draft is approved the difference is
-    ///   settled, so the same late line never produces two adjustments.
-    /// - A negative approved statement not yet offset is carried forward onto the partner's next draft.
+    /// - The closed quarter's rebate and referral fees go on each partner's draft for that quarter — unless the
+    ///   quarter is already approved and the partner has no statement in it: then what it earns there is late,
+    ///   and paid as an adjustment like any other late money.
+    /// - For every approved quarter (one with an approved or paid statement) and every partner — whether or not
+    ///   it had a statement there — the quarter is recomputed; `recomputed − settled` (settled: every approved or
+    ///   paid line for that quarter, adjustments included) goes on the partner's next draft *after the quarter
+    ///   it adjusts*. Once that draft is approved the difference is settled, so the same late line never
+    ///   produces two adjustments. A partner's held draft in an approved quarter is left to that quarter's close.
+    /// - A negative approved statement not yet offset is carried forward onto the partner's next draft after it.
     /// - Drafts left with no line are voided.
     func recomputeStatements(closing figures: QuarterFigures, _ directory: PartnerDirectory, _ priceBook: PriceBook) async throws
         -> (drafts: Int, adjustments: Int)
@@ -61,29 +66,50 @@ extension ChannelbookDatabase {
         let settledLines = try await settledLineSums()
         var plans: [PartnerID: [Quarter: [PlannedLine]]] = [:]
         let closing = figures.quarter
+        var approvedQuarters: [Quarter: Int64] = [:]  // each approved quarter, and when its earliest settled figures were computed
+        for byQuarter in statements.values {
+            for statement in byQuarter.values where statement.status.isSettled {
+                approvedQuarters[statement.quarter] = min(approvedQuarters[statement.quarter] ?? .max, statement.computedAtMicroseconds)
+            }
+        }
 
-        // 1. The closed quarter's own figures, for partners whose statement for it is not settled.
-        for line in baseLines(figures, directory) where !(statements[line.partner]?[closing]?.status.isSettled ?? false) {
+        // 1. The closed quarter's own figures, on the partners' drafts for it.
+        for line in baseLines(figures, directory) {
+            switch statements[line.partner]?[closing]?.status {
+            case .draft?: break
+            case nil where approvedQuarters[closing] == nil: break
+            default: continue
+            }
             plans[line.partner, default: [:]][closing, default: []].append(line.line)
         }
-        // 2. True-ups of settled quarters, and 3. negative totals carried forward.
+        // 2. True-ups of approved quarters, per partner.
         var adjustments = 0
         var figuresByQuarter: [Quarter: QuarterFigures] = [closing: figures]
-        for (partner, byQuarter) in statements {
-            for (quarter, statement) in byQuarter.sorted(by: { $0.key < $1.key }) where statement.status.isSettled {
-                if figuresByQuarter[quarter] == nil { figuresByQuarter[quarter] = try await computeFigures(quarter, directory, priceBook) }
-                let recomputed = figuresByQuarter[quarter]!
+        for (quarter, firstComputed) in approvedQuarters.sorted(by: { $0.key < $1.key }) {
+            if figuresByQuarter[quarter] == nil { figuresByQuarter[quarter] = try await computeFigures(quarter, directory, priceBook) }
+            let recomputed = figuresByQuarter[quarter]!
+            var partners = Set(recomputed.rebates.map(\.partnerID) + recomputed.fees.map(\.referral.partnerID))
+            for (partner, byQuarter) in statements where byQuarter[quarter] != nil { partners.insert(partner) }
+            for (partner, sums) in settledLines where sums[quarter] != nil { partners.insert(partner) }
+            for partner in partners.sorted(by: { $0.rawValue < $1.rawValue }) {
+                let statement = statements[partner]?[quarter]
+                if statement?.status == .draft { continue }
                 let settled = settledLines[partner]?[quarter] ?? 0
                 let delta = recomputed.earned(by: partner) - settled
-                let target = draftQuarter(for: partner, after: closing, statements)
-                if delta != 0 {
-                    let line = try await adjustmentLine(partner, quarter, statement, recomputed, settled: settled, delta: delta, directory)
-                    plans[partner, default: [:]][target, default: []].append(line)
-                    adjustments += 1
-                }
-                if statement.status == .approved && statement.totalMinor < 0, try await !isOffset(statement) {
-                    plans[partner, default: [:]][target, default: []].append(carriedLine(statement, currency: figures.program.program.currency))
-                }
+                guard delta != 0 else { continue }
+                let line = try await adjustmentLine(
+                    partner, quarter, statement, recomputed, settled: settled, delta: delta, since: statement?.computedAtMicroseconds ?? firstComputed,
+                    directory)
+                plans[partner, default: [:]][nextDraftQuarter(for: partner, after: quarter, statements), default: []].append(line)
+                adjustments += 1
+            }
+        }
+        // 3. Negative totals carried forward.
+        for (partner, byQuarter) in statements {
+            for (quarter, statement) in byQuarter.sorted(by: { $0.key < $1.key }) where statement.status == .approved && statement.totalMinor < 0 {
+                guard try await !isOffset(statement) else { continue }
+                plans[partner, default: [:]][nextDraftQuarter(for: partner, after: quarter, statements), default: []].append(
+                    carriedLine(statement, currency: figures.program.program.currency))
             }
         }
         let drafts = try await writeDrafts(plans, statements, closing: closing, programVersionID: figures.program.id, directory)
@@ -94,7 +120,7 @@ extension ChannelbookDatabase {
     func liveStatements() async throws -> [PartnerID: [Quarter: StoredStatement]] {
         var result: [PartnerID: [Quarter: StoredStatement]] = [:]
         for row in try await sql.raw(
-            "SELECT id, reference, partner_id, quarter, status, total_minor, approved_at_us FROM statements WHERE status <> 'void'"
+            "SELECT id, reference, partner_id, quarter, status, total_minor, approved_at_us, computed_at_us FROM statements WHERE status <> 'void'"
         ).all() {
             let statement = try storedStatement(row)
             result[statement.partnerID, default: [:]][statement.quarter] = statement
@@ -109,7 +135,8 @@ extension ChannelbookDatabase {
             quarter: try Quarter.parse(row.decode(column: "quarter", as: String.self)),
             status: StatementStatus(rawValue: try row.decode(column: "status", as: String.self))!,
             totalMinor: try row.decode(column: "total_minor", as: Int64.self),
-            approvedAtMicroseconds: try row.decode(column: "approved_at_us", as: Int64?.self))
+            approvedAtMicroseconds: try row.decode(column: "approved_at_us", as: Int64?.self),
+            computedAtMicroseconds: try row.decode(column: "computed_at_us", as: Int64.self))
     }
 
     /// What has been settled per partner and quarter: every approved or paid rebate, fee and adjustment line.
@@ -130,12 +157,12 @@ extension ChannelbookDatabase {
         return sums
     }
 
-    /// The quarter whose draft receives a partner's adjustments: the closed quarter, or the first after it
-    /// whose statement is not settled.
-    private func draftQuarter(for partner: PartnerID, after closing: Quarter, _ statements: [PartnerID: [Quarter: StoredStatement]]) -> Quarter {
-        var quarter = closing
-        while statements[partner]?[quarter]?.status.isSettled ?? false { quarter = quarter.next }
-        return quarter
+    /// The quarter whose draft receives a partner's adjustment of (or carried total from) `quarter`: the first
+    /// quarter after it whose statement is not settled — never an earlier quarter's statement.
+    private func nextDraftQuarter(for partner: PartnerID, after quarter: Quarter, _ statements: [PartnerID: [Quarter: StoredStatement]]) -> Quarter {
+        var target = quarter.next
+        while statements[partner]?[target]?.status.isSettled ?? false { target = target.next }
+        return target
     }
 
     private func baseLines(_ figures: QuarterFigures, _ directory: PartnerDirectory) -> [(partner: PartnerID, line: PlannedLine)] {
@@ -167,36 +194,38 @@ extension ChannelbookDatabase {
     }
 
     private func adjustmentLine(
-        _ partner: PartnerID, _ quarter: Quarter, _ original: StoredStatement, _ recomputed: QuarterFigures, settled: Int64, delta: Int64,
-        _ directory: PartnerDirectory
+        _ partner: PartnerID, _ quarter: Quarter, _ original: StoredStatement?, _ recomputed: QuarterFigures, settled: Int64, delta: Int64,
+        since computedAt: Int64, _ directory: PartnerDirectory
     ) async throws -> PlannedLine {
         let currency = recomputed.program.program.currency
         func money(_ minor: Int64) -> String { Money(minorUnits: minor, currency: currency).description }
         let rebate = recomputed.rebates.first { $0.partnerID == partner }
         let fees = recomputed.fees.filter { $0.referral.partnerID == partner }
         var explanation = [
-            "adjusts \(quarter), approved on \(original.reference)",
+            original.map { "adjusts \(quarter), approved on \($0.reference)" }
+                ?? "adjusts \(quarter), already approved, in which this partner had no approved statement",
             "recomputed \(quarter): rebate \(money(rebate?.result.amount.minorUnits ?? 0)) + referral fees \(money(fees.reduce(0) { $0 + $1.result.amount.minorUnits })) = \(money(recomputed.earned(by: partner)))",
             "already approved for \(quarter): \(money(settled))",
             "adjustment: \(money(recomputed.earned(by: partner))) − \(money(settled)) = \(money(delta))",
         ]
         explanation += (rebate?.explanation ?? []).map { "recomputed rebate, \($0)" }
-        explanation += try await lateLines(partner, quarter, after: original.approvedAtMicroseconds ?? 0, currency: currency)
+        explanation += try await lateLines(partner, quarter, after: computedAt, currency: currency)
         return PlannedLine(
             kind: .adjustment, forQuarter: quarter, amountMinor: delta,
-            description: "adjustment for \(quarter) (\(original.reference)): recomputed − approved", explanation: explanation,
-            sourceStatementID: original.id)
+            description: "adjustment for \(quarter)\(original.map { " (\($0.reference))" } ?? ""): recomputed − approved", explanation: explanation,
+            sourceStatementID: original?.id)
     }
 
-    /// The sales lines of a partner's quarter that arrived after `approvedAt`: what a true-up explains.
-    private func lateLines(_ partner: PartnerID, _ quarter: Quarter, after approvedAt: Int64, currency: Currency) async throws -> [String] {
+    /// The sales lines of a partner's quarter imported after its approved figures were computed: what a true-up
+    /// explains (a line imported between that close and the approval counts too).
+    private func lateLines(_ partner: PartnerID, _ quarter: Quarter, after computedAt: Int64, currency: Currency) async throws -> [String] {
         let rows = try await sql.raw(
             """
             SELECT s.line_id, s.source, s.sale_date, s.category, s.amount_minor, s.import_id
             FROM late_sales_lines l
             JOIN imports i ON i.id = l.import_id
             JOIN sales_lines s ON s.source = l.source AND s.line_id = l.line_id AND s.import_id = l.import_id
-            WHERE l.reseller_id = \(bind: partner.rawValue) AND l.quarter = \(bind: quarter.description) AND i.imported_at_us > \(bind: approvedAt)
+            WHERE l.reseller_id = \(bind: partner.rawValue) AND l.quarter = \(bind: quarter.description) AND i.imported_at_us > \(bind: computedAt)
             ORDER BY s.sale_date, s.source, s.line_id LIMIT 21
             """
         ).all()
@@ -254,6 +283,7 @@ extension ChannelbookDatabase {
 
         var lines: [(statementID: Int64, position: Int, line: PlannedLine)] = []
         var totals: [(id: Int64, total: Int64)] = []
+        var computed: [Int64] = []  // drafts whose own figures this close computed: the closed quarter's and new ones
         var voided: [Int64] = []
         var newDrafts: [(partner: PartnerID, quarter: Quarter, lines: [PlannedLine])] = []
         for target in targets {
@@ -265,6 +295,7 @@ extension ChannelbookDatabase {
                 } else {
                     lines += planned.enumerated().map { (existing.id, $0.offset + 1, $0.element) }
                     totals.append((existing.id, planned.reduce(0) { $0 + $1.amountMinor }))
+                    if target.quarter == closing { computed.append(existing.id) }
                 }
             } else if !planned.isEmpty {
                 newDrafts.append((target.partner, target.quarter, planned))
@@ -273,9 +304,11 @@ extension ChannelbookDatabase {
         for (id, draft) in zip(try await createDrafts(newDrafts.map { ($0.partner, $0.quarter) }, programVersionID: programVersionID, directory), newDrafts) {
             lines += draft.lines.enumerated().map { (id, $0.offset + 1, $0.element) }
             totals.append((id, draft.lines.reduce(0) { $0 + $1.amountMinor }))
+            computed.append(id)
         }
         try await insertLines(lines)
         try await setTotals(totals)
+        try await stampComputed(computed)
         if !voided.isEmpty {
             try await sql.raw("UPDATE statements SET status = 'void', total_minor = 0 WHERE id IN (\(unsafeRaw: voided.map(String.init).joined(separator: ", ")))").run()
         }
@@ -307,7 +340,6 @@ extension ChannelbookDatabase {
 
     /// Sets each statement's total from its lines, a batch per statement; both databases take UPDATE … FROM.
     private func setTotals(_ totals: [(id: Int64, total: Int64)]) async throws {
-        let now = Self.nowMicroseconds()
         for chunk in totals.chunked(400) {
             var values = SQLQueryString("")
             for (index, entry) in chunk.enumerated() {
@@ -316,8 +348,22 @@ extension ChannelbookDatabase {
             }
             try await sql.raw(
                 """
-                UPDATE statements SET total_minor = t.total, computed_at_us = \(bind: now)
+                UPDATE statements SET total_minor = t.total
                 FROM (SELECT column1 AS id, column2 AS total FROM (VALUES \(values)) AS v) AS t WHERE statements.id = t.id
+                """
+            ).run()
+        }
+    }
+
+    /// Records when, and from which ledger version, these drafts' own figures were computed: a draft whose
+    /// version is older than the ledger's is stale and cannot be approved until its quarter is closed again.
+    private func stampComputed(_ ids: [Int64]) async throws {
+        let now = Self.nowMicroseconds(), version = try await ledgerVersion()
+        for chunk in ids.chunked(500) {
+            try await sql.raw(
+                """
+                UPDATE statements SET computed_at_us = \(bind: now), computed_version = \(bind: version)
+                WHERE id IN (\(unsafeRaw: chunk.map(String.init).joined(separator: ", ")))
                 """
             ).run()
         }

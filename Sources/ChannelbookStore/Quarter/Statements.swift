@@ -37,6 +37,7 @@ public enum StatementError: RefusalError, Equatable, Sendable {
     case nothingToApprove(Quarter)
     case nothingToPay(Quarter)
     case missingPaymentReference
+    case staleDrafts(Quarter, references: [String])
 
     public var description: String {
         switch self {
@@ -44,6 +45,10 @@ public enum StatementError: RefusalError, Equatable, Sendable {
         case .nothingToApprove(let quarter): return "\(quarter) has no draft statement to approve (run `channelbook close \(quarter)` first)"
         case .nothingToPay(let quarter): return "\(quarter) has no approved statement to pay"
         case .missingPaymentReference: return "a payment reference is required"
+        case let .staleDrafts(quarter, references):
+            let named = references.prefix(3).joined(separator: ", ") + (references.count > 3 ? " and \(references.count - 3) more" : "")
+            return "\(named) \(references.count == 1 ? "was" : "were") computed before the latest import or change: close \(quarter) again first "
+                + "(`channelbook close \(quarter)`), then approve"
         }
     }
 }
@@ -123,6 +128,9 @@ extension ChannelbookDatabase {
         return try await transaction(locking: [.ledger]) {
             let drafts = try await statements(for: quarter, status: .draft, partner: partner)
             guard !drafts.isEmpty else { throw StatementError.nothingToApprove(quarter) }
+            // Approving figures computed before the latest import would approve the wrong money.
+            let stale = try await staleDrafts(quarter, partner: partner)
+            guard stale.isEmpty else { throw StatementError.staleDrafts(quarter, references: stale) }
             let directory = try await PartnerDirectory.load(from: self)
             var approved: [StatementView] = []
             for draft in drafts {
@@ -179,21 +187,39 @@ extension ChannelbookDatabase {
                     """
                 ).first() != nil else { continue }
                 paid.append(statement)
-                // Negative statements offset on this one are settled by it.
-                try await sql.raw(
-                    """
-                    UPDATE statements SET status = 'paid', paid_at_us = \(bind: now), paid_by = \(bind: actor),
-                           payment_reference = \(bind: "offset on \(statement.reference)")
-                    WHERE status = 'approved' AND id IN (SELECT l.source_statement_id FROM statement_lines l JOIN statements s ON s.id = l.statement_id
-                                                        WHERE s.reference = \(bind: statement.reference) AND l.kind = 'carried_forward')
-                    """
-                ).run()
+                try await settleOffsets(on: statement.reference, paidAt: now, actor: actor, partner: directory.byCode[statement.partner]?.id)
                 try await audit(
                     actor: actor, action: "mark paid", partner: directory.byCode[statement.partner]?.id, subject: statement.reference,
                     before: "approved \(statement.total.decimalString)", after: "paid \(statement.total.decimalString) as \(reference)")
             }
             guard !paid.isEmpty else { throw StatementError.nothingToPay(quarter) }
             return try await statements(for: quarter, status: .paid).filter { view in paid.contains { $0.reference == view.reference } }
+        }
+    }
+}
+
+extension ChannelbookDatabase {
+    /// Settles the negative statements offset on a statement being paid, and those offset on them in turn
+    /// (−2,000 carried onto −500, carried onto +1,500: paying the last settles all three). Each is audited.
+    private func settleOffsets(on reference: String, paidAt now: Int64, actor: String, partner: PartnerID?) async throws {
+        var payers = [reference]
+        while let payer = payers.popLast() {
+            let settled = try await sql.raw(
+                """
+                UPDATE statements SET status = 'paid', paid_at_us = \(bind: now), paid_by = \(bind: actor),
+                       payment_reference = \(bind: "offset on \(payer)")
+                WHERE status = 'approved' AND id IN (SELECT l.source_statement_id FROM statement_lines l JOIN statements s ON s.id = l.statement_id
+                                                    WHERE s.reference = \(bind: payer) AND l.kind = 'carried_forward')
+                RETURNING reference, total_minor
+                """
+            ).all()
+            for row in settled {
+                let offset = try row.decode(column: "reference", as: String.self)
+                try await audit(
+                    actor: actor, action: "settle by offset", partner: partner, subject: offset, before: "approved",
+                    after: "paid by offset on \(payer)")
+                payers.append(offset)
+            }
         }
     }
 }

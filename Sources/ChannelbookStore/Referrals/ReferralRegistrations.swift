@@ -164,7 +164,8 @@ extension ChannelbookDatabase {
         _ id: ReferralID, sku: SKU, seats: Int64, on date: BusinessDate, fulfiller: String?, actor: String = "system"
     ) async throws -> ClosedReferralOutcome {
         try await requireInitialised()
-        return try await transaction(locking: [.referrals]) {
+        // A won referral puts a fee on a statement: it takes the ledger's turn as well as the referrals'.
+        return try await transaction(locking: [.ledger, .referrals]) {
             let referral = try await requireReferral(id, on: date, action: "closed", allowed: [.approved])
             guard seats > 0 else { throw ReferralError.nonPositiveSeats(seats) }
             let priceBook = try await PriceBook.load(from: self)
@@ -191,6 +192,7 @@ extension ChannelbookDatabase {
                         \(bind: date.description), \(bind: Quarter(containing: date).description), \(bind: selfFulfilled ? 1 : 0), \(bind: id.rawValue))
                 """
             ).run()
+            try await noteLedgerChange()
             try await auditReferral(
                 referral, actor: actor, action: "close referral", after: "won \(seats) seats of \(sku.rawValue) on \(date), fee \(fee.amount)")
             return ClosedReferralOutcome(id: id, partner: referral.partner, quarter: Quarter(containing: date), fee: fee)
