@@ -211,6 +211,30 @@ import Testing
         }
     }
 
+    @Test(arguments: TestDatabase.available)
+    func oneReferralWonAtTwoPlacesAtOnceIsClosedOnceWithOneFee(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            let day = try BusinessDate.parse("2026-02-01")
+            let id = try await database.registerReferral(
+                ReferralRequest(partner: "P01", customer: "Harbour Freight Pty Ltd", abn: nil, domain: "harbourfreight.example"), on: day, actor: "P01")
+            try await database.approveReferral(id, fulfiller: nil, on: day, actor: "manager")
+            let outcomes = try await Self.withWriters(2, to: database) { writers in
+                await withTaskGroup(of: Bool.self) { group in
+                    for writer in writers {
+                        group.addTask {
+                            (try? await writer.closeReferral(id, sku: "SW-1", seats: 300, on: day, fulfiller: nil, actor: "manager")) != nil
+                        }
+                    }
+                    return await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            #expect(outcomes.filter { $0 }.count == 1)
+            #expect(try await database.count("closed_referrals") == 1)
+            #expect(try await database.auditLog().filter { $0.action == "close referral" }.count == 1)
+        }
+    }
+
     /// A server's pool: many requests at once, each on a borrowed connection. Uploads, sign-ins and reads
     /// interleave; every upload lands whole and every session opened is found.
     @Test(arguments: TestDatabase.available)
