@@ -1,3 +1,4 @@
+import ChannelbookStore
 import Foundation
 import Hummingbird
 import OpenAPIRuntime
@@ -10,6 +11,9 @@ struct APIErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as ServerError where error.underlyingError is DatabaseFailure {
+            // The generated code wraps what a handler throws: a busy or lost database is still 409 or 503, never 500.
+            throw WebError(error.underlyingError as! DatabaseFailure, json: true)
         } catch let error as ServerError where error.operationInput == nil {
             // Thrown while turning the request into the operation's input: the request is malformed.
             throw WebError(.badRequest, "invalid request: \(error.causeDescription)", json: true)

@@ -55,6 +55,38 @@ import Testing
         }
     }
 
+    /// Late money of two approved quarters for a partner with no statement in either: both adjustments on the
+    /// first quarter after them, none inside an approved quarter, the same on every close; the approved report
+    /// shows the partner's money as pending, not as approved.
+    @Test(arguments: TestDatabase.available)
+    func lateMoneyOfTwoApprovedQuartersLandsOnceAndTheSameOnEveryClose(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            let q3 = Self.q2.next
+            try await database.importText(.sales, Self.sales([("N1", "2026-01-10", "DIRECT", "N01", "100000.00"), ("N2", "2026-04-10", "DIRECT", "N01", "100000.00")]))
+            for quarter in [Self.q1, Self.q2] {
+                _ = try await database.closeQuarter(quarter)
+                try await database.approveStatements(quarter, actor: "finance")
+            }
+            try await database.importText(
+                .sales, Self.sales([("L1", "2026-02-10", "D01", "P01", "30000.00"), ("L2", "2026-05-10", "D01", "P01", "50000.00"), ("N3", "2026-07-10", "DIRECT", "N01", "10.00")]))
+            var seen: [[String]] = []
+            for _ in 0..<2 {
+                _ = try await database.closeQuarter(q3)
+                seen.append(try await Self.adjustments(of: Self.q1, in: database) + Self.adjustments(of: Self.q2, in: database))
+            }
+            #expect(seen[0] == ["CB-2026Q3-P01-1 150000", "CB-2026Q3-P01-1 375000"])
+            #expect(seen[1] == seen[0])
+            await #expect(throws: StatementError.noStatement(partner: "P01", quarter: Self.q2)) {
+                _ = try await database.statement(partner: "P01", quarter: Self.q2)
+            }
+            // Closing the approved 2026Q1 again: P01 gets no row there as if approved; its money is pending.
+            _ = try await database.closeQuarter(Self.q1)
+            #expect(try await database.rebates(for: Self.q1).map(\.partner.rawValue) == ["N01"])
+            #expect(try await database.pendingAdjustments(of: Self.q1).map(\.statementReference) == ["CB-2026Q3-P01-1"])
+        }
+    }
+
     // 2. An adjustment goes on the partner's next statement after the quarter it adjusts, never an earlier one.
     @Test(arguments: TestDatabase.available)
     func closingAnEarlierQuarterNeverTakesALaterQuartersAdjustment(database kind: TestDatabase) async throws {

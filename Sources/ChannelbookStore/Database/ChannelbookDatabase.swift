@@ -98,45 +98,50 @@ public final class ChannelbookDatabase: Sendable {
         if let postgres { try? await postgres.close() }
     }
 
-    /// Whether a transaction was left open (its ROLLBACK failed): the connection must not be used again.
+    /// Whether a transaction was left open (its ROLLBACK failed): a pool drops such a PostgreSQL connection.
     var isInTransaction: Bool { openTransaction.withLockedValue { $0 } }
+
+    /// The connection whose transaction the current task is inside: a nested `transaction` call joins it.
+    /// A task-local, not a flag on the connection, so a transaction left open by a failed ROLLBACK is never
+    /// mistaken for an enclosing one (the next caller would otherwise write without a transaction).
+    @TaskLocal private static var enclosingTransaction: ObjectIdentifier?
 
     /// Runs `body` in one transaction: all of its writes, or none of them if it throws.
     ///
     /// `locks` are taken first (PostgreSQL advisory locks held to the end of the transaction), so every
     /// process and server doing the same kind of write takes its turn; SQLite's `BEGIN IMMEDIATE` already
-    /// makes writers take turns. Called inside another transaction, `body` joins it.
+    /// makes writers take turns. Called inside another transaction on this connection, `body` joins it.
     public func transaction<T>(locking locks: Set<WriteLock> = [], _ body: () async throws -> T) async throws -> T {
-        let alreadyOpen = openTransaction.withLockedValue { open in
-            defer { open = true }
-            return open
-        }
-        if alreadyOpen {
+        if Self.enclosingTransaction == ObjectIdentifier(self) {
             try await take(locks)
             return try await body()
         }
         let gate = sqliteWriterGate
         await gate?.enter()
         defer { gate?.leave() }
+        if isInTransaction {
+            // Left open by an earlier failed ROLLBACK: end it before beginning anew (an error here surfaces at BEGIN).
+            _ = try? await sql.raw("ROLLBACK").run()
+            openTransaction.withLockedValue { $0 = false }
+        }
         do {
             try await sql.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
         } catch {
-            openTransaction.withLockedValue { $0 = false }
             throw DatabaseFailure.translate(error)
         }
+        openTransaction.withLockedValue { $0 = true }
         do {
             try await take(locks)
-            let result = try await body()
+            let result = try await Self.$enclosingTransaction.withValue(ObjectIdentifier(self)) { try await body() }
             try await sql.raw("COMMIT").run()
             openTransaction.withLockedValue { $0 = false }
             return result
         } catch {
             // A lost PostgreSQL connection rolls back on the server by itself; a query on it would wait forever.
-            if postgres?.isClosed == true {
-                openTransaction.withLockedValue { $0 = false }
-                throw DatabaseFailure.translate(error)
-            }
-            if (try? await sql.raw("ROLLBACK").run()) != nil { openTransaction.withLockedValue { $0 = false } }
+            // SQLite may have rolled back by itself (an I/O error), in which case ROLLBACK fails harmlessly.
+            var ended = postgres?.isClosed == true
+            if !ended { ended = (try? await sql.raw("ROLLBACK").run()) != nil || dialect == .sqlite }
+            if ended { openTransaction.withLockedValue { $0 = false } }
             throw DatabaseFailure.translate(error)
         }
     }

@@ -133,10 +133,6 @@ final class ConnectionQueue: Sendable {
     func lease<T>(_ body: (ChannelbookDatabase) async throws -> T) async throws -> T {
         let connection = await acquire()
         defer { release(connection) }
-        if connection.isInTransaction {
-            // Only a failed ROLLBACK leaves one open; end it before lending the connection again.
-            try? await connection.sql.raw("ROLLBACK").run()
-        }
         return try await DatabaseFailure.translating { try await body(connection) }
     }
 

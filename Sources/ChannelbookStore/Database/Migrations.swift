@@ -446,6 +446,8 @@ enum Migrations {
         #"postgres:ALTER TABLE closed_referrals ALTER COLUMN referral_id TYPE TEXT COLLATE "C""#,
         #"postgres:ALTER TABLE quarter_referral_fees ALTER COLUMN referral_id TYPE TEXT COLLATE "C""#,
         #"postgres:ALTER TABLE statements ALTER COLUMN reference TYPE TEXT COLLATE "C""#,
+        #"postgres:ALTER TABLE users ALTER COLUMN email TYPE TEXT COLLATE "C""#,
+        #"postgres:ALTER TABLE price_book ALTER COLUMN sku TYPE TEXT COLLATE "C""#,
     ]
 
     /// Which state of the ledger a draft was computed from: every change a statement's figures follow (an

@@ -13,7 +13,7 @@ extension ChannelbookDatabase {
     /// Creates Channelbook's tables (or brings them up to date) and stores `toml` as a program version.
     public func initialise(programTOML toml: String, actor: String = "system") async throws {
         try await Migrations.apply(to: self)
-        try await transaction(locking: [.ledger]) { _ = try await storeProgram(toml: toml, actor: actor) }
+        _ = try await storeProgram(toml: toml, actor: actor)
         schema.markDone()
     }
 
@@ -31,6 +31,11 @@ extension ChannelbookDatabase {
     /// under the stored one must stay explainable by it.
     @discardableResult
     public func storeProgram(toml: String, actor: String = "system") async throws -> StoredProgram {
+        // A new version changes what every close computes: it takes the ledger's turn, in one transaction.
+        try await transaction(locking: [.ledger]) { try await storeProgramVersion(toml: toml, actor: actor) }
+    }
+
+    private func storeProgramVersion(toml: String, actor: String) async throws -> StoredProgram {
         let program = try ProgramFile.parse(toml)
         let effectiveFrom = program.effectiveFrom.description
         if let existing = try await sql.raw("SELECT id, program_toml FROM program_versions WHERE effective_from = \(bind: effectiveFrom)").first() {
@@ -57,9 +62,10 @@ extension ChannelbookDatabase {
         // The version in force on the date, or the first one for a date before every version.
         let rows = try await plainRows(
             """
-            SELECT id, program_toml FROM (SELECT id, program_toml, effective_from FROM program_versions WHERE effective_from <= $1
-                                          ORDER BY effective_from DESC LIMIT 1) AS in_force
-            UNION ALL SELECT id, program_toml FROM (SELECT id, program_toml FROM program_versions ORDER BY effective_from LIMIT 1) AS first
+            SELECT id, program_toml, 0 AS preference FROM (SELECT id, program_toml FROM program_versions WHERE effective_from <= $1
+                                                           ORDER BY effective_from DESC LIMIT 1) AS in_force
+            UNION ALL SELECT id, program_toml, 1 AS preference FROM (SELECT id, program_toml FROM program_versions ORDER BY effective_from LIMIT 1) AS first
+            ORDER BY preference LIMIT 1
             """, [.text(date.description)])
         guard let chosen = rows.first else { throw StoreError.notInitialised(location.description) }
         let toml = try chosen.text(1)

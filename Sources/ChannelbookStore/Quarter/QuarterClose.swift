@@ -49,26 +49,37 @@ extension ChannelbookDatabase {
             let priceBook = try await PriceBook.load(from: self)
             let figures = try await computeFigures(quarter, directory, priceBook)
             let noSales = try await quarterTotals(quarter).isEmpty
-            if figures.isEmpty && noSales { throw StoreError.nothingToClose(quarter) }
+            let statuses = Dictionary(
+                try await plainRows("SELECT partner_id, status FROM statements WHERE quarter = $1 AND status <> 'void'", [.text(quarter.description)])
+                    .map { (PartnerID(try $0.integer(0)), try $0.text(1)) }, uniquingKeysWith: { first, _ in first })
+            // A quarter with nothing but a draft carrying another quarter's adjustment can still be closed, to restamp it.
+            if figures.isEmpty && noSales && !statuses.values.contains(StatementStatus.draft.rawValue) { throw StoreError.nothingToClose(quarter) }
             let program = figures.program.program
 
-            // What was approved stays what the quarter's reports say: a partner whose statement for the quarter is
-            // settled keeps its rows, and the recomputed difference goes on its next statement as an adjustment.
-            let settled = Set(
-                try await plainRows(
-                    "SELECT partner_id FROM statements WHERE quarter = $1 AND status IN ('approved', 'paid')", [.text(quarter.description)]
-                ).map { PartnerID(try $0.integer(0)) })
-            let unsettled = "partner_id NOT IN (SELECT partner_id FROM statements WHERE quarter = $1 AND status IN ('approved', 'paid'))"
-            _ = try await plainRows("DELETE FROM quarter_rebates WHERE quarter = $1 AND \(unsettled)", [.text(quarter.description)])
-            _ = try await plainRows("DELETE FROM quarter_referral_fees WHERE quarter = $1 AND \(unsettled)", [.text(quarter.description)])
+            // What was approved stays what the quarter's reports say. Once the quarter is approved, only partners
+            // with a draft held in it get this close's figures; the others keep the rows they were approved with,
+            // and whatever changed reaches them as an adjustment on a later statement (`pendingAdjustments`).
+            let approved = try await approvedQuarters()[quarter] != nil
+            func recorded(_ partner: PartnerID) -> Bool {
+                switch statuses[partner] {
+                case StatementStatus.draft.rawValue?: return true
+                case nil: return !approved
+                default: return false
+                }
+            }
+            let refreshed = approved
+                ? "partner_id IN (SELECT partner_id FROM statements WHERE quarter = $1 AND status = 'draft')"
+                : "partner_id NOT IN (SELECT partner_id FROM statements WHERE quarter = $1 AND status IN ('approved', 'paid'))"
+            _ = try await plainRows("DELETE FROM quarter_rebates WHERE quarter = $1 AND \(refreshed)", [.text(quarter.description)])
+            _ = try await plainRows("DELETE FROM quarter_referral_fees WHERE quarter = $1 AND \(refreshed)", [.text(quarter.description)])
             try await sql.raw(
                 """
                 INSERT INTO quarter_closes (quarter, program_version_id, closed_at_us) VALUES (\(bind: quarter.description), \(bind: figures.program.id), \(bind: Self.nowMicroseconds()))
                 ON CONFLICT (quarter) DO UPDATE SET program_version_id = excluded.program_version_id, closed_at_us = excluded.closed_at_us
                 """
             ).run()
-            try await insertRebates(quarter, figures.rebates.filter { !settled.contains($0.partnerID) })
-            try await insertReferralFees(quarter, figures.fees.filter { !settled.contains($0.referral.partnerID) })
+            try await insertRebates(quarter, figures.rebates.filter { recorded($0.partnerID) })
+            try await insertReferralFees(quarter, figures.fees.filter { recorded($0.referral.partnerID) })
             let statements = try await recomputeStatements(closing: figures, directory, priceBook)
             let summary = QuarterCloseSummary(
                 quarter: quarter, programVersion: program.versionLabel, rebates: figures.rebates.count,

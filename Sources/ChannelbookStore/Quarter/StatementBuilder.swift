@@ -66,12 +66,7 @@ extension ChannelbookDatabase {
         let settledLines = try await settledLineSums()
         var plans: [PartnerID: [Quarter: [PlannedLine]]] = [:]
         let closing = figures.quarter
-        var approvedQuarters: [Quarter: Int64] = [:]  // each approved quarter, and when its earliest settled figures were computed
-        for byQuarter in statements.values {
-            for statement in byQuarter.values where statement.status.isSettled {
-                approvedQuarters[statement.quarter] = min(approvedQuarters[statement.quarter] ?? .max, statement.computedAtMicroseconds)
-            }
-        }
+        let approvedQuarters = try await self.approvedQuarters()
 
         // 1. The closed quarter's own figures, on the partners' drafts for it.
         for line in baseLines(figures, directory) {
@@ -82,10 +77,12 @@ extension ChannelbookDatabase {
             }
             plans[line.partner, default: [:]][closing, default: []].append(line.line)
         }
-        // 2. True-ups of approved quarters, per partner.
+        // 2. True-ups: every partner's settled statement, and every partner without a statement in an approved quarter.
+        var trueUpQuarters = Set(approvedQuarters.keys)
+        for byQuarter in statements.values { for statement in byQuarter.values where statement.status.isSettled { trueUpQuarters.insert(statement.quarter) } }
         var adjustments = 0
         var figuresByQuarter: [Quarter: QuarterFigures] = [closing: figures]
-        for (quarter, firstComputed) in approvedQuarters.sorted(by: { $0.key < $1.key }) {
+        for quarter in trueUpQuarters.sorted() {
             if figuresByQuarter[quarter] == nil { figuresByQuarter[quarter] = try await computeFigures(quarter, directory, priceBook) }
             let recomputed = figuresByQuarter[quarter]!
             var partners = Set(recomputed.rebates.map(\.partnerID) + recomputed.fees.map(\.referral.partnerID))
@@ -93,14 +90,17 @@ extension ChannelbookDatabase {
             for (partner, sums) in settledLines where sums[quarter] != nil { partners.insert(partner) }
             for partner in partners.sorted(by: { $0.rawValue < $1.rawValue }) {
                 let statement = statements[partner]?[quarter]
-                if statement?.status == .draft { continue }
+                switch statement?.status {
+                case .draft?: continue  // a draft of its own quarter: that quarter's close computes it
+                case nil where approvedQuarters[quarter] == nil: continue  // not late: the quarter's close will draft it
+                default: break
+                }
                 let settled = settledLines[partner]?[quarter] ?? 0
                 let delta = recomputed.earned(by: partner) - settled
                 guard delta != 0 else { continue }
-                let line = try await adjustmentLine(
-                    partner, quarter, statement, recomputed, settled: settled, delta: delta, since: statement?.computedAtMicroseconds ?? firstComputed,
-                    directory)
-                plans[partner, default: [:]][nextDraftQuarter(for: partner, after: quarter, statements), default: []].append(line)
+                let since = statement?.computedAtMicroseconds ?? approvedQuarters[quarter] ?? 0
+                let line = try await adjustmentLine(partner, quarter, statement, recomputed, settled: settled, delta: delta, since: since, directory)
+                plans[partner, default: [:]][nextDraftQuarter(for: partner, after: quarter, statements, approvedQuarters), default: []].append(line)
                 adjustments += 1
             }
         }
@@ -108,7 +108,7 @@ extension ChannelbookDatabase {
         for (partner, byQuarter) in statements {
             for (quarter, statement) in byQuarter.sorted(by: { $0.key < $1.key }) where statement.status == .approved && statement.totalMinor < 0 {
                 guard try await !isOffset(statement) else { continue }
-                plans[partner, default: [:]][nextDraftQuarter(for: partner, after: quarter, statements), default: []].append(
+                plans[partner, default: [:]][nextDraftQuarter(for: partner, after: quarter, statements, approvedQuarters), default: []].append(
                     carriedLine(statement, currency: figures.program.program.currency))
             }
         }
@@ -158,11 +158,37 @@ extension ChannelbookDatabase {
     }
 
     /// The quarter whose draft receives a partner's adjustment of (or carried total from) `quarter`: the first
-    /// quarter after it whose statement is not settled — never an earlier quarter's statement.
-    private func nextDraftQuarter(for partner: PartnerID, after quarter: Quarter, _ statements: [PartnerID: [Quarter: StoredStatement]]) -> Quarter {
+    /// quarter after it in which the partner has a draft, or has no statement and the quarter is not approved —
+    /// never an earlier quarter's statement, never a new draft inside an approved quarter.
+    private func nextDraftQuarter(
+        for partner: PartnerID, after quarter: Quarter, _ statements: [PartnerID: [Quarter: StoredStatement]], _ approved: [Quarter: Int64]
+    ) -> Quarter {
         var target = quarter.next
-        while statements[partner]?[target]?.status.isSettled ?? false { target = target.next }
-        return target
+        while true {
+            switch statements[partner]?[target]?.status {
+            case .draft?: return target
+            case nil where approved[target] == nil: return target
+            default: target = target.next
+            }
+        }
+    }
+
+    /// Approved quarters — those with an approved or paid statement holding the quarter's own rebate or fees — and
+    /// when the earliest of those figures was computed. A statement that only carries another quarter's adjustment
+    /// does not approve its quarter.
+    func approvedQuarters() async throws -> [Quarter: Int64] {
+        var approved: [Quarter: Int64] = [:]
+        for row in try await plainRows(
+            """
+            SELECT s.quarter, MIN(s.computed_at_us) FROM statements s
+            WHERE s.status IN ('approved', 'paid')
+              AND EXISTS (SELECT 1 FROM statement_lines l WHERE l.statement_id = s.id AND l.kind IN ('rebate', 'referral_fee') AND l.for_quarter = s.quarter)
+            GROUP BY s.quarter
+            """)
+        {
+            approved[try Quarter.parse(row.text(0))] = try row.integer(1)
+        }
+        return approved
     }
 
     private func baseLines(_ figures: QuarterFigures, _ directory: PartnerDirectory) -> [(partner: PartnerID, line: PlannedLine)] {
