@@ -38,4 +38,26 @@ import Testing
         ]
         #expect(NationalCap.firstBreach(histories, maximum: 1) == .init(date: day("2026-02-01"), nationals: 2))
     }
+
+    @Test func aBreachAlreadyStoredBlocksOnlyChangesThatMakeItWorse() {
+        // Three nationals stored under an older, larger cap; the program now allows two.
+        let stored: [[(from: BusinessDate, tier: ResellerTier)]] = [
+            [(day("2020-01-01"), .national)], [(day("2020-01-01"), .national)], [(day("2020-01-01"), .national)],
+            [(day("2020-01-01"), .premier)],
+        ]
+        // A demotion lowers the count: accepted.
+        var demoted = stored
+        demoted[0].append((day("2026-03-01"), .premier))
+        #expect(NationalCap.firstBreach(demoted, maximum: 2, before: stored) == nil)
+        // A change elsewhere (an associate's promotion to premier) is no breach either.
+        var unrelated = stored
+        unrelated[3].append((day("2026-03-01"), .associate))
+        #expect(NationalCap.firstBreach(unrelated, maximum: 2, before: stored) == nil)
+        // A fourth national makes it worse: refused on its date.
+        var worse = stored
+        worse[3].append((day("2026-03-01"), .national))
+        #expect(NationalCap.firstBreach(worse, maximum: 2, before: stored) == .init(date: day("2026-03-01"), nationals: 4))
+        // Without the stored state, the stored breach itself is reported.
+        #expect(NationalCap.firstBreach(stored, maximum: 2) == .init(date: day("2020-01-01"), nationals: 3))
+    }
 }

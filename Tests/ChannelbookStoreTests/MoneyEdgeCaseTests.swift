@@ -87,6 +87,22 @@ import Testing
         }
     }
 
+    /// An explanation lists twenty late lines and counts and sums the rest: every line is accounted for.
+    @Test(arguments: TestDatabase.available)
+    func aTrueUpExplanationAccountsForEveryLateLine(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.importText(.sales, Self.sales([("A", "2026-01-10", "D01", "P01", "30000.00")]))
+            _ = try await database.closeQuarter(Self.q1)
+            try await database.approveStatements(Self.q1, actor: "finance")
+            try await database.importText(.sales, Self.sales((0..<25).map { ("LATE\($0)", "2026-02-10", "D01", "P01", "1000.00") }))
+            _ = try await database.closeQuarter(Self.q1)
+            let adjustment = try #require(try await database.statement(partner: "P01", quarter: Self.q2).lines.first)
+            #expect(adjustment.explanation.filter { $0.hasPrefix("arrived after approval: D01 LATE") }.count == 20)
+            #expect(adjustment.explanation.contains("arrived after approval: and 5 more lines totalling 5000.00"))
+        }
+    }
+
     // 2. An adjustment goes on the partner's next statement after the quarter it adjusts, never an earlier one.
     @Test(arguments: TestDatabase.available)
     func closingAnEarlierQuarterNeverTakesALaterQuartersAdjustment(database kind: TestDatabase) async throws {

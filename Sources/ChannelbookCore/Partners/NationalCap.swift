@@ -15,9 +15,27 @@ public enum NationalCap {
 
     /// The first date on which more than `maximum` resellers hold the national tier, or `nil`.
     ///
-    /// - Parameter histories: each reseller's tier changes, oldest first: a tier holds from its `from` date up
-    ///   to, not including, the next change's.
-    public static func firstBreach(_ histories: [[(from: BusinessDate, tier: ResellerTier)]], maximum: Int) -> Breach? {
+    /// - Parameters:
+    ///   - histories: each reseller's tier changes, oldest first: a tier holds from its `from` date up to, not
+    ///     including, the next change's.
+    ///   - before: the histories as they stood before the change being checked, if any: a date is a breach only
+    ///     when the change raises its count above `maximum` — a breach already stored (or left by a program that
+    ///     lowered `national_max`) does not block every later change, and a demotion that lowers it is welcome.
+    public static func firstBreach(
+        _ histories: [[(from: BusinessDate, tier: ResellerTier)]], maximum: Int, before: [[(from: BusinessDate, tier: ResellerTier)]]? = nil
+    ) -> Breach? {
+        let earlier = before.map(counts)
+        for (date, nationals) in counts(histories) where nationals > maximum {
+            guard let earlier else { return Breach(date: date, nationals: nationals) }
+            // The count before the change on that date: the last step at or before it.
+            let previous = earlier.last { $0.date <= date }?.nationals ?? 0
+            if nationals > previous { return Breach(date: date, nationals: nationals) }
+        }
+        return nil
+    }
+
+    /// How many resellers are national from each date on which that number changes, oldest first.
+    static func counts(_ histories: [[(from: BusinessDate, tier: ResellerTier)]]) -> [(date: BusinessDate, nationals: Int)] {
         // +1 where a national stretch starts, −1 where it ends; on one date the ends count first, so a
         // demotion and a promotion taking effect the same day never overlap.
         var changes: [(date: BusinessDate, delta: Int)] = []
@@ -28,6 +46,7 @@ public enum NationalCap {
             }
         }
         changes.sort { ($0.date, $0.delta) < ($1.date, $1.delta) }
+        var steps: [(date: BusinessDate, nationals: Int)] = []
         var nationals = 0
         var index = 0
         while index < changes.count {
@@ -36,8 +55,8 @@ public enum NationalCap {
                 nationals += changes[index].delta
                 index += 1
             }
-            if nationals > maximum { return Breach(date: date, nationals: nationals) }
+            steps.append((date, nationals))
         }
-        return nil
+        return steps
     }
 }

@@ -110,12 +110,13 @@ struct PartnerImporter {
     private func checkNationalCap(_ rows: [PartnerRow], _ directory: PartnerDirectory, _ nationalMax: Int, _ problems: inout ImportProblems) {
         var histories: [PartnerCode: [(from: BusinessDate, tier: ResellerTier)]] = [:]
         for (id, history) in directory.tierHistory { histories[directory.byID[id]!.code] = history }
+        let stored = Array(histories.values)
         for row in rows {
             guard let tier = row.tier, histories[row.code]?.last?.tier != tier else { continue }
             // Rows whose tier_since is refused above are reported there; here they count from their date as given.
             histories[row.code, default: []].append((row.tierSince ?? PartnerDirectory.beginningOfTime, tier))
         }
-        guard let breach = NationalCap.firstBreach(Array(histories.values), maximum: nationalMax) else { return }
+        guard let breach = NationalCap.firstBreach(Array(histories.values), maximum: nationalMax, before: stored) else { return }
         // Name the row that makes a national stretch covering the date, or the file's last row.
         let culprit = rows.last { row in
             row.tier == .national && (row.tierSince ?? PartnerDirectory.beginningOfTime) <= breach.date

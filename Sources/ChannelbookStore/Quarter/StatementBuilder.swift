@@ -261,7 +261,21 @@ extension ChannelbookDatabase {
                 + "dated \(try row.decode(column: "sale_date", as: String.self)), \(try row.decode(column: "category", as: String.self)) \(amount.decimalString) "
                 + "(import \(try row.decode(column: "import_id", as: Int64.self)))"
         }
-        if rows.count > 20 { lines.append("arrived after approval: and more lines") }
+        if rows.count > 20 {
+            // Twenty are listed; the rest are counted and summed, so the explanation still accounts for every line.
+            let rest = try await plainRows(
+                """
+                SELECT COUNT(*), CAST(COALESCE(SUM(s.amount_minor), 0) AS BIGINT) FROM late_sales_lines l
+                JOIN imports i ON i.id = l.import_id
+                JOIN sales_lines s ON s.source = l.source AND s.line_id = l.line_id AND s.import_id = l.import_id
+                WHERE l.reseller_id = $1 AND l.quarter = $2 AND i.imported_at_us > $3
+                """, [.integer(partner.rawValue), .text(quarter.description), .integer(computedAt)]
+            ).first
+            let count = (try rest?.integer(0) ?? 20) - 20
+            let listed = try rows.prefix(20).reduce(Int64(0)) { $0 + (try $1.decode(column: "amount_minor", as: Int64.self)) }
+            let remainder = Money(minorUnits: (try rest?.integer(1) ?? listed) - listed, currency: currency)
+            lines.append("arrived after approval: and \(count) more line\(count == 1 ? "" : "s") totalling \(remainder.decimalString)")
+        }
         if lines.isEmpty { lines.append("no sales line of this partner arrived after approval (the change comes from referrals, tiers or the program)") }
         return lines
     }
