@@ -119,6 +119,12 @@ import Testing
             #expect(earlier.lines.map(\.kind) == [.rebate])
             #expect(earlier.lines.map(\.forQuarter) == [Self.q4of2025])
             #expect(try await Self.adjustments(of: Self.q1, in: database) == ["CB-2026Q2-P01-1 225000"])
+            // That 2026Q2 draft was made by another quarter's close: it waits for 2026Q2's own close to be approved.
+            await #expect(throws: StatementError.staleDrafts(Self.q2, references: ["CB-2026Q2-P01-1"])) {
+                try await database.approveStatements(Self.q2, actor: "finance")
+            }
+            _ = try await database.closeQuarter(Self.q2)  // no 2026Q2 sales, but a draft to compute: allowed
+            #expect(try await database.approveStatements(Self.q2, actor: "finance").map(\.total.minorUnits) == [2_250_00])
         }
     }
 

@@ -119,11 +119,7 @@ public final class ChannelbookDatabase: Sendable {
         let gate = sqliteWriterGate
         await gate?.enter()
         defer { gate?.leave() }
-        if isInTransaction {
-            // Left open by an earlier failed ROLLBACK: end it before beginning anew (an error here surfaces at BEGIN).
-            _ = try? await sql.raw("ROLLBACK").run()
-            openTransaction.withLockedValue { $0 = false }
-        }
+        try? await endLeftoverTransaction()
         do {
             try await sql.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
         } catch {
@@ -138,12 +134,20 @@ public final class ChannelbookDatabase: Sendable {
             return result
         } catch {
             // A lost PostgreSQL connection rolls back on the server by itself; a query on it would wait forever.
-            // SQLite may have rolled back by itself (an I/O error), in which case ROLLBACK fails harmlessly.
+            // Otherwise the flag stays set until a ROLLBACK succeeds: the next borrower or transaction retries it.
             var ended = postgres?.isClosed == true
-            if !ended { ended = (try? await sql.raw("ROLLBACK").run()) != nil || dialect == .sqlite }
+            if !ended { ended = (try? await sql.raw("ROLLBACK").run()) != nil }
             if ended { openTransaction.withLockedValue { $0 = false } }
             throw DatabaseFailure.translate(error)
         }
+    }
+
+    /// Ends a transaction an earlier failed ROLLBACK left open (SQLite may have ended it already by itself, in which
+    /// case this ROLLBACK fails harmlessly), before the connection is lent or begins again.
+    func endLeftoverTransaction() async throws {
+        guard isInTransaction else { return }
+        _ = try? await sql.raw("ROLLBACK").run()
+        openTransaction.withLockedValue { $0 = false }
     }
 
     /// On SQLite, the turn-taking of this process's writers to the same file (see `AsyncGate.sqliteWriter`).

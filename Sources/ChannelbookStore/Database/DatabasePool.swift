@@ -133,6 +133,7 @@ final class ConnectionQueue: Sendable {
     func lease<T>(_ body: (ChannelbookDatabase) async throws -> T) async throws -> T {
         let connection = await acquire()
         defer { release(connection) }
+        try await connection.endLeftoverTransaction()
         return try await DatabaseFailure.translating { try await body(connection) }
     }
 

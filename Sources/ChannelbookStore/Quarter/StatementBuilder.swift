@@ -72,7 +72,7 @@ extension ChannelbookDatabase {
         for line in baseLines(figures, directory) {
             switch statements[line.partner]?[closing]?.status {
             case .draft?: break
-            case nil where approvedQuarters[closing] == nil: break
+            case nil where approvedQuarters[closing] == nil && settledLines[line.partner]?[closing] == nil: break
             default: continue
             }
             plans[line.partner, default: [:]][closing, default: []].append(line.line)
@@ -92,7 +92,8 @@ extension ChannelbookDatabase {
                 let statement = statements[partner]?[quarter]
                 switch statement?.status {
                 case .draft?: continue  // a draft of its own quarter: that quarter's close computes it
-                case nil where approvedQuarters[quarter] == nil: continue  // not late: the quarter's close will draft it
+                case nil where approvedQuarters[quarter] == nil && settledLines[partner]?[quarter] == nil:
+                    continue  // not late: the quarter's close will draft it
                 default: break
                 }
                 let settled = settledLines[partner]?[quarter] ?? 0
@@ -323,7 +324,7 @@ extension ChannelbookDatabase {
 
         var lines: [(statementID: Int64, position: Int, line: PlannedLine)] = []
         var totals: [(id: Int64, total: Int64)] = []
-        var computed: [Int64] = []  // drafts whose own figures this close computed: the closed quarter's and new ones
+        var computed: [Int64] = []  // drafts whose own figures this close computed: the closed quarter's
         var voided: [Int64] = []
         var newDrafts: [(partner: PartnerID, quarter: Quarter, lines: [PlannedLine])] = []
         for target in targets {
@@ -344,7 +345,8 @@ extension ChannelbookDatabase {
         for (id, draft) in zip(try await createDrafts(newDrafts.map { ($0.partner, $0.quarter) }, programVersionID: programVersionID, directory), newDrafts) {
             lines += draft.lines.enumerated().map { (id, $0.offset + 1, $0.element) }
             totals.append((id, draft.lines.reduce(0) { $0 + $1.amountMinor }))
-            computed.append(id)
+            // A new draft in another quarter only carries an adjustment: approving it waits for its quarter's close.
+            if draft.quarter == closing { computed.append(id) }
         }
         try await insertLines(lines)
         try await setTotals(totals)
