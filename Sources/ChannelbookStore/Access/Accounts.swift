@@ -223,15 +223,8 @@ extension ChannelbookDatabase {
     /// Every login, by email.
     public func users() async throws -> [SignedInUser] {
         try await requireInitialised()
-        return try await sql.raw(
-            "SELECT u.id, u.email, u.role, u.partner_id, p.code FROM users u LEFT JOIN partners p ON p.id = u.partner_id ORDER BY u.email"
-        ).all().map { row in
-            SignedInUser(
-                id: UserID(try row.decode(column: "id", as: Int64.self)), email: try row.decode(column: "email", as: String.self),
-                role: Role(rawValue: try row.decode(column: "role", as: String.self))!,
-                partner: try row.decode(column: "code", as: String?.self).map { PartnerCode(rawValue: $0) },
-                partnerID: try row.decode(column: "partner_id", as: Int64?.self).map { PartnerID($0) })
-        }
+        return try await plainRows("SELECT \(Self.userColumns) FROM users u LEFT JOIN partners p ON p.id = u.partner_id ORDER BY u.email")
+            .map(Self.signedInUser)
     }
 
     private func user(id: UserID) async throws -> SignedInUser? {

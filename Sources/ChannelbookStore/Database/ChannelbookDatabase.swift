@@ -48,8 +48,8 @@ public final class ChannelbookDatabase: Sendable {
     let logger: Logger
     /// Shared by every connection of one pool: the schema is checked once, not before every query.
     let schema: SchemaCheck
-    /// Whether a transaction is open on this connection, so a nested `transaction` joins it and a pool can
-    /// drop a connection whose transaction could not be rolled back.
+    /// Whether a transaction is open on this connection: set by BEGIN, cleared by COMMIT or a ROLLBACK that
+    /// succeeded, so one left open by a failed ROLLBACK is ended before the connection is used again.
     private let openTransaction = NIOLockedValueBox(false)
 
     init(

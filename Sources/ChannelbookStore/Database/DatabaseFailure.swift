@@ -29,7 +29,7 @@ public struct DatabaseFailure: RefusalError, Equatable, Sendable {
 
     /// `error` as a `DatabaseFailure` when the driver reported one of the kinds above; otherwise unchanged.
     public static func translate(_ error: any Error) -> any Error {
-        if error is DatabaseFailure || error is any RefusalError { return error }
+        if error is any RefusalError { return error }  // already in words, DatabaseFailure included
         if let failure = postgresFailure(error) ?? sqliteFailure(error) { return failure }
         return error
     }

@@ -115,32 +115,22 @@ public final class DatabasePool: Service, Sendable {
     }
 }
 
-/// A fixed set of connections lent out one borrower at a time; borrowers beyond the set wait their turn.
-final class ConnectionQueue: Sendable {
+/// A fixed set of things lent out one borrower at a time, first come first served; borrowers beyond the set
+/// wait without holding a thread. The pool's connections and the SQLite writers' gate are both one.
+final class TurnQueue<Resource: Sendable>: Sendable {
     private struct State {
-        var idle: [ChannelbookDatabase]
-        var waiting: [CheckedContinuation<ChannelbookDatabase, Never>] = []
+        var idle: [Resource]
+        var waiting: [CheckedContinuation<Resource, Never>] = []
     }
 
     private let state: NIOLockedValueBox<State>
-    private let all: [ChannelbookDatabase]
 
-    init(_ connections: [ChannelbookDatabase]) {
-        state = NIOLockedValueBox(State(idle: connections))
-        all = connections
-    }
+    init(_ resources: [Resource]) { state = NIOLockedValueBox(State(idle: resources)) }
 
-    func lease<T>(_ body: (ChannelbookDatabase) async throws -> T) async throws -> T {
-        let connection = await acquire()
-        defer { release(connection) }
-        try await connection.endLeftoverTransaction()
-        return try await DatabaseFailure.translating { try await body(connection) }
-    }
-
-    private func acquire() async -> ChannelbookDatabase {
+    func acquire() async -> Resource {
         await withCheckedContinuation { continuation in
-            let ready: ChannelbookDatabase? = state.withLockedValue { state in
-                if let connection = state.idle.popLast() { return connection }
+            let ready: Resource? = state.withLockedValue { state in
+                if let resource = state.idle.popLast() { return resource }
                 state.waiting.append(continuation)
                 return nil
             }
@@ -148,15 +138,33 @@ final class ConnectionQueue: Sendable {
         }
     }
 
-    private func release(_ connection: ChannelbookDatabase) {
-        let next: CheckedContinuation<ChannelbookDatabase, Never>? = state.withLockedValue { state in
+    func release(_ resource: Resource) {
+        let next: CheckedContinuation<Resource, Never>? = state.withLockedValue { state in
             if state.waiting.isEmpty {
-                state.idle.append(connection)
+                state.idle.append(resource)
                 return nil
             }
             return state.waiting.removeFirst()
         }
-        next?.resume(returning: connection)
+        next?.resume(returning: resource)
+    }
+}
+
+/// A fixed set of connections lent out one borrower at a time.
+final class ConnectionQueue: Sendable {
+    private let turns: TurnQueue<ChannelbookDatabase>
+    private let all: [ChannelbookDatabase]
+
+    init(_ connections: [ChannelbookDatabase]) {
+        turns = TurnQueue(connections)
+        all = connections
+    }
+
+    func lease<T>(_ body: (ChannelbookDatabase) async throws -> T) async throws -> T {
+        let connection = await turns.acquire()
+        defer { turns.release(connection) }
+        try await connection.endLeftoverTransaction()
+        return try await DatabaseFailure.translating { try await body(connection) }
     }
 
     func closeAll() async {
@@ -164,39 +172,13 @@ final class ConnectionQueue: Sendable {
     }
 }
 
-/// A first-come, first-served lock that waits without holding a thread.
+/// A lock that waits without holding a thread: one turn, lent first come first served.
 final class AsyncGate: Sendable {
-    private struct State {
-        var held = false
-        var waiting: [CheckedContinuation<Void, Never>] = []
-    }
+    private let turn = TurnQueue([()])
 
-    private let state = NIOLockedValueBox(State())
+    func enter() async { await turn.acquire() }
 
-    func enter() async {
-        await withCheckedContinuation { continuation in
-            let entered: Bool = state.withLockedValue { state in
-                if !state.held {
-                    state.held = true
-                    return true
-                }
-                state.waiting.append(continuation)
-                return false
-            }
-            if entered { continuation.resume() }
-        }
-    }
-
-    func leave() {
-        let next: CheckedContinuation<Void, Never>? = state.withLockedValue { state in
-            if state.waiting.isEmpty {
-                state.held = false
-                return nil
-            }
-            return state.waiting.removeFirst()
-        }
-        next?.resume()
-    }
+    func leave() { turn.release(()) }
 
     /// One gate per SQLite file in this process. SQLite's own wait for its write lock (the busy timeout)
     /// sleeps on one of the few threads all SQLite calls share, so two writers of one process waiting that way

@@ -9,7 +9,6 @@ import PostgresNIO
 /// stuck or lost server end a command with an error instead of a hang.
 struct PostgresSettings: Sendable {
     let core: PostgresConnection.Configuration
-    let location: DatabaseLocation
 
     /// A statement running longer than this is cancelled by the server. A server's requests get 15 minutes; the
     /// CLI, which loads whole years of sales in one COPY (100M lines take tens of minutes), gets 4 hours.
@@ -23,7 +22,6 @@ struct PostgresSettings: Sendable {
 
     init(url: String) throws {
         do { core = try SQLPostgresConfiguration(url: url).coreConfiguration } catch { throw StoreError.badDatabaseURL(DatabaseLocation.redacted(url)) }
-        location = .postgres(url: url)
     }
 
     /// Settings sent in the startup message, so every connection has them from its first statement.

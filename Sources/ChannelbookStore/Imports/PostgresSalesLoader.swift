@@ -46,8 +46,7 @@ struct PostgresSalesLoader: SalesLoader {
     ) async throws -> SalesLoadOutcome {
         var outcome = SalesLoadOutcome()
         let columns = Self.columns + ["import_id"]
-        let connection = database.postgres!
-        try await connection.copyFrom(table: "sales_lines", columns: columns, logger: database.logger) { writer in
+        try await database.postgres!.copyFrom(table: "sales_lines", columns: columns, logger: database.logger) { writer in
             var buffer = ByteBufferAllocator().buffer(capacity: Self.chunkBytes + 4096)
             try await produce { line in
                 Self.append(line, to: &buffer, importID: importID)
@@ -79,8 +78,7 @@ struct PostgresSalesLoader: SalesLoader {
             """
         ).run()
         var staged = 0
-        let connection = database.postgres!
-        try await connection.copyFrom(table: "import_sales", columns: Self.columns, logger: database.logger) { writer in
+        try await database.postgres!.copyFrom(table: "import_sales", columns: Self.columns, logger: database.logger) { writer in
             var buffer = ByteBufferAllocator().buffer(capacity: Self.chunkBytes + 4096)
             try await produce { line in
                 Self.append(line, to: &buffer)

@@ -143,15 +143,14 @@ struct SalesImporter {
         let quarter: String
     }
 
-    /// Partners and quarters that already have a statement, and quarters already approved: a line for one of
-    /// them arrives late (in an approved quarter, for every partner, with a statement there or not).
+    /// Partners and quarters that already have a statement, and approved quarters (`approvedQuarters`, the rule
+    /// the true-ups follow): a line for one of them arrives late, in an approved quarter for every partner.
     private func statedPartnerQuarters() async throws -> (partners: Set<StatedKey>, approvedQuarters: Set<String>) {
-        var partners: Set<StatedKey> = [], approved: Set<String> = []
-        for row in try await database.plainRows("SELECT DISTINCT partner_id, quarter, status FROM statements WHERE status <> 'void'") {
-            partners.insert(StatedKey(resellerID: try row.integer(0), quarter: try row.text(1)))
-            if try row.text(2) != StatementStatus.draft.rawValue { approved.insert(try row.text(1)) }
-        }
-        return (partners, approved)
+        let partners = Set(
+            try await database.plainRows("SELECT DISTINCT partner_id, quarter FROM statements WHERE status <> 'void'").map {
+                StatedKey(resellerID: try $0.integer(0), quarter: try $0.text(1))
+            })
+        return (partners, Set(try await database.approvedQuarters().keys.map(\.description)))
     }
 
     /// Records late lines; a line that turns out to be already present is filtered out when explained

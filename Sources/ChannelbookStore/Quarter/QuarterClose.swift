@@ -59,7 +59,8 @@ extension ChannelbookDatabase {
             // What was approved stays what the quarter's reports say. Once the quarter is approved, only partners
             // with a draft held in it get this close's figures; the others keep the rows they were approved with,
             // and whatever changed reaches them as an adjustment on a later statement (`pendingAdjustments`).
-            let approved = try await approvedQuarters()[quarter] != nil
+            let approvedQuarters = try await approvedQuarters()
+            let approved = approvedQuarters[quarter] != nil
             func recorded(_ partner: PartnerID) -> Bool {
                 switch statuses[partner] {
                 case StatementStatus.draft.rawValue?: return true
@@ -80,7 +81,7 @@ extension ChannelbookDatabase {
             ).run()
             try await insertRebates(quarter, figures.rebates.filter { recorded($0.partnerID) })
             try await insertReferralFees(quarter, figures.fees.filter { recorded($0.referral.partnerID) })
-            let statements = try await recomputeStatements(closing: figures, directory, priceBook)
+            let statements = try await recomputeStatements(closing: figures, approved: approvedQuarters, directory, priceBook)
             let summary = QuarterCloseSummary(
                 quarter: quarter, programVersion: program.versionLabel, rebates: figures.rebates.count,
                 rebateTotal: try Money.sum(figures.rebates.map(\.result.amount), currency: program.currency), referralFees: figures.fees.count,

@@ -52,21 +52,21 @@ extension ChannelbookDatabase {
     /// - The closed quarter's rebate and referral fees go on each partner's draft for that quarter — unless the
     ///   quarter is already approved and the partner has no statement in it: then what it earns there is late,
     ///   and paid as an adjustment like any other late money.
-    /// - For every approved quarter (one with an approved or paid statement) and every partner — whether or not
-    ///   it had a statement there — the quarter is recomputed; `recomputed − settled` (settled: every approved or
+    /// - For every approved quarter (`approvedQuarters`: its settled statements hold its own rebate or fees) and
+    ///   every partner — whether or not it had a statement there — and for every settled statement, the quarter
+    ///   is recomputed; `recomputed − settled` (settled: every approved or
     ///   paid line for that quarter, adjustments included) goes on the partner's next draft *after the quarter
     ///   it adjusts*. Once that draft is approved the difference is settled, so the same late line never
     ///   produces two adjustments. A partner's held draft in an approved quarter is left to that quarter's close.
     /// - A negative approved statement not yet offset is carried forward onto the partner's next draft after it.
     /// - Drafts left with no line are voided.
-    func recomputeStatements(closing figures: QuarterFigures, _ directory: PartnerDirectory, _ priceBook: PriceBook) async throws
-        -> (drafts: Int, adjustments: Int)
-    {
+    func recomputeStatements(
+        closing figures: QuarterFigures, approved approvedQuarters: [Quarter: Int64], _ directory: PartnerDirectory, _ priceBook: PriceBook
+    ) async throws -> (drafts: Int, adjustments: Int) {
         let statements = try await liveStatements()
         let settledLines = try await settledLineSums()
         var plans: [PartnerID: [Quarter: [PlannedLine]]] = [:]
         let closing = figures.quarter
-        let approvedQuarters = try await self.approvedQuarters()
 
         // 1. The closed quarter's own figures, on the partners' drafts for it.
         for line in baseLines(figures, directory) {
@@ -246,36 +246,27 @@ extension ChannelbookDatabase {
     /// The sales lines of a partner's quarter imported after its approved figures were computed: what a true-up
     /// explains (a line imported between that close and the approval counts too).
     private func lateLines(_ partner: PartnerID, _ quarter: Quarter, after computedAt: Int64, currency: Currency) async throws -> [String] {
-        let rows = try await sql.raw(
-            """
-            SELECT s.line_id, s.source, s.sale_date, s.category, s.amount_minor, s.import_id
+        let late = """
             FROM late_sales_lines l
             JOIN imports i ON i.id = l.import_id
             JOIN sales_lines s ON s.source = l.source AND s.line_id = l.line_id AND s.import_id = l.import_id
-            WHERE l.reseller_id = \(bind: partner.rawValue) AND l.quarter = \(bind: quarter.description) AND i.imported_at_us > \(bind: computedAt)
-            ORDER BY s.sale_date, s.source, s.line_id LIMIT 21
+            WHERE l.reseller_id = $1 AND l.quarter = $2 AND i.imported_at_us > $3
             """
-        ).all()
-        var lines = try rows.prefix(20).map { row in
-            let amount = Money(minorUnits: try row.decode(column: "amount_minor", as: Int64.self), currency: currency)
-            return "arrived after approval: \(try row.decode(column: "source", as: String.self)) \(try row.decode(column: "line_id", as: String.self)) "
-                + "dated \(try row.decode(column: "sale_date", as: String.self)), \(try row.decode(column: "category", as: String.self)) \(amount.decimalString) "
-                + "(import \(try row.decode(column: "import_id", as: Int64.self)))"
+        let binds: [PlainValue] = [.integer(partner.rawValue), .text(quarter.description), .integer(computedAt)]
+        let rows = try await plainRows(
+            "SELECT s.line_id, s.source, s.sale_date, s.category, s.amount_minor, s.import_id \(late) ORDER BY s.sale_date, s.source, s.line_id LIMIT 21",
+            binds)
+        let listed = rows.prefix(20)
+        var lines = try listed.map { row in
+            "arrived after approval: \(try row.text(1)) \(try row.text(0)) dated \(try row.text(2)), \(try row.text(3)) "
+                + "\(Money(minorUnits: try row.integer(4), currency: currency).decimalString) (import \(try row.integer(5)))"
         }
-        if rows.count > 20 {
-            // Twenty are listed; the rest are counted and summed, so the explanation still accounts for every line.
-            let rest = try await plainRows(
-                """
-                SELECT COUNT(*), CAST(COALESCE(SUM(s.amount_minor), 0) AS BIGINT) FROM late_sales_lines l
-                JOIN imports i ON i.id = l.import_id
-                JOIN sales_lines s ON s.source = l.source AND s.line_id = l.line_id AND s.import_id = l.import_id
-                WHERE l.reseller_id = $1 AND l.quarter = $2 AND i.imported_at_us > $3
-                """, [.integer(partner.rawValue), .text(quarter.description), .integer(computedAt)]
-            ).first
-            let count = (try rest?.integer(0) ?? 20) - 20
-            let listed = try rows.prefix(20).reduce(Int64(0)) { $0 + (try $1.decode(column: "amount_minor", as: Int64.self)) }
-            let remainder = Money(minorUnits: (try rest?.integer(1) ?? listed) - listed, currency: currency)
-            lines.append("arrived after approval: and \(count) more line\(count == 1 ? "" : "s") totalling \(remainder.decimalString)")
+        // Twenty are listed; the rest are counted and summed, so the explanation still accounts for every line.
+        if rows.count > listed.count, let all = try await plainRows("SELECT COUNT(*), CAST(SUM(s.amount_minor) AS BIGINT) \(late)", binds).first {
+            let count = try all.integer(0) - Int64(listed.count)
+            let remainder = try all.integer(1) - listed.reduce(Int64(0)) { $0 + (try $1.integer(4)) }
+            lines.append(
+                "arrived after approval: and \(count) more line\(count == 1 ? "" : "s") totalling \(Money(minorUnits: remainder, currency: currency).decimalString)")
         }
         if lines.isEmpty { lines.append("no sales line of this partner arrived after approval (the change comes from referrals, tiers or the program)") }
         return lines
