@@ -39,6 +39,23 @@ import Testing
         }
     }
 
+    /// Runs `action` at the same moment on `count` more connections to the database (as that many processes
+    /// would), each given its index; the outcomes in index order. The connections are closed afterwards.
+    static func atOnce<T: Sendable>(
+        _ count: Int, on database: ChannelbookDatabase, _ action: @escaping @Sendable (Int, ChannelbookDatabase) async throws -> T
+    ) async throws -> [Result<T, any Error>] {
+        try await withWriters(count, to: database) { writers in
+            await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
+                for (index, writer) in writers.enumerated() {
+                    group.addTask {
+                        do { return (index, .success(try await action(index, writer))) } catch { return (index, .failure(error)) }
+                    }
+                }
+                return await group.reduce(into: [(Int, Result<T, any Error>)]()) { $0.append($1) }.sorted { $0.0 < $1.0 }.map(\.1)
+            }
+        }
+    }
+
     /// Totals kept at import agree with the lines: the invariant a race between imports would break.
     static func expectTotalsEqualLines(_ database: ChannelbookDatabase) async throws {
         let lines = try await database.sql.raw("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS total FROM sales_lines").first()!
@@ -54,12 +71,9 @@ import Testing
         try await kind.with { database in
             try await seeded(database)
             let path = try fixtureFile("sales.csv", Self.salesFile(prefix: "SAME", count: 3000))
-            let summaries = try await Self.withWriters(2, to: database) { writers in
-                try await withThrowingTaskGroup(of: ImportSummary.self) { group in
-                    for writer in writers { group.addTask { try await writer.importFile(.sales, path: path, name: "sales.csv") } }
-                    return try await group.reduce(into: []) { $0.append($1) }
-                }
-            }
+            let summaries = try await Self.atOnce(2, on: database) { _, writer in
+                try await writer.importFile(.sales, path: path, name: "sales.csv")
+            }.map { try $0.get() }
             // One import stored every line; the other found every line already present.
             #expect(summaries.map(\.new).sorted() == [0, 3000])
             #expect(summaries.map(\.present).sorted() == [0, 3000])
@@ -74,12 +88,9 @@ import Testing
         try await kind.with { database in
             try await seeded(database)
             let paths = try (0..<4).map { try fixtureFile("sales-\($0).csv", Self.salesFile(prefix: "F\($0)", count: 1500, cents: 1_000_00 + $0)) }
-            try await Self.withWriters(paths.count, to: database) { writers in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for (writer, path) in zip(writers, paths) { group.addTask { try await writer.importFile(.sales, path: path, name: "sales.csv") } }
-                    try await group.waitForAll()
-                }
-            }
+            for outcome in try await Self.atOnce(paths.count, on: database, { index, writer in
+                try await writer.importFile(.sales, path: paths[index], name: "sales.csv")
+            }) { _ = try outcome.get() }
             #expect(try await database.count("sales_lines") == 6000)
             try await Self.expectTotalsEqualLines(database)
         }
@@ -93,15 +104,8 @@ import Testing
             _ = try await database.closeQuarter(Self.q1)
             let drafts = try await database.statements(for: Self.q1, status: .draft).count
             #expect(drafts > 1)
-            let outcomes = try await Self.withWriters(2, to: database) { writers in
-                await withTaskGroup(of: Result<Int, any Error>.self) { group in
-                    for (index, writer) in writers.enumerated() {
-                        group.addTask {
-                            do { return .success(try await writer.approveStatements(Self.q1, actor: "finance-\(index)").count) } catch { return .failure(error) }
-                        }
-                    }
-                    return await group.reduce(into: []) { $0.append($1) }
-                }
+            let outcomes = try await Self.atOnce(2, on: database) { index, writer in
+                try await writer.approveStatements(Self.q1, actor: "finance-\(index)").count
             }
             // One approval approved every draft; the other was told there was nothing left to approve.
             let approved = outcomes.compactMap { try? $0.get() }
@@ -120,16 +124,11 @@ import Testing
             try await database.importText(.sales, Fixtures.sales)
             _ = try await database.closeQuarter(Self.q1)
             try await database.approveStatements(Self.q1, actor: "finance")
-            let outcomes = try await Self.withWriters(2, to: database) { writers in
-                await withTaskGroup(of: (String, Bool).self) { group in
-                    for (index, writer) in writers.enumerated() {
-                        let reference = index == 0 ? "EFT-A" : "EFT-B"
-                        group.addTask { ((reference), (try? await writer.markPaid(Self.q1, reference: reference, actor: "finance")) != nil) }
-                    }
-                    return await group.reduce(into: []) { $0.append($1) }
-                }
+            let references = ["EFT-A", "EFT-B"]
+            let outcomes = try await Self.atOnce(2, on: database) { index, writer in
+                try await writer.markPaid(Self.q1, reference: references[index], actor: "finance")
             }
-            let winners = outcomes.filter(\.1).map(\.0)
+            let winners = zip(references, outcomes).filter { (try? $0.1.get()) != nil }.map(\.0)
             #expect(winners.count == 1)
             let paid = try await database.statements(for: Self.q1, status: .paid)
             #expect(!paid.isEmpty)
@@ -176,11 +175,8 @@ import Testing
         try await kind.with { database in
             try await seeded(database)
             try await database.importText(.sales, Fixtures.sales)
-            try await Self.withWriters(3, to: database) { writers in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for writer in writers { group.addTask { _ = try await writer.closeQuarter(Self.q1, actor: "admin") } }
-                    try await group.waitForAll()
-                }
+            for outcome in try await Self.atOnce(3, on: database, { _, writer in try await writer.closeQuarter(Self.q1, actor: "admin") }) {
+                _ = try outcome.get()
             }
             let concurrent = try await database.statements(for: Self.q1)
             _ = try await database.closeQuarter(Self.q1, actor: "admin")
@@ -194,18 +190,13 @@ import Testing
         try await kind.with { database in
             try await seeded(database)
             let day = try BusinessDate.parse("2026-02-01")
-            let outcomes = try await Self.withWriters(2, to: database) { writers in
-                await withTaskGroup(of: Bool.self) { group in
-                    for (writer, partner) in zip(writers, ["P01", "P02"]) {
-                        group.addTask {
-                            let request = ReferralRequest(partner: PartnerCode(rawValue: partner), customer: "Harbour Freight Pty Ltd", abn: nil, domain: "harbourfreight.example")
-                            return (try? await writer.registerReferral(request, on: day, actor: partner)) != nil
-                        }
-                    }
-                    return await group.reduce(into: []) { $0.append($1) }
-                }
+            let partners = ["P01", "P02"]
+            let outcomes = try await Self.atOnce(2, on: database) { index, writer in
+                let request = ReferralRequest(
+                    partner: PartnerCode(rawValue: partners[index]), customer: "Harbour Freight Pty Ltd", abn: nil, domain: "harbourfreight.example")
+                return try await writer.registerReferral(request, on: day, actor: partners[index])
             }
-            #expect(outcomes.filter { $0 }.count == 1)
+            #expect(outcomes.filter { (try? $0.get()) != nil }.count == 1)
             #expect(try await database.count("referral_registrations") == 1)
             #expect(try await database.count("referral_duplicate_attempts") == 1)
         }
@@ -219,17 +210,10 @@ import Testing
             let id = try await database.registerReferral(
                 ReferralRequest(partner: "P01", customer: "Harbour Freight Pty Ltd", abn: nil, domain: "harbourfreight.example"), on: day, actor: "P01")
             try await database.approveReferral(id, fulfiller: nil, on: day, actor: "manager")
-            let outcomes = try await Self.withWriters(2, to: database) { writers in
-                await withTaskGroup(of: Bool.self) { group in
-                    for writer in writers {
-                        group.addTask {
-                            (try? await writer.closeReferral(id, sku: "SW-1", seats: 300, on: day, fulfiller: nil, actor: "manager")) != nil
-                        }
-                    }
-                    return await group.reduce(into: []) { $0.append($1) }
-                }
+            let outcomes = try await Self.atOnce(2, on: database) { _, writer in
+                try await writer.closeReferral(id, sku: "SW-1", seats: 300, on: day, fulfiller: nil, actor: "manager")
             }
-            #expect(outcomes.filter { $0 }.count == 1)
+            #expect(outcomes.filter { (try? $0.get()) != nil }.count == 1)
             #expect(try await database.count("closed_referrals") == 1)
             #expect(try await database.auditLog().filter { $0.action == "close referral" }.count == 1)
         }
