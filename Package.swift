@@ -15,7 +15,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/pointfreeco/swift-tagged", from: "0.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
@@ -36,7 +35,6 @@ let package = Package(
         .target(
             name: "ChannelbookCore",
             dependencies: [
-                .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Tagged", package: "swift-tagged"),
             ]
         ),

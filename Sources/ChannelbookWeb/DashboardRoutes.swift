@@ -79,8 +79,12 @@ struct DashboardRoutes {
         var text = "\(progress.quarter): net hardware + software sales \(progress.basis.displayString), rebate rate \(progress.rate.percentString)"
         var width: Int64 = 400
         if let next = progress.nextTier {
-            let remaining = Money(minorUnits: max(0, next.from.minorUnits - progress.basis.minorUnits), currency: next.from.currency)
-            text += "; \(remaining.displayString) more reaches \(next.rate.percentString)"
+            // The basis may be any credit balance: subtract with a check, and say less rather than trap.
+            if let remaining = try? next.from.subtracting(progress.basis) {
+                text += "; \(remaining.displayString) more reaches \(next.rate.percentString)"
+            } else {
+                text += "; the next tier, \(next.rate.percentString), starts at \(next.from.displayString)"
+            }
             // Pixels in integers, like everything derived from money.
             width = min(400, max(0, progress.basis.minorUnits) * 400 / max(1, next.from.minorUnits))
         }

@@ -37,9 +37,8 @@ struct ApproveCommand: AsyncParsableCommand {
         let approved = try await database.perform {
             try await $0.approveStatements(quarter, partner: partner.map { PartnerCode(rawValue: $0) }, actor: actor.name)
         }
-        let total = approved.reduce(Int64(0)) { $0 + $1.total.minorUnits }
-        let currency = approved.first?.total.currency ?? .aud
-        Console.line("approved \(approved.count) statement\(approved.count == 1 ? "" : "s") of \(quarter) totalling \(Money(minorUnits: total, currency: currency))")
+        let total = try Money.sum(approved.map(\.total), currency: approved.first?.total.currency ?? .aud)
+        Console.line("approved \(approved.count) statement\(approved.count == 1 ? "" : "s") of \(quarter) totalling \(total)")
     }
 }
 
@@ -68,8 +67,8 @@ struct PayoutsCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError("\(out): cannot write the payout file: \(error.localizedDescription)")
             }
-            let total = rows.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
-            Console.line("wrote \(rows.count) payout\(rows.count == 1 ? "" : "s") totalling \(Money(minorUnits: total, currency: rows.first?.amount.currency ?? .aud)) to \(out)")
+            let total = try Money.sum(rows.map(\.amount), currency: rows.first?.amount.currency ?? .aud)
+            Console.line("wrote \(rows.count) payout\(rows.count == 1 ? "" : "s") totalling \(total) to \(out)")
         }
     }
 

@@ -1,8 +1,6 @@
-import TOMLKit
-
 /// A parsed TOML document as plain values, so validation never touches the C++ parser's objects.
 ///
-/// This file is the only one that knows TOMLKit: swapping the parser means rewriting it alone.
+/// `TOMLParser` (Swift, this module) reads the text; validation sees only these values.
 indirect enum TOMLNode: Sendable {
     case string(String)
     case integer(Int)
@@ -30,37 +28,10 @@ indirect enum TOMLNode: Sendable {
 
     /// Parses TOML text into nodes; a syntax error carries the line and column.
     static func parse(_ text: String) throws(ProgramFileError) -> [String: TOMLNode] {
-        let table: TOMLTable
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw .syntax(line: error.source.begin.line, column: error.source.begin.column, message: error.description)
+            return try TOMLParser.parse(text)
         } catch {
-            throw .syntax(line: 0, column: 0, message: "\(error)")
-        }
-        return convert(table)
-    }
-
-    private static func convert(_ table: TOMLTable) -> [String: TOMLNode] {
-        var entries: [String: TOMLNode] = [:]
-        for key in table.keys {
-            if let value = table[key] { entries[key] = convert(value) }
-        }
-        return entries
-    }
-
-    private static func convert(_ value: any TOMLValueConvertible) -> TOMLNode {
-        switch value.type {
-        case .string: return .string(value.string ?? "")
-        case .int: return .integer(value.int ?? 0)
-        case .double: return .float
-        case .bool: return .boolean(value.bool ?? false)
-        case .date:
-            let date = value.date!
-            return .date(year: date.year, month: date.month, day: date.day)
-        case .time, .dateTime: return .timeOfDay
-        case .array: return .array((value.array.map { Array($0) } ?? []).map(convert))
-        case .table: return .table(value.table.map(convert) ?? [:])
+            throw .syntax(line: error.line, column: error.column, message: error.message)
         }
     }
 }

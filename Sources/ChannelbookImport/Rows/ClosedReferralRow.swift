@@ -20,7 +20,7 @@ public struct ClosedReferralRow: Hashable, Sendable {
         let partner = row.code("partner", &problems)
         let customer = row.text("customer", &problems)
         let sku = row.code("sku", &problems)
-        let seats = row.integer("seats", in: 1...10_000_000, &problems)
+        let seats = row.integer("seats", in: 1...LineLimits.maximumSeats, &problems)
         let closedOn = row.date("closed_on", &problems)
         guard problems.count == before, let referralID, let partner, let customer, let sku, let seats, let closedOn else { return nil }
         return ClosedReferralRow(

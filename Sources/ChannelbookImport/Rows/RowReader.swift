@@ -18,6 +18,10 @@ struct RowReader {
             problems.add(line: record.line, field: column, "is longer than \(maximumLength) characters")
             return nil
         }
+        if let problem = TextRules.controlCharacterProblem(value) {
+            problems.add(line: record.line, field: column, problem)
+            return nil
+        }
         return value
     }
 
@@ -46,7 +50,14 @@ struct RowReader {
 
     func money(_ column: String, currency: Currency, _ problems: inout ImportProblems) -> Money? {
         guard let value = text(column, &problems) else { return nil }
-        do { return try Money.parse(value, currency: currency) } catch {
+        do {
+            let amount = try Money.parse(value, currency: currency)
+            if let problem = LineLimits.amountProblem(amount) {
+                problems.add(line: record.line, field: column, problem)
+                return nil
+            }
+            return amount
+        } catch {
             problems.add(line: record.line, field: column, "\(error)")
             return nil
         }

@@ -69,7 +69,7 @@ public struct SalesRow: Hashable, Sendable {
         let customer = row.text("customer", &problems)
         let sku = row.code("sku", &problems)
         let category = row.choice("category", SalesCategory.self, &problems)
-        let seats = row.integer("seats", in: 1...10_000_000, &problems)
+        let seats = row.integer("seats", in: 1...LineLimits.maximumSeats, &problems)
         let currencyText = row.text("currency", &problems)
         if let currencyText, currencyText != currency.code {
             problems.add(line: record.line, field: "currency", "'\(currencyText)' is not the program's currency (\(currency.code))")

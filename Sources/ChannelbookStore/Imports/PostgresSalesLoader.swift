@@ -50,11 +50,7 @@ struct PostgresSalesLoader: SalesLoader {
             var buffer = ByteBufferAllocator().buffer(capacity: Self.chunkBytes + 4096)
             try await produce { line in
                 Self.append(line, to: &buffer, importID: importID)
-                outcome.new += 1
-                if line.routeException != nil { outcome.newRouteExceptions += 1 }
-                let key = SalesTotalKey(resellerID: line.resellerID, quarter: line.quarter, category: line.category, source: line.source)
-                outcome.totals[key, default: SalesTotal()].amountMinor += line.amountMinor
-                outcome.totals[key, default: SalesTotal()].lineCount += 1
+                try outcome.add(line)
                 if buffer.readableBytes >= Self.chunkBytes {
                     try await writer.write(buffer)
                     buffer.clear()

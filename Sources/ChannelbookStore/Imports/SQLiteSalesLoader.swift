@@ -38,11 +38,7 @@ struct SQLiteSalesLoader: SalesLoader {
                 outcome.present += classified.present
             }
             for line in newLines {
-                outcome.new += 1
-                if line.routeException != nil { outcome.newRouteExceptions += 1 }
-                let key = SalesTotalKey(resellerID: line.resellerID, quarter: line.quarter, category: line.category, source: line.source)
-                outcome.totals[key, default: SalesTotal()].amountMinor += line.amountMinor
-                outcome.totals[key, default: SalesTotal()].lineCount += 1
+                try outcome.add(line)
             }
         }
 

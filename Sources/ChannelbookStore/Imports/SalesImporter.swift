@@ -68,6 +68,18 @@ struct SalesLoadOutcome {
     var newRouteExceptions = 0
     /// The new lines' sums, to add to `sales_totals`.
     var totals: [SalesTotalKey: SalesTotal] = [:]
+
+    /// Counts a new line and adds it to its totals row; a sum beyond `Int64` is an error, not a trap.
+    mutating func add(_ line: ResolvedSalesLine) throws {
+        new += 1
+        if line.routeException != nil { newRouteExceptions += 1 }
+        let key = SalesTotalKey(resellerID: line.resellerID, quarter: line.quarter, category: line.category, source: line.source)
+        var total = totals[key, default: SalesTotal()]
+        total.amountMinor = try MinorUnits.add(
+            total.amountMinor, line.amountMinor, "the \(line.quarter) \(line.category) total from \(line.source) at line \(line.line)")
+        total.lineCount += 1
+        totals[key] = total
+    }
 }
 
 /// Loads validated lines into `sales_lines` the fastest way its database allows, recording conflicts

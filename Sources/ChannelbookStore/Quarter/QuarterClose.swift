@@ -31,9 +31,14 @@ struct QuarterFigures {
     var isEmpty: Bool { rebates.isEmpty && fees.isEmpty }
 
     /// What the partner earns for the quarter: its rebate plus its referral fees.
-    func earned(by partner: PartnerID) -> Int64 {
-        (rebates.first { $0.partnerID == partner }?.result.amount.minorUnits ?? 0)
-            + fees.filter { $0.referral.partnerID == partner }.reduce(0) { $0 + $1.result.amount.minorUnits }
+    func earned(by partner: PartnerID) throws -> Int64 {
+        try MinorUnits.add(rebate(of: partner), fees(of: partner), "partner \(partner.rawValue)'s rebate and referral fees for \(quarter)")
+    }
+
+    func rebate(of partner: PartnerID) -> Int64 { rebates.first { $0.partnerID == partner }?.result.amount.minorUnits ?? 0 }
+
+    func fees(of partner: PartnerID) throws -> Int64 {
+        try MinorUnits.sum(fees.filter { $0.referral.partnerID == partner }.map(\.result.amount.minorUnits), "partner \(partner.rawValue)'s referral fees for \(quarter)")
     }
 }
 
@@ -144,19 +149,21 @@ extension ChannelbookDatabase {
             computed.append(
                 ComputedRebate(
                     partnerID: resellerID, result: result,
-                    explanation: result.explanation.lines + basisBreakdown(rows, program, evaluationDate)))
+                    explanation: result.explanation.lines + (try basisBreakdown(rows, program, evaluationDate))))
         }
         return computed
     }
 
     /// Explanation lines showing where the basis came from: by category (excluded ones named) and by source.
-    private func basisBreakdown(_ rows: [QuarterTotal], _ program: Program, _ evaluationDate: BusinessDate) -> [String] {
+    private func basisBreakdown(_ rows: [QuarterTotal], _ program: Program, _ evaluationDate: BusinessDate) throws -> [String] {
         func money(_ minor: Int64) -> String { Money(minorUnits: minor, currency: program.currency).decimalString }
         var byCategory: [SalesCategory: Int64] = [:]
         var bySource: [String: Int64] = [:]
         for row in rows {
-            byCategory[row.category, default: 0] += row.amountMinor
-            if program.rebate.basisCategories.contains(row.category) { bySource[row.source, default: 0] += row.amountMinor }
+            byCategory[row.category] = try MinorUnits.add(byCategory[row.category] ?? 0, row.amountMinor, "the \(row.category.rawValue) sales of the quarter")
+            if program.rebate.basisCategories.contains(row.category) {
+                bySource[row.source] = try MinorUnits.add(bySource[row.source] ?? 0, row.amountMinor, "the basis from \(row.source)")
+            }
         }
         let categories = byCategory.keys.sorted().map { category in
             "\(category.rawValue) \(money(byCategory[category]!))\(program.rebate.basisCategories.contains(category) ? "" : " (excluded)")"

@@ -97,7 +97,7 @@ extension ChannelbookDatabase {
                 default: break
                 }
                 let settled = settledLines[partner]?[quarter] ?? 0
-                let delta = recomputed.earned(by: partner) - settled
+                let delta = try MinorUnits.subtract(try recomputed.earned(by: partner), settled, "partner \(partner.rawValue)'s adjustment for \(quarter)")
                 guard delta != 0 else { continue }
                 let since = statement?.computedAtMicroseconds ?? approvedQuarters[quarter] ?? 0
                 let line = try await adjustmentLine(partner, quarter, statement, recomputed, settled: settled, delta: delta, since: since, directory)
@@ -227,13 +227,12 @@ extension ChannelbookDatabase {
         let currency = recomputed.program.program.currency
         func money(_ minor: Int64) -> String { Money(minorUnits: minor, currency: currency).description }
         let rebate = recomputed.rebates.first { $0.partnerID == partner }
-        let fees = recomputed.fees.filter { $0.referral.partnerID == partner }
         var explanation = [
             original.map { "adjusts \(quarter), approved on \($0.reference)" }
                 ?? "adjusts \(quarter), already approved, in which this partner had no approved statement",
-            "recomputed \(quarter): rebate \(money(rebate?.result.amount.minorUnits ?? 0)) + referral fees \(money(fees.reduce(0) { $0 + $1.result.amount.minorUnits })) = \(money(recomputed.earned(by: partner)))",
+            "recomputed \(quarter): rebate \(money(recomputed.rebate(of: partner))) + referral fees \(money(try recomputed.fees(of: partner))) = \(money(try recomputed.earned(by: partner)))",
             "already approved for \(quarter): \(money(settled))",
-            "adjustment: \(money(recomputed.earned(by: partner))) − \(money(settled)) = \(money(delta))",
+            "adjustment: \(money(try recomputed.earned(by: partner))) − \(money(settled)) = \(money(delta))",
         ]
         explanation += (rebate?.explanation ?? []).map { "recomputed rebate, \($0)" }
         explanation += try await lateLines(partner, quarter, after: computedAt, currency: currency)
@@ -264,7 +263,8 @@ extension ChannelbookDatabase {
         // Twenty are listed; the rest are counted and summed, so the explanation still accounts for every line.
         if rows.count > listed.count, let all = try await plainRows("SELECT COUNT(*), CAST(SUM(s.amount_minor) AS BIGINT) \(late)", binds).first {
             let count = try all.integer(0) - Int64(listed.count)
-            let remainder = try all.integer(1) - listed.reduce(Int64(0)) { $0 + (try $1.integer(4)) }
+            let listedSum = try MinorUnits.sum(try listed.map { try $0.integer(4) }, "the late lines of \(quarter)")
+            let remainder = try MinorUnits.subtract(try all.integer(1), listedSum, "the late lines of \(quarter)")
             lines.append(
                 "arrived after approval: and \(count) more line\(count == 1 ? "" : "s") totalling \(Money(minorUnits: remainder, currency: currency).decimalString)")
         }
@@ -326,7 +326,7 @@ extension ChannelbookDatabase {
                     voided.append(existing.id)
                 } else {
                     lines += planned.enumerated().map { (existing.id, $0.offset + 1, $0.element) }
-                    totals.append((existing.id, planned.reduce(0) { $0 + $1.amountMinor }))
+                    totals.append((existing.id, try MinorUnits.sum(planned.map(\.amountMinor), "statement \(existing.id)'s lines")))
                     if target.quarter == closing { computed.append(existing.id) }
                 }
             } else if !planned.isEmpty {
@@ -335,7 +335,7 @@ extension ChannelbookDatabase {
         }
         for (id, draft) in zip(try await createDrafts(newDrafts.map { ($0.partner, $0.quarter) }, programVersionID: programVersionID, directory), newDrafts) {
             lines += draft.lines.enumerated().map { (id, $0.offset + 1, $0.element) }
-            totals.append((id, draft.lines.reduce(0) { $0 + $1.amountMinor }))
+            totals.append((id, try MinorUnits.sum(draft.lines.map(\.amountMinor), "statement \(id)'s lines")))
             // A new draft in another quarter only carries an adjustment: approving it waits for its quarter's close.
             if draft.quarter == closing { computed.append(id) }
         }

@@ -278,7 +278,8 @@ extension ChannelbookDatabase {
         let quarter = try Quarter.parse(quarterText)
         let program = try await program(on: quarter.lastDay).program
         let totals = try await quarterTotals(quarter)[record.id] ?? []
-        let basisMinor = totals.filter { program.rebate.basisCategories.contains($0.category) }.reduce(Int64(0)) { $0 + $1.amountMinor }
+        let basisMinor = try MinorUnits.sum(
+            totals.filter { program.rebate.basisCategories.contains($0.category) }.map(\.amountMinor), "\(partner)'s basis for \(quarter)")
         let schedule = program.rebate.schedule
         let reached = schedule.tierIndex(for: max(basisMinor, 0))
         let nextIndex = reached.map { $0 + 1 } ?? 0
@@ -328,13 +329,15 @@ extension ChannelbookDatabase {
             let evaluation = program.rebate.tierOn.date(in: quarter)
             for (partner, rows) in try await quarterTotals(quarter) {
                 guard let tier = directory.tier(of: partner, on: evaluation), program.rebate.eligibleTiers.contains(tier) else { continue }
-                let basis = rows.filter { program.rebate.basisCategories.contains($0.category) }.reduce(Int64(0)) { $0 + $1.amountMinor }
+                let basis = try MinorUnits.sum(
+                    rows.filter { program.rebate.basisCategories.contains($0.category) }.map(\.amountMinor), "partner \(partner.rawValue)'s basis for \(quarter)")
                 let schedule = program.rebate.schedule
                 let next = (schedule.tierIndex(for: max(basis, 0)).map { $0 + 1 } ?? 0)
                 guard next < schedule.tiers.count else { continue }
                 let from = schedule.tiers[next].from
-                // Within a tenth of the threshold: integer arithmetic, no rounding question.
-                if basis < from && (from - basis) * 10 <= from {
+                // Within a tenth of the threshold: integer arithmetic, no rounding question, and no
+                // subtraction from the basis, which may be any negative amount.
+                if basis < from && basis >= from - from / 10 {
                     near.append(
                         (directory.byID[partner]!.code, Money(minorUnits: basis, currency: program.currency),
                          Money(minorUnits: from, currency: program.currency), schedule.tiers[next].rate))

@@ -1,0 +1,42 @@
+/// The largest figures one line of an import may carry: a product setting, the same for every program.
+///
+/// Far beyond any real sale, and small enough that sums can never overflow in practice: 92 million lines
+/// at the limit still fit in an `Int64` of minor units. Sums are checked anyway (`MinorUnits.add`), so an
+/// overflow is an error naming what overflowed, never a trap.
+public enum LineLimits {
+    /// 1,000,000,000.00 in a two-decimal currency, either sign.
+    public static let maximumAmountMinorUnits: Int64 = 100_000_000_000
+    /// Seats on one line, either sign.
+    public static let maximumSeats: Int64 = 10_000_000
+
+    /// Why an amount may not be on one line, or nil when it may.
+    public static func amountProblem(_ amount: Money) -> String? {
+        guard amount.minorUnits.magnitude > UInt64(maximumAmountMinorUnits) else { return nil }
+        let limit = Money(minorUnits: maximumAmountMinorUnits, currency: amount.currency)
+        return "\(amount.decimalString) is beyond the limit of \(limit.decimalString) a line (either sign)"
+    }
+}
+
+/// Checked arithmetic on raw minor units, for totals kept as `Int64` (import totals, statement totals).
+public enum MinorUnits {
+    /// `a + b`, or `MoneyError.overflow` naming `what` was being added up.
+    public static func add(_ a: Int64, _ b: Int64, _ what: @autoclosure () -> String) throws(MoneyError) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        if overflow { throw .overflow(operation: what()) }
+        return sum
+    }
+
+    /// `a - b`, checked the same way.
+    public static func subtract(_ a: Int64, _ b: Int64, _ what: @autoclosure () -> String) throws(MoneyError) -> Int64 {
+        let (difference, overflow) = a.subtractingReportingOverflow(b)
+        if overflow { throw .overflow(operation: what()) }
+        return difference
+    }
+
+    /// The sum of `values`, checked at every step.
+    public static func sum<S: Sequence>(_ values: S, _ what: @autoclosure () -> String) throws(MoneyError) -> Int64 where S.Element == Int64 {
+        var total: Int64 = 0
+        for value in values { total = try add(total, value, what()) }
+        return total
+    }
+}
