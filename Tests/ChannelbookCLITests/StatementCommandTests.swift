@@ -25,10 +25,23 @@ import Testing
         #expect(again.exitCode == 1)
         #expect(again.stderr == "Error: 2026Q1 has no draft statement to approve (run `channelbook close 2026Q1` first)\n")
 
+        // A payout file that cannot be written is an error, and no audit row names it.
+        let nowhere = path("missing-folder/payouts.csv")
+        let failed = await channelbook(["payouts", "export", "2026Q1", "--out", nowhere, "--actor", "finance"] + db)
+        #expect(failed.exitCode == 1)
+        #expect(failed.stderr.hasPrefix("Error: cannot write the payout file \(nowhere): cannot create a file in"), "\(failed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: nowhere))
+        let noAudit = await channelbook(["audit", "--format", "csv"] + db)
+        #expect(!noAudit.stdout.contains("export payouts"))
+
         let payoutFile = path("payouts-2026Q1.csv")
         let export = await channelbook(["payouts", "export", "2026Q1", "--out", payoutFile, "--actor", "finance"] + db)
         #expect(export.stdout == "wrote 2 payouts totalling 12499.98 AUD to \(payoutFile)\n")
         #expect(try String(contentsOfFile: payoutFile, encoding: .utf8) == "partner,abn,amount,statement_reference\nN01,,10000.00,CB-2026Q1-N01-1\nP01,,2499.98,CB-2026Q1-P01-1\n")
+        // Written under a temporary name and renamed: nothing else is left in the folder.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains(".tmp-") }.isEmpty)
+        let exported = await channelbook(["audit", "--format", "csv"] + db)
+        #expect(exported.stdout.contains("2 payouts totalling 12499.98 AUD to \(payoutFile)"))
         let paid = await channelbook(["payouts", "mark-paid", "2026Q1", "--reference", "EFT-0042", "--actor", "finance"] + db)
         #expect(paid.stdout == "marked 2 statements of 2026Q1 paid as EFT-0042\n")
 

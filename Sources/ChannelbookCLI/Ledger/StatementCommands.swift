@@ -58,14 +58,18 @@ struct PayoutsCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let rows = try await database.perform { try await $0.payouts(for: quarter, actor: actor.name, file: out) }
-            let report = Report(
-                columns: ["partner", "abn", "amount", "statement_reference"],
-                rows: rows.map { [$0.partner.rawValue, $0.abn, $0.amount.decimalString, $0.statementReference] })
-            do {
-                try (report.csvLines.joined(separator: "\n") + "\n").write(toFile: out, atomically: true, encoding: .utf8)
-            } catch {
-                throw CLIError("\(out): cannot write the payout file: \(error.localizedDescription)")
+            // The file is written durably (temporary name, fsync, rename) before the export is audited.
+            let rows = try await database.perform {
+                try await $0.payouts(for: quarter, actor: actor.name, file: out) { rows in
+                    let report = Report(
+                        columns: ["partner", "abn", "amount", "statement_reference"],
+                        rows: rows.map { [$0.partner.rawValue, $0.abn, $0.amount.decimalString, $0.statementReference] })
+                    do {
+                        try DurableFile.write(Array((report.csvLines.joined(separator: "\n") + "\n").utf8), to: out)
+                    } catch {
+                        throw CLIError("cannot write the payout file \(error)")
+                    }
+                }
             }
             let total = try Money.sum(rows.map(\.amount), currency: rows.first?.amount.currency ?? .aud)
             Console.line("wrote \(rows.count) payout\(rows.count == 1 ? "" : "s") totalling \(total) to \(out)")

@@ -153,7 +153,12 @@ extension ChannelbookDatabase {
 
     /// The quarter's approved statements with a positive total, for the accounts-payable file. Negative
     /// totals are not paid: they are carried forward to the partner's next statement.
-    public func payouts(for quarter: Quarter, actor: String, file: String) async throws -> [PayoutRow] {
+    ///
+    /// `deliver` writes the file (or sends the download) inside the transaction, before the audit row: if it
+    /// fails, nothing is audited, so the log never names a payout file that does not exist.
+    public func payouts(
+        for quarter: Quarter, actor: String, file: String, deliver: ([PayoutRow]) async throws -> Void = { _ in }
+    ) async throws -> [PayoutRow] {
         try await requireInitialised()
         return try await transaction(locking: [.ledger]) {
             let approved = try await statements(for: quarter, status: .approved)
@@ -161,6 +166,7 @@ extension ChannelbookDatabase {
                 PayoutRow(partner: $0.partner, abn: $0.abn ?? "", amount: $0.total, statementReference: $0.reference)
             }
             let total = try Money.sum(rows.map(\.amount), currency: try await program(on: quarter.lastDay).program.currency)
+            try await deliver(rows)
             try await audit(actor: actor, action: "export payouts", subject: quarter.description, after: "\(rows.count) payouts totalling \(total) to \(file)")
             return rows
         }
