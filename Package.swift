@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
     ],
     targets: [
         // Money, dates, ids, the program and its calculators. Pure: no I/O, no NIO, no SQL.
@@ -92,6 +93,7 @@ let package = Package(
                 "ChannelbookStore",
                 "ChannelbookWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
         .executableTarget(
@@ -117,7 +119,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ChannelbookCLITests",
-            dependencies: ["ChannelbookCLI", "ChannelbookStore", "ChannelbookCore", "channelbook"]
+            dependencies: [
+                "ChannelbookCLI", "ChannelbookStore", "ChannelbookCore", "channelbook",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -7,8 +7,9 @@ import Hummingbird
 struct SignInRoutes {
     let database: DatabasePool
     let clock: WebClock
-    /// Marks cookies `Secure` (sent over HTTPS only): on for any deployment behind TLS.
-    let secureCookies: Bool
+    let settings: WebSettings
+
+    private var secureCookies: Bool { settings.secureCookies }
 
     func register(on router: Router<WebContext>) {
         router.get("/login") { _, _ in
@@ -41,11 +42,12 @@ struct SignInRoutes {
             throw WebError(.forbidden, "the form has expired: reload the page and try again", json: false)
         }
         do {
-            let session = try await database.signIn(email: form.email, password: form.password, nowMicroseconds: clock.nowMicroseconds())
+            let session = try await database.signIn(
+                email: form.email, password: form.password, nowMicroseconds: clock.nowMicroseconds(), lifetimeSeconds: settings.sessionLifetimeSeconds)
             var response = Response.redirect(to: "/", type: .normal)
             response.setCookie(
                 Cookie(
-                    name: WebApp.sessionCookie, value: session.token, maxAge: Int(AccountPolicy.sessionLifetimeSeconds), path: "/",
+                    name: WebApp.sessionCookie, value: session.token, maxAge: Int(settings.sessionLifetimeSeconds), path: "/",
                     secure: secureCookies, httpOnly: true, sameSite: .lax))
             return response
         } catch let error as AccountError {

@@ -16,7 +16,7 @@ public enum WebApp {
     public static func build(
         database: DatabasePool, host: String = "127.0.0.1", port: Int = 8080, clock: WebClock = .system,
         logger: Logger = Logger(label: "channelbook.web"), metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        secureCookies: Bool = false
+        settings: WebSettings = WebSettings()
     ) throws -> some ApplicationProtocol {
         let router = Router(context: WebContext.self)
         router.add(middleware: LogRequestsMiddleware())
@@ -30,7 +30,7 @@ public enum WebApp {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
         }
-        SignInRoutes(database: database, clock: clock, secureCookies: secureCookies).register(on: router)
+        SignInRoutes(database: database, clock: clock, settings: settings).register(on: router)
         StatementRoutes(database: database).register(on: router)
         DashboardRoutes(database: database).register(on: router)
         FormRoutes(database: database).register(on: router)

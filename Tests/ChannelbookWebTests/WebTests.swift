@@ -512,7 +512,7 @@ private func errorMessage(_ response: TestResponse) throws -> String? {
     @Test func cookiesAreSecureWhenAskedForAndAlwaysHttpOnlyAndSameSite() async throws {
         let database = try await preparedDatabase()
         for secure in [false, true] {
-            try await WebApp.build(database: try await database.pool(), clock: fixedClock, secureCookies: secure).test(.router) { client in
+            try await WebApp.build(database: try await database.pool(), clock: fixedClock, settings: WebSettings(secureCookies: secure)).test(.router) { client in
                 let page = try await client.execute(uri: "/login", method: .get)
                 let header = try #require(page.headers[values: .setCookie].first { $0.hasPrefix("cb_login_csrf=") })
                 #expect(header.contains("HttpOnly") && header.contains("SameSite=Strict"))

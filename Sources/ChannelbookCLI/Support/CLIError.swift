@@ -1,5 +1,5 @@
 /// A command's failure, as the user will read it on stderr: what went wrong and where.
-struct CLIError: Error, CustomStringConvertible {
+struct CLIError: Error, CustomStringConvertible, Equatable {
     let lines: [String]
 
     init(_ message: String) { self.lines = [message] }

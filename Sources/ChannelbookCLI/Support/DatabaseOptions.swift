@@ -29,6 +29,11 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens the database for the length of `body`. Only `init` may create a SQLite file that does not exist.
     func withDatabase<T>(creating: Bool = false, _ body: (ChannelbookDatabase) async throws -> T) async throws -> T {
+        try await Self.withDatabase(at: location, creating: creating, body)
+    }
+
+    /// Opens the database at `location` for the length of `body` (`serve` resolves its location from its settings).
+    static func withDatabase<T>(at location: DatabaseLocation, creating: Bool = false, _ body: (ChannelbookDatabase) async throws -> T) async throws -> T {
         if case .sqlite(let path) = location, !creating, !FileManager.default.fileExists(atPath: path) {
             throw CLIError("\(path) does not exist: create a database with `channelbook init\(path == Self.defaultPath ? "" : " --db \(path)")`")
         }

@@ -98,9 +98,11 @@ extension ChannelbookDatabase {
 
     /// Checks an email and password and opens a session. After `failuresBeforeThrottle` failures within the
     /// window, the email is refused until the oldest failure leaves it — whatever the password.
-    public func signIn(email rawEmail: String, password: String, nowMicroseconds now: Int64) async throws -> Session {
+    public func signIn(
+        email rawEmail: String, password: String, nowMicroseconds now: Int64, lifetimeSeconds: Int64 = AccountPolicy.sessionLifetimeSeconds
+    ) async throws -> Session {
         let candidate = try await signInCandidate(email: rawEmail, nowMicroseconds: now)
-        return try await finishSignIn(candidate, passwordMatches: candidate.verify(password), nowMicroseconds: now)
+        return try await finishSignIn(candidate, passwordMatches: candidate.verify(password), nowMicroseconds: now, lifetimeSeconds: lifetimeSeconds)
     }
 
     /// The login an email names and its password hash, unless the email is throttled. Reads only.
@@ -122,20 +124,22 @@ extension ChannelbookDatabase {
     }
 
     /// Records the outcome of a password check: a failure (then refuses), or a new session. Writes.
-    func finishSignIn(_ candidate: SignInCandidate, passwordMatches: Bool, nowMicroseconds now: Int64) async throws -> Session {
+    func finishSignIn(_ candidate: SignInCandidate, passwordMatches: Bool, nowMicroseconds now: Int64, lifetimeSeconds: Int64) async throws -> Session {
         guard passwordMatches, let id = candidate.userID, let user = try await user(id: id) else {
             try await sql.raw("INSERT INTO login_failures (email, at_us) VALUES (\(bind: candidate.email), \(bind: now))").run()
             throw AccountError.wrongCredentials
         }
         try await sql.raw("DELETE FROM login_failures WHERE email = \(bind: candidate.email)").run()
         try await deleteExpiredSessions(nowMicroseconds: now)
-        return try await openSession(for: user, nowMicroseconds: now)
+        return try await openSession(for: user, nowMicroseconds: now, lifetimeSeconds: lifetimeSeconds)
     }
 
     /// Opens a session for a signed-in user (the token is returned once and stored only as its hash).
-    public func openSession(for user: SignedInUser, nowMicroseconds now: Int64) async throws -> Session {
+    public func openSession(
+        for user: SignedInUser, nowMicroseconds now: Int64, lifetimeSeconds: Int64 = AccountPolicy.sessionLifetimeSeconds
+    ) async throws -> Session {
         let token = Self.randomToken(), csrf = Self.randomToken()
-        let expires = now + AccountPolicy.sessionLifetimeSeconds * 1_000_000
+        let expires = now + lifetimeSeconds * 1_000_000
         try await sql.raw(
             """
             INSERT INTO sessions (token_hash, user_id, csrf_token, created_at_us, expires_at_us)
@@ -292,10 +296,14 @@ struct SignInCandidate: Sendable {
 
 extension DatabasePool {
     /// Signs in without holding a connection through bcrypt (a quarter of a second): read, check, then write.
-    public func signIn(email: String, password: String, nowMicroseconds now: Int64) async throws -> Session {
+    public func signIn(
+        email: String, password: String, nowMicroseconds now: Int64, lifetimeSeconds: Int64 = AccountPolicy.sessionLifetimeSeconds
+    ) async throws -> Session {
         let candidate = try await read { try await $0.signInCandidate(email: email, nowMicroseconds: now) }
         let matches = candidate.verify(password)
-        return try await write { try await $0.finishSignIn(candidate, passwordMatches: matches, nowMicroseconds: now) }
+        return try await write {
+            try await $0.finishSignIn(candidate, passwordMatches: matches, nowMicroseconds: now, lifetimeSeconds: lifetimeSeconds)
+        }
     }
 }
 

@@ -23,6 +23,11 @@ struct PlainRow: Sendable {
         return value
     }
 
+    func optionalInteger(_ index: Int) throws -> Int64? {
+        if case .null = values[index] { return nil }
+        return try integer(index)
+    }
+
     func optionalText(_ index: Int) throws -> String? {
         if case .null = values[index] { return nil }
         return try text(index)

@@ -7,7 +7,7 @@
 #endif
 
 /// Why a file could not be written durably: the path and the system's reason.
-public struct DurableFileError: Error, CustomStringConvertible, Sendable {
+public struct DurableFileError: RefusalError, Sendable {
     public let path: String
     public let reason: String
     public var description: String { "\(path): \(reason)" }
@@ -19,10 +19,9 @@ public struct DurableFileError: Error, CustomStringConvertible, Sendable {
 /// returns (a payout file's audit row never names a file that does not exist).
 public enum DurableFile {
     public static func write(_ bytes: [UInt8], to path: String) throws(DurableFileError) {
-        let directory = parentDirectory(of: path)
         let temporary = try temporaryPath(beside: path)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw failure(path, "cannot create a file in \(directory)") }
+        guard descriptor >= 0 else { throw failure(path, "cannot create a file in \(parentDirectory(of: path))") }
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
@@ -34,6 +33,19 @@ public enum DurableFile {
                 throw error
             }
             written += result
+        }
+        close(descriptor)
+        try commit(temporary, to: path)
+    }
+
+    /// Syncs a finished temporary file, renames it over `path` and syncs the directory; on failure the
+    /// temporary file is removed and `path` is untouched.
+    public static func commit(_ temporary: String, to path: String) throws(DurableFileError) {
+        let descriptor = open(temporary, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let error = failure(path, "cannot reopen its temporary file")
+            unlink(temporary)
+            throw error
         }
         guard fsync(descriptor) == 0 else {
             let error = failure(path, "cannot sync to disk")
@@ -47,8 +59,17 @@ public enum DurableFile {
             unlink(temporary)
             throw error
         }
-        try syncDirectory(directory, for: path)
+        try syncDirectory(parentDirectory(of: path), for: path)
     }
+
+    /// Refuses early, in words, a path whose folder is missing or not writable.
+    public static func requireWritableDirectory(for path: String) throws(DurableFileError) {
+        let directory = parentDirectory(of: path)
+        guard access(directory, W_OK) == 0 else { throw failure(path, "cannot write in the folder \(directory)") }
+    }
+
+    /// Removes a file if it exists, ignoring every error (cleanup on a path that already failed).
+    public static func removeQuietly(_ path: String) { unlink(path) }
 
     /// Syncs a directory's entries (a rename or a new file in it) to disk.
     public static func syncDirectory(_ directory: String, for path: String) throws(DurableFileError) {

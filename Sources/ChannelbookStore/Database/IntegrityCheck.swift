@@ -1,0 +1,96 @@
+/// `channelbook check`: what must always hold in a Channelbook database, checked in SQL so a 10M-line
+/// ledger is never loaded into memory. Each finding is one line saying what is wrong and where; none means
+/// the database is sound.
+extension ChannelbookDatabase {
+    /// At most this many findings of one kind are listed; the rest are counted.
+    static let integrityFindingsListed = 20
+
+    public func integrityProblems() async throws -> [String] {
+        try await requireInitialised()
+        return try await transaction {
+            var problems: [String] = []
+            if dialect == .sqlite {
+                let result = try await plainRows("PRAGMA integrity_check").map { try $0.text(0) }
+                if result != ["ok"] { problems += result.prefix(Self.integrityFindingsListed).map { "SQLite integrity: \($0)" } }
+            }
+            problems += try await totalsAgainstLines()
+            problems += try await statementsAgainstLines()
+            problems += try await linesWithoutImports()
+            problems += try await auditGaps()
+            return problems
+        }
+    }
+
+    /// Every per-quarter total equals the sum and count of its sales lines, and every group of lines has its total.
+    private func totalsAgainstLines() async throws -> [String] {
+        let rows = try await plainRows(
+            """
+            SELECT COALESCE(l.reseller_id, t.reseller_id), COALESCE(l.quarter, t.quarter), COALESCE(l.category, t.category),
+                   COALESCE(l.source, t.source), CAST(l.amount AS BIGINT), l.lines, t.amount_minor, t.line_count
+            FROM (SELECT reseller_id, quarter, category, source, SUM(amount_minor) AS amount, COUNT(*) AS lines
+                  FROM sales_lines GROUP BY reseller_id, quarter, category, source) l
+            FULL OUTER JOIN sales_totals t
+              ON t.reseller_id = l.reseller_id AND t.quarter = l.quarter AND t.category = l.category AND t.source = l.source
+            WHERE l.amount IS NULL OR t.amount_minor IS NULL OR l.amount <> t.amount_minor OR l.lines <> t.line_count
+            ORDER BY 1, 2, 3, 4
+            """)
+        return try rows.prefix(Self.integrityFindingsListed).map { row in
+            let key = "reseller \(try row.integer(0)) \(try row.text(1)) \(try row.text(2)) from \(try row.text(3))"
+            let lines = try row.optionalInteger(4).map { "\($0) in \(try row.integer(5)) lines" } ?? "no lines"
+            let total = try row.optionalInteger(6).map { "\($0) in \(try row.integer(7)) lines" } ?? "no total"
+            return "sales totals: \(key): the lines sum to \(lines), the total says \(total)"
+        } + Self.more(rows.count, "sales total")
+    }
+
+    /// Every live statement's total equals the sum of its lines.
+    private func statementsAgainstLines() async throws -> [String] {
+        let rows = try await plainRows(
+            """
+            SELECT s.reference, s.total_minor, CAST(COALESCE(SUM(l.amount_minor), 0) AS BIGINT) FROM statements s
+            LEFT JOIN statement_lines l ON l.statement_id = s.id
+            WHERE s.status <> 'void' GROUP BY s.id, s.reference, s.total_minor
+            HAVING s.total_minor <> COALESCE(SUM(l.amount_minor), 0) ORDER BY s.reference
+            """)
+        return try rows.prefix(Self.integrityFindingsListed).map {
+            "statement \(try $0.text(0)): total \(try $0.integer(1)) but its lines sum to \(try $0.integer(2))"
+        } + Self.more(rows.count, "statement")
+    }
+
+    /// Every sales line belongs to a recorded import (imports and their lines commit together).
+    private func linesWithoutImports() async throws -> [String] {
+        let rows = try await plainRows(
+            "SELECT l.import_id, COUNT(*) FROM sales_lines l LEFT JOIN imports i ON i.id = l.import_id WHERE i.id IS NULL GROUP BY l.import_id ORDER BY 1")
+        return try rows.prefix(Self.integrityFindingsListed).map { "sales lines: \(try $0.integer(1)) lines name import \(try $0.integer(0)), which is not recorded" }
+            + Self.more(rows.count, "missing import")
+    }
+
+    /// The audit log accounts for every money action: one `import KIND` row per recorded import of that kind,
+    /// an `approve statement` row for every approved or paid statement, a `mark paid` (or `settle by offset`)
+    /// row for every paid one.
+    private func auditGaps() async throws -> [String] {
+        var problems: [String] = []
+        let imports = try await plainRows(
+            """
+            SELECT i.kind, i.count, COALESCE(a.count, 0) FROM (SELECT kind, COUNT(*) AS count FROM imports GROUP BY kind) i
+            LEFT JOIN (SELECT action, COUNT(*) AS count FROM audit_log WHERE action LIKE 'import %' GROUP BY action) a ON a.action = 'import ' || i.kind
+            WHERE COALESCE(a.count, 0) < i.count ORDER BY 1
+            """)
+        for row in imports {
+            problems.append("audit log: \(try row.integer(1)) \(try row.text(0)) imports are recorded but only \(try row.integer(2)) are audited")
+        }
+        for (status, actions) in [("'approved', 'paid'", "'approve statement'"), ("'paid'", "'mark paid', 'settle by offset'")] {
+            let rows = try await plainRows(
+                """
+                SELECT s.reference FROM statements s WHERE s.status IN (\(status))
+                AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.action IN (\(actions)) AND a.subject = s.reference) ORDER BY 1
+                """)
+            problems += try rows.prefix(Self.integrityFindingsListed).map { "audit log: statement \(try $0.text(0)) has no \(actions) record" }
+            problems += Self.more(rows.count, "unaudited statement")
+        }
+        return problems
+    }
+
+    private static func more(_ count: Int, _ what: String) -> [String] {
+        count > integrityFindingsListed ? ["… and \(count - integrityFindingsListed) more (\(what)s)"] : []
+    }
+}

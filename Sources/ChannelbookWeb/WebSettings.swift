@@ -1,0 +1,22 @@
+import ChannelbookStore
+
+/// What an operator may set about the web app beyond where it listens (`channelbook config show` prints it).
+public struct WebSettings: Sendable, Equatable {
+    /// Marks cookies `Secure` (sent over HTTPS only): on for any deployment behind TLS.
+    public var secureCookies: Bool
+    /// How long a sign-in lasts.
+    public var sessionLifetimeSeconds: Int64
+    /// The largest sales file an upload may carry; a larger body is refused with 413.
+    public var uploadLimitBytes: Int
+
+    public static let defaultUploadLimitBytes = 256 * 1024 * 1024
+
+    public init(
+        secureCookies: Bool = false, sessionLifetimeSeconds: Int64 = AccountPolicy.sessionLifetimeSeconds,
+        uploadLimitBytes: Int = defaultUploadLimitBytes
+    ) {
+        self.secureCookies = secureCookies
+        self.sessionLifetimeSeconds = sessionLifetimeSeconds
+        self.uploadLimitBytes = uploadLimitBytes
+    }
+}
