@@ -1,3 +1,4 @@
+import ChannelbookCore
 import ChannelbookStore
 import Foundation
 import Hummingbird
@@ -14,6 +15,8 @@ struct APIErrorMiddleware: RouterMiddleware {
         } catch let error as ServerError where error.underlyingError is DatabaseFailure {
             // The generated code wraps what a handler throws: a busy or lost database is still 409 or 503, never 500.
             throw WebError(error.underlyingError as! DatabaseFailure, json: true)
+        } catch let error as ServerError where error.underlyingError is MoneyError {
+            throw WebError(error.underlyingError as! MoneyError, json: true)
         } catch let error as ServerError where error.operationInput == nil {
             // Thrown while turning the request into the operation's input: the request is malformed.
             throw WebError(.badRequest, "invalid request: \(error.causeDescription)", json: true)

@@ -74,13 +74,16 @@ struct LogRequestsMiddleware: RouterMiddleware {
     }
 }
 
-/// Answers a database conflict 409 and an unavailable database 503, with the reason in words (JSON on the API).
+/// Answers a database conflict 409, an unavailable database 503 and a figure beyond 64 bits 422, with the reason
+/// in words (JSON on the API).
 struct DatabaseFailureMiddleware: RouterMiddleware {
     typealias Context = WebContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do { return try await next(request, context) } catch let failure as DatabaseFailure {
             throw WebError(failure, json: request.uri.path.hasPrefix("/api/"))
+        } catch let overflow as MoneyError {
+            throw WebError(overflow, json: request.uri.path.hasPrefix("/api/"))
         }
     }
 }

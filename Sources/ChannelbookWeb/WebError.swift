@@ -1,3 +1,4 @@
+import ChannelbookCore
 import ChannelbookStore
 import Foundation
 import Hummingbird
@@ -27,7 +28,12 @@ public struct WebError: HTTPResponseError {
     /// A database conflict (busy, deadlock, a duplicate written at the same moment) is 409: the request may be
     /// repeated; a lost or timed-out database is 503. Never a 500 with the driver's text.
     init(_ failure: DatabaseFailure, json: Bool) {
-        self.init(failure.isConflict ? .conflict : .serviceUnavailable, failure.message, json: json)
+        self.init(failure.kind == .outOfRange ? .unprocessableContent : failure.isConflict ? .conflict : .serviceUnavailable, failure.message, json: json)
+    }
+
+    /// A figure that cannot be computed (a stored sum beyond 64 bits): 422 naming the sum, never a 500 or a trap.
+    init(_ overflow: MoneyError, json: Bool) {
+        self.init(.unprocessableContent, "\(overflow); `channelbook check` shows what is stored wrong", json: json)
     }
 
     /// The answer for a missing or forbidden thing: 404, so another partner's data is not even confirmed to exist.

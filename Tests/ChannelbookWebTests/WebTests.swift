@@ -523,3 +523,47 @@ private func errorMessage(_ response: TestResponse) throws -> String? {
     }
 }
 
+
+/// Stored figures at the edges of 64 bits (an older release, a manual edit): every page and API read answers
+/// with a status below 500 — the overflowing sums as 422 naming the sum — and the server keeps serving.
+@Suite struct ExtremeFiguresTests {
+    @Test func everyPageAnswersWithoutAServerErrorOrATrap() async throws {
+        let database = try await preparedDatabase()
+        try await database.addUser(email: "admin@vendor.example", role: .admin, partner: nil, password: "admin secret 1234", actor: "t", bcryptCost: 4)
+        try await database.sql.raw("UPDATE sales_totals SET amount_minor = \(bind: Int64.min) WHERE reseller_id = (SELECT id FROM partners WHERE code = 'P01')").run()
+        try await database.sql.raw("UPDATE sales_totals SET amount_minor = \(bind: Int64.max) WHERE reseller_id = (SELECT id FROM partners WHERE code = 'N01')").run()
+        try await database.sql.raw(
+            "INSERT INTO sales_totals (reseller_id, quarter, category, source, amount_minor, line_count) SELECT id, '2026Q1', 'software', 'DIRECT', \(bind: Int64.max), 1 FROM partners WHERE code = 'N01'"
+        ).run()
+        try await database.sql.raw("UPDATE statement_lines SET amount_minor = \(bind: Int64.max)").run()
+        try await database.sql.raw("UPDATE statements SET total_minor = \(bind: Int64.max)").run()
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            for (email, password, pages) in [
+                ("fin@vendor.example", "finance secret 123", [
+                    "/", "/partners", "/partners/P01", "/partners/N01", "/quarters/2026Q1", "/statements/2026Q1/P01", "/statements/2026Q1/N01",
+                    "/referrals", "/audit", "/tokens", "/quarters/2026Q1/payouts.csv", "/api/v1/statements?quarter=2026Q1",
+                    "/api/v1/statements/2026Q1/P01",
+                ]),
+                ("jo@p01.example", "partner secret 123", ["/", "/statements/2026Q1/P01", "/referrals", "/tokens", "/api/v1/me"]),
+                ("admin@vendor.example", "admin secret 1234", ["/", "/quarters/2026Q1", "/partners", "/audit"]),
+            ] {
+                let session = try await signIn(client, email: email, password: password)
+                for page in pages {
+                    let response = try await client.execute(uri: page, method: .get, headers: [.cookie: "cb_session=\(session)"])
+                    #expect(response.status.code < 500, "\(email) \(page): \(response.status)")
+                }
+                // The close itself: the overflow is a 422 naming the sum, and nothing is written.
+                if email == "admin@vendor.example" {
+                    let csrf = try #require(try await database.session(token: session, nowMicroseconds: fixedClock.nowMicroseconds())?.csrfToken)
+                    var headers = formHeaders
+                    headers[.cookie] = "cb_session=\(session)"
+                    let close = try await client.execute(uri: "/quarters/2026Q1/close", method: .post, headers: headers, body: form(["csrf": csrf]))
+                    #expect(close.status == .unprocessableContent, "\(close.status)")
+                    #expect(String(buffer: close.body).contains("amount out of range while computing"))
+                }
+            }
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+        }
+        await database.close()
+    }
+}

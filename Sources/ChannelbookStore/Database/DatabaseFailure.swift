@@ -4,7 +4,8 @@ import SQLiteNIO
 /// A database error in words for the person who asked, never the driver's generic text.
 ///
 /// Conflicts (another writer holds what this one needs, a deadlock, a duplicate written at the same moment)
-/// are worth retrying and are answered 409; an unreachable or timed-out database is answered 503.
+/// are worth retrying and are answered 409; an unreachable or timed-out database is answered 503; a sum beyond
+/// 64 bits (figures stored beyond the line limits) is answered 422.
 public struct DatabaseFailure: RefusalError, Equatable, Sendable {
     public enum Kind: String, Sendable {
         /// Another writer holds the database or the lock this write needs; try again.
@@ -17,6 +18,8 @@ public struct DatabaseFailure: RefusalError, Equatable, Sendable {
         case timeout
         /// The connection to the database was lost or could not be made.
         case unavailable
+        /// A sum the database computed does not fit in 64 bits: stored figures beyond the line limits.
+        case outOfRange
     }
 
     public let kind: Kind
@@ -61,6 +64,9 @@ public struct DatabaseFailure: RefusalError, Equatable, Sendable {
         }
     }
 
+    private static let outOfRange = DatabaseFailure(
+        kind: .outOfRange, message: "a sum of stored amounts does not fit in 64 bits: `channelbook check` shows which figures are stored wrong")
+
     private static let lostConnection = DatabaseFailure(kind: .unavailable, message: "the connection to the database was lost: try again later")
 
     private static func serverFailure(state: String, detail: String) -> DatabaseFailure? {
@@ -75,6 +81,8 @@ public struct DatabaseFailure: RefusalError, Equatable, Sendable {
             return DatabaseFailure(kind: .duplicate, message: "someone else saved the same record at the same moment (\(detail)): reload and try again")
         case "57014":
             return DatabaseFailure(kind: .timeout, message: "the database took too long and the request was cancelled (statement timeout): try again, or ask an administrator")
+        case "22003":
+            return outOfRange
         case "25P03":
             return DatabaseFailure(kind: .timeout, message: "the transaction stayed idle too long and the database ended it: try again")
         case let state where state.hasPrefix("08") || state.hasPrefix("57P"):
@@ -93,6 +101,8 @@ public struct DatabaseFailure: RefusalError, Equatable, Sendable {
                 message: "the database is busy: another program has been writing to it for more than \(SQLiteSettings.busyTimeoutMilliseconds / 1000) s; try again when it has finished")
         case .cantOpen, .cantOpenDirectory, .cantOpenInvalidPath:
             return DatabaseFailure(kind: .unavailable, message: "the database file cannot be opened: \(error.message)")
+        case _ where error.message.contains("integer overflow"):
+            return outOfRange
         default:
             return nil
         }
