@@ -64,10 +64,16 @@ import Testing
                 ])
             #expect(try await database.count("sales_lines") == 0)
             // Referral registrations and reasons follow the same rule.
-            await #expect(throws: ReferralError.invalidText(field: "customer", problem: "control character U+0000 is not allowed")) {
+            await #expect(throws: TextProblem(field: "customer", problem: "control character U+0000 is not allowed")) {
                 _ = try await database.registerReferral(
                     ReferralRequest(partner: "P01", customer: "Acme\u{0}", domain: "acme.com.au"),
                     on: try BusinessDate.parse("2026-01-05"), actor: "p01")
+            }
+            await #expect(throws: TextProblem(field: "reference", problem: "control character U+0000 is not allowed")) {
+                _ = try await database.markPaid(Self.q1, reference: "EFT\u{0}1", actor: "finance")
+            }
+            await #expect(throws: TextProblem(field: "name", problem: "control character U+001B is not allowed")) {
+                _ = try await database.createAPIToken(email: "nobody@example.com", name: "erp\u{1B}[2J", actor: "admin")
             }
         }
     }

@@ -14,3 +14,23 @@ public enum TextRules {
         return "U+00\(digits[Int(byte >> 4)])\(digits[Int(byte & 0xF)])"
     }
 }
+
+extension TextRules {
+    /// Refuses `text` for `field` when it holds a control character: the one check every entry point calls.
+    public static func require(_ field: String, _ text: some StringProtocol) throws(TextProblem) {
+        if let problem = controlCharacterProblem(text) { throw TextProblem(field: field, problem: problem) }
+    }
+}
+
+/// A text field that may not be stored: `customer: control character U+0000 is not allowed`.
+public struct TextProblem: Error, Equatable, Sendable, CustomStringConvertible {
+    public let field: String
+    public let problem: String
+
+    public init(field: String, problem: String) {
+        self.field = field
+        self.problem = problem
+    }
+
+    public var description: String { "\(field): \(problem)" }
+}

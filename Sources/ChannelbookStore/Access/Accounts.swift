@@ -175,6 +175,7 @@ extension ChannelbookDatabase {
     public func createAPIToken(email rawEmail: String, name: String, actor: String) async throws -> (id: Int64, token: String) {
         try await requireInitialised()
         let email = rawEmail.lowercased()
+        try TextRules.require("name", name)
         return try await transaction {
             guard let row = try await sql.raw("SELECT id, partner_id FROM users WHERE email = \(bind: email)").first() else {
                 throw AccountError.unknownUser(email)
@@ -278,6 +279,7 @@ extension ChannelbookDatabase {
     static func looksLikeEmail(_ email: String) -> Bool {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !email.contains(where: \.isWhitespace) && email.count <= 254
+            && TextRules.controlCharacterProblem(email) == nil
     }
 }
 

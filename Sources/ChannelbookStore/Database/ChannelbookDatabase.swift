@@ -199,6 +199,8 @@ enum SQLiteSettings {
 /// Every caller shows it as it is (stderr and a non-zero exit, or an HTTP 4xx with the message).
 public protocol RefusalError: Error, CustomStringConvertible {}
 
+extension TextProblem: RefusalError {}
+
 /// What the store refuses, in words for the person at the command line.
 public enum StoreError: RefusalError, Equatable, Sendable {
     case badDatabaseURL(String)

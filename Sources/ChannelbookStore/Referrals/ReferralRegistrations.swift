@@ -68,7 +68,6 @@ public enum ReferralError: RefusalError, Equatable, Sendable {
     case notAllowed(action: String, id: ReferralID, status: ReferralStatus)
     case beforeRegistration(action: String, on: BusinessDate, registeredOn: BusinessDate)
     case missingReason
-    case invalidText(field: String, problem: String)
 
     public var description: String {
         switch self {
@@ -87,7 +86,6 @@ public enum ReferralError: RefusalError, Equatable, Sendable {
         case let .beforeRegistration(action, date, registeredOn):
             return "cannot be \(action) on \(date), before it was registered (\(registeredOn))"
         case .missingReason: return "a reason is required"
-        case let .invalidText(field, problem): return "\(field): \(problem)"
         }
     }
 }
@@ -242,7 +240,7 @@ extension ChannelbookDatabase {
     private func validatedIdentity(_ request: ReferralRequest) throws -> CustomerIdentity {
         guard !request.customer.allSatisfy(\.isWhitespace) else { throw ReferralError.emptyCustomer }
         for (field, text) in [("customer", request.customer), ("abn", request.abn ?? ""), ("domain", request.domain ?? ""), ("contact", request.contact), ("notes", request.notes)] {
-            if let problem = TextRules.controlCharacterProblem(text) { throw ReferralError.invalidText(field: field, problem: problem) }
+            try TextRules.require(field, text)
         }
         let abnText = request.abn.flatMap { $0.isEmpty ? nil : $0 }
         let domainText = request.domain.flatMap { $0.isEmpty ? nil : $0 }
@@ -288,7 +286,7 @@ extension ChannelbookDatabase {
     ) async throws {
         try await requireInitialised()
         if status == .rejected && reason.allSatisfy(\.isWhitespace) { throw ReferralError.missingReason }
-        if let problem = TextRules.controlCharacterProblem(reason) { throw ReferralError.invalidText(field: "reason", problem: problem) }
+        try TextRules.require("reason", reason)
         try await transaction(locking: [.referrals]) {
             let referral = try await requireReferral(id, on: date, action: action, allowed: allowed)
             try await auditReferral(referral, actor: actor, action: "\(status.rawValue) referral", after: "\(status.rawValue) on \(date): \(reason)")
