@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "channelbook", targets: ["channelbook"]),
         .library(name: "ChannelbookCore", targets: ["ChannelbookCore"]),
+        .library(name: "ChannelbookImport", targets: ["ChannelbookImport"]),
+        .library(name: "ChannelbookUpload", targets: ["ChannelbookUpload"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
@@ -41,6 +44,8 @@ let package = Package(
         ),
         // Streaming CSV reading and row validation for the import files. Depends on the core only.
         .target(name: "ChannelbookImport", dependencies: ["ChannelbookCore"], swiftSettings: hotPathSettings),
+        // A multipart/form-data upload read as a stream, without an HTTP server, so it can be tested and fuzzed alone.
+        .target(name: "ChannelbookUpload", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         // SQL storage over sql-kit: one code path for SQLite and PostgreSQL, migrations, bulk import, the quarter's close.
         .target(
             name: "ChannelbookStore",
@@ -77,6 +82,7 @@ let package = Package(
                 "ChannelbookImport",
                 "ChannelbookStore",
                 "ChannelbookAPI",
+                "ChannelbookUpload",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -106,6 +112,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ChannelbookImportTests", dependencies: ["ChannelbookImport", "ChannelbookCore"]),
+        .testTarget(name: "ChannelbookUploadTests", dependencies: ["ChannelbookUpload", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "ChannelbookStoreTests",
             dependencies: ["ChannelbookStore", "ChannelbookImport", "ChannelbookCore", .product(name: "PostgresKit", package: "postgres-kit")]

@@ -1,34 +1,36 @@
 #!/usr/bin/env python3
-"""SIGKILL at random moments: an import, a close, an approval and an upload through `serve` (CI runs this).
+"""SIGKILL at random moments: an import, a close, an approval and an upload through `serve`.
 
-    scripts/crash-check.py BINARY POSTGRES_SERVER_URL [--rounds N] [--seed S] [--only sqlite|postgres]
+    scripts/crash-check.py BINARY POSTGRES_SERVER_URL [--rounds N] [--seed S] [--only sqlite|postgres] [--keep]
 
-For each database (a temporary SQLite file; fresh PostgreSQL databases created on the given server and
-dropped at the end) it builds one starting ledger: the article's program, partners, price book, closed
-referrals and a first sales file for 2026Q1, closed and approved, and a signed-in admin session. The
-sequence under test is then
+For each database (temporary SQLite files; fresh PostgreSQL databases created on the given server with
+CREATE DATABASE ... TEMPLATE and dropped at the end) it builds one starting ledger: the article's program,
+partners, price book, closed referrals and a first sales file for 2026Q1, closed and approved, an admin login
+and a signed-in session (stored in the database, so every copy carries it). The sequence under test is
 
     1. import sales B        (late 2026Q1 lines for the approved quarter, and 2026Q2's lines)
     2. close 2026Q2          (true-ups of the approved 2026Q1 as adjustments on the 2026Q2 drafts)
     3. approve 2026Q2
 
-A clean reference run of it records the database's fingerprint (sales lines, per-quarter totals, late lines,
-statements and their lines, rebates, referral fees, closes, ledger version) before and after every step.
-Then, N times for each of: `import sales B`, `close 2026Q2`, `approve 2026Q2` (CLI processes) and the upload
-of B to `/sales/upload` (the `serve` process is the one killed), it starts the step on a copy of the state
-before it, sends SIGKILL after a random delay within the step's measured clean duration, and checks
+A clean reference run of it records the database's fingerprint (sales lines, per-quarter totals, the late lines
+explanations list, statements and their lines, rebates, referral fees, closes, ledger version) before and after
+every step. Then, N times each for `import sales B`, `close 2026Q2`, `approve 2026Q2` (CLI processes) and the
+upload of B to `/sales/upload` (there the `serve` process is the one killed), it starts the step on a copy of
+the state before it, sends SIGKILL after a random delay within the step's typical clean duration (anywhere in
+even rounds, in its last 40 % -- the commit -- in odd ones), and checks
 
     - B's lines are in the ledger all or none (line count and amount sum before vs after);
     - every per-quarter total (`sales_totals`) equals the SUM of its sales lines, row for row;
     - the audit log holds exactly what was committed (an `import sales` row per `imports` row, an
       `approve statement` row per approved statement);
-    - the whole fingerprint is either the one before the step or the one after it (nothing half-done);
-    - after running the step again to completion (for the upload: the server restarted and the file
-      uploaded again) the fingerprint equals the clean run's after that step, and after the rest of the
-      sequence the final state and `channelbook statements` for both quarters equal the clean run's.
+    - the whole fingerprint is either the one before the step or the one after it (nothing half-done), and an
+      upload answered 200 before the kill is in the ledger;
+    - after running the step again to completion (for the upload: the server restarted and the file uploaded
+      again) the fingerprint equals the clean run's after that step, and after the rest of the sequence the
+      final fingerprint and `channelbook statements 2026Q2` equal the clean run's.
 
-One line per round, a summary, exit 1 with what went wrong if any invariant fails. Standard library only
-(plus `psql` for PostgreSQL).
+One line per round, a summary, exit 1 with every violated invariant (--keep keeps the failed rounds' databases).
+Standard library only, plus `psql`. The binary is copied first, so a rebuild during the run changes nothing.
 """
 import argparse
 import http.client
@@ -65,8 +67,8 @@ def parse_args():
     parser.add_argument("--only", choices=["sqlite", "postgres"], help="one database only")
     parser.add_argument("--partners", type=int, default=1000)
     # Sizes chosen so that importing B (about 60 % of the lines) takes about a second on a debug build.
-    parser.add_argument("--sqlite-lines", type=int, default=30000)
-    parser.add_argument("--postgres-lines", type=int, default=10000)
+    parser.add_argument("--sqlite-lines", type=int, default=24000)
+    parser.add_argument("--postgres-lines", type=int, default=6000)
     parser.add_argument("--keep", action="store_true", help="keep the work folder and databases of a failed round")
     return parser.parse_args()
 
@@ -76,9 +78,14 @@ SEED = ARGS.seed if ARGS.seed is not None else random.SystemRandom().randrange(1
 RNG = random.Random(SEED)
 WORK = tempfile.mkdtemp(prefix="cb-crash-")
 TAG = "crash_" + uuid.uuid4().hex[:8]
+SERVE_TMP = os.path.join(WORK, "serve-tmp")
 # The binary under test, copied: a rebuild while the check runs must not mix two versions in one comparison.
 BINARY = os.path.join(WORK, "channelbook")
-shutil.copy2(os.path.abspath(ARGS.binary), BINARY)
+try:
+    shutil.copy2(os.path.abspath(ARGS.binary), BINARY)
+except OSError as error:
+    shutil.rmtree(WORK, ignore_errors=True)
+    sys.exit(f"crash check: cannot copy the binary {ARGS.binary}: {error}")
 
 
 def free_port():
@@ -212,8 +219,11 @@ FINGERPRINT = {
     "sales_totals":
         "SELECT reseller_id, quarter, category, source, amount_minor, line_count FROM sales_totals "
         "ORDER BY reseller_id, quarter, category, source",
-    "late_sales_lines":
-        "SELECT source, line_id, reseller_id, quarter FROM late_sales_lines ORDER BY source, line_id",
+    # The late lines an explanation lists: those recorded by the import that stored the line. (Importing a stored
+    # file again records its late lines again under the new import; explanations leave those out, by design.)
+    "late lines explained":
+        "SELECT l.source, l.line_id, l.reseller_id, l.quarter FROM late_sales_lines l JOIN sales_lines s "
+        "ON s.source = l.source AND s.line_id = l.line_id AND s.import_id = l.import_id ORDER BY l.source, l.line_id",
     "statements":
         "SELECT s.reference, p.code, s.quarter, s.status, s.total_minor, s.computed_version, "
         "(SELECT COUNT(*) FROM statement_lines l WHERE l.statement_id = s.id) "
@@ -256,8 +266,8 @@ def fingerprint(target):
 def describe_difference(a, b):
     for name in FINGERPRINT:
         if a[name] != b[name]:
-            extra = [r for r in b[name] if r not in set(a[name])][:3]
-            missing = [r for r in a[name] if r not in set(b[name])][:3]
+            extra = [str(r)[:300] for r in b[name] if r not in set(a[name])][:3]
+            missing = [str(r)[:300] for r in a[name] if r not in set(b[name])][:3]
             return f"{name} differ ({len(a[name])} vs {len(b[name])} rows; e.g. only in the first {missing}, only in the second {extra})"
     return "no difference"
 
@@ -286,25 +296,17 @@ def invariants(state, audit, before, after, lines_in_file):
 
 
 def statements_output(target):
-    return "".join(cli(target, "statements", q, "--format", "csv").stdout for q in (Q1, Q2))
+    """What `channelbook statements` says of the quarter the sequence drafts and approves (2026Q1's statements are
+    compared through the fingerprint)."""
+    return cli(target, "statements", Q2, "--format", "csv").stdout
+
+
+def step_args(step, files):
+    return {"import": ["import", "sales", files["b"]], "close": ["close", Q2], "approve": ["approve", Q2]}[step] + ["--actor", "crash-check"]
 
 
 def run_step(target, step, files):
-    if step == "import":
-        return cli(target, "import", "sales", files["b"], "--actor", "crash-check")
-    if step == "close":
-        return cli(target, "close", Q2, "--actor", "crash-check")
-    if step == "approve":
-        return cli(target, "approve", Q2, "--actor", "crash-check")
-    raise ValueError(step)
-
-
-def step_command(target, step, files):
-    return {
-        "import": ["import", "sales", files["b"]],
-        "close": ["close", Q2],
-        "approve": ["approve", Q2],
-    }[step] + ["--actor", "crash-check", *target.args()]
+    return cli(target, *step_args(step, files))
 
 
 # ------------------------------------------------------------------------------------------------- serve
@@ -314,8 +316,10 @@ class Server:
     def __init__(self, target, log_name):
         self.port = free_port()
         self.log = open(os.path.join(WORK, log_name), "ab")
+        # Its own temporary folder, to see what a killed server leaves behind there (the upload it was streaming).
+        os.makedirs(SERVE_TMP, exist_ok=True)
         self.process = subprocess.Popen([BINARY, "serve", "--port", str(self.port), "--connections", "4", *target.args()],
-                                        stdout=self.log, stderr=self.log)
+                                        stdout=self.log, stderr=self.log, env={**os.environ, "TMPDIR": SERVE_TMP})
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -414,7 +418,7 @@ def files_in(folder):
 
 def kill_delay(duration, index):
     """Anywhere in the clean run's duration in even rounds; near its end (the commit) in odd ones."""
-    return duration * (RNG.uniform(0.02, 1.1) if index % 2 == 0 else RNG.uniform(0.8, 1.15))
+    return duration * (RNG.uniform(0.02, 1.0) if index % 2 == 0 else RNG.uniform(0.6, 1.0))
 
 
 def timed(fn):
@@ -429,6 +433,7 @@ class Kind:
         self.failures = []
         self.outcomes = {}
         self.rounds_run = 0
+        self.leftovers = 0
 
     def make(self, name):
         if self.kind == "sqlite":
@@ -454,10 +459,10 @@ class Kind:
         # The clean reference run, with a snapshot of the state before every step and timings of each.
         self.snapshots = [start]
         self.states = [fingerprint(start)[0]]
-        self.durations = {}
+        self.samples = {}
         reference = start.copy_to("reference")
         for k, step in enumerate(STEPS):
-            self.durations[step], _ = timed(lambda: run_step(reference, step, self.files))
+            self.samples[step] = [timed(lambda: run_step(reference, step, self.files))[0]]
             self.states.append(fingerprint(reference)[0])
             if k + 1 < len(STEPS):
                 self.snapshots.append(reference.copy_to(f"s{k + 1}"))
@@ -465,14 +470,13 @@ class Kind:
         reference.drop()
         if self.states[1] == self.states[0] or self.states[2] == self.states[1] or self.states[3] == self.states[2]:
             raise Failure("a step of the clean run changed nothing: the check would prove nothing")
-        # Typical durations: the median of three more clean runs of each step (the first run may be cold).
+        # Typical durations: first from three clean runs of each step (the reference run and two more), then also from
+        # every full rerun after a kill, so that the kill moments follow the machine's load (see `duration`).
         for k, step in enumerate(STEPS):
-            samples = [self.durations[step]]
             for _ in range(2):
                 copy = self.snapshots[k].copy_to("timing")
-                samples.append(timed(lambda: run_step(copy, step, self.files))[0])
+                self.samples[step].append(timed(lambda: run_step(copy, step, self.files))[0])
                 copy.drop()
-            self.durations[step] = sorted(samples)[1]
         copy = self.snapshots[0].copy_to("timing")
         server = Server(copy, f"{self.kind}-timing.log")
         try:
@@ -485,9 +489,14 @@ class Kind:
             raise Failure("a clean upload through serve left another state than `import sales`: "
                           + describe_difference(self.states[1], fingerprint(copy)[0]))
         copy.drop()
-        self.durations["upload"] = duration
+        self.samples["upload"] = [duration]
         print(f"[{self.kind}] B = {self.files['b_lines']} lines; clean durations: "
-              + ", ".join(f"{s} {d:.2f} s" for s, d in self.durations.items()), flush=True)
+              + ", ".join(f"{s} {self.duration(s):.2f} s" for s in self.samples), flush=True)
+
+    def duration(self, op):
+        """The operation's typical duration: the median of its last five clean runs."""
+        recent = sorted(self.samples[op][-5:])
+        return recent[len(recent) // 2]
 
     def finish_sequence(self, target, after_step, label):
         """Runs the steps after `after_step` and compares the final state and statements with the clean run."""
@@ -504,9 +513,10 @@ class Kind:
         target = self.snapshots[k].copy_to("round")
         keep = False
         try:
-            delay = kill_delay(self.durations[step], index)
-            process = subprocess.Popen([BINARY, *step_command(target, step, self.files)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            typical = self.duration(step)
+            delay = kill_delay(typical, index)
             start = time.monotonic()
+            process = subprocess.Popen([BINARY, *step_args(step, self.files), *target.args()], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             time.sleep(max(0.0, delay - (time.monotonic() - start)))
             exited = process.poll() is not None
             if not exited:
@@ -517,7 +527,9 @@ class Kind:
             settle = target.settle()
             state, audit = fingerprint(target)
             left = invariants(state, audit, self.states[k], self.states[k + 1], self.files["b_lines"])
-            rerun = cli(target, *step_command(target, step, self.files)[:-len(target.args())], check=False)
+            rerun_time, rerun = timed(lambda: cli(target, *step_args(step, self.files), check=False))
+            if left == "before" and rerun.returncode == 0:
+                self.samples[step].append(rerun_time)
             if rerun.returncode != 0:
                 already = step == "approve" and left == "after" and "no draft statement to approve" in rerun.stderr
                 if not already:
@@ -527,7 +539,7 @@ class Kind:
                 raise Failure(f"after running {step} again the state differs from the clean run: {describe_difference(self.states[k + 1], state)}")
             self.finish_sequence(target, k, step)
             what = "exited before the kill" if exited else f"killed at {delay:.3f} s"
-            self.record(step, index, f"{what} of {self.durations[step]:.2f} s -> state {left}"
+            self.record(step, index, f"{what} of {typical:.2f} s -> state {left}"
                         + (f" (backends gone in {settle:.2f} s)" if settle else "") + "; rerun ok; final = clean run", exited, left)
         except Failure as failure:
             keep = ARGS.keep
@@ -542,7 +554,8 @@ class Kind:
         server = None
         try:
             server = Server(target, f"{self.kind}-round-{index}.log")
-            delay = kill_delay(self.durations["upload"], index)
+            typical = self.duration("upload")
+            delay = kill_delay(typical, index)
             answer = {}
 
             def send():
@@ -557,6 +570,10 @@ class Kind:
             server.kill()
             thread.join(timeout=60)
             server = None
+            leftovers = os.listdir(SERVE_TMP)
+            self.leftovers += len(leftovers)
+            for name in leftovers:
+                os.remove(os.path.join(SERVE_TMP, name))
             exited = "status" in answer
             if exited and answer["status"] != 200:
                 raise Failure(f"the upload answered {answer['status']} before the kill")
@@ -566,7 +583,9 @@ class Kind:
             if exited and left != "after":
                 raise Failure("the upload was answered 200 but its lines are not in the ledger after the server was killed")
             server = Server(target, f"{self.kind}-round-{index}.log")
-            status, page = upload(server, self.session, self.csrf, self.files["b_content"])
+            upload_time, (status, page) = timed(lambda: upload(server, self.session, self.csrf, self.files["b_content"]))
+            if left == "before" and status == 200:
+                self.samples["upload"].append(upload_time)
             if status != 200:
                 raise Failure(f"the upload after the restart answered {status}: {re.sub(r'<[^>]+>', ' ', page)[-400:]}")
             server.stop()
@@ -576,9 +595,13 @@ class Kind:
                 raise Failure(f"after uploading again the state differs from the clean run: {describe_difference(self.states[1], state)}")
             self.finish_sequence(target, 0, "upload")
             what = "answered before the kill" if exited else f"server killed at {delay:.3f} s"
-            self.record("upload", index, f"{what} of {self.durations['upload']:.2f} s ({answer.get('error', 'answered')}) -> state {left}"
+            self.record("upload", index, f"{what} of {typical:.2f} s ({answer.get('error', 'answered')}) -> state {left}"
+                        + (f", {len(leftovers)} temporary upload file(s) left behind" if leftovers else "")
                         + (f" (backends gone in {settle:.2f} s)" if settle else "") + "; restart, re-upload ok; final = clean run", exited, left)
         except Failure as failure:
+            if server is not None:
+                server.kill()
+                server = None
             keep = ARGS.keep
             self.fail("upload", index, str(failure), target if keep else None)
         finally:
@@ -598,14 +621,20 @@ class Kind:
         self.failures.append(f"[{self.kind}] {op} round {index + 1}: {message}")
         where = ""
         if kept is not None:
-            where = f" (kept: {kept.path if self.kind == 'sqlite' else kept.url})"
-            # A kept database must not be reused as the next round's: give it its own name.
+            # A kept database gets its own name, so that the next round's copy does not overwrite it.
             if self.kind == "sqlite":
-                os.rename(kept.path, kept.path + f".failed-{op}-{index + 1}")
-                kept.path += f".failed-{op}-{index + 1}"
+                for suffix in ("", "-wal", "-shm"):
+                    if os.path.exists(kept.path + suffix):
+                        os.rename(kept.path + suffix, kept.path + f".failed-{op}-{index + 1}" + suffix)
+                where = f" (kept: {kept.path}.failed-{op}-{index + 1})"
             else:
                 PostgresTarget.created.remove(kept.name)
-                psql(database_url(ARGS.postgres_url, "postgres"), f"ALTER DATABASE {kept.name} RENAME TO {kept.name}_failed_{op}_{index + 1}", check=False)
+                renamed = f"{kept.name}_failed_{op}_{index + 1}"
+                try:
+                    psql(database_url(ARGS.postgres_url, "postgres"), f"ALTER DATABASE {kept.name} RENAME TO {renamed}")
+                except Failure:
+                    renamed = kept.name
+                where = f" (kept: {database_url(ARGS.postgres_url, renamed)})"
         print(f"FAIL [{self.kind:8}] {op:7} {index + 1:3}/{ARGS.rounds}: {message}{where}", flush=True)
 
     def run(self):
@@ -643,13 +672,18 @@ def main():
         for name in list(PostgresTarget.created):
             psql(database_url(ARGS.postgres_url, "postgres"), f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", check=False)
         failures = [f for k in results for f in k.failures]
-        if not (failures and ARGS.keep):
+        if failures and ARGS.keep:
+            print(f"kept the work folder {WORK}")
+        else:
             shutil.rmtree(WORK, ignore_errors=True)
     print("\nsummary")
     for kind in results:
         print(f"  {kind.kind}: {kind.rounds_run} rounds, {len(kind.failures)} failed, {getattr(kind, 'elapsed', 0):.0f} s")
         for (op, outcome), n in sorted(kind.outcomes.items()):
             print(f"    {op:8} {outcome:26} {n}")
+        if kind.leftovers:
+            print(f"    note: killed servers left {kind.leftovers} temporary upload file(s) (channelbook-upload-*.csv) in their TMPDIR; "
+                  "nothing removes them on the next start")
     print(f"  total {time.monotonic() - started:.0f} s, seed {SEED}")
     if failures:
         print(f"\ncrash check FAILED: {len(failures)} violated invariant(s):")

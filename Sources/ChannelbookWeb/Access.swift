@@ -21,7 +21,11 @@ extension WebContext {
 func signedInPage(_ title: String, _ context: WebContext, _ body: String) -> Response {
     guard let user = context.user else { return HTMLPage(title: title, body: body).response() }
     var menu = ["<a href=\"/\">Dashboard</a>", "<a href=\"/referrals\">Referrals</a>"]
-    if user.role.isVendor { menu += ["<a href=\"/partners\">Partners</a>", "<a href=\"/audit\">Audit log</a>"] }
+    if user.role.isVendor {
+        menu += ["<a href=\"/partners\">Partners</a>", "<a href=\"/near-tier\">Near tier</a>", "<a href=\"/enablement\">Enablement</a>"]
+        if user.role.may(.runWhatIf) { menu.append("<a href=\"/whatif\">What if</a>") }
+        menu.append("<a href=\"/audit\">Audit log</a>")
+    }
     if let partner = user.partner { menu.append("<a href=\"/partners/\(HTML.escape(partner.rawValue))\">My partner</a>") }
     menu.append("<a href=\"/tokens\">API tokens</a>")
     if user.role.may(.uploadSales) && (user.role.isVendor || user.partnerKind == .distributor) {

@@ -39,29 +39,56 @@ struct DashboardRoutes {
     private func vendorDashboard(_ context: WebContext) async throws -> Response {
         let summaries = try await database.read { try await $0.statementSummaries() }
         let overview = try await database.read { try await $0.channelOverview(asOf: WebClock.today(context)) }
+        var body = ""
+        // An account manager sees its own resellers first: progress this quarter and enablement.
+        if let user = context.user, user.role == .accountManager {
+            body += try await myPartnersSection(user, context)
+        }
         let rows = summaries.map { summary in
             "<tr><td><a href=\"/quarters/\(summary.quarter)\">\(summary.quarter)</a></td><td>\(summary.status.rawValue)</td><td>\(summary.count)</td><td class=\"money\">\(HTML.escape(summary.total.displayString))</td></tr>"
         }.joined()
-        var body = "<h2>Statements by quarter</h2><table><thead><tr><th>quarter</th><th>status</th><th>statements</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>"
+        body += "<h2>Statements by quarter</h2><table><thead><tr><th>quarter</th><th>status</th><th>statements</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>"
         body += "<h2>Resellers by tier</h2>"
             + SVGChart.bars(overview.tierCounts.map { ($0.tier.rawValue, Int64($0.count), String($0.count)) }, title: "Resellers by tier")
         if let quarter = overview.quarter {
-            let near = overview.nearTier.prefix(20).map { entry in
-                "<tr><td><a href=\"/partners/\(HTML.escape(entry.partner.rawValue))\">\(HTML.escape(entry.partner.rawValue))</a></td><td class=\"money\">\(HTML.escape(entry.basis.displayString))</td><td class=\"money\">\(HTML.escape(entry.nextFrom.displayString))</td><td>\(entry.nextRate.percentString)</td></tr>"
-            }.joined()
+            let near = overview.nearTier.prefix(20).map { NearTierRoutes.row($0) }.joined()
             body += "<h2>Near the next rebate tier in \(quarter)</h2>"
                 + (near.isEmpty ? "<p>No eligible reseller is within 10 % of its next tier.</p>"
-                    : "<table><thead><tr><th>partner</th><th>basis</th><th>next tier from</th><th>rate</th></tr></thead><tbody>\(near)</tbody></table>")
+                    : NearTierRoutes.table(near) + "<p><a href=\"/near-tier?quarter=\(quarter)\">All near-tier resellers in \(quarter)</a></p>")
             body += "<p>\(overview.routeExceptions) route exception\(overview.routeExceptions == 1 ? "" : "s") in \(quarter) (<code>channelbook exceptions \(quarter)</code>)</p>"
         }
         body += "<p><a href=\"/referrals?status=registered\">\(overview.referralsAwaitingReview) referral\(overview.referralsAwaitingReview == 1 ? "" : "s") awaiting review</a> · <a href=\"/partners\">Partners</a></p>"
         return signedInPage("Dashboard", context, body)
     }
 
+    /// The account manager's resellers: tier, this quarter's basis so far and the next tier, reps trained.
+    private func myPartnersSection(_ user: SignedInUser, _ context: WebContext) async throws -> String {
+        let today = WebClock.today(context)
+        let mine = try await database.read { try await $0.partners(ofAccountManager: user.email) }
+        guard !mine.isEmpty else { return "<h2>My partners</h2><p>No reseller is assigned to you yet (<code>channelbook partner assign CODE --account-manager EMAIL</code>).</p>" }
+        let enablement = Dictionary(
+            try await database.read { try await $0.enablementReport(asOf: today) }.map { ($0.partner, $0) }, uniquingKeysWith: { first, _ in first })
+        var rows = ""
+        for code in mine {
+            let progress = try await database.read { try await $0.tierProgress(of: code, on: today) }
+            let standing = progress.map { progress in
+                progress.ineligibleReason == nil
+                    ? "\(progress.basis.displayString) at \(progress.rate.percentString)" + (progress.next?.shortfall.map { "; \($0.displayString) to \(progress.next!.rate.percentString)" } ?? "")
+                    : "\(progress.basis.displayString), not eligible"
+            } ?? ""
+            let reps = enablement[code].map { "\($0.trainedReps) of \($0.reps)" } ?? "0 of 0"
+            rows += "<tr><td><a href=\"/partners/\(HTML.escape(code.rawValue))\">\(HTML.escape(code.rawValue))</a></td><td>\(progress?.tier?.rawValue ?? "")</td>"
+                + "<td>\(HTML.escape(standing))</td><td>\(reps)</td></tr>"
+        }
+        return "<h2>My partners</h2><table><thead><tr><th>partner</th><th>tier</th><th>\(Quarter(containing: today)) so far</th><th>reps trained</th></tr></thead><tbody>\(rows)</tbody></table>"
+    }
+
     private func partnerDashboard(_ user: SignedInUser, _ context: WebContext) async throws -> Response {
         guard let partner = user.partner else { throw WebError.notFound(json: false) }
         var body = ""
-        if let progress = try await database.read({ try await $0.tierProgress(of: partner) }) { body += progressSection(progress) }
+        if let progress = try await database.read({ try await $0.tierProgress(of: partner, on: WebClock.today(context)) }) {
+            body += progressSection(progress)
+        }
         let rows = try await database.read { try await $0.statements(ofPartner: partner) }.map { statement in
             "<tr><td><a href=\"/statements/\(statement.quarter)/\(HTML.escape(statement.partner.rawValue))\">\(HTML.escape(statement.reference))</a></td><td>\(statement.quarter)</td><td>\(statement.status.rawValue)</td><td class=\"money\">\(HTML.escape(statement.total.displayString))</td></tr>"
         }.joined()
@@ -74,23 +101,30 @@ struct DashboardRoutes {
         return signedInPage("Dashboard", context, body)
     }
 
-    /// This quarter's basis against the next rebate tier, as an inline SVG bar (no JavaScript).
+    /// This quarter's basis so far against the rebate tiers, as an inline SVG bar with a mark at each tier
+    /// (no JavaScript); an ineligible reseller is told why it earns no rebate.
     private func progressSection(_ progress: TierProgress) -> String {
-        var text = "\(progress.quarter): net hardware + software sales \(progress.basis.displayString), rebate rate \(progress.rate.percentString)"
-        var width: Int64 = 400
-        if let next = progress.nextTier {
-            // The basis may be any credit balance: subtract with a check, and say less rather than trap.
-            if let remaining = try? next.from.subtracting(progress.basis) {
-                text += "; \(remaining.displayString) more reaches \(next.rate.percentString)"
+        var text = "\(progress.quarter) so far: net hardware + software sales \(progress.basis.displayString)"
+        if let reason = progress.ineligibleReason {
+            text += ". No rebate this quarter: \(progress.tier.map { "as a \($0.rawValue) reseller, " } ?? "")\(reason)."
+        } else {
+            text += ", rebate rate \(progress.rate.percentString)"
+            if let next = progress.next {
+                text += next.shortfall.map { "; \($0.displayString) to the next tier (\(next.rate.percentString) from \(next.from.displayString))" }
+                    ?? "; the next tier, \(next.rate.percentString), starts at \(next.from.displayString)"
             } else {
-                text += "; the next tier, \(next.rate.percentString), starts at \(next.from.displayString)"
+                text += " (the top tier)"
             }
-            // Pixels in integers, like everything derived from money.
-            width = min(400, max(0, progress.basis.minorUnits) * 400 / max(1, next.from.minorUnits))
         }
+        // The bar spans up to the top tier's start plus a fifth; pixels in integers, like everything derived from money.
+        let top = max(1, (progress.tierMarks.last?.minorUnits ?? 1) / 5 * 6)
+        func pixels(_ amount: Money) -> Int64 { min(400, max(0, amount.minorUnits) / max(1, top / 400)) }
+        let marks = progress.tierMarks.map { mark in
+            "<line x1=\"\(pixels(mark))\" x2=\"\(pixels(mark))\" y1=\"0\" y2=\"18\" stroke=\"#333\"/><text x=\"\(pixels(mark) + 2)\" y=\"30\" font-size=\"10\">\(HTML.escape(mark.displayString))</text>"
+        }.joined()
         return """
             <h2>Rebate progress</h2><p>\(HTML.escape(text))</p>
-            <svg width="400" height="18" role="img" aria-label="\(HTML.escape(text))"><rect width="400" height="18" fill="#eee"/><rect width="\(width)" height="18" fill="#2a7"/></svg>
+            <svg width="420" height="34" role="img" aria-label="\(HTML.escape(text))"><rect width="400" height="18" fill="#eee"/><rect width="\(pixels(progress.basis))" height="18" fill="\(progress.eligible ? "#2a7" : "#999")"/>\(marks)</svg>
             """
     }
 

@@ -22,7 +22,8 @@ struct PartnerRoutes {
             let code = PartnerCode(rawValue: context.parameters.get("code") ?? "")
             if user.role == .partner && user.partner != code { throw WebError.notFound(json: false) }
             guard let detail = try await database.read({ try await $0.partnerDetail(code) }) else { throw WebError.notFound(json: false) }
-            return detailPage(detail, try await database.read { try await $0.contacts(of: code) }, context)
+            let reps = try await database.read { try await $0.enablementReps(of: code) }
+            return detailPage(detail, try await database.read { try await $0.contacts(of: code) }, reps, context)
         }
     }
 
@@ -46,7 +47,9 @@ struct PartnerRoutes {
                 + partners.pager(request, noun: "partners"))
     }
 
-    private func detailPage(_ detail: PartnerDetail, _ contacts: (accountManager: String?, maintenanceOfficer: String?), _ context: WebContext) -> Response {
+    private func detailPage(
+        _ detail: PartnerDetail, _ contacts: (accountManager: String?, maintenanceOfficer: String?), _ reps: [EnablementRep], _ context: WebContext
+    ) -> Response {
         let record = detail.record
         let history = detail.tierHistory.map { entry in
             "<li>\(entry.tier.rawValue) from \(entry.from.year == 1 ? "the beginning" : entry.from.description)</li>"
@@ -67,6 +70,7 @@ struct PartnerRoutes {
                     detail.quarterlySales.map { ($0.quarter.description, $0.net.minorUnits, $0.net.displayString) },
                     title: "Net sales per quarter of \(record.code.rawValue)")
         }
+        if record.kind == .reseller { body += EnablementRoutes.repsSection(reps) }
         return signedInPage("Partner \(record.code.rawValue)", context, body)
     }
 }

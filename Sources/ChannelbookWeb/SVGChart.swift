@@ -2,7 +2,8 @@
 enum SVGChart {
     /// Vertical bars with their labels and values; heights scale with integer arithmetic (values are money
     /// in minor units or counts, and a picture needs no rounding rule).
-    static func bars(_ values: [(label: String, value: Int64, caption: String)], title: String, height: Int64 = 160) -> String {
+    /// `palette` colours the bars in turn (two colours: pairs of bars side by side, such as current and proposed).
+    static func bars(_ values: [(label: String, value: Int64, caption: String)], title: String, height: Int64 = 160, palette: [String] = ["#2a7"]) -> String {
         guard !values.isEmpty else { return "" }
         let barWidth = 56, gap = 16
         let largest = max(1, values.map(\.value).max() ?? 1)
@@ -11,7 +12,7 @@ enum SVGChart {
         for (index, entry) in values.enumerated() {
             let barHeight = max(0, entry.value) * height / largest
             let x = gap + index * (barWidth + gap)
-            svg += "<rect x=\"\(x)\" y=\"\(height - barHeight + 14)\" width=\"\(barWidth)\" height=\"\(barHeight)\" fill=\"#2a7\"/>"
+            svg += "<rect x=\"\(x)\" y=\"\(height - barHeight + 14)\" width=\"\(barWidth)\" height=\"\(barHeight)\" fill=\"\(palette[index % palette.count])\"/>"
             svg += "<text x=\"\(x + barWidth / 2)\" y=\"\(height - barHeight + 10)\" font-size=\"10\" text-anchor=\"middle\">\(HTML.escape(entry.caption))</text>"
             svg += "<text x=\"\(x + barWidth / 2)\" y=\"\(height + 30)\" font-size=\"11\" text-anchor=\"middle\">\(HTML.escape(entry.label))</text>"
         }

@@ -1,9 +1,9 @@
 import ChannelbookCore
 import ChannelbookImport
 import ChannelbookStore
+import ChannelbookUpload
 import Foundation
 import Hummingbird
-import MultipartKit
 
 /// `/sales/upload`: a sales file through the browser. The upload streams to a temporary file (memory stays
 /// flat), then is imported like `channelbook import sales`: all of it or nothing, every problem reported.
@@ -48,58 +48,37 @@ struct SalesUploadRoutes {
         let fields: [String: String]
     }
 
-    /// Streams a multipart/form-data body: the `file` part to a temporary file, small fields to memory.
+    /// Streams a multipart/form-data body (`MultipartUpload`): the `file` part to a temporary file, small
+    /// fields to memory. A body cut off before its closing boundary is refused, not imported.
     private func receive(_ request: Request) async throws -> Upload {
-        guard let contentType = request.headers[.contentType], contentType.hasPrefix("multipart/form-data"),
-            let boundary = contentType.split(separator: ";").lazy.map({ $0.trimmingCharacters(in: .whitespaces) })
-                .first(where: { $0.hasPrefix("boundary=") })?.dropFirst("boundary=".count)
-        else { throw WebError(.badRequest, "upload the file with the form (multipart/form-data)", json: false) }
+        let contentType = request.headers[.contentType] ?? ""
+        do {
+            _ = try MultipartUpload.boundary(contentType: contentType)
+        } catch {
+            throw WebError(.badRequest, String(describing: error), json: false)
+        }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("channelbook-upload-\(UUID().uuidString).csv").path
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         guard let file = FileHandle(forWritingAtPath: path) else { throw WebError(.internalServerError, "cannot store the upload", json: false) }
         defer { try? file.close() }
-        let state = UploadState()
-        let parser = MultipartParser(boundary: String(boundary.trimmingCharacters(in: CharacterSet(charactersIn: "\""))))
-        parser.onHeader = { name, value in
-            guard name.lowercased() == "content-disposition" else { return }
-            state.part = Self.attribute("name", in: value) ?? ""
-            if state.part == "file" { state.fileName = Self.attribute("filename", in: value) ?? "upload.csv" }
-        }
-        parser.onBody = { chunk in
-            if state.part == "file" {
-                file.write(Data(chunk.readableBytesView))
-            } else if state.fieldBytes + chunk.readableBytes <= 4096 {  // form fields are short; bound them
-                state.fieldBytes += chunk.readableBytes
-                state.fields[state.part, default: ""] += String(buffer: chunk)
-            }
-        }
-        parser.onPartComplete = { state.part = "" }
         do {
-            for try await chunk in request.body { try parser.execute(chunk) }
+            var upload = try MultipartUpload(contentType: contentType) { chunk in
+                do { try file.write(contentsOf: Data(chunk.readableBytesView)) } catch { throw StoreFailure() }
+            }
+            for try await chunk in request.body { try upload.consume(chunk) }
+            let result = try upload.finish()
+            return Upload(path: path, fileName: result.fileName, fields: result.fields)
         } catch {
-            throw WebError(.badRequest, "the upload is not a valid multipart form", json: false)
-        }
-        guard let fileName = state.fileName else { throw WebError(.badRequest, "choose a sales file to upload", json: false) }
-        return Upload(path: path, fileName: fileName, fields: state.fields)
-    }
-
-    /// `name="file"` → `file` in a Content-Disposition value.
-    static func attribute(_ name: String, in value: String) -> String? {
-        for part in value.split(separator: ";") {
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("\(name)=") {
-                return String(trimmed.dropFirst(name.count + 1)).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            try? FileManager.default.removeItem(atPath: path)
+            switch error {
+            case let error as MultipartUploadError: throw WebError(.badRequest, error.description, json: false)
+            case is StoreFailure: throw WebError(.internalServerError, "cannot store the upload", json: false)
+            default: throw WebError(.badRequest, "the upload is not a valid multipart form", json: false)
             }
         }
-        return nil
     }
 
-    final class UploadState: @unchecked Sendable {
-        var part = ""
-        var fileName: String?
-        var fields: [String: String] = [:]
-        var fieldBytes = 0
-    }
+    private struct StoreFailure: Error {}
 
     private func uploadPage(_ context: WebContext, result: String?) -> Response {
         let csrf = HTML.escape(context.session?.csrfToken ?? "")

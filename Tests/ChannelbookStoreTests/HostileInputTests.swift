@@ -90,7 +90,7 @@ import Testing
                 "INSERT INTO sales_totals (reseller_id, quarter, category, source, amount_minor, line_count) SELECT reseller_id, quarter, 'software', source, \(bind: Int64.max), 1 FROM sales_totals"
             ).run()
             await #expect(throws: MoneyError.self) { _ = try await database.closeQuarter(Self.q1) }
-            await #expect(throws: MoneyError.self) { _ = try await database.tierProgress(of: "P01") }
+            await #expect(throws: MoneyError.self) { _ = try await database.tierProgress(of: "P01", on: try BusinessDate.parse("2026-03-31")) }
             await #expect(throws: MoneyError.self) { _ = try await database.channelOverview(asOf: try BusinessDate.parse("2026-04-01")) }
             do {
                 _ = try await database.closeQuarter(Self.q1)
@@ -111,7 +111,7 @@ import Testing
             try await database.sql.raw("UPDATE sales_totals SET amount_minor = \(bind: Int64.min)").run()
             let close = try await database.closeQuarter(Self.q1)
             #expect(close.rebateTotal.minorUnits == 0)
-            let progress = try #require(try await database.tierProgress(of: "P01"))
+            let progress = try #require(try await database.tierProgress(of: "P01", on: try BusinessDate.parse("2026-03-31")))
             #expect(progress.basis.minorUnits == Int64.min)
             #expect(progress.basis.displayString == "-$92,233,720,368,547,758.08")
             let overview = try await database.channelOverview(asOf: try BusinessDate.parse("2026-04-01"))

@@ -89,9 +89,9 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
             #expect(dashboard.status == .ok)
             let html = String(buffer: dashboard.body)
             #expect(html.contains("jo@p01.example (partner, P01)"))
-            // The partner's progress to the next rebate tier, and its own statement.
-            #expect(html.contains("2026Q1: net hardware + software sales $50,000.00, rebate rate 7.5%; $50,000.00 more reaches 10%"))
-            #expect(html.contains("<svg width=\"400\" height=\"18\""))
+            // The partner's progress in the current quarter (the clock's: 2027Q1, no sales yet), and its own statement.
+            #expect(html.contains("2027Q1 so far: net hardware + software sales $0.00, rebate rate 0%; $30,000.00 to the next tier (5% from $30,000.00)"))
+            #expect(html.contains("<svg width=\"420\" height=\"34\""))
             #expect(html.contains("CB-2026Q1-P01-1") && !html.contains("CB-2026Q1-N01-1"))
             let csrf = try #require(try await database.session(token: session, nowMicroseconds: fixedClock.nowMicroseconds())?.csrfToken)
             var headers = formHeaders
@@ -564,6 +564,89 @@ private func errorMessage(_ response: TestResponse) throws -> String? {
             }
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
         }
+        await database.close()
+    }
+}
+
+/// The partner dashboard's progress is the current quarter's, with its sales so far; an ineligible reseller
+/// is told why it earns nothing instead of being shown a rate (the registered reseller that was told 10 %).
+@Suite struct TierProgressPageTests {
+    @Test func progressIsTheCurrentQuarterSoFarAndIneligiblePartnersAreToldWhy() async throws {
+        let database = try await preparedDatabase()
+        let midQuarter = WebClock { 1_771_200_000_000_000 }  // 2026-02-16: L1 (2026-01-10) is in, nothing after
+        try await WebApp.build(database: try await database.pool(), clock: midQuarter).test(.router) { client in
+            let session = try await signIn(client, email: "jo@p01.example", password: "partner secret 123")
+            let html = String(buffer: try await client.execute(uri: "/", method: .get, headers: [.cookie: "cb_session=\(session)"]).body)
+            #expect(html.contains("2026Q1 so far: net hardware + software sales $50,000.00, rebate rate 7.5%; $50,000.00 to the next tier (10% from $100,000.00)"))
+            // The tier marks on the bar, at $30,000, $50,000 and $100,000.
+            #expect(html.contains(">$30,000.00</text>") && html.contains(">$50,000.00</text>") && html.contains(">$100,000.00</text>"))
+        }
+        // A registered reseller is not eligible: no rate, and why.
+        func importText(_ kind: ImportKind, _ text: String) async throws {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("cb-web-\(UUID().uuidString).csv").path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try await database.importFile(kind, path: path, name: "\(kind.rawValue).csv")
+        }
+        try await importText(.partners, "code,name,kind,tier,distributors,abn\nR01,Registered One,reseller,registered,D01,\n")
+        try await importText(.sales, "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\nR-1,2026-01-20,D01,R01,Acme,HW-1,hardware,120,120000.00,AUD\n")
+        try await database.addUser(email: "ro@r01.example", role: .partner, partner: "R01", password: "partner secret 456", actor: "test", bcryptCost: 4)
+        try await WebApp.build(database: try await database.pool(), clock: midQuarter).test(.router) { client in
+            let session = try await signIn(client, email: "ro@r01.example", password: "partner secret 456")
+            let html = String(buffer: try await client.execute(uri: "/", method: .get, headers: [.cookie: "cb_session=\(session)"]).body)
+            #expect(html.contains("2026Q1 so far: net hardware + software sales $120,000.00. No rebate this quarter: as a registered reseller, registered resellers earn no rebate: the program rebates national and premier resellers."))
+            #expect(!html.contains("rebate rate 10%"))
+        }
+        await database.close()
+    }
+}
+
+/// `/whatif`, `/near-tier` and `/enablement` in the web app.
+@Suite struct PlanningPageTests {
+    private func body(_ fields: [(String, String)], program: String, boundary: String = "----cb-whatif") -> (HTTPFields, ByteBuffer) {
+        var text = ""
+        for (name, value) in fields { text += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n" }
+        text += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"proposed.toml\"\r\nContent-Type: text/plain\r\n\r\n\(program)\r\n--\(boundary)--\r\n"
+        return ([.contentType: "multipart/form-data; boundary=\(boundary)"], ByteBuffer(string: text))
+    }
+
+    @Test func aVendorUploadsAProposedProgramAndSeesTheCostNothingWritten() async throws {
+        let database = try await preparedDatabase()
+        try await database.addUser(email: "partner2@p01.example", role: .partner, partner: "P01", password: "partner secret 789", actor: "t", bcryptCost: 4)
+        let statementsBefore = try await database.sql.raw("SELECT COUNT(*) AS n FROM statements").first()!.decode(column: "n", as: Int.self)
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let session = try await signIn(client, email: "fin@vendor.example", password: "finance secret 123")
+            let csrf = try #require(try await database.session(token: session, nowMicroseconds: fixedClock.nowMicroseconds())?.csrfToken)
+            let form = try await client.execute(uri: "/whatif", method: .get, headers: [.cookie: "cb_session=\(session)"])
+            #expect(String(buffer: form.body).contains("value=\"2026Q1\""))
+            let graduated = Program.articleTOML.replacingOccurrences(of: "mode = \"volume\"                  # or \"graduated\"", with: "mode = \"graduated\"")
+            var (headers, upload) = body([("csrf", csrf), ("from", "2026Q1"), ("through", "2026Q1")], program: graduated)
+            headers[.cookie] = "cb_session=\(session)"
+            let result = try await client.execute(uri: "/whatif", method: .post, headers: headers, body: upload)
+            let html = String(buffer: result.body)
+            #expect(result.status == .ok, "\(html)")
+            // P01: 50,000.00 → 7.5 % volume = 3,750.00; graduated 5 % of 20,000.00 = 1,000.00. N01: 10,000.00 → 4,750.00.
+            #expect(html.contains("Total: current $13,750.00, proposed $5,750.00, change -$8,000.00"), "\(html)")
+            #expect(html.contains("<svg") && html.contains("2026Q1 new"))
+            // An invalid program: every problem, nothing run.
+            (headers, upload) = body([("csrf", csrf), ("from", "2026Q1"), ("through", "2026Q1")], program: "[#]\n")
+            headers[.cookie] = "cb_session=\(session)"
+            let broken = try await client.execute(uri: "/whatif", method: .post, headers: headers, body: upload)
+            #expect(broken.status == .badRequest)
+            #expect(String(buffer: broken.body).contains("proposed.toml: line 1, column 2: TOML syntax: &#39;#&#39; cannot start a key")
+                || String(buffer: broken.body).contains("proposed.toml: line 1, column 2: TOML syntax:"), "\(String(buffer: broken.body))")
+            // A forged form is refused; a partner has no such page.
+            (headers, upload) = body([("csrf", "forged"), ("from", "2026Q1"), ("through", "2026Q1")], program: graduated)
+            headers[.cookie] = "cb_session=\(session)"
+            #expect(try await client.execute(uri: "/whatif", method: .post, headers: headers, body: upload).status == .forbidden)
+            let partner = try await signIn(client, email: "partner2@p01.example", password: "partner secret 789")
+            #expect(try await client.execute(uri: "/whatif", method: .get, headers: [.cookie: "cb_session=\(partner)"]).status == .notFound)
+            // Near-tier and enablement pages answer for vendors.
+            let near = try await client.execute(uri: "/near-tier?quarter=2026Q1&within=100", method: .get, headers: [.cookie: "cb_session=\(session)"])
+            #expect(String(buffer: near.body).contains("<td>P01</td>") || String(buffer: near.body).contains(">P01</a>"))
+            let enablement = try await client.execute(uri: "/enablement", method: .get, headers: [.cookie: "cb_session=\(session)"])
+            #expect(String(buffer: enablement.body).contains(">N01</a>"))
+        }
+        #expect(try await database.sql.raw("SELECT COUNT(*) AS n FROM statements").first()!.decode(column: "n", as: Int.self) == statementsBefore)
         await database.close()
     }
 }

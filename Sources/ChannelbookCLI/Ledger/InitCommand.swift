@@ -53,6 +53,6 @@ struct ImportCommand: AsyncParsableCommand {
 }
 
 enum ImportKindArgument: String, CaseIterable, ExpressibleByArgument {
-    case partners, pricebook, sales, referrals
+    case partners, pricebook, sales, referrals, enablement
     var kind: ImportKind { ImportKind(rawValue: rawValue)! }
 }

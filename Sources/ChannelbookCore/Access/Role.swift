@@ -27,6 +27,8 @@ public enum Permission: Sendable {
     case registerReferral
     /// Upload a sales file (a partner login only for its own distributor's sell-through).
     case uploadSales
+    /// Run a proposed program against closed quarters (reads only).
+    case runWhatIf
 
     /// The roles holding the permission.
     public var roles: Set<Role> {
@@ -36,6 +38,7 @@ public enum Permission: Sendable {
         case .reviewReferrals: return [.admin, .accountManager]
         case .registerReferral: return [.partner, .admin]
         case .uploadSales: return [.admin, .partner]
+        case .runWhatIf: return [.admin, .finance, .accountManager]
         }
     }
 }

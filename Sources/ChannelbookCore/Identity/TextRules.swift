@@ -8,6 +8,14 @@ public enum TextRules {
         return "control character \(codePoint(byte)) is not allowed"
     }
 
+    /// An email address as logins and reps are identified by: one `@`, a dotted domain, no spaces or control
+    /// characters, at most 254 characters.
+    public static func looksLikeEmail(_ email: String) -> Bool {
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !email.contains(where: \.isWhitespace) && email.count <= 254
+            && controlCharacterProblem(email) == nil
+    }
+
     /// `U+0000` for a byte below 0x80.
     public static func codePoint(_ byte: UInt8) -> String {
         let digits = Array("0123456789ABCDEF")

@@ -37,8 +37,12 @@ public struct ReferralLifecycle: Hashable, Sendable {
     }
 
     /// Approved registrations expire `expiryDays` after approval: approved on 2026-01-01 with 90 days,
-    /// the registration is open through 2026-03-31 and expired from 2026-04-01 on.
-    public static func expiry(approvedOn: BusinessDate, expiryDays: Int) -> BusinessDate { approvedOn.adding(days: expiryDays) }
+    /// the registration is open through 2026-03-31 and expired from 2026-04-01 on. An expiry past the
+    /// calendar's last day (an approval dated in late 9999) is that last day, 9999-12-31, never a trap.
+    public static func expiry(approvedOn: BusinessDate, expiryDays: Int) -> BusinessDate {
+        let (day, overflow) = approvedOn.daysSinceEpoch.addingReportingOverflow(expiryDays)
+        return (overflow ? nil : BusinessDate(daysSinceEpoch: day)) ?? BusinessDate(year: 9999, month: 12, day: 31)!
+    }
 
     /// The status at the end of `date`; `nil` before the registration existed.
     public func status(on date: BusinessDate) -> ReferralStatus? {

@@ -62,6 +62,8 @@ public struct BusinessDate: Hashable, Sendable, Comparable, CustomStringConverti
 
     /// The date `daysSinceEpoch` days after 1970-01-01, or `nil` outside years 1...9999.
     public init?(daysSinceEpoch: Int) {
+        // 0001-01-01 ... 9999-12-31; checked first, as a day number near Int.max would overflow the arithmetic.
+        guard (-719_162...2_932_896).contains(daysSinceEpoch) else { return nil }
         let shifted = daysSinceEpoch + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
         let dayOfEra = shifted - era * 146_097

@@ -276,11 +276,7 @@ extension ChannelbookDatabase {
         return String(decoding: text, as: UTF8.self)
     }
 
-    static func looksLikeEmail(_ email: String) -> Bool {
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !email.contains(where: \.isWhitespace) && email.count <= 254
-            && TextRules.controlCharacterProblem(email) == nil
-    }
+    static func looksLikeEmail(_ email: String) -> Bool { TextRules.looksLikeEmail(email) }
 }
 
 /// Who an email names and the hash to check a password against, read before the (slow) check.

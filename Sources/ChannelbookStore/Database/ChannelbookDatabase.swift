@@ -112,16 +112,26 @@ public final class ChannelbookDatabase: Sendable {
     /// process and server doing the same kind of write takes its turn; SQLite's `BEGIN IMMEDIATE` already
     /// makes writers take turns. Called inside another transaction on this connection, `body` joins it.
     public func transaction<T>(locking locks: Set<WriteLock> = [], _ body: () async throws -> T) async throws -> T {
+        try await inTransaction(begin: dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN", writerGate: sqliteWriterGate, locking: locks, body)
+    }
+
+    /// Runs `body`, which only reads, on one consistent snapshot without taking a writer's turn: SQLite's
+    /// deferred `BEGIN` (WAL readers never wait for the writer), PostgreSQL's repeatable-read, read-only
+    /// transaction. Works on a pool's read-only connections; a what-if or a `check` never holds up an import.
+    public func readTransaction<T>(_ body: () async throws -> T) async throws -> T {
+        try await inTransaction(begin: dialect == .sqlite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", writerGate: nil, locking: [], body)
+    }
+
+    private func inTransaction<T>(begin: String, writerGate gate: AsyncGate?, locking locks: Set<WriteLock>, _ body: () async throws -> T) async throws -> T {
         if Self.enclosingTransaction == ObjectIdentifier(self) {
             try await take(locks)
             return try await body()
         }
-        let gate = sqliteWriterGate
         await gate?.enter()
         defer { gate?.leave() }
         try? await endLeftoverTransaction()
         do {
-            try await sql.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+            try await sql.raw(SQLQueryString(stringLiteral: begin)).run()
         } catch {
             throw DatabaseFailure.translate(error)
         }
@@ -200,6 +210,7 @@ enum SQLiteSettings {
 public protocol RefusalError: Error, CustomStringConvertible {}
 
 extension TextProblem: RefusalError {}
+extension QuarterEngineError: RefusalError {}
 
 /// What the store refuses, in words for the person at the command line.
 public enum StoreError: RefusalError, Equatable, Sendable {

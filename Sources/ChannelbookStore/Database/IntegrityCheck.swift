@@ -7,7 +7,7 @@ extension ChannelbookDatabase {
 
     public func integrityProblems() async throws -> [String] {
         try await requireInitialised()
-        return try await transaction {
+        return try await readTransaction {
             var problems: [String] = []
             if dialect == .sqlite {
                 let result = try await plainRows("PRAGMA integrity_check").map { try $0.text(0) }

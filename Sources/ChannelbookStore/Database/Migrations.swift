@@ -14,6 +14,7 @@ enum Migrations {
         (6, schemaVersion6),
         (7, schemaVersion7),
         (8, schemaVersion8),
+        (9, schemaVersion9),
     ]
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
@@ -457,5 +458,27 @@ enum Migrations {
         "CREATE TABLE ledger_version (id {int} PRIMARY KEY CHECK (id = 1), version {int} NOT NULL){strict}",
         "INSERT INTO ledger_version (id, version) VALUES (1, 1)",
         "ALTER TABLE statements ADD COLUMN computed_version {int}",
+    ]
+
+    /// Enablement: the vendor trains resellers' sales reps. A rep belongs to one partner (by email); each
+    /// completed course is one row, so recording the same completion twice changes nothing.
+    static let schemaVersion9 = [
+        """
+        CREATE TABLE enablement_reps (
+            id {id},
+            partner_id {int} NOT NULL REFERENCES partners (id),
+            email TEXT NOT NULL CHECK (length(email) BETWEEN 3 AND 254),
+            name TEXT NOT NULL CHECK (length(name) <= 200),
+            UNIQUE (partner_id, email)
+        ){strict}
+        """,
+        """
+        CREATE TABLE enablement_courses (
+            rep_id {int} NOT NULL REFERENCES enablement_reps (id),
+            course TEXT NOT NULL CHECK (length(course) BETWEEN 1 AND 200),
+            completed_on TEXT NOT NULL CHECK (length(completed_on) = 10),
+            PRIMARY KEY (rep_id, course, completed_on)
+        ){strict}
+        """,
     ]
 }

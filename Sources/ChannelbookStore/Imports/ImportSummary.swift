@@ -4,7 +4,7 @@ import SQLKit
 
 /// The import files Channelbook reads (PRODUCT.md section 4).
 public enum ImportKind: String, CaseIterable, Sendable {
-    case partners, pricebook, sales, referrals
+    case partners, pricebook, sales, referrals, enablement
 }
 
 /// What an import did: every line is either new or already present (identical to what is stored).
@@ -40,16 +40,19 @@ extension ChannelbookDatabase {
         _ kind: ImportKind, path: String, name: String, actor: String = "system", onlySource: PartnerCode? = nil
     ) async throws -> ImportSummary {
         try await requireInitialised()
-        // Referral files write the closed referrals that referral decisions also write.
-        return try await transaction(locking: kind == .referrals ? [.ledger, .referrals] : [.ledger]) {
+        // Referral files write the closed referrals that referral decisions also write; enablement records
+        // touch no money, so they take no ledger lock and leave drafts current.
+        let locks: Set<WriteLock> = kind == .referrals ? [.ledger, .referrals] : kind == .enablement ? [] : [.ledger]
+        return try await transaction(locking: locks) {
             let summary: ImportSummary
             switch kind {
             case .partners: summary = try await PartnerImporter(database: self, actor: actor).run(path: path, name: name)
             case .pricebook: summary = try await PriceBookImporter(database: self).run(path: path, name: name)
             case .sales: summary = try await SalesImporter(database: self, onlySource: onlySource).run(path: path, name: name)
             case .referrals: summary = try await ClosedReferralImporter(database: self).run(path: path, name: name)
+            case .enablement: summary = try await EnablementImporter(database: self, actor: actor).run(path: path, name: name)
             }
-            if summary.new > 0 || summary.changed > 0 { try await noteLedgerChange() }
+            if kind != .enablement && (summary.new > 0 || summary.changed > 0) { try await noteLedgerChange() }
             try await audit(actor: actor, action: "import \(kind.rawValue)", subject: name, after: summary.description)
             return summary
         }

@@ -22,24 +22,18 @@ public struct QuarterCloseSummary: Sendable, CustomStringConvertible {
 }
 
 /// A quarter's figures as computed now: every eligible reseller's rebate and every referral fee.
+/// A quarter's figures as the engine computed them, with the stored program version they were computed under.
 struct QuarterFigures {
-    let quarter: Quarter
     let program: StoredProgram
-    let rebates: [ChannelbookDatabase.ComputedRebate]
-    let fees: [ChannelbookDatabase.ComputedFee]
+    let result: QuarterResult
 
-    var isEmpty: Bool { rebates.isEmpty && fees.isEmpty }
-
-    /// What the partner earns for the quarter: its rebate plus its referral fees.
-    func earned(by partner: PartnerID) throws -> Int64 {
-        try MinorUnits.add(rebate(of: partner), fees(of: partner), "partner \(partner.rawValue)'s rebate and referral fees for \(quarter)")
-    }
-
-    func rebate(of partner: PartnerID) -> Int64 { rebates.first { $0.partnerID == partner }?.result.amount.minorUnits ?? 0 }
-
-    func fees(of partner: PartnerID) throws -> Int64 {
-        try MinorUnits.sum(fees.filter { $0.referral.partnerID == partner }.map(\.result.amount.minorUnits), "partner \(partner.rawValue)'s referral fees for \(quarter)")
-    }
+    var quarter: Quarter { result.quarter }
+    var rebates: [RebateFigure] { result.rebates }
+    var fees: [FeeFigure] { result.fees }
+    var isEmpty: Bool { result.isEmpty }
+    func rebate(of partner: PartnerID) -> Int64 { result.rebate(of: partner) }
+    func fees(of partner: PartnerID) throws -> Int64 { try result.fees(of: partner) }
+    func earned(by partner: PartnerID) throws -> Int64 { try result.earned(by: partner) }
 }
 
 extension ChannelbookDatabase {
@@ -53,7 +47,7 @@ extension ChannelbookDatabase {
             let directory = try await PartnerDirectory.load(from: self)
             let priceBook = try await PriceBook.load(from: self)
             let figures = try await computeFigures(quarter, directory, priceBook)
-            let noSales = try await quarterTotals(quarter).isEmpty
+            let noSales = try await quarterTotals(quarter, currency: figures.program.program.currency).isEmpty
             let statuses = Dictionary(
                 try await plainRows("SELECT partner_id, status FROM statements WHERE quarter = $1 AND status <> 'void'", [.text(quarter.description)])
                     .map { (PartnerID(try $0.integer(0)), try $0.text(1)) }, uniquingKeysWith: { first, _ in first })
@@ -84,8 +78,8 @@ extension ChannelbookDatabase {
                 ON CONFLICT (quarter) DO UPDATE SET program_version_id = excluded.program_version_id, closed_at_us = excluded.closed_at_us
                 """
             ).run()
-            try await insertRebates(quarter, figures.rebates.filter { recorded($0.partnerID) })
-            try await insertReferralFees(quarter, figures.fees.filter { recorded($0.referral.partnerID) })
+            try await insertRebates(quarter, figures.rebates.filter { recorded($0.partner) })
+            try await insertReferralFees(quarter, figures.fees.filter { recorded($0.referral.partner) })
             let statements = try await recomputeStatements(closing: figures, approved: approvedQuarters, directory, priceBook)
             let summary = QuarterCloseSummary(
                 quarter: quarter, programVersion: program.versionLabel, rebates: figures.rebates.count,
@@ -97,127 +91,65 @@ extension ChannelbookDatabase {
         }
     }
 
-    /// The quarter's figures under the program version in force on its last day.
+    /// The quarter's figures under the program version in force on its last day: the engine on the stored facts.
     func computeFigures(_ quarter: Quarter, _ directory: PartnerDirectory, _ priceBook: PriceBook) async throws -> QuarterFigures {
         let stored = try await program(on: quarter.lastDay)
-        let totals = try await quarterTotals(quarter)
-        let referrals = try await closedReferrals(in: quarter)
-        return QuarterFigures(
-            quarter: quarter, program: stored, rebates: try computeRebates(quarter, stored.program, directory, totals),
-            fees: try computeReferralFees(stored.program, priceBook, referrals))
+        let facts = try await quarterFacts(quarter, directory, priceBook, currency: stored.program.currency)
+        return QuarterFigures(program: stored, result: try QuarterEngine.compute(facts, program: stored.program))
     }
 
-    /// One `sales_totals` row.
-    struct QuarterTotal {
-        let resellerID: PartnerID
-        let category: SalesCategory
-        let source: String
-        let amountMinor: Int64
-        let lineCount: Int64
+    /// Everything the quarter's money depends on: totals, tiers and closed referrals with their prices.
+    /// Without a price book, no referrals (what progress and near-tier need).
+    func quarterFacts(
+        _ quarter: Quarter, _ directory: PartnerDirectory, _ priceBook: PriceBook?, currency: Currency, through date: BusinessDate? = nil
+    ) async throws -> QuarterFacts {
+        var referrals: [ClosedReferralFact] = []
+        if let priceBook { referrals = try await closedReferrals(in: quarter, priceBook, currency: currency) }
+        return QuarterFacts(
+            quarter: quarter, totals: try await quarterTotals(quarter, currency: currency, through: date), tiers: directory.tiers, referrals: referrals)
     }
 
-    func quarterTotals(_ quarter: Quarter) async throws -> [PartnerID: [QuarterTotal]] {
-        let rows = try await plainRows(
-            "SELECT reseller_id, category, source, amount_minor, line_count FROM sales_totals WHERE quarter = $1", [.text(quarter.description)])
-        var totals: [PartnerID: [QuarterTotal]] = [:]
+    /// The quarter's totals per reseller, from `sales_totals`; up to a date inside the quarter, summed from the
+    /// lines dated on or before it (a quarter in progress, seen as of a day).
+    func quarterTotals(_ quarter: Quarter, currency: Currency, through date: BusinessDate? = nil) async throws -> [PartnerID: [SalesTotalFact]] {
+        let rows: [PlainRow]
+        if let date, date < quarter.lastDay {
+            rows = try await plainRows(
+                """
+                SELECT reseller_id, category, source, CAST(SUM(amount_minor) AS BIGINT), COUNT(*) FROM sales_lines
+                WHERE quarter = $1 AND sale_date <= $2 GROUP BY reseller_id, category, source
+                """, [.text(quarter.description), .text(date.description)])
+        } else {
+            rows = try await plainRows(
+                "SELECT reseller_id, category, source, amount_minor, line_count FROM sales_totals WHERE quarter = $1", [.text(quarter.description)])
+        }
+        var totals: [PartnerID: [SalesTotalFact]] = [:]
         for row in rows {
-            let total = QuarterTotal(
-                resellerID: PartnerID(try row.integer(0)), category: SalesCategory(rawValue: try row.text(1))!, source: try row.text(2),
-                amountMinor: try row.integer(3), lineCount: try row.integer(4))
-            totals[total.resellerID, default: []].append(total)
+            totals[PartnerID(try row.integer(0)), default: []].append(
+                SalesTotalFact(
+                    category: SalesCategory(rawValue: try row.text(1))!, source: try row.text(2),
+                    amount: Money(minorUnits: try row.integer(3), currency: currency), lines: try row.integer(4)))
         }
         return totals
     }
 
-    struct ComputedRebate {
-        let partnerID: PartnerID
-        let result: RebateResult
-        let explanation: [String]
-    }
-
-    /// Every reseller eligible on the evaluation date with at least one line in the quarter gets a row, zero included.
-    private func computeRebates(
-        _ quarter: Quarter, _ program: Program, _ directory: PartnerDirectory, _ totals: [PartnerID: [QuarterTotal]]
-    ) throws -> [ComputedRebate] {
-        let evaluationDate = program.rebate.tierOn.date(in: quarter)
-        var computed: [ComputedRebate] = []
-        for (resellerID, rows) in totals.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            guard let tier = directory.tier(of: resellerID, on: evaluationDate), program.rebate.eligibleTiers.contains(tier) else { continue }
-            let basisRows = rows.filter { program.rebate.basisCategories.contains($0.category) }
-            let basis = try Money.sum(basisRows.map { Money(minorUnits: $0.amountMinor, currency: program.currency) }, currency: program.currency)
-            let result = try RebateCalculator.compute(program: program, tier: tier, basis: basis)
-            computed.append(
-                ComputedRebate(
-                    partnerID: resellerID, result: result,
-                    explanation: result.explanation.lines + (try basisBreakdown(rows, program, evaluationDate))))
-        }
-        return computed
-    }
-
-    /// Explanation lines showing where the basis came from: by category (excluded ones named) and by source.
-    private func basisBreakdown(_ rows: [QuarterTotal], _ program: Program, _ evaluationDate: BusinessDate) throws -> [String] {
-        func money(_ minor: Int64) -> String { Money(minorUnits: minor, currency: program.currency).decimalString }
-        var byCategory: [SalesCategory: Int64] = [:]
-        var bySource: [String: Int64] = [:]
-        for row in rows {
-            byCategory[row.category] = try MinorUnits.add(byCategory[row.category] ?? 0, row.amountMinor, "the \(row.category.rawValue) sales of the quarter")
-            if program.rebate.basisCategories.contains(row.category) {
-                bySource[row.source] = try MinorUnits.add(bySource[row.source] ?? 0, row.amountMinor, "the basis from \(row.source)")
-            }
-        }
-        let categories = byCategory.keys.sorted().map { category in
-            "\(category.rawValue) \(money(byCategory[category]!))\(program.rebate.basisCategories.contains(category) ? "" : " (excluded)")"
-        }
-        let sources = bySource.keys.sorted().map { "\($0) \(money(bySource[$0]!))" }
-        return [
-            "evaluation date: \(evaluationDate)",
-            "basis by category: " + categories.joined(separator: ", "),
-            "basis by source: " + (sources.isEmpty ? "none" : sources.joined(separator: ", ")),
-            "sales lines in the quarter: \(rows.reduce(0) { $0 + $1.lineCount })",
-        ]
-    }
-
-    struct ClosedReferral {
-        let referralID: String
-        let partnerID: PartnerID
-        let customer: String
-        let sku: SKU
-        let seats: Int64
-        let closedOn: BusinessDate
-        let selfFulfilled: Bool
-    }
-
-    private func closedReferrals(in quarter: Quarter) async throws -> [ClosedReferral] {
+    /// The quarter's closed referrals, each with the price book's per-seat price on its close date.
+    private func closedReferrals(in quarter: Quarter, _ priceBook: PriceBook, currency: Currency) async throws -> [ClosedReferralFact] {
         try await sql.raw(
             "SELECT referral_id, partner_id, customer, sku, seats, closed_on, self_fulfilled FROM closed_referrals WHERE quarter = \(bind: quarter.description) ORDER BY referral_id"
         ).all().map { row in
-            ClosedReferral(
+            let sku = SKU(rawValue: try row.decode(column: "sku", as: String.self))
+            let closedOn = try BusinessDate.parse(row.decode(column: "closed_on", as: String.self))
+            return ClosedReferralFact(
                 referralID: try row.decode(column: "referral_id", as: String.self),
-                partnerID: PartnerID(try row.decode(column: "partner_id", as: Int64.self)), customer: try row.decode(column: "customer", as: String.self),
-                sku: SKU(try row.decode(column: "sku", as: String.self)),
-                seats: try row.decode(column: "seats", as: Int64.self), closedOn: try BusinessDate.parse(row.decode(column: "closed_on", as: String.self)),
-                selfFulfilled: try row.decode(column: "self_fulfilled", as: Int.self) == 1)
+                partner: PartnerID(try row.decode(column: "partner_id", as: Int64.self)), customer: try row.decode(column: "customer", as: String.self),
+                sku: sku, seats: try row.decode(column: "seats", as: Int64.self), closedOn: closedOn,
+                selfFulfilled: try row.decode(column: "self_fulfilled", as: Int.self) == 1,
+                unitPrice: priceBook.entry(for: sku, on: closedOn).map { Money(minorUnits: $0.partnerBuyPriceMinor, currency: currency) })
         }
     }
 
-    struct ComputedFee {
-        let referral: ClosedReferral
-        let result: ReferralFeeResult
-    }
-
-    private func computeReferralFees(_ program: Program, _ priceBook: PriceBook, _ referrals: [ClosedReferral]) throws -> [ComputedFee] {
-        try referrals.map { referral in
-            guard let price = priceBook.entry(for: referral.sku, on: referral.closedOn) else {
-                throw ReferralError.noPrice(sku: referral.sku.rawValue, on: referral.closedOn)
-            }
-            let unitPrice = Money(minorUnits: price.partnerBuyPriceMinor, currency: program.currency)
-            let result = try ReferralFeeCalculator.compute(
-                program: program, seats: referral.seats, unitPrice: unitPrice, selfFulfilled: referral.selfFulfilled)
-            return ComputedFee(referral: referral, result: result)
-        }
-    }
-
-    private func insertRebates(_ quarter: Quarter, _ rebates: [ComputedRebate]) async throws {
+    private func insertRebates(_ quarter: Quarter, _ rebates: [RebateFigure]) async throws {
         for start in stride(from: 0, to: rebates.count, by: 200) {
             var query = SQLQueryString("INSERT INTO quarter_rebates (quarter, partner_id, tier, basis_minor, rate_bps, rebate_minor, explanation) VALUES ")
             for (index, rebate) in rebates[start..<min(start + 200, rebates.count)].enumerated() {
@@ -225,7 +157,7 @@ extension ChannelbookDatabase {
                 let result = rebate.result
                 query.appendInterpolation(
                     """
-                    (\(bind: quarter.description), \(bind: rebate.partnerID.rawValue), \(bind: result.tier.rawValue), \(bind: result.basis.minorUnits),
+                    (\(bind: quarter.description), \(bind: rebate.partner.rawValue), \(bind: result.tier.rawValue), \(bind: result.basis.minorUnits),
                      \(bind: result.rate.rawValue), \(bind: result.amount.minorUnits), \(bind: rebate.explanation.joined(separator: "\n")))
                     """ as SQLQueryString)
             }
@@ -233,13 +165,13 @@ extension ChannelbookDatabase {
         }
     }
 
-    private func insertReferralFees(_ quarter: Quarter, _ fees: [ComputedFee]) async throws {
+    private func insertReferralFees(_ quarter: Quarter, _ fees: [FeeFigure]) async throws {
         for fee in fees {
             let result = fee.result
             try await sql.raw(
                 """
                 INSERT INTO quarter_referral_fees (quarter, referral_id, partner_id, seats, unit_price_minor, price_minor, rate_bps, fee_minor, explanation)
-                VALUES (\(bind: quarter.description), \(bind: fee.referral.referralID), \(bind: fee.referral.partnerID.rawValue), \(bind: result.seats),
+                VALUES (\(bind: quarter.description), \(bind: fee.referral.referralID), \(bind: fee.referral.partner.rawValue), \(bind: result.seats),
                         \(bind: result.unitPrice.minorUnits), \(bind: result.dealPrice.minorUnits), \(bind: result.rate.rawValue),
                         \(bind: result.amount.minorUnits), \(bind: result.explanation.lines.joined(separator: "\n")))
                 """

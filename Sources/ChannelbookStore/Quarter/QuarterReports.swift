@@ -109,7 +109,7 @@ extension ChannelbookDatabase {
     }
 
     /// The currency the quarter was closed in; throws when it has not been closed.
-    private func requireClosed(_ quarter: Quarter) async throws -> Currency {
+    func requireClosed(_ quarter: Quarter) async throws -> Currency {
         try await requireInitialised()
         guard let row = try await sql.raw(
             """

@@ -85,7 +85,7 @@ extension ChannelbookDatabase {
         for quarter in trueUpQuarters.sorted() {
             if figuresByQuarter[quarter] == nil { figuresByQuarter[quarter] = try await computeFigures(quarter, directory, priceBook) }
             let recomputed = figuresByQuarter[quarter]!
-            var partners = Set(recomputed.rebates.map(\.partnerID) + recomputed.fees.map(\.referral.partnerID))
+            var partners = recomputed.result.partners
             for (partner, byQuarter) in statements where byQuarter[quarter] != nil { partners.insert(partner) }
             for (partner, sums) in settledLines where sums[quarter] != nil { partners.insert(partner) }
             for partner in partners.sorted(by: { $0.rawValue < $1.rawValue }) {
@@ -198,7 +198,7 @@ extension ChannelbookDatabase {
             let result = rebate.result
             lines.append(
                 (
-                    rebate.partnerID,
+                    rebate.partner,
                     PlannedLine(
                         kind: .rebate, forQuarter: figures.quarter, amountMinor: result.amount.minorUnits,
                         description: "\(figures.quarter) rebate: \(result.rate.percentString) of \(result.basis.decimalString) (\(result.tier.rawValue))",
@@ -208,7 +208,7 @@ extension ChannelbookDatabase {
         for fee in figures.fees where !fee.result.amount.isZero {
             lines.append(
                 (
-                    fee.referral.partnerID,
+                    fee.referral.partner,
                     PlannedLine(
                         kind: .referralFee, forQuarter: figures.quarter, amountMinor: fee.result.amount.minorUnits,
                         description: "referral \(fee.referral.referralID) (\(fee.referral.customer)), closed \(fee.referral.closedOn)",
@@ -226,7 +226,7 @@ extension ChannelbookDatabase {
     ) async throws -> PlannedLine {
         let currency = recomputed.program.program.currency
         func money(_ minor: Int64) -> String { Money(minorUnits: minor, currency: currency).description }
-        let rebate = recomputed.rebates.first { $0.partnerID == partner }
+        let rebate = recomputed.rebates.first { $0.partner == partner }
         var explanation = [
             original.map { "adjusts \(quarter), approved on \($0.reference)" }
                 ?? "adjusts \(quarter), already approved, in which this partner had no approved statement",

@@ -240,20 +240,6 @@ public struct QuarterStatementSummary: Sendable, Equatable {
 }
 
 /// Where a reseller stands in a quarter: its basis so far and the next rebate tier.
-public struct TierProgress: Sendable, Equatable {
-    public let quarter: Quarter
-    public let tier: ResellerTier?
-    public let basis: Money
-    public let rate: BasisPoints
-    /// The next tier's lower bound and rate; `nil` at the top tier.
-    public let nextTier: (from: Money, rate: BasisPoints)?
-
-    public static func == (lhs: TierProgress, rhs: TierProgress) -> Bool {
-        lhs.quarter == rhs.quarter && lhs.tier == rhs.tier && lhs.basis == rhs.basis && lhs.rate == rhs.rate
-            && lhs.nextTier?.from == rhs.nextTier?.from && lhs.nextTier?.rate == rhs.nextTier?.rate
-    }
-}
-
 extension ChannelbookDatabase {
     /// Statement counts and totals per quarter and status, newest quarter first.
     public func statementSummaries() async throws -> [QuarterStatementSummary] {
@@ -274,38 +260,46 @@ extension ChannelbookDatabase {
         return try await loadStatements(quarter: nil, status: nil, partner: partner, currency: try await latestProgram().program.currency)
     }
 
-    /// The reseller's standing in its latest quarter with sales: basis so far, its tier's rate, the next tier.
-    public func tierProgress(of partner: PartnerCode) async throws -> TierProgress? {
+    /// The reseller's standing in the quarter `date` falls in, with its sales so far (lines dated up to `date`):
+    /// its tier and eligibility (and why not), the basis, the rate reached and the next tier. `nil` for a
+    /// partner that is not a reseller.
+    public func tierProgress(of partner: PartnerCode, on date: BusinessDate) async throws -> TierProgress? {
         try await requireInitialised()
         let directory = try await PartnerDirectory.load(from: self)
-        guard let record = directory.byCode[partner],
-            let latest = try await plainRows("SELECT MAX(quarter) FROM sales_totals WHERE reseller_id = $1", [.integer(record.id.rawValue)]).first,
-            let quarterText = try latest.optionalText(0)
-        else { return nil }
-        let quarter = try Quarter.parse(quarterText)
+        guard let record = directory.byCode[partner], record.kind == .reseller else { return nil }
+        let quarter = Quarter(containing: date)
         let program = try await program(on: quarter.lastDay).program
-        let totals = try await quarterTotals(quarter)[record.id] ?? []
-        let basisMinor = try MinorUnits.sum(
-            totals.filter { program.rebate.basisCategories.contains($0.category) }.map(\.amountMinor), "\(partner)'s basis for \(quarter)")
-        let schedule = program.rebate.schedule
-        let reached = schedule.tierIndex(for: max(basisMinor, 0))
-        let nextIndex = reached.map { $0 + 1 } ?? 0
-        let next = nextIndex < schedule.tiers.count
-            ? (Money(minorUnits: schedule.tiers[nextIndex].from, currency: program.currency), schedule.tiers[nextIndex].rate) : nil
-        return TierProgress(
-            quarter: quarter, tier: directory.tier(of: record.id, on: program.rebate.tierOn.date(in: quarter)),
-            basis: Money(minorUnits: basisMinor, currency: program.currency), rate: reached.map { schedule.tiers[$0].rate } ?? .zero, nextTier: next)
+        let facts = try await quarterFacts(quarter, directory, nil, currency: program.currency, through: date)
+        return try QuarterEngine.progress(of: record.id, facts, program: program, on: date)
     }
+
+    /// Eligible resellers within `within` of their next rebate tier in `quarter`, with their sales up to `date`,
+    /// closest first.
+    public func nearTier(_ quarter: Quarter, within: BasisPoints, asOf date: BusinessDate) async throws -> [NearTierRow] {
+        try await requireInitialised()
+        let directory = try await PartnerDirectory.load(from: self)
+        let program = try await program(on: quarter.lastDay).program
+        let facts = try await quarterFacts(quarter, directory, nil, currency: program.currency, through: date)
+        return try QuarterEngine.nearTier(facts, program: program, on: date, within: within).map {
+            NearTierRow(partner: directory.byID[$0.partner]!.code, progress: $0)
+        }
+    }
+}
+
+/// A reseller near its next rebate tier, by code.
+public struct NearTierRow: Sendable, Equatable {
+    public let partner: PartnerCode
+    public let progress: TierProgress
 }
 
 /// The vendor dashboard's picture of the channel.
 public struct ChannelOverview: Sendable {
     /// Resellers by their latest tier.
     public let tierCounts: [(tier: ResellerTier, count: Int)]
-    /// The latest quarter with sales.
+    /// The latest quarter with sales, up to the current one.
     public let quarter: Quarter?
     /// Eligible resellers within 10 % below their next rebate tier in that quarter, closest first.
-    public let nearTier: [(partner: PartnerCode, basis: Money, nextFrom: Money, nextRate: BasisPoints)]
+    public let nearTier: [NearTierRow]
     public let routeExceptions: Int
     public let referralsAwaitingReview: Int
 }
@@ -328,28 +322,12 @@ extension ChannelbookDatabase {
         for record in directory.byID.values where record.kind == .reseller {
             if let tier = directory.latestTier(of: record.id) { counts[tier, default: 0] += 1 }
         }
-        let latest = try await plainRows("SELECT MAX(quarter) FROM sales_totals").first.flatMap { try $0.optionalText(0) }.map { try Quarter.parse($0) }
-        var near: [(PartnerCode, Money, Money, BasisPoints)] = []
+        let latest = try await plainRows("SELECT MAX(quarter) FROM sales_totals WHERE quarter <= $1", [.text(Quarter(containing: today).description)])
+            .first.flatMap { try $0.optionalText(0) }.map { try Quarter.parse($0) }
+        var near: [NearTierRow] = []
         var exceptions = 0
         if let quarter = latest {
-            let program = try await program(on: quarter.lastDay).program
-            let evaluation = program.rebate.tierOn.date(in: quarter)
-            for (partner, rows) in try await quarterTotals(quarter) {
-                guard let tier = directory.tier(of: partner, on: evaluation), program.rebate.eligibleTiers.contains(tier) else { continue }
-                let basis = try MinorUnits.sum(
-                    rows.filter { program.rebate.basisCategories.contains($0.category) }.map(\.amountMinor), "partner \(partner.rawValue)'s basis for \(quarter)")
-                let schedule = program.rebate.schedule
-                let next = (schedule.tierIndex(for: max(basis, 0)).map { $0 + 1 } ?? 0)
-                guard next < schedule.tiers.count else { continue }
-                let from = schedule.tiers[next].from
-                // Within a tenth of the threshold: integer arithmetic, no rounding question, and no
-                // subtraction from the basis, which may be any negative amount.
-                if basis < from && basis >= from - from / 10 {
-                    near.append(
-                        (directory.byID[partner]!.code, Money(minorUnits: basis, currency: program.currency),
-                         Money(minorUnits: from, currency: program.currency), schedule.tiers[next].rate))
-                }
-            }
+            near = try await nearTier(quarter, within: QuarterEngine.defaultNearTierWithin, asOf: max(today, quarter.lastDay))
             exceptions = Int(try await plainRows(
                 "SELECT COUNT(*) FROM sales_lines WHERE quarter = $1 AND route_exception IS NOT NULL", [.text(quarter.description)]
             ).first?.integer(0) ?? 0)
@@ -357,7 +335,7 @@ extension ChannelbookDatabase {
         let awaiting = try await referrals(status: .registered, asOf: today).count
         return ChannelOverview(
             tierCounts: ResellerTier.allCases.map { ($0, counts[$0] ?? 0) }, quarter: latest,
-            nearTier: near.sorted { ($0.2.minorUnits - $0.1.minorUnits) < ($1.2.minorUnits - $1.1.minorUnits) },
+            nearTier: near,
             routeExceptions: exceptions, referralsAwaitingReview: awaiting)
     }
 

@@ -27,8 +27,9 @@ public struct PartnerDirectory: Sendable {
     public private(set) var byCode: [PartnerCode: PartnerRecord] = [:]
     public private(set) var byABN: [ABN: PartnerRecord] = [:]
     public private(set) var byID: [PartnerID: PartnerRecord] = [:]
-    /// Tier changes per reseller, oldest first.
-    public private(set) var tierHistory: [PartnerID: [(from: BusinessDate, tier: ResellerTier)]] = [:]
+    /// Tier changes per reseller, oldest first (Core's `TierHistory` answers which tier held on a date).
+    public private(set) var tiers = TierHistory()
+    public var tierHistory: [PartnerID: [(from: BusinessDate, tier: ResellerTier)]] { tiers.changes }
     /// The distributors each reseller buys through.
     public private(set) var distributorsOf: [PartnerID: Set<PartnerID>] = [:]
 
@@ -45,8 +46,7 @@ public struct PartnerDirectory: Sendable {
                     kind: PartnerKind(rawValue: try row.text(3))!, abn: abn))
         }
         for row in try await database.plainRows("SELECT partner_id, effective_from, tier FROM partner_tiers ORDER BY partner_id, effective_from") {
-            directory.tierHistory[PartnerID(try row.integer(0)), default: []].append(
-                (try BusinessDate.parse(row.text(1)), ResellerTier(rawValue: try row.text(2))!))
+            directory.tiers.append(PartnerID(try row.integer(0)), from: try BusinessDate.parse(row.text(1)), tier: ResellerTier(rawValue: try row.text(2))!)
         }
         for row in try await database.plainRows("SELECT reseller_id, distributor_id FROM partner_distributors") {
             directory.distributorsOf[PartnerID(try row.integer(0)), default: []].insert(PartnerID(try row.integer(1)))
@@ -61,10 +61,8 @@ public struct PartnerDirectory: Sendable {
     }
 
     /// The reseller's tier on `date`, or `nil` when it held none yet (or is a distributor).
-    public func tier(of id: PartnerID, on date: BusinessDate) -> ResellerTier? {
-        tierHistory[id]?.last { $0.from <= date }?.tier
-    }
+    public func tier(of id: PartnerID, on date: BusinessDate) -> ResellerTier? { tiers.tier(of: id, on: date) }
 
     /// The reseller's most recent tier.
-    public func latestTier(of id: PartnerID) -> ResellerTier? { tierHistory[id]?.last?.tier }
+    public func latestTier(of id: PartnerID) -> ResellerTier? { tiers.latestTier(of: id) }
 }

@@ -1,0 +1,175 @@
+import ChannelbookCore
+import ChannelbookImport
+import SQLKit
+
+/// One partner's enablement as the report and the pages show it.
+public struct EnablementReportRow: Sendable, Equatable {
+    public let partner: PartnerCode
+    public let name: String
+    /// The partner's tier today (its latest).
+    public let tier: ResellerTier?
+    public let reps: Int
+    /// Reps with at least one completed course.
+    public let trainedReps: Int
+    public let coursesCompleted: Int
+    public let lastCompleted: BusinessDate?
+    /// The vendor's account manager for the partner, where assigned.
+    public let accountManager: String?
+}
+
+/// A rep and the courses they completed, oldest first.
+public struct EnablementRep: Sendable, Equatable {
+    public let email: String
+    public let name: String
+    public let courses: [(course: String, completedOn: BusinessDate)]
+
+    public static func == (lhs: EnablementRep, rhs: EnablementRep) -> Bool {
+        lhs.email == rhs.email && lhs.name == rhs.name && lhs.courses.map(\.course) == rhs.courses.map(\.course)
+            && lhs.courses.map(\.completedOn) == rhs.courses.map(\.completedOn)
+    }
+}
+
+/// Why an enablement record was refused.
+public enum EnablementError: RefusalError, Equatable, Sendable {
+    case unknownPartner(String)
+    case invalidEmail(String)
+    case emptyCourse
+
+    public var description: String {
+        switch self {
+        case .unknownPartner(let code): return "no partner has the code '\(code)'"
+        case .invalidEmail(let email): return "'\(email)' is not an email address"
+        case .emptyCourse: return "a course is required"
+        }
+    }
+}
+
+extension ChannelbookDatabase {
+    /// Records that a partner's rep completed a course on a date (adding the rep the first time). Recording the
+    /// same completion again changes nothing. Returns whether anything was new.
+    @discardableResult
+    public func recordEnablement(
+        partner code: PartnerCode, repEmail rawEmail: String, repName: String, course: String, on date: BusinessDate, actor: String
+    ) async throws -> Bool {
+        try await requireInitialised()
+        let email = rawEmail.lowercased()
+        guard TextRules.looksLikeEmail(email) else { throw EnablementError.invalidEmail(rawEmail) }
+        guard !course.allSatisfy(\.isWhitespace) else { throw EnablementError.emptyCourse }
+        try TextRules.require("name", repName)
+        try TextRules.require("course", course)
+        return try await transaction {
+            guard let partner = try await PartnerDirectory.load(from: self).byCode[code] else { throw EnablementError.unknownPartner(code.rawValue) }
+            let new = try await storeEnablement(partnerID: partner.id, email: email, name: repName, completion: (course, date))
+            if new { try await audit(actor: actor, action: "record enablement", partner: partner.id, subject: email, after: "\(course) on \(date)") }
+            return new
+        }
+    }
+
+    /// Adds the rep if missing (naming it if it had no name) and the completion if given; whether anything was new.
+    func storeEnablement(partnerID: PartnerID, email: String, name: String, completion: (course: String, on: BusinessDate)?) async throws -> Bool {
+        var new = false
+        let repID: Int64
+        if let row = try await plainRows("SELECT id, name FROM enablement_reps WHERE partner_id = $1 AND email = $2", [.integer(partnerID.rawValue), .text(email)]).first {
+            repID = try row.integer(0)
+            if try row.text(1).isEmpty && !name.isEmpty {
+                try await sql.raw("UPDATE enablement_reps SET name = \(bind: name) WHERE id = \(bind: repID)").run()
+                new = true
+            }
+        } else {
+            repID = try await sql.raw(
+                "INSERT INTO enablement_reps (partner_id, email, name) VALUES (\(bind: partnerID.rawValue), \(bind: email), \(bind: name)) RETURNING id"
+            ).first()!.decode(column: "id", as: Int64.self)
+            new = true
+        }
+        if let completion {
+            let inserted = try await sql.raw(
+                """
+                INSERT INTO enablement_courses (rep_id, course, completed_on) VALUES (\(bind: repID), \(bind: completion.course), \(bind: completion.on.description))
+                ON CONFLICT DO NOTHING RETURNING rep_id
+                """
+            ).all()
+            new = new || !inserted.isEmpty
+        }
+        return new
+    }
+
+    /// Every national reseller (by its tier on `date`), and any partner with records, by partner code.
+    public func enablementReport(asOf date: BusinessDate) async throws -> [EnablementReportRow] {
+        try await requireInitialised()
+        let directory = try await PartnerDirectory.load(from: self)
+        let rows = try await plainRows(
+            """
+            SELECT p.id, p.code, p.name, COUNT(DISTINCT r.id), COUNT(DISTINCT c.rep_id), COUNT(c.course), MAX(c.completed_on), am.email
+            FROM partners p LEFT JOIN enablement_reps r ON r.partner_id = p.id LEFT JOIN enablement_courses c ON c.rep_id = r.id
+            LEFT JOIN users am ON am.id = p.account_manager_id
+            WHERE p.kind = 'reseller' GROUP BY p.id, p.code, p.name, am.email ORDER BY p.code
+            """)
+        return try rows.compactMap { row in
+            let id = PartnerID(try row.integer(0))
+            let tier = directory.tier(of: id, on: date)
+            let reps = Int(try row.integer(3))
+            guard tier == .national || reps > 0 else { return nil }
+            return EnablementReportRow(
+                partner: PartnerCode(rawValue: try row.text(1)), name: try row.text(2), tier: tier, reps: reps, trainedReps: Int(try row.integer(4)),
+                coursesCompleted: Int(try row.integer(5)), lastCompleted: try row.optionalText(6).map { try BusinessDate.parse($0) },
+                accountManager: try row.optionalText(7))
+        }
+    }
+
+    /// A partner's reps and their completed courses, by email.
+    public func enablementReps(of code: PartnerCode) async throws -> [EnablementRep] {
+        try await requireInitialised()
+        let rows = try await plainRows(
+            """
+            SELECT r.email, r.name, c.course, c.completed_on FROM enablement_reps r JOIN partners p ON p.id = r.partner_id
+            LEFT JOIN enablement_courses c ON c.rep_id = r.id WHERE p.code = $1 ORDER BY r.email, c.completed_on, c.course
+            """, [.text(code.rawValue)])
+        var reps: [EnablementRep] = []
+        for row in rows {
+            let email = try row.text(0)
+            let course = try row.optionalText(2).map { ($0, try BusinessDate.parse(try row.text(3))) }
+            if let last = reps.last, last.email == email {
+                reps[reps.count - 1] = EnablementRep(email: email, name: last.name, courses: last.courses + (course.map { [$0] } ?? []))
+            } else {
+                reps.append(EnablementRep(email: email, name: try row.text(1), courses: course.map { [$0] } ?? []))
+            }
+        }
+        return reps
+    }
+
+    /// The resellers an account manager looks after, by code.
+    public func partners(ofAccountManager email: String) async throws -> [PartnerCode] {
+        try await plainRows(
+            "SELECT p.code FROM partners p JOIN users u ON u.id = p.account_manager_id WHERE u.email = $1 ORDER BY p.code", [.text(email.lowercased())]
+        ).map { PartnerCode(rawValue: try $0.text(0)) }
+    }
+}
+
+/// Imports `enablement.csv`: every line checked first, then all stored or none; a line already recorded is present.
+struct EnablementImporter {
+    let database: ChannelbookDatabase
+    let actor: String
+
+    static let maximumRows = 1_000_000
+
+    func run(path: String, name: String) async throws -> ImportSummary {
+        let directory = try await PartnerDirectory.load(from: database)
+        var rows: [(EnablementRow, PartnerID)] = []
+        var limit = RowLimit(maximum: Self.maximumRows, noun: "enablement records")
+        let problems = try await ImportFile.read(path: path, name: name, required: EnablementRow.requiredColumns) { record, header, problems in
+            guard limit.admit(record, &problems) else { return }
+            guard let row = EnablementRow.parse(record, header: header, problems: &problems) else { return }
+            guard let partner = directory.byCode[row.partner] else {
+                problems.add(line: row.line, field: "partner", "no partner has the code '\(row.partner.rawValue)'")
+                return
+            }
+            rows.append((row, partner.id))
+        }
+        guard problems.isEmpty else { throw problems }
+        var new = 0
+        for (row, partner) in rows where try await database.storeEnablement(partnerID: partner, email: row.repEmail, name: row.repName, completion: row.completion) {
+            new += 1
+        }
+        return ImportSummary(kind: .enablement, lines: limit.rows, new: new, present: limit.rows - new)
+    }
+}

@@ -1,0 +1,121 @@
+import ChannelbookCore
+import ChannelbookStore
+import ChannelbookUpload
+import Hummingbird
+
+/// `/whatif`: the vendor uploads a proposed program file and sees what it would have cost in closed quarters —
+/// every problem of an invalid file, or the per-partner table, the totals and a chart, current against proposed.
+/// Nothing is written.
+struct WhatIfRoutes {
+    let database: DatabasePool
+
+    func register(on router: Router<WebContext>) {
+        router.get("/whatif") { _, context in
+            _ = try context.require(.runWhatIf)
+            return page(context, range: try await defaultRange(), result: "")
+        }
+        router.post("/whatif") { request, context in
+            _ = try context.require(.runWhatIf)
+            let upload = try await receive(request)
+            try context.checkCSRF(upload.fields["csrf"] ?? "")
+            let range = (upload.fields["from"].flatMap { try? Quarter.parse($0) }, upload.fields["through"].flatMap { try? Quarter.parse($0) })
+            guard let first = range.0, let last = range.1 else { return failure(context, try await defaultRange(), ["from and through: quarters such as 2026Q1"]) }
+            guard let text = String(validating: upload.program, as: UTF8.self) else {
+                return failure(context, (first, last), ["\(upload.fileName): the program file is not UTF-8 text"])
+            }
+            let proposed: Program
+            do { proposed = try ProgramFile.parse(text) } catch let error as ProgramFileError {
+                return failure(context, (first, last), error.lines.map { "\(upload.fileName): \($0)" })
+            }
+            do {
+                let result = try await database.read { try await $0.whatIf(proposed, from: first, through: last) }
+                return page(context, range: (first, last), result: Self.report(result, proposed: proposed, fileName: upload.fileName))
+            } catch let refusal as any RefusalError {
+                return failure(context, (first, last), [refusal.description])
+            }
+        }
+    }
+
+    /// The closed quarters of the last year, by default.
+    private func defaultRange() async throws -> (Quarter, Quarter)? {
+        let summaries = try await database.read { try await $0.statementSummaries() }
+        guard let latest = summaries.map(\.quarter).max() else { return nil }
+        let earliest = summaries.map(\.quarter).filter { $0 > latest.previous.previous.previous.previous }.min() ?? latest
+        return (earliest, latest)
+    }
+
+    private struct Upload {
+        let fileName: String
+        let program: [UInt8]
+        let fields: [String: String]
+    }
+
+    /// A program file is small (`ProgramFile.maximumBytes`): held in memory, a larger one refused.
+    private func receive(_ request: Request) async throws -> Upload {
+        let box = ProgramBytes()
+        var upload: MultipartUpload
+        do {
+            upload = try MultipartUpload(contentType: request.headers[.contentType] ?? "") { chunk in
+                guard box.bytes.count + chunk.readableBytes <= ProgramFile.maximumBytes else { throw ProgramTooLarge() }
+                box.bytes += chunk.readableBytesView
+            }
+        } catch {
+            throw WebError(.badRequest, "upload the program file with the form (multipart/form-data)", json: false)
+        }
+        do {
+            for try await chunk in request.body { try upload.consume(chunk) }
+            let result = try upload.finish()
+            return Upload(fileName: result.fileName, program: box.bytes, fields: result.fields)
+        } catch is ProgramTooLarge {
+            throw WebError(.contentTooLarge, "the program file is larger than \(ProgramFile.maximumBytes / 1024) KiB", json: false)
+        } catch MultipartUploadError.noFilePart {
+            throw WebError(.badRequest, "choose a program file to run", json: false)
+        } catch let error as MultipartUploadError {
+            throw WebError(.badRequest, error.description, json: false)
+        }
+    }
+
+    private final class ProgramBytes: @unchecked Sendable { var bytes: [UInt8] = [] }
+    private struct ProgramTooLarge: Error {}
+
+    private func failure(_ context: WebContext, _ range: (Quarter, Quarter)?, _ problems: [String]) -> Response {
+        var response = page(context, range: range, result: "<div class=\"error\"><p>The program was not run:</p><ul>" + problems.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul></div>")
+        response.status = .badRequest
+        return response
+    }
+
+    private func page(_ context: WebContext, range: (Quarter, Quarter)?, result: String) -> Response {
+        let csrf = HTML.escape(context.session?.csrfToken ?? "")
+        let from = range.map { "\($0.0)" } ?? "", through = range.map { "\($0.1)" } ?? ""
+        return signedInPage(
+            "What if", context,
+            """
+            <p>Run a proposed program file against closed quarters: what it would have paid, partner by partner, next to what was paid. Nothing is saved.</p>
+            <form method="post" action="/whatif" enctype="multipart/form-data"><input type="hidden" name="csrf" value="\(csrf)">
+            <p><label>Program file (TOML, like <code>programs/default.toml</code>) <input type="file" name="file" accept=".toml,text/plain" required></label></p>
+            <p><label>From <input name="from" value="\(HTML.escape(from))" size="7" required></label> <label>through <input name="through" value="\(HTML.escape(through))" size="7" required></label></p>
+            <p><button>Run what-if</button></p></form>
+            \(result)
+            """)
+    }
+
+    static func report(_ result: WhatIfResult, proposed: Program, fileName: String) -> String {
+        let chart = SVGChart.bars(
+            result.quarters.flatMap { entry in
+                [("\(entry.quarter) now", entry.current.minorUnits, entry.current.displayString),
+                 ("\(entry.quarter) new", entry.proposed.minorUnits, entry.proposed.displayString)]
+            }, title: "Cost by quarter, current against proposed", palette: ["#2a7", "#37c"])
+        let rows = result.rows.map { row in
+            "<tr><td><a href=\"/partners/\(HTML.escape(row.partner.rawValue))\">\(HTML.escape(row.partner.rawValue))</a></td><td>\(row.quarter)</td>"
+                + "<td class=\"money\">\(HTML.escape(row.current.displayString))</td><td class=\"money\">\(HTML.escape(row.proposed.displayString))</td>"
+                + "<td class=\"money\">\(HTML.escape(row.delta.displayString))</td></tr>"
+        }.joined()
+        return """
+            <h2>\(HTML.escape(fileName)): \(HTML.escape(proposed.versionLabel))</h2>
+            <p id="whatif-total">Total: current \(HTML.escape(result.current.displayString)), proposed \(HTML.escape(result.proposed.displayString)), change \(HTML.escape(result.delta.displayString))</p>
+            \(chart)
+            <table><thead><tr><th>partner</th><th>quarter</th><th>current</th><th>proposed</th><th>change</th></tr></thead><tbody>\(rows)</tbody>
+            <tfoot><tr><th>TOTAL</th><th></th><th class="money">\(HTML.escape(result.current.displayString))</th><th class="money">\(HTML.escape(result.proposed.displayString))</th><th class="money">\(HTML.escape(result.delta.displayString))</th></tr></tfoot></table>
+            """
+    }
+}
