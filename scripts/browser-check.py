@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Drives the demo in headless Chromium, as a person would: sign in, read the dashboard, register a
-referral, upload a sales file with an error, close and approve a quarter. Checks what each page shows.
+referral, upload a sales file with an error, close and approve a quarter, run a what-if upload. Checks what each page shows.
 
     scripts/browser-check.py BASE_URL [--screenshots DIR]
 
@@ -65,6 +65,9 @@ def main():
         sign_in(driver, base, "partner@demo.channelbook.example")
         body = driver.find_element(By.TAG_NAME, "body").text
         check("Rebate progress" in body and "Statements" in body, "the partner dashboard shows tier progress and statements")
+        check("so far: net hardware + software sales" in body and "to the next tier" in body, "the partner sees this quarter's basis so far and what reaches the next tier")
+        marks = driver.find_elements(By.CSS_SELECTOR, "svg line")
+        check(len(marks) == 3, "the progress bar carries a mark at each of the three rebate tiers")
         if args.screenshots:
             driver.save_screenshot(os.path.join(args.screenshots, "partner-dashboard.png"))
         submit(driver, driver.find_element(By.CSS_SELECTOR, "table a"))
@@ -100,6 +103,19 @@ def main():
         submit(driver, driver.find_element(By.XPATH, "//button[text()='Approve drafts']"))
         rows = driver.find_elements(By.CSS_SELECTOR, "tbody tr")
         check(rows and all("approved" in row.text for row in rows), "approving a quarter approves every draft")
+
+        driver.get(f"{base}/whatif")
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "programs", "default.toml")) as default:
+            proposed = default.read().replace('mode = "volume"                  # or "graduated"', 'mode = "graduated"')
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as program:
+            program.write(proposed)
+        driver.find_element(By.NAME, "file").send_keys(program.name)
+        submit(driver, driver.find_element(By.XPATH, "//button[text()='Run what-if']"))
+        total = driver.find_element(By.ID, "whatif-total").text
+        check(total.startswith("Total: current $") and "proposed $" in total, "a what-if upload shows the cost, current against proposed")
+        check(len(driver.find_elements(By.CSS_SELECTOR, "svg rect")) >= 2, "a what-if draws the cost by quarter")
+        if args.screenshots:
+            driver.save_screenshot(os.path.join(args.screenshots, "whatif.png"))
     finally:
         driver.quit()
     print("browser check passed")
