@@ -33,7 +33,7 @@ public enum RebateCalculator {
                 explanation: explanation)
         }
         let zero = Money.zero(program.currency)
-        guard rules.eligibleTiers.contains(tier) else {
+        guard rules.isEligible(tier) else {
             steps.append(.init("tier", "\(tier.rawValue) on \(rules.tierOn.phrase) is not eligible (eligible tiers: \(eligibleNames)); nothing is earned"))
             return result(zero, .zero, eligible: false, nil)
         }

@@ -40,6 +40,12 @@ public struct RebateRules: Hashable, Sendable {
     public var basisCategories: Set<SalesCategory>
     /// Tier bounds in minor units of the program's currency.
     public var schedule: TierSchedule
+
+    /// Whether a reseller holding `tier` on the evaluation date earns a rebate: the one eligibility rule.
+    public func isEligible(_ tier: ResellerTier?) -> Bool { tier.map { eligibleTiers.contains($0) } ?? false }
+
+    /// Whether sales of `category` count in the basis: the one basis rule.
+    public func countsInBasis(_ category: SalesCategory) -> Bool { basisCategories.contains(category) }
 }
 
 /// What a referral fee is measured by. The article measures seats.

@@ -46,7 +46,7 @@ public enum QuarterEngine {
 
     /// The rebate basis: net sales of the program's basis categories. The only place it is summed.
     public static func basis(of totals: [SalesTotalFact], _ program: Program) throws -> Money {
-        try Money.sum(totals.filter { program.rebate.basisCategories.contains($0.category) }.map(\.amount), currency: program.currency)
+        try Money.sum(totals.filter { program.rebate.countsInBasis($0.category) }.map(\.amount), currency: program.currency)
     }
 
     /// Every figure of the quarter under `program`.
@@ -59,7 +59,7 @@ public enum QuarterEngine {
         let evaluation = evaluationDate(program, facts.quarter)
         var figures: [RebateFigure] = []
         for (partner, totals) in facts.totals.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            guard let tier = facts.tiers.tier(of: partner, on: evaluation), program.rebate.eligibleTiers.contains(tier) else { continue }
+            guard let tier = facts.tiers.tier(of: partner, on: evaluation), program.rebate.isEligible(tier) else { continue }
             let result = try RebateCalculator.compute(program: program, tier: tier, basis: try basis(of: totals, program))
             figures.append(RebateFigure(partner: partner, result: result, explanation: result.explanation.lines + (try breakdown(totals, program))))
         }
@@ -72,12 +72,12 @@ public enum QuarterEngine {
         var bySource: [String: Money] = [:]
         for total in totals {
             byCategory[total.category] = try (byCategory[total.category] ?? .zero(program.currency)).adding(total.amount)
-            if program.rebate.basisCategories.contains(total.category) {
+            if program.rebate.countsInBasis(total.category) {
                 bySource[total.source] = try (bySource[total.source] ?? .zero(program.currency)).adding(total.amount)
             }
         }
         let categories = byCategory.keys.sorted().map { category in
-            "\(category.rawValue) \(byCategory[category]!.decimalString)\(program.rebate.basisCategories.contains(category) ? "" : " (excluded)")"
+            "\(category.rawValue) \(byCategory[category]!.decimalString)\(program.rebate.countsInBasis(category) ? "" : " (excluded)")"
         }
         let sources = bySource.keys.sorted().map { "\($0) \(bySource[$0]!.decimalString)" }
         return [
@@ -103,7 +103,7 @@ public enum QuarterEngine {
         let tier = facts.tiers.tier(of: partner, on: evaluation)
         let basis = try basis(of: facts.totals[partner] ?? [], program)
         let schedule = program.rebate.schedule
-        let eligible = tier.map { program.rebate.eligibleTiers.contains($0) } ?? false
+        let eligible = program.rebate.isEligible(tier)
         let reached = basis.isNegative ? nil : schedule.tierIndex(for: basis.minorUnits)
         let nextIndex = reached.map { $0 + 1 } ?? 0
         var next: TierProgress.Next?
