@@ -240,3 +240,34 @@ import Testing
         }
     }
 }
+
+/// A file imported again after part of it arrived: its new late lines are the ones the true-up explains,
+/// however many already-stored lines come first (the first thousand candidates were all old ones).
+@Suite struct LateLinesOfAReimportTests {
+    @Test(arguments: TestDatabase.available)
+    func theNewLateLinesOfAFileImportedAgainAreRecorded(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            let q1 = try Quarter.parse("2026Q1")
+            try await database.importText(.sales, Fixtures.salesHeader + "BASE,2026-01-05,DIRECT,N01,Bank,HW-1,hardware,1,100000.00,AUD\n")
+            _ = try await database.closeQuarter(q1)
+            try await database.approveStatements(q1, actor: "finance")
+            let old = (0..<1_001).map { "OLD-\($0),2026-02-01,D01,P01,Acme,HW-1,hardware,1,10.00,AUD\n" }.joined()
+            try await database.importText(.sales, Fixtures.salesHeader + old)
+            let again = try await database.importText(.sales, Fixtures.salesHeader + old + "NEW-1,2026-03-01,D01,P01,Acme,HW-1,hardware,1,30000.00,AUD\n")
+            #expect(again.new == 1)
+            let recorded = try await database.plainRows(
+                "SELECT l.line_id FROM late_sales_lines l WHERE l.import_id = (SELECT MAX(id) FROM imports)"
+            ).map { try $0.text(0) }
+            #expect(recorded == ["NEW-1"])
+            try await database.importText(.sales, Fixtures.salesHeader + "Q2-1,2026-04-02,DIRECT,N01,Bank,HW-1,hardware,1,10.00,AUD\n")
+            _ = try await database.closeQuarter(try Quarter.parse("2026Q2"))
+            let explanation = try await database.plainRows(
+                "SELECT l.explanation FROM statement_lines l WHERE l.kind = 'adjustment'"
+            ).map { try $0.text(0) }.joined(separator: "\n")
+            // Twenty old lines are listed by date; the rest, NEW-1's 30,000.00 with them, are counted and summed:
+            // 1,000 old lines recorded by the first import (its cap) and NEW-1 by the second.
+            #expect(explanation.contains("arrived after approval: and 981 more lines totalling 39800.00"), "\(explanation.suffix(400))")
+        }
+    }
+}

@@ -128,7 +128,7 @@ struct SalesImporter {
                 else { return }
                 // Once the file is known to be bad, stop writing: nothing of it will be kept.
                 guard problems.isEmpty && sink.problems.isEmpty else { return }
-                if late.count < Self.lateLinesKept
+                if late.count < Self.lateCandidatesKept
                     && (stated.approvedQuarters.contains(resolved.quarter)
                         || stated.partners.contains(StatedKey(resellerID: resolved.resellerID, quarter: resolved.quarter)))
                 {
@@ -149,6 +149,9 @@ struct SalesImporter {
 
     /// How many lines arriving for an already stated partner and quarter an import records for explanations.
     static let lateLinesKept = 1000
+    /// How many such lines an import looks at to find them: a file imported again holds lines already stored,
+    /// which are not late (they arrived before), so the first thousand candidates may all be old ones.
+    static let lateCandidatesKept = 100_000
 
     struct StatedKey: Hashable {
         let resellerID: Int64
@@ -165,17 +168,24 @@ struct SalesImporter {
         return (partners, Set(try await database.approvedQuarters().keys.map(\.description)))
     }
 
-    /// Records late lines; a line that turns out to be already present is filtered out when explained
-    /// (its stored import is an earlier one).
+    /// Records the first `lateLinesKept` candidates this import really added (stored with its own import id; a line
+    /// already present belongs to an earlier import and did not arrive now), checked in batches by primary key.
     private func recordLate(_ lines: [ResolvedSalesLine], importID: Int64) async throws {
-        for line in lines {
-            try await database.sql.raw(
-                """
-                INSERT INTO late_sales_lines (import_id, source, line_id, reseller_id, quarter)
-                VALUES (\(bind: importID), \(bind: line.source), \(bind: line.lineID), \(bind: line.resellerID), \(bind: line.quarter))
-                ON CONFLICT DO NOTHING
-                """
-            ).run()
+        var recorded = 0
+        for start in stride(from: 0, to: lines.count, by: 200) where recorded < Self.lateLinesKept {
+            let batch = lines[start..<min(start + 200, lines.count)]
+            var query = SQLQueryString(
+                "INSERT INTO late_sales_lines (import_id, source, line_id, reseller_id, quarter) SELECT l.import_id, l.source, l.line_id, l.reseller_id, l.quarter FROM sales_lines l WHERE l.import_id = ")
+            query.appendInterpolation(bind: importID)
+            query.appendLiteral(" AND (")
+            for (index, line) in batch.enumerated() {
+                if index > 0 { query.appendLiteral(" OR ") }
+                query.appendInterpolation("(l.source = \(bind: line.source) AND l.line_id = \(bind: line.lineID))" as SQLQueryString)
+            }
+            query.appendLiteral(") ORDER BY l.line_no LIMIT ")
+            query.appendInterpolation(unsafeRaw: String(Self.lateLinesKept - recorded))
+            query.appendLiteral(" ON CONFLICT DO NOTHING RETURNING line_id")
+            recorded += try await database.sql.raw(query).all().count
         }
     }
 
