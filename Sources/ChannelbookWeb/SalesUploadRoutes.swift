@@ -10,6 +10,8 @@ import Hummingbird
 /// A distributor's login may upload only its own sell-through.
 struct SalesUploadRoutes {
     let database: DatabasePool
+    /// The largest body an upload may send (`uploads.maxBytes`); beyond it the upload is refused with 413.
+    var uploadLimitBytes = WebSettings.defaultUploadLimitBytes
 
     func register(on router: Router<WebContext>) {
         router.get("/sales/upload") { _, context in
@@ -65,7 +67,12 @@ struct SalesUploadRoutes {
             var upload = try MultipartUpload(contentType: contentType) { chunk in
                 do { try file.write(contentsOf: Data(chunk.readableBytesView)) } catch { throw StoreFailure() }
             }
-            for try await chunk in request.body { try upload.consume(chunk) }
+            var received = 0
+            for try await chunk in request.body {
+                received += chunk.readableBytes
+                guard received <= uploadLimitBytes else { throw TooLarge() }
+                try upload.consume(chunk)
+            }
             let result = try upload.finish()
             return Upload(path: path, fileName: result.fileName, fields: result.fields)
         } catch {
@@ -73,12 +80,15 @@ struct SalesUploadRoutes {
             switch error {
             case let error as MultipartUploadError: throw WebError(.badRequest, error.description, json: false)
             case is StoreFailure: throw WebError(.internalServerError, "cannot store the upload", json: false)
+            case is TooLarge:
+                throw WebError(.contentTooLarge, "the upload is larger than the server's limit of \(uploadLimitBytes / (1024 * 1024)) MiB (uploads.maxBytes)", json: false)
             default: throw WebError(.badRequest, "the upload is not a valid multipart form", json: false)
             }
         }
     }
 
     private struct StoreFailure: Error {}
+    private struct TooLarge: Error {}
 
     private func uploadPage(_ context: WebContext, result: String?) -> Response {
         let csrf = HTML.escape(context.session?.csrfToken ?? "")

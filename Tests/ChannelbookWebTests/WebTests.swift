@@ -326,6 +326,18 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
             headers[.cookie] = admin.headers[.cookie]
             #expect(try await client.execute(uri: "/sales/upload", method: .post, headers: headers, body: body).status == .forbidden)
 
+            // uploads.maxBytes: a body beyond the limit is refused with 413 and nothing is imported.
+            let small = try await database.pool()
+            try await WebApp.build(database: small, clock: fixedClock, settings: WebSettings(uploadLimitBytes: 2048)).test(.router) { limited in
+                let lines = (0..<40).map { "BIG-\($0),2026-02-01,D01,P01,Acme,HW-1,hardware,1,10.00,AUD\n" }.joined()
+                var (bigHeaders, bigBody) = multipart(csrf: admin.csrf, file: header + lines)
+                bigHeaders[.cookie] = admin.headers[.cookie]
+                let refused = try await limited.execute(uri: "/sales/upload", method: .post, headers: bigHeaders, body: bigBody)
+                #expect(refused.status == .contentTooLarge)
+                #expect(String(buffer: refused.body).contains("uploads.maxBytes"))
+            }
+            #expect(try await database.sql.raw("SELECT COUNT(*) AS n FROM sales_lines WHERE line_id LIKE 'BIG-%'").first()!.decode(column: "n", as: Int.self) == 0)
+
             let distributor = try await signedIn(client, database, "ops@d01.example", "distributor secret")
             (headers, body) = multipart(csrf: distributor.csrf, file: header + "U3,2026-02-01,DIRECT,P01,Acme,HW-1,hardware,1,10.00,AUD\n")
             headers[.cookie] = distributor.headers[.cookie]
