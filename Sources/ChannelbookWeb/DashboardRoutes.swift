@@ -140,7 +140,7 @@ struct DashboardRoutes {
         }
         if context.user?.role.may(.approveStatements) == true {
             actions += "<form method=\"post\" action=\"/quarters/\(quarter)/approve\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Approve drafts</button></form>"
-            actions += " <a href=\"/quarters/\(quarter)/payouts.csv\">Payout file (CSV)</a>"
+            actions += " <form method=\"post\" action=\"/quarters/\(quarter)/payouts.csv\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Payout file (CSV)</button></form>"
         }
         return signedInPage(
             "Statements \(quarter)", context,

@@ -89,12 +89,13 @@ struct FormRoutes {
             }
             return Response.redirect(to: "/referrals", type: .normal)
         }
-        router.get("/quarters/:quarter/payouts.csv") { _, context in
+        // A POST: exporting is audited, and a GET must change nothing (a prefetch or a crawler would export).
+        router.post("/quarters/:quarter/payouts.csv") { request, context in
             let user = try context.require(.approveStatements)
+            try context.checkCSRF(try await decodeForm(CSRFForm.self, request, context).csrf)
             let quarter = try quarterParameter(context)
             let rows = try await refusalsAsBadRequest { try await database.write { try await $0.payouts(for: quarter, actor: user.email, file: "payouts-\(quarter).csv (browser)") } }
-            let csv = (["partner,abn,amount,statement_reference"] + rows.map { "\($0.partner.rawValue),\($0.abn),\($0.amount.decimalString),\($0.statementReference)" })
-                .joined(separator: "\n") + "\n"
+            let csv = PayoutRow.csv(rows)
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"payouts-\(quarter).csv\""],

@@ -19,10 +19,11 @@ public enum WebApp {
         settings: WebSettings = WebSettings()
     ) throws -> some ApplicationProtocol {
         let router = Router(context: WebContext.self)
-        router.add(middleware: LogRequestsMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware(secureCookies: settings.secureCookies))
         router.add(middleware: RequestMetricsMiddleware(registry: metrics))
         router.add(middleware: DatabaseFailureMiddleware())
         router.add(middleware: AuthenticationMiddleware(database: database, clock: clock))
+        router.add(middleware: LogRequestsMiddleware())
         router.add(middleware: APIMethodMiddleware())
         router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
         router.get("/metrics") { _, _ in
@@ -49,7 +50,9 @@ public enum WebApp {
         try ChannelbookAPI.register(
             on: api, database: database, today: { clock.today() })
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "channelbook"), services: [database], logger: logger)
+            // A connection silent for 30 s (a half-sent request, a stalled body) is closed.
+            router: router, server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "channelbook"), services: [database], logger: logger)
     }
 }
 
@@ -66,16 +69,6 @@ struct HealthStatus: ResponseEncodable {
     let status: String
 }
 
-/// One structured log line per request: method, path, status. Never a body, a cookie or a token.
-struct LogRequestsMiddleware: RouterMiddleware {
-    typealias Context = WebContext
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let response = try await next(request, context)
-        context.logger.info("request", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"])
-        return response
-    }
-}
 
 /// Answers a database conflict 409, an unavailable database 503 and a figure beyond 64 bits 422, with the reason
 /// in words (JSON on the API).

@@ -19,8 +19,9 @@ public struct WebContext: RequestContext {
     /// Forms arrive URL-encoded, API bodies as JSON.
     public var requestDecoder: WebRequestDecoder { WebRequestDecoder() }
 
-    /// Sales uploads are the largest bodies: bounded like every input.
-    public var maxUploadSize: Int { 64 * 1024 * 1024 }
+    /// Forms and API bodies are small: 64 KB, then 413. Uploads (sales files, program files) stream their
+    /// bodies and are bounded by `uploads.maxBytes` and the program file limit instead.
+    public var maxUploadSize: Int { 64 * 1024 }
 }
 
 /// Decodes a body by its content type: URL-encoded forms from pages, JSON from API clients.

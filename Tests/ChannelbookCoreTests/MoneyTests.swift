@@ -153,3 +153,15 @@ private let kwd = Currency(code: "KWD")!
         #expect(BasisPoints(5).percentString == "0.05%")
     }
 }
+
+/// CSV cells: quoted where RFC 4180 needs it, and never a formula a spreadsheet would run.
+@Suite struct CSVTextTests {
+    @Test(arguments: [
+        ("plain", "plain"), ("a,b", "\"a,b\""), ("say \"hi\"", "\"say \"\"hi\"\"\""), ("=1+2", "'=1+2"), ("+SUM(A1)", "'+SUM(A1)"),
+        ("-2+3", "'-2+3"), ("@cmd", "'@cmd"), ("\tx", "'\tx"), ("=HYPERLINK(\"x\",\"y\")", "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""),
+        ("-12.30", "-12.30"), ("+5", "+5"), ("-0.50", "-0.50"), ("-", "'-"), ("-1.", "'-1."),
+    ])
+    func cells(text: String, written: String) {
+        #expect(CSVText.cell(text) == written)
+    }
+}

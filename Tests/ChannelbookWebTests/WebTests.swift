@@ -398,15 +398,20 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
             let detail = String(buffer: try await client.execute(uri: "/partners/P01", method: .get, headers: vendor.headers).body)
             #expect(detail.contains("premier from the beginning") && detail.contains("Buys through</h2><p>D01"))
             #expect(detail.contains("<title>Net sales per quarter of P01</title>"))
-            let payouts = try await client.execute(uri: "/quarters/2026Q1/payouts.csv", method: .get, headers: vendor.headers)
+            // The payout file is a POST with the form's CSRF token: a GET changes nothing and writes no audit row.
+            #expect(try await client.execute(uri: "/quarters/2026Q1/payouts.csv", method: .get, headers: vendor.headers).status != .ok)
+            let forged = try await client.execute(uri: "/quarters/2026Q1/payouts.csv", method: .post, headers: vendor.headers, body: form(["csrf": "forged"]))
+            #expect(forged.status == .forbidden)
+            let payouts = try await client.execute(uri: "/quarters/2026Q1/payouts.csv", method: .post, headers: vendor.headers, body: form(["csrf": vendor.csrf]))
             #expect(payouts.status == .ok)
+            #expect(payouts.headers[.cacheControl] == "no-store")
             #expect(String(buffer: payouts.body) == "partner,abn,amount,statement_reference\n")  // nothing approved yet
 
             let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
             #expect(try await client.execute(uri: "/partners/P01", method: .get, headers: partner.headers).status == .ok)
             #expect(try await client.execute(uri: "/partners/N01", method: .get, headers: partner.headers).status == .notFound)
             #expect(try await client.execute(uri: "/partners", method: .get, headers: partner.headers).status == .notFound)
-            #expect(try await client.execute(uri: "/quarters/2026Q1/payouts.csv", method: .get, headers: partner.headers).status == .notFound)
+            #expect(try await client.execute(uri: "/quarters/2026Q1/payouts.csv", method: .post, headers: partner.headers, body: form(["csrf": partner.csrf])).status == .notFound)
 
             // An approved referral is closed as won from the list.
             let id = try await database.registerReferral(ReferralRequest(partner: "P01", customer: "Won Co", domain: "won.example"), on: try BusinessDate.parse("2027-01-02"), actor: "t")

@@ -61,11 +61,8 @@ struct PayoutsCommand: AsyncParsableCommand {
             // The file is written durably (temporary name, fsync, rename) before the export is audited.
             let rows = try await database.perform {
                 try await $0.payouts(for: quarter, actor: actor.name, file: out) { rows in
-                    let report = Report(
-                        columns: ["partner", "abn", "amount", "statement_reference"],
-                        rows: rows.map { [$0.partner.rawValue, $0.abn, $0.amount.decimalString, $0.statementReference] })
                     do {
-                        try DurableFile.write(Array((report.csvLines.joined(separator: "\n") + "\n").utf8), to: out)
+                        try DurableFile.write(Array(PayoutRow.csv(rows).utf8), to: out)
                     } catch {
                         throw CLIError("cannot write the payout file \(error)")
                     }

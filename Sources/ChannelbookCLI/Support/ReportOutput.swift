@@ -12,15 +12,8 @@ struct Report {
     let columns: [String]
     let rows: [[String]]
 
-    /// RFC 4180: a cell holding a comma, quote or line break is quoted, its quotes doubled.
-    var csvLines: [String] {
-        ([columns] + rows).map { $0.map(Self.csvCell).joined(separator: ",") }
-    }
-
-    static func csvCell(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    /// RFC 4180 quoting and no spreadsheet formulas (`CSVText`).
+    var csvLines: [String] { ([columns] + rows).map(CSVText.line) }
 
     /// Columns padded to their widest cell; numbers are already fixed-decimal strings.
     var tableLines: [String] {

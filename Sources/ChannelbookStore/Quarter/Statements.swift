@@ -29,6 +29,13 @@ public struct PayoutRow: Sendable, Equatable {
     public let abn: String
     public let amount: Money
     public let statementReference: String
+
+    /// The payout file, the same from the CLI and the browser: `partner,abn,amount,statement_reference`, cells
+    /// written by `CSVText` (quoted where needed; nothing a spreadsheet would run as a formula).
+    public static func csv(_ rows: [PayoutRow]) -> String {
+        ([["partner", "abn", "amount", "statement_reference"]] + rows.map { [$0.partner.rawValue, $0.abn, $0.amount.decimalString, $0.statementReference] })
+            .map(CSVText.line).joined(separator: "\n") + "\n"
+    }
 }
 
 /// Why a statement action was refused.
