@@ -344,6 +344,12 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
             let foreign = try await client.execute(uri: "/sales/upload", method: .post, headers: headers, body: body)
             #expect(foreign.status == .badRequest)
             #expect(String(buffer: foreign.body).contains("a distributor uploads only its own sell-through"))
+            // Its own source, but a reseller that does not buy through it (N01, national): refused per line.
+            (headers, body) = multipart(csrf: distributor.csrf, file: header + "U4,2026-02-01,D01,N01,Bank,HW-1,hardware,1,100000.00,AUD\n")
+            headers[.cookie] = distributor.headers[.cookie]
+            let unlinked = try await client.execute(uri: "/sales/upload", method: .post, headers: headers, body: body)
+            #expect(unlinked.status == .badRequest)
+            #expect(String(buffer: unlinked.body).contains("sales.csv:2: reseller: N01 does not buy through D01"))
 
             let reseller = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
             #expect(try await client.execute(uri: "/sales/upload", method: .get, headers: reseller.headers).status == .notFound)

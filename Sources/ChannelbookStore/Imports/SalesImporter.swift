@@ -216,6 +216,11 @@ struct SalesImporter {
         if !priceBook.knows(row.sku) { problems.add(line: row.line, field: "sku", "'\(row.sku.rawValue)' is not in the price book") }
         if let onlySource, row.source != .distributor(onlySource) {
             problems.add(line: row.line, field: "source", "'\(row.source)' is not \(onlySource.rawValue): a distributor uploads only its own sell-through")
+        } else if onlySource != nil, let reseller, let distributor, !(directory.distributorsOf[reseller.id]?.contains(distributor.id) ?? false) {
+            // A distributor's own upload may not add sales to a reseller that does not buy through it (a
+            // national reseller's basis, say): refused per line, like an unknown reseller.
+            problems.add(
+                line: row.line, field: "reseller", "\(reseller.code.rawValue) does not buy through \(distributor.code.rawValue): a distributor uploads sales of its own resellers only")
         }
         guard problems.count == before, let reseller else { return nil }
         let tier = directory.tier(of: reseller.id, on: row.date)
