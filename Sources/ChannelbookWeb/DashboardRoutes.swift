@@ -53,7 +53,7 @@ struct DashboardRoutes {
         if let quarter = overview.quarter {
             let near = overview.nearTier.prefix(20).map { NearTierRoutes.row($0) }.joined()
             body += "<h2>Near the next rebate tier in \(quarter)</h2>"
-                + (near.isEmpty ? "<p>No eligible reseller is within 10 % of its next tier.</p>"
+                + (near.isEmpty ? "<p>No eligible reseller is within \(QuarterEngine.defaultNearTierWithin.percentString) of its next tier.</p>"
                     : NearTierRoutes.table(near) + "<p><a href=\"/near-tier?quarter=\(quarter)\">All near-tier resellers in \(quarter)</a></p>")
             body += "<p>\(overview.routeExceptions) route exception\(overview.routeExceptions == 1 ? "" : "s") in \(quarter) (<code>channelbook exceptions \(quarter)</code>)</p>"
         }

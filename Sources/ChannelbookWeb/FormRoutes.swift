@@ -1,3 +1,4 @@
+import HTTPTypes
 import ChannelbookCore
 import ChannelbookStore
 import Hummingbird
@@ -166,6 +167,12 @@ extension WebContext {
             throw user.role.isVendor ? WebError(.forbidden, "your role (\(user.role.rawValue)) may not do this", json: false) : WebError.notFound(json: false)
         }
         return user
+    }
+
+    /// For uploads, checked before a byte of the body is read: the token comes in the form's action URL
+    /// (`?csrf=…`) or an `X-CSRF-Token` header, so a forged or anonymous upload is refused without being streamed.
+    func checkCSRFBeforeBody(_ request: Request) throws {
+        try checkCSRF(request.headers[HTTPField.Name("X-CSRF-Token")!] ?? request.uri.queryParameters.get("csrf") ?? "")
     }
 
     /// The form's CSRF token must be the session's: a bearer-token client has no forms.

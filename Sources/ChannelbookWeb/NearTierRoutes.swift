@@ -15,7 +15,7 @@ struct NearTierRoutes {
                 throw WebError(.badRequest, "quarter: write it like 2026Q1", json: false)
             }
             let withinText = query.get("within") ?? QuarterEngine.defaultNearTierWithin.percentString
-            guard let within = try? BasisPoints.parsePercent(withinText.hasSuffix("%") ? withinText : withinText + "%") else {
+            guard let within = try? QuarterEngine.parseWithin(withinText) else {
                 throw WebError(.badRequest, "within: '\(withinText)' is not a percentage such as 10%", json: false)
             }
             let rows = try await database.read { try await $0.nearTier(quarter, within: within, asOf: max(today, quarter.firstDay)) }

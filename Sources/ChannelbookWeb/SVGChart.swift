@@ -10,7 +10,8 @@ enum SVGChart {
         let width = values.count * (barWidth + gap) + gap
         var svg = "<svg width=\"\(width)\" height=\"\(height + 44)\" role=\"img\" aria-label=\"\(HTML.escape(title))\"><title>\(HTML.escape(title))</title>"
         for (index, entry) in values.enumerated() {
-            let barHeight = max(0, entry.value) * height / largest
+            // In 128 bits: a stored figure near the 64-bit limit times the height must not trap.
+            let barHeight = Int64(Int128(max(0, entry.value)) * Int128(height) / Int128(largest))
             let x = gap + index * (barWidth + gap)
             svg += "<rect x=\"\(x)\" y=\"\(height - barHeight + 14)\" width=\"\(barWidth)\" height=\"\(barHeight)\" fill=\"\(palette[index % palette.count])\"/>"
             svg += "<text x=\"\(x + barWidth / 2)\" y=\"\(height - barHeight + 10)\" font-size=\"10\" text-anchor=\"middle\">\(HTML.escape(entry.caption))</text>"

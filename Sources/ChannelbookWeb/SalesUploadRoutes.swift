@@ -19,10 +19,11 @@ struct SalesUploadRoutes {
             return uploadPage(context, result: nil)
         }
         router.post("/sales/upload") { request, context in
+            // Who, what they may do and the CSRF token are settled before the body is read.
             let (user, onlySource) = try await uploader(context)
+            try context.checkCSRFBeforeBody(request)
             let upload = try await receive(request)
             defer { try? FileManager.default.removeItem(atPath: upload.path) }
-            try context.checkCSRF(upload.fields["csrf"] ?? "")
             do {
                 let summary = try await database.write { try await $0.importFile(.sales, path: upload.path, name: upload.fileName, actor: user.email, onlySource: onlySource) }
                 return uploadPage(context, result: "<p>\(HTML.escape(upload.fileName)): \(HTML.escape(summary.description))</p>")
@@ -59,9 +60,9 @@ struct SalesUploadRoutes {
         } catch {
             throw WebError(.badRequest, String(describing: error), json: false)
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("channelbook-upload-\(UUID().uuidString).csv").path
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        guard let file = FileHandle(forWritingAtPath: path) else { throw WebError(.internalServerError, "cannot store the upload", json: false) }
+        guard let path = try? UploadDirectory.newFile(suffix: ".csv"), let file = FileHandle(forWritingAtPath: path) else {
+            throw WebError(.internalServerError, "cannot store the upload", json: false)
+        }
         defer { try? file.close() }
         do {
             var upload = try MultipartUpload(contentType: contentType) { chunk in
@@ -96,7 +97,7 @@ struct SalesUploadRoutes {
             "Upload sales", context,
             """
             \(result ?? "")
-            <form method="post" action="/sales/upload" enctype="multipart/form-data"><input type="hidden" name="csrf" value="\(csrf)">
+            <form method="post" action="/sales/upload?csrf=\(csrf)" enctype="multipart/form-data">
             <p><label>Sales file (line_id,date,source,reseller,customer,sku,category,seats,amount,currency) <input type="file" name="file" accept=".csv,text/csv" required></label></p>
             <p><button>Upload</button></p></form>
             """)

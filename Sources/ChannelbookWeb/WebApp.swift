@@ -18,6 +18,7 @@ public enum WebApp {
         logger: Logger = Logger(label: "channelbook.web"), metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         settings: WebSettings = WebSettings()
     ) throws -> some ApplicationProtocol {
+        UploadDirectory.removeAbandoned()
         let router = Router(context: WebContext.self)
         router.add(middleware: SecurityHeadersMiddleware(secureCookies: settings.secureCookies))
         router.add(middleware: RequestMetricsMiddleware(registry: metrics))

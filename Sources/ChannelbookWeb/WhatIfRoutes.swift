@@ -16,8 +16,8 @@ struct WhatIfRoutes {
         }
         router.post("/whatif") { request, context in
             _ = try context.require(.runWhatIf)
+            try context.checkCSRFBeforeBody(request)
             let upload = try await receive(request)
-            try context.checkCSRF(upload.fields["csrf"] ?? "")
             let range = (upload.fields["from"].flatMap { try? Quarter.parse($0) }, upload.fields["through"].flatMap { try? Quarter.parse($0) })
             guard let first = range.0, let last = range.1 else { return failure(context, try await defaultRange(), ["from and through: quarters such as 2026Q1"]) }
             guard let text = String(validating: upload.program, as: UTF8.self) else {
@@ -63,7 +63,13 @@ struct WhatIfRoutes {
             throw WebError(.badRequest, "upload the program file with the form (multipart/form-data)", json: false)
         }
         do {
-            for try await chunk in request.body { try upload.consume(chunk) }
+            // The whole body, not only the file part, is bounded: a program file and a few short fields.
+            var received = 0
+            for try await chunk in request.body {
+                received += chunk.readableBytes
+                guard received <= ProgramFile.maximumBytes + 64 * 1024 else { throw ProgramTooLarge() }
+                try upload.consume(chunk)
+            }
             let result = try upload.finish()
             return Upload(fileName: result.fileName, program: box.bytes, fields: result.fields)
         } catch is ProgramTooLarge {
@@ -91,7 +97,7 @@ struct WhatIfRoutes {
             "What if", context,
             """
             <p>Run a proposed program file against closed quarters: what it would have paid, partner by partner, next to what was paid. Nothing is saved.</p>
-            <form method="post" action="/whatif" enctype="multipart/form-data"><input type="hidden" name="csrf" value="\(csrf)">
+            <form method="post" action="/whatif?csrf=\(csrf)" enctype="multipart/form-data">
             <p><label>Program file (TOML, like <code>programs/default.toml</code>) <input type="file" name="file" accept=".toml,text/plain" required></label></p>
             <p><label>From <input name="from" value="\(HTML.escape(from))" size="7" required></label> <label>through <input name="through" value="\(HTML.escape(through))" size="7" required></label></p>
             <p><button>Run what-if</button></p></form>

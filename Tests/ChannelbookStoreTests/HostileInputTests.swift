@@ -118,4 +118,18 @@ import Testing
             #expect(overview.nearTier.isEmpty)
         }
     }
+
+    /// `check` on figures beyond 64 bits names the lines beyond the limits and says which sums cannot be
+    /// compared, instead of failing with the overflow it is meant to diagnose.
+    @Test(arguments: TestDatabase.available)
+    func checkNamesLinesBeyondTheLimitsAndSumsBeyond64Bits(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.importText(.sales, Fixtures.salesHeader + Self.line("A", amount: "1.00") + Self.line("B", amount: "2.00"))
+            try await database.sql.raw("UPDATE sales_lines SET amount_minor = \(bind: Int64.max)").run()
+            let problems = try await database.integrityProblems()
+            #expect(problems.contains("sales line D01 A: amount 9223372036854775807 minor units, 1 seats, beyond the line limits"), "\(problems)")
+            #expect(problems.contains("sales totals: sums of stored amounts exceed 64 bits, so they cannot be compared"), "\(problems)")
+        }
+    }
 }

@@ -62,7 +62,9 @@ import Testing
             try await seeded(database)
             try await database.importText(.sales, Fixtures.sales)
             // P01 on 2026-01-31: only D01-1 (30,000.00 hardware) so far.
-            let january = try #require(try await database.tierProgress(of: "P01", on: try BusinessDate.parse("2026-01-31")))
+            let january = try #require(try await database.tierProgress(of: "P01", on: try BusinessDate.parse("2026-01-31"), linesDatedThrough: try BusinessDate.parse("2026-01-31")))
+            // Without a cut-off, everything imported so far counts (the dashboards).
+            #expect(try await database.tierProgress(of: "P01", on: try BusinessDate.parse("2026-01-31"))?.basis.minorUnits == 51_199_50)
             #expect(january.basis.minorUnits == 30_000_00)
             #expect(january.rate == BasisPoints(500))
             #expect(january.next?.shortfall?.minorUnits == 20_000_00)

@@ -4,6 +4,7 @@ import ChannelbookWeb
 import Foundation
 import Hummingbird
 import NIOConcurrencyHelpers
+import HTTPTypes
 import HummingbirdTesting
 import SQLKit
 import Testing
@@ -285,6 +286,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
         await database.close()
     }
 
+    /// An upload as the form sends it; the CSRF token travels outside the body (here as `X-CSRF-Token`).
     private func multipart(csrf: String, file: String, name: String = "sales.csv") -> (HTTPFields, ByteBuffer) {
         let boundary = "----channelbook-test-boundary"
         let body = """
@@ -300,7 +302,7 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
             --\(boundary)--\r
 
             """
-        return ([.contentType: "multipart/form-data; boundary=\(boundary)"], ByteBuffer(string: body))
+        return ([.contentType: "multipart/form-data; boundary=\(boundary)", HTTPField.Name("X-CSRF-Token")!: csrf], ByteBuffer(string: body))
     }
 
     @Test func salesUploadsImportAllOrNothingAndDistributorsUploadOnlyTheirOwn() async throws {
@@ -315,6 +317,16 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
             let ok = try await client.execute(uri: "/sales/upload", method: .post, headers: headers, body: body)
             #expect(ok.status == .ok)
             #expect(String(buffer: ok.body).contains("sales.csv: imported 1 lines (1 new, 0 already present)"))
+            // Uploads wait in a folder of this process's own that only its user may open.
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("channelbook-uploads-\(getpid())").path
+            let permissions = try FileManager.default.attributesOfItem(atPath: folder)[.posixPermissions] as? Int
+            #expect(permissions == 0o700)
+            // A body cut off before its closing boundary is refused, not imported as if complete.
+            (headers, body) = multipart(csrf: admin.csrf, file: header + "CUT-1,2026-02-01,D01,P01,Acme,HW-1,hardware,1,10.00,AUD\n")
+            headers[.cookie] = admin.headers[.cookie]
+            let cut = try await client.execute(uri: "/sales/upload", method: .post, headers: headers, body: body.getSlice(at: 0, length: body.readableBytes - 20)!)
+            #expect(cut.status == .badRequest)
+            #expect(try await database.count(salesLines: ()) == 3)
 
             (headers, body) = multipart(csrf: admin.csrf, file: header + "U2,2026-02-01,D01,P01,Acme,HW-1,hardware,1,ten,AUD\n", name: "bad.csv")
             headers[.cookie] = admin.headers[.cookie]
@@ -629,7 +641,8 @@ private func errorMessage(_ response: TestResponse) throws -> String? {
         var text = ""
         for (name, value) in fields { text += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n" }
         text += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"proposed.toml\"\r\nContent-Type: text/plain\r\n\r\n\(program)\r\n--\(boundary)--\r\n"
-        return ([.contentType: "multipart/form-data; boundary=\(boundary)"], ByteBuffer(string: text))
+        let csrf = fields.first { $0.0 == "csrf" }?.1 ?? ""
+        return ([.contentType: "multipart/form-data; boundary=\(boundary)", HTTPField.Name("X-CSRF-Token")!: csrf], ByteBuffer(string: text))
     }
 
     @Test func aVendorUploadsAProposedProgramAndSeesTheCostNothingWritten() async throws {

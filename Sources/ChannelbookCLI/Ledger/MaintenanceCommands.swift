@@ -36,7 +36,15 @@ enum PostgresDump {
         let temporary = try DurableFile.temporaryPath(beside: path)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: pgDump)
-        process.arguments = arguments(url: url, file: temporary)
+        // The password goes through the environment, not the argument list every local user can read in /proc.
+        var components = URLComponents(string: url)
+        var environment = ProcessInfo.processInfo.environment
+        if let password = components?.password {
+            environment["PGPASSWORD"] = password
+            components?.password = nil
+        }
+        process.environment = environment
+        process.arguments = arguments(url: components?.string ?? url, file: temporary)
         let errors = Pipe()
         process.standardError = errors
         try process.run()

@@ -62,18 +62,18 @@ struct NearTierCommand: AsyncParsableCommand {
         abstract: "Eligible resellers whose basis so far is within PERCENT of the next rebate tier: partner,tier,basis,next_from,shortfall,next_rate_bps.")
 
     @Argument(help: "The quarter, such as 2026Q1.") var quarter: Quarter
-    @Option(help: "How close counts as near, as a percentage of the next tier's start (default 10%).") var within = "10%"
-    @Option(help: "Count sales dated up to this day (default today).") var asOf: BusinessDate?
+    @Option(help: "How close counts as near, as a percentage of the next tier's start (default 10%).") var within = QuarterEngine.defaultNearTierWithin.percentString
+    @Option(help: "Count only sales dated up to this day, and read tiers on it (default: today, every sale imported so far).") var asOf: BusinessDate?
     @Option(help: "csv, json or table.") var format: ReportFormat = .csv
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
         let percent: BasisPoints
-        do { percent = try BasisPoints.parsePercent(within.hasSuffix("%") ? within : within + "%") } catch {
+        do { percent = try QuarterEngine.parseWithin(within) } catch {
             throw CLIError("--within: \(error)")
         }
         let date = asOf ?? Today.date
-        let rows = try await database.perform { try await $0.nearTier(quarter, within: percent, asOf: date) }
+        let rows = try await database.perform { try await $0.nearTier(quarter, within: percent, asOf: min(date, quarter.lastDay), linesDatedThrough: asOf) }
         let report = Report(
             columns: ["partner", "tier", "basis", "next_from", "shortfall", "next_rate_bps"],
             rows: rows.map { row in

@@ -41,6 +41,11 @@ public enum QuarterEngine {
     /// How close to the next tier counts as near, unless asked otherwise: 10 %.
     public static let defaultNearTierWithin = BasisPoints(1_000)
 
+    /// `10`, `10%` or `7.5%`: how near is near, as people type it in a form or a flag.
+    public static func parseWithin(_ text: String) throws -> BasisPoints {
+        try BasisPoints.parsePercent(text.hasSuffix("%") ? text : text + "%")
+    }
+
     /// The tier date the program evaluates eligibility on.
     public static func evaluationDate(_ program: Program, _ quarter: Quarter) -> BusinessDate { program.rebate.tierOn.date(in: quarter) }
 
@@ -61,7 +66,10 @@ public enum QuarterEngine {
         for (partner, totals) in facts.totals.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             guard let tier = facts.tiers.tier(of: partner, on: evaluation), program.rebate.isEligible(tier) else { continue }
             let result = try RebateCalculator.compute(program: program, tier: tier, basis: try basis(of: totals, program))
-            figures.append(RebateFigure(partner: partner, result: result, explanation: result.explanation.lines + (try breakdown(totals, program))))
+            figures.append(
+                RebateFigure(
+                    partner: partner, result: result,
+                    explanation: result.explanation.lines + ["evaluation date: \(evaluation)"] + (try breakdown(totals, program))))
         }
         return figures
     }

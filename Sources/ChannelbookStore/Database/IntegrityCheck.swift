@@ -1,3 +1,5 @@
+import ChannelbookCore
+
 /// `channelbook check`: what must always hold in a Channelbook database, checked in SQL so a 10M-line
 /// ledger is never loaded into memory. Each finding is one line saying what is wrong and where; none means
 /// the database is sound.
@@ -13,11 +15,38 @@ extension ChannelbookDatabase {
                 let result = try await plainRows("PRAGMA integrity_check").map { try $0.text(0) }
                 if result != ["ok"] { problems += result.prefix(Self.integrityFindingsListed).map { "SQLite integrity: \($0)" } }
             }
-            problems += try await totalsAgainstLines()
-            problems += try await statementsAgainstLines()
+            problems += try await linesBeyondTheLimits()
+            problems += try await beyond64Bits("sales totals") { try await totalsAgainstLines() }
+            problems += try await beyond64Bits("statements") { try await statementsAgainstLines() }
             problems += try await linesWithoutImports()
             problems += try await auditGaps()
             return problems
+        }
+    }
+
+    /// Sales lines beyond `LineLimits` (stored by an older release or by hand): what makes sums overflow.
+    private func linesBeyondTheLimits() async throws -> [String] {
+        let limit = LineLimits.maximumAmountMinorUnits
+        let rows = try await plainRows(
+            "SELECT source, line_id, amount_minor, seats FROM sales_lines WHERE amount_minor > $1 OR amount_minor < $2 OR seats > $3 ORDER BY source, line_id LIMIT 21",
+            [.integer(limit), .integer(-limit), .integer(LineLimits.maximumSeats)])
+        return try rows.prefix(Self.integrityFindingsListed).map {
+            "sales line \(try $0.text(0)) \(try $0.text(1)): amount \(try $0.integer(2)) minor units, \(try $0.integer(3)) seats, beyond the line limits"
+        } + (rows.count > Self.integrityFindingsListed ? ["… and more sales lines beyond the line limits"] : [])
+    }
+
+    /// A check whose sums overflow 64 bits says so instead of failing (the lines beyond the limits are listed
+    /// above). A savepoint keeps the transaction usable after the overflow (PostgreSQL aborts it on any error).
+    private func beyond64Bits(_ what: String, _ check: () async throws -> [String]) async throws -> [String] {
+        try await sql.raw("SAVEPOINT integrity_sums").run()
+        do {
+            let found = try await check()
+            try await sql.raw("RELEASE SAVEPOINT integrity_sums").run()
+            return found
+        } catch {
+            try await sql.raw("ROLLBACK TO SAVEPOINT integrity_sums").run()
+            guard let failure = DatabaseFailure.translate(error) as? DatabaseFailure, failure.kind == .outOfRange else { throw error }
+            return ["\(what): sums of stored amounts exceed 64 bits, so they cannot be compared"]
         }
     }
 

@@ -32,12 +32,16 @@ public struct EnablementRep: Sendable, Equatable {
 /// Why an enablement record was refused.
 public enum EnablementError: RefusalError, Equatable, Sendable {
     case unknownPartner(String)
+    case notAReseller(String)
     case invalidEmail(String)
     case emptyCourse
+    case tooLong(field: String, maximum: Int)
 
     public var description: String {
         switch self {
         case .unknownPartner(let code): return "no partner has the code '\(code)'"
+        case .notAReseller(let code): return "\(code) is a distributor: enablement records resellers' reps"
+        case let .tooLong(field, maximum): return "\(field) is longer than \(maximum) characters"
         case .invalidEmail(let email): return "'\(email)' is not an email address"
         case .emptyCourse: return "a course is required"
         }
@@ -57,13 +61,20 @@ extension ChannelbookDatabase {
         guard !course.allSatisfy(\.isWhitespace) else { throw EnablementError.emptyCourse }
         try TextRules.require("name", repName)
         try TextRules.require("course", course)
+        for (field, text) in [("name", repName), ("course", course)] where text.count > Self.enablementTextLimit {
+            throw EnablementError.tooLong(field: field, maximum: Self.enablementTextLimit)
+        }
         return try await transaction {
             guard let partner = try await PartnerDirectory.load(from: self).byCode[code] else { throw EnablementError.unknownPartner(code.rawValue) }
+            guard partner.kind == .reseller else { throw EnablementError.notAReseller(code.rawValue) }
             let new = try await storeEnablement(partnerID: partner.id, email: email, name: repName, completion: (course, date))
             if new { try await audit(actor: actor, action: "record enablement", partner: partner.id, subject: email, after: "\(course) on \(date)") }
             return new
         }
     }
+
+    /// The longest rep name or course (the schema's CHECK says the same).
+    static let enablementTextLimit = 200
 
     /// Adds the rep if missing (naming it if it had no name) and the completion if given; whether anything was new.
     func storeEnablement(partnerID: PartnerID, email: String, name: String, completion: (course: String, on: BusinessDate)?) async throws -> Bool {
@@ -161,6 +172,10 @@ struct EnablementImporter {
             guard let row = EnablementRow.parse(record, header: header, problems: &problems) else { return }
             guard let partner = directory.byCode[row.partner] else {
                 problems.add(line: row.line, field: "partner", "no partner has the code '\(row.partner.rawValue)'")
+                return
+            }
+            guard partner.kind == .reseller else {
+                problems.add(line: row.line, field: "partner", EnablementError.notAReseller(row.partner.rawValue).description)
                 return
             }
             rows.append((row, partner.id))

@@ -21,7 +21,6 @@ public struct QuarterCloseSummary: Sendable, CustomStringConvertible {
     }
 }
 
-/// A quarter's figures as computed now: every eligible reseller's rebate and every referral fee.
 /// A quarter's figures as the engine computed them, with the stored program version they were computed under.
 struct QuarterFigures {
     let program: StoredProgram

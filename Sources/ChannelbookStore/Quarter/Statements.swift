@@ -246,7 +246,6 @@ public struct QuarterStatementSummary: Sendable, Equatable {
     public let total: Money
 }
 
-/// Where a reseller stands in a quarter: its basis so far and the next rebate tier.
 extension ChannelbookDatabase {
     /// Statement counts and totals per quarter and status, newest quarter first.
     public func statementSummaries() async throws -> [QuarterStatementSummary] {
@@ -267,28 +266,36 @@ extension ChannelbookDatabase {
         return try await loadStatements(quarter: nil, status: nil, partner: partner, currency: try await latestProgram().program.currency)
     }
 
-    /// The reseller's standing in the quarter `date` falls in, with its sales so far (lines dated up to `date`):
-    /// its tier and eligibility (and why not), the basis, the rate reached and the next tier. `nil` for a
-    /// partner that is not a reseller.
-    public func tierProgress(of partner: PartnerCode, on date: BusinessDate) async throws -> TierProgress? {
+    /// The reseller's standing in the quarter `date` falls in: its tier on `date` (or the program's evaluation
+    /// date, once passed) and eligibility (and why not), the basis, the rate reached and the next tier. `nil` for a
+    /// partner that is not a reseller. The basis is the quarter's totals as imported so far — the dashboards' case,
+    /// read from `sales_totals` — or, with `linesDatedThrough`, only the lines dated up to that day (a scan of the
+    /// quarter's lines, for looking back).
+    public func tierProgress(of partner: PartnerCode, on date: BusinessDate, linesDatedThrough: BusinessDate? = nil) async throws -> TierProgress? {
         try await requireInitialised()
-        let directory = try await PartnerDirectory.load(from: self)
-        guard let record = directory.byCode[partner], record.kind == .reseller else { return nil }
-        let quarter = Quarter(containing: date)
-        let program = try await program(on: quarter.lastDay).program
-        let facts = try await quarterFacts(quarter, directory, nil, currency: program.currency, through: date)
-        return try QuarterEngine.progress(of: record.id, facts, program: program, on: date)
+        return try await readTransaction {
+            let directory = try await PartnerDirectory.load(from: self)
+            guard let record = directory.byCode[partner], record.kind == .reseller else { return nil }
+            let quarter = Quarter(containing: date)
+            let program = try await program(on: quarter.lastDay).program
+            let facts = try await quarterFacts(quarter, directory, nil, currency: program.currency, through: linesDatedThrough)
+            return try QuarterEngine.progress(of: record.id, facts, program: program, on: date)
+        }
     }
 
-    /// Eligible resellers within `within` of their next rebate tier in `quarter`, with their sales up to `date`,
-    /// closest first.
-    public func nearTier(_ quarter: Quarter, within: BasisPoints, asOf date: BusinessDate) async throws -> [NearTierRow] {
+    /// Eligible resellers within `within` of their next rebate tier in `quarter` (tiers read on `date`), closest
+    /// first; the basis as in `tierProgress`.
+    public func nearTier(
+        _ quarter: Quarter, within: BasisPoints, asOf date: BusinessDate, linesDatedThrough: BusinessDate? = nil
+    ) async throws -> [NearTierRow] {
         try await requireInitialised()
-        let directory = try await PartnerDirectory.load(from: self)
-        let program = try await program(on: quarter.lastDay).program
-        let facts = try await quarterFacts(quarter, directory, nil, currency: program.currency, through: date)
-        return try QuarterEngine.nearTier(facts, program: program, on: date, within: within).map {
-            NearTierRow(partner: directory.byID[$0.partner]!.code, progress: $0)
+        return try await readTransaction {
+            let directory = try await PartnerDirectory.load(from: self)
+            let program = try await program(on: quarter.lastDay).program
+            let facts = try await quarterFacts(quarter, directory, nil, currency: program.currency, through: linesDatedThrough)
+            return try QuarterEngine.nearTier(facts, program: program, on: date, within: within).map {
+                NearTierRow(partner: directory.byID[$0.partner]!.code, progress: $0)
+            }
         }
     }
 }
@@ -334,7 +341,7 @@ extension ChannelbookDatabase {
         var near: [NearTierRow] = []
         var exceptions = 0
         if let quarter = latest {
-            near = try await nearTier(quarter, within: QuarterEngine.defaultNearTierWithin, asOf: max(today, quarter.lastDay))
+            near = try await nearTier(quarter, within: QuarterEngine.defaultNearTierWithin, asOf: min(today, quarter.lastDay))
             exceptions = Int(try await plainRows(
                 "SELECT COUNT(*) FROM sales_lines WHERE quarter = $1 AND route_exception IS NOT NULL", [.text(quarter.description)]
             ).first?.integer(0) ?? 0)

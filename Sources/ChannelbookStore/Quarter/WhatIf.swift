@@ -6,9 +6,18 @@ public struct WhatIfRow: Sendable, Equatable {
     public let quarter: Quarter
     /// Rebates plus referral fees as the quarter was closed.
     public let current: Money
-    /// The same facts under the proposed program.
+    /// The ledger's facts as they stand under the proposed program.
     public let proposed: Money
-    public var delta: Money { (try? proposed.subtracting(current)) ?? proposed }
+    /// `proposed − current`, checked when the row is made.
+    public let delta: Money
+
+    init(partner: PartnerCode, quarter: Quarter, current: Money, proposed: Money) throws {
+        self.partner = partner
+        self.quarter = quarter
+        self.current = current
+        self.proposed = proposed
+        self.delta = try proposed.subtracting(current)
+    }
 }
 
 /// A what-if run: per partner and quarter, per quarter, and in total.
@@ -17,7 +26,7 @@ public struct WhatIfResult: Sendable {
     public let quarters: [(quarter: Quarter, current: Money, proposed: Money)]
     public let current: Money
     public let proposed: Money
-    public var delta: Money { (try? proposed.subtracting(current)) ?? proposed }
+    public let delta: Money
 }
 
 /// Why a what-if run was refused.
@@ -37,6 +46,7 @@ public enum WhatIfError: Error, Equatable, Sendable, RefusalError {
 extension ChannelbookDatabase {
     /// Closed quarters recomputed under a proposed program by the quarter engine, in one read transaction that
     /// writes nothing: current (rebates + referral fees as closed) against proposed, per partner and quarter.
+    /// Proposed runs on the ledger as it stands, so lines that arrived after a quarter's close count in it.
     public func whatIf(_ proposed: Program, from first: Quarter, through last: Quarter) async throws -> WhatIfResult {
         try await requireInitialised()
         guard first <= last else { throw WhatIfError.emptyRange(first: first, last: last) }
@@ -55,7 +65,7 @@ extension ChannelbookDatabase {
                 for partner in Set(closed.keys).union(result.partners) {
                     let current = Money(minorUnits: closed[partner] ?? 0, currency: currency)
                     let next = Money(minorUnits: try result.earned(by: partner), currency: currency)
-                    quarterRows.append(WhatIfRow(partner: directory.byID[partner]!.code, quarter: quarter, current: current, proposed: next))
+                    quarterRows.append(try WhatIfRow(partner: directory.byID[partner]!.code, quarter: quarter, current: current, proposed: next))
                 }
                 quarters.append(
                     (quarter, try Money.sum(quarterRows.map(\.current), currency: currency), try Money.sum(quarterRows.map(\.proposed), currency: currency)))
@@ -64,9 +74,9 @@ extension ChannelbookDatabase {
                 quarter = quarter.next
             }
             rows.sort { ($0.partner.rawValue, $0.quarter) < ($1.partner.rawValue, $1.quarter) }
-            return WhatIfResult(
-                rows: rows, quarters: quarters, current: try Money.sum(quarters.map(\.1), currency: proposed.currency),
-                proposed: try Money.sum(quarters.map(\.2), currency: proposed.currency))
+            let current = try Money.sum(quarters.map(\.1), currency: proposed.currency)
+            let total = try Money.sum(quarters.map(\.2), currency: proposed.currency)
+            return WhatIfResult(rows: rows, quarters: quarters, current: current, proposed: total, delta: try total.subtracting(current))
         }
     }
 
