@@ -10,6 +10,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     let database: DatabasePool
     let clock: WebClock
+    var idleSeconds = AccountPolicy.sessionIdleSeconds
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -17,8 +18,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") {
             context.user = try await database.read { try await $0.user(apiToken: String(authorization.dropFirst(7))) }
         } else if let token = request.cookies[WebApp.sessionCookie]?.value {
-            context.session = try await database.read { try await $0.session(token: token, nowMicroseconds: clock.nowMicroseconds()) }
+            let now = clock.nowMicroseconds()
+            context.session = try await database.read { try await $0.session(token: token, nowMicroseconds: now, idleSeconds: idleSeconds) }
             context.user = context.session?.user
+            // The idle clock restarts at most once a minute: not a write for every page.
+            if let session = context.session, now - session.lastSeenMicroseconds > 60_000_000 {
+                try? await database.write { try await $0.touchSession(token: token, nowMicroseconds: now) }
+            }
         }
         return try await next(request, context)
     }

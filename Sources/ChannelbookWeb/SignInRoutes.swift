@@ -19,6 +19,16 @@ struct SignInRoutes {
             return response
         }
         router.post("/login") { request, context in try await signIn(request, context) }
+        // Every browser this login is signed in on, this one included (a lost laptop, a shared desk).
+        router.post("/logout/everywhere") { request, context in
+            guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
+            let form = try await request.decode(as: CSRFForm.self, context: context)
+            guard form.csrf == session.csrfToken else { throw WebError(.forbidden, "the form has expired: reload the page and try again", json: false) }
+            try await database.write { try await $0.endAllSessions(of: session.user.id) }
+            var response = Response.redirect(to: "/login", type: .normal)
+            response.setCookie(Cookie(name: WebApp.sessionCookie, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
+            return response
+        }
         router.post("/logout") { request, context in
             guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
             let form = try await request.decode(as: CSRFForm.self, context: context)

@@ -51,6 +51,9 @@ struct TokenRoutes {
             <h2>Create a token</h2>
             <form method="post" action="/tokens"><input type="hidden" name="csrf" value="\(csrf)">
             <label>Name <input name="name" placeholder="what it is for"></label> <button>Create</button></form>
+            <h2>Sessions</h2>
+            <form method="post" action="/logout/everywhere"><input type="hidden" name="csrf" value="\(csrf)">
+            <p>Signed in on another browser, or lost a laptop? <button>Sign out everywhere</button></p></form>
             """
         return signedInPage("API tokens", context, body)
     }

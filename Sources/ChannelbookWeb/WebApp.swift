@@ -23,7 +23,7 @@ public enum WebApp {
         router.add(middleware: SecurityHeadersMiddleware(secureCookies: settings.secureCookies))
         router.add(middleware: RequestMetricsMiddleware(registry: metrics))
         router.add(middleware: DatabaseFailureMiddleware())
-        router.add(middleware: AuthenticationMiddleware(database: database, clock: clock))
+        router.add(middleware: AuthenticationMiddleware(database: database, clock: clock, idleSeconds: settings.sessionIdleSeconds))
         router.add(middleware: LogRequestsMiddleware())
         router.add(middleware: APIMethodMiddleware())
         router.get("/healthz") { _, _ in HealthStatus(status: "ok") }

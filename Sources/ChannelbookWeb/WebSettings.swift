@@ -6,6 +6,8 @@ public struct WebSettings: Sendable, Equatable {
     public var secureCookies: Bool
     /// How long a sign-in lasts.
     public var sessionLifetimeSeconds: Int64
+    /// How long a sign-in lasts unused.
+    public var sessionIdleSeconds: Int64
     /// The largest sales file an upload may carry; a larger body is refused with 413.
     public var uploadLimitBytes: Int
 
@@ -13,10 +15,11 @@ public struct WebSettings: Sendable, Equatable {
 
     public init(
         secureCookies: Bool = false, sessionLifetimeSeconds: Int64 = AccountPolicy.sessionLifetimeSeconds,
-        uploadLimitBytes: Int = defaultUploadLimitBytes
+        sessionIdleSeconds: Int64 = AccountPolicy.sessionIdleSeconds, uploadLimitBytes: Int = defaultUploadLimitBytes
     ) {
         self.secureCookies = secureCookies
         self.sessionLifetimeSeconds = sessionLifetimeSeconds
+        self.sessionIdleSeconds = sessionIdleSeconds
         self.uploadLimitBytes = uploadLimitBytes
     }
 }

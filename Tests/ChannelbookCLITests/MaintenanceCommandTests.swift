@@ -90,7 +90,9 @@ import Testing
         #expect(shown["http.port"] == "9090 (file \(file): http.port)")
         #expect(shown["database.connections"] == "4 (flag --connections)")
         #expect(shown["database.url"] == "postgres://cb:***@db:5432/cb (file \(file): database.url)")
-        #expect(shown["cookies.secure"] == "false (default)")
+        // Served beyond this machine (0.0.0.0): cookies are Secure unless said otherwise.
+        #expect(shown["cookies.secure"] == "true (default)")
+        #expect(shown["sessions.idleMinutes"] == "60 (default)")
         // A flag beats the file; the database path given as a flag beats a URL from the file.
         let flagged = try await ServeSettings.resolve(flags: ["http.port": .int(7070), "database.path": .string("x.sqlite")], configFile: file, environment: [:])
         #expect(flagged.port == 7070)

@@ -122,4 +122,27 @@ import Testing
             return nil
         }
     }
+
+    @Test(arguments: TestDatabase.available)
+    func commonPasswordsAreRefusedAndIdleSessionsEnd(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            for common in ["password1234", "Password1234", "123456789012", "aaaaaaaaaaaa", "qwertyuiopas"] {
+                #expect(await refusal { try await database.addUser(email: "c@y.example", role: .admin, partner: nil, password: common, actor: "a", bcryptCost: 4) } == .commonPassword)
+            }
+            try await database.addUser(email: "fin@v.example", role: .finance, partner: nil, password: "a long unusual phrase", actor: "a", bcryptCost: 4)
+            let first = try await database.signIn(email: "fin@v.example", password: "a long unusual phrase", nowMicroseconds: t0)
+            let second = try await database.signIn(email: "fin@v.example", password: "a long unusual phrase", nowMicroseconds: t0)
+            // Idle for 59 minutes: alive; touched then, alive 59 minutes later; untouched for 61 minutes: gone.
+            let minute: Int64 = 60_000_000
+            #expect(try await database.session(token: first.token, nowMicroseconds: t0 + 59 * minute) != nil)
+            try await database.touchSession(token: first.token, nowMicroseconds: t0 + 59 * minute)
+            #expect(try await database.session(token: first.token, nowMicroseconds: t0 + 118 * minute) != nil)
+            #expect(try await database.session(token: second.token, nowMicroseconds: t0 + 61 * minute) == nil)
+            // Signing out everywhere ends every session of the login.
+            let user = try #require(try await database.session(token: first.token, nowMicroseconds: t0 + 60 * minute)).user
+            try await database.endAllSessions(of: user.id)
+            #expect(try await database.session(token: first.token, nowMicroseconds: t0 + 60 * minute) == nil)
+        }
+    }
 }

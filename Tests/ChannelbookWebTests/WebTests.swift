@@ -686,3 +686,29 @@ private func errorMessage(_ response: TestResponse) throws -> String? {
         await database.close()
     }
 }
+
+/// Answers carry the security headers, refusals included; signing out everywhere ends every session.
+@Suite struct SecurityHeaderTests {
+    @Test func everyAnswerCarriesTheHeadersAndSignOutEverywhereEndsEverySession() async throws {
+        let database = try await preparedDatabase()
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock, settings: WebSettings(secureCookies: true)).test(.router) { client in
+            for uri in ["/login", "/nowhere", "/statements/2026Q1/P01"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true, "\(uri)")
+                #expect(response.headers[.contentSecurityPolicy]?.contains("script-src") == false, "no script is allowed: \(uri)")
+                #expect(response.headers[.xContentTypeOptions] == "nosniff")
+                #expect(response.headers[.cacheControl] == "no-store")
+                #expect(response.headers[.strictTransportSecurity]?.hasPrefix("max-age=") == true)
+            }
+            let first = try await signIn(client, email: "fin@vendor.example", password: "finance secret 123")
+            let second = try await signIn(client, email: "fin@vendor.example", password: "finance secret 123")
+            let csrf = try #require(try await database.session(token: first, nowMicroseconds: fixedClock.nowMicroseconds())?.csrfToken)
+            var headers = formHeaders
+            headers[.cookie] = "cb_session=\(first)"
+            #expect(try await client.execute(uri: "/logout/everywhere", method: .post, headers: headers, body: form(["csrf": "forged"])).status == .forbidden)
+            #expect(try await client.execute(uri: "/logout/everywhere", method: .post, headers: headers, body: form(["csrf": csrf])).status == .seeOther)
+            #expect(try await client.execute(uri: "/", method: .get, headers: [.cookie: "cb_session=\(second)"]).status == .seeOther)
+        }
+        await database.close()
+    }
+}

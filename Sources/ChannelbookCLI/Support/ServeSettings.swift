@@ -21,7 +21,7 @@ struct ServeSettings {
     /// Every key, with its environment variable: the README's table is this list.
     static let keys = [
         "http.host", "http.port", "database.path", "database.url", "database.connections", "uploads.maxBytes", "cookies.secure",
-        "log.level", "sessions.lifetimeHours",
+        "log.level", "sessions.lifetimeHours", "sessions.idleMinutes",
     ]
 
     /// `CHANNELBOOK_HTTP_PORT` for `http.port`: the environment provider's own encoding, with our prefix.
@@ -70,9 +70,11 @@ struct ServeSettings {
         let url = try resolver.optionalString("database.url", secret: true)
         let connections = try resolver.int("database.connections", default: DatabasePool.defaultConnections, in: 1...1000)
         let upload = try resolver.int("uploads.maxBytes", default: WebSettings.defaultUploadLimitBytes, in: 1024...(64 << 30))
-        let secure = try resolver.bool("cookies.secure", default: false)
+        // Secure cookies unless the app is only reachable from this machine (the demo, a local trial).
+        let secure = try resolver.bool("cookies.secure", default: !["127.0.0.1", "localhost", "::1"].contains(host))
         let level = try resolver.string("log.level", default: "info") { Logger.Level(rawValue: $0) != nil }
         let hours = try resolver.int("sessions.lifetimeHours", default: Int(AccountPolicy.sessionLifetimeSeconds / 3600), in: 1...720)
+        let idle = try resolver.int("sessions.idleMinutes", default: Int(AccountPolicy.sessionIdleSeconds / 60), in: 1...(720 * 60))
 
         // The higher layer wins between a path and a URL; both in one layer is ambiguous.
         let database: DatabaseLocation
@@ -88,7 +90,8 @@ struct ServeSettings {
         if path == nil { resolver.shown[2].value = url == nil ? DatabaseOptions.defaultPath : "(not used)" }
         return ServeSettings(
             host: host, port: port, database: database, connections: connections,
-            web: WebSettings(secureCookies: secure, sessionLifetimeSeconds: Int64(hours) * 3600, uploadLimitBytes: upload),
+            web: WebSettings(
+                secureCookies: secure, sessionLifetimeSeconds: Int64(hours) * 3600, sessionIdleSeconds: Int64(idle) * 60, uploadLimitBytes: upload),
             logLevel: Logger.Level(rawValue: level)!, shown: resolver.shown)
     }
 
@@ -104,6 +107,7 @@ struct ServeSettings {
         case "cookies.secure": return "secure-cookies"
         case "log.level": return "log-level"
         case "sessions.lifetimeHours": return "session-hours"
+        case "sessions.idleMinutes": return "session-idle-minutes"
         default: return key
         }
     }

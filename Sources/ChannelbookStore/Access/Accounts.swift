@@ -22,12 +22,15 @@ public struct Session: Sendable, Equatable {
     public let csrfToken: String
     public let user: SignedInUser
     public let expiresAtMicroseconds: Int64
+    /// When the session was last used (its start until then); an idle session ends before it expires.
+    public var lastSeenMicroseconds: Int64 = 0
 }
 
 /// Why signing in or managing logins was refused.
 public enum AccountError: RefusalError, Equatable, Sendable {
     case invalidEmail(String)
     case weakPassword
+    case commonPassword
     case duplicateEmail(String)
     case partnerRequired
     case partnerNotAllowed(Role)
@@ -41,6 +44,7 @@ public enum AccountError: RefusalError, Equatable, Sendable {
         switch self {
         case .invalidEmail(let email): return "'\(email)' is not an email address"
         case .weakPassword: return "a password needs at least \(AccountPolicy.minimumPasswordLength) characters"
+        case .commonPassword: return "that password is on the list of the most common ones (or is one character repeated, or a run like 123456789012): choose another"
         case .duplicateEmail(let email): return "\(email) already has a login"
         case .partnerRequired: return "a partner login needs --partner CODE: it sees only that partner's data"
         case .partnerNotAllowed(let role): return "a \(role.rawValue) login belongs to the vendor and takes no --partner"
@@ -56,10 +60,30 @@ public enum AccountError: RefusalError, Equatable, Sendable {
 /// The bounds sign-in works within.
 public enum AccountPolicy {
     public static let minimumPasswordLength = 12
+
+    /// Passwords of the minimum length that appear near the top of every breached-password list, plus the
+    /// shapes such lists are made of: refused whatever their length.
+    static let commonPasswords: Set<String> = [
+        "123456789012", "1234567890123", "12345678901234", "password1234", "password12345", "passwordpassword", "qwertyuiopas",
+        "qwertyuiop123", "qwerty123456", "1q2w3e4r5t6y", "1qaz2wsx3edc", "abcdefghijkl", "abc123456789", "iloveyou1234", "letmein12345",
+        "welcome12345", "administrator", "adminadmin123", "changeme1234", "password123!", "P@ssw0rd1234", "p@ssword1234", "trustno1trustno1",
+        "football1234", "baseball1234", "starwars1234", "monkey123456", "dragon123456", "sunshine1234", "princess1234", "superman1234",
+        "michael12345", "channelbook1", "channelbook12", "channelbook123",
+    ]
+
+    /// Whether a password is too guessable to accept: on the list, one character repeated, or a run of digits.
+    public static func isCommon(_ password: String) -> Bool {
+        let lowered = password.lowercased()
+        if commonPasswords.contains(where: { $0.lowercased() == lowered }) { return true }
+        if Set(password).count == 1 { return true }
+        return "01234567890123456789".contains(password) || "98765432109876543210".contains(password)
+    }
     /// Failed sign-ins tolerated per email within `failureWindowSeconds` before sign-in is refused.
     public static let failuresBeforeThrottle = 5
     public static let failureWindowSeconds: Int64 = 15 * 60
     public static let sessionLifetimeSeconds: Int64 = 12 * 3600
+    /// A session unused this long ends, whatever its lifetime (a browser left signed in at a shared desk).
+    public static let sessionIdleSeconds: Int64 = 3600
     /// bcrypt's work factor: 12 in production; tests pass a lower one to stay fast.
     public static let bcryptCost: UInt8 = 12
 }
@@ -74,6 +98,7 @@ extension ChannelbookDatabase {
         let email = rawEmail.lowercased()
         guard Self.looksLikeEmail(email) else { throw AccountError.invalidEmail(rawEmail) }
         guard password.count >= AccountPolicy.minimumPasswordLength else { throw AccountError.weakPassword }
+        guard !AccountPolicy.isCommon(password) else { throw AccountError.commonPassword }
         if role == .partner && partner == nil { throw AccountError.partnerRequired }
         if role != .partner && partner != nil { throw AccountError.partnerNotAllowed(role) }
         let hash = Bcrypt.hash(password, cost: bcryptCost)
@@ -146,19 +171,33 @@ extension ChannelbookDatabase {
             VALUES (\(bind: Self.sha256(token)), \(bind: user.id.rawValue), \(bind: csrf), \(bind: now), \(bind: expires))
             """
         ).run()
-        return Session(token: token, csrfToken: csrf, user: user, expiresAtMicroseconds: expires)
+        return Session(token: token, csrfToken: csrf, user: user, expiresAtMicroseconds: expires, lastSeenMicroseconds: now)
     }
 
     /// The session a cookie's token opens, or `nil` when unknown or expired: one indexed lookup by the token's hash,
     /// read at the driver (every page asks it).
-    public func session(token: String, nowMicroseconds now: Int64) async throws -> Session? {
+    /// The session a cookie names, unless it has expired or been idle longer than `idleSeconds`.
+    public func session(token: String, nowMicroseconds now: Int64, idleSeconds: Int64 = AccountPolicy.sessionIdleSeconds) async throws -> Session? {
         guard let row = try await plainRows(
             """
-            SELECT \(Self.userColumns), s.csrf_token, s.expires_at_us FROM sessions s JOIN users u ON u.id = s.user_id
-            LEFT JOIN partners p ON p.id = u.partner_id WHERE s.token_hash = $1 AND s.expires_at_us > $2
-            """, [.text(Self.sha256(token)), .integer(now)]
+            SELECT \(Self.userColumns), s.csrf_token, s.expires_at_us, COALESCE(s.last_seen_us, s.created_at_us) FROM sessions s
+            JOIN users u ON u.id = s.user_id LEFT JOIN partners p ON p.id = u.partner_id
+            WHERE s.token_hash = $1 AND s.expires_at_us > $2 AND COALESCE(s.last_seen_us, s.created_at_us) > $3
+            """, [.text(Self.sha256(token)), .integer(now), .integer(now - idleSeconds * 1_000_000)]
         ).first else { return nil }
-        return Session(token: token, csrfToken: try row.text(6), user: try Self.signedInUser(row), expiresAtMicroseconds: try row.integer(7))
+        return Session(
+            token: token, csrfToken: try row.text(6), user: try Self.signedInUser(row), expiresAtMicroseconds: try row.integer(7),
+            lastSeenMicroseconds: try row.integer(8))
+    }
+
+    /// Records that a session was used now (the idle clock starts again).
+    public func touchSession(token: String, nowMicroseconds now: Int64) async throws {
+        try await sql.raw("UPDATE sessions SET last_seen_us = \(bind: now) WHERE token_hash = \(bind: Self.sha256(token))").run()
+    }
+
+    /// Signs a login out of every browser it is signed in on.
+    public func endAllSessions(of user: UserID) async throws {
+        try await sql.raw("DELETE FROM sessions WHERE user_id = \(bind: user.rawValue)").run()
     }
 
     /// Deletes sessions that have expired: a signed-in table stays the size of who is signed in.

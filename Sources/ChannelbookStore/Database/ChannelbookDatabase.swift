@@ -82,7 +82,10 @@ public final class ChannelbookDatabase: Sendable {
     /// A SQLite connection set up for Channelbook: WAL (readers work while one writer writes), FULL sync
     /// (a committed money action survives an operating-system crash), a busy timeout for other processes.
     static func openSQLite(path: String, readOnly: Bool, logger: Logger, schema: SchemaCheck) async throws -> ChannelbookDatabase {
+        let isNew = !FileManager.default.fileExists(atPath: path)
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        // A new money database is readable by its owner only (its WAL and shared-memory files follow its mode).
+        if isNew { _ = try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path) }
         let database = ChannelbookDatabase(dialect: .sqlite, location: .sqlite(path: path), sqlite: connection, postgres: nil, logger: logger, schema: schema)
         var pragmas = [
             "PRAGMA busy_timeout = \(SQLiteSettings.busyTimeoutMilliseconds)", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL",

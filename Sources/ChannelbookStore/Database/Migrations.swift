@@ -15,6 +15,7 @@ enum Migrations {
         (7, schemaVersion7),
         (8, schemaVersion8),
         (9, schemaVersion9),
+        (10, schemaVersion10),
     ]
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
@@ -480,5 +481,10 @@ enum Migrations {
             PRIMARY KEY (rep_id, course, completed_on)
         ){strict}
         """,
+    ]
+
+    /// Sessions end after an idle time as well as at their expiry: when each was last used.
+    static let schemaVersion10 = [
+        "ALTER TABLE sessions ADD COLUMN last_seen_us {int}",
     ]
 }
