@@ -28,7 +28,13 @@ public struct WebError: HTTPResponseError {
     /// A database conflict (busy, deadlock, a duplicate written at the same moment) is 409: the request may be
     /// repeated; a lost or timed-out database is 503. Never a 500 with the driver's text.
     init(_ failure: DatabaseFailure, json: Bool) {
-        self.init(failure.kind == .outOfRange ? .unprocessableContent : failure.isConflict ? .conflict : .serviceUnavailable, failure.message, json: json)
+        let status: HTTPResponse.Status =
+            switch failure.kind {
+            case .outOfRange, .constraint: .unprocessableContent
+            case .busy, .deadlock, .duplicate: .conflict
+            case .timeout, .unavailable: .serviceUnavailable
+            }
+        self.init(status, failure.message, json: json)
     }
 
     /// A figure that cannot be computed (a stored sum beyond 64 bits): 422 naming the sum, never a 500 or a trap.

@@ -132,4 +132,31 @@ import Testing
             #expect(problems.contains("sales totals: sums of stored amounts exceed 64 bits, so they cannot be compared"), "\(problems)")
         }
     }
+
+    /// Every typed text has a limit: the store says it in words, and the schema holds it too.
+    @Test(arguments: TestDatabase.available)
+    func textFieldsHaveLimitsInTheStoreAndTheSchema(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            var request = ReferralRequest(partner: "P01", customer: String(repeating: "C", count: 201), domain: "acme.com.au")
+            await #expect(throws: TextProblem(field: "customer", problem: "is longer than 200 characters")) {
+                _ = try await database.registerReferral(request, on: try BusinessDate.parse("2026-01-05"), actor: "p01")
+            }
+            request.customer = "Acme"
+            request.notes = String(repeating: "n", count: 2001)
+            await #expect(throws: TextProblem(field: "notes", problem: "is longer than 2000 characters")) {
+                _ = try await database.registerReferral(request, on: try BusinessDate.parse("2026-01-05"), actor: "p01")
+            }
+            request.notes = String(repeating: "n", count: 2000)
+            let id = try await database.registerReferral(request, on: try BusinessDate.parse("2026-01-05"), actor: "p01")
+            // Behind the store's back, the schema refuses the same.
+            do {
+                try await database.sql.raw("UPDATE referral_registrations SET notes = \(bind: String(repeating: "n", count: 2001)) WHERE id = \(bind: id.rawValue)").run()
+                Issue.record("the schema accepted 2001 characters of notes")
+            } catch {
+                let failure = DatabaseFailure.translate(error) as? DatabaseFailure
+                #expect(failure?.kind == .constraint, "\(error)")
+            }
+        }
+    }
 }

@@ -24,9 +24,22 @@ public enum TextRules {
 }
 
 extension TextRules {
-    /// Refuses `text` for `field` when it holds a control character: the one check every entry point calls.
-    public static func require(_ field: String, _ text: some StringProtocol) throws(TextProblem) {
+    /// Refuses `text` for `field` when it holds a control character or is longer than `maximumLength`
+    /// characters: the one check every entry point calls (the schema holds the same limits as CHECKs).
+    public static func require(_ field: String, _ text: some StringProtocol, maximumLength: Int) throws(TextProblem) {
         if let problem = controlCharacterProblem(text) { throw TextProblem(field: field, problem: problem) }
+        if text.utf8.count > maximumLength && text.count > maximumLength {
+            throw TextProblem(field: field, problem: "is longer than \(maximumLength) characters")
+        }
+    }
+
+    /// The longest text each kind of field may hold.
+    public enum Limit {
+        public static let name = 200
+        public static let note = 2000
+        public static let reason = 500
+        public static let reference = 100
+        public static let email = 254
     }
 }
 

@@ -214,7 +214,7 @@ extension ChannelbookDatabase {
     public func createAPIToken(email rawEmail: String, name: String, actor: String) async throws -> (id: Int64, token: String) {
         try await requireInitialised()
         let email = rawEmail.lowercased()
-        try TextRules.require("name", name)
+        try TextRules.require("name", name, maximumLength: TextRules.Limit.reference)
         return try await transaction {
             guard let row = try await sql.raw("SELECT id, partner_id FROM users WHERE email = \(bind: email)").first() else {
                 throw AccountError.unknownUser(email)

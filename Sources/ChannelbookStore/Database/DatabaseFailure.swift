@@ -20,6 +20,8 @@ public struct DatabaseFailure: RefusalError, Equatable, Sendable {
         case unavailable
         /// A sum the database computed does not fit in 64 bits: stored figures beyond the line limits.
         case outOfRange
+        /// A value the schema refuses (a text beyond its limit): the store's own checks normally say it first.
+        case constraint
     }
 
     public let kind: Kind
@@ -83,6 +85,8 @@ public struct DatabaseFailure: RefusalError, Equatable, Sendable {
             return DatabaseFailure(kind: .timeout, message: "the database took too long and the request was cancelled (statement timeout): try again, or ask an administrator")
         case "22003":
             return outOfRange
+        case "23514":
+            return DatabaseFailure(kind: .constraint, message: "the database refused a value: \(detail)")
         case "25P03":
             return DatabaseFailure(kind: .timeout, message: "the transaction stayed idle too long and the database ended it: try again")
         case let state where state.hasPrefix("08") || state.hasPrefix("57P"):
@@ -103,6 +107,8 @@ public struct DatabaseFailure: RefusalError, Equatable, Sendable {
             return DatabaseFailure(kind: .unavailable, message: "the database file cannot be opened: \(error.message)")
         case _ where error.message.contains("integer overflow"):
             return outOfRange
+        case .constraint, .constraintCheckFailed, .constraintTriggerFailed:
+            return DatabaseFailure(kind: .constraint, message: "the database refused a value: \(error.message)")
         default:
             return nil
         }

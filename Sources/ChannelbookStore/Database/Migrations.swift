@@ -16,6 +16,7 @@ enum Migrations {
         (8, schemaVersion8),
         (9, schemaVersion9),
         (10, schemaVersion10),
+        (11, schemaVersion11),
     ]
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
@@ -487,4 +488,25 @@ enum Migrations {
     static let schemaVersion10 = [
         "ALTER TABLE sessions ADD COLUMN last_seen_us {int}",
     ]
+
+    /// Every text a person types has a limit in the schema too, the same as the store's checks
+    /// (`TextRules.Limit`): PostgreSQL as CHECK constraints, SQLite (which cannot add one to a table) as
+    /// triggers. Sales lines, the hot table, are bounded by the import's validation alone: a trigger per
+    /// row would slow every import.
+    static let textLimits: [(table: String, column: String, limit: Int)] = [
+        ("referral_registrations", "customer_name", 200), ("referral_duplicate_attempts", "customer_name", 200), ("referral_registrations", "contact", 200), ("referral_registrations", "notes", 2000),
+        ("referral_registrations", "reason", 500), ("api_tokens", "name", 100), ("statements", "payment_reference", 100),
+        ("users", "email", 254), ("partners", "name", 200), ("closed_referrals", "customer", 200),
+    ]
+
+    static let schemaVersion11: [String] = textLimits.flatMap { limit -> [String] in
+        let name = "\(limit.table)_\(limit.column)_length"
+        let check = "length(NEW.\(limit.column)) > \(limit.limit)"
+        let message = "\(limit.table).\(limit.column) is longer than \(limit.limit) characters"
+        return [
+            "postgres:ALTER TABLE \(limit.table) ADD CONSTRAINT \(name) CHECK (length(\(limit.column)) <= \(limit.limit)) NOT VALID",
+            "sqlite:CREATE TRIGGER \(name)_insert BEFORE INSERT ON \(limit.table) WHEN \(check) BEGIN SELECT RAISE(ABORT, '\(message)'); END",
+            "sqlite:CREATE TRIGGER \(name)_update BEFORE UPDATE OF \(limit.column) ON \(limit.table) WHEN \(check) BEGIN SELECT RAISE(ABORT, '\(message)'); END",
+        ]
+    }
 }

@@ -35,13 +35,11 @@ public enum EnablementError: RefusalError, Equatable, Sendable {
     case notAReseller(String)
     case invalidEmail(String)
     case emptyCourse
-    case tooLong(field: String, maximum: Int)
 
     public var description: String {
         switch self {
         case .unknownPartner(let code): return "no partner has the code '\(code)'"
         case .notAReseller(let code): return "\(code) is a distributor: enablement records resellers' reps"
-        case let .tooLong(field, maximum): return "\(field) is longer than \(maximum) characters"
         case .invalidEmail(let email): return "'\(email)' is not an email address"
         case .emptyCourse: return "a course is required"
         }
@@ -59,11 +57,8 @@ extension ChannelbookDatabase {
         let email = rawEmail.lowercased()
         guard TextRules.looksLikeEmail(email) else { throw EnablementError.invalidEmail(rawEmail) }
         guard !course.allSatisfy(\.isWhitespace) else { throw EnablementError.emptyCourse }
-        try TextRules.require("name", repName)
-        try TextRules.require("course", course)
-        for (field, text) in [("name", repName), ("course", course)] where text.count > Self.enablementTextLimit {
-            throw EnablementError.tooLong(field: field, maximum: Self.enablementTextLimit)
-        }
+        try TextRules.require("name", repName, maximumLength: TextRules.Limit.name)
+        try TextRules.require("course", course, maximumLength: TextRules.Limit.name)
         return try await transaction {
             guard let partner = try await PartnerDirectory.load(from: self).byCode[code] else { throw EnablementError.unknownPartner(code.rawValue) }
             guard partner.kind == .reseller else { throw EnablementError.notAReseller(code.rawValue) }
@@ -72,9 +67,6 @@ extension ChannelbookDatabase {
             return new
         }
     }
-
-    /// The longest rep name or course (the schema's CHECK says the same).
-    static let enablementTextLimit = 200
 
     /// Adds the rep if missing (naming it if it had no name) and the completion if given; whether anything was new.
     func storeEnablement(partnerID: PartnerID, email: String, name: String, completion: (course: String, on: BusinessDate)?) async throws -> Bool {

@@ -185,7 +185,7 @@ extension ChannelbookDatabase {
     public func markPaid(_ quarter: Quarter, reference: String, actor: String) async throws -> [StatementView] {
         try await requireInitialised()
         guard !reference.allSatisfy(\.isWhitespace) else { throw StatementError.missingPaymentReference }
-        try TextRules.require("reference", reference)
+        try TextRules.require("reference", reference, maximumLength: TextRules.Limit.reference)
         return try await transaction(locking: [.ledger]) {
             let payable = try await statements(for: quarter, status: .approved).filter { $0.total.minorUnits >= 0 }
             guard !payable.isEmpty else { throw StatementError.nothingToPay(quarter) }

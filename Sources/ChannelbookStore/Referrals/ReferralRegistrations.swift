@@ -239,8 +239,11 @@ extension ChannelbookDatabase {
 
     private func validatedIdentity(_ request: ReferralRequest) throws -> CustomerIdentity {
         guard !request.customer.allSatisfy(\.isWhitespace) else { throw ReferralError.emptyCustomer }
-        for (field, text) in [("customer", request.customer), ("abn", request.abn ?? ""), ("domain", request.domain ?? ""), ("contact", request.contact), ("notes", request.notes)] {
-            try TextRules.require(field, text)
+        for (field, text, limit) in [
+            ("customer", request.customer, TextRules.Limit.name), ("abn", request.abn ?? "", 20), ("domain", request.domain ?? "", 253),
+            ("contact", request.contact, TextRules.Limit.name), ("notes", request.notes, TextRules.Limit.note),
+        ] {
+            try TextRules.require(field, text, maximumLength: limit)
         }
         let abnText = request.abn.flatMap { $0.isEmpty ? nil : $0 }
         let domainText = request.domain.flatMap { $0.isEmpty ? nil : $0 }
@@ -286,7 +289,7 @@ extension ChannelbookDatabase {
     ) async throws {
         try await requireInitialised()
         if status == .rejected && reason.allSatisfy(\.isWhitespace) { throw ReferralError.missingReason }
-        try TextRules.require("reason", reason)
+        try TextRules.require("reason", reason, maximumLength: TextRules.Limit.reason)
         try await transaction(locking: [.referrals]) {
             let referral = try await requireReferral(id, on: date, action: action, allowed: allowed)
             try await auditReferral(referral, actor: actor, action: "\(status.rawValue) referral", after: "\(status.rawValue) on \(date): \(reason)")
