@@ -368,7 +368,7 @@ def sign_in(server):
         raise Failure(f"sign-in answered {status}")
     session = next(re.search(r"cb_session=([^;]+)", v).group(1) for k, v in headers if k.lower() == "set-cookie" and "cb_session=" in v)
     _, _, page = server.request("GET", "/sales/upload", headers={"Cookie": f"cb_session={session}"})
-    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    csrf = re.search(r'(?:name="csrf" value="|/sales/upload\?csrf=)([0-9a-f]+)', page)
     if not csrf:
         raise Failure("no CSRF token on /sales/upload")
     return session, csrf.group(1)
@@ -381,7 +381,7 @@ def upload(server, session, csrf, content, timeout=300):
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="sales-b.csv"\r\nContent-Type: text/csv\r\n\r\n'
     ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
     status, _, page = server.request("POST", "/sales/upload", body, {
-        "Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": f"cb_session={session}"}, timeout=timeout)
+        "Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": f"cb_session={session}", "X-CSRF-Token": csrf}, timeout=timeout)
     return status, page
 
 

@@ -95,7 +95,7 @@ class Browser:
 
     def csrf(self):
         _, page = self.request("GET", "/sales/upload")
-        match = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+        match = re.search(r'(?:name="csrf" value="|/sales/upload\?csrf=)([0-9a-f]+)', page)
         if not match:
             raise SystemExit(f"no CSRF token on {self.base}/sales/upload")
         return match.group(1)
@@ -110,7 +110,8 @@ class Browser:
             f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\nContent-Type: text/csv\r\n\r\n'
         ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
-        return self.request("POST", "/sales/upload", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        # The CSRF token travels outside the body, as the form's action URL carries it: checked before the body is read.
+        return self.request("POST", "/sales/upload", body, {"Content-Type": f"multipart/form-data; boundary={boundary}", "X-CSRF-Token": csrf})
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -192,7 +193,7 @@ def main():
         financers = [finance.use_session_of(finance, base) for base in bases]
         # Finance cannot upload, so take its CSRF token from the quarter page's approve form.
         _, page = financers[0].request("GET", f"/quarters/{QUARTER}")
-        fcsrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+        fcsrf = re.search(r'(?:name="csrf" value="|/sales/upload\?csrf=)([0-9a-f]+)', page).group(1)
         with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
             approvals = [f.result()[0] for f in [pool.submit(f.post_form, f"/quarters/{QUARTER}/approve", {"csrf": fcsrf}) for f in financers]]
         check(sorted(approvals) == [303, 400, 400], f"three approvals at once: one approves, two are told there is nothing left (got {approvals})")

@@ -53,7 +53,8 @@ struct SignInRoutes {
         }
         do {
             let session = try await database.signIn(
-                email: form.email, password: form.password, nowMicroseconds: clock.nowMicroseconds(), lifetimeSeconds: settings.sessionLifetimeSeconds)
+                email: form.email, password: form.password, nowMicroseconds: clock.nowMicroseconds(), address: context.clientAddress,
+                lifetimeSeconds: settings.sessionLifetimeSeconds)
             var response = Response.redirect(to: "/", type: .normal)
             response.setCookie(
                 Cookie(

@@ -12,8 +12,13 @@ public struct WebContext: RequestContext {
     /// The app's clock (set by the authentication middleware), so pages never read the wall clock themselves.
     public var clock: WebClock = .system
 
+    /// The client's IP address, for the sign-in throttle ("" when unknown). Behind a reverse proxy this is
+    /// the proxy's address: the throttle then counts per email across the proxy.
+    public var clientAddress: String
+
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.clientAddress = source.channel.remoteAddress?.ipAddress ?? ""
     }
 
     /// Forms arrive URL-encoded, API bodies as JSON.

@@ -145,4 +145,44 @@ import Testing
             #expect(try await database.session(token: first.token, nowMicroseconds: t0 + 60 * minute) == nil)
         }
     }
+
+    /// The throttle counts per (email, address) and per address, exactly even when attempts arrive at once; an
+    /// email locked from one address still signs in from another.
+    @Test(arguments: TestDatabase.available)
+    func throttlingIsPerEmailAndAddressAndPerAddressAndExactUnderConcurrency(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.addUser(email: "fin@v.example", role: .finance, partner: nil, password: "a long unusual phrase", actor: "a", bcryptCost: 4)
+            let pool = try await DatabasePool.open(database.location, connections: 4)
+            // PostgreSQL's client lends connections only while it runs.
+            try await withThrowingTaskGroup(of: Void.self) { running in
+            running.addTask { try await pool.run() }
+            let outcomes = try await withThrowingTaskGroup(of: AccountError?.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        do {
+                            _ = try await pool.signIn(email: "fin@v.example", password: "wrong", nowMicroseconds: self.t0, address: "10.0.0.1")
+                            return nil
+                        } catch let error as AccountError { return error }
+                    }
+                }
+                return try await group.reduce(into: [AccountError?]()) { $0.append($1) }
+            }
+            // Exactly five were checked against the password; the rest were throttled before bcrypt.
+            #expect(outcomes.filter { $0 == .wrongCredentials }.count == AccountPolicy.failuresBeforeThrottle)
+            #expect(outcomes.filter { if case .throttled = $0 { return true } else { return false } }.count == 12 - AccountPolicy.failuresBeforeThrottle)
+            // The owner, from another address, signs in.
+            let session = try await pool.signIn(email: "fin@v.example", password: "a long unusual phrase", nowMicroseconds: t0 + 1, address: "10.0.0.2")
+            #expect(session.user.email == "fin@v.example")
+            // One address trying many emails is throttled after `failuresPerAddress` failures, whatever the emails.
+            for index in 0..<AccountPolicy.failuresPerAddress {
+                #expect(await refusal { _ = try await pool.signIn(email: "guess\(index)@v.example", password: "x", nowMicroseconds: self.t0 + 2, address: "10.0.0.9") } == .wrongCredentials)
+            }
+            let blocked = await refusal { _ = try await pool.signIn(email: "another@v.example", password: "x", nowMicroseconds: self.t0 + 3, address: "10.0.0.9") }
+            #expect(blocked == .throttled(retryAfterSeconds: 900))
+            running.cancelAll()
+            }
+            await pool.close()
+        }
+    }
 }

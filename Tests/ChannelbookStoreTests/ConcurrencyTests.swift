@@ -239,9 +239,11 @@ import Testing
                         do { _ = try await pool.write { try await $0.importFile(.sales, path: bad, name: "bad.csv") } } catch is ImportProblems {}
                         return nil
                     }
-                    for _ in 0..<6 {
+                    // Six browsers (six addresses: one address may have at most five attempts in flight).
+                    for browser in 0..<6 {
                         group.addTask {
-                            try await pool.signIn(email: "p01@example.com", password: "partner secret 123", nowMicroseconds: 1_800_000_000_000_000)
+                            try await pool.signIn(
+                                email: "p01@example.com", password: "partner secret 123", nowMicroseconds: 1_800_000_000_000_000, address: "10.0.1.\(browser)")
                         }
                         group.addTask {
                             _ = try await pool.read { try await $0.partners() }

@@ -80,6 +80,9 @@ public enum AccountPolicy {
     }
     /// Failed sign-ins tolerated per email within `failureWindowSeconds` before sign-in is refused.
     public static let failuresBeforeThrottle = 5
+    /// Failures from one address, whatever the emails, before it is throttled: bounds the bcrypt work an
+    /// anonymous client can ask for.
+    public static let failuresPerAddress = 20
     public static let failureWindowSeconds: Int64 = 15 * 60
     public static let sessionLifetimeSeconds: Int64 = 12 * 3600
     /// A session unused this long ends, whatever its lifetime (a browser left signed in at a shared desk).
@@ -121,40 +124,50 @@ extension ChannelbookDatabase {
         }
     }
 
-    /// Checks an email and password and opens a session. After `failuresBeforeThrottle` failures within the
-    /// window, the email is refused until the oldest failure leaves it — whatever the password.
+    /// Checks an email and password and opens a session. Throttled per (email, client address) and per address
+    /// (`AccountPolicy`): an email locked by failures from one address still signs in from another.
     public func signIn(
-        email rawEmail: String, password: String, nowMicroseconds now: Int64, lifetimeSeconds: Int64 = AccountPolicy.sessionLifetimeSeconds
+        email rawEmail: String, password: String, nowMicroseconds now: Int64, address: String = "",
+        lifetimeSeconds: Int64 = AccountPolicy.sessionLifetimeSeconds
     ) async throws -> Session {
-        let candidate = try await signInCandidate(email: rawEmail, nowMicroseconds: now)
+        let candidate = try await reserveSignIn(email: rawEmail, address: address, nowMicroseconds: now)
         return try await finishSignIn(candidate, passwordMatches: candidate.verify(password), nowMicroseconds: now, lifetimeSeconds: lifetimeSeconds)
     }
 
-    /// The login an email names and its password hash, unless the email is throttled. Reads only.
-    func signInCandidate(email rawEmail: String, nowMicroseconds now: Int64) async throws -> SignInCandidate {
+    /// Records the attempt as a failure before the password is checked, then counts, in one write transaction
+    /// under the sign-in lock: concurrent attempts are counted one after another, never all against a count
+    /// below the limit. A throttled attempt is rolled back (refusals do not extend the lock-out); a successful
+    /// one clears its failures in `finishSignIn`.
+    func reserveSignIn(email rawEmail: String, address: String, nowMicroseconds now: Int64) async throws -> SignInCandidate {
         try await requireInitialised()
         let email = rawEmail.lowercased()
         let windowStart = now - AccountPolicy.failureWindowSeconds * 1_000_000
-        let failures = try await sql.raw(
-            "SELECT at_us FROM login_failures WHERE email = \(bind: email) AND at_us > \(bind: windowStart) ORDER BY at_us"
-        ).all().map { try $0.decode(column: "at_us", as: Int64.self) }
-        if failures.count >= AccountPolicy.failuresBeforeThrottle {
-            let retry = (failures[failures.count - AccountPolicy.failuresBeforeThrottle] - windowStart) / 1_000_000 + 1
-            throw AccountError.throttled(retryAfterSeconds: Int(retry))
+        return try await transaction(locking: [.signIn]) {
+            try await sql.raw("INSERT INTO login_failures (email, address, at_us) VALUES (\(bind: email), \(bind: address), \(bind: now))").run()
+            let counted: [(String, [PlainValue], Int)] = [
+                ("email = $1 AND address = $2 AND at_us > $3", [.text(email), .text(address), .integer(windowStart)], AccountPolicy.failuresBeforeThrottle),
+                ("address = $1 AND at_us > $2", [.text(address), .integer(windowStart)], AccountPolicy.failuresPerAddress),
+            ]
+            for (filter, binds, limit) in counted {
+                let failures = try await plainRows("SELECT at_us FROM login_failures WHERE \(filter) ORDER BY at_us", binds).map { try $0.integer(0) }
+                // This attempt is the last row: more than `limit` rows means `limit` failures came before it.
+                if failures.count > limit {
+                    let retry = (failures[failures.count - 1 - limit] - windowStart) / 1_000_000 + 1
+                    throw AccountError.throttled(retryAfterSeconds: Int(retry))
+                }
+            }
+            let row = try await sql.raw("SELECT id, password_hash FROM users WHERE email = \(bind: email)").first()
+            return SignInCandidate(
+                email: email, address: address, userID: try row.map { UserID(try $0.decode(column: "id", as: Int64.self)) },
+                passwordHash: try row?.decode(column: "password_hash", as: String.self))
         }
-        let row = try await sql.raw("SELECT id, password_hash FROM users WHERE email = \(bind: email)").first()
-        return SignInCandidate(
-            email: email, userID: try row.map { UserID(try $0.decode(column: "id", as: Int64.self)) },
-            passwordHash: try row?.decode(column: "password_hash", as: String.self))
     }
 
-    /// Records the outcome of a password check: a failure (then refuses), or a new session. Writes.
+    /// The outcome of the password check: a failure stays recorded (then refuses), a success clears the
+    /// failures of its email and address and opens a session. Writes.
     func finishSignIn(_ candidate: SignInCandidate, passwordMatches: Bool, nowMicroseconds now: Int64, lifetimeSeconds: Int64) async throws -> Session {
-        guard passwordMatches, let id = candidate.userID, let user = try await user(id: id) else {
-            try await sql.raw("INSERT INTO login_failures (email, at_us) VALUES (\(bind: candidate.email), \(bind: now))").run()
-            throw AccountError.wrongCredentials
-        }
-        try await sql.raw("DELETE FROM login_failures WHERE email = \(bind: candidate.email)").run()
+        guard passwordMatches, let id = candidate.userID, let user = try await user(id: id) else { throw AccountError.wrongCredentials }
+        try await sql.raw("DELETE FROM login_failures WHERE email = \(bind: candidate.email) AND address = \(bind: candidate.address)").run()
         try await deleteExpiredSessions(nowMicroseconds: now)
         return try await openSession(for: user, nowMicroseconds: now, lifetimeSeconds: lifetimeSeconds)
     }
@@ -321,6 +334,8 @@ extension ChannelbookDatabase {
 /// Who an email names and the hash to check a password against, read before the (slow) check.
 struct SignInCandidate: Sendable {
     let email: String
+    /// The client's address, as the throttle keys it ("" when unknown).
+    let address: String
     let userID: UserID?
     let passwordHash: String?
 
@@ -334,9 +349,10 @@ struct SignInCandidate: Sendable {
 extension DatabasePool {
     /// Signs in without holding a connection through bcrypt (a quarter of a second): read, check, then write.
     public func signIn(
-        email: String, password: String, nowMicroseconds now: Int64, lifetimeSeconds: Int64 = AccountPolicy.sessionLifetimeSeconds
+        email: String, password: String, nowMicroseconds now: Int64, address: String = "",
+        lifetimeSeconds: Int64 = AccountPolicy.sessionLifetimeSeconds
     ) async throws -> Session {
-        let candidate = try await read { try await $0.signInCandidate(email: email, nowMicroseconds: now) }
+        let candidate = try await write { try await $0.reserveSignIn(email: email, address: address, nowMicroseconds: now) }
         let matches = candidate.verify(password)
         return try await write {
             try await $0.finishSignIn(candidate, passwordMatches: matches, nowMicroseconds: now, lifetimeSeconds: lifetimeSeconds)

@@ -17,6 +17,7 @@ enum Migrations {
         (9, schemaVersion9),
         (10, schemaVersion10),
         (11, schemaVersion11),
+        (12, schemaVersion12),
     ]
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
@@ -509,4 +510,10 @@ enum Migrations {
             "sqlite:CREATE TRIGGER \(name)_update BEFORE UPDATE OF \(limit.column) ON \(limit.table) WHEN \(check) BEGIN SELECT RAISE(ABORT, '\(message)'); END",
         ]
     }
+
+    /// Sign-in failures are throttled per (email, client address) and per address.
+    static let schemaVersion12 = [
+        "ALTER TABLE login_failures ADD COLUMN address TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX login_failures_by_address ON login_failures (address, at_us)",
+    ]
 }
