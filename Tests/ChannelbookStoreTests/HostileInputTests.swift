@@ -22,7 +22,8 @@ import Testing
                     .sales,
                     Fixtures.salesHeader + Self.line("A", amount: "92233720368547758.07") + Self.line("B", amount: "92233720368547758.07")
                         + Self.line("C", amount: "-92233720368547758.08") + Self.line("D", amount: "1000000000.01")
-                        + Self.line("E", amount: "-1000000000.01") + Self.line("F", seats: "10000001", amount: "1.00"))
+                        + Self.line("E", amount: "-1000000000.01") + Self.line("F", seats: "10000001", amount: "1.00")
+                        + "G,9999-12-31,D01,P01,Customer,HW-1,hardware,1,1.00,AUD\n")
             }
             #expect(
                 found == [
@@ -32,6 +33,8 @@ import Testing
                     "sales.csv:5: amount: 1000000000.01 is beyond the limit of 1000000000.00 a line (either sign)",
                     "sales.csv:6: amount: -1000000000.01 is beyond the limit of 1000000000.00 a line (either sign)",
                     "sales.csv:7: seats: 10000001 is out of range (1 to 10000000)",
+                    // The last quarter of the calendar has no next one for a true-up to land in.
+                    "sales.csv:8: date: 9999-12-31 is outside 1900-01-01…9998-12-31",
                 ])
             #expect(try await database.count("sales_lines") == 0)
             // The limits themselves are accepted, and their sums are exact.

@@ -9,6 +9,17 @@ public enum LineLimits {
     /// Seats on one line, either sign.
     public static let maximumSeats: Int64 = 10_000_000
 
+    /// The dates a file's lines may carry: the calendar ends at 9999-12-31 and begins at 0001-01-01, and a
+    /// quarter's neighbours must exist (a true-up looks at the next quarter), so files stay well inside it.
+    public static let earliestDate = BusinessDate(year: 1900, month: 1, day: 1)!
+    public static let latestDate = BusinessDate(year: 9998, month: 12, day: 31)!
+
+    /// Why a date may not be on a line, or nil when it may.
+    public static func dateProblem(_ date: BusinessDate) -> String? {
+        guard date < earliestDate || date > latestDate else { return nil }
+        return "\(date) is outside \(earliestDate)…\(latestDate)"
+    }
+
     /// Why an amount may not be on one line, or nil when it may.
     public static func amountProblem(_ amount: Money) -> String? {
         guard amount.minorUnits.magnitude > UInt64(maximumAmountMinorUnits) else { return nil }

@@ -42,7 +42,14 @@ struct RowReader {
 
     func date(_ column: String, required: Bool = true, _ problems: inout ImportProblems) -> BusinessDate? {
         guard let value = text(column, required: required, &problems), !value.isEmpty else { return nil }
-        do { return try BusinessDate.parse(value) } catch {
+        do {
+            let date = try BusinessDate.parse(value)
+            if let problem = LineLimits.dateProblem(date) {
+                problems.add(line: record.line, field: column, problem)
+                return nil
+            }
+            return date
+        } catch {
             problems.add(line: record.line, field: column, "\(error)")
             return nil
         }
