@@ -12,6 +12,7 @@ struct SalesUploadRoutes {
     let database: DatabasePool
     /// The largest body an upload may send (`uploads.maxBytes`); beyond it the upload is refused with 413.
     var uploadLimitBytes = WebSettings.defaultUploadLimitBytes
+    var uploadFolder: String? = nil
 
     func register(on router: Router<WebContext>) {
         router.get("/sales/upload") { _, context in
@@ -60,7 +61,7 @@ struct SalesUploadRoutes {
         } catch {
             throw WebError(.badRequest, String(describing: error), json: false)
         }
-        guard let path = try? UploadDirectory.newFile(suffix: ".csv"), let file = FileHandle(forWritingAtPath: path) else {
+        guard let path = try? UploadDirectory.newFile(suffix: ".csv", in: uploadFolder), let file = FileHandle(forWritingAtPath: path) else {
             throw WebError(.internalServerError, "cannot store the upload", json: false)
         }
         defer { try? file.close() }

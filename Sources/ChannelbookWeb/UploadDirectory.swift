@@ -12,9 +12,9 @@ import Foundation
 enum UploadDirectory {
     static let prefix = "channelbook-uploads-"
 
-    /// This process's folder, created on first use.
-    static func current() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)\(getpid())")
+    /// This process's folder (or the one `WebSettings.uploadFolder` names), created on first use.
+    static func current(_ configured: String? = nil) throws -> URL {
+        let folder = configured.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)\(getpid())")
         if !FileManager.default.fileExists(atPath: folder.path) {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
@@ -22,8 +22,8 @@ enum UploadDirectory {
     }
 
     /// A new empty file only this user may read, for one upload.
-    static func newFile(suffix: String) throws -> String {
-        let path = try current().appendingPathComponent("\(UUID().uuidString)\(suffix)").path
+    static func newFile(suffix: String, in configured: String? = nil) throws -> String {
+        let path = try current(configured).appendingPathComponent("\(UUID().uuidString)\(suffix)").path
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw CocoaError(.fileWriteUnknown)
         }

@@ -39,7 +39,7 @@ public enum WebApp {
         WhatIfRoutes(database: database).register(on: router)
         EnablementRoutes(database: database).register(on: router)
         FormRoutes(database: database).register(on: router)
-        SalesUploadRoutes(database: database, uploadLimitBytes: settings.uploadLimitBytes).register(on: router)
+        SalesUploadRoutes(database: database, uploadLimitBytes: settings.uploadLimitBytes, uploadFolder: settings.uploadFolder).register(on: router)
         PartnerRoutes(database: database).register(on: router)
         TokenRoutes(database: database).register(on: router)
         router.get("/openapi.yaml") { _, _ in

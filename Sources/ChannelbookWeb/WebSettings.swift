@@ -10,6 +10,8 @@ public struct WebSettings: Sendable, Equatable {
     public var sessionIdleSeconds: Int64
     /// The largest sales file an upload may carry; a larger body is refused with 413.
     public var uploadLimitBytes: Int
+    /// Where uploads wait while imported; `nil`: a folder of this process's own in the temporary directory.
+    public var uploadFolder: String? = nil
 
     public static let defaultUploadLimitBytes = 256 * 1024 * 1024
 

@@ -3,6 +3,7 @@ import ChannelbookStore
 import ChannelbookWeb
 import Foundation
 import Hummingbird
+import Logging
 import NIOConcurrencyHelpers
 import HTTPTypes
 import HummingbirdTesting
@@ -710,5 +711,81 @@ private func errorMessage(_ response: TestResponse) throws -> String? {
             #expect(try await client.execute(uri: "/", method: .get, headers: [.cookie: "cb_session=\(second)"]).status == .seeOther)
         }
         await database.close()
+    }
+}
+
+/// Every way an upload can fail leaves nothing in the upload folder; a new SQLite database is 0600; every
+/// answer, refusals included, is logged without the token.
+@Suite struct UploadLeftoversTests {
+    @Test func noFailedUploadLeavesAFileBehind() async throws {
+        let database = try await preparedDatabase()
+        try await database.addUser(email: "admin@vendor.example", role: .admin, partner: nil, password: "admin secret 1234", actor: "t", bcryptCost: 4)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cb-upload-test-\(UUID().uuidString)").path
+        var settings = WebSettings(uploadLimitBytes: 4096)
+        settings.uploadFolder = folder
+        let header = "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\n"
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock, settings: settings).test(.router) { client in
+            let session = try await signIn(client, email: "admin@vendor.example", password: "admin secret 1234")
+            let csrf = try #require(try await database.session(token: session, nowMicroseconds: fixedClock.nowMicroseconds())?.csrfToken)
+            func upload(_ file: String, csrf token: String, cut: Int = 0, boundary: String = "b0undary") async throws -> HTTPResponse.Status {
+                let text = "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.csv\"\r\n\r\n\(file)\r\n--\(boundary)--\r\n"
+                var body = ByteBuffer(string: text)
+                if cut > 0 { body = body.getSlice(at: 0, length: body.readableBytes - cut)! }
+                return try await client.execute(
+                    uri: "/sales/upload", method: .post,
+                    headers: [.contentType: "multipart/form-data; boundary=\(boundary)", .cookie: "cb_session=\(session)", HTTPField.Name("X-CSRF-Token")!: token],
+                    body: body
+                ).status
+            }
+            #expect(try await upload(header + "L9,2026-02-01,D01,P01,Acme,HW-1,hardware,1,ten,AUD\n", csrf: csrf) == .badRequest)  // bad line
+            #expect(try await upload(header, csrf: "forged") == .forbidden)  // never read
+            #expect(try await upload(header + String(repeating: "x", count: 5000), csrf: csrf) == .contentTooLarge)  // too large
+            #expect(try await upload(header + "L8,2026-02-01,D01,P01,Acme,HW-1,hardware,1,1.00,AUD\n", csrf: csrf, cut: 10) == .badRequest)  // cut off
+            #expect(try await upload(header + "L7,2026-02-01,D01,P01,Acme,HW-1,hardware,1,1.00,AUD\n", csrf: csrf) == .ok)  // imported
+        }
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        #expect(left.isEmpty, "\(left)")
+        await database.close()
+    }
+
+    @Test func aNewSQLiteDatabaseIsReadableByItsOwnerOnly() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cb-mode-\(UUID().uuidString).sqlite").path
+        let database = try await ChannelbookDatabase.open(.sqlite(path: path))
+        try await database.initialise(programTOML: Program.articleTOML)
+        await database.close()
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
+    }
+
+    @Test func everyAnswerIsLoggedRefusalsIncludedNeverTheToken() async throws {
+        let database = try await preparedDatabase()
+        let lines = LogCapture.lines
+        lines.withLockedValue { $0 = [] }
+        var logger = Logger(label: "test") { _ in LogCapture() }
+        logger.logLevel = .info
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock, logger: logger).test(.router) { client in
+            _ = try await client.execute(uri: "/statements/2026Q1/P01", method: .get)  // 401
+            _ = try await client.execute(uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer cb_secret-token-value"])  // 401
+            _ = try await client.execute(uri: "/nowhere?token=abc", method: .get)  // 404
+        }
+        let logged = lines.withLockedValue { $0 }.joined(separator: "\n")
+        #expect(logged.contains("path=/statements/2026Q1/P01") && logged.contains("status=401"), "\(logged)")
+        #expect(logged.contains("path=/nowhere") && logged.contains("status=404"))
+        #expect(!logged.contains("secret-token-value") && !logged.contains("token=abc"))
+        await database.close()
+    }
+}
+
+/// Collects log lines for a test.
+struct LogCapture: LogHandler {
+    static let lines = NIOLockedValueBox<[String]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        let all = self.metadata.merging(metadata ?? [:]) { $1 }
+        Self.lines.withLockedValue { $0.append("\(message) " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
     }
 }
