@@ -50,7 +50,11 @@ struct PayoutsCommand: AsyncParsableCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write the quarter's payable statements as CSV: partner,abn,amount,statement_reference. Negative totals carry forward instead.")
+            abstract: "Write the quarter's payable statements as CSV: partner,abn,amount,statement_reference. Negative totals carry forward instead.",
+            discussion: """
+                The file is written to a temporary name, synced and renamed, and only then audited. A cell starting with =, +, -, @, \
+                tab or CR that is not a plain number is prefixed with ' so a spreadsheet shows it as text instead of running it.
+                """)
 
         @Argument(help: "The quarter, such as 2026Q1.") var quarter: Quarter
         @Option(help: "The CSV file to write.", completion: .file()) var out: String
