@@ -69,20 +69,14 @@ struct SalesUploadRoutes {
             var upload = try MultipartUpload(contentType: contentType) { chunk in
                 do { try file.write(contentsOf: Data(chunk.readableBytesView)) } catch { throw StoreFailure() }
             }
-            var received = 0
-            for try await chunk in request.body {
-                received += chunk.readableBytes
-                guard received <= uploadLimitBytes else { throw TooLarge() }
-                try upload.consume(chunk)
-            }
-            let result = try upload.finish()
+            let result = try await upload.read(request.body, limit: uploadLimitBytes)
             return Upload(path: path, fileName: result.fileName, fields: result.fields)
         } catch {
             try? FileManager.default.removeItem(atPath: path)
             switch error {
             case let error as MultipartUploadError: throw WebError(.badRequest, error.description, json: false)
             case is StoreFailure: throw WebError(.internalServerError, "cannot store the upload", json: false)
-            case is TooLarge:
+            case is BodyTooLarge:
                 throw WebError(.contentTooLarge, "the upload is larger than the server's limit of \(uploadLimitBytes / (1024 * 1024)) MiB (uploads.maxBytes)", json: false)
             default: throw WebError(.badRequest, "the upload is not a valid multipart form", json: false)
             }
@@ -90,7 +84,6 @@ struct SalesUploadRoutes {
     }
 
     private struct StoreFailure: Error {}
-    private struct TooLarge: Error {}
 
     private func uploadPage(_ context: WebContext, result: String?) -> Response {
         let csrf = HTML.escape(context.session?.csrfToken ?? "")

@@ -64,15 +64,9 @@ struct WhatIfRoutes {
         }
         do {
             // The whole body, not only the file part, is bounded: a program file and a few short fields.
-            var received = 0
-            for try await chunk in request.body {
-                received += chunk.readableBytes
-                guard received <= ProgramFile.maximumBytes + 64 * 1024 else { throw ProgramTooLarge() }
-                try upload.consume(chunk)
-            }
-            let result = try upload.finish()
+            let result = try await upload.read(request.body, limit: ProgramFile.maximumBytes + 64 * 1024)
             return Upload(fileName: result.fileName, program: box.bytes, fields: result.fields)
-        } catch is ProgramTooLarge {
+        } catch is ProgramTooLarge, is BodyTooLarge {
             throw WebError(.contentTooLarge, "the program file is larger than \(ProgramFile.maximumBytes / 1024) KiB", json: false)
         } catch MultipartUploadError.noFilePart {
             throw WebError(.badRequest, "choose a program file to run", json: false)
