@@ -68,9 +68,10 @@ struct DashboardRoutes {
         guard !mine.isEmpty else { return "<h2>My partners</h2><p>No reseller is assigned to you yet (<code>channelbook partner assign CODE --account-manager EMAIL</code>).</p>" }
         let enablement = Dictionary(
             try await database.read { try await $0.enablementReport(asOf: today) }.map { ($0.partner, $0) }, uniquingKeysWith: { first, _ in first })
+        let progressOf = try await database.read { try await $0.tierProgress(of: mine, on: today) }
         var rows = ""
         for code in mine {
-            let progress = try await database.read { try await $0.tierProgress(of: code, on: today) }
+            let progress = progressOf[code]
             let standing = progress.map { progress in
                 progress.ineligibleReason == nil
                     ? "\(progress.basis.displayString) at \(progress.rate.percentString)" + (progress.next?.shortfall.map { "; \($0.displayString) to \(progress.next!.rate.percentString)" } ?? "")

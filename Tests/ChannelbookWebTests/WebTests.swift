@@ -789,3 +789,21 @@ struct LogCapture: LogHandler {
         Self.lines.withLockedValue { $0.append("\(message) " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
     }
 }
+
+/// An account manager's dashboard starts with its own resellers, their standing this quarter and reps trained.
+@Suite struct MyPartnersTests {
+    @Test func anAccountManagersDashboardListsItsPartnersFirst() async throws {
+        let database = try await preparedDatabase()
+        try await database.addUser(email: "am@vendor.example", role: .accountManager, partner: nil, password: "manager secret 123", actor: "t", bcryptCost: 4)
+        try await database.assignContact(partner: "P01", email: "am@vendor.example", role: .accountManager, actor: "t")
+        let midQuarter = WebClock { 1_771_200_000_000_000 }  // 2026-02-16
+        try await WebApp.build(database: try await database.pool(), clock: midQuarter).test(.router) { client in
+            let session = try await signIn(client, email: "am@vendor.example", password: "manager secret 123")
+            let html = String(buffer: try await client.execute(uri: "/", method: .get, headers: [.cookie: "cb_session=\(session)"]).body)
+            #expect(html.contains("<h2>My partners</h2>"))
+            #expect(html.contains(">P01</a></td><td>premier</td><td>$50,000.00 at 7.5%; $50,000.00 to 10%</td><td>0 of 0</td>"), "\(html)")
+            #expect(html.range(of: "My partners")!.lowerBound < html.range(of: "Statements by quarter")!.lowerBound)
+        }
+        await database.close()
+    }
+}

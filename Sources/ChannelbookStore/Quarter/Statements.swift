@@ -272,14 +272,24 @@ extension ChannelbookDatabase {
     /// read from `sales_totals` — or, with `linesDatedThrough`, only the lines dated up to that day (a scan of the
     /// quarter's lines, for looking back).
     public func tierProgress(of partner: PartnerCode, on date: BusinessDate, linesDatedThrough: BusinessDate? = nil) async throws -> TierProgress? {
+        try await tierProgress(of: [partner], on: date, linesDatedThrough: linesDatedThrough)[partner]
+    }
+
+    /// The same for several resellers at once (an account manager's partners): the facts are read once.
+    public func tierProgress(
+        of partners: [PartnerCode], on date: BusinessDate, linesDatedThrough: BusinessDate? = nil
+    ) async throws -> [PartnerCode: TierProgress] {
         try await requireInitialised()
         return try await readTransaction {
             let directory = try await PartnerDirectory.load(from: self)
-            guard let record = directory.byCode[partner], record.kind == .reseller else { return nil }
+            let resellers = partners.compactMap { directory.byCode[$0] }.filter { $0.kind == .reseller }
+            guard !resellers.isEmpty else { return [:] }
             let quarter = Quarter(containing: date)
             let program = try await program(on: quarter.lastDay).program
             let facts = try await quarterFacts(quarter, directory, nil, currency: program.currency, through: linesDatedThrough)
-            return try QuarterEngine.progress(of: record.id, facts, program: program, on: date)
+            var progress: [PartnerCode: TierProgress] = [:]
+            for record in resellers { progress[record.code] = try QuarterEngine.progress(of: record.id, facts, program: program, on: date) }
+            return progress
         }
     }
 
