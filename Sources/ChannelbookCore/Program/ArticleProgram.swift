@@ -41,6 +41,8 @@ extension Program {
         eligible_tiers = ["premier", "associate"]
         allocation_per_quarter = { premier = "5000.00", associate = "2000.00" }  # examples: the article gives none
         claim_within_days = 60
+        max_share_of_cost = "50%"        # the vendor funds at most half of an activity
+        allocation_expires_after_quarters = 1   # unused money expires at the end of the next quarter
 
         [renewals]
         owner = "distributor"            # or "split": the old half-and-half

@@ -71,12 +71,20 @@ public struct ReferralRules: Hashable, Sendable {
     public var expiryDays: Int
 }
 
-/// Market development funds: a quarterly allocation per eligible tier.
+/// Market development funds: a quarterly allocation per eligible tier. The rules that use these settings
+/// live in `Core/MDF` (`MDFLedger`, `MDFPolicy`).
 public struct MDFRules: Hashable, Sendable {
+    public static let defaultMaxShareOfCost = BasisPoints(5_000)
+    public static let defaultAllocationExpiresAfterQuarters = 1
+
     public var eligibleTiers: Set<ResellerTier>
     public var allocationPerQuarter: [ResellerTier: Money]
     /// Days after an activity ends within which its claim must be made.
     public var claimWithinDays: Int
+    /// The most of an activity's cost the vendor funds: 50 % unless the program says otherwise.
+    public var maxShareOfCost: BasisPoints = defaultMaxShareOfCost
+    /// How many quarters after its own an allocation's unused part lives: 1 (it expires at the end of the next quarter).
+    public var allocationExpiresAfterQuarters: Int = defaultAllocationExpiresAfterQuarters
 }
 
 /// Who works maintenance renewals: the article moved them from half-and-half to the distributors.

@@ -119,6 +119,17 @@ public enum ProgramFile {
         defer { table.finish() }
         let eligible = table.choices("eligible_tiers", ResellerTier.self, noun: "tier")
         let claimWithinDays = table.integer("claim_within_days", in: 1...maximumDays)
+        // Both have the article's defaults, so program versions stored before they existed still read.
+        var maxShare: BasisPoints? = MDFRules.defaultMaxShareOfCost
+        if table.has("max_share_of_cost") {
+            maxShare = table.rate("max_share_of_cost")
+            if let share = maxShare, share.rawValue <= 0 || share.rawValue > 10_000 {
+                table.problem("max_share_of_cost", "must be more than 0% and at most 100%")
+                maxShare = nil
+            }
+        }
+        var expiresAfter: Int? = MDFRules.defaultAllocationExpiresAfterQuarters
+        if table.has("allocation_expires_after_quarters") { expiresAfter = table.integer("allocation_expires_after_quarters", in: 0...40) }
         guard let allocationTable = table.table("allocation_per_quarter") else { return nil }
         var allocations: [ResellerTier: Money] = [:]
         var valid = true
@@ -147,8 +158,10 @@ public enum ProgramFile {
             table.problem("allocation_per_quarter", "no allocation for eligible tier '\(tier.rawValue)'")
             valid = false
         }
-        guard valid, let eligible, let claimWithinDays else { return nil }
-        return MDFRules(eligibleTiers: eligible, allocationPerQuarter: allocations, claimWithinDays: claimWithinDays)
+        guard valid, let eligible, let claimWithinDays, let maxShare, let expiresAfter else { return nil }
+        return MDFRules(
+            eligibleTiers: eligible, allocationPerQuarter: allocations, claimWithinDays: claimWithinDays, maxShareOfCost: maxShare,
+            allocationExpiresAfterQuarters: expiresAfter)
     }
 
     private static func readRenewals(_ table: ProgramTableReader) -> RenewalRules? {

@@ -36,7 +36,8 @@ extension Program {
                 [
                     ("eligible tiers", [Self.names(mdf.eligibleTiers)]),
                     ("allocation", mdf.allocationPerQuarter.sorted { $0.key < $1.key }.map { "\($0.key.rawValue): \($0.value) per quarter" }),
-                    ("claims", ["within \(mdf.claimWithinDays) days of the activity"]),
+                    ("claims", ["within \(mdf.claimWithinDays) days of the activity", "at most \(mdf.maxShareOfCost.percentString) of its cost"]),
+                    ("expiry", ["unused money expires at the end of the \(mdf.allocationExpiresAfterQuarters == 0 ? "allocation's own quarter" : mdf.allocationExpiresAfterQuarters == 1 ? "quarter after the allocation's" : "\(mdf.allocationExpiresAfterQuarters)th quarter after the allocation's")"]),
                 ]
             ),
             (

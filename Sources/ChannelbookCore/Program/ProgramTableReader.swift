@@ -23,6 +23,12 @@ final class ProgramTableReader {
 
     func problem(_ key: String, _ message: String) { problems.add(pathOf(key), message) }
 
+    /// Whether the table sets `key`: for settings with a default, read only when present.
+    func has(_ key: String) -> Bool {
+        readKeys.insert(key)
+        return entries[key] != nil
+    }
+
     /// The node under `key`; a missing key is a problem.
     func node(_ key: String) -> TOMLNode? {
         readKeys.insert(key)

@@ -17,8 +17,10 @@ public struct QuarterResult: Sendable {
     public let quarter: Quarter
     public let rebates: [RebateFigure]
     public let fees: [FeeFigure]
+    /// MDF claims accepted in the quarter (each with its accepted amount): paid on the quarter's statements.
+    public var mdf: [MDFRequestFacts] = []
 
-    public var isEmpty: Bool { rebates.isEmpty && fees.isEmpty }
+    public var isEmpty: Bool { rebates.isEmpty && fees.isEmpty && mdf.isEmpty }
 
     public func rebate(of partner: PartnerID) -> Int64 { rebates.first { $0.partner == partner }?.result.amount.minorUnits ?? 0 }
 
@@ -26,13 +28,19 @@ public struct QuarterResult: Sendable {
         try MinorUnits.sum(fees.filter { $0.referral.partner == partner }.map(\.result.amount.minorUnits), "partner \(partner.rawValue)'s referral fees for \(quarter)")
     }
 
-    /// What the partner earns for the quarter: its rebate plus its referral fees.
+    /// The MDF claims of the partner accepted in the quarter.
+    public func mdf(of partner: PartnerID) throws -> Int64 {
+        try MinorUnits.sum(mdf.filter { $0.partner == partner }.map { $0.accepted ?? 0 }, "partner \(partner.rawValue)'s MDF for \(quarter)")
+    }
+
+    /// What the partner earns for the quarter: its rebate, its referral fees and the MDF claims accepted in it.
     public func earned(by partner: PartnerID) throws -> Int64 {
-        try MinorUnits.add(rebate(of: partner), fees(of: partner), "partner \(partner.rawValue)'s rebate and referral fees for \(quarter)")
+        let what = "partner \(partner.rawValue)'s rebate, referral fees and MDF for \(quarter)"
+        return try MinorUnits.sum([rebate(of: partner), try fees(of: partner), try mdf(of: partner)], what)
     }
 
     /// Every partner that earns or could earn something in the quarter.
-    public var partners: Set<PartnerID> { Set(rebates.map(\.partner)).union(fees.map(\.referral.partner)) }
+    public var partners: Set<PartnerID> { Set(rebates.map(\.partner)).union(fees.map(\.referral.partner)).union(mdf.map(\.partner)) }
 }
 
 /// The quarter's rules, once: eligibility, the basis and its breakdown, the rebate, referral fees and
@@ -56,7 +64,7 @@ public enum QuarterEngine {
 
     /// Every figure of the quarter under `program`.
     public static func compute(_ facts: QuarterFacts, program: Program) throws -> QuarterResult {
-        QuarterResult(quarter: facts.quarter, rebates: try rebates(facts, program), fees: try fees(facts, program))
+        QuarterResult(quarter: facts.quarter, rebates: try rebates(facts, program), fees: try fees(facts, program), mdf: facts.mdf.sorted { $0.id < $1.id })
     }
 
     /// Every reseller eligible on the evaluation date with at least one line in the quarter, zero included.

@@ -48,11 +48,14 @@ public struct QuarterFacts: Sendable {
     public let totals: [PartnerID: [SalesTotalFact]]
     public let tiers: TierHistory
     public let referrals: [ClosedReferralFact]
+    /// MDF claims accepted in the quarter: payable on the quarter's statements.
+    public let mdf: [MDFRequestFacts]
 
-    public init(quarter: Quarter, totals: [PartnerID: [SalesTotalFact]], tiers: TierHistory, referrals: [ClosedReferralFact]) {
+    public init(quarter: Quarter, totals: [PartnerID: [SalesTotalFact]], tiers: TierHistory, referrals: [ClosedReferralFact], mdf: [MDFRequestFacts] = []) {
         self.quarter = quarter
         self.totals = totals
         self.tiers = tiers
         self.referrals = referrals
+        self.mdf = mdf
     }
 }

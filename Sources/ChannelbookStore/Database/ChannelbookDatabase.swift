@@ -192,6 +192,8 @@ public enum WriteLock: Int, Sendable, Hashable {
     case schema = 3
     /// Sign-in attempts: recorded and counted one at a time, so the throttle's count is exact.
     case signIn = 4
+    /// MDF actions: what is available is read, then reserved.
+    case mdf = 5
 
     /// The advisory-lock key: a fixed prefix ("cb" in ASCII) so Channelbook's keys never meet another application's.
     var key: Int64 { 0x6362_0000 + Int64(rawValue) }

@@ -39,11 +39,13 @@ extension ChannelbookDatabase {
         let program = try ProgramFile.parse(toml)
         let effectiveFrom = program.effectiveFrom.description
         if let existing = try await sql.raw("SELECT id, program_toml FROM program_versions WHERE effective_from = \(bind: effectiveFrom)").first() {
-            guard try existing.decode(column: "program_toml", as: String.self) == toml else {
+            // The same rules written differently (a comment, or a setting now spelled out at its default) are the same version.
+            let stored = try existing.decode(column: "program_toml", as: String.self)
+            guard try stored == toml || ProgramFile.parse(stored) == program else {
                 throw StoreError.programConflict(
                     "a different program effective from \(effectiveFrom) is already stored; give the new version a later effective_from")
             }
-            return StoredProgram(id: try existing.decode(column: "id", as: Int64.self), program: program, toml: toml)
+            return StoredProgram(id: try existing.decode(column: "id", as: Int64.self), program: program, toml: stored)
         }
         let row = try await sql.raw(
             """

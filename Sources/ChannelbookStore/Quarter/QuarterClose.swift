@@ -29,6 +29,7 @@ struct QuarterFigures {
     var quarter: Quarter { result.quarter }
     var rebates: [RebateFigure] { result.rebates }
     var fees: [FeeFigure] { result.fees }
+    var mdf: [MDFRequestFacts] { result.mdf }
     var isEmpty: Bool { result.isEmpty }
     func rebate(of partner: PartnerID) -> Int64 { result.rebate(of: partner) }
     func fees(of partner: PartnerID) throws -> Int64 { try result.fees(of: partner) }
@@ -93,7 +94,8 @@ extension ChannelbookDatabase {
     /// The quarter's figures under the program version in force on its last day: the engine on the stored facts.
     func computeFigures(_ quarter: Quarter, _ directory: PartnerDirectory, _ priceBook: PriceBook) async throws -> QuarterFigures {
         let stored = try await program(on: quarter.lastDay)
-        let facts = try await quarterFacts(quarter, directory, priceBook, currency: stored.program.currency)
+        let base = try await quarterFacts(quarter, directory, priceBook, currency: stored.program.currency)
+        let facts = QuarterFacts(quarter: quarter, totals: base.totals, tiers: base.tiers, referrals: base.referrals, mdf: try await mdfPayable(in: quarter))
         return QuarterFigures(program: stored, result: try QuarterEngine.compute(facts, program: stored.program))
     }
 

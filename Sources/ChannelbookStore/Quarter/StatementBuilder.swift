@@ -18,9 +18,14 @@ public enum StatementLineKind: String, CaseIterable, Sendable, Codable {
     case adjustment
     /// A negative approved statement's total, offset on this one instead of being paid.
     case carriedForward = "carried_forward"
+    /// An MDF claim accepted in the quarter.
+    case mdf
 
     /// Lines the quarter's own close computes; the others come from the true-up of settled statements.
-    var isBase: Bool { self == .rebate || self == .referralFee }
+    var isBase: Bool { self == .rebate || self == .referralFee || self == .mdf }
+
+    /// The base kinds as an SQL list: what a quarter's own figures are, and what an approval settles.
+    static let baseKindsSQL = "('rebate', 'referral_fee', 'mdf')"
 }
 
 /// A statement line before it is written.
@@ -147,7 +152,7 @@ extension ChannelbookDatabase {
             """
             SELECT s.partner_id, l.for_quarter, CAST(SUM(l.amount_minor) AS BIGINT) AS settled
             FROM statement_lines l JOIN statements s ON s.id = l.statement_id
-            WHERE s.status IN ('approved', 'paid') AND l.kind IN ('rebate', 'referral_fee', 'adjustment')
+            WHERE s.status IN ('approved', 'paid') AND l.kind IN ('rebate', 'referral_fee', 'mdf', 'adjustment')
             GROUP BY s.partner_id, l.for_quarter
             """
         ).all()
@@ -183,7 +188,7 @@ extension ChannelbookDatabase {
             """
             SELECT s.quarter, MIN(s.computed_at_us) FROM statements s
             WHERE s.status IN ('approved', 'paid')
-              AND EXISTS (SELECT 1 FROM statement_lines l WHERE l.statement_id = s.id AND l.kind IN ('rebate', 'referral_fee') AND l.for_quarter = s.quarter)
+              AND EXISTS (SELECT 1 FROM statement_lines l WHERE l.statement_id = s.id AND l.kind IN \(StatementLineKind.baseKindsSQL) AND l.for_quarter = s.quarter)
             GROUP BY s.quarter
             """)
         {
@@ -217,6 +222,19 @@ extension ChannelbookDatabase {
                         sourceStatementID: nil)
                 ))
         }
+        let currency = figures.program.program.currency
+        for claim in figures.mdf {
+            let accepted = Money(minorUnits: claim.accepted ?? 0, currency: currency)
+            guard !accepted.isZero else { continue }
+            lines.append(
+                (
+                    claim.partner,
+                    PlannedLine(
+                        kind: .mdf, forQuarter: figures.quarter, amountMinor: accepted.minorUnits,
+                        description: "MDF request \(claim.id) (\(claim.activity)), accepted \(claim.decidedOn.map(\.description) ?? "")",
+                        explanation: claim.explanation(currency: currency), sourceStatementID: nil)
+                ))
+        }
         return lines
     }
 
@@ -230,7 +248,8 @@ extension ChannelbookDatabase {
         var explanation = [
             original.map { "adjusts \(quarter), approved on \($0.reference)" }
                 ?? "adjusts \(quarter), already approved, in which this partner had no approved statement",
-            "recomputed \(quarter): rebate \(money(recomputed.rebate(of: partner))) + referral fees \(money(try recomputed.fees(of: partner))) = \(money(try recomputed.earned(by: partner)))",
+            "recomputed \(quarter): rebate \(money(recomputed.rebate(of: partner))) + referral fees \(money(try recomputed.fees(of: partner)))"
+                + " + MDF \(money(try recomputed.result.mdf(of: partner))) = \(money(try recomputed.earned(by: partner)))",
             "already approved for \(quarter): \(money(settled))",
             "adjustment: \(money(try recomputed.earned(by: partner))) − \(money(settled)) = \(money(delta))",
         ]
@@ -409,7 +428,7 @@ extension ChannelbookDatabase {
             let rows = try await sql.raw(
                 """
                 SELECT statement_id, kind, for_quarter, amount_minor, description, explanation, source_statement_id FROM statement_lines
-                WHERE statement_id IN (\(unsafeRaw: chunk.map(String.init).joined(separator: ", "))) AND kind IN ('rebate', 'referral_fee')
+                WHERE statement_id IN (\(unsafeRaw: chunk.map(String.init).joined(separator: ", "))) AND kind IN \(unsafeRaw: StatementLineKind.baseKindsSQL)
                 ORDER BY statement_id, position
                 """
             ).all()

@@ -140,18 +140,26 @@ extension ChannelbookDatabase {
             guard stale.isEmpty else { throw StatementError.staleDrafts(quarter, references: stale) }
             let directory = try await PartnerDirectory.load(from: self)
             var approved: [StatementView] = []
+            let now = Self.nowMicroseconds()
+            let today = BusinessDate(daysSinceEpoch: Int(now / 86_400_000_000))!
             for draft in drafts {
                 // Only a row this statement changed is audited: a draft another writer approved first is not ours.
-                guard try await sql.raw(
+                guard let row = try await sql.raw(
                     """
-                    UPDATE statements SET status = 'approved', approved_at_us = \(bind: Self.nowMicroseconds()), approved_by = \(bind: actor)
+                    UPDATE statements SET status = 'approved', approved_at_us = \(bind: now), approved_by = \(bind: actor)
                     WHERE reference = \(bind: draft.reference) AND status = 'draft' RETURNING id
                     """
-                ).first() != nil else { continue }
+                ).first() else { continue }
                 approved.append(draft)
+                let partner = directory.byCode[draft.partner]?.id
                 try await audit(
-                    actor: actor, action: "approve statement", partner: directory.byCode[draft.partner]?.id, subject: draft.reference,
+                    actor: actor, action: "approve statement", partner: partner, subject: draft.reference,
                     before: "draft \(draft.total.decimalString)", after: "approved \(draft.total.decimalString)")
+                // The MDF claims this statement pays are paid from today.
+                if let partner {
+                    try await recordMDFPaid(
+                        statementID: try row.decode(column: "id", as: Int64.self), partner: partner, on: today, actor: actor, reference: draft.reference)
+                }
             }
             guard !approved.isEmpty else { throw StatementError.nothingToApprove(quarter) }
             return try await statements(for: quarter, status: .approved, partner: partner).filter { view in approved.contains { $0.reference == view.reference } }
