@@ -90,6 +90,8 @@ public struct MultipartUpload {
     }
 
     private let sink: (ByteBuffer) throws -> Void
+    /// Told each `file` part's `filename` as given (possibly empty) before its bytes; `nil` when one file only is allowed.
+    private let fileStarted: ((String) throws -> Void)?
     /// `CRLF--BOUNDARY`.
     private let delimiter: [UInt8]
     private var state = State.preamble
@@ -117,6 +119,16 @@ public struct MultipartUpload {
         let boundary = try Self.boundary(contentType: contentType)
         self.delimiter = Array("\r\n--\(boundary)".utf8)
         self.sink = file
+        self.fileStarted = nil
+    }
+
+    /// A form with any number of parts named `file` (proof files of a claim): `fileStarted` is told each one's
+    /// `filename` as given (possibly empty: a file input left empty) before `file` receives its bytes.
+    public init(contentType: String, fileStarted: @escaping (String) throws -> Void, file: @escaping (ByteBuffer) throws -> Void) throws(MultipartUploadError) {
+        let boundary = try Self.boundary(contentType: contentType)
+        self.delimiter = Array("\r\n--\(boundary)".utf8)
+        self.sink = file
+        self.fileStarted = fileStarted
     }
 
     /// The boundary a `multipart/form-data` Content-Type value names, checked against RFC 2046.
@@ -271,14 +283,15 @@ public struct MultipartUpload {
         contentDisposition = String(decoding: line[(colon + 1)...], as: UTF8.self)
     }
 
-    private mutating func beginPart() throws(MultipartUploadError) {
+    private mutating func beginPart() throws {
         let parameters = Self.parameters(contentDisposition ?? "")
         let name = parameters.dropFirst().first(where: { $0.name.lowercased() == "name" })?.value
         switch name {
         case "file"?:
-            if fileName != nil { throw .moreThanOneFilePart }
+            if fileName != nil && fileStarted == nil { throw MultipartUploadError.moreThanOneFilePart }
             let given = parameters.dropFirst().first(where: { $0.name.lowercased() == "filename" })?.value ?? ""
-            fileName = given.isEmpty ? "upload.csv" : given
+            if fileName == nil { fileName = given.isEmpty ? "upload.csv" : given }
+            try fileStarted?(given)
             part = .file
         case let name? where !name.isEmpty:
             part = .field(name: name)

@@ -1,3 +1,4 @@
+import ChannelbookCore
 import ChannelbookStore
 import Hummingbird
 
@@ -21,6 +22,7 @@ extension WebContext {
 func signedInPage(_ title: String, _ context: WebContext, _ body: String) -> Response {
     guard let user = context.user else { return HTMLPage(title: title, body: body).response() }
     var menu = ["<a href=\"/\">Dashboard</a>", "<a href=\"/referrals\">Referrals</a>"]
+    if user.role.isVendor || user.partnerKind == .reseller { menu.append("<a href=\"/mdf\">MDF</a>") }
     if user.role.isVendor {
         menu += ["<a href=\"/partners\">Partners</a>", "<a href=\"/near-tier\">Near tier</a>", "<a href=\"/enablement\">Enablement</a>"]
         if user.role.may(.runWhatIf) { menu.append("<a href=\"/whatif\">What if</a>") }
@@ -36,4 +38,21 @@ func signedInPage(_ title: String, _ context: WebContext, _ body: String) -> Res
     } ?? ""
     let header = "<nav>\(menu.joined(separator: " · ")) · \(HTML.escape(user.email)) (\(user.role.rawValue)\(user.partner.map { ", \(HTML.escape($0.rawValue))" } ?? "")) \(signOut)</nav>"
     return HTMLPage(title: title, body: header + body).response()
+}
+
+/// Whose MDF a login may see and act on: a partner login its own partner's; an account manager its own
+/// partners' (for review); other vendor roles every partner's. The one MDF scope rule, for pages and the API.
+struct MDFAccess: Sendable {
+    /// The partner a partner login is bound to.
+    let partner: PartnerCode?
+    /// The partners an account manager reviews; `nil`: all.
+    let reviewScope: Set<PartnerCode>?
+
+    static func of(_ user: SignedInUser, _ database: DatabasePool) async throws -> MDFAccess {
+        if user.role == .partner { return MDFAccess(partner: user.partner, reviewScope: user.partner.map { [$0] } ?? []) }
+        if user.role == .accountManager {
+            return MDFAccess(partner: nil, reviewScope: Set(try await database.read { try await $0.partners(ofAccountManager: user.email) }))
+        }
+        return MDFAccess(partner: nil, reviewScope: nil)
+    }
 }

@@ -40,7 +40,7 @@ struct FormRoutes {
     func register(on router: Router<WebContext>) {
         router.post("/referrals") { request, context in
             let user = try context.require(.registerReferral)
-            let form = try await decodeForm(ReferralForm.self, request, context)
+            let form = try await Self.decodeForm(ReferralForm.self, request, context)
             try context.checkCSRF(form.csrf)
             var seats: Int64?
             if let text = form.seats.nonEmpty {
@@ -60,7 +60,7 @@ struct FormRoutes {
         }
         router.post("/referrals/:id/approve") { request, context in
             let user = try context.require(.reviewReferrals)
-            let form = try await decodeForm(ReviewForm.self, request, context)
+            let form = try await Self.decodeForm(ReviewForm.self, request, context)
             try context.checkCSRF(form.csrf)
             let id = try referralID(context)
             try await refusalsAsBadRequest {
@@ -70,7 +70,7 @@ struct FormRoutes {
         }
         router.post("/referrals/:id/reject") { request, context in
             let user = try context.require(.reviewReferrals)
-            let form = try await decodeForm(ReviewForm.self, request, context)
+            let form = try await Self.decodeForm(ReviewForm.self, request, context)
             try context.checkCSRF(form.csrf)
             let id = try referralID(context)
             try await refusalsAsBadRequest {
@@ -80,7 +80,7 @@ struct FormRoutes {
         }
         router.post("/referrals/:id/close") { request, context in
             let user = try context.require(.reviewReferrals)
-            let form = try await decodeForm(CloseReferralForm.self, request, context)
+            let form = try await Self.decodeForm(CloseReferralForm.self, request, context)
             try context.checkCSRF(form.csrf)
             let id = try referralID(context)
             guard let seats = Int64(form.seats) else { throw WebError(.badRequest, "seats must be a whole number, not '\(form.seats)'", json: false) }
@@ -93,7 +93,7 @@ struct FormRoutes {
         // A POST: exporting is audited, and a GET must change nothing (a prefetch or a crawler would export).
         router.post("/quarters/:quarter/payouts.csv") { request, context in
             let user = try context.require(.approveStatements)
-            try context.checkCSRF(try await decodeForm(CSRFForm.self, request, context).csrf)
+            try context.checkCSRF(try await Self.decodeForm(CSRFForm.self, request, context).csrf)
             let quarter = try quarterParameter(context)
             let rows = try await refusalsAsBadRequest { try await database.write { try await $0.payouts(for: quarter, actor: user.email, file: "payouts-\(quarter).csv (browser)") } }
             let csv = PayoutRow.csv(rows)
@@ -104,14 +104,14 @@ struct FormRoutes {
         }
         router.post("/quarters/:quarter/close") { request, context in
             let user = try context.require(.closeQuarter)
-            try context.checkCSRF(try await decodeForm(CSRFForm.self, request, context).csrf)
+            try context.checkCSRF(try await Self.decodeForm(CSRFForm.self, request, context).csrf)
             let quarter = try quarterParameter(context)
             _ = try await refusalsAsBadRequest { try await database.write { try await $0.closeQuarter(quarter, actor: user.email) } }
             return Response.redirect(to: "/quarters/\(quarter)", type: .normal)
         }
         router.post("/quarters/:quarter/approve") { request, context in
             let user = try context.require(.approveStatements)
-            try context.checkCSRF(try await decodeForm(CSRFForm.self, request, context).csrf)
+            try context.checkCSRF(try await Self.decodeForm(CSRFForm.self, request, context).csrf)
             let quarter = try quarterParameter(context)
             _ = try await refusalsAsBadRequest { try await database.write { try await $0.approveStatements(quarter, actor: user.email) } }
             return Response.redirect(to: "/quarters/\(quarter)", type: .normal)
@@ -119,7 +119,7 @@ struct FormRoutes {
     }
 
     /// A form's fields, or 400 when a required one is missing or malformed.
-    private func decodeForm<Form: Decodable>(_ type: Form.Type, _ request: Request, _ context: WebContext) async throws -> Form {
+    static func decodeForm<Form: Decodable>(_ type: Form.Type, _ request: Request, _ context: WebContext) async throws -> Form {
         do { return try await request.decode(as: type, context: context) } catch let error as DecodingError {
             throw WebError(.badRequest, "the form is incomplete or malformed: \(Self.describe(error))", json: false)
         } catch let error as HTTPError where error.status == .badRequest {

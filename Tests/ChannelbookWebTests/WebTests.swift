@@ -11,7 +11,7 @@ import SQLKit
 import Testing
 
 /// A fresh SQLite database with partners, a closed 2026Q1 and two logins: a partner user of P01 and finance.
-private func preparedDatabase() async throws -> ChannelbookDatabase {
+func preparedDatabase() async throws -> ChannelbookDatabase {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("cb-web-\(UUID().uuidString).sqlite").path
     let database = try await ChannelbookDatabase.open(.sqlite(path: path))
     try await database.initialise(programTOML: Program.articleTOML)
@@ -35,10 +35,10 @@ private func preparedDatabase() async throws -> ChannelbookDatabase {
     return database
 }
 
-private let fixedClock = WebClock { 1_800_000_000_000_000 }
+let fixedClock = WebClock { 1_800_000_000_000_000 }
 
 /// The value of a cookie set by a response.
-private func setCookie(_ name: String, in response: TestResponse) -> String? {
+func setCookie(_ name: String, in response: TestResponse) -> String? {
     for header in response.headers[values: .setCookie] {
         let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
         if pair.count == 2 && pair[0] == name { return String(pair[1]) }
@@ -46,17 +46,17 @@ private func setCookie(_ name: String, in response: TestResponse) -> String? {
     return nil
 }
 
-private func form(_ fields: [String: String]) -> ByteBuffer {
+func form(_ fields: [String: String]) -> ByteBuffer {
     let allowed = CharacterSet.alphanumerics.union(.init(charactersIn: "-._~"))
     let text = fields.sorted { $0.key < $1.key }
         .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
     return ByteBuffer(string: text)
 }
 
-private let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
 
 /// Signs in through the login form and returns the session cookie.
-private func signIn(_ client: some TestClientProtocol, email: String, password: String) async throws -> String {
+func signIn(_ client: some TestClientProtocol, email: String, password: String) async throws -> String {
     let page = try await client.execute(uri: "/login", method: .get)
     let csrf = try #require(setCookie("cb_login_csrf", in: page))
     var headers = formHeaders
@@ -65,6 +65,17 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
         uri: "/login", method: .post, headers: headers, body: form(["email": email, "password": password, "csrf": csrf]))
     #expect(response.status == .seeOther)
     return try #require(setCookie("cb_session", in: response))
+}
+
+/// The session cookie header and the session's CSRF token for a signed-in login.
+func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase, _ email: String, _ password: String) async throws
+    -> (headers: HTTPFields, csrf: String)
+{
+    let session = try await signIn(client, email: email, password: password)
+    let csrf = try #require(try await database.session(token: session, nowMicroseconds: fixedClock.nowMicroseconds())?.csrfToken)
+    var headers = formHeaders
+    headers[.cookie] = "cb_session=\(session)"
+    return (headers, csrf)
 }
 
 @Suite struct WebTests {
@@ -204,17 +215,6 @@ private func signIn(_ client: some TestClientProtocol, email: String, password: 
             #expect(all.contains("Acme Own") && all.contains("Other Co"))
         }
         await database.close()
-    }
-
-    /// The session cookie header and the session's CSRF token for a signed-in login.
-    private func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase, _ email: String, _ password: String) async throws
-        -> (headers: HTTPFields, csrf: String)
-    {
-        let session = try await signIn(client, email: email, password: password)
-        let csrf = try #require(try await database.session(token: session, nowMicroseconds: fixedClock.nowMicroseconds())?.csrfToken)
-        var headers = formHeaders
-        headers[.cookie] = "cb_session=\(session)"
-        return (headers, csrf)
     }
 
     @Test func formsRegisterAndReviewReferralsWithCSRFAndPermissions() async throws {

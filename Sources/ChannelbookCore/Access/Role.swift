@@ -29,6 +29,10 @@ public enum Permission: Sendable {
     case uploadSales
     /// Run a proposed program against closed quarters (reads only).
     case runWhatIf
+    /// Request MDF for one's own reseller and claim it with proof.
+    case requestMDF
+    /// Approve or reject MDF requests and claims (an account manager: of its own partners).
+    case reviewMDF
 
     /// The roles holding the permission.
     public var roles: Set<Role> {
@@ -39,6 +43,8 @@ public enum Permission: Sendable {
         case .registerReferral: return [.partner, .admin]
         case .uploadSales: return [.admin, .partner]
         case .runWhatIf: return [.admin, .finance, .accountManager]
+        case .requestMDF: return [.partner]
+        case .reviewMDF: return [.admin, .accountManager]
         }
     }
 }

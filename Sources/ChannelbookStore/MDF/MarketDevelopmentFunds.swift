@@ -202,6 +202,7 @@ extension ChannelbookDatabase {
         _ id: Int64, actualCost: Money, amount: Money, proofs: [ProofUpload], on date: BusinessDate, actor: String, partner scope: PartnerCode? = nil
     ) async throws {
         try await requireInitialised()
+        guard proofs.count <= ProofFile.maximumPerClaim else { throw MDFError.tooManyProofs(proofs.count) }
         var checked: [(upload: ProofUpload, kind: ProofFile.Kind)] = []
         for proof in proofs { checked.append((proof, try ProofFile.check(name: proof.name, bytes: proof.bytes))) }
         try await transaction(locking: [.mdf]) {

@@ -1,0 +1,114 @@
+import ChannelbookCore
+import ChannelbookStore
+import ChannelbookWeb
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// MDF in the browser: a reseller requests and claims with proof files, the vendor reviews; errors come back
+/// beside their fields; proofs and requests are the owner's and the vendor's only. (The web clock's today is 2027-01-15.)
+@Suite struct MDFWebTests {
+    static let pdf = "%PDF-1.4\nevent flyer\n"
+
+    /// A claim as the form sends it: fields, then each file as a part named `file`.
+    func claimBody(_ fields: [String: String], files: [(name: String, type: String, bytes: [UInt8])], boundary: String = "----cb-claim") -> (HTTPFields, ByteBuffer) {
+        var body: [UInt8] = []
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        for file in files {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.name)\"\r\nContent-Type: \(file.type)\r\n\r\n".utf8)
+            body += file.bytes + Array("\r\n".utf8)
+        }
+        body += Array("--\(boundary)--\r\n".utf8)
+        return ([.contentType: "multipart/form-data; boundary=\(boundary)"], ByteBuffer(bytes: body))
+    }
+
+    @Test func aResellerRequestsAndClaimsWithProofAndTheVendorReviews() async throws {
+        let database = try await preparedDatabase()
+        try await database.addUser(email: "admin@vendor.example", role: .admin, partner: nil, password: "admin secret 1234", actor: "t", bcryptCost: 4)
+        try await database.addUser(email: "ned@n01.example", role: .partner, partner: "N01", password: "national secret 123", actor: "t", bcryptCost: 4)
+        #expect(try await database.allocateMDF(Quarter.parse("2027Q1"), actor: "admin") == 1)  // P01, premier
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
+            let page = String(buffer: try await client.execute(uri: "/mdf", method: .get, headers: partner.headers).body)
+            #expect(page.contains("<td class=\"money\">5000.00</td>"))
+            #expect(page.contains("action=\"/mdf/requests\""))
+
+            // Over half the planned cost: the page comes back with the error beside the amount and what was typed.
+            var fields = ["csrf": partner.csrf, "activity": "Roadshow <Perth>", "kind": "event", "planned_cost": "3000.00", "amount": "1600.00",
+                          "starts": "2027-01-10", "ends": "2027-01-14"]
+            let refused = try await client.execute(uri: "/mdf/requests", method: .post, headers: partner.headers, body: form(fields))
+            #expect(refused.status == .badRequest)
+            let refusedPage = String(buffer: refused.body)
+            #expect(refusedPage.contains("id=\"amount-error\""))
+            #expect(refusedPage.contains("1600.00 is more than 50% of the planned cost 3000.00 (at most 1500.00)"))
+            #expect(refusedPage.contains("value=\"Roadshow &lt;Perth&gt;\""))
+            fields["amount"] = "1500.00"
+            let sent = try await client.execute(uri: "/mdf/requests", method: .post, headers: partner.headers, body: form(fields))
+            #expect(sent.status == .seeOther)
+            let id = try #require(try await database.mdfRequests(partner: "P01", asOf: BusinessDate.parse("2027-01-15")).first?.id)
+
+            // The vendor approves part; finance may not; a forged form is refused.
+            let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
+            let finance = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
+            #expect(try await client.execute(uri: "/mdf/requests/\(id)/approve", method: .post, headers: finance.headers, body: form(["csrf": finance.csrf])).status == .forbidden)
+            #expect(try await client.execute(uri: "/mdf/requests/\(id)/approve", method: .post, headers: admin.headers, body: form(["csrf": "forged"])).status == .forbidden)
+            let approved = try await client.execute(
+                uri: "/mdf/requests/\(id)/approve", method: .post, headers: admin.headers, body: form(["csrf": admin.csrf, "amount": "1200.00"]))
+            #expect(approved.status == .seeOther)
+
+            // Another partner's login finds neither the request nor a way to claim it.
+            let other = try await signedIn(client, database, "ned@n01.example", "national secret 123")
+            #expect(try await client.execute(uri: "/mdf/requests/\(id)", method: .get, headers: other.headers).status == .notFound)
+            var (headers, body) = claimBody(["actual_cost": "2400.00", "amount": "1200.00"], files: [("flyer.pdf", "application/pdf", Array(Self.pdf.utf8))])
+            headers[.cookie] = other.headers[.cookie]
+            #expect(try await client.execute(uri: "/mdf/requests/\(id)/claim?csrf=\(other.csrf)", method: .post, headers: headers, body: body).status == .notFound)
+
+            // A file that is not PDF/PNG/JPEG is refused beside the file input; nothing is stored.
+            (headers, body) = claimBody(["actual_cost": "2400.00", "amount": "1200.00"], files: [("notes.pdf", "application/pdf", Array("just text".utf8))])
+            headers[.cookie] = partner.headers[.cookie]
+            let badFile = try await client.execute(uri: "/mdf/requests/\(id)/claim?csrf=\(partner.csrf)", method: .post, headers: headers, body: body)
+            #expect(badFile.status == .badRequest)
+            #expect(String(buffer: badFile.body).contains("proof file &#39;notes.pdf&#39; is not a PDF, PNG or JPEG file"))
+            // Two proofs, and an empty file input the browser sent along.
+            (headers, body) = claimBody(
+                ["actual_cost": "2400.00", "amount": "1200.00"],
+                files: [("flyer.pdf", "application/pdf", Array(Self.pdf.utf8)), ("stand.png", "image/png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2]), ("", "application/octet-stream", [])])
+            headers[.cookie] = partner.headers[.cookie]
+            let claimed = try await client.execute(uri: "/mdf/requests/\(id)/claim?csrf=\(partner.csrf)", method: .post, headers: headers, body: body)
+            #expect(claimed.status == .seeOther, "\(String(buffer: claimed.body))")
+
+            // The vendor's queue links the proofs; the owner and the vendor download them, another partner cannot.
+            let queue = String(buffer: try await client.execute(uri: "/mdf", method: .get, headers: admin.headers).body)
+            #expect(queue.contains("Claims awaiting review"))
+            let view = try await database.mdfRequest(id, asOf: BusinessDate.parse("2027-01-15"))
+            #expect(view.proofs.map(\.fileName) == ["flyer.pdf", "stand.png"])
+            let proof = view.proofs[0].id
+            #expect(queue.contains("href=\"/mdf/proofs/\(proof)\""))
+            let download = try await client.execute(uri: "/mdf/proofs/\(proof)", method: .get, headers: admin.headers)
+            #expect(download.headers[.contentType] == "application/pdf")
+            #expect(String(buffer: download.body) == Self.pdf)
+            #expect(try await client.execute(uri: "/mdf/proofs/\(proof)", method: .get, headers: partner.headers).status == .ok)
+            #expect(try await client.execute(uri: "/mdf/proofs/\(proof)", method: .get, headers: other.headers).status == .notFound)
+
+            // Accepting over the claim is refused beside the amount; accepting part of it works and is audited.
+            let over = try await client.execute(
+                uri: "/mdf/requests/\(id)/accept-claim", method: .post, headers: admin.headers, body: form(["csrf": admin.csrf, "amount": "1200.01"]))
+            #expect(over.status == .badRequest)
+            #expect(String(buffer: over.body).contains("1200.01 is more than the 1200.00 claimed"))
+            let accepted = try await client.execute(
+                uri: "/mdf/requests/\(id)/accept-claim", method: .post, headers: admin.headers, body: form(["csrf": admin.csrf, "amount": "1000.00"]))
+            #expect(accepted.status == .seeOther)
+            let balance = try #require(try await database.mdfBalances(partner: "P01", asOf: BusinessDate.parse("2027-01-15")).first)
+            #expect((balance.payable, balance.available) == (try Money.parse("1000.00", currency: .aud), try Money.parse("4000.00", currency: .aud)))
+            let actions = try await database.auditLog(partner: "P01").map(\.action).filter { $0.hasPrefix("mdf") }
+            #expect(actions == ["mdf allocate", "mdf request", "mdf approve", "mdf claim", "mdf accept claim"])
+            let partnerPage = String(buffer: try await client.execute(uri: "/mdf", method: .get, headers: partner.headers).body)
+            #expect(partnerPage.contains("<td>payable</td><td>\(id)</td><td class=\"money\">1000.00</td>"))
+        }
+        await database.close()
+    }
+}
