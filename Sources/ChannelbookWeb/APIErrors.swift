@@ -24,26 +24,33 @@ struct APIErrorMiddleware: RouterMiddleware {
     }
 }
 
-/// Answers 405 (with `Allow: GET`) for another method on a documented API path, 404 staying for unknown paths.
-/// Every operation in openapi.yaml is a GET today.
+/// Answers 405 (with `Allow`) for a method a documented API path does not take, 404 staying for unknown paths.
 struct APIMethodMiddleware: RouterMiddleware {
     typealias Context = WebContext
 
-    /// The documented paths, segment by segment; `*` stands for a path parameter.
-    static let documentedPaths: [[String]] = [["api", "v1", "me"], ["api", "v1", "statements"], ["api", "v1", "statements", "*", "*"], ["api", "v1", "referrals"]]
+    /// The documented paths, segment by segment (`*` stands for a path parameter), with the methods each takes.
+    static let documentedPaths: [(pattern: [String], methods: [HTTPRequest.Method])] = [
+        (["api", "v1", "me"], [.get]), (["api", "v1", "statements"], [.get]), (["api", "v1", "statements", "*", "*"], [.get]),
+        (["api", "v1", "referrals"], [.get]), (["api", "v1", "mdf", "balances"], [.get]), (["api", "v1", "mdf", "ledger", "*"], [.get]),
+        (["api", "v1", "mdf", "requests"], [.get, .post]), (["api", "v1", "mdf", "requests", "*"], [.get]),
+        (["api", "v1", "mdf", "requests", "*", "approve"], [.post]), (["api", "v1", "mdf", "requests", "*", "reject"], [.post]),
+        (["api", "v1", "mdf", "requests", "*", "claim"], [.post]), (["api", "v1", "mdf", "requests", "*", "accept-claim"], [.post]),
+        (["api", "v1", "mdf", "requests", "*", "reject-claim"], [.post]), (["api", "v1", "mdf", "proofs", "*"], [.get]),
+    ]
 
-    static func isDocumented(_ path: String) -> Bool {
+    /// The methods a documented path takes; `nil` for a path the document does not have.
+    static func methods(of path: String) -> [HTTPRequest.Method]? {
         let segments = path.split(separator: "/").map(String.init)
-        return documentedPaths.contains { pattern in
-            pattern.count == segments.count && zip(pattern, segments).allSatisfy { $0 == "*" || $0 == $1 }
-        }
+        return documentedPaths.first { entry in
+            entry.pattern.count == segments.count && zip(entry.pattern, segments).allSatisfy { $0 == "*" || $0 == $1 }
+        }?.methods
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        if request.method != .get && request.method != .head && Self.isDocumented(path) {
-            var response = try WebError(.methodNotAllowed, "\(request.method) is not allowed here; use GET", json: true).response(from: request, context: context)
-            response.headers[.allow] = "GET"
+        if let methods = Self.methods(of: request.uri.path), !methods.contains(request.method), !(request.method == .head && methods.contains(.get)) {
+            let allowed = methods.map(\.rawValue).joined(separator: ", ")
+            var response = try WebError(.methodNotAllowed, "\(request.method) is not allowed here; use \(allowed)", json: true).response(from: request, context: context)
+            response.headers[.allow] = allowed
             return response
         }
         return try await next(request, context)

@@ -58,12 +58,16 @@ public enum WebApp {
     }
 }
 
-/// Hands the request's login to the generated API handlers, which see only the OpenAPI request.
+/// Hands the request's login to the generated API handlers, which see only the OpenAPI request. An API write
+/// needs a bearer token: a browser's session cookie, sent along by any page that posts here, authorises reads only
+/// (an API write carries no CSRF token).
 struct APIUserMiddleware: RouterMiddleware {
     typealias Context = WebContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        try await ChannelbookAPI.$currentUser.withValue(context.user) { try await next(request, context) }
+        let reads = request.method == .get || request.method == .head
+        let user = reads || context.session == nil ? context.user : nil
+        return try await ChannelbookAPI.$currentUser.withValue(user) { try await next(request, context) }
     }
 }
 

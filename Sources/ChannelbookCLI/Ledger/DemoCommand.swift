@@ -77,6 +77,7 @@ enum DemoData {
         let directory = try await PartnerDirectory.load(from: database)
         let premiers = directory.byCode.values.filter { directory.latestTier(of: $0.id) == .premier }.map(\.code.rawValue).sorted()
         guard premiers.count >= 3 else { throw CLIError("the demo data has fewer than three premier resellers") }
+        try await mdfInEveryState(database, partners: premiers, quarters: [q1, q2, Quarter(containing: today)], actor: actor)
         _ = try await database.closeQuarter(q1, actor: actor)
         try await database.approveStatements(q1, actor: actor)
         try await database.markPaid(q1, reference: "DEMO-EFT-2026Q1", actor: actor)
@@ -97,6 +98,50 @@ enum DemoData {
             }
         }
         try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// A one-page PDF and a 1×1 PNG: the demo's proof-of-performance files.
+    static let proofPDF = Array(
+        "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".utf8)
+    static let proofPNG: [UInt8] = [
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
+        0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x60, 0x60, 0x60, 0xF8,
+        0x0F, 0x00, 0x01, 0x04, 0x01, 0x00, 0x5F, 0xE5, 0xC3, 0x4B, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    ]
+
+    /// MDF in every state (before 2026Q1 is closed, so its accepted claim is paid on the approved statement):
+    /// allocations for 2026Q1, 2026Q2 and the current quarter; a request approved in part, claimed with proof,
+    /// accepted and paid; a reservation never claimed and released; a claim awaiting review; a request awaiting a
+    /// decision; a rejected request; and 2026Q1's unused allocation expired on 2026-07-01.
+    static func mdfInEveryState(_ database: ChannelbookDatabase, partners: [String], quarters: [Quarter], actor: String) async throws {
+        for quarter in Set(quarters).sorted() { _ = try await database.allocateMDF(quarter, actor: actor) }
+        func aud(_ text: String) throws -> Money { try Money.parse(text, currency: .aud) }
+        func day(_ text: String) throws -> BusinessDate { try BusinessDate.parse(text) }
+        func request(_ partner: String, _ activity: String, _ kind: MDFActivityKind, planned: String, amount: String, _ starts: String, _ ends: String, on: String)
+            async throws -> Int64
+        {
+            try await database.requestMDF(
+                partner: PartnerCode(rawValue: partner), activity: activity, kind: kind, plannedCost: try aud(planned), amount: try aud(amount),
+                startsOn: try day(starts), endsOn: try day(ends), on: try day(on), actor: "partner@demo.channelbook.example")
+        }
+        let mine = partners[0]
+        let paid = try await request(mine, "Customer breakfast, Sydney", .event, planned: "8000.00", amount: "3000.00", "2026-02-10", "2026-02-12", on: "2026-01-15")
+        try await database.approveMDF(paid, amount: try aud("2500.00"), on: try day("2026-01-20"), actor: actor)
+        try await database.claimMDF(
+            paid, actualCost: try aud("6000.00"), amount: try aud("2500.00"), proofs: [ProofUpload(name: "breakfast-invoice.pdf", bytes: proofPDF)],
+            on: try day("2026-02-20"), actor: "partner@demo.channelbook.example")
+        try await database.acceptMDFClaim(paid, amount: nil, on: try day("2026-03-01"), actor: actor)
+        let lapsed = try await request(mine, "Email campaign: SMB security", .campaign, planned: "4000.00", amount: "2000.00", "2026-04-06", "2026-04-30", on: "2026-04-02")
+        try await database.approveMDF(lapsed, amount: nil, on: try day("2026-04-05"), actor: actor)
+        let claimed = try await request(mine, "Sales training day", .training, planned: "3000.00", amount: "1500.00", "2026-05-20", "2026-05-20", on: "2026-05-01")
+        try await database.approveMDF(claimed, amount: try aud("1200.00"), on: try day("2026-05-03"), actor: actor)
+        try await database.claimMDF(
+            claimed, actualCost: try aud("2400.00"), amount: try aud("1200.00"),
+            proofs: [ProofUpload(name: "attendance.pdf", bytes: proofPDF), ProofUpload(name: "training-room.png", bytes: proofPNG)], on: try day("2026-05-25"),
+            actor: "partner@demo.channelbook.example")
+        _ = try await request(mine, "Trade show stand", .event, planned: "2000.00", amount: "800.00", "2026-06-20", "2026-06-22", on: "2026-06-10")
+        let rejected = try await request(partners[1], "Golf day", .other, planned: "5000.00", amount: "2500.00", "2026-03-10", "2026-03-10", on: "2026-02-01")
+        try await database.rejectMDF(rejected, reason: "not a lead-generation activity", on: try day("2026-02-03"), actor: actor)
     }
 
     /// Holds back every 40th line dated in `quarter`: they arrive after the quarter was approved and paid.
