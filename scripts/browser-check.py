@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Drives the demo in headless Chromium, as a person would: sign in, read the dashboard, register a
-referral, upload a sales file with an error, close and approve a quarter, run a what-if upload. Checks what each page shows.
+referral, request MDF and claim it with a proof file while the vendor approves and accepts, upload a sales file
+with an error, close and approve a quarter, run a what-if upload. Checks what each page shows.
 
     scripts/browser-check.py BASE_URL [--screenshots DIR]
 
 Needs selenium (PyPI) and Debian's chromium + chromium-driver. Exits non-zero on the first check that fails.
 """
 import argparse
+import datetime
 import os
 import sys
 import tempfile
@@ -50,6 +52,75 @@ def sign_in(driver, base, email):
     submit(driver, driver.find_element(By.CSS_SELECTOR, "form button"))
 
 
+def fill(driver, form, name, value):
+    field = form.find_element(By.NAME, name)
+    if field.get_attribute("type") == "date":
+        driver.execute_script("arguments[0].value = arguments[1]", field, value)  # date inputs take keys in the browser's locale
+    else:
+        field.clear()
+        field.send_keys(value)
+
+
+def row_of(driver, text):
+    return driver.find_element(By.XPATH, f"//tr[td[contains(., '{text}')]]")
+
+
+def mdf_walk(driver, base, screenshots):
+    """A reseller requests MDF (a refused amount comes back beside its field), the vendor approves part, the reseller
+    claims with a PDF, the vendor accepts the claim, and the reseller's ledger shows it payable."""
+    today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    sign_in(driver, base, "partner@demo.channelbook.example")
+    driver.get(f"{base}/mdf")
+    check("Balance on" in driver.page_source and "Request funds" in driver.page_source, "the reseller's MDF page shows its balance and the request form")
+    form = driver.find_element(By.CSS_SELECTOR, "form.mdf-request")
+    for name, value in (("activity", "Selenium roadshow"), ("planned_cost", "2000.00"), ("amount", "1500.00"), ("starts", today), ("ends", today)):
+        fill(driver, form, name, value)
+    submit(driver, form.find_element(By.TAG_NAME, "button"))
+    error = driver.find_element(By.ID, "amount-error").text
+    check("more than 50% of the planned cost" in error, "an MDF request over half the cost is refused beside the amount")
+    form = driver.find_element(By.CSS_SELECTOR, "form.mdf-request")
+    check(form.find_element(By.NAME, "activity").get_attribute("value") == "Selenium roadshow", "the refused form keeps what was typed")
+    fill(driver, form, "amount", "1000.00")
+    for name in ("starts", "ends"):
+        fill(driver, form, name, today)
+    submit(driver, form.find_element(By.TAG_NAME, "button"))
+    check("awaits the vendor's review" in driver.page_source, "an MDF request is sent")
+
+    sign_in(driver, base, "admin@demo.channelbook.example")
+    driver.get(f"{base}/mdf")
+    approve = row_of(driver, "Selenium roadshow").find_element(By.CSS_SELECTOR, "form.mdf-approve")
+    fill(driver, approve, "amount", "900.00")
+    submit(driver, approve.find_element(By.TAG_NAME, "button"))
+    check("approved: the amount is reserved" in driver.page_source, "the vendor approves part of the request")
+
+    sign_in(driver, base, "partner@demo.channelbook.example")
+    driver.get(f"{base}/mdf")
+    claim = row_of(driver, "Selenium roadshow").find_element(By.CSS_SELECTOR, "form.mdf-claim")
+    fill(driver, claim, "actual_cost", "1800.00")
+    fill(driver, claim, "amount", "900.00")
+    with tempfile.NamedTemporaryFile("wb", suffix=".pdf", delete=False) as proof:
+        proof.write(b"%PDF-1.4\n% roadshow attendance\n%%EOF\n")
+    claim.find_element(By.NAME, "file").send_keys(proof.name)
+    if screenshots:
+        driver.save_screenshot(os.path.join(screenshots, "mdf-partner.png"))
+    submit(driver, claim.find_element(By.TAG_NAME, "button"))
+    check("sent with its proof" in driver.page_source, "the reseller claims with a proof file")
+
+    sign_in(driver, base, "admin@demo.channelbook.example")
+    driver.get(f"{base}/mdf")
+    row = row_of(driver, "Selenium roadshow")
+    check(len(row.find_elements(By.CSS_SELECTOR, "a[href^='/mdf/proofs/']")) == 1, "the vendor's claim queue links the proof file")
+    if screenshots:
+        driver.save_screenshot(os.path.join(screenshots, "mdf-review.png"))
+    submit(driver, row.find_element(By.CSS_SELECTOR, "form.mdf-accept-claim button"))
+    check("accepted: payable" in driver.page_source, "the vendor accepts the claim")
+
+    sign_in(driver, base, "partner@demo.channelbook.example")
+    driver.get(f"{base}/mdf")
+    ledger = [row.text for row in driver.find_elements(By.CSS_SELECTOR, "tr") if row.text.startswith(today) and "payable" in row.text]
+    check(any(line.endswith("900.00") for line in ledger), "the reseller's MDF ledger shows the accepted claim payable")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("base")
@@ -82,6 +153,8 @@ def main():
         driver.find_element(By.NAME, "domain").send_keys("selenium-test.example")
         submit(driver, driver.find_element(By.XPATH, "//button[text()='Register']"))
         check("Selenium Test Pty Ltd" in driver.page_source, "a referral registered in the form is listed")
+
+        mdf_walk(driver, base, args.screenshots)
 
         sign_in(driver, base, "admin@demo.channelbook.example")
         driver.get(f"{base}/sales/upload")
