@@ -1,4 +1,3 @@
-import ChannelbookCore
 import ChannelbookStore
 import Hummingbird
 
@@ -40,19 +39,3 @@ func signedInPage(_ title: String, _ context: WebContext, _ body: String) -> Res
     return HTMLPage(title: title, body: header + body).response()
 }
 
-/// Whose MDF a login may see and act on: a partner login its own partner's; an account manager its own
-/// partners' (for review); other vendor roles every partner's. The one MDF scope rule, for pages and the API.
-struct MDFAccess: Sendable {
-    /// The partner a partner login is bound to.
-    let partner: PartnerCode?
-    /// The partners an account manager reviews; `nil`: all.
-    let reviewScope: Set<PartnerCode>?
-
-    static func of(_ user: SignedInUser, _ database: DatabasePool) async throws -> MDFAccess {
-        if user.role == .partner { return MDFAccess(partner: user.partner, reviewScope: user.partner.map { [$0] } ?? []) }
-        if user.role == .accountManager {
-            return MDFAccess(partner: nil, reviewScope: Set(try await database.read { try await $0.partners(ofAccountManager: user.email) }))
-        }
-        return MDFAccess(partner: nil, reviewScope: nil)
-    }
-}

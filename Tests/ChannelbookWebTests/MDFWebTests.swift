@@ -111,4 +111,93 @@ import Testing
         }
         await database.close()
     }
+
+    @Test func theAPIRequestsClaimsAndReviewsMDFScopedToItsPartner() async throws {
+        let database = try await preparedDatabase()
+        try await database.addUser(email: "admin@vendor.example", role: .admin, partner: nil, password: "admin secret 1234", actor: "t", bcryptCost: 4)
+        try await database.addUser(email: "ned@n01.example", role: .partner, partner: "N01", password: "national secret 123", actor: "t", bcryptCost: 4)
+        _ = try await database.allocateMDF(Quarter.parse("2027Q1"), actor: "admin")
+        let partner = try await database.createAPIToken(email: "jo@p01.example", name: "t", actor: "t").token
+        let other = try await database.createAPIToken(email: "ned@n01.example", name: "t", actor: "t").token
+        let admin = try await database.createAPIToken(email: "admin@vendor.example", name: "t", actor: "t").token
+        let finance = try await database.createAPIToken(email: "fin@vendor.example", name: "t", actor: "t").token
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            func call(_ method: HTTPRequest.Method, _ uri: String, _ token: String?, json: String? = nil) async throws -> (HTTPResponse.Status, [String: Any]) {
+                var headers: HTTPFields = token.map { [.authorization: "Bearer \($0)"] } ?? [:]
+                if json != nil { headers[.contentType] = "application/json" }
+                let response = try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+                let object = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+                return (response.status, object)
+            }
+            let body = #"{"activity":"Webinar","kind":"campaign","plannedCost":"3000.00","amount":"1500.00","startsOn":"2027-01-05","endsOn":"2027-01-12"}"#
+            #expect(try await call(.post, "/api/v1/mdf/requests", nil, json: body).0 == .unauthorized)
+            #expect(try await call(.post, "/api/v1/mdf/requests", admin, json: body).0 == .forbidden)  // only a reseller requests
+            let over = try await call(.post, "/api/v1/mdf/requests", partner, json: body.replacingOccurrences(of: "\"1500.00\"", with: "\"1500.01\""))
+            #expect(over.0 == .badRequest)
+            #expect(over.1["error"] as? String == "1500.01 is more than 50% of the planned cost 3000.00 (at most 1500.00)")
+            let created = try await call(.post, "/api/v1/mdf/requests", partner, json: body)
+            #expect(created.0 == .created)
+            #expect(created.1["status"] as? String == "requested")
+            let id = try #require(created.1["id"] as? Int)
+
+            #expect(try await call(.get, "/api/v1/mdf/requests/\(id)", other).0 == .notFound)
+            #expect(try await call(.post, "/api/v1/mdf/requests/\(id)/approve", finance, json: "{}").0 == .forbidden)
+            #expect(try await call(.post, "/api/v1/mdf/requests/\(id)/approve", other, json: "{}").0 == .notFound)
+            let approved = try await call(.post, "/api/v1/mdf/requests/\(id)/approve", admin, json: #"{"amount":"1400.00"}"#)
+            #expect(approved.0 == .ok)
+            #expect((approved.1["status"] as? String, approved.1["approved"] as? String) == ("approved", "1400.00"))
+
+            // The claim is multipart: the fields and a PDF part sent with its own content type.
+            let boundary = "cb-api-claim"
+            func claim(_ token: String, file: String) async throws -> (HTTPResponse.Status, String) {
+                let text = "--\(boundary)\r\nContent-Disposition: form-data; name=\"actualCost\"\r\n\r\n2800.00\r\n"
+                    + "--\(boundary)\r\nContent-Disposition: form-data; name=\"amount\"\r\n\r\n1400.00\r\n"
+                    + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"report.pdf\"\r\nContent-Type: application/pdf\r\n\r\n\(file)\r\n"
+                    + "--\(boundary)--\r\n"
+                let response = try await client.execute(
+                    uri: "/api/v1/mdf/requests/\(id)/claim", method: .post,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "multipart/form-data; boundary=\(boundary)"], body: ByteBuffer(string: text))
+                return (response.status, String(buffer: response.body))
+            }
+            #expect(try await claim(other, file: Self.pdf).0 == .notFound)
+            let notPDF = try await claim(partner, file: "plain text")
+            #expect(notPDF.0 == .badRequest && notPDF.1.contains("is not a PDF, PNG or JPEG file"))
+            let claimed = try await claim(partner, file: Self.pdf)
+            #expect(claimed.0 == .ok, "\(claimed.1)")
+            let view = try await call(.get, "/api/v1/mdf/requests/\(id)", partner)
+            let proofs = try #require(view.1["proofs"] as? [[String: Any]])
+            #expect(proofs.map { $0["fileName"] as? String } == ["report.pdf"])
+            let proof = try #require(proofs.first?["id"] as? Int)
+            let download = try await client.execute(uri: "/api/v1/mdf/proofs/\(proof)", method: .get, headers: [.authorization: "Bearer \(admin)"])
+            #expect(download.headers[.contentType] == "application/pdf" && String(buffer: download.body) == Self.pdf)
+            #expect(try await call(.get, "/api/v1/mdf/proofs/\(proof)", other).0 == .notFound)
+
+            let accepted = try await call(.post, "/api/v1/mdf/requests/\(id)/accept-claim", admin, json: "{}")
+            #expect((accepted.0, accepted.1["accepted"] as? String) == (.ok, "1400.00"))
+            let response = try await client.execute(uri: "/api/v1/mdf/balances", method: .get, headers: [.authorization: "Bearer \(partner)"])
+            let balances = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [[String: String]]
+            #expect(balances == [["partner": "P01", "allocated": "5000.00", "expired": "0.00", "reserved": "0.00", "payable": "1400.00", "paid": "0.00", "available": "3600.00"]])
+            let othersBalances = try await client.execute(uri: "/api/v1/mdf/balances?partner=P01", method: .get, headers: [.authorization: "Bearer \(other)"])
+            #expect((try JSONSerialization.jsonObject(with: Data(buffer: othersBalances.body)) as? [Any])?.count == 0)
+            #expect(try await call(.get, "/api/v1/mdf/ledger/P01", other).0 == .notFound)
+            #expect(try await client.execute(uri: "/api/v1/mdf/requests/\(id)/approve", method: .get, headers: [.authorization: "Bearer \(admin)"]).status == .methodNotAllowed)
+        }
+        await database.close()
+    }
+
+    @Test func anAPIWriteNeedsABearerTokenNotASessionCookie() async throws {
+        let database = try await preparedDatabase()
+        _ = try await database.allocateMDF(Quarter.parse("2027Q1"), actor: "admin")
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
+            var headers = partner.headers
+            headers[.contentType] = "application/json"
+            let body = #"{"activity":"Webinar","kind":"campaign","plannedCost":"3000.00","amount":"1500.00","startsOn":"2027-01-05","endsOn":"2027-01-12"}"#
+            let write = try await client.execute(uri: "/api/v1/mdf/requests", method: .post, headers: headers, body: ByteBuffer(string: body))
+            #expect(write.status == .unauthorized)
+            #expect(try await database.mdfRequests(asOf: BusinessDate.parse("2027-01-15")).isEmpty)
+            #expect(try await client.execute(uri: "/api/v1/mdf/requests", method: .get, headers: partner.headers).status == .ok)  // reads still work
+        }
+        await database.close()
+    }
 }

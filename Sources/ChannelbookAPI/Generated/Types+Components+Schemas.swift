@@ -70,6 +70,7 @@ extension Components {
                 case referral_fee = "referral_fee"
                 case adjustment = "adjustment"
                 case carried_forward = "carried_forward"
+                case mdf = "mdf"
             }
             /// - Remark: Generated from `#/components/schemas/StatementLine/kind`.
             internal var kind: Components.Schemas.StatementLine.kindPayload
@@ -230,6 +231,378 @@ extension Components {
                 case registeredOn
                 case expiresOn
                 case fulfiller
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/PartnerCode`.
+        internal typealias PartnerCode = Swift.String
+        /// - Remark: Generated from `#/components/schemas/MDFStatus`.
+        internal enum MDFStatus: String, Codable, Hashable, Sendable, CaseIterable {
+            case requested = "requested"
+            case approved = "approved"
+            case rejected = "rejected"
+            case claimed = "claimed"
+            case accepted = "accepted"
+            case claim_rejected = "claim_rejected"
+            case lapsed = "lapsed"
+            case paid = "paid"
+        }
+        /// - Remark: Generated from `#/components/schemas/MDFKind`.
+        internal enum MDFKind: String, Codable, Hashable, Sendable, CaseIterable {
+            case event = "event"
+            case campaign = "campaign"
+            case training = "training"
+            case other = "other"
+        }
+        /// - Remark: Generated from `#/components/schemas/MDFProof`.
+        internal struct MDFProof: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/MDFProof/id`.
+            internal var id: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/MDFProof/fileName`.
+            internal var fileName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MDFProof/contentType`.
+            internal var contentType: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MDFProof/sizeBytes`.
+            internal var sizeBytes: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/MDFProof/sha256`.
+            internal var sha256: Swift.String
+            /// Creates a new `MDFProof`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - fileName:
+            ///   - contentType:
+            ///   - sizeBytes:
+            ///   - sha256:
+            internal init(
+                id: Swift.Int64,
+                fileName: Swift.String,
+                contentType: Swift.String,
+                sizeBytes: Swift.Int64,
+                sha256: Swift.String
+            ) {
+                self.id = id
+                self.fileName = fileName
+                self.contentType = contentType
+                self.sizeBytes = sizeBytes
+                self.sha256 = sha256
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case fileName
+                case contentType
+                case sizeBytes
+                case sha256
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/MDFRequest`.
+        internal struct MDFRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/id`.
+            internal var id: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/partner`.
+            internal var partner: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/activity`.
+            internal var activity: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/kind`.
+            internal var kind: Components.Schemas.MDFKind
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/status`.
+            internal var status: Components.Schemas.MDFStatus
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/plannedCost`.
+            internal var plannedCost: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/requested`.
+            internal var requested: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/approved`.
+            internal var approved: Components.Schemas.Money?
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/actualCost`.
+            internal var actualCost: Components.Schemas.Money?
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/claimed`.
+            internal var claimed: Components.Schemas.Money?
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/accepted`.
+            internal var accepted: Components.Schemas.Money?
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/startsOn`.
+            internal var startsOn: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/endsOn`.
+            internal var endsOn: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/requestedOn`.
+            internal var requestedOn: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/approvedOn`.
+            internal var approvedOn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/claimedOn`.
+            internal var claimedOn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/decidedOn`.
+            internal var decidedOn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/paidOn`.
+            internal var paidOn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/claimDeadline`.
+            internal var claimDeadline: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/reason`.
+            internal var reason: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/MDFRequest/proofs`.
+            internal var proofs: [Components.Schemas.MDFProof]
+            /// Creates a new `MDFRequest`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - partner:
+            ///   - activity:
+            ///   - kind:
+            ///   - status:
+            ///   - plannedCost:
+            ///   - requested:
+            ///   - approved:
+            ///   - actualCost:
+            ///   - claimed:
+            ///   - accepted:
+            ///   - startsOn:
+            ///   - endsOn:
+            ///   - requestedOn:
+            ///   - approvedOn:
+            ///   - claimedOn:
+            ///   - decidedOn:
+            ///   - paidOn:
+            ///   - claimDeadline:
+            ///   - reason:
+            ///   - proofs:
+            internal init(
+                id: Swift.Int64,
+                partner: Swift.String,
+                activity: Swift.String,
+                kind: Components.Schemas.MDFKind,
+                status: Components.Schemas.MDFStatus,
+                plannedCost: Components.Schemas.Money,
+                requested: Components.Schemas.Money,
+                approved: Components.Schemas.Money? = nil,
+                actualCost: Components.Schemas.Money? = nil,
+                claimed: Components.Schemas.Money? = nil,
+                accepted: Components.Schemas.Money? = nil,
+                startsOn: Swift.String,
+                endsOn: Swift.String,
+                requestedOn: Swift.String,
+                approvedOn: Swift.String? = nil,
+                claimedOn: Swift.String? = nil,
+                decidedOn: Swift.String? = nil,
+                paidOn: Swift.String? = nil,
+                claimDeadline: Swift.String,
+                reason: Swift.String? = nil,
+                proofs: [Components.Schemas.MDFProof]
+            ) {
+                self.id = id
+                self.partner = partner
+                self.activity = activity
+                self.kind = kind
+                self.status = status
+                self.plannedCost = plannedCost
+                self.requested = requested
+                self.approved = approved
+                self.actualCost = actualCost
+                self.claimed = claimed
+                self.accepted = accepted
+                self.startsOn = startsOn
+                self.endsOn = endsOn
+                self.requestedOn = requestedOn
+                self.approvedOn = approvedOn
+                self.claimedOn = claimedOn
+                self.decidedOn = decidedOn
+                self.paidOn = paidOn
+                self.claimDeadline = claimDeadline
+                self.reason = reason
+                self.proofs = proofs
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case partner
+                case activity
+                case kind
+                case status
+                case plannedCost
+                case requested
+                case approved
+                case actualCost
+                case claimed
+                case accepted
+                case startsOn
+                case endsOn
+                case requestedOn
+                case approvedOn
+                case claimedOn
+                case decidedOn
+                case paidOn
+                case claimDeadline
+                case reason
+                case proofs
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NewMDFRequest`.
+        internal struct NewMDFRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NewMDFRequest/activity`.
+            internal var activity: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewMDFRequest/kind`.
+            internal var kind: Components.Schemas.MDFKind
+            /// - Remark: Generated from `#/components/schemas/NewMDFRequest/plannedCost`.
+            internal var plannedCost: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/NewMDFRequest/amount`.
+            internal var amount: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/NewMDFRequest/startsOn`.
+            internal var startsOn: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewMDFRequest/endsOn`.
+            internal var endsOn: Swift.String
+            /// Creates a new `NewMDFRequest`.
+            ///
+            /// - Parameters:
+            ///   - activity:
+            ///   - kind:
+            ///   - plannedCost:
+            ///   - amount:
+            ///   - startsOn:
+            ///   - endsOn:
+            internal init(
+                activity: Swift.String,
+                kind: Components.Schemas.MDFKind,
+                plannedCost: Components.Schemas.Money,
+                amount: Components.Schemas.Money,
+                startsOn: Swift.String,
+                endsOn: Swift.String
+            ) {
+                self.activity = activity
+                self.kind = kind
+                self.plannedCost = plannedCost
+                self.amount = amount
+                self.startsOn = startsOn
+                self.endsOn = endsOn
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case activity
+                case kind
+                case plannedCost
+                case amount
+                case startsOn
+                case endsOn
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/MDFAmount`.
+        internal struct MDFAmount: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/MDFAmount/amount`.
+            internal var amount: Components.Schemas.Money?
+            /// Creates a new `MDFAmount`.
+            ///
+            /// - Parameters:
+            ///   - amount:
+            internal init(amount: Components.Schemas.Money? = nil) {
+                self.amount = amount
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case amount
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/MDFReason`.
+        internal struct MDFReason: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/MDFReason/reason`.
+            internal var reason: Swift.String
+            /// Creates a new `MDFReason`.
+            ///
+            /// - Parameters:
+            ///   - reason:
+            internal init(reason: Swift.String) {
+                self.reason = reason
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case reason
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/MDFBalance`.
+        internal struct MDFBalance: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/MDFBalance/partner`.
+            internal var partner: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MDFBalance/allocated`.
+            internal var allocated: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/MDFBalance/expired`.
+            internal var expired: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/MDFBalance/reserved`.
+            internal var reserved: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/MDFBalance/payable`.
+            internal var payable: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/MDFBalance/paid`.
+            internal var paid: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/MDFBalance/available`.
+            internal var available: Components.Schemas.Money
+            /// Creates a new `MDFBalance`.
+            ///
+            /// - Parameters:
+            ///   - partner:
+            ///   - allocated:
+            ///   - expired:
+            ///   - reserved:
+            ///   - payable:
+            ///   - paid:
+            ///   - available:
+            internal init(
+                partner: Swift.String,
+                allocated: Components.Schemas.Money,
+                expired: Components.Schemas.Money,
+                reserved: Components.Schemas.Money,
+                payable: Components.Schemas.Money,
+                paid: Components.Schemas.Money,
+                available: Components.Schemas.Money
+            ) {
+                self.partner = partner
+                self.allocated = allocated
+                self.expired = expired
+                self.reserved = reserved
+                self.payable = payable
+                self.paid = paid
+                self.available = available
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case partner
+                case allocated
+                case expired
+                case reserved
+                case payable
+                case paid
+                case available
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/MDFLedgerEntry`.
+        internal struct MDFLedgerEntry: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/MDFLedgerEntry/date`.
+            internal var date: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MDFLedgerEntry/entry`.
+            internal enum entryPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case allocated = "allocated"
+                case reserved = "reserved"
+                case released = "released"
+                case expired = "expired"
+                case payable = "payable"
+                case paid = "paid"
+            }
+            /// - Remark: Generated from `#/components/schemas/MDFLedgerEntry/entry`.
+            internal var entry: Components.Schemas.MDFLedgerEntry.entryPayload
+            /// - Remark: Generated from `#/components/schemas/MDFLedgerEntry/requestId`.
+            internal var requestId: Swift.Int64?
+            /// - Remark: Generated from `#/components/schemas/MDFLedgerEntry/amount`.
+            internal var amount: Components.Schemas.Money
+            /// Creates a new `MDFLedgerEntry`.
+            ///
+            /// - Parameters:
+            ///   - date:
+            ///   - entry:
+            ///   - requestId:
+            ///   - amount:
+            internal init(
+                date: Swift.String,
+                entry: Components.Schemas.MDFLedgerEntry.entryPayload,
+                requestId: Swift.Int64? = nil,
+                amount: Components.Schemas.Money
+            ) {
+                self.date = date
+                self.entry = entry
+                self.requestId = requestId
+                self.amount = amount
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case date
+                case entry
+                case requestId
+                case amount
             }
         }
     }

@@ -25,6 +25,61 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/referrals`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/get(listReferrals)`.
     func listReferrals(_ input: Operations.listReferrals.Input) async throws -> Operations.listReferrals.Output
+    /// MDF balances on a date, one per partner with any MDF (a partner's token sees only its own).
+    ///
+    /// - Remark: HTTP `GET /api/v1/mdf/balances`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/balances/get(listMDFBalances)`.
+    func listMDFBalances(_ input: Operations.listMDFBalances.Input) async throws -> Operations.listMDFBalances.Output
+    /// A partner's MDF ledger up to a date, recorded and derived entries (expiry, lapsed reservations) in date order.
+    ///
+    /// - Remark: HTTP `GET /api/v1/mdf/ledger/{partner}`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/ledger/{partner}/get(getMDFLedger)`.
+    func getMDFLedger(_ input: Operations.getMDFLedger.Input) async throws -> Operations.getMDFLedger.Output
+    /// MDF requests, newest first, with their status today (a partner's token sees only its own).
+    ///
+    /// - Remark: HTTP `GET /api/v1/mdf/requests`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/get(listMDFRequests)`.
+    func listMDFRequests(_ input: Operations.listMDFRequests.Input) async throws -> Operations.listMDFRequests.Output
+    /// A reseller's token requests funds for an activity, dated today.
+    ///
+    /// - Remark: HTTP `POST /api/v1/mdf/requests`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/post(createMDFRequest)`.
+    func createMDFRequest(_ input: Operations.createMDFRequest.Input) async throws -> Operations.createMDFRequest.Output
+    /// One MDF request with its proof files' descriptions.
+    ///
+    /// - Remark: HTTP `GET /api/v1/mdf/requests/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/get(getMDFRequest)`.
+    func getMDFRequest(_ input: Operations.getMDFRequest.Input) async throws -> Operations.getMDFRequest.Output
+    /// The vendor approves all (no amount) or part of a request, dated today; that amount is reserved.
+    ///
+    /// - Remark: HTTP `POST /api/v1/mdf/requests/{id}/approve`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/approve/post(approveMDFRequest)`.
+    func approveMDFRequest(_ input: Operations.approveMDFRequest.Input) async throws -> Operations.approveMDFRequest.Output
+    /// The vendor rejects a request with a reason.
+    ///
+    /// - Remark: HTTP `POST /api/v1/mdf/requests/{id}/reject`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/reject/post(rejectMDFRequest)`.
+    func rejectMDFRequest(_ input: Operations.rejectMDFRequest.Input) async throws -> Operations.rejectMDFRequest.Output
+    /// The reseller claims after the activity, with its actual cost and 1 to 10 proof files (PDF, PNG or JPEG, at most 10 MB each).
+    ///
+    /// - Remark: HTTP `POST /api/v1/mdf/requests/{id}/claim`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/claim/post(claimMDFRequest)`.
+    func claimMDFRequest(_ input: Operations.claimMDFRequest.Input) async throws -> Operations.claimMDFRequest.Output
+    /// The vendor accepts all (no amount) or part of a claim, dated today; payable on the partner's statement for this quarter.
+    ///
+    /// - Remark: HTTP `POST /api/v1/mdf/requests/{id}/accept-claim`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/accept-claim/post(acceptMDFClaim)`.
+    func acceptMDFClaim(_ input: Operations.acceptMDFClaim.Input) async throws -> Operations.acceptMDFClaim.Output
+    /// The vendor rejects a claim with a reason; its reservation is released.
+    ///
+    /// - Remark: HTTP `POST /api/v1/mdf/requests/{id}/reject-claim`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/reject-claim/post(rejectMDFClaim)`.
+    func rejectMDFClaim(_ input: Operations.rejectMDFClaim.Input) async throws -> Operations.rejectMDFClaim.Output
+    /// A proof file's bytes, for the vendor and the partner that owns the claim.
+    ///
+    /// - Remark: HTTP `GET /api/v1/mdf/proofs/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/proofs/{id}/get(getMDFProof)`.
+    func getMDFProof(_ input: Operations.getMDFProof.Input) async throws -> Operations.getMDFProof.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -72,6 +127,161 @@ extension APIProtocol {
     ) async throws -> Operations.listReferrals.Output {
         try await listReferrals(Operations.listReferrals.Input(
             query: query,
+            headers: headers
+        ))
+    }
+    /// MDF balances on a date, one per partner with any MDF (a partner's token sees only its own).
+    ///
+    /// - Remark: HTTP `GET /api/v1/mdf/balances`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/balances/get(listMDFBalances)`.
+    internal func listMDFBalances(
+        query: Operations.listMDFBalances.Input.Query = .init(),
+        headers: Operations.listMDFBalances.Input.Headers = .init()
+    ) async throws -> Operations.listMDFBalances.Output {
+        try await listMDFBalances(Operations.listMDFBalances.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// A partner's MDF ledger up to a date, recorded and derived entries (expiry, lapsed reservations) in date order.
+    ///
+    /// - Remark: HTTP `GET /api/v1/mdf/ledger/{partner}`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/ledger/{partner}/get(getMDFLedger)`.
+    internal func getMDFLedger(
+        path: Operations.getMDFLedger.Input.Path,
+        query: Operations.getMDFLedger.Input.Query = .init(),
+        headers: Operations.getMDFLedger.Input.Headers = .init()
+    ) async throws -> Operations.getMDFLedger.Output {
+        try await getMDFLedger(Operations.getMDFLedger.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// MDF requests, newest first, with their status today (a partner's token sees only its own).
+    ///
+    /// - Remark: HTTP `GET /api/v1/mdf/requests`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/get(listMDFRequests)`.
+    internal func listMDFRequests(
+        query: Operations.listMDFRequests.Input.Query = .init(),
+        headers: Operations.listMDFRequests.Input.Headers = .init()
+    ) async throws -> Operations.listMDFRequests.Output {
+        try await listMDFRequests(Operations.listMDFRequests.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// A reseller's token requests funds for an activity, dated today.
+    ///
+    /// - Remark: HTTP `POST /api/v1/mdf/requests`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/post(createMDFRequest)`.
+    internal func createMDFRequest(
+        headers: Operations.createMDFRequest.Input.Headers = .init(),
+        body: Operations.createMDFRequest.Input.Body
+    ) async throws -> Operations.createMDFRequest.Output {
+        try await createMDFRequest(Operations.createMDFRequest.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// One MDF request with its proof files' descriptions.
+    ///
+    /// - Remark: HTTP `GET /api/v1/mdf/requests/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/get(getMDFRequest)`.
+    internal func getMDFRequest(
+        path: Operations.getMDFRequest.Input.Path,
+        headers: Operations.getMDFRequest.Input.Headers = .init()
+    ) async throws -> Operations.getMDFRequest.Output {
+        try await getMDFRequest(Operations.getMDFRequest.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// The vendor approves all (no amount) or part of a request, dated today; that amount is reserved.
+    ///
+    /// - Remark: HTTP `POST /api/v1/mdf/requests/{id}/approve`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/approve/post(approveMDFRequest)`.
+    internal func approveMDFRequest(
+        path: Operations.approveMDFRequest.Input.Path,
+        headers: Operations.approveMDFRequest.Input.Headers = .init(),
+        body: Operations.approveMDFRequest.Input.Body
+    ) async throws -> Operations.approveMDFRequest.Output {
+        try await approveMDFRequest(Operations.approveMDFRequest.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The vendor rejects a request with a reason.
+    ///
+    /// - Remark: HTTP `POST /api/v1/mdf/requests/{id}/reject`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/reject/post(rejectMDFRequest)`.
+    internal func rejectMDFRequest(
+        path: Operations.rejectMDFRequest.Input.Path,
+        headers: Operations.rejectMDFRequest.Input.Headers = .init(),
+        body: Operations.rejectMDFRequest.Input.Body
+    ) async throws -> Operations.rejectMDFRequest.Output {
+        try await rejectMDFRequest(Operations.rejectMDFRequest.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The reseller claims after the activity, with its actual cost and 1 to 10 proof files (PDF, PNG or JPEG, at most 10 MB each).
+    ///
+    /// - Remark: HTTP `POST /api/v1/mdf/requests/{id}/claim`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/claim/post(claimMDFRequest)`.
+    internal func claimMDFRequest(
+        path: Operations.claimMDFRequest.Input.Path,
+        headers: Operations.claimMDFRequest.Input.Headers = .init(),
+        body: Operations.claimMDFRequest.Input.Body
+    ) async throws -> Operations.claimMDFRequest.Output {
+        try await claimMDFRequest(Operations.claimMDFRequest.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The vendor accepts all (no amount) or part of a claim, dated today; payable on the partner's statement for this quarter.
+    ///
+    /// - Remark: HTTP `POST /api/v1/mdf/requests/{id}/accept-claim`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/accept-claim/post(acceptMDFClaim)`.
+    internal func acceptMDFClaim(
+        path: Operations.acceptMDFClaim.Input.Path,
+        headers: Operations.acceptMDFClaim.Input.Headers = .init(),
+        body: Operations.acceptMDFClaim.Input.Body
+    ) async throws -> Operations.acceptMDFClaim.Output {
+        try await acceptMDFClaim(Operations.acceptMDFClaim.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The vendor rejects a claim with a reason; its reservation is released.
+    ///
+    /// - Remark: HTTP `POST /api/v1/mdf/requests/{id}/reject-claim`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/reject-claim/post(rejectMDFClaim)`.
+    internal func rejectMDFClaim(
+        path: Operations.rejectMDFClaim.Input.Path,
+        headers: Operations.rejectMDFClaim.Input.Headers = .init(),
+        body: Operations.rejectMDFClaim.Input.Body
+    ) async throws -> Operations.rejectMDFClaim.Output {
+        try await rejectMDFClaim(Operations.rejectMDFClaim.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// A proof file's bytes, for the vendor and the partner that owns the claim.
+    ///
+    /// - Remark: HTTP `GET /api/v1/mdf/proofs/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/mdf/proofs/{id}/get(getMDFProof)`.
+    internal func getMDFProof(
+        path: Operations.getMDFProof.Input.Path,
+        headers: Operations.getMDFProof.Input.Headers = .init()
+    ) async throws -> Operations.getMDFProof.Output {
+        try await getMDFProof(Operations.getMDFProof.Input(
+            path: path,
             headers: headers
         ))
     }
