@@ -136,6 +136,16 @@ private func problems(_ text: String) -> [String] {
         #expect(problems(article([(#"premier = "5000.00""#, #"premier = "-5000.00""#)])) == ["mdf.allocation_per_quarter.premier: must not be negative"])
     }
 
+    @Test func theMDFShareAndExpiryHaveDefaultsAndBounds() throws {
+        let without = article([("max_share_of_cost = \"50%\"        # the vendor funds at most half of an activity\n", ""),
+                               ("allocation_expires_after_quarters = 1   # unused money expires at the end of the next quarter\n", "")])
+        #expect(try ProgramFile.parse(without).mdf == Program.article.mdf)  // a program stored before these settings existed
+        #expect(problems(article([("max_share_of_cost = \"50%\"", "max_share_of_cost = \"0%\"")])) == ["mdf.max_share_of_cost: must be more than 0% and at most 100%"])
+        #expect(problems(article([("max_share_of_cost = \"50%\"", "max_share_of_cost = \"100.01%\"")])).count == 1)
+        #expect(try ProgramFile.parse(article([("max_share_of_cost = \"50%\"", "max_share_of_cost = \"100%\"")])).mdf.maxShareOfCost == .whole)
+        #expect(problems(article([("allocation_expires_after_quarters = 1", "allocation_expires_after_quarters = -1")])).count == 1)
+    }
+
     @Test func missingAndMistypedSettingsAreNamed() {
         #expect(problems(article([("self_fulfilment_pays = false\n", "")])) == ["referral.self_fulfilment_pays: missing"])
         #expect(problems(article([("expiry_days = 90", #"expiry_days = "90""#)])) == ["referral.expiry_days: must be a whole number, not a string"])
