@@ -51,10 +51,9 @@ struct MDFCommand: AsyncParsableCommand {
         func run() async throws {
             let date = on ?? Today.date
             let id = try await database.perform { database in
-                let currency = try await database.program(on: date).program.currency
-                return try await database.requestMDF(
-                    partner: PartnerCode(partner), activity: activity, kind: kind, plannedCost: try parseAmountOption("--planned-cost", plannedCost, currency),
-                    amount: try parseAmountOption("--amount", amount, currency), startsOn: starts, endsOn: ends, on: date, actor: actor.name)
+                try await database.requestMDF(
+                    partner: PartnerCode(partner), activity: activity, kind: kind, plannedCost: try await money("--planned-cost", plannedCost, database, date),
+                    amount: try await money("--amount", amount, database, date), startsOn: starts, endsOn: ends, on: date, actor: actor.name)
             }
             Console.line(String(id))
             Console.line("requested \(amount) of MDF for \(partner) on \(date) (request \(id)); awaiting review")
@@ -73,8 +72,7 @@ struct MDFCommand: AsyncParsableCommand {
         func run() async throws {
             let date = on ?? Today.date
             let view = try await database.perform { database in
-                let currency = try await database.program(on: date).program.currency
-                try await database.approveMDF(id, amount: try amount.map { try parseAmountOption("--amount", $0, currency) }, on: date, actor: actor.name)
+                try await database.approveMDF(id, amount: try await money("--amount", amount, database, date), on: date, actor: actor.name)
                 return try await database.mdfRequest(id, asOf: date)
             }
             Console.line("approved MDF request \(id) on \(date): \(view.approved!.decimalString) reserved; claim by \(view.claimDeadline)")
@@ -112,9 +110,8 @@ struct MDFCommand: AsyncParsableCommand {
             let date = on ?? Today.date
             let proofs = try proof.map(Self.read)
             try await database.perform { database in
-                let currency = try await database.program(on: date).program.currency
                 try await database.claimMDF(
-                    id, actualCost: try parseAmountOption("--actual-cost", actualCost, currency), amount: try parseAmountOption("--amount", amount, currency),
+                    id, actualCost: try await money("--actual-cost", actualCost, database, date), amount: try await money("--amount", amount, database, date),
                     proofs: proofs, on: date, actor: actor.name)
             }
             Console.line("claimed \(amount) for MDF request \(id) on \(date) with \(proofs.count) proof file\(proofs.count == 1 ? "" : "s"); awaiting review")
@@ -142,8 +139,7 @@ struct MDFCommand: AsyncParsableCommand {
         func run() async throws {
             let date = on ?? Today.date
             let view = try await database.perform { database in
-                let currency = try await database.program(on: date).program.currency
-                try await database.acceptMDFClaim(id, amount: try amount.map { try parseAmountOption("--amount", $0, currency) }, on: date, actor: actor.name)
+                try await database.acceptMDFClaim(id, amount: try await money("--amount", amount, database, date), on: date, actor: actor.name)
                 return try await database.mdfRequest(id, asOf: date)
             }
             Console.line(
@@ -225,6 +221,17 @@ struct MDFCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// An amount option in the currency of the program in force on `date`.
+private func money(_ option: String, _ text: String, _ database: ChannelbookDatabase, _ date: BusinessDate) async throws -> Money {
+    try parseAmountOption(option, text, try await database.program(on: date).program.currency)
+}
+
+/// An optional amount option (`--amount`: all when absent).
+private func money(_ option: String, _ text: String?, _ database: ChannelbookDatabase, _ date: BusinessDate) async throws -> Money? {
+    guard let text else { return nil }
+    return try parseAmountOption(option, text, try await database.program(on: date).program.currency)
 }
 
 extension MDFActivityKind: ExpressibleByArgument {}

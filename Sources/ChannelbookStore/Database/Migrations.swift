@@ -346,16 +346,7 @@ enum Migrations {
              OR (OLD.status = 'paid' AND NEW.status <> 'paid'))
         BEGIN SELECT RAISE(ABORT, 'approved and paid statements are never edited: corrections are adjustments'); END
         """,
-        """
-        sqlite:CREATE TRIGGER statement_lines_of_settled_statements_are_final BEFORE UPDATE ON statement_lines
-        WHEN (SELECT status FROM statements WHERE id = OLD.statement_id) IN ('approved', 'paid')
-        BEGIN SELECT RAISE(ABORT, 'lines of approved and paid statements are never edited'); END
-        """,
-        """
-        sqlite:CREATE TRIGGER statement_lines_of_settled_statements_stay BEFORE DELETE ON statement_lines
-        WHEN (SELECT status FROM statements WHERE id = OLD.statement_id) IN ('approved', 'paid')
-        BEGIN SELECT RAISE(ABORT, 'lines of approved and paid statements are never deleted'); END
-        """,
+    ] + sqliteStatementLineTriggers + [
         """
         postgres:CREATE FUNCTION refuse_audit_change() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'audit_log is append-only: its rows are never updated or deleted'; END $$
@@ -625,6 +616,10 @@ enum Migrations {
         "sqlite:DROP TABLE statement_lines",
         "sqlite:ALTER TABLE statement_lines_with_mdf RENAME TO statement_lines",
         "sqlite:CREATE INDEX statement_lines_by_source ON statement_lines (source_statement_id)",
+    ] + sqliteStatementLineTriggers
+
+    /// SQLite's guard on settled statement lines: created with the table (version 3) and again when version 13 rebuilds it.
+    static let sqliteStatementLineTriggers = [
         """
         sqlite:CREATE TRIGGER statement_lines_of_settled_statements_are_final BEFORE UPDATE ON statement_lines
         WHEN (SELECT status FROM statements WHERE id = OLD.statement_id) IN ('approved', 'paid')
