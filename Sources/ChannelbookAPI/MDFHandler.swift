@@ -8,6 +8,7 @@ import OpenAPIRuntime
 extension APIHandler {
     func listMDFBalances(_ input: Operations.listMDFBalances.Input) async throws -> Operations.listMDFBalances.Output {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
+        if let problem = Self.partnerCodeProblem(input.query.partner) { return .badRequest(Self.badRequest(problem)) }
         let access = try await MDFAccess.of(user, database)
         guard let date = dateOrToday(input.query.asOf) else { return .badRequest(Self.badRequest("asOf must be a date (YYYY-MM-DD)")) }
         let partner = access.partner ?? input.query.partner.map { PartnerCode(rawValue: $0) }
@@ -49,10 +50,12 @@ extension APIHandler {
 
     func listMDFRequests(_ input: Operations.listMDFRequests.Input) async throws -> Operations.listMDFRequests.Output {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
+        if let problem = Self.partnerCodeProblem(input.query.partner) { return .badRequest(Self.badRequest(problem)) }
         let access = try await MDFAccess.of(user, database)
         if let asked = input.query.partner, let own = access.partner, asked != own.rawValue { return .ok(.init(body: .json([]))) }
         let partner = access.partner ?? input.query.partner.map { PartnerCode(rawValue: $0) }
-        let limit = min(max(input.query.limit ?? 100, 1), 500)
+        let limit = input.query.limit ?? 100
+        guard (1...500).contains(limit) else { return .badRequest(Self.badRequest("limit must be 1 to 500")) }
         do {
             let rows = try await database.read {
                 try await $0.mdfRequests(partner: partner, status: input.query.status.flatMap { MDFRequestStatus(rawValue: $0.rawValue) }, asOf: today(), limit: limit)
@@ -235,6 +238,12 @@ extension APIHandler {
 
     /// An optional `YYYY-MM-DD` query value: absent is today, malformed is `nil`.
     private func dateOrToday(_ text: String?) -> BusinessDate? { text.map { try? BusinessDate.parse($0) } ?? today() }
+
+    /// The generated code checks types, not lengths: a partner code is 1 to 64 characters, as the document says.
+    static func partnerCodeProblem(_ code: String?) -> String? {
+        guard let code, code.isEmpty || code.count > 64 else { return nil }
+        return "partner must be a partner code of 1 to 64 characters"
+    }
 
     static func date(_ text: String?) -> BusinessDate? { text.flatMap { try? BusinessDate.parse($0) } }
 

@@ -478,15 +478,17 @@ extension Components {
                 case endsOn
             }
         }
+        /// Without an amount (or with null), all that was requested or claimed.
+        ///
         /// - Remark: Generated from `#/components/schemas/MDFAmount`.
         internal struct MDFAmount: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/MDFAmount/amount`.
-            internal var amount: Components.Schemas.Money?
+            internal var amount: Swift.String?
             /// Creates a new `MDFAmount`.
             ///
             /// - Parameters:
             ///   - amount:
-            internal init(amount: Components.Schemas.Money? = nil) {
+            internal init(amount: Swift.String? = nil) {
                 self.amount = amount
             }
             internal enum CodingKeys: String, CodingKey {
