@@ -11,10 +11,9 @@ extension APIHandler {
         if let problem = Self.partnerCodeProblem(input.query.partner) { return .badRequest(Self.badRequest(problem)) }
         let access = try await MDFAccess.of(user, database)
         guard let date = dateOrToday(input.query.asOf) else { return .badRequest(Self.badRequest("asOf must be a date (YYYY-MM-DD)")) }
-        let partner = access.partner ?? input.query.partner.map { PartnerCode(rawValue: $0) }
-        if let asked = input.query.partner, let own = access.partner, asked != own.rawValue { return .ok(.init(body: .json([]))) }
+        let scope = access.reading(input.query.partner.map { PartnerCode(rawValue: $0) })
         do {
-            let rows = try await database.read { try await $0.mdfBalances(partner: partner, asOf: date) }
+            let rows = try await database.read { try await $0.mdfBalances(within: scope, asOf: date) }
             return .ok(
                 .init(
                     body: .json(
@@ -34,7 +33,7 @@ extension APIHandler {
         let access = try await MDFAccess.of(user, database)
         guard let date = dateOrToday(input.query.asOf) else { return .badRequest(Self.badRequest("asOf must be a date (YYYY-MM-DD)")) }
         let partner = PartnerCode(rawValue: input.path.partner)
-        if let own = access.partner, own != partner { return .notFound(Self.notFound) }
+        guard access.reading(partner)?.isEmpty != true else { return .notFound(Self.notFound) }
         do {
             let rows = try await database.read { try await $0.mdfLedgerRows(partner: partner, asOf: date) }
             return .ok(
@@ -52,13 +51,12 @@ extension APIHandler {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
         if let problem = Self.partnerCodeProblem(input.query.partner) { return .badRequest(Self.badRequest(problem)) }
         let access = try await MDFAccess.of(user, database)
-        if let asked = input.query.partner, let own = access.partner, asked != own.rawValue { return .ok(.init(body: .json([]))) }
-        let partner = access.partner ?? input.query.partner.map { PartnerCode(rawValue: $0) }
+        let scope = access.reading(input.query.partner.map { PartnerCode(rawValue: $0) })
         let limit = input.query.limit ?? 100
         guard (1...500).contains(limit) else { return .badRequest(Self.badRequest("limit must be 1 to 500")) }
         do {
             let rows = try await database.read {
-                try await $0.mdfRequests(partner: partner, status: input.query.status.flatMap { MDFRequestStatus(rawValue: $0.rawValue) }, asOf: today(), limit: limit)
+                try await $0.mdfRequests(within: scope, status: input.query.status.flatMap { MDFRequestStatus(rawValue: $0.rawValue) }, asOf: today(), limit: limit)
             }
             return .ok(.init(body: .json(rows.map(Self.mdfRequest))))
         } catch MDFStoreError.unknownPartner {
@@ -93,7 +91,7 @@ extension APIHandler {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
         let access = try await MDFAccess.of(user, database)
         do {
-            let view = try await database.read { try await $0.mdfRequest(input.path.id, asOf: today(), partner: access.partner) }
+            let view = try await database.read { try await $0.mdfRequest(input.path.id, asOf: today(), within: access.readScope) }
             return .ok(.init(body: .json(Self.mdfRequest(view))))
         } catch MDFStoreError.notFound {
             return .notFound(Self.notFound)
@@ -174,7 +172,7 @@ extension APIHandler {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
         let access = try await MDFAccess.of(user, database)
         let file: (proof: MDFProofView, bytes: [UInt8])
-        do { file = try await database.read { try await $0.mdfProof(input.path.id, partner: access.partner) } } catch MDFStoreError.proofNotFound {
+        do { file = try await database.read { try await $0.mdfProof(input.path.id, within: access.readScope) } } catch MDFStoreError.proofNotFound {
             return .notFound(Self.notFound)
         }
         let body = HTTPBody(file.bytes)

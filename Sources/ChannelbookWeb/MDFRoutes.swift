@@ -75,6 +75,10 @@ struct MDFRoutes {
             let user = try context.require(.requestMDF)
             try context.checkCSRFBeforeBody(request)
             let id = try Self.id(context)
+            // Another partner's request does not exist for this login: found out before a byte of the files is read.
+            do { _ = try await database.read { try await $0.mdfRequest(id, asOf: WebClock.today(context), within: user.partner.map { [$0] } ?? []) } } catch MDFStoreError.notFound {
+                throw WebError.notFound(json: false)
+            }
             let upload = try await receiveClaim(request)
             let values = ["actual_cost": upload.fields["actual_cost"] ?? "", "amount": upload.fields["amount"] ?? ""]
             do {
@@ -124,9 +128,8 @@ struct MDFRoutes {
             let user = try context.requireUser(json: false)
             let access = try await MDFAccess.of(user, database)
             let id = try Self.id(context)
-            // An account manager may read every request (as the vendor); only its own partners' can be acted on.
             let view: MDFRequestView
-            do { view = try await database.read { try await $0.mdfRequest(id, asOf: WebClock.today(context), partner: access.partner) } } catch MDFStoreError.notFound {
+            do { view = try await database.read { try await $0.mdfRequest(id, asOf: WebClock.today(context), within: access.readScope) } } catch MDFStoreError.notFound {
                 throw WebError.notFound(json: false)
             }
             return signedInPage("MDF request \(id)", context, Self.detail(view))
@@ -136,7 +139,7 @@ struct MDFRoutes {
             let access = try await MDFAccess.of(user, database)
             let id = try Self.id(context)
             let file: (proof: MDFProofView, bytes: [UInt8])
-            do { file = try await database.read { try await $0.mdfProof(id, partner: access.partner) } } catch MDFStoreError.proofNotFound {
+            do { file = try await database.read { try await $0.mdfProof(id, within: access.readScope) } } catch MDFStoreError.proofNotFound {
                 throw WebError.notFound(json: false)
             }
             let safeName = String(file.proof.fileName.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0 != "\"" && $0 != "\\" ? Character($0) : "_" })
@@ -191,6 +194,9 @@ struct MDFRoutes {
 
     private func vendorSection(_ user: SignedInUser, _ request: Request, _ today: BusinessDate, _ csrf: String, _ problem: FormProblem?) async throws -> String {
         let access = try await MDFAccess.of(user, database)
+        guard access.readScope?.isEmpty != true else {
+            return "<p>MDF requests and claims are reviewed by admins and by account managers for their own partners; finance sees them all.</p>"
+        }
         let partnerFilter = request.uri.queryParameters.get("partner").flatMap { $0.isEmpty ? nil : PartnerCode(rawValue: String($0.prefix(40))) }
         let statusFilter = request.uri.queryParameters.get("status").flatMap(MDFRequestStatus.init(rawValue:))
         let mayReview = user.role.may(.reviewMDF)
@@ -198,8 +204,8 @@ struct MDFRoutes {
             (
                 try await database.mdfRequests(within: access.reviewScope, status: .requested, asOf: today, limit: 200),
                 try await database.mdfRequests(within: access.reviewScope, status: .claimed, asOf: today, limit: 200),
-                try await database.mdfBalances(within: partnerFilter.map { [$0] }, asOf: today),
-                try await database.mdfRequests(within: partnerFilter.map { [$0] }, status: statusFilter, asOf: today, limit: 200)
+                try await database.mdfBalances(within: access.reading(partnerFilter), asOf: today),
+                try await database.mdfRequests(within: access.reading(partnerFilter), status: statusFilter, asOf: today, limit: 200)
             )
         }
         var html = ""

@@ -62,7 +62,8 @@ import Testing
 
             """)
 
-        _ = await channelbook(["close", "2026Q1", "--actor", "admin"] + db)
+        let closed = await channelbook(["close", "2026Q1", "--actor", "admin"] + db)
+        #expect(closed.stdout.contains(", 1 MDF claim totalling 2400.00 AUD; "), "\(closed.stdout)")
         let explained = await channelbook(["explain", "P01", "2026Q1"] + db)
         #expect(explained.stdout.contains("MDF request \(id): Roadshow, Perth (event, 2026-02-01 to 2026-02-03)"), "\(explained.stdout)\(explained.stderr)")
         _ = await channelbook(["approve", "2026Q1", "--actor", "finance"] + db)

@@ -55,12 +55,13 @@ import Testing
     @Test func aRequestsStatusIsTakenOnADate() {
         let request = MDFRequestFacts(
             id: 1, partner: PartnerID(1), activity: "Breakfast", kind: .event, plannedCost: 400_000, requested: 200_000, startsOn: Self.day("2026-02-01"),
-            endsOn: Self.day("2026-02-10"), requestedOn: Self.day("2026-01-15"), stored: .approved, approved: 150_000, approvedOn: Self.day("2026-01-20"),
+            endsOn: Self.day("2026-02-10"), requestedOn: Self.day("2026-01-15"),
+            claimDeadline: MDFPolicy.claimDeadline(endsOn: Self.day("2026-02-10"), Self.rules), stored: .approved, approved: 150_000, approvedOn: Self.day("2026-01-20"),
             reason: nil, actualCost: nil, claimed: nil, claimedOn: nil, accepted: nil, decidedOn: nil, paidOn: nil, proofCount: 0)
-        #expect(request.status(on: Self.day("2026-01-14"), Self.rules) == nil)
-        #expect(request.status(on: Self.day("2026-01-19"), Self.rules) == .requested)
-        #expect(request.status(on: Self.day("2026-04-11"), Self.rules) == .approved)  // the deadline itself
-        #expect(request.status(on: Self.day("2026-04-12"), Self.rules) == .lapsed)
+        #expect(request.status(on: Self.day("2026-01-14")) == nil)
+        #expect(request.status(on: Self.day("2026-01-19")) == .requested)
+        #expect(request.status(on: Self.day("2026-04-11")) == .approved)  // the deadline itself
+        #expect(request.status(on: Self.day("2026-04-12")) == .lapsed)
     }
 
     @Test func theLedgerDerivesExpiryAndLateReleasesFromTheRecordedEntries() throws {

@@ -153,6 +153,22 @@ import Testing
     }
 
     @Test(arguments: TestDatabase.available)
+    func anApprovalOverWhatIsAvailableOnItsDateIsRefused(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await Self.allocated(database)
+            // Two requests of 3,000 each fit the 5,000 available when made; approving both does not.
+            let first = try await Self.request(database, planned: "6000.00", amount: "3000.00", on: "2026-01-15")
+            let second = try await Self.request(database, planned: "6000.00", amount: "3000.00", on: "2026-01-15")
+            try await database.approveMDF(first, amount: nil, on: Self.date("2026-01-20"), actor: "a")
+            let refused = await Self.refusal { try await database.approveMDF(second, amount: nil, on: Self.date("2026-01-20"), actor: "a") }
+            #expect(refused == "3000.00 is more than the 2000.00 of MDF available on 2026-01-20")
+            try await database.approveMDF(second, amount: Self.aud("2000.00"), on: Self.date("2026-01-20"), actor: "a")  // part of it fits
+            let balance = try await Self.balance(database, "P01", "2026-01-20")!
+            #expect((balance.reserved, balance.available) == (Self.aud("5000.00"), Self.aud("0.00")))
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
     func allocationsExpireAtTheEndOfTheNextQuarterAndReservationsDrawTheOldestFirst(database kind: TestDatabase) async throws {
         try await kind.with { database in
             try await Self.allocated(database)
@@ -244,6 +260,62 @@ import Testing
             #expect(try await database.mdfRequest(id, asOf: today).status == .paid)
             _ = try await database.closeQuarter(Self.q2)  // closing again: no second adjustment
             #expect(try await database.statements(ofPartner: PartnerCode(rawValue: "P01")).filter { $0.quarter == Self.q2 && $0.status == .draft }.isEmpty)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func aClaimDeadlineIsFixedWhenTheRequestIsMadeAndNothingIsApprovedPastIt(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await Self.allocated(database)
+            let id = try await Self.request(database)  // ends 2026-02-10: claims close 2026-04-11
+            try await database.approveMDF(id, amount: nil, on: Self.date("2026-01-20"), actor: "a")
+            // A later program version with a longer claim window does not revive a reservation already released.
+            let longer = Program.articleTOML.replacingOccurrences(of: "2005-01-01", with: "2026-04-01").replacingOccurrences(
+                of: "claim_within_days = 60", with: "claim_within_days = 90")
+            _ = try await database.storeProgram(toml: longer)
+            #expect(try await Self.balance(database, "P01", "2026-04-12")!.reserved == Self.aud("0.00"))
+            let late = await Self.refusal {
+                try await database.claimMDF(id, actualCost: Self.aud("4000.00"), amount: Self.aud("2000.00"), proofs: [Self.pdf], on: Self.date("2026-04-20"), actor: "p")
+            }
+            #expect(late == "too late: claims for this activity close on 2026-04-11 (this is dated 2026-04-20)")
+            // A request (or an approval) after its activity's claim deadline is refused: it could never be claimed.
+            let past = await Self.refusal { _ = try await Self.request(database, starts: "2026-01-02", ends: "2026-01-03", on: "2026-04-21") }
+            #expect(past == "too late: claims for this activity close on 2026-04-03 (this is dated 2026-04-21)")  // 90 days now
+            let pending = try await Self.request(database, starts: "2026-04-22", ends: "2026-04-22", on: "2026-04-21")
+            let approvedLate = await Self.refusal { try await database.approveMDF(pending, amount: nil, on: Self.date("2026-07-22"), actor: "a") }
+            #expect(approvedLate == "too late: claims for this activity close on 2026-07-21 (this is dated 2026-07-22)")
+            // An activity must end early enough for the day after its deadline to exist.
+            let end = await Self.refusal { _ = try await Self.request(database, starts: "9998-11-02", ends: "9998-11-02", on: "2026-04-21") }
+            #expect(end.contains("must end early enough"))
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func aReviewerOutsideItsScopeFindsNothing(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await Self.allocated(database)
+            let id = try await Self.request(database)
+            let notMine: Set<PartnerCode> = [PartnerCode(rawValue: "A01")]
+            await #expect(throws: MDFStoreError.notFound(id)) { try await database.approveMDF(id, amount: nil, on: Self.date("2026-01-20"), actor: "am", reviewer: notMine) }
+            await #expect(throws: MDFStoreError.notFound(id)) { try await database.rejectMDF(id, reason: "no", on: Self.date("2026-01-20"), actor: "am", reviewer: notMine) }
+            #expect(try await database.mdfRequests(within: notMine, asOf: Self.date("2026-01-20")).isEmpty)
+            #expect(try await database.mdfBalances(within: notMine, asOf: Self.date("2026-01-20")).map(\.partner.rawValue) == ["A01"])
+            try await database.approveMDF(id, amount: nil, on: Self.date("2026-01-20"), actor: "am", reviewer: [PartnerCode(rawValue: "P01")])
+            #expect(try await database.mdfRequest(id, asOf: Self.date("2026-01-20")).status == .approved)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func aStatusFilterTakesTheStatusOnTheDayAskedAbout(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await Self.allocated(database)
+            let id = try await Self.request(database)
+            try await database.approveMDF(id, amount: nil, on: Self.date("2026-01-20"), actor: "a")
+            try await database.claimMDF(id, actualCost: Self.aud("4000.00"), amount: Self.aud("2000.00"), proofs: [Self.pdf], on: Self.date("2026-02-11"), actor: "p")
+            #expect(try await database.mdfRequests(status: .approved, asOf: Self.date("2026-02-01")).map(\.id) == [id])
+            #expect(try await database.mdfRequests(status: .claimed, asOf: Self.date("2026-02-01")).isEmpty)
+            #expect(try await database.mdfRequests(status: .claimed, asOf: Self.date("2026-02-11")).map(\.id) == [id])
+            #expect(try await database.mdfRequests(asOf: Self.date("2026-01-14")).isEmpty)  // not made yet
         }
     }
 

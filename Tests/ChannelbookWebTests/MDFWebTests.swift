@@ -200,4 +200,28 @@ import Testing
         }
         await database.close()
     }
+
+    @Test func anAccountManagerSeesAndReviewsOnlyItsOwnPartnersAndAMaintenanceOfficerNone() async throws {
+        let database = try await preparedDatabase()
+        try await database.addUser(email: "am@vendor.example", role: .accountManager, partner: nil, password: "manager secret 123", actor: "t", bcryptCost: 4)
+        try await database.addUser(email: "mo@vendor.example", role: .maintenanceOfficer, partner: nil, password: "officer secret 123", actor: "t", bcryptCost: 4)
+        try await database.assignContact(partner: "N01", email: "am@vendor.example", role: .accountManager, actor: "t")
+        _ = try await database.allocateMDF(Quarter.parse("2027Q1"), actor: "admin")
+        let id = try await database.requestMDF(
+            partner: "P01", activity: "Breakfast", kind: .event, plannedCost: try Money.parse("2000.00", currency: .aud), amount: try Money.parse("1000.00", currency: .aud),
+            startsOn: BusinessDate.parse("2027-01-20"), endsOn: BusinessDate.parse("2027-01-20"), on: BusinessDate.parse("2027-01-15"), actor: "jo")
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let manager = try await signedIn(client, database, "am@vendor.example", "manager secret 123")
+            #expect(try await client.execute(uri: "/mdf/requests/\(id)", method: .get, headers: manager.headers).status == .notFound)
+            let approve = try await client.execute(uri: "/mdf/requests/\(id)/approve", method: .post, headers: manager.headers, body: form(["csrf": manager.csrf]))
+            #expect(approve.status == .notFound)
+            let page = String(buffer: try await client.execute(uri: "/mdf", method: .get, headers: manager.headers).body)
+            #expect(!page.contains("Breakfast") && !page.contains("P01"))
+            let officer = try await signedIn(client, database, "mo@vendor.example", "officer secret 123")
+            let officerPage = String(buffer: try await client.execute(uri: "/mdf", method: .get, headers: officer.headers).body)
+            #expect(officerPage.contains("reviewed by admins") && !officerPage.contains("Breakfast"))
+        }
+        #expect(try await database.mdfRequest(id, asOf: BusinessDate.parse("2027-01-15")).status == .requested)
+        await database.close()
+    }
 }

@@ -92,8 +92,8 @@ public struct MDFLedger: Sendable {
         var entries = recorded.filter { $0.date <= date }
         // A reservation not claimed by its deadline goes back to its allocations the day after.
         for (request, deadline) in claimDeadlines.sorted(by: { $0.key < $1.key }) {
-            let releasedOn = deadline.adding(days: 1)
-            guard releasedOn <= date else { continue }
+            // Requests are refused unless the day after their deadline exists (`MDFPolicy.checkRequest`).
+            guard let releasedOn = BusinessDate(daysSinceEpoch: deadline.daysSinceEpoch + 1), releasedOn <= date else { continue }
             for share in outstanding(of: request, in: recorded) {
                 entries.append(MDFEntry(date: releasedOn, kind: .released, allocationID: share.allocationID, requestID: request, amount: share.amount))
             }

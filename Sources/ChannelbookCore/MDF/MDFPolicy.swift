@@ -37,6 +37,9 @@ public struct MDFRequestFacts: Hashable, Sendable {
     public let startsOn: BusinessDate
     public let endsOn: BusinessDate
     public let requestedOn: BusinessDate
+    /// The last day a claim may be made: fixed when the request is made (`MDFPolicy.claimDeadline`), so a later
+    /// program version never moves a deadline the ledger has already acted on.
+    public let claimDeadline: BusinessDate
     /// The last status an action recorded.
     public let stored: MDFRequestStatus
     public let approved: Int64?
@@ -54,7 +57,7 @@ public struct MDFRequestFacts: Hashable, Sendable {
 
     public init(
         id: Int64, partner: PartnerID, activity: String, kind: MDFActivityKind, plannedCost: Int64, requested: Int64, startsOn: BusinessDate,
-        endsOn: BusinessDate, requestedOn: BusinessDate, stored: MDFRequestStatus, approved: Int64?, approvedOn: BusinessDate?, reason: String?,
+        endsOn: BusinessDate, requestedOn: BusinessDate, claimDeadline: BusinessDate, stored: MDFRequestStatus, approved: Int64?, approvedOn: BusinessDate?, reason: String?,
         actualCost: Int64?, claimed: Int64?, claimedOn: BusinessDate?, accepted: Int64?, decidedOn: BusinessDate?, paidOn: BusinessDate?, proofCount: Int
     ) {
         precondition(stored.isStored, "lapsed and paid are derived, never stored")
@@ -67,6 +70,7 @@ public struct MDFRequestFacts: Hashable, Sendable {
         self.startsOn = startsOn
         self.endsOn = endsOn
         self.requestedOn = requestedOn
+        self.claimDeadline = claimDeadline
         self.stored = stored
         self.approved = approved
         self.approvedOn = approvedOn
@@ -80,14 +84,14 @@ public struct MDFRequestFacts: Hashable, Sendable {
         self.proofCount = proofCount
     }
 
-    /// The status at the end of `date` under `rules`; `nil` before the request existed.
-    public func status(on date: BusinessDate, _ rules: MDFRules) -> MDFRequestStatus? {
+    /// The status at the end of `date`; `nil` before the request existed.
+    public func status(on date: BusinessDate) -> MDFRequestStatus? {
         guard date >= requestedOn else { return nil }
         if let paidOn, paidOn <= date { return .paid }
         if let decidedOn, decidedOn <= date, [.rejected, .accepted, .claimRejected].contains(stored) { return stored }
         if let claimedOn, claimedOn <= date, stored != .approved, stored != .requested { return .claimed }
         guard let approvedOn, approvedOn <= date, stored != .requested, stored != .rejected else { return .requested }
-        return date > MDFPolicy.claimDeadline(endsOn: endsOn, rules) ? .lapsed : .approved
+        return date > claimDeadline ? .lapsed : .approved
     }
 
     /// What the request asked for and what became of it: the explanation of its statement line.
@@ -139,6 +143,10 @@ public enum MDFPolicy {
         guard plannedCost > 0 else { throw .notPositive(field: "planned cost") }
         guard amount > 0 else { throw .notPositive(field: "amount") }
         guard endsOn >= startsOn else { throw .endsBeforeStart(startsOn: startsOn, endsOn: endsOn) }
+        let deadline = claimDeadline(endsOn: endsOn, rules)
+        // The day after the deadline (when an unclaimed reservation is released) must be a date the calendar has.
+        guard deadline <= LineLimits.latestDate else { throw .notEligible("the activity must end early enough to be claimed by \(LineLimits.latestDate)") }
+        guard date <= deadline else { throw .claimLate(deadline: deadline, on: date) }
         try checkShare(amount, of: plannedCost, "planned cost", rules, currency)
         guard amount <= available else { throw .overAvailable(asked: money(amount), available: money(available), on: date) }
     }
@@ -149,6 +157,8 @@ public enum MDFPolicy {
     {
         guard request.stored == .requested else { throw .wrongStatus(request.id, request.stored, expected: "requested") }
         guard date >= request.requestedOn else { throw .beforeEarlierStep(date, "the request", request.requestedOn) }
+        // Approved after its claim deadline, the reservation would be released before it was made.
+        guard date <= request.claimDeadline else { throw .claimLate(deadline: request.claimDeadline, on: date) }
         guard amount > 0 else { throw .notPositive(field: "amount") }
         guard amount <= request.requested else {
             throw .overRequested(asked: Money(minorUnits: amount, currency: currency), requested: Money(minorUnits: request.requested, currency: currency))
@@ -165,8 +175,7 @@ public enum MDFPolicy {
         }
         guard date >= approvedOn else { throw .beforeEarlierStep(date, "the approval", approvedOn) }
         guard date >= request.endsOn else { throw .activityNotEnded(endsOn: request.endsOn) }
-        let deadline = claimDeadline(endsOn: request.endsOn, rules)
-        guard date <= deadline else { throw .claimLate(deadline: deadline, on: date) }
+        guard date <= request.claimDeadline else { throw .claimLate(deadline: request.claimDeadline, on: date) }
         guard actualCost > 0 else { throw .notPositive(field: "actual cost") }
         guard amount > 0 else { throw .notPositive(field: "amount") }
         guard amount <= approved else {
@@ -229,7 +238,7 @@ public enum MDFError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .wrongStatus(id, status, expected): return "MDF request \(id) is \(status.rawValue), not \(expected)"
         case let .beforeEarlierStep(date, step, earlier): return "\(date) is before \(step) (\(earlier))"
         case .activityNotEnded(let ends): return "the activity has not ended: claim on or after \(ends)"
-        case let .claimLate(deadline, date): return "the claim is late: claims for this activity closed on \(deadline) (claimed on \(date))"
+        case let .claimLate(deadline, date): return "too late: claims for this activity close on \(deadline) (this is dated \(date))"
         case .noProof: return "a claim needs at least one proof-of-performance file (PDF, PNG or JPEG)"
         case .tooManyProofs(let count): return "\(count) proof files: at most \(ProofFile.maximumPerClaim) a claim"
         case .proof(let problem): return problem.description

@@ -1,24 +1,37 @@
 import ChannelbookCore
 
-/// Whose MDF a login may see and act on: a partner login only its own partner's; an account manager reviews
-/// its own partners' (and reads every partner's, as the vendor does); other vendor roles every partner's. The
-/// one MDF scope rule, for the pages and the API alike.
+/// Whose MDF a login may see and act on — the one MDF scope rule, for the pages and the API alike:
+/// - a partner login: only its own partner's (anything else does not exist for it);
+/// - an account manager: its own partners', to read and to review;
+/// - admin and finance: every partner's (admin reviews, finance reads what statements pay);
+/// - a maintenance officer: none (renewals are its work, not MDF).
 public struct MDFAccess: Sendable {
-    /// The partner a partner login is bound to: everything else does not exist for it.
+    /// The partner a partner login is bound to.
     public let partner: PartnerCode?
+    /// The partners whose MDF the login may read; `nil`: all of them.
+    public let readScope: Set<PartnerCode>?
     /// The partners whose requests and claims the login may decide on; `nil`: all of them.
     public let reviewScope: Set<PartnerCode>?
 
     public static func of(_ user: SignedInUser, _ database: DatabasePool) async throws -> MDFAccess {
         switch user.role {
         case .partner:
-            // A partner login without a partner (it cannot exist: the schema refuses it) would see nothing.
-            let own = user.partner ?? PartnerCode(rawValue: "")
-            return MDFAccess(partner: own, reviewScope: [own])
+            // A partner login without a partner cannot exist (the schema refuses it); it would see nothing.
+            let own: Set<PartnerCode> = user.partner.map { [$0] } ?? []
+            return MDFAccess(partner: user.partner ?? PartnerCode(rawValue: ""), readScope: own, reviewScope: own)
         case .accountManager:
-            return MDFAccess(partner: nil, reviewScope: Set(try await database.read { try await $0.partners(ofAccountManager: user.email) }))
-        default:
-            return MDFAccess(partner: nil, reviewScope: nil)
+            let mine = Set(try await database.read { try await $0.partners(ofAccountManager: user.email) })
+            return MDFAccess(partner: nil, readScope: mine, reviewScope: mine)
+        case .maintenanceOfficer:
+            return MDFAccess(partner: nil, readScope: [], reviewScope: [])
+        case .admin, .finance:
+            return MDFAccess(partner: nil, readScope: nil, reviewScope: nil)
         }
+    }
+
+    /// What a read asking for `partner` (or for all, `nil`) may see: the asked partner within the read scope.
+    public func reading(_ partner: PartnerCode?) -> Set<PartnerCode>? {
+        guard let partner else { return readScope }
+        return readScope.map { $0.contains(partner) ? [partner] : [] } ?? [partner]
     }
 }

@@ -538,6 +538,7 @@ enum Migrations {
             starts_on TEXT NOT NULL CHECK (length(starts_on) = 10),
             ends_on TEXT NOT NULL CHECK (length(ends_on) = 10 AND ends_on >= starts_on),
             requested_on TEXT NOT NULL CHECK (length(requested_on) = 10),
+            claim_deadline TEXT NOT NULL CHECK (length(claim_deadline) = 10 AND claim_deadline >= ends_on),
             requested_by TEXT NOT NULL CHECK (length(requested_by) BETWEEN 1 AND 254),
             status TEXT NOT NULL CHECK (status IN ('requested', 'approved', 'rejected', 'claimed', 'accepted', 'claim_rejected')),
             approved_minor {int} CHECK (approved_minor > 0),

@@ -147,12 +147,15 @@ extension ChannelbookDatabase {
             try MDFPolicy.checkRequest(
                 plannedCost: plannedCost.minorUnits, amount: amount.minorUnits, startsOn: startsOn, endsOn: endsOn, available: available, on: date, program.mdf,
                 currency: program.currency)
+            // The claim deadline is fixed now, under the rules the request was made under.
+            let deadline = MDFPolicy.claimDeadline(endsOn: endsOn, program.mdf)
             let row = try await sql.raw(
                 """
-                INSERT INTO mdf_requests (partner_id, activity, kind, planned_cost_minor, requested_minor, starts_on, ends_on, requested_on, requested_by,
-                                          status, created_at_us)
+                INSERT INTO mdf_requests (partner_id, activity, kind, planned_cost_minor, requested_minor, starts_on, ends_on, requested_on, claim_deadline,
+                                          requested_by, status, created_at_us)
                 VALUES (\(bind: partner.rawValue), \(bind: activity), \(bind: kind.rawValue), \(bind: plannedCost.minorUnits), \(bind: amount.minorUnits),
-                        \(bind: startsOn.description), \(bind: endsOn.description), \(bind: date.description), \(bind: actor), 'requested', \(bind: Self.nowMicroseconds()))
+                        \(bind: startsOn.description), \(bind: endsOn.description), \(bind: date.description), \(bind: deadline.description), \(bind: actor),
+                        'requested', \(bind: Self.nowMicroseconds()))
                 RETURNING id
                 """
             ).first()!
@@ -291,8 +294,10 @@ extension ChannelbookDatabase {
         for request in try await mdfRequestFacts(partners: [partner], stored: [.accepted]) where request.stored == .accepted && request.paidOn == nil {
             guard let decided = request.decidedOn, quarters.contains(Quarter(containing: decided).description) else { continue }
             let payable = ledger.recorded.filter { $0.requestID == request.id && $0.kind == .payable }
+            // Never paid before it was payable (a quarter closed and approved before an acceptance's --on date).
+            let paidOn = max(date, decided)
             try await appendMDF(
-                payable.map { MDFEntry(date: date, kind: .paid, allocationID: $0.allocationID, requestID: request.id, amount: $0.amount) }, partner: partner)
+                payable.map { MDFEntry(date: paidOn, kind: .paid, allocationID: $0.allocationID, requestID: request.id, amount: $0.amount) }, partner: partner)
             try await audit(
                 actor: actor, action: "mdf paid", partner: partner, subject: "mdf request \(request.id)", before: "payable", after: "paid on \(reference)")
         }
@@ -313,21 +318,14 @@ extension ChannelbookDatabase {
                 partnerID = record.id
             }
             let program = try await program(on: date).program
-            // Stored statuses filter in SQL; derived ones (lapsed, paid) from the statuses they derive from.
-            var storedFilter: [MDFRequestStatus]? = nil
-            if let status {
-                switch status {
-                case .lapsed: storedFilter = [.approved]
-                case .paid: storedFilter = [.accepted]
-                default: storedFilter = [status]
-                }
-            }
+            // A status is taken on `date`: a request claimed since was `approved` then. So a status filter reads the
+            // requests made by `date` (newest first, at most `scanLimit`) and keeps those in that status on the day.
             var partners = partnerID.map { [$0] }
             if let scope {
                 let allowed = scope.compactMap { directory.byCode[$0]?.id }
                 partners = partners.map { $0.filter(allowed.contains) } ?? allowed
             }
-            let facts = try await mdfRequestFacts(partners: partners, stored: storedFilter, limit: status == nil ? limit : nil)
+            let facts = try await mdfRequestFacts(partners: partners, madeBy: date, limit: status == nil ? limit : Self.scanLimit)
             var views: [MDFRequestView] = []
             for request in facts {
                 guard let record = directory.byID[request.partner] else { continue }
@@ -492,17 +490,14 @@ extension ChannelbookDatabase {
                 requestID: try row.optionalInteger(3), amount: try row.integer(4))
         }
         var deadlines: [Int64: BusinessDate] = [:]
-        let unclaimed = try await plainRows("SELECT id, ends_on, approved_on FROM mdf_requests WHERE partner_id = $1 AND status = 'approved'", [.integer(partner.rawValue)])
-        for row in unclaimed {
-            // The deadline follows the program in force when the activity ended.
-            let endsOn = try BusinessDate.parse(try row.text(1))
-            deadlines[try row.integer(0)] = MDFPolicy.claimDeadline(endsOn: endsOn, try await program(on: endsOn).program.mdf)
+        for row in try await plainRows("SELECT id, claim_deadline FROM mdf_requests WHERE partner_id = $1 AND status = 'approved'", [.integer(partner.rawValue)]) {
+            deadlines[try row.integer(0)] = try BusinessDate.parse(try row.text(1))
         }
         return MDFLedger(allocations: allocations, recorded: recorded, claimDeadlines: deadlines)
     }
 
     private static let requestColumns = """
-        SELECT r.id, r.partner_id, r.activity, r.kind, r.planned_cost_minor, r.requested_minor, r.starts_on, r.ends_on, r.requested_on, r.status,
+        SELECT r.id, r.partner_id, r.activity, r.kind, r.planned_cost_minor, r.requested_minor, r.starts_on, r.ends_on, r.requested_on, r.claim_deadline, r.status,
                r.approved_minor, r.approved_on, r.reason, r.actual_cost_minor, r.claimed_minor, r.claimed_on, r.accepted_minor, r.decided_on,
                (SELECT MIN(l.on_date) FROM mdf_ledger l WHERE l.request_id = r.id AND l.entry = 'paid') AS paid_on,
                (SELECT COUNT(*) FROM mdf_proofs f WHERE f.request_id = r.id) AS proofs
@@ -513,8 +508,14 @@ extension ChannelbookDatabase {
         try await plainRows(Self.requestColumns + " WHERE r.id = $1", [.integer(id)]).first.map(requestFacts)
     }
 
-    /// Requests newest first: of some partners (none when the list is empty) or all, with some stored statuses or any.
-    func mdfRequestFacts(partners: [PartnerID]?, stored: [MDFRequestStatus]? = nil, limit: Int? = nil) async throws -> [MDFRequestFacts] {
+    /// How many requests a status filter reads at most.
+    static let scanLimit = 100_000
+
+    /// Requests newest first: of some partners (none when the list is empty) or all, with some stored statuses or
+    /// any, made by a date or whenever.
+    func mdfRequestFacts(partners: [PartnerID]?, stored: [MDFRequestStatus]? = nil, madeBy date: BusinessDate? = nil, limit: Int? = nil) async throws
+        -> [MDFRequestFacts]
+    {
         var conditions: [String] = []
         var binds: [PlainValue] = []
         if let partners {
@@ -527,6 +528,10 @@ extension ChannelbookDatabase {
                 return "$\(binds.count)"
             }
             conditions.append("r.status IN (\(placeholders.joined(separator: ", ")))")
+        }
+        if let date {
+            binds.append(.text(date.description))
+            conditions.append("r.requested_on <= $\(binds.count)")
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         return try await plainRows(Self.requestColumns + filter + " ORDER BY r.id DESC" + (limit.map { " LIMIT \($0)" } ?? ""), binds).map(requestFacts)
@@ -544,9 +549,9 @@ extension ChannelbookDatabase {
             id: try row.integer(0), partner: PartnerID(try row.integer(1)), activity: try row.text(2), kind: MDFActivityKind(rawValue: try row.text(3))!,
             plannedCost: try row.integer(4), requested: try row.integer(5), startsOn: try BusinessDate.parse(try row.text(6)),
             endsOn: try BusinessDate.parse(try row.text(7)), requestedOn: try BusinessDate.parse(try row.text(8)),
-            stored: MDFRequestStatus(rawValue: try row.text(9))!, approved: try row.optionalInteger(10), approvedOn: try date(11), reason: try row.optionalText(12),
-            actualCost: try row.optionalInteger(13), claimed: try row.optionalInteger(14), claimedOn: try date(15), accepted: try row.optionalInteger(16),
-            decidedOn: try date(17), paidOn: try date(18), proofCount: Int(try row.integer(19)))
+            claimDeadline: try BusinessDate.parse(try row.text(9)), stored: MDFRequestStatus(rawValue: try row.text(10))!, approved: try row.optionalInteger(11),
+            approvedOn: try date(12), reason: try row.optionalText(13), actualCost: try row.optionalInteger(14), claimed: try row.optionalInteger(15),
+            claimedOn: try date(16), accepted: try row.optionalInteger(17), decidedOn: try date(18), paidOn: try date(19), proofCount: Int(try row.integer(20)))
     }
 
     private func mdfView(_ request: MDFRequestFacts, _ record: PartnerRecord, _ program: Program, asOf date: BusinessDate) async throws -> MDFRequestView {
@@ -563,8 +568,8 @@ extension ChannelbookDatabase {
             plannedCost: money(request.plannedCost)!, requested: money(request.requested)!, approved: money(request.approved), actualCost: money(request.actualCost),
             claimed: money(request.claimed), accepted: money(request.accepted), startsOn: request.startsOn, endsOn: request.endsOn, requestedOn: request.requestedOn,
             approvedOn: request.approvedOn, claimedOn: request.claimedOn, decidedOn: request.decidedOn, paidOn: request.paidOn,
-            claimDeadline: MDFPolicy.claimDeadline(endsOn: request.endsOn, program.mdf),
+            claimDeadline: request.claimDeadline,
             // Seen before it existed (an as-of date before the request), it is shown as requested.
-            status: request.status(on: date, program.mdf) ?? .requested, reason: request.reason, proofs: proofs)
+            status: request.status(on: date) ?? .requested, reason: request.reason, proofs: proofs)
     }
 }

@@ -13,10 +13,14 @@ public struct QuarterCloseSummary: Sendable, CustomStringConvertible {
     public var draftStatements = 0
     /// Adjustments of approved quarters now on draft statements.
     public var adjustments = 0
+    /// MDF claims accepted in the quarter, on its statements.
+    public var mdfClaims = 0
+    public var mdfTotal: Money? = nil
 
     public var description: String {
-        "closed \(quarter) under \(programVersion): \(rebates) rebate\(rebates == 1 ? "" : "s") totalling \(rebateTotal), "
-            + "\(referralFees) referral fee\(referralFees == 1 ? "" : "s") totalling \(feeTotal); "
+        let mdf = mdfClaims == 0 ? "" : ", \(mdfClaims) MDF claim\(mdfClaims == 1 ? "" : "s") totalling \(mdfTotal.map(\.description) ?? "")"
+        return "closed \(quarter) under \(programVersion): \(rebates) rebate\(rebates == 1 ? "" : "s") totalling \(rebateTotal), "
+            + "\(referralFees) referral fee\(referralFees == 1 ? "" : "s") totalling \(feeTotal)\(mdf); "
             + "\(draftStatements) draft statement\(draftStatements == 1 ? "" : "s"), \(adjustments) adjustment\(adjustments == 1 ? "" : "s")"
     }
 }
@@ -85,7 +89,8 @@ extension ChannelbookDatabase {
                 quarter: quarter, programVersion: program.versionLabel, rebates: figures.rebates.count,
                 rebateTotal: try Money.sum(figures.rebates.map(\.result.amount), currency: program.currency), referralFees: figures.fees.count,
                 feeTotal: try Money.sum(figures.fees.map(\.result.amount), currency: program.currency), draftStatements: statements.drafts,
-                adjustments: statements.adjustments)
+                adjustments: statements.adjustments, mdfClaims: figures.mdf.count,
+                mdfTotal: Money(minorUnits: try MinorUnits.sum(figures.mdf.map { $0.accepted ?? 0 }, "the quarter's MDF"), currency: program.currency))
             try await audit(actor: actor, action: "close", subject: quarter.description, after: summary.description)
             return summary
         }
