@@ -320,6 +320,26 @@ import Testing
     }
 
     @Test(arguments: TestDatabase.available)
+    func checkFindsAnMDFLedgerThatDoesNotHoldTogether(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await Self.allocated(database)
+            let id = try await Self.request(database)
+            try await database.approveMDF(id, amount: nil, on: Self.date("2026-01-20"), actor: "a")
+            try await database.claimMDF(id, actualCost: Self.aud("4000.00"), amount: Self.aud("2000.00"), proofs: [Self.pdf], on: Self.date("2026-02-11"), actor: "p")
+            try await database.acceptMDFClaim(id, amount: nil, on: Self.date("2026-02-12"), actor: "a")
+            #expect(try await database.integrityProblems() == [])
+            // A reservation written by hand, beyond the allocation.
+            try await database.sql.raw(
+                """
+                INSERT INTO mdf_ledger (partner_id, on_date, entry, allocation_id, request_id, amount_minor, recorded_at_us)
+                SELECT partner_id, '2026-03-01', 'reserved', id, NULL, 400000, 0 FROM mdf_allocations WHERE partner_id = (SELECT id FROM partners WHERE code = 'P01')
+                """
+            ).run()
+            #expect(try await database.integrityProblems() == ["MDF of P01 on 2026-03-01: available -100000, reserved 400000, payable 200000 minor units (below zero)"])
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
     func theLedgerIsAppendOnly(database kind: TestDatabase) async throws {
         try await kind.with { database in
             try await Self.allocated(database)

@@ -20,8 +20,35 @@ extension ChannelbookDatabase {
             problems += try await beyond64Bits("statements") { try await statementsAgainstLines() }
             problems += try await linesWithoutImports()
             problems += try await auditGaps()
+            problems += try await mdfLedgerProblems()
             return problems
         }
+    }
+
+    /// Every partner's MDF ledger holds together on every date it changes: nothing reserved, payable or available
+    /// below zero, and every accepted claim's payable entries equal to what was accepted.
+    private func mdfLedgerProblems() async throws -> [String] {
+        var problems: [String] = []
+        for row in try await plainRows("SELECT DISTINCT a.partner_id, p.code FROM mdf_allocations a JOIN partners p ON p.id = a.partner_id ORDER BY p.code") {
+            let ledger = try await mdfLedger(of: PartnerID(try row.integer(0)))
+            let code = try row.text(1)
+            for date in Set(ledger.entries(asOf: LineLimits.latestDate).map(\.date)).sorted() {
+                let balance = try ledger.balance(asOf: date)
+                if balance.available < 0 || balance.reserved < 0 || balance.payable < 0 {
+                    problems.append("MDF of \(code) on \(date): available \(balance.available), reserved \(balance.reserved), payable \(balance.payable) minor units (below zero)")
+                    break
+                }
+            }
+        }
+        let payable = try await plainRows(
+            """
+            SELECT r.id, r.accepted_minor, CAST(COALESCE((SELECT SUM(l.amount_minor) FROM mdf_ledger l WHERE l.request_id = r.id AND l.entry = 'payable'), 0) AS BIGINT)
+            FROM mdf_requests r WHERE r.status = 'accepted' ORDER BY r.id
+            """)
+        for row in payable where try row.integer(1) != row.integer(2) {
+            problems.append("MDF request \(try row.integer(0)): accepted \(try row.integer(1)) but payable \(try row.integer(2)) minor units in the ledger")
+        }
+        return Array(problems.prefix(Self.integrityFindingsListed))
     }
 
     /// Sales lines beyond `LineLimits` (stored by an older release or by hand): what makes sums overflow.
