@@ -99,6 +99,10 @@ struct DashboardRoutes {
         }.joined()
         body += "<h2>Referrals</h2><table><thead><tr><th>id</th><th>customer</th><th>status</th><th>registered</th></tr></thead><tbody>\(referrals)</tbody></table>"
             + "<p><a href=\"/referrals\">All referrals and registering one</a></p>"
+        if user.partnerKind == .reseller, let mdf = try await database.read({ try await $0.mdfBalances(partner: partner, asOf: WebClock.today(context)) }).first {
+            body += "<h2>Market development funds</h2><p>\(HTML.escape(mdf.available.displayString)) available, \(HTML.escape(mdf.reserved.displayString)) reserved, "
+                + "\(HTML.escape(mdf.payable.displayString)) payable on your next statement. <a href=\"/mdf\">Request funds, claim, and the ledger</a></p>"
+        }
         return signedInPage("Dashboard", context, body)
     }
 

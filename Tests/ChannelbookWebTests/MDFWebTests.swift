@@ -36,6 +36,8 @@ import Testing
             let page = String(buffer: try await client.execute(uri: "/mdf", method: .get, headers: partner.headers).body)
             #expect(page.contains("<td class=\"money\">5000.00</td>"))
             #expect(page.contains("action=\"/mdf/requests\""))
+            let dashboard = String(buffer: try await client.execute(uri: "/", method: .get, headers: partner.headers).body)
+            #expect(dashboard.contains("$5,000.00 available"), "\(dashboard)")
 
             // Over half the planned cost: the page comes back with the error beside the amount and what was typed.
             var fields = ["csrf": partner.csrf, "activity": "Roadshow <Perth>", "kind": "event", "planned_cost": "3000.00", "amount": "1600.00",
