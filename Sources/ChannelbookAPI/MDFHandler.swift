@@ -130,6 +130,10 @@ extension APIHandler {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
         guard user.role.may(.requestMDF), let partner = user.partner else { return .forbidden(Self.forbidden(user)) }
         guard case .multipartForm(let parts) = input.body else { return .badRequest(Self.badRequest("send the claim as multipart/form-data")) }
+        // Another partner's request (or none) is found out before a byte of the files is read.
+        do { _ = try await database.read { try await $0.mdfRequest(input.path.id, asOf: today(), within: [partner]) } } catch MDFStoreError.notFound {
+            return .notFound(Self.notFound)
+        }
         var actualCost = "", amount = ""
         var proofs: [ProofUpload] = []
         do {
@@ -140,11 +144,16 @@ extension APIHandler {
                 case .amount(let field): amount = try await Self.text(field.payload.body)
                 case .file(let file):
                     guard proofs.count < ProofFile.maximumPerClaim else { return .badRequest(Self.badRequest(MDFError.tooManyProofs(proofs.count + 1).description)) }
-                    let bytes: ArraySlice<UInt8>
-                    do { bytes = try await ArraySlice(collecting: file.payload.body, upTo: ProofFile.maximumBytes) } catch {
-                        return .contentTooLarge(Self.badRequest(ProofFileProblem.tooLarge(file.filename ?? "file", bytes: ProofFile.maximumBytes + 1).description))
+                    var bytes: [UInt8] = []
+                    // Counted as it arrives: past 10 MB the upload stops (a malformed body throws, below, as a 400).
+                    for try await chunk in file.payload.body {
+                        bytes += chunk
+                        guard bytes.count <= ProofFile.maximumBytes else {
+                            return .contentTooLarge(
+                                Self.badRequest("proof file '\(file.filename ?? "file")' is larger than \(ProofFile.maximumBytes) bytes (10 MB)"))
+                        }
                     }
-                    proofs.append(ProofUpload(name: file.filename ?? "", bytes: Array(bytes)))
+                    proofs.append(ProofUpload(name: file.filename ?? "", bytes: bytes))
                 case .undocumented: continue
                 }
             }
@@ -206,7 +215,8 @@ extension APIHandler {
         _ id: Int64, amount text: String?, _ action: (ChannelbookDatabase, SignedInUser, Set<PartnerCode>?, BusinessDate, Money?) async throws -> Void
     ) async throws -> ReviewOutcome {
         guard let user = Self.currentUser else { return .unauthorized }
-        guard user.role.may(.reviewMDF) else { return user.role.isVendor ? .forbidden("your role (\(user.role.rawValue)) may not review MDF") : .notFound }
+        // A partner's own request exists for it (it can read it), so refusing the review is a 403, not a 404.
+        guard user.role.may(.reviewMDF) else { return .forbidden("your role (\(user.role.rawValue)) may not review MDF: admins and account managers do") }
         let access = try await MDFAccess.of(user, database)
         do {
             let date = today()

@@ -18,6 +18,8 @@ public enum MultipartUploadError: Error, Equatable, Sendable, CustomStringConver
     case moreThanOneFilePart
     /// `consume` or `finish` was called after `finish`.
     case alreadyFinished
+    /// A form field appears twice.
+    case repeatedField(String)
 
     public var description: String {
         switch self {
@@ -29,6 +31,7 @@ public enum MultipartUploadError: Error, Equatable, Sendable, CustomStringConver
         case .noFilePart: return "choose a sales file to upload"
         case .moreThanOneFilePart: return "upload one sales file at a time"
         case .alreadyFinished: return "the upload was already finished"
+        case .repeatedField(let name): return "the form gives the field '\(name)' twice"
         }
     }
 }
@@ -182,7 +185,8 @@ public struct MultipartUpload {
             throw .truncated
         }
         state = .finished
-        guard let fileName else { throw .noFilePart }
+        // A form of several files (proofs) may hold none: what it needs is for its reader to say.
+        guard let fileName = fileName ?? (fileStarted != nil ? "" : nil) else { throw .noFilePart }
         return Result(fileName: fileName, fields: fields, fileBytes: fileBytes)
     }
 
@@ -305,8 +309,10 @@ public struct MultipartUpload {
 
     private mutating func endPart() throws(MultipartUploadError) {
         if case .field(let name) = part, let value = fieldValue {
+            // A field given twice is refused, never joined: "5" and "0" must not become 50.
+            guard fields[name] == nil else { throw MultipartUploadError.repeatedField(name) }
             fieldBytes += fieldCost
-            fields[name, default: ""] += String(decoding: value, as: UTF8.self)
+            fields[name] = String(decoding: value, as: UTF8.self)
         }
         part = .ignored
         fieldValue = []

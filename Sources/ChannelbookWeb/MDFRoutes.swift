@@ -408,8 +408,6 @@ struct MDFRoutes {
             fields = try await upload.read(request.body, limit: Self.claimBodyLimit).fields
         } catch is BodyTooLarge {
             throw WebError(.contentTooLarge, "a claim may carry at most \(ProofFile.maximumPerClaim) files of 10 MB", json: false)
-        } catch MultipartUploadError.noFilePart {
-            fields = [:]
         } catch let error as MultipartUploadError {
             throw WebError(.badRequest, error.description, json: false)
         }

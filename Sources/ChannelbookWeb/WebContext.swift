@@ -33,7 +33,14 @@ public struct WebContext: RequestContext {
 public struct WebRequestDecoder: RequestDecoder {
     public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
         if request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
-            return try await URLEncodedFormDecoder().decode(type, from: request, context: context)
+            // A form repeating a field or with a broken `%` escape is the sender's mistake: a 400, never a 500.
+            do { return try await URLEncodedFormDecoder().decode(type, from: request, context: context) } catch let error as DecodingError {
+                throw error
+            } catch let error as HTTPError {
+                throw error
+            } catch {
+                throw HTTPError(.badRequest, message: "the form is malformed (a field given twice, or a broken % escape)")
+            }
         }
         return try await JSONDecoder().decode(type, from: request, context: context)
     }

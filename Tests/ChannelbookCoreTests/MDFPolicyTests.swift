@@ -52,6 +52,16 @@ import Testing
         #expect(throws: MDFError.proof(.badName("a\u{0}.pdf"))) { try ProofFile.check(name: "a\u{0}.pdf", bytes: limit) }
     }
 
+    @Test func proofFileNamesLoseTheirFoldersAndTextLimitsCountCodePointsAsTheDatabasesDo() {
+        #expect(ProofFile.baseName("../../etc/passwd.pdf") == "passwd.pdf")
+        #expect(ProofFile.baseName("C:\\scans\\invoice.pdf") == "invoice.pdf")
+        #expect(ProofFile.baseName("plain.png") == "plain.png")
+        // 150 letters each with a combining accent: 150 characters on screen, 300 code points in the database.
+        let accented = String(repeating: "e\u{301}", count: 150)
+        #expect(throws: TextProblem(field: "activity", problem: "is longer than 200 characters")) { try TextRules.require("activity", accented, maximumLength: 200) }
+        #expect(throws: Never.self) { try TextRules.require("activity", String(repeating: "e\u{301}", count: 100), maximumLength: 200) }
+    }
+
     @Test func aRequestsStatusIsTakenOnADate() {
         let request = MDFRequestFacts(
             id: 1, partner: PartnerID(1), activity: "Breakfast", kind: .event, plannedCost: 400_000, requested: 200_000, startsOn: Self.day("2026-02-01"),

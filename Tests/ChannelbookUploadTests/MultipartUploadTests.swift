@@ -38,6 +38,27 @@ func form(csrf: String = "token-1", file: String = "line_id,date\nU1,2026-02-01\
 }
 
 @Suite struct MultipartUploadTests {
+    @Test func aFieldGivenTwiceIsRefusedNeverJoined() throws {
+        let body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"amount\"\r\n\r\n5\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"amount\"\r\n\r\n0\r\n".utf8)
+            + form()
+        #expect(throws: MultipartUploadError.repeatedField("amount")) { try upload(body) }
+    }
+
+    @Test func aFormOfSeveralFilesTakesEachAndMayHoldNone() throws {
+        final class Files: @unchecked Sendable { var names: [String] = []; var bytes = 0 }
+        let files = Files()
+        func read(_ body: [UInt8]) throws -> MultipartUpload.Result {
+            var reader = try MultipartUpload(contentType: "multipart/form-data; boundary=\(boundary)") { files.names.append($0) } file: { files.bytes += $0.readableBytes }
+            try reader.consume(ByteBuffer(bytes: body))
+            return try reader.finish()
+        }
+        let part = { (name: String) in "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\n\r\nabc\r\n" }
+        _ = try read(Array((part("a.pdf") + part("b.png") + "--\(boundary)--\r\n").utf8))
+        #expect(files.names == ["a.pdf", "b.png"] && files.bytes == 6)
+        let none = try read(Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"amount\"\r\n\r\n5\r\n--\(boundary)--\r\n".utf8))
+        #expect(none.fields == ["amount": "5"] && none.fileName == "")
+    }
+
     @Test func readsTheFileAndTheFields() throws {
         let (file, result) = try upload(form(file: "a,b\r\n1,2\r\n--not-the-boundary\r\n\r"))
         #expect(file == Array("a,b\r\n1,2\r\n--not-the-boundary\r\n\r".utf8))

@@ -48,6 +48,11 @@ import Testing
             #expect(refusedPage.contains("id=\"amount-error\""))
             #expect(refusedPage.contains("1600.00 is more than 50% of the planned cost 3000.00 (at most 1500.00)"))
             #expect(refusedPage.contains("value=\"Roadshow &lt;Perth&gt;\""))
+            // A field given twice, or a broken % escape, is a 400, never a 500.
+            var twice = String(buffer: form(fields))
+            twice += "&csrf=forged"
+            #expect(try await client.execute(uri: "/mdf/requests", method: .post, headers: partner.headers, body: ByteBuffer(string: twice)).status == .badRequest)
+            #expect(try await client.execute(uri: "/mdf/requests", method: .post, headers: partner.headers, body: ByteBuffer(string: "csrf=\(partner.csrf)&activity=a%zz")).status == .badRequest)
             fields["amount"] = "1500.00"
             let sent = try await client.execute(uri: "/mdf/requests", method: .post, headers: partner.headers, body: form(fields))
             #expect(sent.status == .seeOther)
@@ -75,6 +80,15 @@ import Testing
             let badFile = try await client.execute(uri: "/mdf/requests/\(id)/claim?csrf=\(partner.csrf)", method: .post, headers: headers, body: body)
             #expect(badFile.status == .badRequest)
             #expect(String(buffer: badFile.body).contains("proof file &#39;notes.pdf&#39; is not a PDF, PNG or JPEG file"))
+            // No file at all: the error stands beside the file input; an amount given twice is refused, never joined.
+            (headers, body) = claimBody(["actual_cost": "2400.00", "amount": "1200.00"], files: [])
+            headers[.cookie] = partner.headers[.cookie]
+            let noFile = try await client.execute(uri: "/mdf/requests/\(id)/claim?csrf=\(partner.csrf)", method: .post, headers: headers, body: body)
+            #expect(noFile.status == .badRequest && String(buffer: noFile.body).contains("a claim needs at least one proof-of-performance file"))
+            var twiceBody = claimBody(["actual_cost": "2400.00", "amount": "5"], files: [("flyer.pdf", "application/pdf", Array(Self.pdf.utf8))]).1
+            twiceBody = ByteBuffer(string: "------cb-claim\r\nContent-Disposition: form-data; name=\"amount\"\r\n\r\n0\r\n" + String(buffer: twiceBody))
+            let twiceClaim = try await client.execute(uri: "/mdf/requests/\(id)/claim?csrf=\(partner.csrf)", method: .post, headers: headers, body: twiceBody)
+            #expect(twiceClaim.status == .badRequest && String(buffer: twiceClaim.body).contains("the form gives the field &#39;amount&#39; twice"))
             // Two proofs, and an empty file input the browser sent along.
             (headers, body) = claimBody(
                 ["actual_cost": "2400.00", "amount": "1200.00"],
@@ -144,7 +158,8 @@ import Testing
 
             #expect(try await call(.get, "/api/v1/mdf/requests/\(id)", other).0 == .notFound)
             #expect(try await call(.post, "/api/v1/mdf/requests/\(id)/approve", finance, json: "{}").0 == .forbidden)
-            #expect(try await call(.post, "/api/v1/mdf/requests/\(id)/approve", other, json: "{}").0 == .notFound)
+            #expect(try await call(.post, "/api/v1/mdf/requests/\(id)/approve", other, json: "{}").0 == .forbidden)
+            #expect(try await call(.post, "/api/v1/mdf/requests/\(id)/approve", partner, json: "{}").0 == .forbidden)  // not even its own
             let approved = try await call(.post, "/api/v1/mdf/requests/\(id)/approve", admin, json: #"{"amount":"1400.00"}"#)
             #expect(approved.0 == .ok)
             #expect((approved.1["status"] as? String, approved.1["approved"] as? String) == ("approved", "1400.00"))

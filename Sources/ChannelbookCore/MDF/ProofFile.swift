@@ -26,6 +26,11 @@ public enum ProofFile {
         }
     }
 
+    /// A file name without any folders before it (`../a.pdf` and `C:\\scans\\a.pdf` are `a.pdf`).
+    public static func baseName(_ name: String) -> String {
+        String(name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? "")
+    }
+
     /// The file's kind from its first bytes, or `nil` when it is none of the three.
     public static func kind<Bytes: Collection>(of bytes: Bytes) -> Kind? where Bytes.Element == UInt8 {
         Kind.allCases.first { kind in bytes.count >= kind.magic.count && zip(bytes, kind.magic).allSatisfy { $0 == $1 } }

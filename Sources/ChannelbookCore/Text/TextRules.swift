@@ -28,7 +28,9 @@ extension TextRules {
     /// characters: the one check every entry point calls (the schema holds the same limits as CHECKs).
     public static func require(_ field: String, _ text: some StringProtocol, maximumLength: Int) throws(TextProblem) {
         if let problem = controlCharacterProblem(text) { throw TextProblem(field: field, problem: problem) }
-        if text.utf8.count > maximumLength && text.count > maximumLength {
+        // Counted in Unicode code points, as both databases' length() counts: an accented letter written as a
+        // letter and a combining accent is two, so the store's limit and the schema's never disagree.
+        if text.utf8.count > maximumLength && text.unicodeScalars.count > maximumLength {
             throw TextProblem(field: field, problem: "is longer than \(maximumLength) characters")
         }
     }

@@ -207,7 +207,11 @@ extension ChannelbookDatabase {
         try await requireInitialised()
         guard proofs.count <= ProofFile.maximumPerClaim else { throw MDFError.tooManyProofs(proofs.count) }
         var checked: [(upload: ProofUpload, kind: ProofFile.Kind)] = []
-        for proof in proofs { checked.append((proof, try ProofFile.check(name: proof.name, bytes: proof.bytes))) }
+        for proof in proofs {
+            // Kept by its own name: a path a browser or client sent along (`../x.pdf`, `C:\\scans\\x.pdf`) is dropped.
+            let name = ProofFile.baseName(proof.name)
+            checked.append((ProofUpload(name: name, bytes: proof.bytes), try ProofFile.check(name: name, bytes: proof.bytes)))
+        }
         try await transaction(locking: [.mdf]) {
             let (request, currency, rules) = try await mdfRequestForAction(id, on: date, scope: scope.map { [$0] })
             try MDFPolicy.checkClaim(
