@@ -67,7 +67,7 @@ struct MDFRoutes {
                         endsOn: try Self.date("ends", form.ends), on: today, actor: user.email)
                 }
                 return Response.redirect(to: "/mdf?done=requested-\(id)", type: .normal)
-            } catch let refusal as any Error where Self.isRefusal(refusal) {
+            } catch let refusal where Self.isRefusal(refusal) {
                 return try await page(user, request, context, problem: Self.problem("request", refusal, values))
             }
         }
@@ -93,7 +93,7 @@ struct MDFRoutes {
                 return Response.redirect(to: "/mdf?done=claimed-\(id)", type: .normal)
             } catch MDFStoreError.notFound {
                 throw WebError.notFound(json: false)
-            } catch let refusal as any Error where Self.isRefusal(refusal) {
+            } catch let refusal where Self.isRefusal(refusal) {
                 return try await page(user, request, context, problem: Self.problem("claim-\(id)", refusal, values))
             }
         }
@@ -119,7 +119,7 @@ struct MDFRoutes {
                     return Response.redirect(to: "/mdf?done=\(action)-\(id)", type: .normal)
                 } catch MDFStoreError.notFound {
                     throw WebError.notFound(json: false)
-                } catch let refusal as any Error where Self.isRefusal(refusal) {
+                } catch let refusal where Self.isRefusal(refusal) {
                     return try await page(user, request, context, problem: Self.problem("\(action)-\(id)", refusal, ["amount": form.amount ?? "", "reason": form.reason ?? ""]))
                 }
             }
