@@ -24,6 +24,30 @@ func problems(_ body: () async throws -> Void) async -> [String] {
 
 @Suite struct SalesImportTests {
     @Test(arguments: TestDatabase.available)
+    func thePriceBookDecidesALinesCategory(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.importText(.pricebook, "sku,name,category,partner_buy_price,effective_from,maintenance_months\nMX-1,Box with maintenance,hardware,500.00,2024-07-01,12\n")
+            let wrong = Fixtures.salesHeader + """
+                C1,2026-01-10,D01,P01,Acme,RN-1,software,1,10.00,AUD
+                C2,2026-01-10,D01,P01,Acme,SW-1,hardware,1,10.00,AUD
+                C3,2026-01-10,D01,P01,Acme,MX-1,software,1,10.00,AUD
+                C4,2026-01-10,D01,P01,Acme,HW-1,renewal,1,10.00,AUD
+                """
+            let found = await problems { try await database.importText(.sales, wrong) }
+            #expect(found == [
+                "sales.csv:2: category: 'software' is not RN-1's category in the price book (renewal)",  // a renewal never enters the basis
+                "sales.csv:3: category: 'hardware' is not SW-1's category in the price book (software)",
+                "sales.csv:4: category: 'software' is not MX-1's category in the price book (hardware or renewal)",
+                "sales.csv:5: category: 'renewal' is not HW-1's category in the price book (hardware)",  // no maintenance term
+            ])
+            // A SKU with a maintenance term may be sold (its category) or renewed.
+            let right = Fixtures.salesHeader + "C5,2026-01-10,D01,P01,Acme,MX-1,hardware,1,500.00,AUD\nC6,2026-01-11,D01,P01,Acme,MX-1,renewal,1,50.00,AUD\n"
+            #expect(await problems { try await database.importText(.sales, right) } == [])
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
     func importsEveryLineAndCountsThem(database kind: TestDatabase) async throws {
         try await kind.with { database in
             try await seeded(database)

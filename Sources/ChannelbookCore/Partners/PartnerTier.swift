@@ -27,4 +27,11 @@ public enum SalesCategory: String, CaseIterable, Sendable, Codable, Comparable {
     public static func < (lhs: SalesCategory, rhs: SalesCategory) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
+
+    /// Whether a sales line of a SKU may say it is `self`: the price book decides the category (PRODUCT.md section 3).
+    /// A line carries its SKU's price-book category, or `renewal` when the SKU has a maintenance term — so a
+    /// renewal reported as `software` never enters a rebate basis, nor a sale of hardware as a renewal leaves it.
+    public func isAllowed(forSKUOf category: SalesCategory, maintenanceTerm: Bool) -> Bool {
+        self == category || (self == .renewal && maintenanceTerm)
+    }
 }

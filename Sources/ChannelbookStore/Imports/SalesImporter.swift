@@ -213,7 +213,15 @@ struct SalesImporter {
                 problems.add(line: row.line, field: "source", "\(code.rawValue) is a reseller, not a distributor")
             }
         }
-        if !priceBook.knows(row.sku) { problems.add(line: row.line, field: "sku", "'\(row.sku.rawValue)' is not in the price book") }
+        // The category is the price book's, as in force on the line's date (its first entry for a line dated before it).
+        if let entry = priceBook.entry(for: row.sku, on: row.date) ?? priceBook.entries[row.sku]?.first {
+            if !row.category.isAllowed(forSKUOf: entry.category, maintenanceTerm: entry.maintenanceMonths != nil) {
+                let allowed = entry.maintenanceMonths != nil && entry.category != .renewal ? "\(entry.category.rawValue) or renewal" : entry.category.rawValue
+                problems.add(line: row.line, field: "category", "'\(row.category.rawValue)' is not \(row.sku.rawValue)'s category in the price book (\(allowed))")
+            }
+        } else {
+            problems.add(line: row.line, field: "sku", "'\(row.sku.rawValue)' is not in the price book")
+        }
         if let onlySource, row.source != .distributor(onlySource) {
             problems.add(line: row.line, field: "source", "'\(row.source)' is not \(onlySource.rawValue): a distributor uploads only its own sell-through")
         } else if onlySource != nil, let reseller, let distributor, !(directory.distributorsOf[reseller.id]?.contains(distributor.id) ?? false) {
