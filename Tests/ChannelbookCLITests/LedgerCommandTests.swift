@@ -105,7 +105,8 @@ enum CLIDatabase: String, CaseIterable, Sendable {
         #expect(
             output.stderrLines == [
                 "Error: \(bad):7: date: '2026-02-30' is not a day of the calendar",
-                "\(bad): 1 problem; nothing was imported",
+                "\(bad):7: sku: 'HW-9' is not in the price book",  // every problem of the line, not the first
+                "\(bad): 2 problems; nothing was imported",
             ])
         let rebates = await channelbook(["rebates", "2026Q1"] + db)
         #expect(rebates.exitCode == 1)

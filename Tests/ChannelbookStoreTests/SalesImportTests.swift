@@ -41,6 +41,15 @@ func problems(_ body: () async throws -> Void) async -> [String] {
                 "sales.csv:4: category: 'software' is not MX-1's category in the price book (hardware or renewal)",
                 "sales.csv:5: category: 'renewal' is not HW-1's category in the price book (hardware)",  // no maintenance term
             ])
+            // Every problem of a line, not the first: a bad SKU and bad seats, an unknown reseller and a bad amount.
+            let several = Fixtures.salesHeader + "M1,2026-01-10,D01,P01,Acme,XX-9,hardware,0,10.00,AUD\nM2,2026-01-10,D09,Z99,Acme,HW-1,hardware,1,ten,AUD\n"
+            #expect(await problems { try await database.importText(.sales, several) } == [
+                "sales.csv:2: seats: 0 is out of range (1 to 10000000)",
+                "sales.csv:2: sku: 'XX-9' is not in the price book",
+                "sales.csv:3: amount: 'ten' is not an amount: 't' at position 1 is not allowed (write amounts like 1234.50: digits, an optional leading '-', one '.', no thousands separators)",
+                "sales.csv:3: reseller: no partner has the code 'Z99'",
+                "sales.csv:3: source: 'D09' is neither DIRECT nor a distributor's code",
+            ])
             // A SKU with a maintenance term may be sold (its category) or renewed.
             let right = Fixtures.salesHeader + "C5,2026-01-10,D01,P01,Acme,MX-1,hardware,1,500.00,AUD\nC6,2026-01-11,D01,P01,Acme,MX-1,renewal,1,50.00,AUD\n"
             #expect(await problems { try await database.importText(.sales, right) } == [])

@@ -47,7 +47,27 @@ public struct SalesRow: Hashable, Sendable {
     /// Negative for credits (returns).
     public let amount: Money
 
+    /// The fields of a line that name something stored (a partner, a SKU), as far as they parsed: checked against
+    /// the ledger even when another field of the line is bad, so one pass reports every problem of the line.
+    public struct References: Sendable {
+        public var date: BusinessDate?
+        public var source: SalesSource?
+        public var reseller: ResellerReference?
+        public var sku: SKU?
+        public var category: SalesCategory?
+
+        public init() {}
+    }
+
     public static func parse(_ record: CSVRecord, header: CSVHeader, currency: Currency, problems: inout ImportProblems) -> SalesRow? {
+        var references = References()
+        return parse(record, header: header, currency: currency, problems: &problems, references: &references)
+    }
+
+    /// Parses the line; `references` receives the fields that name stored things, whatever else is wrong.
+    public static func parse(
+        _ record: CSVRecord, header: CSVHeader, currency: Currency, problems: inout ImportProblems, references: inout References
+    ) -> SalesRow? {
         let row = RowReader(header: header, record: record)
         guard row.checkFieldCount(&problems) else { return nil }
         let before = problems.count
@@ -75,6 +95,12 @@ public struct SalesRow: Hashable, Sendable {
             problems.add(line: record.line, field: "currency", "'\(currencyText)' is not the program's currency (\(currency.code))")
         }
         let amount = row.money("amount", currency: currency, &problems)
+        references = References()
+        references.date = date
+        references.source = source.map { SalesSource($0) }
+        references.reseller = reseller
+        references.sku = sku.map { SKU($0) }
+        references.category = category
         guard problems.count == before, let lineID, let date, let source, let reseller, let customer, let sku, let category, let seats, let amount
         else { return nil }
         return SalesRow(

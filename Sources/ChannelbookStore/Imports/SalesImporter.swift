@@ -123,9 +123,13 @@ struct SalesImporter {
             sink.problems = ImportProblems(file: name)
             let readProblems = try await ImportFile.read(path: path, name: name, required: SalesRow.requiredColumns) { record, header, problems in
                 lines += 1
-                guard let row = SalesRow.parse(record, header: header, currency: currency, problems: &problems),
-                    let resolved = resolve(row, directory, priceBook, &problems)
-                else { return }
+                var references = SalesRow.References()
+                guard let row = SalesRow.parse(record, header: header, currency: currency, problems: &problems, references: &references) else {
+                    // Another field is bad; what the line names is still checked, so every problem of it is reported at once.
+                    _ = check(references, line: record.line, directory, priceBook, &problems)
+                    return
+                }
+                guard let resolved = resolve(row, directory, priceBook, &problems) else { return }
                 // Once the file is known to be bad, stop writing: nothing of it will be kept.
                 guard problems.isEmpty && sink.problems.isEmpty else { return }
                 if late.count < Self.lateCandidatesKept
@@ -191,52 +195,70 @@ struct SalesImporter {
 
     /// Resolves the row's partners and SKU against what is stored, and checks its route to market.
     private func resolve(_ row: SalesRow, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems) -> ResolvedSalesLine? {
-        let before = problems.count
-        var reseller: PartnerRecord?
-        switch row.reseller {
-        case .code(let code):
-            reseller = directory.byCode[code]
-            if reseller == nil { problems.add(line: row.line, field: "reseller", "no partner has the code '\(code.rawValue)'") }
-        case .abn(let abn):
-            reseller = directory.byABN[abn]
-            if reseller == nil { problems.add(line: row.line, field: "reseller", "no partner has the ABN \(abn)") }
-        }
-        if let found = reseller, found.kind != .reseller {
-            problems.add(line: row.line, field: "reseller", "\(found.code.rawValue) is a distributor, not a reseller")
-        }
-        var distributor: PartnerRecord?
-        if case .distributor(let code) = row.source {
-            distributor = directory.byCode[code]
-            if distributor == nil {
-                problems.add(line: row.line, field: "source", "'\(code.rawValue)' is neither DIRECT nor a distributor's code")
-            } else if distributor?.kind != .distributor {
-                problems.add(line: row.line, field: "source", "\(code.rawValue) is a reseller, not a distributor")
-            }
-        }
-        // The category is the price book's, as in force on the line's date (its first entry for a line dated before it).
-        if let entry = priceBook.entry(for: row.sku, on: row.date) ?? priceBook.entries[row.sku]?.first {
-            if !row.category.isAllowed(forSKUOf: entry.category, maintenanceTerm: entry.maintenanceMonths != nil) {
-                let allowed = entry.maintenanceMonths != nil && entry.category != .renewal ? "\(entry.category.rawValue) or renewal" : entry.category.rawValue
-                problems.add(line: row.line, field: "category", "'\(row.category.rawValue)' is not \(row.sku.rawValue)'s category in the price book (\(allowed))")
-            }
-        } else {
-            problems.add(line: row.line, field: "sku", "'\(row.sku.rawValue)' is not in the price book")
-        }
-        if let onlySource, row.source != .distributor(onlySource) {
-            problems.add(line: row.line, field: "source", "'\(row.source)' is not \(onlySource.rawValue): a distributor uploads only its own sell-through")
-        } else if onlySource != nil, let reseller, let distributor, !(directory.distributorsOf[reseller.id]?.contains(distributor.id) ?? false) {
-            // A distributor's own upload may not add sales to a reseller that does not buy through it (a
-            // national reseller's basis, say): refused per line, like an unknown reseller.
-            problems.add(
-                line: row.line, field: "reseller", "\(reseller.code.rawValue) does not buy through \(distributor.code.rawValue): a distributor uploads sales of its own resellers only")
-        }
-        guard problems.count == before, let reseller else { return nil }
+        var references = SalesRow.References()
+        references.date = row.date
+        references.source = row.source
+        references.reseller = row.reseller
+        references.sku = row.sku
+        references.category = row.category
+        guard let (reseller, distributor) = check(references, line: row.line, directory, priceBook, &problems) else { return nil }
         let tier = directory.tier(of: reseller.id, on: row.date)
         return ResolvedSalesLine(
             line: row.line, source: row.source.description, lineID: row.lineID.rawValue, date: row.dateText,
             quarter: quarterNames.name(of: row.date), resellerID: reseller.id.rawValue, customer: row.customer,
             sku: row.sku.rawValue, category: row.category.rawValue, seats: row.seats, amountMinor: row.amount.minorUnits,
             routeException: RouteException.judge(tier: tier, distributor: distributor?.id, linked: directory.distributorsOf[reseller.id] ?? []))
+    }
+
+    /// Checks what a line names against what is stored — the reseller, the source, the SKU and its category, a
+    /// distributor's own upload — as far as those fields parsed; the reseller and distributor when all is well.
+    private func check(
+        _ line: SalesRow.References, line number: Int, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems
+    ) -> (reseller: PartnerRecord, distributor: PartnerRecord?)? {
+        let before = problems.count
+        var reseller: PartnerRecord?
+        switch line.reseller {
+        case nil: break
+        case .code(let code)?:
+            reseller = directory.byCode[code]
+            if reseller == nil { problems.add(line: number, field: "reseller", "no partner has the code '\(code.rawValue)'") }
+        case .abn(let abn)?:
+            reseller = directory.byABN[abn]
+            if reseller == nil { problems.add(line: number, field: "reseller", "no partner has the ABN \(abn)") }
+        }
+        if let found = reseller, found.kind != .reseller {
+            problems.add(line: number, field: "reseller", "\(found.code.rawValue) is a distributor, not a reseller")
+        }
+        var distributor: PartnerRecord?
+        if case .distributor(let code)? = line.source {
+            distributor = directory.byCode[code]
+            if distributor == nil {
+                problems.add(line: number, field: "source", "'\(code.rawValue)' is neither DIRECT nor a distributor's code")
+            } else if distributor?.kind != .distributor {
+                problems.add(line: number, field: "source", "\(code.rawValue) is a reseller, not a distributor")
+            }
+        }
+        // The category is the price book's, as in force on the line's date (its first entry for a line dated before it).
+        if let sku = line.sku {
+            if let entry = line.date.flatMap({ priceBook.entry(for: sku, on: $0) }) ?? priceBook.entries[sku]?.first {
+                if let category = line.category, !category.isAllowed(forSKUOf: entry.category, maintenanceTerm: entry.maintenanceMonths != nil) {
+                    let allowed = entry.maintenanceMonths != nil && entry.category != .renewal ? "\(entry.category.rawValue) or renewal" : entry.category.rawValue
+                    problems.add(line: number, field: "category", "'\(category.rawValue)' is not \(sku.rawValue)'s category in the price book (\(allowed))")
+                }
+            } else {
+                problems.add(line: number, field: "sku", "'\(sku.rawValue)' is not in the price book")
+            }
+        }
+        if let onlySource, let source = line.source, source != .distributor(onlySource) {
+            problems.add(line: number, field: "source", "'\(source)' is not \(onlySource.rawValue): a distributor uploads only its own sell-through")
+        } else if onlySource != nil, let reseller, let distributor, !(directory.distributorsOf[reseller.id]?.contains(distributor.id) ?? false) {
+            // A distributor's own upload may not add sales to a reseller that does not buy through it (a
+            // national reseller's basis, say): refused per line, like an unknown reseller.
+            problems.add(
+                line: number, field: "reseller", "\(reseller.code.rawValue) does not buy through \(distributor.code.rawValue): a distributor uploads sales of its own resellers only")
+        }
+        guard problems.count == before, let reseller else { return nil }
+        return (reseller, distributor)
     }
 
     /// Adds the new lines' sums to `sales_totals`, so closing a quarter never rescans the lines.
