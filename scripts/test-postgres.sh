@@ -28,8 +28,10 @@ start)
     # leaned on the database's collation instead of byte order would differ from SQLite's and fail the tests.
     as_postgres "$PGBIN/initdb" -D "$DIR" -A trust -U postgres --no-sync \
         --locale=C.UTF-8 --locale-provider=icu --icu-locale=en-US >/dev/null
+    # The tests run in parallel, each on a database of its own with pools of connections: 100 (the default) was
+    # reached once the suite grew ("sorry, too many clients already"), so the throwaway cluster takes 400.
     as_postgres "$PGBIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w \
-        -o "-c listen_addresses=127.0.0.1 -p $PORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -k $DIR" start >&2
+        -o "-c listen_addresses=127.0.0.1 -p $PORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -k $DIR" start >&2
     echo "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"
     ;;
 stop)
