@@ -15,8 +15,8 @@ import tempfile
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 PASSWORD = "channelbook-demo"
@@ -37,11 +37,26 @@ def check(condition, message):
     print(f"ok: {message}")
 
 
+def is_gone(element):
+    """Whether the page holding `element` has been replaced. Chromium sometimes answers a question about a node of
+    the page just replaced with "Node with given id does not belong to the document" instead of "stale element":
+    both mean the same, and neither is a failure of the app."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+
+
 def submit(driver, button):
     """Clicks a form's button and waits for the next page to replace this one (no sleeping)."""
     old = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 20).until(lambda _: is_gone(old))
 
 
 def sign_in(driver, base, email):
