@@ -39,7 +39,7 @@ public struct WebClock: Sendable {
     public static let system = WebClock { Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()) }
 
     /// The calendar day (UTC) of the clock's instant: what referral statuses are taken on.
-    func today() -> BusinessDate { BusinessDate(daysSinceEpoch: Int(nowMicroseconds() / 86_400_000_000))! }
+    func today() -> BusinessDate { BusinessDate(microsecondsSinceEpoch: nowMicroseconds()) }
 
     static func today(_ context: WebContext) -> BusinessDate { context.clock.today() }
 }

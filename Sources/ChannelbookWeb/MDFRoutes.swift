@@ -213,17 +213,15 @@ struct MDFRoutes {
         html += "<h2>Requests awaiting a decision</h2>"
         html += pending.isEmpty ? "<p>No request is waiting.</p>" : Self.requestTable(pending) { view in
             guard mayReview else { return "" }
-            let scoped = problem?.form.hasSuffix("-\(view.id)") == true ? problem : nil
-            return Self.reviewForm("approve", view.id, csrf, amount: view.requested.decimalString, button: "Approve", scoped)
-                + Self.reviewForm("reject", view.id, csrf, reason: true, button: "Reject", scoped)
+            return Self.reviewForm("approve", view.id, csrf, amount: view.requested.decimalString, button: "Approve", problem)
+                + Self.reviewForm("reject", view.id, csrf, reason: true, button: "Reject", problem)
         }
         html += "<h2>Claims awaiting review</h2>"
         html += claims.isEmpty ? "<p>No claim is waiting.</p>" : Self.requestTable(claims) { view in
             let proofs = view.proofs.map { "<a href=\"/mdf/proofs/\($0.id)\">\(HTML.escape($0.fileName))</a>" }.joined(separator: ", ")
             guard mayReview else { return proofs }
-            let scoped = problem?.form.hasSuffix("-\(view.id)") == true ? problem : nil
-            return "<p>proof: \(proofs)</p>" + Self.reviewForm("accept-claim", view.id, csrf, amount: view.claimed?.decimalString ?? "", button: "Accept claim", scoped)
-                + Self.reviewForm("reject-claim", view.id, csrf, reason: true, button: "Reject claim", scoped)
+            return "<p>proof: \(proofs)</p>" + Self.reviewForm("accept-claim", view.id, csrf, amount: view.claimed?.decimalString ?? "", button: "Accept claim", problem)
+                + Self.reviewForm("reject-claim", view.id, csrf, reason: true, button: "Reject claim", problem)
         }
         html += """
             <h2>Balances on \(today)</h2>
@@ -262,22 +260,27 @@ struct MDFRoutes {
         return "<table><thead><tr><th>date</th><th>entry</th><th>request</th><th>amount</th></tr></thead><tbody>\(cells.joined())</tbody></table>"
     }
 
+    /// A form error, announced to screen readers; `id` lets an input point at it.
+    private static func errorText(_ message: String, id: String? = nil) -> String {
+        " <span class=\"error\"\(id.map { " id=\"\($0)\"" } ?? "") role=\"alert\">\(HTML.escape(message))</span>"
+    }
+
     /// A labelled input with its error beside it and the typed value kept.
     private static func field(_ name: String, _ label: String, _ problem: FormProblem?, type: String = "text", value: String = "", extra: String = "") -> String {
         let typed = problem?.values[name] ?? value
-        let error = problem?.field == name ? " <span class=\"error\" id=\"\(name)-error\" role=\"alert\">\(HTML.escape(problem!.message))</span>" : ""
+        let error = problem.flatMap { $0.field == name ? errorText($0.message, id: "\(name)-error") : nil } ?? ""
         let described = error.isEmpty ? "" : " aria-invalid=\"true\" aria-describedby=\"\(name)-error\""
         return "<label>\(label) <input type=\"\(type)\" name=\"\(name)\" value=\"\(HTML.escape(typed))\"\(extra)\(described)></label>\(error)"
     }
 
     private static func requestForm(_ csrf: String, _ problem: FormProblem?) -> String {
         let kinds = MDFActivityKind.allCases.map { "<option\(problem?.values["kind"] == $0.rawValue ? " selected" : "")>\($0.rawValue)</option>" }.joined()
-        let general = problem.flatMap { $0.field == nil ? nil : $0 }.map { $0.field == "kind" ? " <span class=\"error\" role=\"alert\">\(HTML.escape($0.message))</span>" : "" } ?? ""
+        let kindError = problem.flatMap { $0.field == "kind" ? errorText($0.message) : nil } ?? ""
         return """
             <form method="post" action="/mdf/requests" class="mdf-request">
             <input type="hidden" name="csrf" value="\(HTML.escape(csrf))">
             <p>\(field("activity", "activity", problem, extra: " maxlength=\"200\" required"))</p>
-            <p><label>kind <select name="kind">\(kinds)</select></label>\(general)</p>
+            <p><label>kind <select name="kind">\(kinds)</select></label>\(kindError)</p>
             <p>\(field("planned_cost", "planned cost", problem, extra: " inputmode=\"decimal\" required")) \(field("amount", "amount requested", problem, extra: " inputmode=\"decimal\" required"))</p>
             <p>\(field("starts", "starts", problem, type: "date", extra: " required")) \(field("ends", "ends", problem, type: "date", extra: " required"))</p>
             <button>Request funds</button></form>
@@ -285,7 +288,7 @@ struct MDFRoutes {
     }
 
     private static func claimForm(_ view: MDFRequestView, _ csrf: String, _ problem: FormProblem?) -> String {
-        let fileError = problem?.field == "file" ? " <span class=\"error\" role=\"alert\">\(HTML.escape(problem!.message))</span>" : ""
+        let fileError = problem.flatMap { $0.field == "file" ? errorText($0.message) : nil } ?? ""
         return """
             <form method="post" action="/mdf/requests/\(view.id)/claim?csrf=\(HTML.escape(csrf))" enctype="multipart/form-data" class="mdf-claim">
             \(field("actual_cost", "actual cost", problem, extra: " inputmode=\"decimal\" required")) \(field("amount", "claim", problem, value: view.approved?.decimalString ?? "", extra: " inputmode=\"decimal\" required"))
@@ -301,8 +304,8 @@ struct MDFRoutes {
         var inputs = ""
         if let amount { inputs += field("amount", "amount", mine, value: amount, extra: " inputmode=\"decimal\" size=\"10\"") }
         if reason { inputs += field("reason", "reason", mine, extra: " maxlength=\"500\" required") }
-        let general = mine.flatMap { $0.field == nil || ($0.field != "amount" && $0.field != "reason") ? $0.message : nil }
-            .map { " <span class=\"error\" role=\"alert\">\(HTML.escape($0))</span>" } ?? ""
+        // A problem with no input of its own here (a status, a date) stands beside the button.
+        let general = mine.flatMap { $0.field == "amount" || $0.field == "reason" ? nil : errorText($0.message) } ?? ""
         return "<form method=\"post\" action=\"/mdf/requests/\(id)/\(action)\" class=\"mdf-\(action)\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\">\(inputs) <button>\(button)</button>\(general)</form>"
     }
 

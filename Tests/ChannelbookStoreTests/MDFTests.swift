@@ -96,13 +96,13 @@ import Testing
             try await database.approveMDF(id, amount: nil, on: Self.date("2026-01-20"), actor: "admin")
             try await database.claimMDF(id, actualCost: Self.aud("4000.00"), amount: Self.aud("2000.00"), proofs: [Self.pdf], on: Self.date("2026-02-10"), actor: "p")
             let proof = try await database.mdfRequest(id, asOf: Self.date("2026-02-10")).proofs[0]
-            let (stored, bytes) = try await database.mdfProof(proof.id, partner: PartnerCode(rawValue: "P01"))
+            let (stored, bytes) = try await database.mdfProof(proof.id, within: [PartnerCode(rawValue: "P01")])
             #expect(bytes == Self.pdf.bytes)
             #expect(stored.sha256 == "f5117edb193052414d3b7496857953fd5c40d289c84ce675aa0bd361d40ffd76")  // sha256sum of the same bytes
             #expect(stored.sizeBytes == Int64(Self.pdf.bytes.count))
             #expect(try await database.mdfProof(proof.id).bytes == Self.pdf.bytes)  // the vendor
-            await #expect(throws: MDFStoreError.proofNotFound(proof.id)) { try await database.mdfProof(proof.id, partner: PartnerCode(rawValue: "P02")) }
-            await #expect(throws: MDFStoreError.notFound(id)) { try await database.mdfRequest(id, asOf: Self.date("2026-02-10"), partner: PartnerCode(rawValue: "P02")) }
+            await #expect(throws: MDFStoreError.proofNotFound(proof.id)) { try await database.mdfProof(proof.id, within: [PartnerCode(rawValue: "P02")]) }
+            await #expect(throws: MDFStoreError.notFound(id)) { try await database.mdfRequest(id, asOf: Self.date("2026-02-10"), within: [PartnerCode(rawValue: "P02")]) }
         }
     }
 
@@ -231,7 +231,7 @@ import Testing
             #expect(statement.lines.filter { $0.kind == .rebate }.map(\.amount) == [Self.aud("3839.96")])
             #expect(statement.total == Self.aud("5739.96"))
             try await database.approveStatements(Self.q1, partner: PartnerCode(rawValue: "P01"), actor: "finance")
-            let today = BusinessDate(daysSinceEpoch: Int(ChannelbookDatabase.nowMicroseconds() / 86_400_000_000))!
+            let today = BusinessDate(microsecondsSinceEpoch: ChannelbookDatabase.nowMicroseconds())
             let paid = try await Self.balance(database, "P01", today.description)!
             #expect((paid.payable, paid.paid) == (Self.aud("0.00"), Self.aud("1900.00")))
             #expect(try await database.mdfRequest(id, asOf: today).status == .paid)
@@ -256,7 +256,7 @@ import Testing
             #expect(adjustment.map(\.amount) == [Self.aud("1500.00")])
             #expect(adjustment[0].explanation.contains { $0.contains("MDF 1500.00") })
             try await database.approveStatements(Self.q2, partner: PartnerCode(rawValue: "P01"), actor: "finance")
-            let today = BusinessDate(daysSinceEpoch: Int(ChannelbookDatabase.nowMicroseconds() / 86_400_000_000))!
+            let today = BusinessDate(microsecondsSinceEpoch: ChannelbookDatabase.nowMicroseconds())
             #expect(try await database.mdfRequest(id, asOf: today).status == .paid)
             _ = try await database.closeQuarter(Self.q2)  // closing again: no second adjustment
             #expect(try await database.statements(ofPartner: PartnerCode(rawValue: "P01")).filter { $0.quarter == Self.q2 && $0.status == .draft }.isEmpty)

@@ -152,11 +152,27 @@ public enum MDFPolicy {
     }
 
     /// An approval of all or part of a request; the reservation itself checks what is available.
+    /// Any decision on a request (approve or reject): it awaits one, and the decision is not dated before it.
+    public static func checkRequestDecision(_ request: MDFRequestFacts, on date: BusinessDate) throws(MDFError) {
+        guard request.stored == .requested else { throw .wrongStatus(request.id, request.stored, expected: "requested") }
+        guard date >= request.requestedOn else { throw .beforeEarlierStep(date, "the request", request.requestedOn) }
+    }
+
+    /// Any decision on a claim (accept or reject): one awaits review, and the decision is not dated before it.
+    /// - Returns: the amount claimed.
+    @discardableResult
+    public static func checkClaimDecision(_ request: MDFRequestFacts, on date: BusinessDate) throws(MDFError) -> Int64 {
+        guard request.stored == .claimed, let claimed = request.claimed, let claimedOn = request.claimedOn else {
+            throw .wrongStatus(request.id, request.stored, expected: "claimed")
+        }
+        guard date >= claimedOn else { throw .beforeEarlierStep(date, "the claim", claimedOn) }
+        return claimed
+    }
+
     public static func checkApproval(_ amount: Int64, of request: MDFRequestFacts, on date: BusinessDate, _ rules: MDFRules, currency: Currency)
         throws(MDFError)
     {
-        guard request.stored == .requested else { throw .wrongStatus(request.id, request.stored, expected: "requested") }
-        guard date >= request.requestedOn else { throw .beforeEarlierStep(date, "the request", request.requestedOn) }
+        try checkRequestDecision(request, on: date)
         // Approved after its claim deadline, the reservation would be released before it was made.
         guard date <= request.claimDeadline else { throw .claimLate(deadline: request.claimDeadline, on: date) }
         guard amount > 0 else { throw .notPositive(field: "amount") }
@@ -188,10 +204,7 @@ public enum MDFPolicy {
 
     /// Accepting all or part of a claim.
     public static func checkAcceptance(_ amount: Int64, of request: MDFRequestFacts, on date: BusinessDate, currency: Currency) throws(MDFError) {
-        guard request.stored == .claimed, let claimed = request.claimed, let claimedOn = request.claimedOn else {
-            throw .wrongStatus(request.id, request.stored, expected: "claimed")
-        }
-        guard date >= claimedOn else { throw .beforeEarlierStep(date, "the claim", claimedOn) }
+        let claimed = try checkClaimDecision(request, on: date)
         guard amount > 0 else { throw .notPositive(field: "amount") }
         guard amount <= claimed else {
             throw .overClaimed(asked: Money(minorUnits: amount, currency: currency), claimed: Money(minorUnits: claimed, currency: currency))

@@ -77,6 +77,11 @@ public struct BusinessDate: Hashable, Sendable, Comparable, CustomStringConverti
     }
 
     /// The date `days` later (earlier when negative). Dates beyond year 9999 are a programming error.
+    /// The UTC calendar day of an instant given in microseconds since 1970-01-01 (a clock's "today").
+    public init(microsecondsSinceEpoch microseconds: Int64) {
+        self.init(daysSinceEpoch: Int(microseconds / 86_400_000_000))!
+    }
+
     public func adding(days: Int) -> BusinessDate {
         guard let result = BusinessDate(daysSinceEpoch: daysSinceEpoch + days) else {
             preconditionFailure("\(self) + \(days) days leaves years 1...9999")

@@ -56,8 +56,17 @@ public struct SalesRow: Hashable, Sendable {
         public var sku: SKU?
         public var category: SalesCategory?
 
-        public init() {}
+        public init(date: BusinessDate? = nil, source: SalesSource? = nil, reseller: ResellerReference? = nil, sku: SKU? = nil, category: SalesCategory? = nil) {
+            self.date = date
+            self.source = source
+            self.reseller = reseller
+            self.sku = sku
+            self.category = category
+        }
     }
+
+    /// What the line names, for checking against the ledger.
+    public var references: References { References(date: date, source: source, reseller: reseller, sku: sku, category: category) }
 
     public static func parse(_ record: CSVRecord, header: CSVHeader, currency: Currency, problems: inout ImportProblems) -> SalesRow? {
         var references = References()
@@ -95,12 +104,7 @@ public struct SalesRow: Hashable, Sendable {
             problems.add(line: record.line, field: "currency", "'\(currencyText)' is not the program's currency (\(currency.code))")
         }
         let amount = row.money("amount", currency: currency, &problems)
-        references = References()
-        references.date = date
-        references.source = source.map { SalesSource($0) }
-        references.reseller = reseller
-        references.sku = sku.map { SKU($0) }
-        references.category = category
+        references = References(date: date, source: source.map { SalesSource($0) }, reseller: reseller, sku: sku.map { SKU($0) }, category: category)
         guard problems.count == before, let lineID, let date, let source, let reseller, let customer, let sku, let category, let seats, let amount
         else { return nil }
         return SalesRow(

@@ -195,13 +195,7 @@ struct SalesImporter {
 
     /// Resolves the row's partners and SKU against what is stored, and checks its route to market.
     private func resolve(_ row: SalesRow, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems) -> ResolvedSalesLine? {
-        var references = SalesRow.References()
-        references.date = row.date
-        references.source = row.source
-        references.reseller = row.reseller
-        references.sku = row.sku
-        references.category = row.category
-        guard let (reseller, distributor) = check(references, line: row.line, directory, priceBook, &problems) else { return nil }
+        guard let (reseller, distributor) = check(row.references, line: row.line, directory, priceBook, &problems) else { return nil }
         let tier = directory.tier(of: reseller.id, on: row.date)
         return ResolvedSalesLine(
             line: row.line, source: row.source.description, lineID: row.lineID.rawValue, date: row.dateText,

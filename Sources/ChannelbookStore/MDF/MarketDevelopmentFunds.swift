@@ -191,7 +191,7 @@ extension ChannelbookDatabase {
         let reason = try checkedReason(reason)
         try await transaction(locking: [.mdf]) {
             let (request, _, _) = try await mdfRequestForAction(id, on: date, scope: scope)
-            guard request.stored == .requested else { throw MDFError.wrongStatus(id, request.stored, expected: "requested") }
+            try MDFPolicy.checkRequestDecision(request, on: date)
             try await sql.raw(
                 "UPDATE mdf_requests SET status = 'rejected', reason = \(bind: reason), decided_on = \(bind: date.description) WHERE id = \(bind: id)"
             ).run()
@@ -273,10 +273,7 @@ extension ChannelbookDatabase {
         let reason = try checkedReason(reason)
         try await transaction(locking: [.mdf]) {
             let (request, currency, _) = try await mdfRequestForAction(id, on: date, scope: scope)
-            guard request.stored == .claimed, let claimed = request.claimed, let claimedOn = request.claimedOn else {
-                throw MDFError.wrongStatus(id, request.stored, expected: "claimed")
-            }
-            guard date >= claimedOn else { throw MDFError.beforeEarlierStep(date, "the claim", claimedOn) }
+            let claimed = try MDFPolicy.checkClaimDecision(request, on: date)
             try await appendMDF(try await mdfLedger(of: request.partner).move(claimed, of: id, to: .released, on: date), partner: request.partner)
             try await sql.raw(
                 "UPDATE mdf_requests SET status = 'claim_rejected', reason = \(bind: reason), decided_on = \(bind: date.description) WHERE id = \(bind: id)"
@@ -295,7 +292,7 @@ extension ChannelbookDatabase {
         ).map { try $0.text(0) }
         guard !quarters.isEmpty else { return }
         let ledger = try await mdfLedger(of: partner)
-        for request in try await mdfRequestFacts(partners: [partner], stored: [.accepted]) where request.stored == .accepted && request.paidOn == nil {
+        for request in try await mdfRequestFacts(partners: [partner], stored: [.accepted]) where request.paidOn == nil {
             guard let decided = request.decidedOn, quarters.contains(Quarter(containing: decided).description) else { continue }
             let payable = ledger.recorded.filter { $0.requestID == request.id && $0.kind == .payable }
             // Never paid before it was payable (a quarter closed and approved before an acceptance's --on date).
@@ -342,20 +339,20 @@ extension ChannelbookDatabase {
         }
     }
 
-    /// One request with its proofs, or `MDFStoreError.notFound` — also when it is not `partner`'s (or not in `scope`).
-    public func mdfRequest(_ id: Int64, asOf date: BusinessDate, partner: PartnerCode? = nil, within scope: Set<PartnerCode>? = nil) async throws -> MDFRequestView {
+    /// One request with its proofs, or `MDFStoreError.notFound` — also when its partner is not in `scope` (a partner
+    /// login's own, an account manager's partners; `nil`: every partner).
+    public func mdfRequest(_ id: Int64, asOf date: BusinessDate, within scope: Set<PartnerCode>? = nil) async throws -> MDFRequestView {
         try await requireInitialised()
         return try await readTransaction {
             let directory = try await PartnerDirectory.load(from: self)
             guard let request = try await mdfRequestFacts(id: id), let record = directory.byID[request.partner] else { throw MDFStoreError.notFound(id) }
-            if let partner, record.code != partner { throw MDFStoreError.notFound(id) }
             if let scope, !scope.contains(record.code) { throw MDFStoreError.notFound(id) }
             return try await mdfView(request, record, try await program(on: date).program, asOf: date)
         }
     }
 
-    /// A proof file's bytes, for the vendor or the partner that owns the claim; anyone else gets `proofNotFound`.
-    public func mdfProof(_ id: Int64, partner: PartnerCode? = nil, within scope: Set<PartnerCode>? = nil) async throws -> (proof: MDFProofView, bytes: [UInt8]) {
+    /// A proof file's bytes, for the vendor or the partner that owns the claim; outside `scope`, `proofNotFound`.
+    public func mdfProof(_ id: Int64, within scope: Set<PartnerCode>? = nil) async throws -> (proof: MDFProofView, bytes: [UInt8]) {
         try await requireInitialised()
         guard let row = try await sql.raw(
             """
@@ -364,7 +361,6 @@ extension ChannelbookDatabase {
             """
         ).first() else { throw MDFStoreError.proofNotFound(id) }
         let owner = PartnerCode(rawValue: try row.decode(column: "code", as: String.self))
-        if let partner, owner != partner { throw MDFStoreError.proofNotFound(id) }
         if let scope, !scope.contains(owner) { throw MDFStoreError.proofNotFound(id) }
         let proof = MDFProofView(
             id: try row.decode(column: "id", as: Int64.self), requestID: try row.decode(column: "request_id", as: Int64.self),

@@ -141,7 +141,7 @@ extension ChannelbookDatabase {
             let directory = try await PartnerDirectory.load(from: self)
             var approved: [StatementView] = []
             let now = Self.nowMicroseconds()
-            let today = BusinessDate(daysSinceEpoch: Int(now / 86_400_000_000))!
+            let today = BusinessDate(microsecondsSinceEpoch: now)
             for draft in drafts {
                 // Only a row this statement changed is audited: a draft another writer approved first is not ours.
                 guard let row = try await sql.raw(
