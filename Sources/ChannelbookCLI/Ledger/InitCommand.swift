@@ -22,7 +22,7 @@ struct InitCommand: AsyncParsableCommand {
     }
 }
 
-/// `channelbook import partners|pricebook|sales|referrals FILE`.
+/// `channelbook import partners|pricebook|sales|referrals|enablement|contracts FILE`.
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
@@ -32,10 +32,12 @@ struct ImportCommand: AsyncParsableCommand {
             pricebook.csv  sku,name,category,partner_buy_price,effective_from[,maintenance_months]
             sales.csv      line_id,date,source,reseller,customer,sku,category,seats,amount,currency
             referrals.csv  referral_id,partner,customer,sku,seats,closed_on
+            enablement.csv partner,rep_email,rep_name,course,completed_on
+            contracts.csv  contract_id,customer,reseller,source,sku,seats,starts,ends
             Importing the same file again changes nothing; every problem is printed as FILE:LINE: field: problem.
             """)
 
-    @Argument(help: "partners, pricebook, sales or referrals.")
+    @Argument(help: "partners, pricebook, sales, referrals, enablement or contracts.")
     var kind: ImportKindArgument
 
     @Argument(help: "The CSV file.", completion: .file())
@@ -53,6 +55,6 @@ struct ImportCommand: AsyncParsableCommand {
 }
 
 enum ImportKindArgument: String, CaseIterable, ExpressibleByArgument {
-    case partners, pricebook, sales, referrals, enablement
+    case partners, pricebook, sales, referrals, enablement, contracts
     var kind: ImportKind { ImportKind(rawValue: rawValue)! }
 }

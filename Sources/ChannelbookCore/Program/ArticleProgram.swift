@@ -45,7 +45,7 @@ extension Program {
         allocation_expires_after_quarters = 1   # unused money expires at the end of the next quarter
 
         [renewals]
-        owner = "distributor"            # or "split": the old half-and-half
+        owner = "distributor"            # or "vendor": the vendor owns every renewal (the old way)
         horizon_days = 90
         lapse_after_days = 30
         """

@@ -89,8 +89,10 @@ public struct MDFRules: Hashable, Sendable {
 
 /// Who works maintenance renewals: the article moved them from half-and-half to the distributors.
 public enum RenewalOwner: String, CaseIterable, Sendable, Codable {
+    /// The distributor that sold a contract owns its renewal; the vendor keeps the contracts sold DIRECT.
     case distributor
-    case split
+    /// The vendor owns every renewal (the old way).
+    case vendor
 }
 
 public struct RenewalRules: Hashable, Sendable {

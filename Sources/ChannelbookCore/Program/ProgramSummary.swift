@@ -43,7 +43,7 @@ extension Program {
             (
                 "Maintenance renewals",
                 [
-                    ("owner", [renewals.owner == .distributor ? "the distributor that sold the contract" : "split between vendor and distributor"]),
+                    ("owner", [renewals.owner == .distributor ? "the distributor that sold the contract" : "the vendor, for every contract"]),
                     ("opportunities", ["open \(renewals.horizonDays) days before a contract ends; lapse \(renewals.lapseAfterDays) days after"]),
                 ]
             ),

@@ -102,6 +102,16 @@ struct RowReader {
         }
     }
 
+    /// A reseller named by partner code or by ABN (spaces allowed), as sales and contract files name it.
+    func resellerReference(_ column: String, _ problems: inout ImportProblems) -> ResellerReference? {
+        guard let text = text(column, maximumLength: 64, &problems) else { return nil }
+        guard ABN.looksLikeABN(text) else { return code(column, &problems).map { .code(PartnerCode($0)) } }
+        do { return .abn(try ABN.parse(text)) } catch {
+            problems.add(line: record.line, field: column, "\(error)")
+            return nil
+        }
+    }
+
     /// Reports a record with fewer or more fields than the header.
     func checkFieldCount(_ problems: inout ImportProblems) -> Bool {
         guard record.fields.count == header.columnCount else {

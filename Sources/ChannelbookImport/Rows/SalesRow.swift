@@ -84,17 +84,7 @@ public struct SalesRow: Hashable, Sendable {
         let dateText = header.value("date", in: record) ?? ""
         let date = row.date("date", &problems)
         let source = row.code("source", &problems)
-        let resellerText = row.text("reseller", maximumLength: 64, &problems)
-        var reseller: ResellerReference?
-        if let resellerText {
-            if ABN.looksLikeABN(resellerText) {
-                do { reseller = .abn(try ABN.parse(resellerText)) } catch {
-                    problems.add(line: record.line, field: "reseller", "\(error)")
-                }
-            } else {
-                reseller = row.code("reseller", &problems).map { .code(PartnerCode($0)) }
-            }
-        }
+        let reseller = row.resellerReference("reseller", &problems)
         let customer = row.text("customer", &problems)
         let sku = row.code("sku", &problems)
         let category = row.choice("category", SalesCategory.self, &problems)

@@ -194,6 +194,8 @@ public enum WriteLock: Int, Sendable, Hashable {
     case signIn = 4
     /// MDF actions: what is available is read, then reserved.
     case mdf = 5
+    /// Renewal quotes, lapses and contract imports: an opportunity's status is read, then changed.
+    case renewals = 6
 
     /// The advisory-lock key: a fixed prefix ("cb" in ASCII) so Channelbook's keys never meet another application's.
     var key: Int64 { 0x6362_0000 + Int64(rawValue) }

@@ -19,6 +19,7 @@ enum Migrations {
         (11, schemaVersion11),
         (12, schemaVersion12),
         (13, schemaVersion13),
+        (14, schemaVersion14),
     ]
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
@@ -618,6 +619,71 @@ enum Migrations {
         "sqlite:ALTER TABLE statement_lines_with_mdf RENAME TO statement_lines",
         "sqlite:CREATE INDEX statement_lines_by_source ON statement_lines (source_statement_id)",
     ] + sqliteStatementLineTriggers
+
+    /// Maintenance contracts and their renewal opportunities (PRODUCT.md section 2, "Maintenance renewals"). One
+    /// opportunity per contract, so the opportunity's id is the contract's. What happened to it is kept twice on
+    /// purpose: as columns the queue filters and pages on in SQL (renewed, first quoted, lapsed by hand), and as
+    /// the append-only `renewal_events` history each of those came from.
+    static let schemaVersion14 = [
+        """
+        CREATE TABLE maintenance_contracts (
+            id {id},
+            contract_ref TEXT NOT NULL UNIQUE CHECK (length(contract_ref) BETWEEN 1 AND 170),
+            origin TEXT NOT NULL CHECK (origin IN ('sale', 'import')),
+            customer TEXT NOT NULL CHECK (length(customer) BETWEEN 1 AND 200),
+            customer_key TEXT NOT NULL CHECK (length(customer_key) <= 200),
+            reseller_id {int} NOT NULL REFERENCES partners (id),
+            source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 64),
+            sku TEXT NOT NULL CHECK (length(sku) BETWEEN 1 AND 64),
+            seats {int} NOT NULL CHECK (seats > 0),
+            starts TEXT NOT NULL CHECK (length(starts) = 10),
+            ends TEXT NOT NULL CHECK (length(ends) = 10 AND ends >= starts),
+            renewed_on TEXT CHECK (length(renewed_on) = 10),
+            renewed_by TEXT CHECK (length(renewed_by) BETWEEN 1 AND 170),
+            first_quoted_on TEXT CHECK (length(first_quoted_on) = 10),
+            quoted_on TEXT CHECK (length(quoted_on) = 10),
+            quote_minor {int} CHECK (quote_minor > 0),
+            lapsed_on TEXT CHECK (length(lapsed_on) = 10),
+            lapse_reason TEXT CHECK (length(lapse_reason) BETWEEN 1 AND 500),
+            created_at_us {int} NOT NULL,
+            CHECK ((renewed_on IS NULL) = (renewed_by IS NULL)),
+            CHECK ((lapsed_on IS NULL) = (lapse_reason IS NULL)),
+            CHECK ((quoted_on IS NULL) = (quote_minor IS NULL))
+        ){strict}
+        """,
+        #"postgres:ALTER TABLE maintenance_contracts ALTER COLUMN contract_ref TYPE TEXT COLLATE "C", ALTER COLUMN source TYPE TEXT COLLATE "C", ALTER COLUMN sku TYPE TEXT COLLATE "C""#,
+        "CREATE INDEX maintenance_contracts_by_end ON maintenance_contracts (ends, id)",
+        "CREATE INDEX maintenance_contracts_by_source ON maintenance_contracts (source, ends, id)",
+        "CREATE INDEX maintenance_contracts_by_customer ON maintenance_contracts (customer_key, sku)",
+        // A renewal line renews one contract at most.
+        "CREATE UNIQUE INDEX maintenance_contracts_renewed_by ON maintenance_contracts (renewed_by) WHERE renewed_by IS NOT NULL",
+        """
+        CREATE TABLE renewal_events (
+            id {id},
+            contract_id {int} NOT NULL REFERENCES maintenance_contracts (id),
+            on_date TEXT NOT NULL CHECK (length(on_date) = 10),
+            event TEXT NOT NULL CHECK (event IN ('quoted', 'lapsed', 'renewed')),
+            amount_minor {int} CHECK (amount_minor > 0),
+            note TEXT NOT NULL CHECK (length(note) <= 500),
+            actor TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 254),
+            recorded_at_us {int} NOT NULL
+        ){strict}
+        """,
+        "CREATE INDEX renewal_events_by_contract ON renewal_events (contract_id, id)",
+        """
+        sqlite:CREATE TRIGGER renewal_events_no_update BEFORE UPDATE ON renewal_events
+        BEGIN SELECT RAISE(ABORT, 'renewal_events is append-only: its rows are never updated'); END
+        """,
+        """
+        sqlite:CREATE TRIGGER renewal_events_no_delete BEFORE DELETE ON renewal_events
+        BEGIN SELECT RAISE(ABORT, 'renewal_events is append-only: its rows are never deleted'); END
+        """,
+        """
+        postgres:CREATE FUNCTION refuse_renewal_event_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'renewal_events is append-only: its rows are never updated or deleted'; END $$
+        """,
+        "postgres:CREATE TRIGGER renewal_events_append_only BEFORE UPDATE OR DELETE ON renewal_events FOR EACH ROW EXECUTE FUNCTION refuse_renewal_event_change()",
+    ]
 
     /// SQLite's guard on settled statement lines: created with the table (version 3) and again when version 13 rebuilds it.
     static let sqliteStatementLineTriggers = [

@@ -4,7 +4,10 @@ import SQLKit
 
 /// The import files Channelbook reads (PRODUCT.md section 4).
 public enum ImportKind: String, CaseIterable, Sendable {
-    case partners, pricebook, sales, referrals, enablement
+    case partners, pricebook, sales, referrals, enablement, contracts
+
+    /// Whether the import changes figures statements follow (enablement records and contracts touch no money).
+    var touchesLedger: Bool { self != .enablement && self != .contracts }
 }
 
 /// What an import did: every line is either new or already present (identical to what is stored).
@@ -42,7 +45,15 @@ extension ChannelbookDatabase {
         try await requireInitialised()
         // Referral files write the closed referrals that referral decisions also write; enablement records
         // touch no money, so they take no ledger lock and leave drafts current.
-        let locks: Set<WriteLock> = kind == .referrals ? [.ledger, .referrals] : kind == .enablement ? [] : [.ledger]
+        // Sales files create contracts and renew them, as renewal quotes and lapses change them.
+        let locks: Set<WriteLock> =
+            switch kind {
+            case .referrals: [.ledger, .referrals]
+            case .sales: [.ledger, .renewals]
+            case .contracts: [.renewals]
+            case .enablement: []
+            case .partners, .pricebook: [.ledger]
+            }
         return try await transaction(locking: locks) {
             let summary: ImportSummary
             switch kind {
@@ -51,8 +62,9 @@ extension ChannelbookDatabase {
             case .sales: summary = try await SalesImporter(database: self, onlySource: onlySource).run(path: path, name: name)
             case .referrals: summary = try await ClosedReferralImporter(database: self).run(path: path, name: name)
             case .enablement: summary = try await EnablementImporter(database: self, actor: actor).run(path: path, name: name)
+            case .contracts: summary = try await ContractImporter(database: self).run(path: path, name: name)
             }
-            if kind != .enablement && (summary.new > 0 || summary.changed > 0) { try await noteLedgerChange() }
+            if kind.touchesLedger && (summary.new > 0 || summary.changed > 0) { try await noteLedgerChange() }
             try await audit(actor: actor, action: "import \(kind.rawValue)", subject: name, after: summary.description)
             return summary
         }

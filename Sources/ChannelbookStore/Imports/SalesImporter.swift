@@ -117,10 +117,12 @@ struct SalesImporter {
         let stated = try await statedPartnerQuarters()
         var late: [ResolvedSalesLine] = []
         let loader: any SalesLoader = database.dialect == .sqlite ? SQLiteSalesLoader(database: database) : PostgresSalesLoader(database: database)
+        let contracts = ContractSpill()
         let outcome = try await loader.load(importID: importID, problems: sink) { emit in
             // A loader may read the file twice (PostgreSQL's optimistic COPY); each reading starts afresh.
             lines = 0
             sink.problems = ImportProblems(file: name)
+            try contracts.reset()
             let readProblems = try await ImportFile.read(path: path, name: name, required: SalesRow.requiredColumns) { record, header, problems in
                 lines += 1
                 var references = SalesRow.References()
@@ -139,12 +141,14 @@ struct SalesImporter {
                     late.append(resolved)
                 }
                 try await emit(resolved)
+                if let contract = NewContract.from(resolved, date: row.date, priceBook: priceBook) { try contracts.append(contract) }
             }
             sink.problems.merge(readProblems)
         }
         guard sink.problems.isEmpty else { throw sink.problems }
         try await addToTotals(outcome.totals)
         try await recordLate(late, importID: importID)
+        try await database.storeContracts(from: contracts)
         var summary = ImportSummary(kind: .sales, lines: lines, new: outcome.new, present: outcome.present)
         summary.routeExceptions = outcome.newRouteExceptions
         try await database.finishImport(importID, summary)
@@ -210,31 +214,11 @@ struct SalesImporter {
         _ line: SalesRow.References, line number: Int, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems
     ) -> (reseller: PartnerRecord, distributor: PartnerRecord?)? {
         let before = problems.count
-        var reseller: PartnerRecord?
-        switch line.reseller {
-        case nil: break
-        case .code(let code)?:
-            reseller = directory.byCode[code]
-            if reseller == nil { problems.add(line: number, field: "reseller", "no partner has the code '\(code.rawValue)'") }
-        case .abn(let abn)?:
-            reseller = directory.byABN[abn]
-            if reseller == nil { problems.add(line: number, field: "reseller", "no partner has the ABN \(abn)") }
-        }
-        if let found = reseller, found.kind != .reseller {
-            problems.add(line: number, field: "reseller", "\(found.code.rawValue) is a distributor, not a reseller")
-        }
-        var distributor: PartnerRecord?
-        if case .distributor(let code)? = line.source {
-            distributor = directory.byCode[code]
-            if distributor == nil {
-                problems.add(line: number, field: "source", "'\(code.rawValue)' is neither DIRECT nor a distributor's code")
-            } else if distributor?.kind != .distributor {
-                problems.add(line: number, field: "source", "\(code.rawValue) is a reseller, not a distributor")
-            }
-        }
+        let reseller = line.reseller.flatMap { directory.reseller($0, line: number, &problems) }
+        let distributor = line.source.flatMap { directory.distributor($0, line: number, &problems) } ?? nil
         // The category is the price book's, as in force on the line's date (its first entry for a line dated before it).
         if let sku = line.sku {
-            if let entry = line.date.flatMap({ priceBook.entry(for: sku, on: $0) }) ?? priceBook.entries[sku]?.first {
+            if let entry = priceBook.governingEntry(for: sku, on: line.date) {
                 if let category = line.category, !category.isAllowed(forSKUOf: entry.category, maintenanceTerm: entry.maintenanceMonths != nil) {
                     let allowed = entry.maintenanceMonths != nil && entry.category != .renewal ? "\(entry.category.rawValue) or renewal" : entry.category.rawValue
                     problems.add(line: number, field: "category", "'\(category.rawValue)' is not \(sku.rawValue)'s category in the price book (\(allowed))")

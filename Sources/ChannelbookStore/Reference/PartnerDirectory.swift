@@ -1,4 +1,5 @@
 import ChannelbookCore
+import ChannelbookImport
 import SQLKit
 
 /// A partner as imports and closes need it. A class: looking one up for each of millions of sales
@@ -62,6 +63,38 @@ public struct PartnerDirectory: Sendable {
 
     /// The reseller's tier on `date`, or `nil` when it held none yet (or is a distributor).
     public func tier(of id: PartnerID, on date: BusinessDate) -> ResellerTier? { tiers.tier(of: id, on: date) }
+
+    /// The reseller a file's line names by code or ABN, or `nil` with the problem recorded against `field`.
+    func reseller(_ reference: ResellerReference, line: Int, field: String = "reseller", _ problems: inout ImportProblems) -> PartnerRecord? {
+        let found: PartnerRecord?
+        switch reference {
+        case .code(let code):
+            found = byCode[code]
+            if found == nil { problems.add(line: line, field: field, "no partner has the code '\(code.rawValue)'") }
+        case .abn(let abn):
+            found = byABN[abn]
+            if found == nil { problems.add(line: line, field: field, "no partner has the ABN \(abn)") }
+        }
+        if let found, found.kind != .reseller {
+            problems.add(line: line, field: field, "\(found.code.rawValue) is a distributor, not a reseller")
+            return nil
+        }
+        return found
+    }
+
+    /// The distributor a line's source names (`nil` for DIRECT); `.none` with the problem recorded when it names none.
+    func distributor(_ source: SalesSource, line: Int, field: String = "source", _ problems: inout ImportProblems) -> PartnerRecord?? {
+        guard case .distributor(let code) = source else { return .some(nil) }
+        guard let found = byCode[code] else {
+            problems.add(line: line, field: field, "'\(code.rawValue)' is neither DIRECT nor a distributor's code")
+            return .none
+        }
+        guard found.kind == .distributor else {
+            problems.add(line: line, field: field, "\(code.rawValue) is a reseller, not a distributor")
+            return .none
+        }
+        return .some(found)
+    }
 
     /// The reseller's most recent tier.
     public func latestTier(of id: PartnerID) -> ResellerTier? { tiers.latestTier(of: id) }

@@ -40,4 +40,10 @@ public struct PriceBook: Sendable {
     public func entry(for sku: SKU, on date: BusinessDate) -> PriceEntry? {
         entries[sku]?.last { $0.effectiveFrom <= date }
     }
+
+    /// The entry that decides a line's category and maintenance term: the one in force on its date, or the SKU's
+    /// first entry for a line dated before the SKU entered the price book.
+    public func governingEntry(for sku: SKU, on date: BusinessDate?) -> PriceEntry? {
+        date.flatMap { entry(for: sku, on: $0) } ?? entries[sku]?.first
+    }
 }
