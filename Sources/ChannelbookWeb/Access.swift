@@ -22,6 +22,7 @@ func signedInPage(_ title: String, _ context: WebContext, _ body: String) -> Res
     guard let user = context.user else { return HTMLPage(title: title, body: body).response() }
     var menu = ["<a href=\"/\">Dashboard</a>", "<a href=\"/referrals\">Referrals</a>"]
     if (user.role.isVendor && user.role != .maintenanceOfficer) || user.partnerKind == .reseller { menu.append("<a href=\"/mdf\">MDF</a>") }
+    menu.append("<a href=\"/renewals\">Renewals</a>")
     if user.role.isVendor {
         menu += ["<a href=\"/partners\">Partners</a>", "<a href=\"/near-tier\">Near tier</a>", "<a href=\"/enablement\">Enablement</a>"]
         if user.role.may(.runWhatIf) { menu.append("<a href=\"/whatif\">What if</a>") }

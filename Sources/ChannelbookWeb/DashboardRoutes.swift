@@ -8,8 +8,10 @@ struct DashboardRoutes {
     let database: DatabasePool
 
     func register(on router: Router<WebContext>) {
-        router.get("/") { _, context in
+        router.get("/") { request, context in
             guard let user = context.user else { return Response.redirect(to: "/login", type: .normal) }
+            // A maintenance officer's work is its renewal queue: that is its dashboard.
+            if user.role == .maintenanceOfficer { return try await RenewalsRoutes(database: database).queuePage(user, request, context) }
             return user.role.isVendor ? try await vendorDashboard(context) : try await partnerDashboard(user, context)
         }
         router.get("/quarters/:quarter") { request, context in

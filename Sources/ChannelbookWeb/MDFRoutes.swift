@@ -59,12 +59,12 @@ struct MDFRoutes {
                 guard let partner = user.partner else { throw WebError.notFound(json: false) }
                 let today = WebClock.today(context)
                 let currency = try await currency(on: today)
-                guard let kind = MDFActivityKind(rawValue: form.kind ?? "") else { throw FieldRefusal("kind", "choose what the activity is") }
+                guard let kind = MDFActivityKind(rawValue: form.kind ?? "") else { throw FormInput.FieldRefusal("kind", "choose what the activity is") }
                 let id = try await database.write {
                     try await $0.requestMDF(
-                        partner: partner, activity: form.activity ?? "", kind: kind, plannedCost: try Self.amount("planned_cost", form.plannedCost, currency),
-                        amount: try Self.amount("amount", form.amount, currency), startsOn: try Self.date("starts", form.starts),
-                        endsOn: try Self.date("ends", form.ends), on: today, actor: user.email)
+                        partner: partner, activity: form.activity ?? "", kind: kind, plannedCost: try FormInput.amount("planned_cost", form.plannedCost, currency),
+                        amount: try FormInput.amount("amount", form.amount, currency), startsOn: try FormInput.date("starts", form.starts),
+                        endsOn: try FormInput.date("ends", form.ends), on: today, actor: user.email)
                 }
                 return Response.redirect(to: "/mdf?done=requested-\(id)", type: .normal)
             } catch let refusal where Self.isRefusal(refusal) {
@@ -74,7 +74,7 @@ struct MDFRoutes {
         router.post("/mdf/requests/:id/claim") { request, context in
             let user = try context.require(.requestMDF)
             try context.checkCSRFBeforeBody(request)
-            let id = try Self.id(context)
+            let id = try FormInput.id(context)
             // Another partner's request does not exist for this login: found out before a byte of the files is read.
             do { _ = try await database.read { try await $0.mdfRequest(id, asOf: WebClock.today(context), within: user.partner.map { [$0] } ?? []) } } catch MDFStoreError.notFound {
                 throw WebError.notFound(json: false)
@@ -86,8 +86,8 @@ struct MDFRoutes {
                 let currency = try await currency(on: today)
                 try await database.write {
                     try await $0.claimMDF(
-                        id, actualCost: try Self.amount("actual_cost", upload.fields["actual_cost"], currency),
-                        amount: try Self.amount("amount", upload.fields["amount"], currency), proofs: upload.proofs, on: today, actor: user.email,
+                        id, actualCost: try FormInput.amount("actual_cost", upload.fields["actual_cost"], currency),
+                        amount: try FormInput.amount("amount", upload.fields["amount"], currency), proofs: upload.proofs, on: today, actor: user.email,
                         partner: user.partner ?? PartnerCode(rawValue: ""))
                 }
                 return Response.redirect(to: "/mdf?done=claimed-\(id)", type: .normal)
@@ -102,12 +102,12 @@ struct MDFRoutes {
                 let user = try context.require(.reviewMDF)
                 let form = try await FormRoutes.decodeForm(ReviewForm.self, request, context)
                 try context.checkCSRF(form.csrf)
-                let id = try Self.id(context)
+                let id = try FormInput.id(context)
                 let access = try await MDFAccess.of(user, database)
                 let today = WebClock.today(context)
                 do {
                     let currency = try await currency(on: today)
-                    let amount = try form.amount.nonEmpty.map { try Self.amount("amount", $0, currency) }
+                    let amount = try form.amount.nonEmpty.map { try FormInput.amount("amount", $0, currency) }
                     try await database.write { database in
                         switch action {
                         case "approve": try await database.approveMDF(id, amount: amount, on: today, actor: user.email, reviewer: access.reviewScope)
@@ -127,7 +127,7 @@ struct MDFRoutes {
         router.get("/mdf/requests/:id") { _, context in
             let user = try context.requireUser(json: false)
             let access = try await MDFAccess.of(user, database)
-            let id = try Self.id(context)
+            let id = try FormInput.id(context)
             let view: MDFRequestView
             do { view = try await database.read { try await $0.mdfRequest(id, asOf: WebClock.today(context), within: access.readScope) } } catch MDFStoreError.notFound {
                 throw WebError.notFound(json: false)
@@ -137,7 +137,7 @@ struct MDFRoutes {
         router.get("/mdf/proofs/:id") { _, context in
             let user = try context.requireUser(json: false)
             let access = try await MDFAccess.of(user, database)
-            let id = try Self.id(context)
+            let id = try FormInput.id(context)
             let file: (proof: MDFProofView, bytes: [UInt8])
             do { file = try await database.read { try await $0.mdfProof(id, within: access.readScope) } } catch MDFStoreError.proofNotFound {
                 throw WebError.notFound(json: false)
@@ -341,20 +341,11 @@ struct MDFRoutes {
 
     // MARK: Input
 
-    struct FieldRefusal: Error {
-        let field: String
-        let message: String
-        init(_ field: String, _ message: String) {
-            self.field = field
-            self.message = message
-        }
-    }
-
-    private static func isRefusal(_ error: any Error) -> Bool { error is FieldRefusal || error is any RefusalError }
+    private static func isRefusal(_ error: any Error) -> Bool { error is FormInput.FieldRefusal || error is any RefusalError }
 
     /// Which field a refusal is about, so the page shows it there.
     private static func problem(_ form: String, _ error: any Error, _ values: [String: String]) -> FormProblem {
-        if let refusal = error as? FieldRefusal { return FormProblem(form: form, field: refusal.field, message: refusal.message, values: values) }
+        if let refusal = error as? FormInput.FieldRefusal { return FormProblem(form: form, field: refusal.field, message: refusal.message, values: values) }
         var field: String?
         switch error {
         case MDFError.notPositive(let name): field = name.replacingOccurrences(of: " ", with: "_")
@@ -368,20 +359,8 @@ struct MDFRoutes {
         return FormProblem(form: form, field: field, message: "\(error)", values: values)
     }
 
-    private static func amount(_ field: String, _ text: String?, _ currency: Currency) throws -> Money {
-        guard let text, !text.isEmpty else { throw FieldRefusal(field, "an amount is required, such as 1500.00") }
-        do { return try Money.parse(text, currency: currency) } catch { throw FieldRefusal(field, "\(error)") }
-    }
 
-    private static func date(_ field: String, _ text: String?) throws -> BusinessDate {
-        guard let text, let date = try? BusinessDate.parse(text) else { throw FieldRefusal(field, "a date is required (YYYY-MM-DD)") }
-        return date
-    }
 
-    private static func id(_ context: WebContext) throws -> Int64 {
-        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebError.notFound(json: false) }
-        return id
-    }
 
     private func currency(on date: BusinessDate) async throws -> Currency { try await database.read { try await $0.program(on: date).program.currency } }
 

@@ -39,6 +39,7 @@ public enum WebApp {
         WhatIfRoutes(database: database).register(on: router)
         EnablementRoutes(database: database).register(on: router)
         MDFRoutes(database: database).register(on: router)
+        RenewalsRoutes(database: database).register(on: router)
         FormRoutes(database: database).register(on: router)
         SalesUploadRoutes(database: database, uploadLimitBytes: settings.uploadLimitBytes, uploadFolder: settings.uploadFolder).register(on: router)
         PartnerRoutes(database: database).register(on: router)

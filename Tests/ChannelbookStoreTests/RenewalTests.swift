@@ -326,7 +326,11 @@ import Testing
                 "contracts.csv:2: reseller: no partner has the code 'Z99'",
                 "contracts.csv:3: seats: 0 is out of range (1 to \(LineLimits.maximumSeats))",
                 "contracts.csv:3: ends: 2025-05-31 is before the contract starts (2025-06-01)",
+                // What a line names is checked even when another of its fields is bad: every problem at once.
+                "contracts.csv:3: source: P02 is a reseller, not a distributor",
+                "contracts.csv:3: sku: 'HW-1' has no maintenance term in the price book",
                 "contracts.csv:5: contract_id: 'K:5' may hold only letters, digits, '-', '_', '.' and '/'",
+                "contracts.csv:5: reseller: D01 is a distributor, not a reseller",
                 // Compared with what is stored a batch at a time, after the batch's own checks.
                 "contracts.csv:4: contract_id: K-1 is already recorded with a different seats",
             ])

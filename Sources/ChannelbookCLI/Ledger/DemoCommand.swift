@@ -58,8 +58,11 @@ enum DemoData {
     static let password = "channelbook-demo"
     static let vendorLogins: [(String, Role)] = [
         ("admin@demo.channelbook.example", .admin), ("manager@demo.channelbook.example", .accountManager),
-        ("maintenance@demo.channelbook.example", .maintenanceOfficer), ("finance@demo.channelbook.example", .finance),
+        ("maintenance@demo.channelbook.example", .maintenanceOfficer), ("maintenance2@demo.channelbook.example", .maintenanceOfficer),
+        ("finance@demo.channelbook.example", .finance),
     ]
+    /// The article's two maintenance officers: the first helps D01 and D02, the second D03.
+    static let officerOf = ["D01": "maintenance@demo.channelbook.example", "D02": "maintenance@demo.channelbook.example", "D03": "maintenance2@demo.channelbook.example"]
 
     static func build(into database: ChannelbookDatabase, today: BusinessDate) async throws {
         let actor = "demo"
@@ -89,15 +92,71 @@ enum DemoData {
         }
         try await database.addUser(
             email: "partner@demo.channelbook.example", role: .partner, partner: PartnerCode(rawValue: premiers[0]), password: password, actor: actor)
-        // The account manager looks after the national resellers, the maintenance officer the distributors.
+        try await database.addUser(email: "distributor@demo.channelbook.example", role: .partner, partner: "D01", password: password, actor: actor)
+        // The account manager looks after the national resellers, the maintenance officers the distributors.
         for record in directory.byCode.values.sorted(by: { $0.code.rawValue < $1.code.rawValue }) {
             if record.kind == .distributor {
-                try await database.assignContact(partner: record.code, email: "maintenance@demo.channelbook.example", role: .maintenanceOfficer, actor: actor)
+                let officer = officerOf[record.code.rawValue] ?? "maintenance@demo.channelbook.example"
+                try await database.assignContact(partner: record.code, email: officer, role: .maintenanceOfficer, actor: actor)
             } else if directory.latestTier(of: record.id) == .national {
                 try await database.assignContact(partner: record.code, email: "manager@demo.channelbook.example", role: .accountManager, actor: actor)
             }
         }
+        try await renewalsInEveryState(database, directory: directory, folder: folder, today: today, actor: actor)
         try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Renewals beside the thousands of contracts the demo's hardware sales created (every hardware SKU carries 12
+    /// months of maintenance): an imported set around today for each distributor and DIRECT, so every queue holds open,
+    /// quoted, renewed and lapsed opportunities — renewed by renewal lines dated five days ago, quoted and lapsed by hand.
+    static func renewalsInEveryState(_ database: ChannelbookDatabase, directory: PartnerDirectory, folder: URL, today: BusinessDate, actor: String) async throws {
+        let resellers = directory.byCode.values.filter { $0.kind == .reseller }.sorted { $0.code.rawValue < $1.code.rawValue }
+        let nationals = resellers.filter { directory.latestTier(of: $0.id) == .national }.map(\.code.rawValue)
+        func buyer(of source: String) -> String {
+            guard let distributor = directory.byCode[PartnerCode(rawValue: source)] else { return nationals.first ?? resellers[0].code.rawValue }
+            return resellers.first { directory.distributorsOf[$0.id]?.contains(distributor.id) == true && directory.latestTier(of: $0.id) != .national }?.code.rawValue
+                ?? resellers[0].code.rawValue
+        }
+        let customers = ["Harbour Dental", "Wattle Council", "Tasman Freight", "Kestrel Legal", "Summit Clinics", "Acme Mining"]
+        // Days from today to each contract's end: lapsed long ago, in its grace days, due soon, later, not open yet.
+        let offsets = [-60, -10, 20, 45, 75, 120]
+        var contracts = "contract_id,customer,reseller,source,sku,seats,starts,ends\n"
+        var renewals = "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\n"
+        var ids: [String: [Int]] = [:]
+        for source in ["D01", "D02", "D03", "DIRECT"] {
+            for (index, offset) in offsets.enumerated() {
+                let ends = today.adding(days: offset), starts = ends.adding(days: -364)
+                let customer = "\(customers[index]) (\(source))", reseller = buyer(of: source), seats = 10 * (index + 1)
+                contracts += "DEMO-\(source)-\(index + 1),\(customer),\(reseller),\(source),HW-1001,\(seats),\(starts),\(ends)\n"
+                ids[source, default: []].append(index)
+                // The contracts ending in 10 and in 20 days were renewed five days ago.
+                if offset == -10 || offset == 20 {
+                    renewals += "RENEW-\(source)-\(index + 1),\(today.adding(days: -5)),\(source),\(reseller),\(customer),HW-1001,renewal,\(seats),\(seats * 100).00,AUD\n"
+                }
+            }
+        }
+        let contractsFile = folder.appendingPathComponent("contracts.csv"), renewalsFile = folder.appendingPathComponent("renewal-sales.csv")
+        try contracts.write(to: contractsFile, atomically: true, encoding: .utf8)
+        try renewals.write(to: renewalsFile, atomically: true, encoding: .utf8)
+        try await database.importFile(.contracts, path: contractsFile.path, name: "demo contracts.csv", actor: actor)
+        try await database.importFile(.sales, path: renewalsFile.path, name: "demo renewal sales.csv", actor: actor)
+        // Quotes on the contracts ending in 45 days, and one lapsed by hand.
+        var imported: [RenewalOpportunity] = []
+        var cursor: RenewalCursor?
+        repeat {
+            let page = try await database.renewalOpportunities(
+                RenewalFilter(asOf: today, statuses: RenewalStatus.allCases, dueWithin: 120), access: .vendor, after: cursor, limit: 500)
+            imported += page.items.filter { $0.contractID.hasPrefix("DEMO-") }
+            cursor = page.next
+        } while cursor != nil
+        for opportunity in imported where opportunity.daysToEnd == 45 {
+            try await database.quoteRenewal(
+                opportunity.id, amount: try Money.parse("\(opportunity.seats * 95).00", currency: .aud), on: today.adding(days: -3), access: .vendor,
+                actor: officerOf[opportunity.soldBy] ?? actor)
+        }
+        if let dropped = imported.first(where: { $0.daysToEnd == 75 && $0.soldBy == "D02" }) {
+            try await database.lapseRenewal(dropped.id, reason: "customer is replacing the firewalls", on: today.adding(days: -1), access: .vendor, actor: officerOf["D02"]!)
+        }
     }
 
     /// A one-page PDF and a 1×1 PNG: the demo's proof-of-performance files.

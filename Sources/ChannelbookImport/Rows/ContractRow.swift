@@ -17,7 +17,16 @@ public struct ContractRow: Hashable, Sendable {
     public let starts: BusinessDate
     public let ends: BusinessDate
 
-    public static func parse(_ record: CSVRecord, header: CSVHeader, problems: inout ImportProblems) -> ContractRow? {
+    /// What a line names (reseller, source, SKU) as far as it parsed: checked against the ledger even when another
+    /// field is bad, so one pass reports every problem of the line.
+    public struct References: Sendable {
+        public var reseller: ResellerReference?
+        public var source: SalesSource?
+        public var sku: SKU?
+        public init() {}
+    }
+
+    public static func parse(_ record: CSVRecord, header: CSVHeader, problems: inout ImportProblems, references: inout References) -> ContractRow? {
         let row = RowReader(header: header, record: record)
         guard row.checkFieldCount(&problems) else { return nil }
         let before = problems.count
@@ -29,6 +38,9 @@ public struct ContractRow: Hashable, Sendable {
         let seats = row.integer("seats", in: 1...LineLimits.maximumSeats, &problems)
         let starts = row.date("starts", &problems)
         let ends = row.date("ends", &problems)
+        references.reseller = reseller
+        references.source = source.map { SalesSource($0) }
+        references.sku = sku.map { SKU($0) }
         if let starts, let ends, ends < starts { problems.add(line: record.line, field: "ends", "\(ends) is before the contract starts (\(starts))") }
         guard problems.count == before, let contractID, let customer, let reseller, let source, let sku, let seats, let starts, let ends else { return nil }
         return ContractRow(

@@ -217,18 +217,21 @@ struct ContractImporter {
         var new = 0, present = 0
         var problems = try await ImportFile.read(path: path, name: name, required: ContractRow.requiredColumns) { record, header, problems in
             guard limit.admit(record, &problems) else { return }
+            var named = ContractRow.References()
+            let row = ContractRow.parse(record, header: header, problems: &problems, references: &named)
             var references = ImportProblems(file: name)
-            guard let row = ContractRow.parse(record, header: header, problems: &problems) else { return }
-            let reseller = directory.reseller(row.reseller, line: row.line, &references)
-            _ = directory.distributor(row.source, line: row.line, &references)
-            if priceBook.entries[row.sku] == nil {
-                references.add(line: row.line, field: "sku", "'\(row.sku.rawValue)' is not in the price book")
-            } else if priceBook.entries[row.sku]?.contains(where: { $0.maintenanceMonths != nil }) != true {
-                references.add(line: row.line, field: "sku", "'\(row.sku.rawValue)' has no maintenance term in the price book")
+            let reseller = named.reseller.flatMap { directory.reseller($0, line: record.line, &references) }
+            if let source = named.source { _ = directory.distributor(source, line: record.line, &references) }
+            if let sku = named.sku {
+                if priceBook.entries[sku] == nil {
+                    references.add(line: record.line, field: "sku", "'\(sku.rawValue)' is not in the price book")
+                } else if priceBook.entries[sku]?.contains(where: { $0.maintenanceMonths != nil }) != true {
+                    references.add(line: record.line, field: "sku", "'\(sku.rawValue)' has no maintenance term in the price book")
+                }
             }
             problems.merge(references)
             // Checked against what is stored even when other lines are bad, so conflicts are reported too.
-            guard references.isEmpty, let reseller else { return }
+            guard references.isEmpty, let row, let reseller else { return }
             batch.append(
                 (row.line, NewContract(
                     ref: row.contractID, origin: "import", customer: row.customer, resellerID: reseller.id.rawValue, source: row.source.description,

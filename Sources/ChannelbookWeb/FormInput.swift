@@ -1,0 +1,32 @@
+import ChannelbookCore
+import Hummingbird
+
+/// Reading what a form sent: amounts, dates and path ids, each refused with the field it is about, so the page
+/// shows the problem beside it.
+enum FormInput {
+    /// A form value that cannot be used, and the field it belongs to.
+    struct FieldRefusal: Error {
+        let field: String
+        let message: String
+        init(_ field: String, _ message: String) {
+            self.field = field
+            self.message = message
+        }
+    }
+
+    static func amount(_ field: String, _ text: String?, _ currency: Currency) throws -> Money {
+        guard let text, !text.isEmpty else { throw FieldRefusal(field, "an amount is required, such as 1500.00") }
+        do { return try Money.parse(text, currency: currency) } catch { throw FieldRefusal(field, "\(error)") }
+    }
+
+    static func date(_ field: String, _ text: String?) throws -> BusinessDate {
+        guard let text, let date = try? BusinessDate.parse(text) else { throw FieldRefusal(field, "a date is required (YYYY-MM-DD)") }
+        return date
+    }
+
+    /// The `:id` of the path; a path without a number names nothing (404).
+    static func id(_ context: WebContext) throws -> Int64 {
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebError.notFound(json: false) }
+        return id
+    }
+}
