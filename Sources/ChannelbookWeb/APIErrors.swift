@@ -36,6 +36,9 @@ struct APIMethodMiddleware: RouterMiddleware {
         (["api", "v1", "mdf", "requests", "*", "approve"], [.post]), (["api", "v1", "mdf", "requests", "*", "reject"], [.post]),
         (["api", "v1", "mdf", "requests", "*", "claim"], [.post]), (["api", "v1", "mdf", "requests", "*", "accept-claim"], [.post]),
         (["api", "v1", "mdf", "requests", "*", "reject-claim"], [.post]), (["api", "v1", "mdf", "proofs", "*"], [.get]),
+        // The constant segments before `*`: the first match wins, as the router prefers `pipeline` and `rate` to an id.
+        (["api", "v1", "renewals"], [.get]), (["api", "v1", "renewals", "pipeline"], [.get]), (["api", "v1", "renewals", "rate", "*"], [.get]),
+        (["api", "v1", "renewals", "*"], [.get]), (["api", "v1", "renewals", "*", "quote"], [.post]), (["api", "v1", "renewals", "*", "lapse"], [.post]),
     ]
 
     /// The methods a documented path takes; `nil` for a path the document does not have.

@@ -10,7 +10,7 @@ import Testing
     @Test(arguments: [
         ("2026-01-15", 12, "2027-01-14"), ("2026-01-31", 1, "2026-02-28"), ("2028-01-31", 1, "2028-02-29"), ("2024-02-29", 12, "2025-02-28"),
         ("2024-02-29", 48, "2028-02-28"), ("2026-12-01", 1, "2026-12-31"), ("2026-11-30", 3, "2027-02-28"), ("2026-03-01", 120, "2036-02-29"),
-        ("2026-08-31", 6, "2027-02-28"),
+        ("2026-08-31", 6, "2027-02-28"), ("9998-12-31", 120, "9999-12-31"),
     ])
     func aContractEndsTheDayBeforeItsAnniversaryOrAtTheEndOfAShortMonth(start: String, months: Int, end: String) {
         #expect(MaintenanceTerm.lastDay(startingOn: Self.date(start), months: months) == Self.date(end))
@@ -46,6 +46,13 @@ import Testing
         #expect(RenewalPolicy.contractRenewed(on: Self.date("2026-10-15"), among: [older], rules: Self.rules) == nil)  // the day before it opens
         #expect(RenewalPolicy.contractRenewed(on: Self.date("2027-02-14"), among: [older], rules: Self.rules) == nil)  // the first day lapsed
         #expect(RenewalPolicy.contractRenewed(on: Self.date("2027-02-13"), among: [older], rules: Self.rules)?.id == 7)  // its last day
+    }
+
+    @Test func windowsNearTheCalendarsEndsStayInside() {
+        let window = RenewalWindow(ends: Self.date("9999-12-31"), rules: RenewalRules(owner: .vendor, horizonDays: 3650, lapseAfterDays: 3650))
+        #expect(window.lastDay == Self.date("9999-12-31") && window.lapsesOn == Self.date("9999-12-31"))
+        let cutoffs = RenewalPolicy.cutoffs(asOf: Self.date("0001-01-02"), rules: RenewalRules(owner: .vendor, horizonDays: 3650, lapseAfterDays: 3650))
+        #expect(cutoffs.lapsedBefore == Self.date("0001-01-01"))
     }
 
     @Test(arguments: [(0, "due_0_30"), (30, "due_0_30"), (31, "due_31_60"), (60, "due_31_60"), (61, "due_61_90"), (90, "due_61_90"), (91, nil), (-1, nil)])

@@ -146,5 +146,33 @@ extension Components {
                 self.body = body
             }
         }
+        internal struct RenewalChanged: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/RenewalChanged/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/RenewalChanged/content/application\/json`.
+                case json(Components.Schemas.RenewalOpportunity)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.RenewalOpportunity {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.RenewalChanged.Body
+            /// Creates a new `RenewalChanged`.
+            ///
+            /// - Parameters:
+            ///   - body: Received HTTP response body
+            internal init(body: Components.Responses.RenewalChanged.Body) {
+                self.body = body
+            }
+        }
     }
 }

@@ -607,5 +607,405 @@ extension Components {
                 case amount
             }
         }
+        /// - Remark: Generated from `#/components/schemas/RenewalStatus`.
+        internal enum RenewalStatus: String, Codable, Hashable, Sendable, CaseIterable {
+            case upcoming = "upcoming"
+            case open = "open"
+            case quoted = "quoted"
+            case renewed = "renewed"
+            case lapsed = "lapsed"
+        }
+        /// One per maintenance contract, sharing its id, with its status on the day asked about.
+        ///
+        /// - Remark: Generated from `#/components/schemas/RenewalOpportunity`.
+        internal struct RenewalOpportunity: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/id`.
+            internal var id: Swift.Int64
+            /// The vendor's contract id, or SOURCE:LINE_ID for one a sales line created.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/contractId`.
+            internal var contractId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/customer`.
+            internal var customer: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/reseller`.
+            internal var reseller: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/resellerName`.
+            internal var resellerName: Swift.String
+            /// The distributor that sold the contract, or DIRECT.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/soldBy`.
+            internal var soldBy: Swift.String
+            /// Who works the renewal: the selling distributor's code, or DIRECT for the vendor.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/owner`.
+            internal var owner: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/sku`.
+            internal var sku: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/seats`.
+            internal var seats: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/starts`.
+            internal var starts: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/ends`.
+            internal var ends: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/opensOn`.
+            internal var opensOn: Swift.String
+            /// The first day it counts as lapsed when nobody renewed it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/lapsesOn`.
+            internal var lapsesOn: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/status`.
+            internal var status: Components.Schemas.RenewalStatus
+            /// Negative once the contract has ended.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/daysToEnd`.
+            internal var daysToEnd: Swift.Int
+            /// The latest quote.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/quote`.
+            internal var quote: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/quotedOn`.
+            internal var quotedOn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/renewedOn`.
+            internal var renewedOn: Swift.String?
+            /// The renewal sales line (SOURCE:LINE_ID).
+            ///
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/renewedBy`.
+            internal var renewedBy: Swift.String?
+            /// When it was lapsed by hand.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/lapsedOn`.
+            internal var lapsedOn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunity/lapseReason`.
+            internal var lapseReason: Swift.String?
+            /// Creates a new `RenewalOpportunity`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - contractId: The vendor's contract id, or SOURCE:LINE_ID for one a sales line created.
+            ///   - customer:
+            ///   - reseller:
+            ///   - resellerName:
+            ///   - soldBy: The distributor that sold the contract, or DIRECT.
+            ///   - owner: Who works the renewal: the selling distributor's code, or DIRECT for the vendor.
+            ///   - sku:
+            ///   - seats:
+            ///   - starts:
+            ///   - ends:
+            ///   - opensOn:
+            ///   - lapsesOn: The first day it counts as lapsed when nobody renewed it.
+            ///   - status:
+            ///   - daysToEnd: Negative once the contract has ended.
+            ///   - quote: The latest quote.
+            ///   - quotedOn:
+            ///   - renewedOn:
+            ///   - renewedBy: The renewal sales line (SOURCE:LINE_ID).
+            ///   - lapsedOn: When it was lapsed by hand.
+            ///   - lapseReason:
+            internal init(
+                id: Swift.Int64,
+                contractId: Swift.String,
+                customer: Swift.String,
+                reseller: Swift.String,
+                resellerName: Swift.String,
+                soldBy: Swift.String,
+                owner: Swift.String,
+                sku: Swift.String,
+                seats: Swift.Int64,
+                starts: Swift.String,
+                ends: Swift.String,
+                opensOn: Swift.String,
+                lapsesOn: Swift.String,
+                status: Components.Schemas.RenewalStatus,
+                daysToEnd: Swift.Int,
+                quote: Swift.String? = nil,
+                quotedOn: Swift.String? = nil,
+                renewedOn: Swift.String? = nil,
+                renewedBy: Swift.String? = nil,
+                lapsedOn: Swift.String? = nil,
+                lapseReason: Swift.String? = nil
+            ) {
+                self.id = id
+                self.contractId = contractId
+                self.customer = customer
+                self.reseller = reseller
+                self.resellerName = resellerName
+                self.soldBy = soldBy
+                self.owner = owner
+                self.sku = sku
+                self.seats = seats
+                self.starts = starts
+                self.ends = ends
+                self.opensOn = opensOn
+                self.lapsesOn = lapsesOn
+                self.status = status
+                self.daysToEnd = daysToEnd
+                self.quote = quote
+                self.quotedOn = quotedOn
+                self.renewedOn = renewedOn
+                self.renewedBy = renewedBy
+                self.lapsedOn = lapsedOn
+                self.lapseReason = lapseReason
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case contractId
+                case customer
+                case reseller
+                case resellerName
+                case soldBy
+                case owner
+                case sku
+                case seats
+                case starts
+                case ends
+                case opensOn
+                case lapsesOn
+                case status
+                case daysToEnd
+                case quote
+                case quotedOn
+                case renewedOn
+                case renewedBy
+                case lapsedOn
+                case lapseReason
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RenewalEvent`.
+        internal struct RenewalEvent: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RenewalEvent/date`.
+            internal var date: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RenewalEvent/event`.
+            internal var event: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RenewalEvent/amount`.
+            internal var amount: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/RenewalEvent/note`.
+            internal var note: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RenewalEvent/actor`.
+            internal var actor: Swift.String
+            /// Creates a new `RenewalEvent`.
+            ///
+            /// - Parameters:
+            ///   - date:
+            ///   - event:
+            ///   - amount:
+            ///   - note:
+            ///   - actor:
+            internal init(
+                date: Swift.String,
+                event: Swift.String,
+                amount: Swift.String? = nil,
+                note: Swift.String,
+                actor: Swift.String
+            ) {
+                self.date = date
+                self.event = event
+                self.amount = amount
+                self.note = note
+                self.actor = actor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case date
+                case event
+                case amount
+                case note
+                case actor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RenewalOpportunityWithHistory`.
+        internal struct RenewalOpportunityWithHistory: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunityWithHistory/opportunity`.
+            internal var opportunity: Components.Schemas.RenewalOpportunity
+            /// - Remark: Generated from `#/components/schemas/RenewalOpportunityWithHistory/events`.
+            internal var events: [Components.Schemas.RenewalEvent]
+            /// Creates a new `RenewalOpportunityWithHistory`.
+            ///
+            /// - Parameters:
+            ///   - opportunity:
+            ///   - events:
+            internal init(
+                opportunity: Components.Schemas.RenewalOpportunity,
+                events: [Components.Schemas.RenewalEvent]
+            ) {
+                self.opportunity = opportunity
+                self.events = events
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case opportunity
+                case events
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RenewalPage`.
+        internal struct RenewalPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RenewalPage/items`.
+            internal var items: [Components.Schemas.RenewalOpportunity]
+            /// Where the next page starts (pass it as cursor); absent on the last page.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RenewalPage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `RenewalPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor: Where the next page starts (pass it as cursor); absent on the last page.
+            internal init(
+                items: [Components.Schemas.RenewalOpportunity],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RenewalQuote`.
+        internal struct RenewalQuote: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RenewalQuote/amount`.
+            internal var amount: Components.Schemas.Money
+            /// Default today.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RenewalQuote/on`.
+            internal var on: Swift.String?
+            /// Creates a new `RenewalQuote`.
+            ///
+            /// - Parameters:
+            ///   - amount:
+            ///   - on: Default today.
+            internal init(
+                amount: Components.Schemas.Money,
+                on: Swift.String? = nil
+            ) {
+                self.amount = amount
+                self.on = on
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case amount
+                case on
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RenewalLapse`.
+        internal struct RenewalLapse: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RenewalLapse/reason`.
+            internal var reason: Swift.String
+            /// Default today.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RenewalLapse/on`.
+            internal var on: Swift.String?
+            /// Creates a new `RenewalLapse`.
+            ///
+            /// - Parameters:
+            ///   - reason:
+            ///   - on: Default today.
+            internal init(
+                reason: Swift.String,
+                on: Swift.String? = nil
+            ) {
+                self.reason = reason
+                self.on = on
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case reason
+                case on
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RenewalPipelineRow`.
+        internal struct RenewalPipelineRow: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RenewalPipelineRow/owner`.
+            internal var owner: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RenewalPipelineRow/due0To30`.
+            internal var due0To30: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/RenewalPipelineRow/due31To60`.
+            internal var due31To60: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/RenewalPipelineRow/due61To90`.
+            internal var due61To90: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/RenewalPipelineRow/seats0To90`.
+            internal var seats0To90: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/RenewalPipelineRow/value0To90`.
+            internal var value0To90: Components.Schemas.Money
+            /// Creates a new `RenewalPipelineRow`.
+            ///
+            /// - Parameters:
+            ///   - owner:
+            ///   - due0To30:
+            ///   - due31To60:
+            ///   - due61To90:
+            ///   - seats0To90:
+            ///   - value0To90:
+            internal init(
+                owner: Swift.String,
+                due0To30: Swift.Int,
+                due31To60: Swift.Int,
+                due61To90: Swift.Int,
+                seats0To90: Swift.Int64,
+                value0To90: Components.Schemas.Money
+            ) {
+                self.owner = owner
+                self.due0To30 = due0To30
+                self.due31To60 = due31To60
+                self.due61To90 = due61To90
+                self.seats0To90 = seats0To90
+                self.value0To90 = value0To90
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case owner
+                case due0To30
+                case due31To60
+                case due61To90
+                case seats0To90
+                case value0To90
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RenewalRateRow`.
+        internal struct RenewalRateRow: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RenewalRateRow/owner`.
+            internal var owner: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RenewalRateRow/ending`.
+            internal var ending: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/RenewalRateRow/renewed`.
+            internal var renewed: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/RenewalRateRow/lapsed`.
+            internal var lapsed: Swift.Int
+            /// Neither renewed nor lapsed yet.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RenewalRateRow/open`.
+            internal var open: Swift.Int
+            /// renewed ÷ (renewed + lapsed) in basis points, rounded down; absent (null) while none is decided.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RenewalRateRow/rateBps`.
+            internal var rateBps: Swift.Int?
+            /// Creates a new `RenewalRateRow`.
+            ///
+            /// - Parameters:
+            ///   - owner:
+            ///   - ending:
+            ///   - renewed:
+            ///   - lapsed:
+            ///   - open: Neither renewed nor lapsed yet.
+            ///   - rateBps: renewed ÷ (renewed + lapsed) in basis points, rounded down; absent (null) while none is decided.
+            internal init(
+                owner: Swift.String,
+                ending: Swift.Int,
+                renewed: Swift.Int,
+                lapsed: Swift.Int,
+                open: Swift.Int,
+                rateBps: Swift.Int? = nil
+            ) {
+                self.owner = owner
+                self.ending = ending
+                self.renewed = renewed
+                self.lapsed = lapsed
+                self.open = open
+                self.rateBps = rateBps
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case owner
+                case ending
+                case renewed
+                case lapsed
+                case open
+                case rateBps
+            }
+        }
     }
 }

@@ -80,6 +80,41 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/mdf/proofs/{id}`.
     /// - Remark: Generated from `#/paths//api/v1/mdf/proofs/{id}/get(getMDFProof)`.
     func getMDFProof(_ input: Operations.getMDFProof.Input) async throws -> Operations.getMDFProof.Output
+    /// A page of a renewal queue, by contract end then id, within the login's scope (open and quoted by default).
+    ///
+    /// Scope: admins, finance and account managers see every opportunity; a maintenance officer the contracts sold by the
+    /// distributors assigned to it; a distributor's token the opportunities it owns; a reseller's token the contracts it bought.
+    /// Pass `nextCursor` back as `cursor` for the next page; it is absent on the last page.
+    ///
+    ///
+    /// - Remark: HTTP `GET /api/v1/renewals`.
+    /// - Remark: Generated from `#/paths//api/v1/renewals/get(listRenewals)`.
+    func listRenewals(_ input: Operations.listRenewals.Input) async throws -> Operations.listRenewals.Output
+    /// Open and quoted opportunities ending 0–30, 31–60 and 61–90 days after a date, per owner, with seats and their value at the price book.
+    ///
+    /// - Remark: HTTP `GET /api/v1/renewals/pipeline`.
+    /// - Remark: Generated from `#/paths//api/v1/renewals/pipeline/get(getRenewalPipeline)`.
+    func getRenewalPipeline(_ input: Operations.getRenewalPipeline.Input) async throws -> Operations.getRenewalPipeline.Output
+    /// Per owner, the contracts ending in a quarter and what became of them by a date; the rate is renewed ÷ (renewed + lapsed).
+    ///
+    /// - Remark: HTTP `GET /api/v1/renewals/rate/{quarter}`.
+    /// - Remark: Generated from `#/paths//api/v1/renewals/rate/{quarter}/get(getRenewalRate)`.
+    func getRenewalRate(_ input: Operations.getRenewalRate.Input) async throws -> Operations.getRenewalRate.Output
+    /// One renewal opportunity with its history, oldest first.
+    ///
+    /// - Remark: HTTP `GET /api/v1/renewals/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/renewals/{id}/get(getRenewal)`.
+    func getRenewal(_ input: Operations.getRenewal.Input) async throws -> Operations.getRenewal.Output
+    /// Records a quote for an open or quoted opportunity (admins, maintenance officers, the owning distributor); the latest quote is the one shown.
+    ///
+    /// - Remark: HTTP `POST /api/v1/renewals/{id}/quote`.
+    /// - Remark: Generated from `#/paths//api/v1/renewals/{id}/quote/post(quoteRenewal)`.
+    func quoteRenewal(_ input: Operations.quoteRenewal.Input) async throws -> Operations.quoteRenewal.Output
+    /// Lapses an open or quoted opportunity by hand, with a reason (admins and maintenance officers).
+    ///
+    /// - Remark: HTTP `POST /api/v1/renewals/{id}/lapse`.
+    /// - Remark: Generated from `#/paths//api/v1/renewals/{id}/lapse/post(lapseRenewal)`.
+    func lapseRenewal(_ input: Operations.lapseRenewal.Input) async throws -> Operations.lapseRenewal.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -283,6 +318,97 @@ extension APIProtocol {
         try await getMDFProof(Operations.getMDFProof.Input(
             path: path,
             headers: headers
+        ))
+    }
+    /// A page of a renewal queue, by contract end then id, within the login's scope (open and quoted by default).
+    ///
+    /// Scope: admins, finance and account managers see every opportunity; a maintenance officer the contracts sold by the
+    /// distributors assigned to it; a distributor's token the opportunities it owns; a reseller's token the contracts it bought.
+    /// Pass `nextCursor` back as `cursor` for the next page; it is absent on the last page.
+    ///
+    ///
+    /// - Remark: HTTP `GET /api/v1/renewals`.
+    /// - Remark: Generated from `#/paths//api/v1/renewals/get(listRenewals)`.
+    internal func listRenewals(
+        query: Operations.listRenewals.Input.Query = .init(),
+        headers: Operations.listRenewals.Input.Headers = .init()
+    ) async throws -> Operations.listRenewals.Output {
+        try await listRenewals(Operations.listRenewals.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Open and quoted opportunities ending 0–30, 31–60 and 61–90 days after a date, per owner, with seats and their value at the price book.
+    ///
+    /// - Remark: HTTP `GET /api/v1/renewals/pipeline`.
+    /// - Remark: Generated from `#/paths//api/v1/renewals/pipeline/get(getRenewalPipeline)`.
+    internal func getRenewalPipeline(
+        query: Operations.getRenewalPipeline.Input.Query = .init(),
+        headers: Operations.getRenewalPipeline.Input.Headers = .init()
+    ) async throws -> Operations.getRenewalPipeline.Output {
+        try await getRenewalPipeline(Operations.getRenewalPipeline.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Per owner, the contracts ending in a quarter and what became of them by a date; the rate is renewed ÷ (renewed + lapsed).
+    ///
+    /// - Remark: HTTP `GET /api/v1/renewals/rate/{quarter}`.
+    /// - Remark: Generated from `#/paths//api/v1/renewals/rate/{quarter}/get(getRenewalRate)`.
+    internal func getRenewalRate(
+        path: Operations.getRenewalRate.Input.Path,
+        query: Operations.getRenewalRate.Input.Query = .init(),
+        headers: Operations.getRenewalRate.Input.Headers = .init()
+    ) async throws -> Operations.getRenewalRate.Output {
+        try await getRenewalRate(Operations.getRenewalRate.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// One renewal opportunity with its history, oldest first.
+    ///
+    /// - Remark: HTTP `GET /api/v1/renewals/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/renewals/{id}/get(getRenewal)`.
+    internal func getRenewal(
+        path: Operations.getRenewal.Input.Path,
+        query: Operations.getRenewal.Input.Query = .init(),
+        headers: Operations.getRenewal.Input.Headers = .init()
+    ) async throws -> Operations.getRenewal.Output {
+        try await getRenewal(Operations.getRenewal.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Records a quote for an open or quoted opportunity (admins, maintenance officers, the owning distributor); the latest quote is the one shown.
+    ///
+    /// - Remark: HTTP `POST /api/v1/renewals/{id}/quote`.
+    /// - Remark: Generated from `#/paths//api/v1/renewals/{id}/quote/post(quoteRenewal)`.
+    internal func quoteRenewal(
+        path: Operations.quoteRenewal.Input.Path,
+        headers: Operations.quoteRenewal.Input.Headers = .init(),
+        body: Operations.quoteRenewal.Input.Body
+    ) async throws -> Operations.quoteRenewal.Output {
+        try await quoteRenewal(Operations.quoteRenewal.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Lapses an open or quoted opportunity by hand, with a reason (admins and maintenance officers).
+    ///
+    /// - Remark: HTTP `POST /api/v1/renewals/{id}/lapse`.
+    /// - Remark: Generated from `#/paths//api/v1/renewals/{id}/lapse/post(lapseRenewal)`.
+    internal func lapseRenewal(
+        path: Operations.lapseRenewal.Input.Path,
+        headers: Operations.lapseRenewal.Input.Headers = .init(),
+        body: Operations.lapseRenewal.Input.Body
+    ) async throws -> Operations.lapseRenewal.Output {
+        try await lapseRenewal(Operations.lapseRenewal.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
 }

@@ -10,6 +10,8 @@ public enum MaintenanceTerm {
         precondition(months > 0, "a maintenance term is at least one month")
         let monthIndex = start.month - 1 + months
         let year = start.year + monthIndex / 12, month = monthIndex % 12 + 1
+        // A contract running past the calendar's last year (a line dated in 9998, say) ends on its last day.
+        guard year <= 9999 else { return BusinessDate(year: 9999, month: 12, day: 31)! }
         if let anniversary = BusinessDate(year: year, month: month, day: start.day) {
             return anniversary.adding(days: -1)
         }

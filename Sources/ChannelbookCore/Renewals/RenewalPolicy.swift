@@ -25,14 +25,14 @@ public struct RenewalWindow: Hashable, Sendable {
 
     public init(ends: BusinessDate, rules: RenewalRules) {
         self.ends = ends
-        self.opensOn = ends.adding(days: -rules.horizonDays)
-        self.lastDay = ends.adding(days: rules.lapseAfterDays)
+        self.opensOn = ends.addingClamped(days: -rules.horizonDays)
+        self.lastDay = ends.addingClamped(days: rules.lapseAfterDays)
     }
 
     public func contains(_ date: BusinessDate) -> Bool { opensOn <= date && date <= lastDay }
 
     /// The first day the opportunity counts as lapsed when nobody renewed it.
-    public var lapsesOn: BusinessDate { lastDay.adding(days: 1) }
+    public var lapsesOn: BusinessDate { lastDay.addingClamped(days: 1) }
 }
 
 /// The renewal rules that are arithmetic on dates and counts. Which status an opportunity has on a day is one
@@ -41,7 +41,7 @@ public enum RenewalPolicy {
     /// For a day `asOf`: a contract is past its window when it ended before `lapsedBefore`, and its opportunity is
     /// open (not `upcoming`) when it ends on or before `openThrough`. Equivalent to `RenewalWindow` for every contract.
     public static func cutoffs(asOf: BusinessDate, rules: RenewalRules) -> (openThrough: BusinessDate, lapsedBefore: BusinessDate) {
-        (asOf.adding(days: rules.horizonDays), asOf.adding(days: -rules.lapseAfterDays))
+        (asOf.addingClamped(days: rules.horizonDays), asOf.addingClamped(days: -rules.lapseAfterDays))
     }
 
     /// Of the contracts a renewal line dated `date` could renew, the one it renews: the oldest (earliest end, then

@@ -89,6 +89,16 @@ public struct BusinessDate: Hashable, Sendable, Comparable, CustomStringConverti
         return result
     }
 
+    /// `self + days`, held within years 1...9999: for windows and horizons computed from a day someone asked about,
+    /// which must answer (with nothing in range), never stop the program.
+    public func addingClamped(days: Int) -> BusinessDate {
+        let first = BusinessDate(year: 1, month: 1, day: 1)!, last = BusinessDate(year: 9999, month: 12, day: 31)!
+        let target = daysSinceEpoch + days
+        if target < first.daysSinceEpoch { return first }
+        if target > last.daysSinceEpoch { return last }
+        return BusinessDate(daysSinceEpoch: target)!
+    }
+
     /// Whole days from `self` to `other` (positive when `other` is later).
     public func days(until other: BusinessDate) -> Int { other.daysSinceEpoch - daysSinceEpoch }
 

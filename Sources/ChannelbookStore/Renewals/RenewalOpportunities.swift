@@ -233,7 +233,7 @@ extension ChannelbookDatabase {
                 " AND c.source IN (SELECT d.code FROM partners d JOIN users u ON u.id = d.maintenance_officer_id WHERE u.email = \(bind: email))" as SQLQueryString)
         }
         if let days = filter.dueWithin {
-            query.appendInterpolation(" AND c.ends <= \(bind: filter.asOf.adding(days: max(0, min(days, 36_500))).description)" as SQLQueryString)
+            query.appendInterpolation(" AND c.ends <= \(bind: filter.asOf.addingClamped(days: max(0, days)).description)" as SQLQueryString)
         }
         if let cursor {
             query.appendInterpolation(
@@ -355,7 +355,7 @@ extension ChannelbookDatabase {
         query.appendLiteral(" AND ")
         query.appendInterpolation(expression.having(RenewalStatus.worked))
         query.appendInterpolation(
-            " AND c.ends BETWEEN \(bind: date.description) AND \(bind: date.adding(days: PipelineBucket.horizonDays).description) GROUP BY 1, c.sku, c.ends"
+            " AND c.ends BETWEEN \(bind: date.description) AND \(bind: date.addingClamped(days: PipelineBucket.horizonDays).description) GROUP BY 1, c.sku, c.ends"
                 as SQLQueryString)
         let priceBook = try await PriceBook.load(from: self)
         struct Sums { var counts: [PipelineBucket: Int] = [:]; var seats: Int64 = 0; var value: Int64 = 0 }
