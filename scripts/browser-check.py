@@ -136,6 +136,54 @@ def mdf_walk(driver, base, screenshots):
     check(any(line.endswith("900.00") for line in ledger), "the reseller's MDF ledger shows the accepted claim payable")
 
 
+def renewals_walk(driver, base, screenshots):
+    """A maintenance officer's dashboard is its queue: filters, a quote refused then recorded, a lapse with a reason;
+    the second officer sees only its distributor; a distributor's login records quotes but cannot lapse."""
+    sign_in(driver, base, "maintenance@demo.channelbook.example")
+    page = driver.page_source
+    check("Renewals of contracts sold by D01, D02." in page and "Queue" in page, "the maintenance officer's dashboard is its renewal queue")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "figure.pipeline svg rect")) == 3, "the queue draws the pipeline's three buckets")
+    check("Renewal rate" in page and "bps" in page, "the queue shows the renewal rate per quarter")
+    if screenshots:
+        driver.save_screenshot(os.path.join(screenshots, "renewals-officer.png"))
+    driver.get(f"{base}/renewals?status=quoted")
+    statuses = [row.find_elements(By.TAG_NAME, "td")[9].text for row in driver.find_elements(By.CSS_SELECTOR, "table.renewal-queue tbody tr")]
+    check(statuses and all(status == "quoted" for status in statuses), "the status filter shows quoted opportunities only")
+    driver.get(f"{base}/renewals")
+    search = driver.find_element(By.CSS_SELECTOR, "form.renewal-filter")
+    fill(driver, search, "customer", "summit clinics")
+    submit(driver, search.find_element(By.TAG_NAME, "button"))
+    check([row.find_elements(By.TAG_NAME, "td")[2].text for row in driver.find_elements(By.CSS_SELECTOR, "table.renewal-queue tbody tr")]
+          == ["Summit Clinics (D01)"], "the customer search finds the open Summit Clinics contract (D02 lapsed its own)")
+    submit(driver, row_of(driver, "Summit Clinics (D01)").find_element(By.CSS_SELECTOR, "a"))
+    form = driver.find_element(By.CSS_SELECTOR, "form.renewal-quote")
+    fill(driver, form, "amount", "47.505")
+    submit(driver, form.find_element(By.TAG_NAME, "button"))
+    check(driver.find_element(By.ID, "quote-error").text != "", "a quote with a bad amount is refused beside the field")
+    form = driver.find_element(By.CSS_SELECTOR, "form.renewal-quote")
+    check(form.find_element(By.NAME, "amount").get_attribute("value") == "47.505", "the refused quote keeps what was typed")
+    fill(driver, form, "amount", "4750.00")
+    submit(driver, form.find_element(By.TAG_NAME, "button"))
+    check("Quote recorded." in driver.page_source and "quoted (" in driver.page_source, "the officer records a quote")
+    driver.get(f"{base}/renewals?status=quoted")
+    submit(driver, row_of(driver, "Kestrel Legal (D02)").find_element(By.CSS_SELECTOR, "a"))
+    form = driver.find_element(By.CSS_SELECTOR, "form.renewal-lapse")
+    fill(driver, form, "reason", "customer consolidated its sites")
+    submit(driver, form.find_element(By.TAG_NAME, "button"))
+    check("Opportunity lapsed." in driver.page_source and "customer consolidated its sites" in driver.page_source, "the officer lapses an opportunity with a reason")
+
+    sign_in(driver, base, "maintenance2@demo.channelbook.example")
+    page = driver.page_source
+    check("sold by D03." in page and "(D01)" not in page and "(D02)" not in page, "the second officer sees only its distributor's queue")
+
+    sign_in(driver, base, "distributor@demo.channelbook.example")
+    driver.get(f"{base}/renewals?status=open")
+    check("The renewals D01 owns" in driver.page_source and "(D02)" not in driver.page_source, "a distributor sees the renewals it owns")
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "table.renewal-queue tbody tr a"))
+    check(driver.find_elements(By.CSS_SELECTOR, "form.renewal-quote") and not driver.find_elements(By.CSS_SELECTOR, "form.renewal-lapse"),
+          "a distributor may quote but not lapse")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("base")
@@ -170,6 +218,7 @@ def main():
         check("Selenium Test Pty Ltd" in driver.page_source, "a referral registered in the form is listed")
 
         mdf_walk(driver, base, args.screenshots)
+        renewals_walk(driver, base, args.screenshots)
 
         sign_in(driver, base, "admin@demo.channelbook.example")
         driver.get(f"{base}/sales/upload")

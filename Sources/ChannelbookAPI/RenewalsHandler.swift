@@ -16,6 +16,9 @@ extension APIHandler {
         if let owner = query.owner, owner.isEmpty || owner.count > 64 {
             return .badRequest(Self.badRequest("owner must be a distributor's code or DIRECT, 1 to 64 characters"))
         }
+        if let customer = query.customer, customer.isEmpty || customer.count > 200 {
+            return .badRequest(Self.badRequest("customer must be 1 to 200 characters"))
+        }
         let limit = query.limit ?? 50
         guard (1...500).contains(limit) else { return .badRequest(Self.badRequest("limit must be 1 to 500")) }
         var cursor: RenewalCursor?
@@ -27,7 +30,7 @@ extension APIHandler {
         }
         let access = try await RenewalAccess.of(user, database)
         let statuses = query.status.map { $0.map { RenewalStatus(rawValue: $0.rawValue)! } } ?? RenewalStatus.worked
-        let filter = RenewalFilter(asOf: date, statuses: statuses, owner: query.owner, dueWithin: query.dueWithin)
+        let filter = RenewalFilter(asOf: date, statuses: statuses, owner: query.owner, dueWithin: query.dueWithin, customer: query.customer)
         let page = try await database.read { try await $0.renewalOpportunities(filter, access: access, after: cursor, limit: limit) }
         return .ok(.init(body: .json(.init(items: page.items.map(Self.renewal), nextCursor: page.next?.description))))
     }

@@ -85,8 +85,9 @@ struct RenewalsRoutes {
         let status = query.get("status").flatMap(RenewalStatus.init(rawValue:))
         let owner = query.get("owner").flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
         let due = query.get("due").flatMap { Int($0) }.map { max(0, min($0, 3650)) }
+        let customer = query.get("customer").flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
         let cursor = query.get("after").flatMap { RenewalCursor(String($0)) }
-        let filter = RenewalFilter(asOf: today, statuses: status.map { [$0] } ?? RenewalStatus.worked, owner: owner, dueWithin: due)
+        let filter = RenewalFilter(asOf: today, statuses: status.map { [$0] } ?? RenewalStatus.worked, owner: owner, dueWithin: due, customer: customer)
         let quarter = Quarter(containing: today)
         let quarters = [quarter.previous.previous, quarter.previous, quarter, quarter.next]
         let (page, pipeline, rates) = try await database.read { database in
@@ -101,6 +102,7 @@ struct RenewalsRoutes {
         let statuses = RenewalStatus.allCases.map { "<option value=\"\($0.rawValue)\"\(status == $0 ? " selected" : "")>\($0.rawValue)</option>" }.joined()
         body += """
             <form method="get" action="/renewals" class="renewal-filter">\(owners)
+            <label>customer <input name="customer" value="\(HTML.escape(customer ?? ""))" maxlength="200" size="14"></label>
             <label>status <select name="status"><option value="">open and quoted</option>\(statuses)</select></label>
             <label>ending within <input type="number" name="due" min="0" max="3650" value="\(due.map(String.init) ?? "")" size="4"> days</label>
             <button>Filter</button></form>

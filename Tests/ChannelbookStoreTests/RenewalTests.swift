@@ -166,6 +166,10 @@ import Testing
             let owners = try await Self.queue(database, asOf: "2026-12-01").map { "\($0.contractID) \($0.owner)" }
             #expect(owners == ["D01:A1 D01", "DIRECT:A2 DIRECT"])
             #expect(try await Self.queue(database, asOf: "2026-12-01", owner: "D01").map(\.contractID) == ["D01:A1"])
+            // The customer search compares names as referrals are: case, punctuation and legal suffixes aside.
+            let found = try await database.renewalOpportunities(RenewalFilter(asOf: Self.date("2026-12-01"), customer: "BIG-bank Ltd"), access: .vendor)
+            #expect(found.items.map(\.contractID) == ["DIRECT:A2"])
+            #expect(try await database.renewalOpportunities(RenewalFilter(asOf: Self.date("2026-12-01"), customer: "%"), access: .vendor).items.count == 2)
         }
         let vendorProgram = Program.articleTOML.replacingOccurrences(of: "owner = \"distributor\"", with: "owner = \"vendor\"")
         try await kind.with(programTOML: vendorProgram) { database in

@@ -2168,6 +2168,13 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                         name: "dueWithin",
                         as: Swift.Int.self
                     ),
+                    customer: try converter.getOptionalQueryItemAsURI(
+                        in: request.soar_query,
+                        style: .form,
+                        explode: true,
+                        name: "customer",
+                        as: Swift.String.self
+                    ),
                     asOf: try converter.getOptionalQueryItemAsURI(
                         in: request.soar_query,
                         style: .form,

@@ -2990,6 +2990,10 @@ internal enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/api/v1/renewals/GET/query/dueWithin`.
                 internal var dueWithin: Swift.Int?
+                /// Only customers whose name holds this (case, punctuation and legal suffixes ignored).
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/renewals/GET/query/customer`.
+                internal var customer: Swift.String?
                 /// Default today.
                 ///
                 /// - Remark: Generated from `#/paths/api/v1/renewals/GET/query/asOf`.
@@ -3006,6 +3010,7 @@ internal enum Operations {
                 ///   - status: Repeat for several (`status=open&status=quoted`). Default open and quoted.
                 ///   - owner: A distributor's code, or DIRECT.
                 ///   - dueWithin: Only contracts ending within this many days of asOf.
+                ///   - customer: Only customers whose name holds this (case, punctuation and legal suffixes ignored).
                 ///   - asOf: Default today.
                 ///   - cursor: The nextCursor of the previous page.
                 ///   - limit:
@@ -3013,6 +3018,7 @@ internal enum Operations {
                     status: [Components.Schemas.RenewalStatus]? = nil,
                     owner: Components.Schemas.PartnerCode? = nil,
                     dueWithin: Swift.Int? = nil,
+                    customer: Swift.String? = nil,
                     asOf: Swift.String? = nil,
                     cursor: Swift.String? = nil,
                     limit: Swift.Int? = nil
@@ -3020,6 +3026,7 @@ internal enum Operations {
                     self.status = status
                     self.owner = owner
                     self.dueWithin = dueWithin
+                    self.customer = customer
                     self.asOf = asOf
                     self.cursor = cursor
                     self.limit = limit

@@ -26,13 +26,15 @@ struct RenewalsCommand: AsyncParsableCommand {
         @Option(help: "Only contracts sold by the distributors assigned to this maintenance officer (email).") var officer: String?
         @Option(help: "Only this status (\(RenewalStatus.allCases.map(\.rawValue).joined(separator: ", "))); repeat for more.") var status: [RenewalStatus] = []
         @Option(name: .customLong("due-within"), help: "Only contracts ending within this many days.") var dueWithin: Int?
+        @Option(help: "Only customers whose name holds this (case, punctuation and legal suffixes ignored).") var customer: String?
         @Option(name: .customLong("as-of"), help: "The date statuses are taken on (default today).") var asOf: BusinessDate?
         @Option(help: "csv, json or table.") var format: ReportFormat = .csv
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             let filter = RenewalFilter(
-                asOf: asOf ?? Today.date, statuses: status.isEmpty ? RenewalStatus.worked : status, owner: owner, officer: officer, dueWithin: dueWithin)
+                asOf: asOf ?? Today.date, statuses: status.isEmpty ? RenewalStatus.worked : status, owner: owner, officer: officer, dueWithin: dueWithin,
+                customer: customer)
             let rows = try await database.perform { database in
                 var rows: [RenewalOpportunity] = []
                 var cursor: RenewalCursor?

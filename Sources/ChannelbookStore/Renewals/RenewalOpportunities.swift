@@ -52,13 +52,19 @@ public struct RenewalFilter: Sendable, Equatable {
     public var officer: String?
     /// Only contracts ending within this many days of `asOf`.
     public var dueWithin: Int?
+    /// Only customers whose name holds this, compared as referral names are (`CustomerIdentity.normalize`).
+    public var customer: String?
 
-    public init(asOf: BusinessDate, statuses: [RenewalStatus] = RenewalStatus.worked, owner: String? = nil, officer: String? = nil, dueWithin: Int? = nil) {
+    public init(
+        asOf: BusinessDate, statuses: [RenewalStatus] = RenewalStatus.worked, owner: String? = nil, officer: String? = nil, dueWithin: Int? = nil,
+        customer: String? = nil
+    ) {
         self.asOf = asOf
         self.statuses = statuses
         self.owner = owner
         self.officer = officer
         self.dueWithin = dueWithin
+        self.customer = customer
     }
 }
 
@@ -234,6 +240,10 @@ extension ChannelbookDatabase {
         }
         if let days = filter.dueWithin {
             query.appendInterpolation(" AND c.ends <= \(bind: filter.asOf.addingClamped(days: max(0, days)).description)" as SQLQueryString)
+        }
+        // Normalised names hold letters and digits only: nothing in them is a LIKE wildcard.
+        if let customer = filter.customer.map({ CustomerIdentity.normalize(name: String($0.prefix(200))) }), !customer.isEmpty {
+            query.appendInterpolation(" AND c.customer_key LIKE \(bind: "%" + customer + "%")" as SQLQueryString)
         }
         if let cursor {
             query.appendInterpolation(
