@@ -249,6 +249,20 @@ import Testing
     }
 
     @Test(arguments: TestDatabase.available)
+    func checkFindsAQueueThatDisagreesWithItsHistory(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await Self.seededWithTerms(database)
+            try await database.importText(.sales, Self.sales("A1,2026-01-15,D01,P01,Acme,MT-12,hardware,10,5000.00,AUD\nB1,2026-01-15,D01,P01,Bolt,MT-12,hardware,1,500.00,AUD\n"))
+            try await database.quoteRenewal(1, amount: Self.aud("4000.00"), on: Self.date("2026-11-01"), access: .vendor, actor: "a")
+            try await database.importText(.sales, Self.sales("R1,2026-12-01,D01,P01,Acme,MT-12,renewal,10,5000.00,AUD\n"))
+            #expect(try await database.integrityProblems() == [])
+            // A lapse written into the queue by hand, with no history behind it.
+            try await database.sql.raw("UPDATE maintenance_contracts SET lapsed_on = '2026-12-01', lapse_reason = 'by hand' WHERE contract_ref = 'D01:B1'").run()
+            #expect(try await database.integrityProblems() == ["renewal opportunity 2 (contract D01:B1): its renewed, lapsed or quoted state disagrees with its history"])
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
     func thePipelineBucketsByDaysToTheEndAndValuesAtThePriceBook(database kind: TestDatabase) async throws {
         try await kind.with { database in
             try await Self.seededWithTerms(database)

@@ -21,8 +21,24 @@ extension ChannelbookDatabase {
             problems += try await linesWithoutImports()
             problems += try await auditGaps()
             problems += try await mdfLedgerProblems()
+            problems += try await renewalHistoryProblems()
             return problems
         }
+    }
+
+    /// What the renewal queues filter on agrees with the append-only history it came from: a contract is renewed or
+    /// lapsed exactly when its history says so, and renewed no earlier than it started.
+    private func renewalHistoryProblems() async throws -> [String] {
+        let rows = try await plainRows(
+            """
+            SELECT c.id, c.contract_ref FROM maintenance_contracts c
+            WHERE (c.renewed_on IS NOT NULL) <> EXISTS (SELECT 1 FROM renewal_events e WHERE e.contract_id = c.id AND e.event = 'renewed')
+               OR (c.lapsed_on IS NOT NULL) <> EXISTS (SELECT 1 FROM renewal_events e WHERE e.contract_id = c.id AND e.event = 'lapsed')
+               OR (c.first_quoted_on IS NOT NULL) <> EXISTS (SELECT 1 FROM renewal_events e WHERE e.contract_id = c.id AND e.event = 'quoted')
+               OR c.renewed_on <= c.starts
+            ORDER BY c.id LIMIT \(Self.integrityFindingsListed)
+            """)
+        return try rows.map { "renewal opportunity \(try $0.integer(0)) (contract \(try $0.text(1))): its renewed, lapsed or quoted state disagrees with its history" }
     }
 
     /// Every partner's MDF ledger holds together on every date it changes: nothing reserved, payable or available
