@@ -47,9 +47,9 @@ import Testing
         #expect(noReason.stderr == "Error: a reason is required\n")
 
         // The renewal line names the customer its own way; it renews K-1.
-        _ = await channelbook(["import", "sales", path("renewals.csv")] + db)
+        _ = await channelbook(["import", "sales", path("renewals.csv"), "--actor", "d01-feed"] + db)
         let show = await channelbook(["renewals", "show", "1", "--as-of", "2026-12-31"] + db)
-        #expect(show.stdout.contains("renewed (0 days to the end)") && show.stdout.contains("2026-12-20  renewed  renewal line D01:R-1  by import"), "\(show.stdout)")
+        #expect(show.stdout.contains("renewed (0 days to the end)") && show.stdout.contains("2026-12-20  renewed  renewal line D01:R-1  by d01-feed"), "\(show.stdout)")
 
         let pipeline = await channelbook(["renewals", "pipeline", "--as-of", "2026-12-01"] + db)
         #expect(pipeline.stdout == "owner,due_0_30,due_31_60,due_61_90,seats_0_90,value_0_90\nD01,1,0,0,10,5000.00\nDIRECT,0,0,1,4,2000.00\n")

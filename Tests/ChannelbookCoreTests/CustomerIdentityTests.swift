@@ -63,3 +63,18 @@ import Testing
         #expect(!ReferralStatus.rejected.isOpen && !ReferralStatus.expired.isOpen && ReferralStatus.approved.isOpen)
     }
 }
+
+/// The byte-by-byte reading of ASCII names finds exactly the words the Character-by-Character one does.
+@Suite struct CustomerNameFastPathTests {
+    @Test func asciiNamesSplitTheSameWayByBytesAndByCharacters() {
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array("aZ09 .,&'-_/()!\t\"Pty LtdTHE co".utf8)
+        for _ in 0..<5_000 {
+            let name = String(decoding: (0..<Int.random(in: 0...24, using: &random)).map { _ in alphabet.randomElement(using: &random)! }, as: UTF8.self)
+            #expect(CustomerIdentity.asciiWords(name) == CustomerIdentity.unicodeWords(name), "\(name)")
+        }
+        for name in ["The ACME Pty. Ltd.", "O'Brien & Sons", "  ", "", "A&B", "the", "Co Co", "3M"] {
+            #expect(CustomerIdentity.asciiWords(name) == CustomerIdentity.unicodeWords(name), "\(name)")
+        }
+    }
+}

@@ -64,6 +64,8 @@ private func problems(_ text: String) -> [String] {
         #expect(program.rebate.schedule.mode == .graduated)
         #expect(program.rebate.schedule.rounding == .down)
         #expect(program.renewals.owner == .vendor)
+        // The retired `split` of stored program versions still reads, as the vendor's.
+        #expect(try ProgramFile.parse(article([(#"owner = "distributor""#, #"owner = "split""#)])).renewals.owner == .vendor)
         #expect(program.effectiveFrom.description == "2026-07-01")
         #expect(program.rebate.tierOn == .periodStart)
     }
@@ -167,14 +169,14 @@ private func problems(_ text: String) -> [String] {
         let found = problems(
             article([
                 (#"currency = "AUD""#, #"currency = "XYZ""#), (#"rate = "7.5%""#, #"rate = "7.125%""#), ("expiry_days = 90", "expiry_days = -1"),
-                (#"owner = "distributor""#, #"owner = "split""#), ("lapse_after_days = 30", "lapse_after_days = 30\ncolour = \"red\""),
+                (#"owner = "distributor""#, #"owner = "halves""#), ("lapse_after_days = 30", "lapse_after_days = 30\ncolour = \"red\""),
             ]))
         #expect(
             found == [
                 #"program.currency: 'XYZ' is not an ISO 4217 currency code (such as "AUD")"#,
                 #"rebate.tiers[1].rate: rate '7.125%' is finer than a basis point (at most two decimals: "7.25%")"#,
                 "referral.expiry_days: -1 is out of range (1 to 3650)",
-                #"renewals.owner: 'split' is not one of "distributor", "vendor""#,
+                #"renewals.owner: 'halves' is not one of "distributor", "vendor""#,
                 "renewals.colour: unknown key",
             ])
     }

@@ -53,6 +53,8 @@ import Testing
         #expect(window.lastDay == Self.date("9999-12-31") && window.lapsesOn == Self.date("9999-12-31"))
         let cutoffs = RenewalPolicy.cutoffs(asOf: Self.date("0001-01-02"), rules: RenewalRules(owner: .vendor, horizonDays: 3650, lapseAfterDays: 3650))
         #expect(cutoffs.lapsedBefore == Self.date("0001-01-01"))
+        #expect(Self.date("2026-01-01").addingClamped(days: .max) == Self.date("9999-12-31"))
+        #expect(Self.date("2026-01-01").addingClamped(days: .min) == Self.date("0001-01-01"))
     }
 
     @Test(arguments: [(0, "due_0_30"), (30, "due_0_30"), (31, "due_31_60"), (60, "due_31_60"), (61, "due_61_90"), (90, "due_61_90"), (91, nil), (-1, nil)])

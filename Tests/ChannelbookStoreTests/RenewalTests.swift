@@ -63,13 +63,13 @@ import Testing
             #expect(ends["D01:L2"] == "2026-02-28")  // 31 January + a month: February has no 31st
             #expect(ends["DIRECT:L3"] == "2025-02-28")  // 29 February + a year
             #expect(ends["D01:L4"] == "2026-04-30")  // 31 March + a month: April has no 31st
-            #expect(ends["D01:L6"] == "2026-03-09")  // a credit with seats still counts as a sale of seats
-            #expect(ends["D01:HW"] == nil && contracts.count == 5)  // HW-1 has no term
+            #expect(ends["D01:L6"] == nil)  // a credit sells no maintenance
+            #expect(ends["D01:L5"] == nil && contracts.count == 4)  // HW-1 has no term
             let l1 = contracts.first { $0.contractID == "D01:L1" }!
             #expect((l1.customer, l1.reseller.rawValue, l1.soldBy, l1.sku, l1.seats, l1.starts) == ("Acme Mining", "P01", "D01", "MT-12", 10, Self.date("2026-01-15")))
             // Importing the same file again creates nothing again.
             try await database.importText(.sales, file)
-            #expect(try await database.count("maintenance_contracts") == 5)
+            #expect(try await database.count("maintenance_contracts") == 4)
         }
     }
 
@@ -154,6 +154,60 @@ import Testing
     }
 
     @Test(arguments: TestDatabase.available)
+    func nothingIsRecordedOnADecidedOpportunityOrBeforeItsHistory(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await Self.seededWithTerms(database)
+            try await database.importText(.sales, Self.sales("A1,2026-01-15,D01,P01,Acme,MT-12,hardware,10,5000.00,AUD\nB1,2026-01-15,D01,P01,Bolt,MT-12,hardware,1,500.00,AUD\n"))
+            let summary = try await database.importText(.sales, Self.sales("R1,2026-12-01,D01,P01,Acme,MT-12,renewal,10,5000.00,AUD\n"))
+            #expect(summary.description.hasSuffix("; 1 renewal opportunity renewed"))
+            // Renewed on 2026-12-01: a quote or a lapse dated before it is refused, not slipped in underneath.
+            #expect(await Self.refusal { try await database.quoteRenewal(1, amount: Self.aud("1.00"), on: Self.date("2026-11-01"), access: .vendor, actor: "a") }
+                == "renewal opportunity 1 was renewed on 2026-12-01: nothing more is recorded on it")
+            #expect(await Self.refusal { try await database.lapseRenewal(1, reason: "x", on: Self.date("2026-11-01"), access: .vendor, actor: "a") }
+                == "renewal opportunity 1 was renewed on 2026-12-01: nothing more is recorded on it")
+            try await database.quoteRenewal(2, amount: Self.aud("450.00"), on: Self.date("2026-11-20"), access: .vendor, actor: "a")
+            #expect(await Self.refusal { try await database.quoteRenewal(2, amount: Self.aud("400.00"), on: Self.date("2026-11-10"), access: .vendor, actor: "a") }
+                == "renewal opportunity 2 has a record dated 2026-11-20: date this one on or after it")
+            try await database.lapseRenewal(2, reason: "gone", on: Self.date("2026-12-10"), access: .vendor, actor: "a")
+            #expect(await Self.refusal { try await database.lapseRenewal(2, reason: "again", on: Self.date("2026-12-05"), access: .vendor, actor: "a") }
+                == "renewal opportunity 2 was lapsed on 2026-12-10: nothing more is recorded on it")
+            #expect(try await database.count("renewal_events") == 3)
+            #expect(try await database.integrityProblems() == [])
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func awkwardLinesNeitherBreakNorMisleadTheMatch(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await Self.seededWithTerms(database)
+            // A tab inside a name; a name of punctuation only; the same renewal line twice in one file.
+            try await database.importText(
+                .sales,
+                Self.sales(
+                    """
+                    A1,2026-01-15,D01,P01,"Acme\tMining",MT-12,hardware,10,5000.00,AUD
+                    A2,2026-01-15,D01,P01,"A\tB",MT-12,hardware,1,500.00,AUD
+                    B1,2026-01-15,D01,P01,???,MT-12,hardware,10,5000.00,AUD
+                    """))
+            let customers = try await Self.queue(database, asOf: "2026-12-01").map(\.customer)
+            #expect(customers == ["Acme\tMining", "A\tB", "???"])
+            let summary = try await database.importText(
+                .sales,
+                Self.sales(
+                    """
+                    R1,2026-12-01,D01,P01,acme mining,MT-12,renewal,10,5000.00,AUD
+                    R1,2026-12-01,D01,P01,acme mining,MT-12,renewal,10,5000.00,AUD
+                    R2,2026-12-02,D01,P01,!!!,MT-12,renewal,10,5000.00,AUD
+                    """))
+            #expect(summary.renewalsRenewed == 1)
+            #expect(try await Self.status(database, "D01:A1", asOf: "2026-12-05") == .renewed)
+            #expect(try await Self.status(database, "D01:B1", asOf: "2026-12-05") == .open)  // no name, no match
+            let audited = try await database.auditLog(partner: PartnerCode(rawValue: "P01")).filter { $0.action == "renewal renewed" }
+            #expect(audited.map(\.after) == ["renewed on 2026-12-01 by renewal line D01:R1"])
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
     func theOwnerIsTheSellingDistributorOrTheVendor(database kind: TestDatabase) async throws {
         let lines = Self.sales(
             """
@@ -234,7 +288,7 @@ import Testing
             #expect(await Self.refusal { try await database.lapseRenewal(1, reason: "  ", on: Self.date("2026-12-01"), access: .vendor, actor: "a") } == "a reason is required")
             try await database.lapseRenewal(1, reason: "budget cut", on: Self.date("2026-12-01"), access: .vendor, actor: "a")
             #expect(await Self.refusal { try await database.lapseRenewal(1, reason: "again", on: Self.date("2026-12-02"), access: .vendor, actor: "a") }
-                == "renewal opportunity 1 is lapsed: only open or quoted opportunities are worked")
+                == "renewal opportunity 1 was lapsed on 2026-12-01: nothing more is recorded on it")
             let (view, events) = try await database.renewalOpportunity(1, asOf: Self.date("2026-12-05"), access: .vendor)
             #expect((view.status, view.quote, view.lapseReason) == (.lapsed, Self.aud("4500.00"), "budget cut"))
             #expect(events.map { "\($0.date) \($0.event) \($0.amount?.decimalString ?? "") \($0.note)" } == [
@@ -353,6 +407,9 @@ import Testing
                 "contracts.csv:4: contract_id: K-1 is already recorded with a different seats",
             ])
             #expect(try await database.count("maintenance_contracts") == 2)
+            // DIRECT is the vendor's route, never a partner: a distributor coded DIRECT would own the vendor's renewals.
+            let direct = await problems { try await database.importText(.partners, "code,name,kind,tier,distributors,abn\nDIRECT,Sneaky,distributor,,,\n") }
+            #expect(direct == ["partners.csv:2: code: DIRECT is the vendor's own route (a sale's source), not a partner code"])
             let noTerm = await problems { try await database.importText(.contracts, Self.header + "K-6,Acme,P01,P02,HW-1,1,2025-06-01,2026-05-31\n") }
             #expect(noTerm == ["contracts.csv:2: source: P02 is a reseller, not a distributor", "contracts.csv:2: sku: 'HW-1' has no maintenance term in the price book"])
         }

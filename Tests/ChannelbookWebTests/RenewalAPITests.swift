@@ -271,10 +271,10 @@ import Testing
             #expect(lapsedView["lapseReason"] as? String == "moved to a competitor")
             // Lapsed, it is no longer worked.
             let again = try await call(client, .post, "/api/v1/renewals/\(c3)/quote", tokens.officer, json: quote)
-            #expect(again.status == .badRequest && error(again.body) == "renewal opportunity \(c3) is lapsed: only open or quoted opportunities are worked")
+            #expect(again.status == .badRequest && error(again.body) == "renewal opportunity \(c3) was lapsed on 2027-01-15: nothing more is recorded on it")
         }
         let audited = try await database.auditLog(partner: "P01").map(\.action).filter { $0.hasPrefix("renewal") }
-        #expect(audited.sorted() == ["renewal quote", "renewal quote"])
+        #expect(audited.sorted() == ["renewal quote", "renewal quote", "renewal renewed"])
         #expect(try await database.auditLog(partner: "P02").map(\.action).filter { $0.hasPrefix("renewal") } == ["renewal lapse"])
         await database.close()
     }

@@ -35,22 +35,24 @@ struct RenewalsCommand: AsyncParsableCommand {
             let filter = RenewalFilter(
                 asOf: asOf ?? Today.date, statuses: status.isEmpty ? RenewalStatus.worked : status, owner: owner, officer: officer, dueWithin: dueWithin,
                 customer: customer)
-            let rows = try await database.perform { database in
-                var rows: [RenewalOpportunity] = []
+            let columns = ["opportunity_id", "contract_id", "customer", "reseller", "owner", "sku", "seats", "ends", "status", "days_to_end"]
+            func cells(_ view: RenewalOpportunity) -> [String] {
+                [String(view.id), view.contractID, view.customer, view.reseller.rawValue, view.owner, view.sku, String(view.seats), view.ends.description,
+                 view.status.rawValue, String(view.daysToEnd)]
+            }
+            // CSV streams a page at a time (a queue can hold millions of contracts); a table and JSON need every row first.
+            if format == .csv { Console.line(CSVText.line(columns)) }
+            var rows: [RenewalOpportunity] = []
+            try await database.perform { database in
                 var cursor: RenewalCursor?
                 repeat {
                     let page = try await database.renewalOpportunities(filter, access: .vendor, after: cursor, limit: 500)
-                    rows += page.items
+                    if format == .csv { page.items.forEach { Console.line(CSVText.line(cells($0))) } } else { rows += page.items }
                     cursor = page.next
                 } while cursor != nil
-                return rows
             }
-            let report = Report(
-                columns: ["opportunity_id", "contract_id", "customer", "reseller", "owner", "sku", "seats", "ends", "status", "days_to_end"],
-                rows: rows.map {
-                    [String($0.id), $0.contractID, $0.customer, $0.reseller.rawValue, $0.owner, $0.sku, String($0.seats), $0.ends.description, $0.status.rawValue,
-                     String($0.daysToEnd)]
-                })
+            guard format != .csv else { return }
+            let report = Report(columns: columns, rows: rows.map(cells))
             try report.print(format) { try jsonText(rows.map(RenewalOpportunityJSON.init)) }
         }
     }

@@ -166,7 +166,9 @@ public enum ProgramFile {
 
     private static func readRenewals(_ table: ProgramTableReader) -> RenewalRules? {
         defer { table.finish() }
-        let owner = table.choice("owner", RenewalOwner.self)
+        // `split` (the half-and-half before the article) was a setting until version 14 and may be in stored program
+        // versions: it still reads, as `vendor` — the old way, when the vendor kept renewals.
+        let owner = table.has("owner") && table.string("owner") == "split" ? .vendor : table.choice("owner", RenewalOwner.self)
         let horizonDays = table.integer("horizon_days", in: 1...maximumDays)
         let lapseAfterDays = table.integer("lapse_after_days", in: 0...maximumDays)
         guard let owner, let horizonDays, let lapseAfterDays else { return nil }

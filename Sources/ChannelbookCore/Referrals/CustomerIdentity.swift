@@ -26,6 +26,42 @@ public struct CustomerIdentity: Hashable, Sendable {
     /// `acme` for `The ACME Pty. Ltd.`: lower case, letters and digits only, legal suffixes removed.
     public static func normalize(name: String) -> String {
         var words: [String] = []
+        if name.utf8.allSatisfy({ $0 < 0x80 }) {
+            words = asciiWords(name)
+        } else {
+            words = unicodeWords(name)
+        }
+        while let last = words.last, words.count > 1, legalSuffixes.contains(last) { words.removeLast() }
+        if let first = words.first, first == "the", words.count > 1 { words.removeFirst() }
+        return words.joined()
+    }
+
+    /// The words of an ASCII name, byte by byte: the same words `unicodeWords` finds, without building a Character
+    /// per letter (every sales line of a SKU with a maintenance term is normalised on import).
+    static func asciiWords(_ name: String) -> [String] {
+        var words: [String] = []
+        var word: [UInt8] = []
+        func flush() {
+            if !word.isEmpty { words.append(String(decoding: word, as: UTF8.self)) }
+            word.removeAll(keepingCapacity: true)
+        }
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): word.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): word.append(byte + 32)
+            case UInt8(ascii: "&"):
+                flush()
+                words.append("and")
+            case UInt8(ascii: "'"): break  // O'Brien stays obrien
+            default: flush()
+            }
+        }
+        flush()
+        return words
+    }
+
+    static func unicodeWords(_ name: String) -> [String] {
+        var words: [String] = []
         var word = ""
         for character in name.lowercased() {
             if character.isLetter || character.isNumber {
@@ -40,9 +76,7 @@ public struct CustomerIdentity: Hashable, Sendable {
             }
         }
         if !word.isEmpty { words.append(word) }
-        while let last = words.last, words.count > 1, legalSuffixes.contains(last) { words.removeLast() }
-        if let first = words.first, first == "the", words.count > 1 { words.removeFirst() }
-        return words.joined()
+        return words
     }
 
     /// `acme.com.au` from `ACME.com.au`, `https://www.acme.com.au/`, or `jo@acme.com.au`; `nil` when it is not a domain.

@@ -93,7 +93,8 @@ public struct BusinessDate: Hashable, Sendable, Comparable, CustomStringConverti
     /// which must answer (with nothing in range), never stop the program.
     public func addingClamped(days: Int) -> BusinessDate {
         let first = BusinessDate(year: 1, month: 1, day: 1)!, last = BusinessDate(year: 9999, month: 12, day: 31)!
-        let target = daysSinceEpoch + days
+        let (target, overflow) = daysSinceEpoch.addingReportingOverflow(days)
+        if overflow { return days < 0 ? first : last }
         if target < first.daysSinceEpoch { return first }
         if target > last.daysSinceEpoch { return last }
         return BusinessDate(daysSinceEpoch: target)!

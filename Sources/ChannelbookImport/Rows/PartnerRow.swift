@@ -23,6 +23,7 @@ public struct PartnerRow: Hashable, Sendable {
         guard row.checkFieldCount(&problems) else { return nil }
         let before = problems.count
         let code = row.code("code", &problems)
+        if code == "DIRECT" { problems.add(line: record.line, field: "code", "DIRECT is the vendor's own route (a sale's source), not a partner code") }
         let name = row.text("name", &problems)
         let kind = row.choice("kind", PartnerKind.self, &problems)
         let tierText = row.text("tier", required: false, &problems) ?? ""

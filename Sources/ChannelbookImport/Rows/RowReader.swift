@@ -13,13 +13,9 @@ struct RowReader {
             if required { problems.add(line: record.line, field: column, "is required") }
             return required ? nil : ""
         }
-        // utf8.count is O(1); counting Characters is only needed when the bytes might be too many.
-        if value.utf8.count > maximumLength && value.count > maximumLength {
-            problems.add(line: record.line, field: column, "is longer than \(maximumLength) characters")
-            return nil
-        }
-        if let problem = TextRules.controlCharacterProblem(value) {
-            problems.add(line: record.line, field: column, problem)
+        // The one text rule (TextRules.require): control characters refused, length in code points as the schema counts.
+        do { try TextRules.require(column, value, maximumLength: maximumLength) } catch {
+            problems.add(line: record.line, field: column, error.problem)
             return nil
         }
         return value

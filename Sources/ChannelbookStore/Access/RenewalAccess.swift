@@ -30,6 +30,17 @@ public struct RenewalAccess: Sendable, Equatable {
         self.mayLapse = mayLapse
     }
 
+    /// Which renewal line renewed an opportunity (`SOURCE:LINE_ID`), as this login may see it: a partner login sees the
+    /// ids of its own lines only (another distributor's line ids are its own business).
+    public func mayRead(renewalLine: String?) -> String? {
+        guard let line = renewalLine else { return nil }
+        switch scope {
+        case .all, .soldBy: return line
+        case .ownedBy(let owner): return line.hasPrefix(owner + ":") ? line : "another partner's renewal line"
+        case .boughtBy: return "a renewal line"
+        }
+    }
+
     /// The command line acts for the vendor: everything, every action.
     public static let vendor = RenewalAccess(scope: .all, mayQuote: true, mayLapse: true)
 

@@ -631,7 +631,7 @@ enum Migrations {
             contract_ref TEXT NOT NULL UNIQUE CHECK (length(contract_ref) BETWEEN 1 AND 170),
             origin TEXT NOT NULL CHECK (origin IN ('sale', 'import')),
             customer TEXT NOT NULL CHECK (length(customer) BETWEEN 1 AND 200),
-            customer_key TEXT NOT NULL CHECK (length(customer_key) <= 200),
+            customer_key TEXT NOT NULL CHECK (length(customer_key) <= 400),
             reseller_id {int} NOT NULL REFERENCES partners (id),
             source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 64),
             sku TEXT NOT NULL CHECK (length(sku) BETWEEN 1 AND 64),
@@ -652,8 +652,9 @@ enum Migrations {
         ){strict}
         """,
         #"postgres:ALTER TABLE maintenance_contracts ALTER COLUMN contract_ref TYPE TEXT COLLATE "C", ALTER COLUMN source TYPE TEXT COLLATE "C", ALTER COLUMN sku TYPE TEXT COLLATE "C""#,
+        // Queues read by end date: a worked queue is a range of ends (a few months of contracts), scoped in that range;
+        // an index per owner would cost every import a third index write per contract.
         "CREATE INDEX maintenance_contracts_by_end ON maintenance_contracts (ends, id)",
-        "CREATE INDEX maintenance_contracts_by_source ON maintenance_contracts (source, ends, id)",
         "CREATE INDEX maintenance_contracts_by_customer ON maintenance_contracts (customer_key, sku)",
         // A renewal line renews one contract at most.
         "CREATE UNIQUE INDEX maintenance_contracts_renewed_by ON maintenance_contracts (renewed_by) WHERE renewed_by IS NOT NULL",

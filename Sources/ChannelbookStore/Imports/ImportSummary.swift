@@ -20,6 +20,8 @@ public struct ImportSummary: Equatable, Sendable, CustomStringConvertible {
     public var changed = 0
     /// Sales lines whose source does not match the reseller's route to market (sales files only).
     public var routeExceptions = 0
+    /// Renewal opportunities the file's renewal lines renewed (sales files only).
+    public var renewalsRenewed = 0
 
     /// `imported 3 lines (2 new, 1 already present)`, plus what changed or was flagged.
     public var description: String {
@@ -27,6 +29,7 @@ public struct ImportSummary: Equatable, Sendable, CustomStringConvertible {
         if changed > 0 { text += ", \(changed) changed" }
         text += ")"
         if routeExceptions > 0 { text += "; \(routeExceptions) new route exception\(routeExceptions == 1 ? "" : "s") flagged for review" }
+        if renewalsRenewed > 0 { text += "; \(renewalsRenewed) renewal opportunit\(renewalsRenewed == 1 ? "y" : "ies") renewed" }
         return text
     }
 }
@@ -59,7 +62,7 @@ extension ChannelbookDatabase {
             switch kind {
             case .partners: summary = try await PartnerImporter(database: self, actor: actor).run(path: path, name: name)
             case .pricebook: summary = try await PriceBookImporter(database: self).run(path: path, name: name)
-            case .sales: summary = try await SalesImporter(database: self, onlySource: onlySource).run(path: path, name: name)
+            case .sales: summary = try await SalesImporter(database: self, onlySource: onlySource, actor: actor).run(path: path, name: name)
             case .referrals: summary = try await ClosedReferralImporter(database: self).run(path: path, name: name)
             case .enablement: summary = try await EnablementImporter(database: self, actor: actor).run(path: path, name: name)
             case .contracts: summary = try await ContractImporter(database: self).run(path: path, name: name)

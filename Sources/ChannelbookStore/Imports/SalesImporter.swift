@@ -105,6 +105,8 @@ struct SalesImporter {
     let database: ChannelbookDatabase
     /// When a distributor uploads its own sell-through: the only source its lines may name.
     var onlySource: PartnerCode? = nil
+    /// Who imports: the renewals its renewal lines make are audited in that name.
+    var actor = "system"
     private let quarterNames = QuarterNames()
 
     func run(path: String, name: String) async throws -> ImportSummary {
@@ -148,9 +150,10 @@ struct SalesImporter {
         guard sink.problems.isEmpty else { throw sink.problems }
         try await addToTotals(outcome.totals)
         try await recordLate(late, importID: importID)
-        try await database.storeContracts(from: contracts)
+        let renewed = try await database.storeContracts(from: contracts, actor: actor)
         var summary = ImportSummary(kind: .sales, lines: lines, new: outcome.new, present: outcome.present)
         summary.routeExceptions = outcome.newRouteExceptions
+        summary.renewalsRenewed = renewed
         try await database.finishImport(importID, summary)
         return summary
     }

@@ -18,9 +18,10 @@ struct NewContract: Sendable {
     /// A `renewal` sales line: it also renews the oldest open opportunity of the same SKU and customer.
     let renews: Bool
 
-    /// The contract a sales line creates, when its SKU has a maintenance term on the line's date and it has seats.
+    /// The contract a sales line creates, when its SKU has a maintenance term on the line's date and it sells seats.
     static func from(_ line: ResolvedSalesLine, date: BusinessDate, priceBook: PriceBook) -> NewContract? {
-        guard line.seats > 0, let months = priceBook.governingEntry(for: SKU(line.sku), on: date)?.maintenanceMonths else { return nil }
+        // A credit (a return or a price adjustment) sells no maintenance.
+        guard line.seats > 0, line.amountMinor >= 0, let months = priceBook.governingEntry(for: SKU(line.sku), on: date)?.maintenanceMonths else { return nil }
         return NewContract(
             ref: "\(line.source):\(line.lineID)", origin: "sale", customer: line.customer, resellerID: line.resellerID, source: line.source, sku: line.sku,
             seats: line.seats, starts: line.date, ends: MaintenanceTerm.lastDay(startingOn: date, months: months).description,
@@ -30,15 +31,15 @@ struct NewContract: Sendable {
 
 /// The contracts a sales import creates, kept in a temporary file of the import's own while the lines stream into
 /// the ledger (the loader holds the connection, and a large file's contracts must not sit in memory), then stored
-/// after the lines. Deleted when the import ends, whatever happens.
+/// after the lines. The file is created exclusively, readable by this user only, and deleted when the import ends.
 final class ContractSpill: @unchecked Sendable {
-    private let url: URL
+    private let path: String
     private var handle: FileHandle?
-    private var buffer = Data()
+    private var buffer: [UInt8] = []
     private(set) var count = 0
 
     init() {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("channelbook-contracts-\(UUID().uuidString).tsv")
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("channelbook-contracts-\(UUID().uuidString).tsv").path
     }
 
     deinit { remove() }
@@ -46,21 +47,52 @@ final class ContractSpill: @unchecked Sendable {
     /// Starts again empty (a loader may read the file twice).
     func reset() throws {
         remove()
-        guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-        }
-        handle = try FileHandle(forWritingTo: url)
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         count = 0
     }
 
-    /// Tab-separated: validation has refused every control character in these fields.
     func append(_ contract: NewContract) throws {
         let fields = [contract.ref, contract.customer, String(contract.resellerID), contract.source, contract.sku, String(contract.seats), contract.starts,
             contract.ends, contract.renews ? "1" : "0"]
-        buffer.append(contentsOf: fields.joined(separator: "\t").utf8)
+        for (index, field) in fields.enumerated() {
+            if index > 0 { buffer.append(0x09) }
+            Self.escape(field, into: &buffer)
+        }
         buffer.append(0x0A)
         count += 1
         if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    /// Free text may hold a tab: fields are escaped (`\\`, `\t`, `\n`, `\r`) so a tab always separates two.
+    private static func escape(_ text: String, into buffer: inout [UInt8]) {
+        for byte in text.utf8 {
+            switch byte {
+            case 0x5C: buffer += [0x5C, 0x5C]
+            case 0x09: buffer += [0x5C, UInt8(ascii: "t")]
+            case 0x0A: buffer += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: buffer += [0x5C, UInt8(ascii: "r")]
+            default: buffer.append(byte)
+            }
+        }
+    }
+
+    private static func unescape(_ field: ArraySlice<UInt8>) -> String {
+        guard field.contains(0x5C) else { return String(decoding: field, as: UTF8.self) }
+        var bytes: [UInt8] = []
+        var escaped = false
+        for byte in field {
+            if escaped {
+                bytes.append(byte == UInt8(ascii: "t") ? 0x09 : byte == UInt8(ascii: "n") ? 0x0A : byte == UInt8(ascii: "r") ? 0x0D : byte)
+                escaped = false
+            } else if byte == 0x5C {
+                escaped = true
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private func flush() throws {
@@ -72,17 +104,16 @@ final class ContractSpill: @unchecked Sendable {
     func batches(of size: Int, _ body: ([NewContract]) async throws -> Void) async throws {
         guard count > 0 else { return }
         try flush()
-        try handle?.close()
-        handle = nil
         var batch: [NewContract] = []
-        let reader = try FileHandle(forReadingFrom: url)
+        let reader = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
         defer { try? reader.close() }
         var pending: [UInt8] = []
         while let chunk = try reader.read(upToCount: 1 << 20), !chunk.isEmpty {
             pending.append(contentsOf: chunk)
             var start = 0
             while let newline = pending[start...].firstIndex(of: 0x0A) {
-                if let contract = Self.contract(pending[start..<newline]) { batch.append(contract) }
+                guard let contract = Self.contract(pending[start..<newline]) else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path]) }
+                batch.append(contract)
                 start = newline + 1
                 if batch.count == size {
                     try await body(batch)
@@ -95,7 +126,7 @@ final class ContractSpill: @unchecked Sendable {
     }
 
     private static func contract(_ line: ArraySlice<UInt8>) -> NewContract? {
-        let fields = line.split(separator: 0x09, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        let fields = line.split(separator: 0x09, omittingEmptySubsequences: false).map(unescape)
         guard fields.count == 9, let reseller = Int64(fields[2]), let seats = Int64(fields[5]) else { return nil }
         return NewContract(
             ref: fields[0], origin: "sale", customer: fields[1], resellerID: reseller, source: fields[3], sku: fields[4], seats: seats, starts: fields[6],
@@ -106,27 +137,37 @@ final class ContractSpill: @unchecked Sendable {
         try? handle?.close()
         handle = nil
         buffer.removeAll()
-        try? FileManager.default.removeItem(at: url)
+        unlink(path)
     }
 }
 
 extension ChannelbookDatabase {
     /// Stores the contracts a sales import's lines created (a line imported again creates nothing again), then lets
-    /// its renewal lines renew the contracts they renew. Inside the import's transaction.
-    func storeContracts(from spill: ContractSpill) async throws {
-        guard spill.count > 0 else { return }
+    /// its renewal lines renew the contracts they renew. Inside the import's transaction. Returns how many
+    /// opportunities were renewed.
+    func storeContracts(from spill: ContractSpill, actor: String) async throws -> Int {
+        guard spill.count > 0 else { return 0 }
         try await spill.batches(of: 500) { try await insertContracts($0) }
-        let rules = try await latestProgram().program.renewals
+        // Renewal lines are matched by date across the file, a large slice of them at a time.
+        var renewals: [NewContract] = []
+        var renewed = 0
         try await spill.batches(of: 500) { batch in
-            let renewals = batch.filter(\.renews)
-            if !renewals.isEmpty { try await renew(with: renewals, rules: rules) }
+            renewals += batch.filter(\.renews)
+            if renewals.count >= Self.renewalLinesMatchedAtOnce {
+                renewed += try await renew(with: renewals, actor: actor)
+                renewals.removeAll(keepingCapacity: true)
+            }
         }
+        if !renewals.isEmpty { renewed += try await renew(with: renewals, actor: actor) }
+        return renewed
     }
 
-    /// Inserts contracts whose reference is not stored yet; returns how many were new.
-    @discardableResult
-    func insertContracts(_ contracts: [NewContract]) async throws -> Int {
-        guard !contracts.isEmpty else { return 0 }
+    /// How many renewal lines are put in date order and matched together (about 20 MB of them).
+    static let renewalLinesMatchedAtOnce = 100_000
+
+    /// Inserts contracts whose reference is not stored yet (one a line imported before created stays as it is).
+    func insertContracts(_ contracts: [NewContract]) async throws {
+        guard !contracts.isEmpty else { return }
         var query = SQLQueryString(
             "INSERT INTO maintenance_contracts (contract_ref, origin, customer, customer_key, reseller_id, source, sku, seats, starts, ends, created_at_us) VALUES ")
         let now = Self.nowMicroseconds()
@@ -134,69 +175,100 @@ extension ChannelbookDatabase {
             if index > 0 { query.appendLiteral(", ") }
             query.appendInterpolation(
                 """
-                (\(bind: contract.ref), \(bind: contract.origin), \(bind: contract.customer), \(bind: CustomerIdentity.normalize(name: contract.customer)),
+                (\(bind: contract.ref), \(bind: contract.origin), \(bind: contract.customer), \(bind: Self.customerKey(contract.customer)),
                  \(bind: contract.resellerID), \(bind: contract.source), \(bind: contract.sku), \(bind: contract.seats), \(bind: contract.starts),
                  \(bind: contract.ends), \(bind: now))
                 """ as SQLQueryString)
         }
-        query.appendLiteral(" ON CONFLICT (contract_ref) DO NOTHING RETURNING id")
-        return try await sql.raw(query).all().count
+        query.appendLiteral(" ON CONFLICT (contract_ref) DO NOTHING")
+        try await sql.raw(query).run()
     }
+
+    /// A customer's name as renewals match it (the referral normalisation), within the schema's bound.
+    static func customerKey(_ name: String) -> String { String(CustomerIdentity.normalize(name: name).unicodeScalars.prefix(400)) }
 
     /// A stored contract as the renewal match sees it.
     struct MatchCandidate: RenewableContract {
         let id: Int64
+        let ref: String
         let customerKey: String
         let sku: String
         let starts: BusinessDate
         let ends: BusinessDate
         let lapsedOn: BusinessDate?
+        let resellerID: Int64
     }
 
-    /// Each renewal line (by date, then file order) renews the oldest open opportunity of its SKU and customer whose
-    /// window holds its date (`RenewalPolicy.contractRenewed`). A line that renewed a contract before renews nothing again.
-    private func renew(with lines: [NewContract], rules: RenewalRules) async throws {
-        var done = SQLQueryString("SELECT renewed_by FROM maintenance_contracts WHERE renewed_by IN (")
-        for (index, line) in lines.enumerated() { done.appendInterpolation(index == 0 ? "\(bind: line.ref)" : ", \(bind: line.ref)" as SQLQueryString) }
-        done.appendLiteral(")")
-        let alreadyRenewed = Set(try await sql.raw(done).all().map { try $0.decode(column: "renewed_by", as: String.self) })
-        let pending = lines.filter { !alreadyRenewed.contains($0.ref) }
-        guard !pending.isEmpty else { return }
-        let keys = Set(pending.map { [CustomerIdentity.normalize(name: $0.customer), $0.sku] })
-        var query = SQLQueryString("SELECT id, customer_key, sku, starts, ends, lapsed_on FROM maintenance_contracts WHERE renewed_on IS NULL AND (")
-        for (index, key) in keys.enumerated() {
-            if index > 0 { query.appendLiteral(" OR ") }
-            query.appendInterpolation("(customer_key = \(bind: key[0]) AND sku = \(bind: key[1]))" as SQLQueryString)
+    /// Each renewal line, by date then file order, renews the oldest open opportunity of its SKU and customer whose
+    /// window holds its date (`RenewalPolicy.contractRenewed`, under the program in force on the line's date). A line
+    /// renews one opportunity at most, ever: one that renewed before renews nothing again, and a line whose customer
+    /// has no name to match (punctuation only) renews nothing. Each renewal is audited.
+    private func renew(with lines: [NewContract], actor: String) async throws -> Int {
+        var seen = Set<String>()
+        var pending = lines.filter { seen.insert($0.ref).inserted && !Self.customerKey($0.customer).isEmpty }
+        for start in stride(from: 0, to: pending.count, by: 500) {
+            let chunk = pending[start..<min(start + 500, pending.count)]
+            var done = SQLQueryString("SELECT renewed_by FROM maintenance_contracts WHERE renewed_by IN (")
+            for (index, line) in chunk.enumerated() { done.appendInterpolation(index == 0 ? "\(bind: line.ref)" : ", \(bind: line.ref)" as SQLQueryString) }
+            done.appendLiteral(")")
+            let already = Set(try await sql.raw(done).all().map { try $0.decode(column: "renewed_by", as: String.self) })
+            seen.subtract(already)
         }
-        query.appendLiteral(")")
+        pending = pending.filter { seen.contains($0.ref) }
+        guard !pending.isEmpty else { return 0 }
+        var rulesOn: [String: RenewalRules] = [:]
+        for day in Set(pending.map(\.starts)) { rulesOn[day] = try await program(on: try BusinessDate.parse(day)).program.renewals }
+        // Candidates: the unrenewed contracts of these customers and SKUs whose end lies within reach of the lines' dates.
+        let widest = rulesOn.values.map { $0.horizonDays + $0.lapseAfterDays }.max() ?? 0
+        let first = try BusinessDate.parse(pending.map(\.starts).min()!), last = try BusinessDate.parse(pending.map(\.starts).max()!)
+        let keys = Array(Set(pending.map { [Self.customerKey($0.customer), $0.sku] }))
         var candidates: [[String]: [MatchCandidate]] = [:]
-        for row in try await sql.raw(query).all() {
-            let candidate = MatchCandidate(
-                id: try row.decode(column: "id", as: Int64.self), customerKey: try row.decode(column: "customer_key", as: String.self),
-                sku: try row.decode(column: "sku", as: String.self), starts: try BusinessDate.parse(row.decode(column: "starts", as: String.self)),
-                ends: try BusinessDate.parse(row.decode(column: "ends", as: String.self)),
-                lapsedOn: try row.decode(column: "lapsed_on", as: String?.self).map { try BusinessDate.parse($0) })
-            candidates[[candidate.customerKey, candidate.sku], default: []].append(candidate)
+        for start in stride(from: 0, to: keys.count, by: 250) {
+            var query = SQLQueryString(
+                "SELECT id, contract_ref, customer_key, sku, starts, ends, lapsed_on, reseller_id FROM maintenance_contracts WHERE renewed_on IS NULL")
+            query.appendInterpolation(
+                " AND ends BETWEEN \(bind: first.addingClamped(days: -widest).description) AND \(bind: last.addingClamped(days: widest).description) AND ("
+                    as SQLQueryString)
+            for (index, key) in keys[start..<min(start + 250, keys.count)].enumerated() {
+                if index > 0 { query.appendLiteral(" OR ") }
+                query.appendInterpolation("(customer_key = \(bind: key[0]) AND sku = \(bind: key[1]))" as SQLQueryString)
+            }
+            query.appendLiteral(")")
+            for row in try await sql.raw(query).all() {
+                let candidate = MatchCandidate(
+                    id: try row.decode(column: "id", as: Int64.self), ref: try row.decode(column: "contract_ref", as: String.self),
+                    customerKey: try row.decode(column: "customer_key", as: String.self), sku: try row.decode(column: "sku", as: String.self),
+                    starts: try BusinessDate.parse(row.decode(column: "starts", as: String.self)), ends: try BusinessDate.parse(row.decode(column: "ends", as: String.self)),
+                    lapsedOn: try row.decode(column: "lapsed_on", as: String?.self).map { try BusinessDate.parse($0) },
+                    resellerID: try row.decode(column: "reseller_id", as: Int64.self))
+                candidates[[candidate.customerKey, candidate.sku], default: []].append(candidate)
+            }
         }
+        var renewed = 0
         let ordered = pending.enumerated().sorted { ($0.element.starts, $0.offset) < ($1.element.starts, $1.offset) }.map(\.element)
         for line in ordered {
-            let key = [CustomerIdentity.normalize(name: line.customer), line.sku]
-            guard let date = try? BusinessDate.parse(line.starts),
-                let renewed = RenewalPolicy.contractRenewed(on: date, among: candidates[key] ?? [], rules: rules)
-            else { continue }
-            candidates[key]?.removeAll { $0.id == renewed.id }
+            let key = [Self.customerKey(line.customer), line.sku]
+            let date = try BusinessDate.parse(line.starts)
+            guard let rules = rulesOn[line.starts], let contract = RenewalPolicy.contractRenewed(on: date, among: candidates[key] ?? [], rules: rules) else { continue }
+            candidates[key]?.removeAll { $0.id == contract.id }
             try await sql.raw(
-                "UPDATE maintenance_contracts SET renewed_on = \(bind: line.starts), renewed_by = \(bind: line.ref) WHERE id = \(bind: renewed.id)"
+                "UPDATE maintenance_contracts SET renewed_on = \(bind: line.starts), renewed_by = \(bind: line.ref) WHERE id = \(bind: contract.id) AND renewed_on IS NULL"
             ).run()
-            try await appendRenewalEvent(contract: renewed.id, on: date, event: "renewed", amount: nil, note: "renewal line \(line.ref)", actor: "import")
+            try await appendRenewalEvent(contract: contract.id, on: date, event: "renewed", amount: nil, note: "renewal line \(line.ref)", actor: actor)
+            try await audit(
+                actor: actor, action: "renewal renewed", partner: PartnerID(contract.resellerID), subject: "opportunity \(contract.id) (\(contract.ref))",
+                after: "renewed on \(line.starts) by renewal line \(line.ref)")
+            renewed += 1
         }
+        return renewed
     }
 
     func appendRenewalEvent(contract: Int64, on date: BusinessDate, event: String, amount: Int64?, note: String, actor: String) async throws {
         try await sql.raw(
             """
             INSERT INTO renewal_events (contract_id, on_date, event, amount_minor, note, actor, recorded_at_us)
-            VALUES (\(bind: contract), \(bind: date.description), \(bind: event), \(bind: amount), \(bind: note), \(bind: actor), \(bind: Self.nowMicroseconds()))
+            VALUES (\(bind: contract), \(bind: date.description), \(bind: event), \(bind: amount), \(bind: note), \(bind: String(actor.prefix(254))),
+                    \(bind: Self.nowMicroseconds()))
             """
         ).run()
     }
@@ -223,10 +295,11 @@ struct ContractImporter {
             let reseller = named.reseller.flatMap { directory.reseller($0, line: record.line, &references) }
             if let source = named.source { _ = directory.distributor(source, line: record.line, &references) }
             if let sku = named.sku {
-                if priceBook.entries[sku] == nil {
+                // The price book decides, as for sales lines: the entry in force on the contract's first day.
+                if let entry = priceBook.governingEntry(for: sku, on: row?.starts) {
+                    if entry.maintenanceMonths == nil { references.add(line: record.line, field: "sku", "'\(sku.rawValue)' has no maintenance term in the price book") }
+                } else {
                     references.add(line: record.line, field: "sku", "'\(sku.rawValue)' is not in the price book")
-                } else if priceBook.entries[sku]?.contains(where: { $0.maintenanceMonths != nil }) != true {
-                    references.add(line: record.line, field: "sku", "'\(sku.rawValue)' has no maintenance term in the price book")
                 }
             }
             problems.merge(references)
@@ -278,6 +351,7 @@ struct ContractImporter {
             seen[contract.ref] = line
         }
         guard problems.isEmpty else { return }
-        new += try await database.insertContracts(fresh)
+        try await database.insertContracts(fresh)
+        new += fresh.count
     }
 }

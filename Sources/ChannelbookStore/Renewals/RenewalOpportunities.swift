@@ -126,6 +126,10 @@ public enum RenewalError: RefusalError, Equatable, Sendable {
     case missingReason
     case badAmount(String)
     case unknownOfficer(String)
+    /// Renewed or lapsed already: nothing is recorded on it again, whatever the date.
+    case decided(id: Int64, what: String)
+    /// Dated before something already recorded on it: its history is kept in date order.
+    case outOfOrder(id: Int64, latest: BusinessDate)
 
     public var description: String {
         switch self {
@@ -138,6 +142,8 @@ public enum RenewalError: RefusalError, Equatable, Sendable {
         case .missingReason: return "a reason is required"
         case .badAmount(let problem): return "amount: \(problem)"
         case .unknownOfficer(let email): return "\(email) is not a maintenance officer's login"
+        case let .decided(id, what): return "renewal opportunity \(id) was \(what): nothing more is recorded on it"
+        case let .outOfOrder(id, latest): return "renewal opportunity \(id) has a record dated \(latest): date this one on or after it"
         }
     }
 }
@@ -152,12 +158,16 @@ struct RenewalStatusSQL {
     /// `renewals.owner = vendor`: every opportunity is the vendor's.
     let vendorOwns: Bool
 
-    init(asOf: BusinessDate, rules: RenewalRules) {
+    /// - Parameters:
+    ///   - rules: the renewal rules in force on `asOf` (its windows).
+    ///   - owner: who owns renewals now (the latest program's): who works a queue, and so who may see it, is
+    ///     today's assignment whatever day is asked about.
+    init(asOf: BusinessDate, rules: RenewalRules, owner: RenewalOwner) {
         let cutoffs = RenewalPolicy.cutoffs(asOf: asOf, rules: rules)
         self.asOf = asOf.description
         self.openThrough = cutoffs.openThrough.description
         self.lapsedBefore = cutoffs.lapsedBefore.description
-        self.vendorOwns = rules.owner == .vendor
+        self.vendorOwns = owner == .vendor
     }
 
     var status: SQLQueryString {
@@ -206,6 +216,12 @@ struct RenewalStatusSQL {
 }
 
 extension ChannelbookDatabase {
+    /// The program in force on `date` and the status expression for that day, owners as the latest program assigns them.
+    private func renewalRules(on date: BusinessDate) async throws -> (Program, RenewalStatusSQL) {
+        let program = try await program(on: date).program
+        return (program, RenewalStatusSQL(asOf: date, rules: program.renewals, owner: try await latestProgram().program.renewals.owner))
+    }
+
     static let opportunityColumns: SQLQueryString = """
         c.id, c.contract_ref, c.customer, p.code, p.name, c.source, c.sku, c.seats, c.starts, c.ends, c.quote_minor, c.quoted_on, c.renewed_on,
         c.renewed_by, c.lapsed_on, c.lapse_reason
@@ -216,8 +232,7 @@ extension ChannelbookDatabase {
         -> RenewalPage
     {
         try await requireInitialised()
-        let program = try await program(on: filter.asOf).program
-        let expression = RenewalStatusSQL(asOf: filter.asOf, rules: program.renewals)
+        let (program, expression) = try await renewalRules(on: filter.asOf)
         var query = SQLQueryString("SELECT ")
         query.appendInterpolation(Self.opportunityColumns)
         query.appendLiteral(", ")
@@ -234,7 +249,9 @@ extension ChannelbookDatabase {
         }
         if let officer = filter.officer {
             let email = officer.lowercased()
-            guard try await users().contains(where: { $0.email == email && $0.role == .maintenanceOfficer }) else { throw RenewalError.unknownOfficer(officer) }
+            guard try await !plainRows("SELECT 1 FROM users WHERE email = $1 AND role = 'maintenance_officer'", [.text(email)]).isEmpty else {
+                throw RenewalError.unknownOfficer(officer)
+            }
             query.appendInterpolation(
                 " AND c.source IN (SELECT d.code FROM partners d JOIN users u ON u.id = d.maintenance_officer_id WHERE u.email = \(bind: email))" as SQLQueryString)
         }
@@ -252,15 +269,14 @@ extension ChannelbookDatabase {
         let size = max(1, min(limit, 500))
         query.appendLiteral(" ORDER BY c.ends, c.id LIMIT \(size + 1)")
         let rows = try await sql.raw(query).all()
-        let items = try rows.prefix(size).map { try opportunity($0, asOf: filter.asOf, rules: program.renewals, currency: program.currency) }
+        let items = try rows.prefix(size).map { try opportunity($0, asOf: filter.asOf, rules: program.renewals, currency: program.currency, access: access) }
         return RenewalPage(items: items, next: rows.count > size ? items.last.map { RenewalCursor(ends: $0.ends, id: $0.id) } : nil)
     }
 
     /// One opportunity and its history, within the login's scope (`notFound` outside it).
     public func renewalOpportunity(_ id: Int64, asOf date: BusinessDate, access: RenewalAccess) async throws -> (RenewalOpportunity, [RenewalEvent]) {
         try await requireInitialised()
-        let program = try await program(on: date).program
-        let expression = RenewalStatusSQL(asOf: date, rules: program.renewals)
+        let (program, expression) = try await renewalRules(on: date)
         var query = SQLQueryString("SELECT ")
         query.appendInterpolation(Self.opportunityColumns)
         query.appendLiteral(", ")
@@ -277,10 +293,12 @@ extension ChannelbookDatabase {
                 date: try BusinessDate.parse(row.text(0)), event: try row.text(1),
                 amount: try row.optionalInteger(2).map { Money(minorUnits: $0, currency: program.currency) }, note: try row.text(3), actor: try row.text(4))
         }
-        return (try opportunity(row, asOf: date, rules: program.renewals, currency: program.currency), events)
+        return (try opportunity(row, asOf: date, rules: program.renewals, currency: program.currency, access: access), events)
     }
 
-    private func opportunity(_ row: any SQLRow, asOf date: BusinessDate, rules: RenewalRules, currency: Currency) throws -> RenewalOpportunity {
+    private func opportunity(_ row: any SQLRow, asOf date: BusinessDate, rules: RenewalRules, currency: Currency, access: RenewalAccess) throws
+        -> RenewalOpportunity
+    {
         func day(_ column: String) throws -> BusinessDate? { try row.decode(column: column, as: String?.self).map { try BusinessDate.parse($0) } }
         let ends = try BusinessDate.parse(row.decode(column: "ends", as: String.self))
         return RenewalOpportunity(
@@ -291,7 +309,7 @@ extension ChannelbookDatabase {
             seats: try row.decode(column: "seats", as: Int64.self), starts: try BusinessDate.parse(row.decode(column: "starts", as: String.self)), ends: ends,
             window: RenewalWindow(ends: ends, rules: rules), status: RenewalStatus(rawValue: try row.decode(column: "status", as: String.self))!,
             daysToEnd: date.days(until: ends), quote: try row.decode(column: "quote_minor", as: Int64?.self).map { Money(minorUnits: $0, currency: currency) },
-            quotedOn: try day("quoted_on"), renewedOn: try day("renewed_on"), renewedBy: try row.decode(column: "renewed_by", as: String?.self),
+            quotedOn: try day("quoted_on"), renewedOn: try day("renewed_on"), renewedBy: access.mayRead(renewalLine: try row.decode(column: "renewed_by", as: String?.self)),
             lapsedOn: try day("lapsed_on"), lapseReason: try row.decode(column: "lapse_reason", as: String?.self))
     }
 
@@ -339,10 +357,15 @@ extension ChannelbookDatabase {
         }
     }
 
-    /// The opportunity, when the login may see it and it is open or quoted on `date`.
+    /// The opportunity, when the login may see it, it is open or quoted on `date`, it was never renewed or lapsed (on
+    /// any date), and nothing is recorded on it after `date`: its history stays in date order and true.
     private func workable(_ id: Int64, on date: BusinessDate, access: RenewalAccess) async throws -> (RenewalOpportunity, [RenewalEvent]) {
         let found = try await renewalOpportunity(id, asOf: date, access: access)
-        guard RenewalStatus.worked.contains(found.0.status) else { throw RenewalError.notWorkable(id: id, status: found.0.status) }
+        let (view, events) = found
+        if let renewed = view.renewedOn { throw RenewalError.decided(id: id, what: "renewed on \(renewed)") }
+        if let lapsed = view.lapsedOn { throw RenewalError.decided(id: id, what: "lapsed on \(lapsed)") }
+        guard RenewalStatus.worked.contains(view.status) else { throw RenewalError.notWorkable(id: id, status: view.status) }
+        if let latest = events.map(\.date).max(), latest > date { throw RenewalError.outOfOrder(id: id, latest: latest) }
         return found
     }
 
@@ -356,8 +379,7 @@ extension ChannelbookDatabase {
     /// value at the price book of `date` (a SKU's first price for a day before it).
     public func renewalPipeline(asOf date: BusinessDate, access: RenewalAccess) async throws -> [RenewalPipelineRow] {
         try await requireInitialised()
-        let program = try await program(on: date).program
-        let expression = RenewalStatusSQL(asOf: date, rules: program.renewals)
+        let (program, expression) = try await renewalRules(on: date)
         var query = SQLQueryString("SELECT ")
         query.appendInterpolation(expression.owner)
         query.appendLiteral(" AS owner, c.sku, c.ends, COUNT(*) AS n, CAST(SUM(c.seats) AS BIGINT) AS seats FROM maintenance_contracts c WHERE ")
@@ -394,8 +416,7 @@ extension ChannelbookDatabase {
     /// Per owner, the contracts ending in `quarter` and what became of them by `date`.
     public func renewalRate(_ quarter: Quarter, asOf date: BusinessDate, access: RenewalAccess) async throws -> [RenewalRateRow] {
         try await requireInitialised()
-        let program = try await program(on: date).program
-        let expression = RenewalStatusSQL(asOf: date, rules: program.renewals)
+        let (program, expression) = try await renewalRules(on: date)
         var query = SQLQueryString("SELECT ")
         query.appendInterpolation(expression.owner)
         query.appendLiteral(" AS owner, ")
