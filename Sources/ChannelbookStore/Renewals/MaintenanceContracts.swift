@@ -166,22 +166,38 @@ extension ChannelbookDatabase {
     static let renewalLinesMatchedAtOnce = 100_000
 
     /// Inserts contracts whose reference is not stored yet (one a line imported before created stays as it is).
+    /// Bound on the drivers directly (`plainRows`): sql-kit's Codable binding was most of the cost of a contract.
     func insertContracts(_ contracts: [NewContract]) async throws {
         guard !contracts.isEmpty else { return }
-        var query = SQLQueryString(
-            "INSERT INTO maintenance_contracts (contract_ref, origin, customer, customer_key, reseller_id, source, sku, seats, starts, ends, created_at_us) VALUES ")
-        let now = Self.nowMicroseconds()
-        for (index, contract) in contracts.enumerated() {
-            if index > 0 { query.appendLiteral(", ") }
-            query.appendInterpolation(
-                """
-                (\(bind: contract.ref), \(bind: contract.origin), \(bind: contract.customer), \(bind: Self.customerKey(contract.customer)),
-                 \(bind: contract.resellerID), \(bind: contract.source), \(bind: contract.sku), \(bind: contract.seats), \(bind: contract.starts),
-                 \(bind: contract.ends), \(bind: now))
-                """ as SQLQueryString)
+        let now = PlainValue.integer(Self.nowMicroseconds())
+        var binds: [PlainValue] = []
+        binds.reserveCapacity(contracts.count * Self.contractColumns)
+        for contract in contracts {
+            binds += [
+                .text(contract.ref), .text(contract.origin), .text(contract.customer), .text(Self.customerKey(contract.customer)), .integer(contract.resellerID),
+                .text(contract.source), .text(contract.sku), .integer(contract.seats), .text(contract.starts), .text(contract.ends), now,
+            ]
         }
-        query.appendLiteral(" ON CONFLICT (contract_ref) DO NOTHING")
-        try await sql.raw(query).run()
+        let sqlite = dialect == .sqlite
+        let statement =
+            contracts.count == 500
+            ? (sqlite ? Self.insertFiveHundredContractsSQLite : Self.insertFiveHundredContractsPostgres)
+            : Self.insertContractsStatement(rows: contracts.count, numbered: !sqlite)
+        _ = try await plainRows(statement, binds)
+    }
+
+    private static let contractColumns = 11
+    private static let insertFiveHundredContractsSQLite = insertContractsStatement(rows: 500, numbered: false)
+    private static let insertFiveHundredContractsPostgres = insertContractsStatement(rows: 500, numbered: true)
+
+    /// PostgreSQL numbers its placeholders; SQLite takes `?`, because it looks each `$N` up among the names seen so
+    /// far — thousands of them in one statement cost seconds per import.
+    private static func insertContractsStatement(rows: Int, numbered: Bool) -> String {
+        let values = (0..<rows).map { row in
+            "(" + (1...contractColumns).map { numbered ? "$\(row * contractColumns + $0)" : "?" }.joined(separator: ", ") + ")"
+        }
+        return "INSERT INTO maintenance_contracts (contract_ref, origin, customer, customer_key, reseller_id, source, sku, seats, starts, ends, created_at_us) VALUES "
+            + values.joined(separator: ", ") + " ON CONFLICT (contract_ref) DO NOTHING"
     }
 
     /// A customer's name as renewals match it (the referral normalisation), within the schema's bound.
