@@ -187,7 +187,7 @@ struct PostgresSalesLoader: SalesLoader {
         buffer.writeInteger(UInt8(ascii: "\n"))
     }
 
-    private static func appendEscaped(_ text: String, to buffer: inout ByteBuffer) {
+    static func appendEscaped(_ text: String, to buffer: inout ByteBuffer) {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")

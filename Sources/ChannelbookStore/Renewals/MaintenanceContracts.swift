@@ -1,6 +1,8 @@
 import ChannelbookCore
 import ChannelbookImport
 import Foundation
+import NIOCore
+import PostgresNIO
 import SQLKit
 
 /// A maintenance contract about to be stored: from a sales line of a SKU with a maintenance term, or imported.
@@ -147,7 +149,11 @@ extension ChannelbookDatabase {
     /// opportunities were renewed.
     func storeContracts(from spill: ContractSpill, actor: String) async throws -> Int {
         guard spill.count > 0 else { return 0 }
-        try await spill.batches(of: 500) { try await insertContracts($0) }
+        if dialect == .postgres {
+            try await copyContracts(from: spill)
+        } else {
+            try await spill.batches(of: 500) { try await insertContracts($0) }
+        }
         // Renewal lines are matched by date across the file, a large slice of them at a time.
         var renewals: [NewContract] = []
         var renewed = 0
@@ -160,6 +166,45 @@ extension ChannelbookDatabase {
         }
         if !renewals.isEmpty { renewed += try await renew(with: renewals, actor: actor) }
         return renewed
+    }
+
+    /// PostgreSQL: COPY every contract into a temporary table, then one INSERT … ON CONFLICT DO NOTHING (a contract a line
+    /// imported before created stays as it is). Bound parameters cost PostgreSQL three times as much per contract.
+    private func copyContracts(from spill: ContractSpill) async throws {
+        try await sql.raw(
+            """
+            CREATE TEMP TABLE import_contracts (contract_ref TEXT NOT NULL, customer TEXT NOT NULL, customer_key TEXT NOT NULL, reseller_id BIGINT NOT NULL,
+              source TEXT NOT NULL, sku TEXT NOT NULL, seats BIGINT NOT NULL, starts TEXT NOT NULL, ends TEXT NOT NULL) ON COMMIT DROP
+            """
+        ).run()
+        let columns = ["contract_ref", "customer", "customer_key", "reseller_id", "source", "sku", "seats", "starts", "ends"]
+        try await postgres!.copyFrom(table: "import_contracts", columns: columns, logger: logger) { writer in
+            var buffer = ByteBufferAllocator().buffer(capacity: PostgresSalesLoader.chunkBytes + 4096)
+            try await spill.batches(of: 500) { batch in
+                for contract in batch {
+                    for (index, field) in [contract.ref, contract.customer, Self.customerKey(contract.customer), String(contract.resellerID), contract.source,
+                        contract.sku, String(contract.seats), contract.starts, contract.ends].enumerated()
+                    {
+                        if index > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+                        PostgresSalesLoader.appendEscaped(field, to: &buffer)
+                    }
+                    buffer.writeInteger(UInt8(ascii: "\n"))
+                }
+                if buffer.readableBytes >= PostgresSalesLoader.chunkBytes {
+                    try await writer.write(buffer)
+                    buffer.clear()
+                }
+            }
+            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        }
+        try await sql.raw(
+            """
+            INSERT INTO maintenance_contracts (contract_ref, origin, customer, customer_key, reseller_id, source, sku, seats, starts, ends, created_at_us)
+            SELECT contract_ref, 'sale', customer, customer_key, reseller_id, source, sku, seats, starts, ends, \(bind: Self.nowMicroseconds())
+            FROM import_contracts ON CONFLICT (contract_ref) DO NOTHING
+            """
+        ).run()
+        try await sql.raw("DROP TABLE import_contracts").run()
     }
 
     /// How many renewal lines are put in date order and matched together (about 20 MB of them).
