@@ -133,7 +133,7 @@ struct SalesImporter {
                     _ = check(references, line: record.line, directory, priceBook, &problems)
                     return
                 }
-                guard let resolved = resolve(row, directory, priceBook, &problems) else { return }
+                guard let (resolved, term) = resolve(row, directory, priceBook, &problems) else { return }
                 // Once the file is known to be bad, stop writing: nothing of it will be kept.
                 guard problems.isEmpty && sink.problems.isEmpty else { return }
                 if late.count < Self.lateCandidatesKept
@@ -143,7 +143,7 @@ struct SalesImporter {
                     late.append(resolved)
                 }
                 try await emit(resolved)
-                if let contract = NewContract.from(resolved, date: row.date, priceBook: priceBook) { try contracts.append(contract) }
+                if let months = term, let contract = NewContract.from(resolved, date: row.date, months: months) { try contracts.append(contract) }
             }
             sink.problems.merge(readProblems)
         }
@@ -201,27 +201,31 @@ struct SalesImporter {
     }
 
     /// Resolves the row's partners and SKU against what is stored, and checks its route to market.
-    private func resolve(_ row: SalesRow, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems) -> ResolvedSalesLine? {
-        guard let (reseller, distributor) = check(row.references, line: row.line, directory, priceBook, &problems) else { return nil }
+    /// The line ready to store, and its SKU's maintenance term (months) when it has one.
+    private func resolve(_ row: SalesRow, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems) -> (ResolvedSalesLine, Int?)? {
+        guard let (reseller, distributor, entry) = check(row.references, line: row.line, directory, priceBook, &problems) else { return nil }
         let tier = directory.tier(of: reseller.id, on: row.date)
-        return ResolvedSalesLine(
+        let line = ResolvedSalesLine(
             line: row.line, source: row.source.description, lineID: row.lineID.rawValue, date: row.dateText,
             quarter: quarterNames.name(of: row.date), resellerID: reseller.id.rawValue, customer: row.customer,
             sku: row.sku.rawValue, category: row.category.rawValue, seats: row.seats, amountMinor: row.amount.minorUnits,
             routeException: RouteException.judge(tier: tier, distributor: distributor?.id, linked: directory.distributorsOf[reseller.id] ?? []))
+        return (line, entry?.maintenanceMonths)
     }
 
     /// Checks what a line names against what is stored — the reseller, the source, the SKU and its category, a
     /// distributor's own upload — as far as those fields parsed; the reseller and distributor when all is well.
     private func check(
         _ line: SalesRow.References, line number: Int, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems
-    ) -> (reseller: PartnerRecord, distributor: PartnerRecord?)? {
+    ) -> (reseller: PartnerRecord, distributor: PartnerRecord?, entry: PriceEntry?)? {
         let before = problems.count
         let reseller = line.reseller.flatMap { directory.reseller($0, line: number, &problems) }
         let distributor = line.source.flatMap { directory.distributor($0, line: number, &problems) } ?? nil
         // The category is the price book's, as in force on the line's date (its first entry for a line dated before it).
+        var governing: PriceEntry?
         if let sku = line.sku {
-            if let entry = priceBook.governingEntry(for: sku, on: line.date) {
+            governing = priceBook.governingEntry(for: sku, on: line.date)
+            if let entry = governing {
                 if let category = line.category, !category.isAllowed(forSKUOf: entry.category, maintenanceTerm: entry.maintenanceMonths != nil) {
                     let allowed = entry.maintenanceMonths != nil && entry.category != .renewal ? "\(entry.category.rawValue) or renewal" : entry.category.rawValue
                     problems.add(line: number, field: "category", "'\(category.rawValue)' is not \(sku.rawValue)'s category in the price book (\(allowed))")
@@ -239,7 +243,7 @@ struct SalesImporter {
                 line: number, field: "reseller", "\(reseller.code.rawValue) does not buy through \(distributor.code.rawValue): a distributor uploads sales of its own resellers only")
         }
         guard problems.count == before, let reseller else { return nil }
-        return (reseller, distributor)
+        return (reseller, distributor, governing)
     }
 
     /// Adds the new lines' sums to `sales_totals`, so closing a quarter never rescans the lines.

@@ -20,10 +20,11 @@ struct NewContract: Sendable {
     /// A `renewal` sales line: it also renews the oldest open opportunity of the same SKU and customer.
     let renews: Bool
 
-    /// The contract a sales line creates, when its SKU has a maintenance term on the line's date and it sells seats.
-    static func from(_ line: ResolvedSalesLine, date: BusinessDate, priceBook: PriceBook) -> NewContract? {
+    /// The contract a sales line of a SKU with a maintenance term of `months` (the price book's on the line's date)
+    /// creates, when it sells seats.
+    static func from(_ line: ResolvedSalesLine, date: BusinessDate, months: Int) -> NewContract? {
         // A credit (a return or a price adjustment) sells no maintenance.
-        guard line.seats > 0, line.amountMinor >= 0, let months = priceBook.governingEntry(for: SKU(line.sku), on: date)?.maintenanceMonths else { return nil }
+        guard line.seats > 0, line.amountMinor >= 0 else { return nil }
         return NewContract(
             ref: "\(line.source):\(line.lineID)", origin: "sale", customer: line.customer, resellerID: line.resellerID, source: line.source, sku: line.sku,
             seats: line.seats, starts: line.date, ends: MaintenanceTerm.lastDay(startingOn: date, months: months).description,
