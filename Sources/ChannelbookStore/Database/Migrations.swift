@@ -582,19 +582,7 @@ enum Migrations {
         """,
         "CREATE INDEX mdf_ledger_by_partner ON mdf_ledger (partner_id, on_date)",
         "CREATE INDEX mdf_ledger_by_request ON mdf_ledger (request_id)",
-        """
-        sqlite:CREATE TRIGGER mdf_ledger_no_update BEFORE UPDATE ON mdf_ledger
-        BEGIN SELECT RAISE(ABORT, 'mdf_ledger is append-only: its rows are never updated'); END
-        """,
-        """
-        sqlite:CREATE TRIGGER mdf_ledger_no_delete BEFORE DELETE ON mdf_ledger
-        BEGIN SELECT RAISE(ABORT, 'mdf_ledger is append-only: its rows are never deleted'); END
-        """,
-        """
-        postgres:CREATE FUNCTION refuse_mdf_ledger_change() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'mdf_ledger is append-only: its rows are never updated or deleted'; END $$
-        """,
-        "postgres:CREATE TRIGGER mdf_ledger_append_only BEFORE UPDATE OR DELETE ON mdf_ledger FOR EACH ROW EXECUTE FUNCTION refuse_mdf_ledger_change()",
+    ] + appendOnly("mdf_ledger") + [
         "postgres:ALTER TABLE statement_lines DROP CONSTRAINT statement_lines_kind_check",
         "postgres:ALTER TABLE statement_lines ADD CONSTRAINT statement_lines_kind_check CHECK (kind IN \(statementLineKinds))",
         """
@@ -671,20 +659,26 @@ enum Migrations {
         ){strict}
         """,
         "CREATE INDEX renewal_events_by_contract ON renewal_events (contract_id, id)",
-        """
-        sqlite:CREATE TRIGGER renewal_events_no_update BEFORE UPDATE ON renewal_events
-        BEGIN SELECT RAISE(ABORT, 'renewal_events is append-only: its rows are never updated'); END
-        """,
-        """
-        sqlite:CREATE TRIGGER renewal_events_no_delete BEFORE DELETE ON renewal_events
-        BEGIN SELECT RAISE(ABORT, 'renewal_events is append-only: its rows are never deleted'); END
-        """,
-        """
-        postgres:CREATE FUNCTION refuse_renewal_event_change() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'renewal_events is append-only: its rows are never updated or deleted'; END $$
-        """,
-        "postgres:CREATE TRIGGER renewal_events_append_only BEFORE UPDATE OR DELETE ON renewal_events FOR EACH ROW EXECUTE FUNCTION refuse_renewal_event_change()",
-    ]
+    ] + appendOnly("renewal_events")
+
+    /// The database itself refuses to update or delete a row of `table` (a ledger, a history): corrections are new rows.
+    static func appendOnly(_ table: String) -> [String] {
+        [
+            """
+            sqlite:CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
+            BEGIN SELECT RAISE(ABORT, '\(table) is append-only: its rows are never updated'); END
+            """,
+            """
+            sqlite:CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table)
+            BEGIN SELECT RAISE(ABORT, '\(table) is append-only: its rows are never deleted'); END
+            """,
+            """
+            postgres:CREATE FUNCTION refuse_\(table)_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION '\(table) is append-only: its rows are never updated or deleted'; END $$
+            """,
+            "postgres:CREATE TRIGGER \(table)_append_only BEFORE UPDATE OR DELETE ON \(table) FOR EACH ROW EXECUTE FUNCTION refuse_\(table)_change()",
+        ]
+    }
 
     /// SQLite's guard on settled statement lines: created with the table (version 3) and again when version 13 rebuilds it.
     static let sqliteStatementLineTriggers = [
