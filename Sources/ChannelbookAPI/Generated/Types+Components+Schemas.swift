@@ -863,7 +863,7 @@ extension Components {
         internal struct RenewalQuote: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/RenewalQuote/amount`.
             internal var amount: Components.Schemas.Money
-            /// Default today.
+            /// The day it is recorded for; today when absent or null.
             ///
             /// - Remark: Generated from `#/components/schemas/RenewalQuote/on`.
             internal var on: Swift.String?
@@ -871,7 +871,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - amount:
-            ///   - on: Default today.
+            ///   - on: The day it is recorded for; today when absent or null.
             internal init(
                 amount: Components.Schemas.Money,
                 on: Swift.String? = nil
@@ -888,7 +888,7 @@ extension Components {
         internal struct RenewalLapse: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/RenewalLapse/reason`.
             internal var reason: Swift.String
-            /// Default today.
+            /// The day it is recorded for; today when absent or null.
             ///
             /// - Remark: Generated from `#/components/schemas/RenewalLapse/on`.
             internal var on: Swift.String?
@@ -896,7 +896,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - reason:
-            ///   - on: Default today.
+            ///   - on: The day it is recorded for; today when absent or null.
             internal init(
                 reason: Swift.String,
                 on: Swift.String? = nil
