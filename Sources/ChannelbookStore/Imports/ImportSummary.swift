@@ -22,6 +22,11 @@ public struct ImportSummary: Equatable, Sendable, CustomStringConvertible {
     public var routeExceptions = 0
     /// Renewal opportunities the file's renewal lines renewed (sales files only).
     public var renewalsRenewed = 0
+    /// New lines dated in quarters already approved (sales files only): they reach their partners as adjustments.
+    public var lateLines = 0
+    public var lateQuarters: [Quarter] = []
+    /// The partners those lines belong to, by code.
+    public var latePartners: [String] = []
 
     /// `imported 3 lines (2 new, 1 already present)`, plus what changed or was flagged.
     public var description: String {
@@ -29,6 +34,11 @@ public struct ImportSummary: Equatable, Sendable, CustomStringConvertible {
         if changed > 0 { text += ", \(changed) changed" }
         text += ")"
         if routeExceptions > 0 { text += "; \(routeExceptions) new route exception\(routeExceptions == 1 ? "" : "s") flagged for review" }
+        if lateLines > 0 {
+            let shown = latePartners.prefix(10).joined(separator: ", ") + (latePartners.count > 10 ? " and \(latePartners.count - 10) more" : "")
+            text += "; \(lateLines) line\(lateLines == 1 ? "" : "s") landed in approved quarters (\(lateQuarters.map(\.description).joined(separator: ", "))) for \(shown):"
+                + " the next close recomputes those figures and carries any difference on their next statements as adjustments"
+        }
         if renewalsRenewed > 0 { text += "; \(renewalsRenewed) renewal opportunit\(renewalsRenewed == 1 ? "y" : "ies") renewed" }
         return text
     }

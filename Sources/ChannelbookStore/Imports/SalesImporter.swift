@@ -154,6 +154,11 @@ struct SalesImporter {
         var summary = ImportSummary(kind: .sales, lines: lines, new: outcome.new, present: outcome.present)
         summary.routeExceptions = outcome.newRouteExceptions
         summary.renewalsRenewed = renewed
+        // Lines that arrived for an approved quarter: said now, so nobody learns of them from a statement.
+        let settled = outcome.totals.filter { stated.approvedQuarters.contains($0.key.quarter) }
+        summary.lateLines = Int(settled.values.reduce(0) { $0 + $1.lineCount })
+        summary.lateQuarters = Set(settled.keys.map { $0.quarter }).compactMap { try? Quarter.parse($0) }.sorted()
+        summary.latePartners = Set(settled.keys.compactMap { directory.byID[PartnerID($0.resellerID)]?.code.rawValue }).sorted()
         try await database.finishImport(importID, summary)
         return summary
     }
