@@ -1,4 +1,5 @@
 import ChannelbookCore
+import ChannelbookStore
 import Hummingbird
 
 /// Reading what a form sent: amounts, dates and path ids, each refused with the field it is about, so the page
@@ -13,6 +14,9 @@ enum FormInput {
             self.message = message
         }
     }
+
+    /// Whether an error is a refusal to show on the form (a field's, or the store's in words), not a failure.
+    static func isRefusal(_ error: any Error) -> Bool { error is FieldRefusal || error is any RefusalError }
 
     static func amount(_ field: String, _ text: String?, _ currency: Currency) throws -> Money {
         guard let text, !text.isEmpty else { throw FieldRefusal(field, "an amount is required, such as 1500.00") }

@@ -67,7 +67,7 @@ struct MDFRoutes {
                         endsOn: try FormInput.date("ends", form.ends), on: today, actor: user.email)
                 }
                 return Response.redirect(to: "/mdf?done=requested-\(id)", type: .normal)
-            } catch let refusal where Self.isRefusal(refusal) {
+            } catch let refusal where FormInput.isRefusal(refusal) {
                 return try await page(user, request, context, problem: Self.problem("request", refusal, values))
             }
         }
@@ -93,7 +93,7 @@ struct MDFRoutes {
                 return Response.redirect(to: "/mdf?done=claimed-\(id)", type: .normal)
             } catch MDFStoreError.notFound {
                 throw WebError.notFound(json: false)
-            } catch let refusal where Self.isRefusal(refusal) {
+            } catch let refusal where FormInput.isRefusal(refusal) {
                 return try await page(user, request, context, problem: Self.problem("claim-\(id)", refusal, values))
             }
         }
@@ -119,7 +119,7 @@ struct MDFRoutes {
                     return Response.redirect(to: "/mdf?done=\(action)-\(id)", type: .normal)
                 } catch MDFStoreError.notFound {
                     throw WebError.notFound(json: false)
-                } catch let refusal where Self.isRefusal(refusal) {
+                } catch let refusal where FormInput.isRefusal(refusal) {
                     return try await page(user, request, context, problem: Self.problem("\(action)-\(id)", refusal, ["amount": form.amount ?? "", "reason": form.reason ?? ""]))
                 }
             }
@@ -341,7 +341,6 @@ struct MDFRoutes {
 
     // MARK: Input
 
-    private static func isRefusal(_ error: any Error) -> Bool { error is FormInput.FieldRefusal || error is any RefusalError }
 
     /// Which field a refusal is about, so the page shows it there.
     private static func problem(_ form: String, _ error: any Error, _ values: [String: String]) -> FormProblem {

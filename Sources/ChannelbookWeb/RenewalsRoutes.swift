@@ -52,7 +52,7 @@ struct RenewalsRoutes {
                 throw WebError.notFound(json: false)
             } catch RenewalError.notAllowed {
                 throw WebError(.forbidden, "this login may not quote renewals", json: false)
-            } catch let refusal where Self.isRefusal(refusal) {
+            } catch let refusal where FormInput.isRefusal(refusal) {
                 return try await detailPage(user, id, request, context, problem: Self.problem(id, "amount", refusal, form.amount ?? ""))
             }
         }
@@ -69,7 +69,7 @@ struct RenewalsRoutes {
                 throw WebError.notFound(json: false)
             } catch RenewalError.notAllowed {
                 throw WebError(.forbidden, "this login may not lapse renewals", json: false)
-            } catch let refusal where Self.isRefusal(refusal) {
+            } catch let refusal where FormInput.isRefusal(refusal) {
                 return try await detailPage(user, id, request, context, problem: Self.problem(id, "reason", refusal, form.reason ?? ""))
             }
         }
@@ -215,7 +215,6 @@ struct RenewalsRoutes {
             """
     }
 
-    private static func isRefusal(_ error: any Error) -> Bool { error is FormInput.FieldRefusal || error is any RefusalError }
 
     private static func problem(_ id: Int64, _ field: String, _ error: any Error, _ typed: String) -> FormProblem {
         FormProblem(id: id, field: field, message: (error as? FormInput.FieldRefusal)?.message ?? "\(error)", typed: typed)

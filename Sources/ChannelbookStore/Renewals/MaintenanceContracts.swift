@@ -40,6 +40,8 @@ final class ContractSpill: @unchecked Sendable {
     private var handle: FileHandle?
     private var buffer: [UInt8] = []
     private(set) var count = 0
+    /// How many of them are renewal lines (to match against open opportunities).
+    private(set) var renewalCount = 0
 
     init() {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("channelbook-contracts-\(UUID().uuidString).tsv").path
@@ -54,6 +56,7 @@ final class ContractSpill: @unchecked Sendable {
         guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         count = 0
+        renewalCount = 0
     }
 
     func append(_ contract: NewContract) throws {
@@ -65,6 +68,7 @@ final class ContractSpill: @unchecked Sendable {
         }
         buffer.append(0x0A)
         count += 1
+        if contract.renews { renewalCount += 1 }
         if buffer.count >= 1 << 20 { try flush() }
     }
 
@@ -155,7 +159,8 @@ extension ChannelbookDatabase {
         } else {
             try await spill.batches(of: 500) { try await insertContracts($0) }
         }
-        // Renewal lines are matched by date across the file, a large slice of them at a time.
+        // Renewal lines are matched by date across the file, a large slice of them at a time (read again only if any).
+        guard spill.renewalCount > 0 else { return 0 }
         var renewals: [NewContract] = []
         var renewed = 0
         try await spill.batches(of: 500) { batch in
@@ -271,7 +276,7 @@ extension ChannelbookDatabase {
         for start in stride(from: 0, to: pending.count, by: 500) {
             let chunk = pending[start..<min(start + 500, pending.count)]
             var done = SQLQueryString("SELECT renewed_by FROM maintenance_contracts WHERE renewed_by IN (")
-            for (index, line) in chunk.enumerated() { done.appendInterpolation(index == 0 ? "\(bind: line.ref)" : ", \(bind: line.ref)" as SQLQueryString) }
+            done.appendBindList(chunk.map(\.ref))
             done.appendLiteral(")")
             let already = Set(try await sql.raw(done).all().map { try $0.decode(column: "renewed_by", as: String.self) })
             seen.subtract(already)
@@ -385,7 +390,7 @@ struct ContractImporter {
     private func store(_ batch: [(line: Int, contract: NewContract)], _ new: inout Int, _ present: inout Int, _ problems: inout ImportProblems) async throws {
         guard !batch.isEmpty else { return }
         var query = SQLQueryString("SELECT contract_ref, origin, customer, reseller_id, source, sku, seats, starts, ends FROM maintenance_contracts WHERE contract_ref IN (")
-        for (index, item) in batch.enumerated() { query.appendInterpolation(index == 0 ? "\(bind: item.contract.ref)" : ", \(bind: item.contract.ref)" as SQLQueryString) }
+        query.appendBindList(batch.map(\.contract.ref))
         query.appendLiteral(")")
         var stored: [String: [String]] = [:]
         for row in try await database.sql.raw(query).all() {

@@ -193,7 +193,7 @@ struct RenewalStatusSQL {
         case .soldBy(let sources):
             guard !sources.isEmpty else { return "1 = 0" }
             var query = SQLQueryString("c.source IN (")
-            for (index, source) in sources.sorted().enumerated() { query.appendInterpolation(index == 0 ? "\(bind: source)" : ", \(bind: source)" as SQLQueryString) }
+            query.appendBindList(sources.sorted())
             query.appendLiteral(")")
             return query
         case .ownedBy(let owner): return owned(by: owner)
