@@ -232,7 +232,7 @@ import Testing
                 running.addTask { try await pool.run() }
                 let paths = try (0..<3).map { try fixtureFile("s\($0).csv", Self.salesFile(prefix: "POOL\($0)", count: 2000)) }
                 // One upload is bad: its rollback must not take anyone else's work with it.
-                let bad = try fixtureFile("bad.csv", Self.salesFile(prefix: "BAD", count: 1500) + "BAD-X,2026-01-01,D01,NOBODY,C,HW-1,hardware,1,1.00,AUD\n")
+                let bad = try fixtureFile("bad.csv", Self.salesFile(prefix: "BAD", count: 1500) + "BAD-X,2026-01-01,D01,P01,C,XX-9,hardware,1,1.00,AUD\n")
                 let sessions = try await withThrowingTaskGroup(of: Session?.self) { group in
                     for path in paths { group.addTask { _ = try await pool.write { try await $0.importFile(.sales, path: path, name: "s.csv") }; return nil } }
                     group.addTask {

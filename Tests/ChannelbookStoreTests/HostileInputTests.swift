@@ -32,7 +32,7 @@ import Testing
                     "sales.csv:4: amount: -92233720368547758.08 is beyond the limit of 1000000000.00 a line (either sign)",
                     "sales.csv:5: amount: 1000000000.01 is beyond the limit of 1000000000.00 a line (either sign)",
                     "sales.csv:6: amount: -1000000000.01 is beyond the limit of 1000000000.00 a line (either sign)",
-                    "sales.csv:7: seats: 10000001 is out of range (1 to 10000000)",
+                    "sales.csv:7: seats: 10000001 is out of range (-10000000 to 10000000)",
                     // The last quarter of the calendar has no next one for a true-up to land in.
                     "sales.csv:8: date: 9999-12-31 is outside 1900-01-01…9998-12-31",
                 ])

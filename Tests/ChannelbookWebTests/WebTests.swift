@@ -380,7 +380,7 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
         let header = "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\n"
         @Sendable func file(_ prefix: String, _ count: Int, bad: Bool = false) -> String {
             header + (0..<count).map { "\(prefix)\($0),2026-02-01,D01,P01,Acme,HW-1,hardware,1,10.00,AUD\n" }.joined()
-                + (bad ? "\(prefix)X,2026-02-01,D01,NOBODY,Acme,HW-1,hardware,1,10.00,AUD\n" : "")
+                + (bad ? "\(prefix)X,2026-02-01,D01,P01,Acme,XX-9,hardware,1,10.00,AUD\n" : "")
         }
         try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")

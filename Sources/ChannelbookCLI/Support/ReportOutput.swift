@@ -24,6 +24,11 @@ struct Report {
         return [line(columns), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)
     }
 
+    /// The rows as JSON objects keyed by column, every cell a string (money stays a decimal string).
+    func jsonText() throws -> String {
+        try ChannelbookCLI.jsonText(rows.map { Dictionary(zip(columns, $0), uniquingKeysWith: { first, _ in first }) })
+    }
+
     /// Prints the report; `json` is the same data as objects (money as decimal strings).
     func print(_ format: ReportFormat, json: () throws -> String) throws {
         switch format {

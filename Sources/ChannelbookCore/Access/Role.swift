@@ -33,6 +33,8 @@ public enum Permission: Sendable {
     case requestMDF
     /// Approve or reject MDF requests and claims (an account manager: of its own partners).
     case reviewMDF
+    /// Map a name a distributor's report gives a reseller to a partner, or set it aside (a distributor only suggests).
+    case mapResellerNames
 
     /// The roles holding the permission.
     public var roles: Set<Role> {
@@ -45,6 +47,7 @@ public enum Permission: Sendable {
         case .runWhatIf: return [.admin, .finance, .accountManager]
         case .requestMDF: return [.partner]
         case .reviewMDF: return [.admin, .accountManager]
+        case .mapResellerNames: return [.admin]
         }
     }
 }

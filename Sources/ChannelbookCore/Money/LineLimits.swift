@@ -20,6 +20,15 @@ public enum LineLimits {
         return "\(date) is outside \(earliestDate)…\(latestDate)"
     }
 
+    /// Why a line's seats and amount do not go together, or nil when they do (PRODUCT.md section 3, returns as
+    /// distributors report them): negative seats are a return and 0 seats a price adjustment, both credits, so
+    /// both need a negative amount. Positive seats carry any amount (a credit note may name the seats it credits).
+    public static func seatsProblem(seats: Int64, amountMinorUnits: Int64) -> String? {
+        if seats < 0 && amountMinorUnits >= 0 { return "\(seats) seats is a return: its amount must be negative" }
+        if seats == 0 && amountMinorUnits >= 0 { return "0 seats is a price adjustment: its amount must be negative" }
+        return nil
+    }
+
     /// Why an amount may not be on one line, or nil when it may.
     public static func amountProblem(_ amount: Money) -> String? {
         guard amount.minorUnits.magnitude > UInt64(maximumAmountMinorUnits) else { return nil }

@@ -24,16 +24,21 @@ struct RowReader {
     /// A code such as a partner code or SKU: letters, digits, `-`, `_`, `.` and `/`.
     func code(_ column: String, _ problems: inout ImportProblems) -> String? {
         guard let value = text(column, maximumLength: 64, &problems) else { return nil }
-        let allowed = value.utf8.allSatisfy { byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
-                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "/")
-        }
-        if !allowed {
+        if !Self.isCode(value) {
             problems.add(line: record.line, field: column, "'\(value)' may hold only letters, digits, '-', '_', '.' and '/'")
             return nil
         }
         return value
+    }
+
+    /// Whether `value` is spelled as a code: at most 64 letters, digits, `-`, `_`, `.` and `/`.
+    static func isCode(_ value: String) -> Bool {
+        value.utf8.count <= 64
+            && value.utf8.allSatisfy { byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+                    || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "/")
+            }
     }
 
     func date(_ column: String, required: Bool = true, _ problems: inout ImportProblems) -> BusinessDate? {
@@ -100,12 +105,10 @@ struct RowReader {
 
     /// A reseller named by partner code or by ABN (spaces allowed), as sales and contract files name it.
     func resellerReference(_ column: String, _ problems: inout ImportProblems) -> ResellerReference? {
-        guard let text = text(column, maximumLength: 64, &problems) else { return nil }
-        guard ABN.looksLikeABN(text) else { return code(column, &problems).map { .code(PartnerCode($0)) } }
-        do { return .abn(try ABN.parse(text)) } catch {
-            problems.add(line: record.line, field: column, "\(error)")
-            return nil
-        }
+        guard let text = text(column, maximumLength: 200, &problems) else { return nil }
+        // Eleven digits that fail the ABN checksum are a typo or another number: a name as written, parked for review.
+        if ABN.looksLikeABN(text) { return (try? ABN.parse(text)).map { .abn($0) } ?? .name(text) }
+        return Self.isCode(text) ? .code(PartnerCode(text)) : .name(text)
     }
 
     /// Reports a record with fewer or more fields than the header.

@@ -16,15 +16,18 @@ public enum SalesSource: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// How a sales line names its reseller: by partner code, or by ABN (distributors often know only the ABN).
+/// How a sales line names its reseller: by partner code, by ABN (distributors often know only the ABN), or by a name
+/// as the distributor writes it. A code or ABN no partner holds is looked up as a name too (PRODUCT.md section 3).
 public enum ResellerReference: Hashable, Sendable, CustomStringConvertible {
     case code(PartnerCode)
     case abn(ABN)
+    case name(String)
 
     public var description: String {
         switch self {
         case .code(let code): return code.rawValue
         case .abn(let abn): return abn.digits
+        case .name(let name): return name
         }
     }
 }
@@ -43,8 +46,9 @@ public struct SalesRow: Hashable, Sendable {
     public let customer: String
     public let sku: SKU
     public let category: SalesCategory
+    /// Negative for a return, 0 for a price adjustment.
     public let seats: Int64
-    /// Negative for credits (returns).
+    /// Negative for credits: a return (negative seats), a price adjustment (0 seats) or a credit note.
     public let amount: Money
 
     /// The fields of a line that name something stored (a partner, a SKU), as far as they parsed: checked against
@@ -88,12 +92,15 @@ public struct SalesRow: Hashable, Sendable {
         let customer = row.text("customer", &problems)
         let sku = row.code("sku", &problems)
         let category = row.choice("category", SalesCategory.self, &problems)
-        let seats = row.integer("seats", in: 1...LineLimits.maximumSeats, &problems)
+        let seats = row.integer("seats", in: -LineLimits.maximumSeats...LineLimits.maximumSeats, &problems)
         let currencyText = row.text("currency", &problems)
         if let currencyText, currencyText != currency.code {
             problems.add(line: record.line, field: "currency", "'\(currencyText)' is not the program's currency (\(currency.code))")
         }
         let amount = row.money("amount", currency: currency, &problems)
+        if let seats, let amount, let problem = LineLimits.seatsProblem(seats: seats, amountMinorUnits: amount.minorUnits) {
+            problems.add(line: record.line, field: "seats", problem)
+        }
         references = References(date: date, source: source.map { SalesSource($0) }, reseller: reseller, sku: sku.map { SKU($0) }, category: category)
         guard problems.count == before, let lineID, let date, let source, let reseller, let customer, let sku, let category, let seats, let amount
         else { return nil }

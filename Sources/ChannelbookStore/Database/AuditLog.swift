@@ -15,9 +15,11 @@ public struct AuditEntry: Sendable, Equatable {
     public let after: String
 
     /// `2026-11-29T08:45:12Z`.
-    public var timestamp: String {
-        let date = Date(timeIntervalSince1970: TimeInterval(atMicroseconds / 1_000_000))
-        return ISO8601DateFormatter().string(from: date)
+    public var timestamp: String { Self.timestamp(atMicroseconds) }
+
+    /// An ISO 8601 UTC timestamp for a time stored in microseconds (whole seconds).
+    static func timestamp(_ microseconds: Int64) -> String {
+        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(microseconds / 1_000_000)))
     }
 }
 

@@ -71,8 +71,8 @@ extension ChannelbookDatabase {
     private func linesBeyondTheLimits() async throws -> [String] {
         let limit = LineLimits.maximumAmountMinorUnits
         let rows = try await plainRows(
-            "SELECT source, line_id, amount_minor, seats FROM sales_lines WHERE amount_minor > $1 OR amount_minor < $2 OR seats > $3 ORDER BY source, line_id LIMIT 21",
-            [.integer(limit), .integer(-limit), .integer(LineLimits.maximumSeats)])
+            "SELECT source, line_id, amount_minor, seats FROM sales_lines WHERE amount_minor > $1 OR amount_minor < $2 OR seats > $3 OR seats < $4 ORDER BY source, line_id LIMIT 21",
+            [.integer(limit), .integer(-limit), .integer(LineLimits.maximumSeats), .integer(-LineLimits.maximumSeats)])
         return try rows.prefix(Self.integrityFindingsListed).map {
             "sales line \(try $0.text(0)) \(try $0.text(1)): amount \(try $0.integer(2)) minor units, \(try $0.integer(3)) seats, beyond the line limits"
         } + (rows.count > Self.integrityFindingsListed ? ["… and more sales lines beyond the line limits"] : [])

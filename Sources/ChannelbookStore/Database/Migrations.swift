@@ -20,6 +20,7 @@ enum Migrations {
         (12, schemaVersion12),
         (13, schemaVersion13),
         (14, schemaVersion14),
+        (15, schemaVersion15),
     ]
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
@@ -660,6 +661,89 @@ enum Migrations {
         """,
         "CREATE INDEX renewal_events_by_contract ON renewal_events (contract_id, id)",
     ] + appendOnly("renewal_events")
+
+    /// Distributor reports as they arrive (PRODUCT.md section 3): returns with negative seats and price adjustments
+    /// with 0 seats are credits (SQLite cannot change a CHECK, so `sales_lines` is rebuilt with its index); lines whose
+    /// reseller does not resolve are parked with their file and line; a name is mapped to a partner, or set aside,
+    /// once per (source, normalised name); a distributor may suggest the partner a parked name is.
+    static let salesLineSeats = "CHECK (seats > 0 OR amount_minor < 0)"
+    static let schemaVersion15 = [
+        "postgres:ALTER TABLE sales_lines DROP CONSTRAINT sales_lines_seats_check",
+        "postgres:ALTER TABLE sales_lines ADD CONSTRAINT sales_lines_seats_check \(salesLineSeats)",
+        """
+        sqlite:CREATE TABLE sales_lines_with_returns (
+            source TEXT NOT NULL,
+            line_id TEXT NOT NULL,
+            sale_date TEXT NOT NULL,
+            quarter TEXT NOT NULL,
+            reseller_id INTEGER NOT NULL,
+            customer TEXT NOT NULL,
+            sku TEXT NOT NULL,
+            category TEXT NOT NULL CHECK (category IN \(categories)),
+            seats INTEGER NOT NULL,
+            amount_minor INTEGER NOT NULL,
+            route_exception TEXT CHECK (route_exception IS NULL OR route_exception IN ('direct_for_non_national', 'distributor_for_national', 'unlinked_distributor')),
+            import_id INTEGER NOT NULL,
+            line_no INTEGER NOT NULL,
+            PRIMARY KEY (source, line_id),
+            \(salesLineSeats)
+        ) STRICT, WITHOUT ROWID
+        """,
+        """
+        sqlite:INSERT INTO sales_lines_with_returns (source, line_id, sale_date, quarter, reseller_id, customer, sku, category, seats, amount_minor, route_exception, import_id, line_no)
+        SELECT source, line_id, sale_date, quarter, reseller_id, customer, sku, category, seats, amount_minor, route_exception, import_id, line_no FROM sales_lines
+        """,
+        "sqlite:DROP TABLE sales_lines",
+        "sqlite:ALTER TABLE sales_lines_with_returns RENAME TO sales_lines",
+        "sqlite:CREATE INDEX sales_lines_route_exceptions ON sales_lines (quarter, reseller_id) WHERE route_exception IS NOT NULL",
+        """
+        CREATE TABLE reseller_names (
+            id {id},
+            source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 64),
+            name_key TEXT NOT NULL CHECK (length(name_key) BETWEEN 1 AND 400),
+            written_as TEXT NOT NULL CHECK (length(written_as) BETWEEN 1 AND 200),
+            partner_id {int} REFERENCES partners (id),
+            ignore_reason TEXT CHECK (length(ignore_reason) BETWEEN 1 AND 500),
+            decided_by TEXT NOT NULL CHECK (length(decided_by) BETWEEN 1 AND 254),
+            decided_at_us {int} NOT NULL,
+            CHECK ((partner_id IS NULL) <> (ignore_reason IS NULL)),
+            UNIQUE (source, name_key)
+        ){strict}
+        """,
+        """
+        CREATE TABLE reseller_name_suggestions (
+            source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 64),
+            name_key TEXT NOT NULL CHECK (length(name_key) BETWEEN 1 AND 400),
+            partner_id {int} NOT NULL REFERENCES partners (id),
+            suggested_by TEXT NOT NULL CHECK (length(suggested_by) BETWEEN 1 AND 254),
+            suggested_at_us {int} NOT NULL,
+            PRIMARY KEY (source, name_key)
+        ){strict}
+        """,
+        """
+        CREATE TABLE parked_sales_lines (
+            source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 64),
+            line_id TEXT NOT NULL CHECK (length(line_id) BETWEEN 1 AND 100),
+            import_id {int} NOT NULL REFERENCES imports (id),
+            line_no {int} NOT NULL,
+            sale_date TEXT NOT NULL CHECK (length(sale_date) = 10),
+            reseller_as_written TEXT NOT NULL CHECK (length(reseller_as_written) BETWEEN 1 AND 200),
+            name_key TEXT NOT NULL CHECK (length(name_key) BETWEEN 1 AND 400),
+            customer TEXT NOT NULL CHECK (length(customer) BETWEEN 1 AND 200),
+            sku TEXT NOT NULL CHECK (length(sku) BETWEEN 1 AND 64),
+            category TEXT NOT NULL CHECK (category IN \(categories)),
+            seats {int} NOT NULL,
+            amount_minor {int} NOT NULL,
+            ignored {int} NOT NULL DEFAULT 0 CHECK (ignored IN (0, 1)),
+            PRIMARY KEY (source, line_id),
+            \(salesLineSeats)
+        ){strict}
+        """,
+        #"postgres:ALTER TABLE parked_sales_lines ALTER COLUMN source TYPE TEXT COLLATE "C", ALTER COLUMN line_id TYPE TEXT COLLATE "C""#,
+        #"postgres:ALTER TABLE reseller_names ALTER COLUMN source TYPE TEXT COLLATE "C", ALTER COLUMN name_key TYPE TEXT COLLATE "C""#,
+        #"postgres:ALTER TABLE reseller_name_suggestions ALTER COLUMN source TYPE TEXT COLLATE "C", ALTER COLUMN name_key TYPE TEXT COLLATE "C""#,
+        "CREATE INDEX parked_sales_lines_by_name ON parked_sales_lines (source, name_key, ignored)",
+    ]
 
     /// The database itself refuses to update or delete a row of `table` (a ledger, a history): corrections are new rows.
     static func appendOnly(_ table: String) -> [String] {

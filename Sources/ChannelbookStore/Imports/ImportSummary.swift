@@ -20,6 +20,11 @@ public struct ImportSummary: Equatable, Sendable, CustomStringConvertible {
     public var changed = 0
     /// Sales lines whose source does not match the reseller's route to market (sales files only).
     public var routeExceptions = 0
+    /// Lines whose reseller did not resolve, parked until its name is mapped (sales files only); lines of names set
+    /// aside (`matching ignore`); earlier parked lines of this file that now resolved and entered the ledger.
+    public var parked = 0
+    public var ignored = 0
+    public var resolvedFromParked = 0
     /// Renewal opportunities the file's renewal lines renewed (sales files only).
     public var renewalsRenewed = 0
     /// New lines dated in quarters already approved (sales files only): they reach their partners as adjustments.
@@ -28,11 +33,17 @@ public struct ImportSummary: Equatable, Sendable, CustomStringConvertible {
     /// The partners those lines belong to, by code.
     public var latePartners: [String] = []
 
-    /// `imported 3 lines (2 new, 1 already present)`, plus what changed or was flagged.
+    /// `imported 3 lines (2 new, 1 already present)`, plus what changed, was parked or was flagged.
     public var description: String {
         var text = "imported \(lines) lines (\(new) new, \(present) already present"
         if changed > 0 { text += ", \(changed) changed" }
+        if parked > 0 { text += ", \(parked) parked" }
+        if ignored > 0 { text += ", \(ignored) of names set aside" }
         text += ")"
+        if parked > 0 {
+            text += "; \(parked) line\(parked == 1 ? "" : "s") name\(parked == 1 ? "s a reseller" : " resellers") not known yet: parked until the name is mapped (channelbook matching list)"
+        }
+        if resolvedFromParked > 0 { text += "; \(resolvedFromParked) line\(resolvedFromParked == 1 ? "" : "s") parked before now resolved" }
         if routeExceptions > 0 { text += "; \(routeExceptions) new route exception\(routeExceptions == 1 ? "" : "s") flagged for review" }
         if lateLines > 0 {
             let shown = latePartners.prefix(10).joined(separator: ", ") + (latePartners.count > 10 ? " and \(latePartners.count - 10) more" : "")

@@ -98,9 +98,9 @@ final class ProblemSink: @unchecked Sendable {
     init(file: String) { problems = ImportProblems(file: file) }
 }
 
-/// Imports `sales.csv`: validates every field, resolves resellers by code or ABN, flags route exceptions,
-/// stores new lines, recognises lines already present, refuses conflicting ones, and adds the new lines
-/// to the per-quarter totals — all in the caller's transaction.
+/// Imports `sales.csv`: validates every field, resolves resellers by code, ABN or a mapped name, parks the lines
+/// whose reseller does not resolve, flags route exceptions, stores new lines, recognises lines already present,
+/// refuses conflicting ones, and adds the new lines to the per-quarter totals — all in the caller's transaction.
 struct SalesImporter {
     let database: ChannelbookDatabase
     /// When a distributor uploads its own sell-through: the only source its lines may name.
@@ -109,6 +109,12 @@ struct SalesImporter {
     var actor = "system"
     private let quarterNames = QuarterNames()
 
+    /// What one line of the file became: a line for the ledger, or one parked until its reseller's name is mapped.
+    private enum Checked {
+        case line(ResolvedSalesLine, maintenanceMonths: Int?)
+        case parked(ParkedSalesLine)
+    }
+
     func run(path: String, name: String) async throws -> ImportSummary {
         let currency = try await database.latestProgram().program.currency
         let directory = try await PartnerDirectory.load(from: database)
@@ -116,15 +122,13 @@ struct SalesImporter {
         let importID = try await database.startImport(.sales, name: name)
         let sink = ProblemSink(file: name)
         var lines = 0
-        let stated = try await statedPartnerQuarters()
-        var late: [ResolvedSalesLine] = []
-        let loader: any SalesLoader = database.dialect == .sqlite ? SQLiteSalesLoader(database: database) : PostgresSalesLoader(database: database)
-        let contracts = ContractSpill()
-        let outcome = try await loader.load(importID: importID, problems: sink) { emit in
+        var parked = ParkedSalesLines(importID: importID)
+        let writer = SalesLedgerWriter(database: database, directory: directory, actor: actor)
+        let written = try await writer.write(importID: importID, sink: sink) { emit in
             // A loader may read the file twice (PostgreSQL's optimistic COPY); each reading starts afresh.
             lines = 0
+            parked.removeAll()
             sink.problems = ImportProblems(file: name)
-            try contracts.reset()
             let readProblems = try await ImportFile.read(path: path, name: name, required: SalesRow.requiredColumns) { record, header, problems in
                 lines += 1
                 var references = SalesRow.References()
@@ -133,99 +137,56 @@ struct SalesImporter {
                     _ = check(references, line: record.line, directory, priceBook, &problems)
                     return
                 }
-                guard let (resolved, term) = resolve(row, directory, priceBook, &problems) else { return }
+                guard let checked = resolve(row, directory, priceBook, &problems) else { return }
                 // Once the file is known to be bad, stop writing: nothing of it will be kept.
                 guard problems.isEmpty && sink.problems.isEmpty else { return }
-                if late.count < Self.lateCandidatesKept
-                    && (stated.approvedQuarters.contains(resolved.quarter)
-                        || stated.partners.contains(StatedKey(resellerID: resolved.resellerID, quarter: resolved.quarter)))
-                {
-                    late.append(resolved)
+                switch checked {
+                case .line(let line, let months): try await emit(line, row.date, months)
+                case .parked(let line): parked.append(line, &problems)
                 }
-                try await emit(resolved)
-                if let months = term, let contract = NewContract.from(resolved, date: row.date, months: months) { try contracts.append(contract) }
             }
             sink.problems.merge(readProblems)
         }
-        guard sink.problems.isEmpty else { throw sink.problems }
-        try await addToTotals(outcome.totals)
-        try await recordLate(late, importID: importID)
-        let renewed = try await database.storeContracts(from: contracts, actor: actor)
-        var summary = ImportSummary(kind: .sales, lines: lines, new: outcome.new, present: outcome.present)
-        summary.routeExceptions = outcome.newRouteExceptions
-        summary.renewalsRenewed = renewed
-        // Lines that arrived for an approved quarter: said now, so nobody learns of them from a statement.
-        let settled = outcome.totals.filter { stated.approvedQuarters.contains($0.key.quarter) }
-        summary.lateLines = Int(settled.values.reduce(0) { $0 + $1.lineCount })
-        summary.lateQuarters = Set(settled.keys.map { $0.quarter }).compactMap { try? Quarter.parse($0) }.sorted()
-        summary.latePartners = Set(settled.keys.compactMap { directory.byID[PartnerID($0.resellerID)]?.code.rawValue }).sorted()
+        let parking = try await parked.store(in: database, file: name)
+        var summary = ImportSummary(kind: .sales, lines: lines, new: written.outcome.new, present: written.outcome.present)
+        summary.parked = parking.parked
+        summary.ignored = parking.ignored
+        summary.resolvedFromParked = parking.resolvedSinceParked
+        summary.routeExceptions = written.outcome.newRouteExceptions
+        summary.renewalsRenewed = written.renewed
+        summary.lateLines = written.lateLines
+        summary.lateQuarters = written.lateQuarters
+        summary.latePartners = written.latePartners
         try await database.finishImport(importID, summary)
         return summary
     }
 
-    /// How many lines arriving for an already stated partner and quarter an import records for explanations.
-    static let lateLinesKept = 1000
-    /// How many such lines an import looks at to find them: a file imported again holds lines already stored,
-    /// which are not late (they arrived before), so the first thousand candidates may all be old ones.
-    static let lateCandidatesKept = 100_000
-
-    struct StatedKey: Hashable {
-        let resellerID: Int64
-        let quarter: String
-    }
-
-    /// Partners and quarters that already have a statement, and approved quarters (`approvedQuarters`, the rule
-    /// the true-ups follow): a line for one of them arrives late, in an approved quarter for every partner.
-    private func statedPartnerQuarters() async throws -> (partners: Set<StatedKey>, approvedQuarters: Set<String>) {
-        let partners = Set(
-            try await database.plainRows("SELECT DISTINCT partner_id, quarter FROM statements WHERE status <> 'void'").map {
-                StatedKey(resellerID: try $0.integer(0), quarter: try $0.text(1))
-            })
-        return (partners, Set(try await database.approvedQuarters().keys.map(\.description)))
-    }
-
-    /// Records the first `lateLinesKept` candidates this import really added (stored with its own import id; a line
-    /// already present belongs to an earlier import and did not arrive now), checked in batches by primary key.
-    private func recordLate(_ lines: [ResolvedSalesLine], importID: Int64) async throws {
-        var recorded = 0
-        for start in stride(from: 0, to: lines.count, by: 200) where recorded < Self.lateLinesKept {
-            let batch = lines[start..<min(start + 200, lines.count)]
-            var query = SQLQueryString(
-                "INSERT INTO late_sales_lines (import_id, source, line_id, reseller_id, quarter) SELECT l.import_id, l.source, l.line_id, l.reseller_id, l.quarter FROM sales_lines l WHERE l.import_id = ")
-            query.appendInterpolation(bind: importID)
-            query.appendLiteral(" AND (")
-            for (index, line) in batch.enumerated() {
-                if index > 0 { query.appendLiteral(" OR ") }
-                query.appendInterpolation("(l.source = \(bind: line.source) AND l.line_id = \(bind: line.lineID))" as SQLQueryString)
-            }
-            query.appendLiteral(") ORDER BY l.line_no LIMIT ")
-            query.appendInterpolation(unsafeRaw: String(Self.lateLinesKept - recorded))
-            query.appendLiteral(" ON CONFLICT DO NOTHING RETURNING line_id")
-            recorded += try await database.sql.raw(query).all().count
+    /// Resolves the row's partners and SKU against what is stored, and checks its route to market: the line ready to
+    /// store with its SKU's maintenance term, or the line parked when its reseller's name is not known yet.
+    private func resolve(_ row: SalesRow, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems) -> Checked? {
+        guard let (resolution, entry) = check(row.references, line: row.line, directory, priceBook, &problems) else { return nil }
+        switch resolution {
+        case .partner(let reseller):
+            let line = ResolvedSalesLine(
+                line: row.line, source: row.source, lineID: row.lineID.rawValue, date: row.date, dateText: row.dateText, reseller: reseller,
+                customer: row.customer, sku: row.sku.rawValue, category: row.category.rawValue, seats: row.seats, amountMinor: row.amount.minorUnits,
+                directory: directory, quarterNames: quarterNames)
+            return .line(line, maintenanceMonths: entry?.maintenanceMonths)
+        case .unresolved(let name), .ignored(let name):
+            let ignored = if case .ignored = resolution { true } else { false }
+            return .parked(ParkedSalesLine(row: row, name: name, ignored: ignored))
         }
     }
 
-    /// Resolves the row's partners and SKU against what is stored, and checks its route to market.
-    /// The line ready to store, and its SKU's maintenance term (months) when it has one.
-    private func resolve(_ row: SalesRow, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems) -> (ResolvedSalesLine, Int?)? {
-        guard let (reseller, distributor, entry) = check(row.references, line: row.line, directory, priceBook, &problems) else { return nil }
-        let tier = directory.tier(of: reseller.id, on: row.date)
-        let line = ResolvedSalesLine(
-            line: row.line, source: row.source.description, lineID: row.lineID.rawValue, date: row.dateText,
-            quarter: quarterNames.name(of: row.date), resellerID: reseller.id.rawValue, customer: row.customer,
-            sku: row.sku.rawValue, category: row.category.rawValue, seats: row.seats, amountMinor: row.amount.minorUnits,
-            routeException: RouteException.judge(tier: tier, distributor: distributor?.id, linked: directory.distributorsOf[reseller.id] ?? []))
-        return (line, entry?.maintenanceMonths)
-    }
-
     /// Checks what a line names against what is stored — the reseller, the source, the SKU and its category, a
-    /// distributor's own upload — as far as those fields parsed; the reseller and distributor when all is well.
+    /// distributor's own upload — as far as those fields parsed; how the reseller resolved when all is well.
     private func check(
         _ line: SalesRow.References, line number: Int, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems
-    ) -> (reseller: PartnerRecord, distributor: PartnerRecord?, entry: PriceEntry?)? {
+    ) -> (reseller: ResellerResolution, entry: PriceEntry?)? {
         let before = problems.count
-        let reseller = line.reseller.flatMap { directory.reseller($0, line: number, &problems) }
         let distributor = line.source.flatMap { directory.distributor($0, line: number, &problems) } ?? nil
+        // A reseller is resolved against its source's mappings; with the source unreadable, a name cannot be looked up.
+        let reseller = line.reseller.flatMap { reference in line.source.flatMap { directory.resolveReseller(reference, source: $0, line: number, &problems) } }
         // The category is the price book's, as in force on the line's date (its first entry for a line dated before it).
         var governing: PriceEntry?
         if let sku = line.sku {
@@ -241,36 +202,16 @@ struct SalesImporter {
         }
         if let onlySource, let source = line.source, source != .distributor(onlySource) {
             problems.add(line: number, field: "source", "'\(source)' is not \(onlySource.rawValue): a distributor uploads only its own sell-through")
-        } else if onlySource != nil, let reseller, let distributor, !(directory.distributorsOf[reseller.id]?.contains(distributor.id) ?? false) {
+        } else if onlySource != nil, case .partner(let reseller)? = reseller, let distributor,
+            !(directory.distributorsOf[reseller.id]?.contains(distributor.id) ?? false)
+        {
             // A distributor's own upload may not add sales to a reseller that does not buy through it (a
-            // national reseller's basis, say): refused per line, like an unknown reseller.
+            // national reseller's basis, say): refused per line, like a reseller that names a distributor.
             problems.add(
                 line: number, field: "reseller", "\(reseller.code.rawValue) does not buy through \(distributor.code.rawValue): a distributor uploads sales of its own resellers only")
         }
         guard problems.count == before, let reseller else { return nil }
-        return (reseller, distributor, governing)
-    }
-
-    /// Adds the new lines' sums to `sales_totals`, so closing a quarter never rescans the lines.
-    private func addToTotals(_ totals: [SalesTotalKey: SalesTotal]) async throws {
-        // In one fixed key order: two writers upserting the same keys in different orders could deadlock.
-        let entries = totals.sorted { ($0.key.resellerID, $0.key.quarter, $0.key.category, $0.key.source) < ($1.key.resellerID, $1.key.quarter, $1.key.category, $1.key.source) }
-        for start in stride(from: 0, to: entries.count, by: 500) {
-            let chunk = entries[start..<min(start + 500, entries.count)]
-            var query = SQLQueryString("INSERT INTO sales_totals (reseller_id, quarter, category, source, amount_minor, line_count) VALUES ")
-            for (index, (key, total)) in chunk.enumerated() {
-                if index > 0 { query.appendLiteral(", ") }
-                query.appendInterpolation(
-                    "(\(bind: key.resellerID), \(bind: key.quarter), \(bind: key.category), \(bind: key.source), \(bind: total.amountMinor), \(bind: total.lineCount))"
-                        as SQLQueryString)
-            }
-            query.appendLiteral(
-                """
-                 ON CONFLICT (reseller_id, quarter, category, source) DO UPDATE SET
-                 amount_minor = sales_totals.amount_minor + excluded.amount_minor, line_count = sales_totals.line_count + excluded.line_count
-                """)
-            try await database.sql.raw(query).run()
-        }
+        return (reseller, governing)
     }
 }
 

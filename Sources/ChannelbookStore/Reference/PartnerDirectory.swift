@@ -34,6 +34,9 @@ public struct PartnerDirectory: Sendable {
     /// The distributors each reseller buys through.
     public private(set) var distributorsOf: [PartnerID: Set<PartnerID>] = [:]
 
+    /// What was decided for names distributors write (`matching map` and `matching ignore`), per source.
+    private(set) var nameDecisions: [SourceName: ResellerNameDecision] = [:]
+
     /// The date that stands for "from the beginning of time" in `partner_tiers`.
     public static let beginningOfTime = BusinessDate(year: 1, month: 1, day: 1)!
 
@@ -52,6 +55,10 @@ public struct PartnerDirectory: Sendable {
         for row in try await database.plainRows("SELECT reseller_id, distributor_id FROM partner_distributors") {
             directory.distributorsOf[PartnerID(try row.integer(0)), default: []].insert(PartnerID(try row.integer(1)))
         }
+        for row in try await database.plainRows("SELECT source, name_key, partner_id FROM reseller_names") {
+            let name = SourceName(source: try row.text(0), key: try row.text(1))
+            directory.nameDecisions[name] = try row.optionalInteger(2).map { .mapped(PartnerID($0)) } ?? .ignored
+        }
         return directory
     }
 
@@ -64,18 +71,48 @@ public struct PartnerDirectory: Sendable {
     /// The reseller's tier on `date`, or `nil` when it held none yet (or is a distributor).
     public func tier(of id: PartnerID, on date: BusinessDate) -> ResellerTier? { tiers.tier(of: id, on: date) }
 
-    /// The reseller a file's line names by code or ABN, or `nil` with the problem recorded against `field`.
+    /// The reseller a file's line names by code or ABN, or `nil` with the problem recorded against `field`
+    /// (contract files: a name no partner holds is an error there, not parked).
     func reseller(_ reference: ResellerReference, line: Int, field: String = "reseller", _ problems: inout ImportProblems) -> PartnerRecord? {
-        let found: PartnerRecord?
-        switch reference {
-        case .code(let code):
-            found = byCode[code]
-            if found == nil { problems.add(line: line, field: field, "no partner has the code '\(code.rawValue)'") }
-        case .abn(let abn):
-            found = byABN[abn]
-            if found == nil { problems.add(line: line, field: field, "no partner has the ABN \(abn)") }
+        guard let found = partner(named: reference) else {
+            switch reference {
+            case .code(let code): problems.add(line: line, field: field, "no partner has the code '\(code.rawValue)'")
+            case .abn(let abn): problems.add(line: line, field: field, "no partner has the ABN \(abn)")
+            case .name(let name): problems.add(line: line, field: field, "'\(name)' is neither a partner's code nor a valid ABN")
+            }
+            return nil
         }
-        if let found, found.kind != .reseller {
+        return requireReseller(found, line: line, field: field, &problems)
+    }
+
+    /// How a sales line's reseller resolves (PRODUCT.md section 3): by code, then ABN, then the mapping recorded for
+    /// (source, normalised name). `nil` with the problem recorded when it names a distributor or a name with no letter
+    /// or digit; `.unresolved` (parked by the import) when nothing matches.
+    func resolveReseller(_ reference: ResellerReference, source: SalesSource, line: Int, _ problems: inout ImportProblems) -> ResellerResolution? {
+        if let found = partner(named: reference) { return requireReseller(found, line: line, field: "reseller", &problems).map { .partner($0) } }
+        let name = SourceName(source: source.description, key: ResellerName.key(reference.description))
+        guard !name.key.isEmpty else {
+            problems.add(line: line, field: "reseller", "'\(reference)' names no partner and holds no letter or digit to match a name by")
+            return nil
+        }
+        switch nameDecisions[name] {
+        case .mapped(let id)?: return byID[id].map { .partner($0) } ?? .unresolved(name)
+        case .ignored?: return .ignored(name)
+        case nil: return .unresolved(name)
+        }
+    }
+
+    /// The partner a code or ABN names, before any mapping.
+    private func partner(named reference: ResellerReference) -> PartnerRecord? {
+        switch reference {
+        case .code(let code): return byCode[code]
+        case .abn(let abn): return byABN[abn]
+        case .name: return nil
+        }
+    }
+
+    private func requireReseller(_ found: PartnerRecord, line: Int, field: String, _ problems: inout ImportProblems) -> PartnerRecord? {
+        guard found.kind == .reseller else {
             problems.add(line: line, field: field, "\(found.code.rawValue) is a distributor, not a reseller")
             return nil
         }
@@ -98,4 +135,23 @@ public struct PartnerDirectory: Sendable {
 
     /// The reseller's most recent tier.
     public func latestTier(of id: PartnerID) -> ResellerTier? { tiers.latestTier(of: id) }
+}
+
+/// A name as a source writes it, by its normalised key (`ResellerName.key`): what a mapping is recorded for.
+struct SourceName: Hashable, Sendable {
+    let source: String
+    let key: String
+}
+
+/// What was decided for a source's name: it is this partner, or it is set aside (its lines stay parked, unlisted).
+enum ResellerNameDecision: Sendable {
+    case mapped(PartnerID)
+    case ignored
+}
+
+/// Where a sales line's reseller led: a partner, or a name nobody has mapped (parked) or one set aside.
+enum ResellerResolution: Sendable {
+    case partner(PartnerRecord)
+    case unresolved(SourceName)
+    case ignored(SourceName)
 }
