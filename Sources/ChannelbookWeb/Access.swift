@@ -30,6 +30,7 @@ func signedInPage(_ title: String, _ context: WebContext, _ body: String) -> Res
     }
     if let partner = user.partner { menu.append("<a href=\"/partners/\(HTML.escape(partner.rawValue))\">My partner</a>") }
     menu.append("<a href=\"/tokens\">API tokens</a>")
+    if MatchingAccess.of(user) != nil { menu.append("<a href=\"/matching\">Reseller names</a>") }
     if user.role.may(.uploadSales) && (user.role.isVendor || user.partnerKind == .distributor) {
         menu.append("<a href=\"/sales/upload\">Upload sales</a>")
     }

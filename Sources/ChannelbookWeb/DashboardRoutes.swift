@@ -105,7 +105,31 @@ struct DashboardRoutes {
             body += "<h2>Market development funds</h2><p>\(HTML.escape(mdf.available.displayString)) available, \(HTML.escape(mdf.reserved.displayString)) reserved, "
                 + "\(HTML.escape(mdf.payable.displayString)) payable on your next statement. <a href=\"/mdf\">Request funds, claim, and the ledger</a></p>"
         }
+        if user.partnerKind == .distributor { body += try await distributorSections(partner) }
         return signedInPage("Dashboard", context, body)
+    }
+
+    /// A distributor's own reports: names waiting to be mapped, its resellers' sell-through by quarter, and its lines
+    /// flagged as route exceptions — its own source only.
+    private func distributorSections(_ distributor: PartnerCode) async throws -> String {
+        let source = distributor.rawValue
+        let parked = try await database.read { try await $0.parkedNames(source: source, limit: 500) }
+        var body = "<h2>Reseller names waiting</h2><p>"
+            + (parked.isEmpty ? "Every reseller your reports named resolved." : "\(parked.count) name\(parked.count == 1 ? "" : "s") in your reports match no partner yet: <a href=\"/matching\">suggest who they are</a>.")
+            + " <a href=\"/sales/upload\">Upload a report</a></p>"
+        let rows = try await database.read { try await $0.sellThrough(source: source) }.map { row in
+            "<tr><td>\(row.quarter)</td><td>\(HTML.escape(row.reseller.rawValue)) \(HTML.escape(row.resellerName))</td><td>\(row.lines)</td><td class=\"money\">\(HTML.escape(row.amount.displayString))</td></tr>"
+        }.joined()
+        body += "<h2>Sell-through by quarter</h2>"
+            + (rows.isEmpty ? "<p>No sales reported yet.</p>"
+                : "<table><thead><tr><th>quarter</th><th>reseller</th><th>lines</th><th>net sales</th></tr></thead><tbody>\(rows)</tbody></table>")
+        let exceptions = try await database.read { try await $0.routeExceptions(source: source, limit: 100) }.map { row in
+            "<tr><td>\(row.date)</td><td>\(HTML.escape(row.lineID))</td><td>\(HTML.escape(row.reseller.rawValue))</td><td class=\"money\">\(HTML.escape(row.amount.displayString))</td><td>\(HTML.escape(row.reason.explanation))</td></tr>"
+        }.joined()
+        body += "<h2>Route exceptions in your reports</h2>"
+            + (exceptions.isEmpty ? "<p>None: every line came the reseller's way to market.</p>"
+                : "<table><thead><tr><th>date</th><th>line</th><th>reseller</th><th>amount</th><th>why</th></tr></thead><tbody>\(exceptions)</tbody></table>")
+        return body
     }
 
     /// This quarter's basis so far against the rebate tiers, as an inline SVG bar with a mark at each tier

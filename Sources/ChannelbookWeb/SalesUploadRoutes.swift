@@ -27,7 +27,8 @@ struct SalesUploadRoutes {
             defer { try? FileManager.default.removeItem(atPath: upload.path) }
             do {
                 let summary = try await database.write { try await $0.importFile(.sales, path: upload.path, name: upload.fileName, actor: user.email, onlySource: onlySource) }
-                return uploadPage(context, result: "<p>\(HTML.escape(upload.fileName)): \(HTML.escape(summary.description))</p>")
+                let parked = summary.parked > 0 ? " <a href=\"/matching\">See the parked names</a>" : ""
+                return uploadPage(context, result: "<p role=\"status\">\(HTML.escape(upload.fileName)): \(HTML.escape(summary.description))\(parked)</p>")
             } catch let problems as ImportProblems {
                 let list = problems.lines.map { "<li>\(HTML.escape($0))</li>" }.joined()
                 var response = uploadPage(context, result: "<div class=\"error\"><ul>\(list)</ul></div>")

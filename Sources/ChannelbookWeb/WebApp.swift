@@ -40,6 +40,7 @@ public enum WebApp {
         EnablementRoutes(database: database).register(on: router)
         MDFRoutes(database: database).register(on: router)
         RenewalsRoutes(database: database).register(on: router)
+        MatchingRoutes(database: database).register(on: router)
         FormRoutes(database: database).register(on: router)
         SalesUploadRoutes(database: database, uploadLimitBytes: settings.uploadLimitBytes, uploadFolder: settings.uploadFolder).register(on: router)
         PartnerRoutes(database: database).register(on: router)

@@ -287,25 +287,6 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
         await database.close()
     }
 
-    /// An upload as the form sends it; the CSRF token travels outside the body (here as `X-CSRF-Token`).
-    private func multipart(csrf: String, file: String, name: String = "sales.csv") -> (HTTPFields, ByteBuffer) {
-        let boundary = "----channelbook-test-boundary"
-        let body = """
-            --\(boundary)\r
-            Content-Disposition: form-data; name="csrf"\r
-            \r
-            \(csrf)\r
-            --\(boundary)\r
-            Content-Disposition: form-data; name="file"; filename="\(name)"\r
-            Content-Type: text/csv\r
-            \r
-            \(file)\r
-            --\(boundary)--\r
-
-            """
-        return ([.contentType: "multipart/form-data; boundary=\(boundary)", HTTPField.Name("X-CSRF-Token")!: csrf], ByteBuffer(string: body))
-    }
-
     @Test func salesUploadsImportAllOrNothingAndDistributorsUploadOnlyTheirOwn() async throws {
         let database = try await preparedDatabase()
         try await database.addUser(email: "admin@vendor.example", role: .admin, partner: nil, password: "admin secret 1234", actor: "t", bcryptCost: 4)
@@ -806,4 +787,23 @@ struct LogCapture: LogHandler {
         }
         await database.close()
     }
+}
+
+/// An upload as the form sends it; the CSRF token travels outside the body (here as `X-CSRF-Token`).
+func multipart(csrf: String, file: String, name: String = "sales.csv") -> (HTTPFields, ByteBuffer) {
+    let boundary = "----channelbook-test-boundary"
+    let body = """
+        --\(boundary)\r
+        Content-Disposition: form-data; name="csrf"\r
+        \r
+        \(csrf)\r
+        --\(boundary)\r
+        Content-Disposition: form-data; name="file"; filename="\(name)"\r
+        Content-Type: text/csv\r
+        \r
+        \(file)\r
+        --\(boundary)--\r
+
+        """
+    return ([.contentType: "multipart/form-data; boundary=\(boundary)", HTTPField.Name("X-CSRF-Token")!: csrf], ByteBuffer(string: body))
 }

@@ -61,6 +61,10 @@ enum DemoData {
         ("maintenance@demo.channelbook.example", .maintenanceOfficer), ("maintenance2@demo.channelbook.example", .maintenanceOfficer),
         ("finance@demo.channelbook.example", .finance),
     ]
+    /// A login for each of the article's three distributors, to upload its own reports and see its own sell-through.
+    static let distributorLogins = [
+        ("distributor@demo.channelbook.example", "D01"), ("distributor2@demo.channelbook.example", "D02"), ("distributor3@demo.channelbook.example", "D03"),
+    ]
     /// The article's two maintenance officers: the first helps D01 and D02, the second D03.
     static let officerOf = ["D01": "maintenance@demo.channelbook.example", "D02": "maintenance@demo.channelbook.example", "D03": "maintenance2@demo.channelbook.example"]
 
@@ -92,7 +96,9 @@ enum DemoData {
         }
         try await database.addUser(
             email: "partner@demo.channelbook.example", role: .partner, partner: PartnerCode(rawValue: premiers[0]), password: password, actor: actor)
-        try await database.addUser(email: "distributor@demo.channelbook.example", role: .partner, partner: "D01", password: password, actor: actor)
+        for (email, distributor) in distributorLogins {
+            try await database.addUser(email: email, role: .partner, partner: PartnerCode(rawValue: distributor), password: password, actor: actor)
+        }
         // The account manager looks after the national resellers, the maintenance officers the distributors.
         for record in directory.byCode.values.sorted(by: { $0.code.rawValue < $1.code.rawValue }) {
             if record.kind == .distributor {
@@ -103,7 +109,25 @@ enum DemoData {
             }
         }
         try await renewalsInEveryState(database, directory: directory, folder: folder, today: today, actor: actor)
+        try await parkedNames(database, directory: directory, folder: folder, today: today)
         try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// A D02 report that names two resellers its own way, uploaded by D02's login: one spelling of a reseller's name that
+    /// Channelbook suggests (same normalised name) and the distributor's staff purchases, so the matching page has work.
+    static func parkedNames(_ database: ChannelbookDatabase, directory: PartnerDirectory, folder: URL, today: BusinessDate) async throws {
+        guard let d02 = directory.byCode["D02"],
+            let reseller = directory.byCode.values.filter({ directory.distributorsOf[$0.id]?.contains(d02.id) == true && directory.latestTier(of: $0.id) != .national })
+                .min(by: { $0.code.rawValue < $1.code.rawValue })
+        else { return }
+        var lines = "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\n"
+        for index in 1...3 {
+            lines += "D02-NAMED-\(index),\(today.adding(days: -index)),D02,\"\(reseller.name.uppercased()) PTY LTD\",Customer \(index),SW-1001,software,\(index),\(index * 150).00,AUD\n"
+        }
+        lines += "D02-STAFF-1,\(today.adding(days: -2)),D02,Staff purchases,Employee,SW-1001,software,1,150.00,AUD\n"
+        let file = folder.appendingPathComponent("d02-sell-through.csv")
+        try lines.write(to: file, atomically: true, encoding: .utf8)
+        try await database.importFile(.sales, path: file.path, name: "d02-sell-through.csv", actor: distributorLogins[1].0, onlySource: "D02")
     }
 
     /// Renewals beside the thousands of contracts the demo's hardware sales created (every hardware SKU carries 12

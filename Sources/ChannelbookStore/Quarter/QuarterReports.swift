@@ -32,6 +32,16 @@ public struct RouteExceptionRow: Sendable, Equatable {
     public let lineID: String
     public let amount: Money
     public let reason: RouteException
+
+    /// From a row of `code, sale_date, source, line_id, amount_minor, route_exception`.
+    init(_ row: any SQLRow, currency: Currency) throws {
+        reseller = PartnerCode(try row.decode(column: "code", as: String.self))
+        date = try BusinessDate.parse(row.decode(column: "sale_date", as: String.self))
+        source = try row.decode(column: "source", as: String.self)
+        lineID = try row.decode(column: "line_id", as: String.self)
+        amount = Money(minorUnits: try row.decode(column: "amount_minor", as: Int64.self), currency: currency)
+        reason = RouteException(rawValue: try row.decode(column: "route_exception", as: String.self))!
+    }
 }
 
 extension ChannelbookDatabase {
@@ -98,14 +108,7 @@ extension ChannelbookDatabase {
             WHERE s.quarter = \(bind: quarter.description) AND s.route_exception IS NOT NULL
             ORDER BY p.code, s.sale_date, s.source, s.line_id
             """
-        ).all().map { row in
-            RouteExceptionRow(
-                reseller: PartnerCode(try row.decode(column: "code", as: String.self)),
-                date: try BusinessDate.parse(row.decode(column: "sale_date", as: String.self)), source: try row.decode(column: "source", as: String.self),
-                lineID: try row.decode(column: "line_id", as: String.self),
-                amount: Money(minorUnits: try row.decode(column: "amount_minor", as: Int64.self), currency: currency),
-                reason: RouteException(rawValue: try row.decode(column: "route_exception", as: String.self))!)
-        }
+        ).all().map { try RouteExceptionRow($0, currency: currency) }
     }
 
     /// The currency the quarter was closed in; throws when it has not been closed.

@@ -1,0 +1,114 @@
+import ChannelbookCore
+import ChannelbookStore
+import Hummingbird
+
+/// `/matching`: the names distributors' reports give resellers that nothing resolves yet. The vendor's admin maps a
+/// name to a reseller (its parked lines enter the ledger) or sets it aside; a distributor's login sees its own names
+/// and suggests the partner each one is. What a login may see and do is `MatchingAccess`.
+struct MatchingRoutes {
+    let database: DatabasePool
+
+    struct DecisionForm: Decodable {
+        let csrf: String
+        let source: String?
+        let name: String?
+        let partner: String?
+        let reason: String?
+    }
+
+    func register(on router: Router<WebContext>) {
+        router.get("/matching") { request, context in
+            let (_, access) = try scope(context)
+            let done = request.uri.queryParameters.get("done").map { String($0) }
+            return try await page(access, context, notice: done.flatMap(Self.notices.index(forKey:)).map { Self.notices[$0].value }, problem: nil)
+        }
+        router.post("/matching/map") { request, context in
+            try await decide(request, context, forbidden: { !$0.mayDecide }, field: "partner") { form, user, database in
+                _ = try await database.mapResellerName(source: form.source ?? "", name: form.name ?? "", to: PartnerCode(form.partner ?? ""), actor: user.email)
+                return "mapped"
+            }
+        }
+        router.post("/matching/ignore") { request, context in
+            try await decide(request, context, forbidden: { !$0.mayDecide }, field: "reason") { form, user, database in
+                try await database.ignoreResellerName(source: form.source ?? "", name: form.name ?? "", reason: form.reason ?? "", actor: user.email)
+                return "ignored"
+            }
+        }
+        router.post("/matching/suggest") { request, context in
+            try await decide(request, context, forbidden: { !$0.maySuggest }, field: "partner") { form, user, database in
+                // A distributor suggests for its own source only, whatever the form says.
+                try await database.suggestPartner(source: user.partner?.rawValue ?? "", name: form.name ?? "", partner: PartnerCode(form.partner ?? ""), actor: user.email)
+                return "suggested"
+            }
+        }
+    }
+
+    private static let notices = ["mapped": "Mapped: the name's parked lines are in the ledger now.", "ignored": "Set aside: the name's lines stay out of the ledger.",
+                                  "suggested": "Suggestion sent: the vendor's channel team decides."]
+
+    private func scope(_ context: WebContext) throws -> (SignedInUser, MatchingAccess) {
+        let user = try context.requireUser(json: false)
+        guard let access = MatchingAccess.of(user) else { throw WebError.notFound(json: false) }
+        return (user, access)
+    }
+
+    /// One path for the three decisions: the login's right, the CSRF token, then the action; a refusal is shown on the page.
+    private func decide(
+        _ request: Request, _ context: WebContext, forbidden: (MatchingAccess) -> Bool, field: String,
+        _ action: @escaping @Sendable (DecisionForm, SignedInUser, ChannelbookDatabase) async throws -> String
+    ) async throws -> Response {
+        let (user, access) = try scope(context)
+        guard !forbidden(access) else { throw WebError(.forbidden, "this login may not do that with reseller names", json: false) }
+        let form = try await FormRoutes.decodeForm(DecisionForm.self, request, context)
+        try context.checkCSRF(form.csrf)
+        do {
+            let done = try await database.write { try await action(form, user, $0) }
+            return Response.redirect(to: "/matching?done=\(done)", type: .normal)
+        } catch let refusal where FormInput.isRefusal(refusal) {
+            var response = try await page(access, context, notice: nil, problem: "\(form.name ?? ""): \(refusal)")
+            response.status = .badRequest
+            return response
+        }
+    }
+
+    private func page(_ access: MatchingAccess, _ context: WebContext, notice: String?, problem: String?) async throws -> Response {
+        let names = try await database.read { try await $0.parkedNames(source: access.source, limit: 500) }
+        let decisions = try await database.read { try await $0.resellerNameDecisions(source: access.source) }
+        let currency = try await database.read { try await $0.latestProgram().program.currency }
+        let csrf = HTML.escape(context.session?.csrfToken ?? "")
+        var body = ""
+        if let notice { body += "<p class=\"notice\" role=\"status\">\(HTML.escape(notice))</p>" }
+        if let problem { body += "<div class=\"error\" role=\"alert\"><p>\(HTML.escape(problem))</p></div>" }
+        body += "<p>Lines whose reseller is no partner's code or ABN and no mapped name wait here instead of failing their file. "
+            + (access.mayDecide ? "Map a name once and its lines enter the ledger as if imported then; later files from that source resolve it."
+                : access.maySuggest ? "Suggest the partner each name is; the vendor's channel team maps it." : "The channel team maps each name once.") + "</p>"
+        let rows = names.enumerated().map { index, name in
+            let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><input type=\"hidden\" name=\"source\" value=\"\(HTML.escape(name.source))\"><input type=\"hidden\" name=\"name\" value=\"\(HTML.escape(name.writtenAs))\">"
+            var actions = ""
+            let suggestion = HTML.escape(name.suggestion?.rawValue ?? "")
+            if access.mayDecide {
+                actions = """
+                    <form method="post" action="/matching/map" class="inline">\(hidden)<label for="map-\(index)">Partner</label> <input id="map-\(index)" name="partner" value="\(suggestion)" required size="10"> <button>Map</button></form>
+                    <form method="post" action="/matching/ignore" class="inline">\(hidden)<label for="ignore-\(index)">Reason</label> <input id="ignore-\(index)" name="reason" required size="16"> <button>Set aside</button></form>
+                    """
+            } else if access.maySuggest {
+                actions = """
+                    <form method="post" action="/matching/suggest" class="inline">\(hidden)<label for="suggest-\(index)">Partner</label> <input id="suggest-\(index)" name="partner" value="\(suggestion)" required size="10"> <button>Suggest</button></form>
+                    """
+            }
+            let suggested = name.suggestion.map { "\(HTML.escape($0.rawValue))" + (name.suggestedBy.map { " (suggested by \(HTML.escape($0)))" } ?? " (same name or ABN)") } ?? ""
+            return "<tr><td>\(HTML.escape(name.source))</td><td>\(HTML.escape(name.writtenAs))</td><td>\(name.lines)</td><td class=\"money\">\(HTML.escape(Money(minorUnits: name.amountMinor, currency: currency).displayString))</td>"
+                + "<td>\(name.firstDate) to \(name.lastDate)</td><td>\(suggested)</td><td>\(actions)</td></tr>"
+        }.joined()
+        body += names.isEmpty ? "<p>No parked lines: every reseller in the reports resolved.</p>"
+            : "<table><thead><tr><th>source</th><th>reseller as written</th><th>lines</th><th>amount</th><th>dates</th><th>likely partner</th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
+        let decided = decisions.map { decision in
+            "<tr><td>\(HTML.escape(decision.source))</td><td>\(HTML.escape(decision.writtenAs))</td><td>\(decision.partner.map { HTML.escape($0.rawValue) } ?? "set aside: " + HTML.escape(decision.ignoreReason ?? ""))</td>"
+                + "<td>\(HTML.escape(decision.decidedBy))</td><td>\(HTML.escape(decision.decidedAt))</td></tr>"
+        }.joined()
+        if !decisions.isEmpty {
+            body += "<h2>Decided names</h2><table><thead><tr><th>source</th><th>name</th><th>partner</th><th>by</th><th>at</th></tr></thead><tbody>\(decided)</tbody></table>"
+        }
+        return signedInPage("Reseller names", context, body)
+    }
+}

@@ -1,0 +1,66 @@
+import ChannelbookCore
+import ChannelbookStore
+import ChannelbookWeb
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Distributors in the portal: a distributor uploads its own report with a name nobody knows, sees the name parked
+/// and suggests the partner; the vendor's admin maps it and the lines reach the distributor's sell-through.
+@Suite struct MatchingWebTests {
+    static func withDistributors() async throws -> ChannelbookDatabase {
+        let database = try await preparedDatabase()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cb-web-\(UUID().uuidString).csv").path
+        try "code,name,kind,tier,distributors,abn\nD02,Dist Two,distributor,,,\nA01,Associate One,reseller,associate,D01;D02,\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try await database.importFile(.partners, path: path, name: "p.csv")
+        try await database.addUser(email: "sales@d01.example", role: .partner, partner: "D01", password: "distributor secret 1", actor: "t", bcryptCost: 4)
+        try await database.addUser(email: "sales@d02.example", role: .partner, partner: "D02", password: "distributor secret 2", actor: "t", bcryptCost: 4)
+        try await database.addUser(email: "admin@vendor.example", role: .admin, partner: nil, password: "admin secret 1234", actor: "t", bcryptCost: 4)
+        return database
+    }
+
+    @Test func aDistributorSuggestsItsParkedNameAndTheVendorMapsIt() async throws {
+        let database = try await Self.withDistributors()
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let d01 = try await signedIn(client, database, "sales@d01.example", "distributor secret 1")
+            let report = "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\nR1,2026-02-01,D01,P01,Acme,HW-1,hardware,1,1000.00,AUD\n"
+                + "R2,2026-02-02,D01,ASSOCIATE ONE PTY LTD,Acme,HW-1,hardware,2,2000.00,AUD\nR3,2026-02-03,D01,Associate One,Beta,HW-1,hardware,-1,-1000.00,AUD\n"
+            var (headers, body) = multipart(csrf: d01.csrf, file: report, name: "d01-feb.csv")
+            headers[.cookie] = d01.headers[.cookie]
+            let uploaded = try await client.execute(uri: "/sales/upload?csrf=\(d01.csrf)", method: .post, headers: headers, body: body)
+            let page = String(buffer: uploaded.body)
+            #expect(uploaded.status == .ok && page.contains("(1 new, 0 already present, 2 parked)") && page.contains("href=\"/matching\""), "\(page)")
+            // The distributor's dashboard: its names waiting, its sell-through, its route exceptions.
+            let dashboard = String(buffer: try await client.execute(uri: "/", method: .get, headers: d01.headers).body)
+            #expect(dashboard.contains("1 name in your reports match no partner yet") && dashboard.contains("Sell-through by quarter") && dashboard.contains("Route exceptions in your reports"))
+            // D01 sees its name, with Channelbook's suggestion, and suggests it; D02 does not see it.
+            let names = String(buffer: try await client.execute(uri: "/matching", method: .get, headers: d01.headers).body)
+            #expect(names.contains("<td>ASSOCIATE ONE PTY LTD</td>") && names.contains("A01 (same name or ABN)") && names.contains("action=\"/matching/suggest\""))
+            #expect(!names.contains("/matching/map"))
+            let suggested = try await client.execute(uri: "/matching/suggest", method: .post, headers: d01.headers, body: form(["csrf": d01.csrf, "name": "Associate One", "partner": "A01"]))
+            #expect(suggested.status == .seeOther)
+            #expect(try await client.execute(uri: "/matching/map", method: .post, headers: d01.headers, body: form(["csrf": d01.csrf, "source": "D01", "name": "Associate One", "partner": "A01"])).status == .forbidden)
+            let d02 = try await signedIn(client, database, "sales@d02.example", "distributor secret 2")
+            #expect(String(buffer: try await client.execute(uri: "/matching", method: .get, headers: d02.headers).body).contains("No parked lines"))
+            // A reseller's login has no such page.
+            let reseller = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
+            #expect(try await client.execute(uri: "/matching", method: .get, headers: reseller.headers).status == .notFound)
+            // The vendor's admin sees the distributor's suggestion; a mapping to a distributor is refused on the page.
+            let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
+            let adminPage = String(buffer: try await client.execute(uri: "/matching", method: .get, headers: admin.headers).body)
+            #expect(adminPage.contains("A01 (suggested by sales@d01.example)") && adminPage.contains("action=\"/matching/map\""))
+            let refused = try await client.execute(uri: "/matching/map", method: .post, headers: admin.headers, body: form(["csrf": admin.csrf, "source": "D01", "name": "Associate One", "partner": "D02"]))
+            #expect(refused.status == .badRequest && String(buffer: refused.body).contains("D02 is a distributor: a reseller&#39;s name is mapped to a reseller"))
+            let mapped = try await client.execute(uri: "/matching/map", method: .post, headers: admin.headers, body: form(["csrf": admin.csrf, "source": "D01", "name": "ASSOCIATE ONE PTY LTD", "partner": "A01"]))
+            #expect(mapped.status == .seeOther)
+            let after = String(buffer: try await client.execute(uri: "/matching?done=mapped", method: .get, headers: admin.headers).body)
+            #expect(after.contains("Mapped: the name") && after.contains("No parked lines") && after.contains("<td>ASSOCIATE ONE PTY LTD</td><td>A01</td>"))
+            // The mapped lines are the distributor's sell-through now: 2,000.00 − 1,000.00 for A01 in 2026Q1.
+            let sellThrough = String(buffer: try await client.execute(uri: "/", method: .get, headers: d01.headers).body)
+            #expect(sellThrough.contains("<td>2026Q1</td><td>A01 Associate One</td><td>2</td><td class=\"money\">$1,000.00</td>"), "\(sellThrough)")
+        }
+        await database.close()
+    }
+}
