@@ -1,3 +1,6 @@
+import ChannelbookCore
+import Foundation
+
 /// Reads an import file's header and hands each data record to `row`, collecting every problem.
 ///
 /// CSV-level errors (an unterminated quote) end the reading: what follows cannot be trusted.
@@ -25,13 +28,29 @@ public enum ImportFile {
             case .success(let found): header = found
             case .failure(let headerProblems): return headerProblems
             }
+            // Whoever watches hears of the reading every few thousand records: one check per record otherwise.
+            let observer = WorkProgress.observer
+            let size = observer == nil ? nil : Self.size(of: path)
+            var records = 0
             while let record = try reader.next() {
                 try await row(record, header, &problems)
+                records += 1
+                if let observer, records & 4095 == 0 {
+                    observer.report(WorkProgress(task: "reading \(name)", done: reader.bytesRead, total: size, records: records))
+                }
             }
+            observer?.report(WorkProgress(task: "reading \(name)", done: reader.bytesRead, total: size, records: records))
         } catch let error as CSVError {
             problems.add(error)
         }
         return problems
+    }
+}
+
+extension ImportFile {
+    /// The file's size in bytes, or nil when it cannot be read (progress then shows no percentage).
+    static func size(of path: String) -> Int64? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
     }
 }
 

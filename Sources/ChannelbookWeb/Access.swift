@@ -18,8 +18,8 @@ extension WebContext {
 }
 
 /// Signed-in pages share one frame: who is signed in, the menu for their role, and sign-out.
-func signedInPage(_ title: String, _ context: WebContext, _ body: String) -> Response {
-    guard let user = context.user else { return HTMLPage(title: title, body: body).response() }
+func signedInPage(_ title: String, _ context: WebContext, _ body: String, script: String? = nil) -> Response {
+    guard let user = context.user else { return HTMLPage(title: title, body: body, script: script).response() }
     var menu = ["<a href=\"/\">Dashboard</a>", "<a href=\"/referrals\">Referrals</a>"]
     if (user.role.isVendor && user.role != .maintenanceOfficer) || user.partnerKind == .reseller { menu.append("<a href=\"/mdf\">MDF</a>") }
     menu.append("<a href=\"/renewals\">Renewals</a>")
@@ -38,6 +38,6 @@ func signedInPage(_ title: String, _ context: WebContext, _ body: String) -> Res
         "<form method=\"post\" action=\"/logout\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(session.csrfToken))\"><button>Sign out</button></form>"
     } ?? ""
     let header = "<nav>\(menu.joined(separator: " · ")) · \(HTML.escape(user.email)) (\(user.role.rawValue)\(user.partner.map { ", \(HTML.escape($0.rawValue))" } ?? "")) \(signOut)</nav>"
-    return HTMLPage(title: title, body: header + body).response()
+    return HTMLPage(title: title, body: header + body, script: script).response()
 }
 

@@ -15,6 +15,9 @@ struct SalesUploadRoutes {
     var uploadFolder: String? = nil
 
     func register(on router: Router<WebContext>) {
+        router.get("/assets/upload.js") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Self.progressScript)))
+        }
         router.get("/sales/upload") { _, context in
             _ = try await uploader(context)
             return uploadPage(context, result: nil)
@@ -92,9 +95,49 @@ struct SalesUploadRoutes {
             "Upload sales", context,
             """
             \(result ?? "")
-            <form method="post" action="/sales/upload?csrf=\(csrf)" enctype="multipart/form-data">
+            <form method="post" action="/sales/upload?csrf=\(csrf)" enctype="multipart/form-data" data-upload>
             <p><label>Sales file (line_id,date,source,reseller,customer,sku,category,seats,amount,currency) <input type="file" name="file" accept=".csv,text/csv" required></label></p>
             <p><button>Upload</button></p></form>
-            """)
+            <div id="upload-progress" hidden><progress></progress> <span role="status" aria-live="polite"></span></div>
+            """, script: "upload.js")
     }
+
+    /// The upload page's one script: the file's progress while it is sent, then the import's summary in place of the
+    /// page. Without JavaScript the form posts as usual and the summary page comes back the same.
+    static let progressScript = """
+        (function () {
+          function megabytes(bytes) { return (bytes / 1048576).toFixed(1); }
+          function attach() {
+            var form = document.querySelector('form[data-upload]');
+            if (!form || !window.XMLHttpRequest || !window.FormData) return;
+            form.addEventListener('submit', function (event) {
+              var input = form.querySelector('input[type=file]');
+              if (!input || !input.files.length) return;
+              event.preventDefault();
+              var box = document.getElementById('upload-progress');
+              var bar = box.querySelector('progress'), text = box.querySelector('span');
+              box.hidden = false;
+              form.querySelector('button').disabled = true;
+              var request = new XMLHttpRequest();
+              request.open('POST', form.action);
+              request.upload.onprogress = function (e) {
+                if (!e.lengthComputable) return;
+                bar.max = e.total; bar.value = e.loaded;
+                text.textContent = 'Sending ' + megabytes(e.loaded) + ' of ' + megabytes(e.total) + ' MB (' + Math.floor(e.loaded * 100 / e.total) + ' %)';
+              };
+              request.upload.onload = function () { bar.removeAttribute('value'); text.textContent = 'Sent: checking and importing every line…'; };
+              request.onload = function () {
+                var page = new DOMParser().parseFromString(request.responseText, 'text/html');
+                document.title = page.title;
+                document.body.replaceWith(page.body);
+                attach();
+              };
+              request.onerror = function () { text.textContent = 'The upload did not reach the server: check the connection and try again.'; form.querySelector('button').disabled = false; };
+              request.send(new FormData(form));
+            });
+          }
+          attach();
+        })();
+
+        """
 }

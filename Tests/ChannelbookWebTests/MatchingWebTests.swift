@@ -25,6 +25,11 @@ import Testing
         let database = try await Self.withDistributors()
         try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let d01 = try await signedIn(client, database, "sales@d01.example", "distributor secret 1")
+            // The upload page shows the file's progress with our one script (the form works without it).
+            let uploadPage = String(buffer: try await client.execute(uri: "/sales/upload", method: .get, headers: d01.headers).body)
+            #expect(uploadPage.contains("<script src=\"/assets/upload.js\" defer></script>") && uploadPage.contains("id=\"upload-progress\" hidden"))
+            let script = try await client.execute(uri: "/assets/upload.js", method: .get)
+            #expect(script.headers[.contentType] == "text/javascript; charset=utf-8" && String(buffer: script.body).contains("upload.onprogress"))
             let report = "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\nR1,2026-02-01,D01,P01,Acme,HW-1,hardware,1,1000.00,AUD\n"
                 + "R2,2026-02-02,D01,ASSOCIATE ONE PTY LTD,Acme,HW-1,hardware,2,2000.00,AUD\nR3,2026-02-03,D01,Associate One,Beta,HW-1,hardware,-1,-1000.00,AUD\n"
             var (headers, body) = multipart(csrf: d01.csrf, file: report, name: "d01-feb.csv")

@@ -677,7 +677,9 @@ private func errorMessage(_ response: TestResponse) throws -> String? {
             for uri in ["/login", "/nowhere", "/statements/2026Q1/P01"] {
                 let response = try await client.execute(uri: uri, method: .get)
                 #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true, "\(uri)")
-                #expect(response.headers[.contentSecurityPolicy]?.contains("script-src") == false, "no script is allowed: \(uri)")
+                // Our own scripts only: none inline, none from elsewhere.
+                #expect(response.headers[.contentSecurityPolicy]?.contains("script-src 'self';") == true, "\(uri)")
+                #expect(response.headers[.contentSecurityPolicy]?.contains("unsafe-eval") == false && response.headers[.contentSecurityPolicy]?.contains("script-src 'self' 'unsafe-inline'") == false)
                 #expect(response.headers[.xContentTypeOptions] == "nosniff")
                 #expect(response.headers[.cacheControl] == "no-store")
                 #expect(response.headers[.strictTransportSecurity]?.hasPrefix("max-age=") == true)

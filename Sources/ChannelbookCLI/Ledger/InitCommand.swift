@@ -45,10 +45,13 @@ struct ImportCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var actor: ActorOption
+    @OptionGroup var quiet: QuietOption
 
     func run() async throws {
-        let summary = try await database.perform { database in
-            try await database.importFile(kind.kind, path: file, name: file, actor: actor.name)
+        let summary = try await TerminalProgress.watching(quiet: quiet.quiet) {
+            try await database.perform { database in
+                try await database.importFile(kind.kind, path: file, name: file, actor: actor.name)
+            }
         }
         Console.line(summary.description)
     }

@@ -23,6 +23,7 @@ struct CloseCommand: AsyncParsableCommand {
     var programPath: String?
 
     @OptionGroup var actor: ActorOption
+    @OptionGroup var quiet: QuietOption
 
     func run() async throws {
         let toml = try programPath.map { path in
@@ -30,12 +31,14 @@ struct CloseCommand: AsyncParsableCommand {
             _ = try parseProgram(text, path: path)
             return text
         }
-        let summary = try await database.perform { database in
-            if let toml {
-                try await database.requireInitialised()
-                try await database.storeProgram(toml: toml, actor: actor.name)
+        let summary = try await TerminalProgress.watching(quiet: quiet.quiet) {
+            try await database.perform { database in
+                if let toml {
+                    try await database.requireInitialised()
+                    try await database.storeProgram(toml: toml, actor: actor.name)
+                }
+                return try await database.closeQuarter(quarter, actor: actor.name)
             }
-            return try await database.closeQuarter(quarter, actor: actor.name)
         }
         Console.line(summary.description)
     }

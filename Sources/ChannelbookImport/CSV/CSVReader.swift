@@ -34,6 +34,8 @@ public final class CSVReader {
     private var position = 0
     private var end = 0
     private var exhausted = false
+    /// Bytes taken from the file so far (buffered ones included).
+    private var taken: Int64 = 0
     private var line = 1
     private var recordsRead = 0
     private var started = false
@@ -60,10 +62,14 @@ public final class CSVReader {
         self.buffer = bytes
         self.end = bytes.count
         self.exhausted = true
+        self.taken = Int64(bytes.count)
         self.limits = limits
     }
 
     deinit { try? handle?.close() }
+
+    /// How many bytes of the file the records read so far span (for progress).
+    public var bytesRead: Int64 { taken - Int64(end - position) }
 
     /// The next record, or `nil` at the end of the file.
     public func next() throws(CSVError) -> CSVRecord? {
@@ -196,6 +202,7 @@ public final class CSVReader {
                 exhausted = true
                 return end - position >= needed
             }
+            taken += Int64(chunk.count)
             buffer.removeSubrange(0..<position)
             end -= position
             position = 0

@@ -47,10 +47,14 @@ extension ChannelbookDatabase {
     /// again with the same data gives the same figures and the same statements.
     public func closeQuarter(_ quarter: Quarter, actor: String = "system") async throws -> QuarterCloseSummary {
         try await requireInitialised()
+        let observer = WorkProgress.observer
+        func step(_ done: Int64, _ name: String) { observer?.report(WorkProgress(task: "closing \(quarter)", done: done, total: 4, step: name)) }
         return try await transaction(locking: [.ledger]) {
+            step(0, "computing rebates, referral fees and MDF")
             let directory = try await PartnerDirectory.load(from: self)
             let priceBook = try await PriceBook.load(from: self)
             let figures = try await computeFigures(quarter, directory, priceBook)
+            step(1, "storing the figures")
             let noSales = try await quarterTotals(quarter, currency: figures.program.program.currency).isEmpty
             let statuses = Dictionary(
                 try await plainRows("SELECT partner_id, status FROM statements WHERE quarter = $1 AND status <> 'void'", [.text(quarter.description)])
@@ -84,7 +88,9 @@ extension ChannelbookDatabase {
             ).run()
             try await insertRebates(quarter, figures.rebates.filter { recorded($0.partner) })
             try await insertReferralFees(quarter, figures.fees.filter { recorded($0.referral.partner) })
+            step(2, "drafting statements")
             let statements = try await recomputeStatements(closing: figures, approved: approvedQuarters, directory, priceBook)
+            step(3, "recording the close")
             let summary = QuarterCloseSummary(
                 quarter: quarter, programVersion: program.versionLabel, rebates: figures.rebates.count,
                 rebateTotal: try Money.sum(figures.rebates.map(\.result.amount), currency: program.currency), referralFees: figures.fees.count,
@@ -92,6 +98,7 @@ extension ChannelbookDatabase {
                 adjustments: statements.adjustments, mdfClaims: figures.mdf.count,
                 mdfTotal: Money(minorUnits: try MinorUnits.sum(figures.mdf.map { $0.accepted ?? 0 }, "the quarter's MDF"), currency: program.currency))
             try await audit(actor: actor, action: "close", subject: quarter.description, after: summary.description)
+            step(4, "done")
             return summary
         }
     }
