@@ -127,9 +127,9 @@ struct SalesUploadRoutes {
               };
               request.upload.onload = function () { bar.removeAttribute('value'); text.textContent = 'Sent: checking and importing every line…'; };
               request.onload = function () {
+                // The whole page is replaced, as a form's own answer would replace it (its scripts do not run again).
                 var page = new DOMParser().parseFromString(request.responseText, 'text/html');
-                document.title = page.title;
-                document.body.replaceWith(page.body);
+                document.replaceChild(document.importNode(page.documentElement, true), document.documentElement);
                 attach();
               };
               request.onerror = function () { text.textContent = 'The upload did not reach the server: check the connection and try again.'; form.querySelector('button').disabled = false; };
