@@ -12,6 +12,7 @@ import datetime
 import os
 import sys
 import tempfile
+import zipfile
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -184,6 +185,101 @@ def renewals_walk(driver, base, screenshots):
           "a distributor may quote but not lapse")
 
 
+def sell_through_workbook(path, rows):
+    """A small .xlsx as a spreadsheet program saves one: shared strings, a date cell (a serial number with a date
+    style) and numeric seats and amounts — written with the standard library only."""
+    header = ["line_id", "date", "source", "reseller", "customer", "sku", "category", "seats", "amount", "currency"]
+    strings = []
+
+    def shared(text):
+        if text not in strings:
+            strings.append(text)
+        return strings.index(text)
+
+    def column(index):
+        return "ABCDEFGHIJ"[index]
+
+    def cell(reference, value, kind):
+        if kind == "date":
+            serial = (datetime.date.fromisoformat(value) - datetime.date(1899, 12, 30)).days
+            return f'<c r="{reference}" s="1"><v>{serial}</v></c>'
+        if kind == "number":
+            return f'<c r="{reference}"><v>{value}</v></c>'
+        return f'<c r="{reference}" t="s"><v>{shared(value)}</v></c>'
+
+    sheet_rows = []
+    for number, values in enumerate([header] + rows, start=1):
+        cells = []
+        for index, value in enumerate(values):
+            kind = "text" if number == 1 else ("date" if index == 1 else "number" if index in (7, 8) else "text")
+            cells.append(cell(f"{column(index)}{number}", value, kind))
+        sheet_rows.append(f'<row r="{number}">{"".join(cells)}</row>')
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    escaped = [text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for text in strings]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                      '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+                      '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                      '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                      '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                      '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>')
+        book.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                      f'<Relationship Id="rId1" Type="{relationships}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        book.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{relationships}"><sheets><sheet name="Sell-through" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        book.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                      f'<Relationship Id="rId1" Type="{relationships}/worksheet" Target="worksheets/sheet1.xml"/>'
+                      f'<Relationship Id="rId2" Type="{relationships}/sharedStrings" Target="sharedStrings.xml"/>'
+                      f'<Relationship Id="rId3" Type="{relationships}/styles" Target="styles.xml"/></Relationships>')
+        book.writestr("xl/styles.xml", f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{main}"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>')
+        book.writestr("xl/sharedStrings.xml", f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{main}" count="{len(strings)}" uniqueCount="{len(strings)}">'
+                      + "".join(f"<si><t>{text}</t></si>" for text in escaped) + "</sst>")
+        book.writestr("xl/worksheets/sheet1.xml", f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>{"".join(sheet_rows)}</sheetData></worksheet>')
+
+
+def matching_walk(driver, base, screenshots):
+    """D02's login uploads a workbook naming a reseller nobody knows; its line is parked, D02 suggests the partner, and
+    the vendor's admin maps the name: the line reaches D02's sell-through."""
+    today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    sign_in(driver, base, "distributor2@demo.channelbook.example")
+    page = driver.page_source
+    check("Sell-through by quarter" in page and "Route exceptions in your reports" in page, "a distributor's dashboard shows its sell-through and its route exceptions")
+    driver.get(f"{base}/matching")
+    suggestion = driver.find_element(By.CSS_SELECTOR, "form[action='/matching/suggest'] input[name='partner']").get_attribute("value")
+    check(suggestion != "", "a parked name from the demo's D02 report comes with a likely partner")
+    driver.get(f"{base}/sales/upload")
+    with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as workbook:
+        path = workbook.name
+    sell_through_workbook(path, [["SEL-D02-1", today, "D02", "Selenium Systems Pty Ltd", "Acme Clinic", "SW-1001", "software", "3", "450.5", "AUD"]])
+    driver.find_element(By.NAME, "file").send_keys(path)
+    submit(driver, driver.find_element(By.XPATH, "//button[text()='Upload']"))
+    page = driver.page_source
+    check("1 parked" in page and "1 line names a reseller not known yet" in page, "a workbook with an unknown reseller imports with its line parked, and the page says so")
+    driver.get(f"{base}/matching")
+    form = driver.find_element(By.XPATH, "//tr[td[text()='Selenium Systems Pty Ltd']]//form[@action='/matching/suggest']")
+    fill(driver, form, "partner", suggestion)
+    submit(driver, form.find_element(By.TAG_NAME, "button"))
+    check("Suggestion sent" in driver.page_source, "the distributor suggests the partner its parked name is")
+    if screenshots:
+        driver.save_screenshot(os.path.join(screenshots, "matching-distributor.png"))
+
+    sign_in(driver, base, "admin@demo.channelbook.example")
+    driver.get(f"{base}/matching")
+    row = driver.find_element(By.XPATH, "//tr[td[text()='Selenium Systems Pty Ltd']]")
+    check("suggested by distributor2@demo.channelbook.example" in row.text, "the vendor sees the distributor's suggestion")
+    form = row.find_element(By.XPATH, ".//form[@action='/matching/map']")
+    check(form.find_element(By.NAME, "partner").get_attribute("value") == suggestion, "the map form starts from the suggestion")
+    submit(driver, form.find_element(By.TAG_NAME, "button"))
+    page = driver.page_source
+    check("Mapped: the name" in page and "Selenium Systems Pty Ltd</td><td>" + suggestion in page, "the vendor maps the name and it is listed as decided")
+
+    sign_in(driver, base, "distributor2@demo.channelbook.example")
+    driver.get(f"{base}/matching")
+    page = driver.page_source
+    check("Selenium Systems Pty Ltd</td><td>" + suggestion in page and "<td>Selenium Systems Pty Ltd</td><td>3</td>" not in page,
+          "the distributor sees its name decided and no longer parked")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("base")
@@ -219,6 +315,7 @@ def main():
 
         mdf_walk(driver, base, args.screenshots)
         renewals_walk(driver, base, args.screenshots)
+        matching_walk(driver, base, args.screenshots)
 
         sign_in(driver, base, "admin@demo.channelbook.example")
         driver.get(f"{base}/sales/upload")
