@@ -39,6 +39,8 @@ struct APIMethodMiddleware: RouterMiddleware {
         // The constant segments before `*`: the first match wins, as the router prefers `pipeline` and `rate` to an id.
         (["api", "v1", "renewals"], [.get]), (["api", "v1", "renewals", "pipeline"], [.get]), (["api", "v1", "renewals", "rate", "*"], [.get]),
         (["api", "v1", "renewals", "*"], [.get]), (["api", "v1", "renewals", "*", "quote"], [.post]), (["api", "v1", "renewals", "*", "lapse"], [.post]),
+        (["api", "v1", "matching", "names"], [.get]), (["api", "v1", "matching", "names", "map"], [.post]),
+        (["api", "v1", "matching", "names", "ignore"], [.post]), (["api", "v1", "matching", "names", "suggest"], [.post]),
     ]
 
     /// The methods a documented path takes; `nil` for a path the document does not have.

@@ -6,6 +6,220 @@ import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/schemas` section of the OpenAPI document.
     internal enum Schemas {
+        /// - Remark: Generated from `#/components/schemas/ParkedName`.
+        internal struct ParkedName: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ParkedName/source`.
+            internal var source: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ParkedName/resellerAsWritten`.
+            internal var resellerAsWritten: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ParkedName/lines`.
+            internal var lines: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ParkedName/amount`.
+            internal var amount: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/ParkedName/firstDate`.
+            internal var firstDate: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ParkedName/lastDate`.
+            internal var lastDate: Swift.String
+            /// The likely partner's code: the distributor's suggestion, else a reseller whose name or ABN matches.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ParkedName/suggestion`.
+            internal var suggestion: Swift.String?
+            /// The distributor login that suggested it; absent when Channelbook did.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ParkedName/suggestedBy`.
+            internal var suggestedBy: Swift.String?
+            /// Creates a new `ParkedName`.
+            ///
+            /// - Parameters:
+            ///   - source:
+            ///   - resellerAsWritten:
+            ///   - lines:
+            ///   - amount:
+            ///   - firstDate:
+            ///   - lastDate:
+            ///   - suggestion: The likely partner's code: the distributor's suggestion, else a reseller whose name or ABN matches.
+            ///   - suggestedBy: The distributor login that suggested it; absent when Channelbook did.
+            internal init(
+                source: Swift.String,
+                resellerAsWritten: Swift.String,
+                lines: Swift.Int,
+                amount: Components.Schemas.Money,
+                firstDate: Swift.String,
+                lastDate: Swift.String,
+                suggestion: Swift.String? = nil,
+                suggestedBy: Swift.String? = nil
+            ) {
+                self.source = source
+                self.resellerAsWritten = resellerAsWritten
+                self.lines = lines
+                self.amount = amount
+                self.firstDate = firstDate
+                self.lastDate = lastDate
+                self.suggestion = suggestion
+                self.suggestedBy = suggestedBy
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case source
+                case resellerAsWritten
+                case lines
+                case amount
+                case firstDate
+                case lastDate
+                case suggestion
+                case suggestedBy
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ParkedNamePage`.
+        internal struct ParkedNamePage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ParkedNamePage/items`.
+            internal var items: [Components.Schemas.ParkedName]
+            /// - Remark: Generated from `#/components/schemas/ParkedNamePage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `ParkedNamePage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [Components.Schemas.ParkedName],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NameMapping`.
+        internal struct NameMapping: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NameMapping/source`.
+            internal var source: Components.Schemas.PartnerCode
+            /// - Remark: Generated from `#/components/schemas/NameMapping/name`.
+            internal var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NameMapping/partner`.
+            internal var partner: Components.Schemas.PartnerCode
+            /// Creates a new `NameMapping`.
+            ///
+            /// - Parameters:
+            ///   - source:
+            ///   - name:
+            ///   - partner:
+            internal init(
+                source: Components.Schemas.PartnerCode,
+                name: Swift.String,
+                partner: Components.Schemas.PartnerCode
+            ) {
+                self.source = source
+                self.name = name
+                self.partner = partner
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case source
+                case name
+                case partner
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NameIgnore`.
+        internal struct NameIgnore: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NameIgnore/source`.
+            internal var source: Components.Schemas.PartnerCode
+            /// - Remark: Generated from `#/components/schemas/NameIgnore/name`.
+            internal var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NameIgnore/reason`.
+            internal var reason: Swift.String
+            /// Creates a new `NameIgnore`.
+            ///
+            /// - Parameters:
+            ///   - source:
+            ///   - name:
+            ///   - reason:
+            internal init(
+                source: Components.Schemas.PartnerCode,
+                name: Swift.String,
+                reason: Swift.String
+            ) {
+                self.source = source
+                self.name = name
+                self.reason = reason
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case source
+                case name
+                case reason
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NameSuggestion`.
+        internal struct NameSuggestion: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NameSuggestion/name`.
+            internal var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NameSuggestion/partner`.
+            internal var partner: Components.Schemas.PartnerCode
+            /// Creates a new `NameSuggestion`.
+            ///
+            /// - Parameters:
+            ///   - name:
+            ///   - partner:
+            internal init(
+                name: Swift.String,
+                partner: Components.Schemas.PartnerCode
+            ) {
+                self.name = name
+                self.partner = partner
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case name
+                case partner
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/MappingOutcome`.
+        internal struct MappingOutcome: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/MappingOutcome/partner`.
+            internal var partner: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MappingOutcome/lines`.
+            internal var lines: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/MappingOutcome/routeExceptions`.
+            internal var routeExceptions: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/MappingOutcome/lateLines`.
+            internal var lateLines: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/MappingOutcome/lateQuarters`.
+            internal var lateQuarters: [Swift.String]?
+            /// - Remark: Generated from `#/components/schemas/MappingOutcome/renewalsRenewed`.
+            internal var renewalsRenewed: Swift.Int
+            /// Creates a new `MappingOutcome`.
+            ///
+            /// - Parameters:
+            ///   - partner:
+            ///   - lines:
+            ///   - routeExceptions:
+            ///   - lateLines:
+            ///   - lateQuarters:
+            ///   - renewalsRenewed:
+            internal init(
+                partner: Swift.String,
+                lines: Swift.Int,
+                routeExceptions: Swift.Int,
+                lateLines: Swift.Int,
+                lateQuarters: [Swift.String]? = nil,
+                renewalsRenewed: Swift.Int
+            ) {
+                self.partner = partner
+                self.lines = lines
+                self.routeExceptions = routeExceptions
+                self.lateLines = lateLines
+                self.lateQuarters = lateQuarters
+                self.renewalsRenewed = renewalsRenewed
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case partner
+                case lines
+                case routeExceptions
+                case lateLines
+                case lateQuarters
+                case renewalsRenewed
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/Error`.
         internal struct _Error: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Error/error`.

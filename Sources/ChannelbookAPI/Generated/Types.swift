@@ -115,6 +115,30 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/renewals/{id}/lapse`.
     /// - Remark: Generated from `#/paths//api/v1/renewals/{id}/lapse/post(lapseRenewal)`.
     func lapseRenewal(_ input: Operations.lapseRenewal.Input) async throws -> Operations.lapseRenewal.Output
+    /// Names distributors' reports gave resellers that nothing resolves yet, with their parked lines summed and a likely partner.
+    ///
+    /// Scope: vendor logins see every source's names; a distributor's token the names its own reports used; a reseller's token none (404).
+    /// Pass `nextCursor` back as `cursor` for the next page; it is absent on the last page.
+    ///
+    ///
+    /// - Remark: HTTP `GET /api/v1/matching/names`.
+    /// - Remark: Generated from `#/paths//api/v1/matching/names/get(listParkedNames)`.
+    func listParkedNames(_ input: Operations.listParkedNames.Input) async throws -> Operations.listParkedNames.Output
+    /// Maps a source's name to a reseller, once (admins); its parked lines enter the ledger as if imported then.
+    ///
+    /// - Remark: HTTP `POST /api/v1/matching/names/map`.
+    /// - Remark: Generated from `#/paths//api/v1/matching/names/map/post(mapParkedName)`.
+    func mapParkedName(_ input: Operations.mapParkedName.Input) async throws -> Operations.mapParkedName.Output
+    /// Sets a source's name aside with a reason (admins); its lines stay out of the ledger and off the list.
+    ///
+    /// - Remark: HTTP `POST /api/v1/matching/names/ignore`.
+    /// - Remark: Generated from `#/paths//api/v1/matching/names/ignore/post(ignoreParkedName)`.
+    func ignoreParkedName(_ input: Operations.ignoreParkedName.Input) async throws -> Operations.ignoreParkedName.Output
+    /// A distributor suggests the partner one of its own parked names is; the vendor decides.
+    ///
+    /// - Remark: HTTP `POST /api/v1/matching/names/suggest`.
+    /// - Remark: Generated from `#/paths//api/v1/matching/names/suggest/post(suggestParkedName)`.
+    func suggestParkedName(_ input: Operations.suggestParkedName.Input) async throws -> Operations.suggestParkedName.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -407,6 +431,62 @@ extension APIProtocol {
     ) async throws -> Operations.lapseRenewal.Output {
         try await lapseRenewal(Operations.lapseRenewal.Input(
             path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Names distributors' reports gave resellers that nothing resolves yet, with their parked lines summed and a likely partner.
+    ///
+    /// Scope: vendor logins see every source's names; a distributor's token the names its own reports used; a reseller's token none (404).
+    /// Pass `nextCursor` back as `cursor` for the next page; it is absent on the last page.
+    ///
+    ///
+    /// - Remark: HTTP `GET /api/v1/matching/names`.
+    /// - Remark: Generated from `#/paths//api/v1/matching/names/get(listParkedNames)`.
+    internal func listParkedNames(
+        query: Operations.listParkedNames.Input.Query = .init(),
+        headers: Operations.listParkedNames.Input.Headers = .init()
+    ) async throws -> Operations.listParkedNames.Output {
+        try await listParkedNames(Operations.listParkedNames.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Maps a source's name to a reseller, once (admins); its parked lines enter the ledger as if imported then.
+    ///
+    /// - Remark: HTTP `POST /api/v1/matching/names/map`.
+    /// - Remark: Generated from `#/paths//api/v1/matching/names/map/post(mapParkedName)`.
+    internal func mapParkedName(
+        headers: Operations.mapParkedName.Input.Headers = .init(),
+        body: Operations.mapParkedName.Input.Body
+    ) async throws -> Operations.mapParkedName.Output {
+        try await mapParkedName(Operations.mapParkedName.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Sets a source's name aside with a reason (admins); its lines stay out of the ledger and off the list.
+    ///
+    /// - Remark: HTTP `POST /api/v1/matching/names/ignore`.
+    /// - Remark: Generated from `#/paths//api/v1/matching/names/ignore/post(ignoreParkedName)`.
+    internal func ignoreParkedName(
+        headers: Operations.ignoreParkedName.Input.Headers = .init(),
+        body: Operations.ignoreParkedName.Input.Body
+    ) async throws -> Operations.ignoreParkedName.Output {
+        try await ignoreParkedName(Operations.ignoreParkedName.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// A distributor suggests the partner one of its own parked names is; the vendor decides.
+    ///
+    /// - Remark: HTTP `POST /api/v1/matching/names/suggest`.
+    /// - Remark: Generated from `#/paths//api/v1/matching/names/suggest/post(suggestParkedName)`.
+    internal func suggestParkedName(
+        headers: Operations.suggestParkedName.Input.Headers = .init(),
+        body: Operations.suggestParkedName.Input.Body
+    ) async throws -> Operations.suggestParkedName.Output {
+        try await suggestParkedName(Operations.suggestParkedName.Input(
             headers: headers,
             body: body
         ))

@@ -32,7 +32,7 @@ struct MatchingCommand: AsyncParsableCommand {
                 repeat {
                     let page = try await database.parkedNames(source: source, after: after, limit: 500)
                     all += page
-                    after = page.count == 500 ? page.last.map { "\($0.source) \(ResellerName.key($0.writtenAs))" } : nil
+                    after = page.count == 500 ? page.last?.cursor : nil
                 } while after != nil
                 return all
             }

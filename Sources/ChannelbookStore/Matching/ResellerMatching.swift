@@ -4,7 +4,12 @@ import SQLKit
 
 /// A name a source's reports give a reseller that no partner code, ABN or mapping resolves: its parked lines, summed.
 public struct ParkedName: Sendable, Equatable {
+    /// Where the next page starts: after this name.
+    public var cursor: String { "\(source) \(key)" }
+
     public let source: String
+    /// The normalised name (`ResellerName.key`) its lines wait under.
+    public let key: String
     /// The name as the report wrote it (the first spelling, when several normalise alike).
     public let writtenAs: String
     public let lines: Int
@@ -74,7 +79,7 @@ public enum MatchingError: RefusalError, Equatable, Sendable {
 }
 
 extension ChannelbookDatabase {
-    /// The names parked lines wait under, by source then name, `limit` at a time after `after` (a name's key), in SQL.
+    /// The names parked lines wait under, by source then name, `limit` at a time after `after` (a name's `cursor`), in SQL.
     /// `source` scopes the list (a distributor's login sees its own source only).
     public func parkedNames(source: String? = nil, after: String? = nil, limit: Int = 500) async throws -> [ParkedName] {
         var query = SQLQueryString(
@@ -96,7 +101,7 @@ extension ChannelbookDatabase {
             let suggestedID = try row.decodeNil(column: "suggested_id") ? nil : try row.decode(column: "suggested_id", as: Int64.self)
             let suggested = suggestedID.flatMap { directory.byID[PartnerID($0)]?.code }
             return ParkedName(
-                source: try row.decode(column: "source", as: String.self), writtenAs: try row.decode(column: "written", as: String.self),
+                source: try row.decode(column: "source", as: String.self), key: key, writtenAs: try row.decode(column: "written", as: String.self),
                 lines: try row.decode(column: "lines", as: Int.self), amountMinor: try row.decode(column: "amount", as: Int64.self),
                 firstDate: try row.decode(column: "first_date", as: String.self), lastDate: try row.decode(column: "last_date", as: String.self),
                 suggestion: suggested ?? likely.partner(for: key),
