@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Money, dates, ids, the program and its calculators. Pure: no I/O, no NIO, no SQL.
@@ -41,8 +42,12 @@ let package = Package(
                 .product(name: "Tagged", package: "swift-tagged"),
             ]
         ),
-        // Streaming CSV reading and row validation for the import files. Depends on the core only.
-        .target(name: "ChannelbookImport", dependencies: ["ChannelbookCore"], swiftSettings: hotPathSettings),
+        // Streaming CSV and Excel (.xlsx) reading and row validation for the import files. Depends on the core, and on
+        // ZIPFoundation's inflate and CRC only (its archive reader loops forever on a damaged deflate stream: see XLSXArchive).
+        .target(
+            name: "ChannelbookImport",
+            dependencies: ["ChannelbookCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: hotPathSettings),
         // A multipart/form-data upload read as a stream, without an HTTP server, so it can be tested and fuzzed alone.
         .target(name: "ChannelbookUpload", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         // SQL storage over sql-kit: one code path for SQLite and PostgreSQL, migrations, bulk import, the quarter's close.
@@ -109,23 +114,28 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "ChannelbookImportTests", dependencies: ["ChannelbookImport", "ChannelbookCore"]),
+        // Test helpers the test targets share (XLSXFixture writes the workbooks the tests read back).
+        .target(name: "ChannelbookTestSupport", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")], path: "Tests/ChannelbookTestSupport"),
+        .testTarget(
+            name: "ChannelbookImportTests",
+            dependencies: ["ChannelbookImport", "ChannelbookCore", "ChannelbookTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "ChannelbookUploadTests", dependencies: ["ChannelbookUpload", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "ChannelbookStoreTests",
-            dependencies: ["ChannelbookStore", "ChannelbookImport", "ChannelbookCore", .product(name: "PostgresKit", package: "postgres-kit")]
+            dependencies: ["ChannelbookStore", "ChannelbookImport", "ChannelbookCore", "ChannelbookTestSupport", .product(name: "PostgresKit", package: "postgres-kit")]
         ),
         .testTarget(
             name: "ChannelbookWebTests",
             dependencies: [
-                "ChannelbookWeb", "ChannelbookStore", "ChannelbookCore",
+                "ChannelbookWeb", "ChannelbookStore", "ChannelbookCore", "ChannelbookTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(
             name: "ChannelbookCLITests",
             dependencies: [
-                "ChannelbookCLI", "ChannelbookStore", "ChannelbookCore", "channelbook",
+                "ChannelbookCLI", "ChannelbookStore", "ChannelbookCore", "ChannelbookTestSupport", "channelbook",
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),

@@ -30,6 +30,8 @@ let package = Package(
         .executableTarget(
             name: "program", dependencies: [.product(name: "ChannelbookCore", package: "Channelbook")], swiftSettings: fuzzTarget),
         .executableTarget(
+            name: "xlsx", dependencies: [.product(name: "ChannelbookImport", package: "Channelbook")], swiftSettings: fuzzTarget),
+        .executableTarget(
             name: "multipart",
             dependencies: [.product(name: "ChannelbookUpload", package: "Channelbook"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: fuzzTarget),

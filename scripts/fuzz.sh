@@ -18,7 +18,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SCRATCH="$ROOT/.build-fuzz"
 BIN="$SCRATCH/release"
 WORK="$SCRATCH/work"
-ALL_TARGETS=(csv rows money dates program multipart)
+ALL_TARGETS=(csv rows money dates program multipart xlsx)
 
 SECONDS_PER_TARGET="${1:-60}"
 if ! [[ "$SECONDS_PER_TARGET" =~ ^[0-9]+$ ]]; then
@@ -41,6 +41,7 @@ max_len() {
         money) echo 64 ;;
         dates) echo 32 ;;
         program) echo 8192 ;;
+        xlsx) echo 16384 ;;
         *) echo 4096 ;;
     esac
 }

@@ -1,7 +1,9 @@
 import ChannelbookCore
 import Foundation
 
-/// Reads an import file's header and hands each data record to `row`, collecting every problem.
+/// Reads an import file's header and hands each data record to `row`, collecting every problem. A CSV file, or an
+/// Excel workbook's first worksheet (told by its ZIP signature, whatever its name): the same columns, the same checks,
+/// problems as `FILE:ROW: column: problem`.
 ///
 /// CSV-level errors (an unterminated quote) end the reading: what follows cannot be trusted.
 public enum ImportFile {
@@ -13,8 +15,8 @@ public enum ImportFile {
         row: (CSVRecord, CSVHeader, inout ImportProblems) async throws -> Void
     ) async throws -> ImportProblems {
         var problems = ImportProblems(file: name)
-        let reader: CSVReader
-        do { reader = try CSVReader(path: path) } catch let error as CSVError {
+        let reader: RecordSource
+        do { reader = try RecordSource(path: path) } catch {
             problems.add(line: 0, field: "", error.message)
             return problems
         }
@@ -30,20 +32,49 @@ public enum ImportFile {
             }
             // Whoever watches hears of the reading every few thousand records: one check per record otherwise.
             let observer = WorkProgress.observer
-            let size = observer == nil ? nil : Self.size(of: path)
+            let size = observer == nil || reader.bytesRead == nil ? nil : Self.size(of: path)
             var records = 0
             while let record = try reader.next() {
                 try await row(record, header, &problems)
                 records += 1
                 if let observer, records & 4095 == 0 {
-                    observer.report(WorkProgress(task: "reading \(name)", done: reader.bytesRead, total: size, records: records))
+                    observer.report(WorkProgress(task: "reading \(name)", done: reader.bytesRead ?? 0, total: size, records: records))
                 }
             }
-            observer?.report(WorkProgress(task: "reading \(name)", done: reader.bytesRead, total: size, records: records))
+            observer?.report(WorkProgress(task: "reading \(name)", done: reader.bytesRead ?? 0, total: size, records: records))
         } catch let error as CSVError {
             problems.add(error)
         }
         return problems
+    }
+}
+
+/// Where an import's records come from: CSV text streamed a buffer at a time, or a workbook's first worksheet.
+enum RecordSource {
+    case csv(CSVReader)
+    case workbook(XLSXReader)
+
+    init(path: String) throws(CSVError) {
+        if XLSXReader.isWorkbook(path: path) {
+            self = .workbook(try XLSXReader(path: path))
+        } else {
+            do { self = .csv(try CSVReader(path: path)) } catch { throw CSVError(line: 0, message: "cannot open the file") }
+        }
+    }
+
+    func next() throws(CSVError) -> CSVRecord? {
+        switch self {
+        case .csv(let reader): return try reader.next()
+        case .workbook(let reader): return try reader.next()
+        }
+    }
+
+    /// Bytes of the file behind the records read so far; nil for a workbook (read whole before its first row).
+    var bytesRead: Int64? {
+        switch self {
+        case .csv(let reader): return reader.bytesRead
+        case .workbook: return nil
+        }
     }
 }
 

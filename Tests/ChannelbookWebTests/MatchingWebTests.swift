@@ -1,5 +1,6 @@
 import ChannelbookCore
 import ChannelbookStore
+import ChannelbookTestSupport
 import ChannelbookWeb
 import Foundation
 import HTTPTypes
@@ -62,9 +63,29 @@ import Testing
             #expect(mapped.status == .seeOther)
             let after = String(buffer: try await client.execute(uri: "/matching?done=mapped", method: .get, headers: admin.headers).body)
             #expect(after.contains("Mapped: the name") && after.contains("No parked lines") && after.contains("<td>ASSOCIATE ONE PTY LTD</td><td>A01</td>"))
-            // The mapped lines are the distributor's sell-through now: 2,000.00 − 1,000.00 for A01 in 2026Q1.
+            // A workbook with the same columns: a date cell, number cells, and the mapped name resolving now.
+            let workbook = try XLSXFixture.sheet(
+                [["line_id", "date", "source", "reseller", "customer", "sku", "category", "seats", "amount", "currency"],
+                 ["R4", "2026-02-04", "D01", "Associate One Limited", "Gamma", "HW-1", "hardware", "1", "1000", "AUD"],
+                 ["R5", "2026-02-05", "D01", "Someone Else", "Delta", "HW-1", "hardware", "1", "12.345", "AUD"]],
+                kinds: [1: "date", 7: "number", 8: "number"]
+            ).workbookData()
+            var (xlsxHeaders, xlsxBody) = multipart(csrf: d01.csrf, bytes: Array(workbook), name: "d01-feb.xlsx")
+            xlsxHeaders[.cookie] = d01.headers[.cookie]
+            let badWorkbook = try await client.execute(uri: "/sales/upload?csrf=\(d01.csrf)", method: .post, headers: xlsxHeaders, body: xlsxBody)
+            #expect(badWorkbook.status == .badRequest && String(buffer: badWorkbook.body).contains("d01-feb.xlsx:3: amount: &#39;12.345&#39; has more decimals than AUD has (2)"))
+            let fixed = try XLSXFixture.sheet(
+                [["line_id", "date", "source", "reseller", "customer", "sku", "category", "seats", "amount", "currency"],
+                 ["R4", "2026-02-04", "D01", "Associate One Limited", "Gamma", "HW-1", "hardware", "1", "1000", "AUD"]],
+                kinds: [1: "date", 7: "number", 8: "number"]
+            ).workbookData()
+            (xlsxHeaders, xlsxBody) = multipart(csrf: d01.csrf, bytes: Array(fixed), name: "d01-feb.xlsx")
+            xlsxHeaders[.cookie] = d01.headers[.cookie]
+            let accepted = try await client.execute(uri: "/sales/upload?csrf=\(d01.csrf)", method: .post, headers: xlsxHeaders, body: xlsxBody)
+            #expect(accepted.status == .ok && String(buffer: accepted.body).contains("d01-feb.xlsx: imported 1 lines (1 new, 0 already present)"))
+            // The mapped lines are the distributor's sell-through now: 2,000.00 − 1,000.00 + 1,000.00 for A01 in 2026Q1.
             let sellThrough = String(buffer: try await client.execute(uri: "/", method: .get, headers: d01.headers).body)
-            #expect(sellThrough.contains("<td>2026Q1</td><td>A01 Associate One</td><td>2</td><td class=\"money\">$1,000.00</td>"), "\(sellThrough)")
+            #expect(sellThrough.contains("<td>2026Q1</td><td>A01 Associate One</td><td>3</td><td class=\"money\">$2,000.00</td>"), "\(sellThrough)")
         }
         await database.close()
     }

@@ -26,7 +26,7 @@ struct InitCommand: AsyncParsableCommand {
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Validate a whole CSV file and import all of it, or nothing.",
+        abstract: "Validate a whole CSV file or Excel workbook and import all of it, or nothing.",
         discussion: """
             partners.csv   code,name,kind,tier,distributors,abn[,tier_since]
             pricebook.csv  sku,name,category,partner_buy_price,effective_from[,maintenance_months]
@@ -34,13 +34,16 @@ struct ImportCommand: AsyncParsableCommand {
             referrals.csv  referral_id,partner,customer,sku,seats,closed_on
             enablement.csv partner,rep_email,rep_name,course,completed_on
             contracts.csv  contract_id,customer,reseller,source,sku,seats,starts,ends
+            An .xlsx workbook's first worksheet is read with the same columns (dates and numbers as the cells hold them).
             Importing the same file again changes nothing; every problem is printed as FILE:LINE: field: problem.
+            A sales line whose reseller no code, ABN or mapping resolves is parked (channelbook matching list).
+            On a terminal the reading's progress is drawn on stderr; --quiet draws none.
             """)
 
     @Argument(help: "partners, pricebook, sales, referrals, enablement or contracts.")
     var kind: ImportKindArgument
 
-    @Argument(help: "The CSV file.", completion: .file())
+    @Argument(help: "The CSV file or .xlsx workbook.", completion: .file())
     var file: String
 
     @OptionGroup var database: DatabaseOptions

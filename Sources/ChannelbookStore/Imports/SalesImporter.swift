@@ -164,11 +164,11 @@ struct SalesImporter {
     /// Resolves the row's partners and SKU against what is stored, and checks its route to market: the line ready to
     /// store with its SKU's maintenance term, or the line parked when its reseller's name is not known yet.
     private func resolve(_ row: SalesRow, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems) -> Checked? {
-        guard let (resolution, entry) = check(row.references, line: row.line, directory, priceBook, &problems) else { return nil }
+        guard let (resolution, distributor, entry) = check(row.references, line: row.line, directory, priceBook, &problems) else { return nil }
         switch resolution {
         case .partner(let reseller):
             let line = ResolvedSalesLine(
-                line: row.line, source: row.source, lineID: row.lineID.rawValue, date: row.date, dateText: row.dateText, reseller: reseller,
+                line: row.line, source: row.source, distributor: distributor?.id, lineID: row.lineID.rawValue, date: row.date, dateText: row.dateText, reseller: reseller,
                 customer: row.customer, sku: row.sku.rawValue, category: row.category.rawValue, seats: row.seats, amountMinor: row.amount.minorUnits,
                 directory: directory, quarterNames: quarterNames)
             return .line(line, maintenanceMonths: entry?.maintenanceMonths)
@@ -182,7 +182,7 @@ struct SalesImporter {
     /// distributor's own upload — as far as those fields parsed; how the reseller resolved when all is well.
     private func check(
         _ line: SalesRow.References, line number: Int, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems
-    ) -> (reseller: ResellerResolution, entry: PriceEntry?)? {
+    ) -> (reseller: ResellerResolution, distributor: PartnerRecord?, entry: PriceEntry?)? {
         let before = problems.count
         let distributor = line.source.flatMap { directory.distributor($0, line: number, &problems) } ?? nil
         // A reseller is resolved against its source's mappings; with the source unreadable, a name cannot be looked up.
@@ -211,7 +211,7 @@ struct SalesImporter {
                 line: number, field: "reseller", "\(reseller.code.rawValue) does not buy through \(distributor.code.rawValue): a distributor uploads sales of its own resellers only")
         }
         guard problems.count == before, let reseller else { return nil }
-        return (reseller, governing)
+        return (reseller, distributor, governing)
     }
 }
 

@@ -126,11 +126,11 @@ struct SalesLedgerWriter {
 
 extension ResolvedSalesLine {
     /// The line ready to store, its route to market judged on its date: one rule for imported and mapped lines.
+    /// `distributor` is the source's partner (nil for DIRECT).
     init(
-        line: Int, source: SalesSource, lineID: String, date: BusinessDate, dateText: String, reseller: PartnerRecord, customer: String, sku: String,
-        category: String, seats: Int64, amountMinor: Int64, directory: PartnerDirectory, quarterNames: QuarterNames
+        line: Int, source: SalesSource, distributor: PartnerID?, lineID: String, date: BusinessDate, dateText: String, reseller: PartnerRecord,
+        customer: String, sku: String, category: String, seats: Int64, amountMinor: Int64, directory: PartnerDirectory, quarterNames: QuarterNames
     ) {
-        let distributor: PartnerID? = if case .distributor(let code) = source { directory.byCode[code]?.id } else { nil }
         self.init(
             line: line, source: source.description, lineID: lineID, date: dateText, quarter: quarterNames.name(of: date), resellerID: reseller.id.rawValue,
             customer: customer, sku: sku, category: category, seats: seats, amountMinor: amountMinor,

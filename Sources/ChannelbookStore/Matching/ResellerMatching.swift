@@ -238,8 +238,10 @@ extension ChannelbookDatabase {
             let written = try await writer.write(importID: importID, sink: sink) { emit in
                 for line in lines {
                     let date = try BusinessDate.parse(line.date)
+                    let source = SalesSource(line.source)
+                    let distributor: PartnerID? = if case .distributor(let code) = source { directory.byCode[code]?.id } else { nil }
                     let resolved = ResolvedSalesLine(
-                        line: line.lineNo, source: SalesSource(line.source), lineID: line.lineID, date: date, dateText: line.date, reseller: partner,
+                        line: line.lineNo, source: source, distributor: distributor, lineID: line.lineID, date: date, dateText: line.date, reseller: partner,
                         customer: line.customer, sku: line.sku, category: line.category, seats: line.seats, amountMinor: line.amountMinor,
                         directory: directory, quarterNames: quarterNames)
                     try await emit(resolved, date, priceBook.governingEntry(for: SKU(line.sku), on: date)?.maintenanceMonths)
