@@ -13,8 +13,13 @@ extension APIHandler {
         // The generated code checks types, not ranges or lengths: the document's limits are checked here.
         let limit = query.limit ?? 100
         guard (1...500).contains(limit) else { return .badRequest(Self.badRequest("limit must be 1 to 500")) }
-        if let source = query.source, source.isEmpty || source.count > 64 { return .badRequest(Self.badRequest("source must be 1 to 64 characters")) }
-        if let cursor = query.cursor, cursor.count > 500 { return .badRequest(Self.badRequest("cursor must be the nextCursor of a previous page")) }
+        // Text rules first (no control characters, bounded): a NUL would otherwise reach the database as an error.
+        if let source = query.source, source.isEmpty || (try? TextRules.require("source", source, maximumLength: 64)) == nil {
+            return .badRequest(Self.badRequest("source must be a distributor's code or DIRECT, 1 to 64 characters"))
+        }
+        if let cursor = query.cursor, (try? TextRules.require("cursor", cursor, maximumLength: 500)) == nil || !cursor.contains(" ") {
+            return .badRequest(Self.badRequest("cursor must be the nextCursor of a previous page"))
+        }
         // A distributor's token sees its own source, whatever it asks for.
         let source = access.source ?? query.source
         let currency = try await database.read { try await $0.latestProgram().program.currency }

@@ -102,9 +102,10 @@ struct MatchingRoutes {
         }.joined()
         body += names.isEmpty ? "<p>No parked lines: every reseller in the reports resolved.</p>"
             : "<table><thead><tr><th>source</th><th>reseller as written</th><th>lines</th><th>amount</th><th>dates</th><th>likely partner</th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
+        // A distributor sees what was decided and when, not which of the vendor's staff decided it.
         let decided = decisions.map { decision in
             "<tr><td>\(HTML.escape(decision.source))</td><td>\(HTML.escape(decision.writtenAs))</td><td>\(decision.partner.map { HTML.escape($0.rawValue) } ?? "set aside: " + HTML.escape(decision.ignoreReason ?? ""))</td>"
-                + "<td>\(HTML.escape(decision.decidedBy))</td><td>\(HTML.escape(decision.decidedAt))</td></tr>"
+                + "<td>\(access.source == nil ? HTML.escape(decision.decidedBy) : "the vendor")</td><td>\(HTML.escape(decision.decidedAt))</td></tr>"
         }.joined()
         if !decisions.isEmpty {
             body += "<h2>Decided names</h2><table><thead><tr><th>source</th><th>name</th><th>partner</th><th>by</th><th>at</th></tr></thead><tbody>\(decided)</tbody></table>"

@@ -280,6 +280,39 @@ final class XLSXReaderTests: XCTestCase {
         }
     }
 
+    /// A second review found these: a UTF-16 byte-order mark hid a DTD from the prolog scan; a repeated row number could
+    /// hide a line from the ledger's same-content check (an import tells its own rows by their numbers).
+    func testAPrologTheScanCannotReadAndARepeatedRowAreRefused() throws {
+        var utf16 = XLSXFixture(rows: [])
+        utf16.rawSheetXML = "\u{FEFF}<worksheet/>"
+        let bom = try path(ofBytes: [0xFF, 0xFE] + Array("<!DOCTYPE w>".utf8))
+        XCTAssertTrue(declaresDocumentType(URL(fileURLWithPath: bom)))
+        XCTAssertFalse(declaresDocumentType(URL(fileURLWithPath: try path(ofBytes: Array("<?xml version=\"1.0\"?>\n<worksheet/>".utf8)))))
+        var repeated = XLSXFixture(rows: [])
+        repeated.rawSheetXML = #"<worksheet><sheetData><row r="1"><c t="inlineStr"><is><t>h</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row></sheetData></worksheet>"#
+        let (found, error) = try recordsThenError(repeated)
+        XCTAssertEqual(found.map(\.fields), [["h"], ["1"]])
+        XCTAssertEqual(error, CSVError(line: 2, message: "row 2 comes again or out of order after row 2"))
+    }
+
+    /// Offsets past 2^63 made Foundation's seek trap (the whole server with it): refused as not a workbook.
+    func testZip64OffsetsBeyondTheFileAreRefusedNotSoughtTo() throws {
+        func little(_ value: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) } }
+        let locator = little(0x0706_4B50, 4) + little(0, 4) + little(UInt64.max, 8) + little(1, 4)
+        let end = little(0x0605_4B50, 4) + little(0, 4) + little(0xFFFF, 2) + little(0xFFFF, 2) + little(0xFFFF_FFFF, 4) + little(0xFFFF_FFFF, 4) + little(0, 2)
+        let bytes: [UInt8] = [0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0, count: 26) + locator + end
+        XCTAssertTrue(XLSXReader.isWorkbook(path: try path(ofBytes: bytes)))
+        XCTAssertThrowsError(try XLSXReader(path: try path(ofBytes: bytes))) { error in XCTAssertEqual((error as? CSVError)?.line, 0) }
+        // A central directory entry whose local header sits at 2^64 − 1.
+        let name = Array("xl/workbook.xml".utf8)
+        let entry = little(0x0201_4B50, 4) + [UInt8](repeating: 0, count: 24) + little(UInt64(name.count), 2) + little(0, 2) + little(0, 2)
+            + [UInt8](repeating: 0, count: 8) + little(0xFFFF_FFFF, 4) + name
+        let directoryOffset = 30
+        let far = [0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0, count: 26) + entry
+            + little(0x0605_4B50, 4) + little(0, 4) + little(1, 2) + little(1, 2) + little(UInt64(entry.count), 4) + little(UInt64(directoryOffset), 4) + little(0, 2)
+        XCTAssertThrowsError(try XLSXReader(path: try path(ofBytes: far)))
+    }
+
     // MARK: Not a workbook
 
     func testIsWorkbookTellsAZipFromCSV() throws {

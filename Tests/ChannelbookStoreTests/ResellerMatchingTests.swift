@@ -131,13 +131,53 @@ import Testing
             try await seeded(database)
             try await database.importText(.sales, Fixtures.salesHeader + "G1,2026-01-10,D02,Assoc 1,Acme,HW-1,hardware,1,10.00,AUD\n")
             await #expect(throws: MatchingError.nothingParked(source: "D01", name: "Assoc 1")) {
-                try await database.suggestPartner(source: "D01", name: "Assoc 1", partner: "A01", actor: "d01@example.com")
+                try await database.suggestPartner(source: "D01", name: "Assoc 1", partner: "P01", actor: "d01@example.com")
+            }
+            // A distributor learns nothing of other partners: an unknown code, a distributor and another's reseller alike.
+            for code in ["Z99", "D01", "P01"] {
+                await #expect(throws: MatchingError.notOneOfYourResellers(partner: code, source: "D02")) {
+                    try await database.suggestPartner(source: "D02", name: "Assoc 1", partner: PartnerCode(code), actor: "d02@example.com")
+                }
             }
             try await database.suggestPartner(source: "D02", name: "Assoc 1", partner: "A01", actor: "d02@example.com")
             let name = try #require(try await database.parkedNames(source: "D02").first)
             #expect(name.suggestion == "A01" && name.suggestedBy == "d02@example.com")
             _ = try await database.mapResellerName(source: "D02", name: name.writtenAs, to: name.suggestion!, actor: "admin")
             #expect(try await total(database, "A01") == 1000)
+        }
+    }
+
+    /// What a review found: a parked line must not vanish when another line with its id arrives; a line id twice among
+    /// one file's parked lines is present once or a conflict; a distributor's name maps only to its own resellers, and
+    /// only those are suggested.
+    @Test(arguments: TestDatabase.available)
+    func parkedLinesKeepTheirIdentityAndNamesMapWithinTheRoute(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.importText(.sales, Fixtures.salesHeader + "K1,2026-01-10,D01,Nobody Known,Acme,HW-1,hardware,1,500.00,AUD\n")
+            // The same id from the same source, for another sale with a known reseller: a conflict, the parked line kept.
+            let reused = Fixtures.salesHeader + "K1,2026-01-11,D01,P01,Beta,HW-1,hardware,1,20.00,AUD\n"
+            #expect(await problems { try await database.importText(.sales, reused) } == [
+                "sales.csv:2: line_id: K1 from D01 is parked (from sales.csv) with other content; a correction is a new line"
+            ])
+            #expect(try await database.parkedNames().map(\.lines) == [1])
+            // The same sale, its reseller now written by code: it enters the ledger and leaves the parking.
+            let resolved = try await database.importText(.sales, Fixtures.salesHeader + "K1,2026-01-10,D01,P01,Acme,HW-1,hardware,1,500.00,AUD\n")
+            #expect(resolved.new == 1 && resolved.resolvedFromParked == 1)
+            #expect(try await database.parkedNames().isEmpty)
+            // One file naming an unknown reseller twice under one id: the same line is present once; other content is a conflict.
+            let twice = Fixtures.salesHeader + "T1,2026-01-10,D02,Somebody,Acme,HW-1,hardware,1,10.00,AUD\nT1,2026-01-10,D02,Somebody,Acme,HW-1,hardware,1,10.00,AUD\n"
+            #expect(try await database.importText(.sales, twice).parked == 2)
+            #expect(try await database.parkedNames().map(\.lines) == [1])
+            let clash = Fixtures.salesHeader + "T2,2026-01-10,D02,Somebody,Acme,HW-1,hardware,1,10.00,AUD\nT2,2026-01-10,D02,Somebody,Acme,HW-1,hardware,1,11.00,AUD\n"
+            #expect(await problems { try await database.importText(.sales, clash) } == ["sales.csv:3: line_id: T2 from D02 is already in this file (line 2) with other content"])
+            // D02's name is suggested and mapped only to resellers that buy through D02 (P01 buys through D01 only).
+            try await database.importText(.sales, Fixtures.salesHeader + "T3,2026-01-10,D02,Premier One Pty Ltd,Acme,HW-1,hardware,1,10.00,AUD\n")
+            #expect(try await database.parkedNames(source: "D02").first { $0.writtenAs == "Premier One Pty Ltd" }?.suggestion == nil)
+            await #expect(throws: MatchingError.notLinked(partner: "P01", source: "D02")) {
+                try await database.mapResellerName(source: "D02", name: "Premier One Pty Ltd", to: "P01", actor: "admin")
+            }
+            _ = try await database.mapResellerName(source: "D02", name: "Premier One Pty Ltd", to: "P02", actor: "admin")
         }
     }
 

@@ -143,12 +143,14 @@ struct XLSXArchive {
               Self.little(header, 0, 4) == 0x0403_4B50,
               let nameLength = Self.little(header, 26, 2), let extraLength = Self.little(header, 28, 2)
         else { throw Self.notAWorkbook }
-        let offset = entry.localHeaderOffset + 30 + nameLength + extraLength
-        guard offset <= fileSize, entry.compressedSize <= fileSize - offset else { throw Self.notAWorkbook }
+        // Checked: a hostile header offset near 2^64 must not overflow (a trap) on its way to being refused.
+        let (offset, overflow) = entry.localHeaderOffset.addingReportingOverflow(30 + nameLength + extraLength)
+        guard !overflow, offset <= fileSize, entry.compressedSize <= fileSize - offset else { throw Self.notAWorkbook }
         return offset
     }
 
     private func read(at offset: UInt64, count: Int) throws -> Data {
+        try Self.requireWithinFile(handle, offset: offset, count: count)
         try handle.seek(toOffset: offset)
         let data = try handle.read(upToCount: count) ?? Data()
         guard data.count == count else { throw ExtractionStopped() }
@@ -253,11 +255,20 @@ struct XLSXArchive {
         throw notAWorkbook
     }
 
+    /// `count` bytes at `offset`. Offsets come from the file: one past its end is refused before seeking, because
+    /// Foundation's `seek(toOffset:)` traps on an offset at or above 2^63 (`off_t`), and a trap ends the server.
     private static func readBytes(_ handle: FileHandle, at offset: UInt64, count: Int) throws -> [UInt8] {
+        try requireWithinFile(handle, offset: offset, count: count)
         try handle.seek(toOffset: offset)
         let data = try handle.read(upToCount: count) ?? Data()
         guard data.count == count else { throw ExtractionStopped() }
         return Array(data)
+    }
+
+    /// Refuses a read that would start or end past the file's end (so no seek ever sees an offset beyond it).
+    private static func requireWithinFile(_ handle: FileHandle, offset: UInt64, count: Int) throws {
+        let size = try handle.seekToEnd()
+        guard count >= 0, offset <= size, UInt64(count) <= size - offset else { throw ExtractionStopped() }
     }
 
     /// A little-endian unsigned integer of `width` bytes at `index`; nil when it runs past the end.
@@ -358,6 +369,7 @@ func parseXMLPart(at url: URL, named part: String, with handler: XMLPartHandler)
     parser.delegate = forwarder
     let finished = parser.parse()
     parser.delegate = nil
+    if forwarder.declaredEntity { throw CSVError(line: 0, message: "\(part) declares an entity, which a workbook never does; refused") }
     if let failure = handler.failure { throw failure }
     if !finished {
         let code = (parser.parserError as NSError?)?.code ?? 0
@@ -382,7 +394,10 @@ func declaresDocumentType(_ url: URL) -> Bool {
             guard let end = text.range(of: "-->") else { return true }
             text = text[end.upperBound...]
         } else {
-            return text.isEmpty ? head.count >= 64 * 1024 : text.hasPrefix("<!")
+            // Only a root element's start passes: anything else (`<!`, or bytes this scan cannot read as ASCII, such
+            // as a UTF-16 byte-order mark) is refused rather than handed to a parser that expands entities.
+            guard !text.isEmpty else { return true }
+            return !(text.hasPrefix("<") && text.dropFirst().first.map { $0.isLetter || $0 == "_" } == true)
         }
     }
 }
@@ -425,6 +440,19 @@ private final class XMLEventForwarder: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
+        parser.abortParsing()
+    }
+
+    /// A DTD the prolog scan missed: its first entity declaration stops the parse before anything is expanded.
+    private(set) var declaredEntity = false
+
+    func parser(_ parser: XMLParser, foundInternalEntityDeclarationWithName name: String, value: String?) {
+        declaredEntity = true
+        parser.abortParsing()
+    }
+
+    func parser(_ parser: XMLParser, foundExternalEntityDeclarationWithName name: String, publicID: String?, systemID: String?) {
+        declaredEntity = true
         parser.abortParsing()
     }
 }

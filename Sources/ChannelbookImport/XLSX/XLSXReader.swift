@@ -20,10 +20,12 @@ public final class XLSXReader {
     private var headerWidth: Int?
 
     /// Uncompressed ceilings per part, checked while inflating.
-    static let sheetByteLimit: Int64 = 512 * 1024 * 1024
-    static let sharedStringsByteLimit: Int64 = 256 * 1024 * 1024
+    /// A distributor's month is a few hundred thousand rows (300,000 × 10 columns: a 113 MB sheet); the ceilings leave
+    /// room for that and keep what a small, highly compressed upload can make the server hold to a few hundred MB.
+    static let sheetByteLimit: Int64 = 256 * 1024 * 1024
+    static let sharedStringsByteLimit: Int64 = 64 * 1024 * 1024
     static let otherPartByteLimit: Int64 = 64 * 1024 * 1024
-    static let sharedStringCountLimit = 50_000_000
+    static let sharedStringCountLimit = 2_000_000
 
     /// True when the file at `path` starts with the ZIP signature "PK\u{3}\u{4}" (how an import tells a workbook from CSV).
     public static func isWorkbook(path: String) -> Bool {
@@ -421,9 +423,16 @@ private final class SheetHandler: XMLPartHandler {
     }
 
     private func startRow(_ attributes: [String: String]) {
+        // First: a failure below drops the cells of the row being started (none yet), never the previous row's.
+        rowFirstCell = sheet.cells.count
         if let written = attributes["r"] {
             guard let number = XLSXCells.integer(written, maximumDigits: 9), number > 0 else {
                 return fail(CSVError(line: line + 1, message: "row number \"\(written)\" is not valid"))
+            }
+            // Rows in order, each once: an import tells its own rows by their numbers, so a repeated number could
+            // hide a line from the check that a line id already stored holds the same content.
+            guard number > line else {
+                return fail(CSVError(line: number, message: "row \(number) comes again or out of order after row \(line)"))
             }
             line = number
         } else {

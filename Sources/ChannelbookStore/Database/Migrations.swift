@@ -739,7 +739,7 @@ enum Migrations {
             \(salesLineSeats)
         ){strict}
         """,
-        #"postgres:ALTER TABLE parked_sales_lines ALTER COLUMN source TYPE TEXT COLLATE "C", ALTER COLUMN line_id TYPE TEXT COLLATE "C""#,
+        #"postgres:ALTER TABLE parked_sales_lines ALTER COLUMN source TYPE TEXT COLLATE "C", ALTER COLUMN line_id TYPE TEXT COLLATE "C", ALTER COLUMN name_key TYPE TEXT COLLATE "C""#,
         #"postgres:ALTER TABLE reseller_names ALTER COLUMN source TYPE TEXT COLLATE "C", ALTER COLUMN name_key TYPE TEXT COLLATE "C""#,
         #"postgres:ALTER TABLE reseller_name_suggestions ALTER COLUMN source TYPE TEXT COLLATE "C", ALTER COLUMN name_key TYPE TEXT COLLATE "C""#,
         "CREATE INDEX parked_sales_lines_by_name ON parked_sales_lines (source, name_key, ignored)",

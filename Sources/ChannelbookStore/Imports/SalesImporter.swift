@@ -203,7 +203,7 @@ struct SalesImporter {
         if let onlySource, let source = line.source, source != .distributor(onlySource) {
             problems.add(line: number, field: "source", "'\(source)' is not \(onlySource.rawValue): a distributor uploads only its own sell-through")
         } else if onlySource != nil, case .partner(let reseller)? = reseller, let distributor,
-            !(directory.distributorsOf[reseller.id]?.contains(distributor.id) ?? false)
+            !directory.buysThrough(reseller, source: distributor.code.rawValue)
         {
             // A distributor's own upload may not add sales to a reseller that does not buy through it (a
             // national reseller's basis, say): refused per line, like a reseller that names a distributor.

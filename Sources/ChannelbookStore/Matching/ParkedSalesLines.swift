@@ -61,20 +61,46 @@ struct ParkedSalesLine: Sendable, Equatable {
     }
 }
 
+/// A sales line's identity: its source and the line id the source gave it.
+struct SalesLineKey: Hashable, Sendable {
+    let source: String
+    let lineID: String
+}
+
 /// The lines one sales import parks: held while the file is read (bounded, so a file of unknown names is refused,
 /// not held), then stored after its ledger lines in the same transaction.
 struct ParkedSalesLines {
     let importID: Int64
     private(set) var lines: [ParkedSalesLine] = []
+    /// The file's parked lines by id: a line id twice in one file is present once (same content) or a conflict.
+    private var byKey: [SalesLineKey: ParkedSalesLine] = [:]
+    /// Lines repeated with the same content in this file (counted, not parked twice), parked and set aside.
+    private(set) var repeated = 0
+    private(set) var repeatedIgnored = 0
 
     /// More unresolved lines than this in one file is a wrong file or a missing partners import, not names to map.
     static let maximumPerFile = 100_000
 
     init(importID: Int64) { self.importID = importID }
 
-    mutating func removeAll() { lines.removeAll(keepingCapacity: true) }
+    mutating func removeAll() {
+        lines.removeAll(keepingCapacity: true)
+        byKey.removeAll(keepingCapacity: true)
+        repeated = 0
+        repeatedIgnored = 0
+    }
 
     mutating func append(_ line: ParkedSalesLine, _ problems: inout ImportProblems) {
+        let key = SalesLineKey(source: line.source, lineID: line.lineID)
+        if let earlier = byKey[key] {
+            if earlier.sameContent(as: line) {
+                if line.ignored { repeatedIgnored += 1 } else { repeated += 1 }
+            } else {
+                problems.add(line: line.lineNo, field: "line_id", "\(line.lineID) from \(line.source) is already in this file (line \(earlier.lineNo)) with other content")
+            }
+            return
+        }
+        byKey[key] = line
         guard lines.count < Self.maximumPerFile else {
             if lines.count == Self.maximumPerFile {
                 problems.add(line: line.lineNo, field: "reseller", "more than \(Self.maximumPerFile) lines name resellers Channelbook does not know: import the partners or map the names first")
@@ -90,6 +116,12 @@ struct ParkedSalesLines {
         var parked = 0
         var ignored = 0
         var resolvedSinceParked = 0
+    }
+
+    /// A parked line (`parked`, a table alias) and a ledger line `l` with the same id hold the same sale (what
+    /// `sameContent` compares between two parked lines).
+    static func sameSale(parked p: String) -> String {
+        "l.sale_date = \(p).sale_date AND l.customer = \(p).customer AND l.sku = \(p).sku AND l.category = \(p).category AND l.seats = \(p).seats AND l.amount_minor = \(p).amount_minor"
     }
 
     /// Stores the lines (a line parked before with the same content is not parked twice; with other content, or
@@ -127,21 +159,33 @@ struct ParkedSalesLines {
             }
             try await database.sql.raw(query).run()
         }
-        guard problems.isEmpty else { throw problems }
+        parking.parked += repeated
+        parking.ignored += repeatedIgnored
         // A line parked before whose reseller now resolves (a partner imported since, say) entered the ledger with this
-        // file: it is parked no longer. Parked lines are few, each checked by the ledger's primary key.
+        // file: it is parked no longer. With other content under the same id it is a conflict, as in the ledger.
+        // Parked lines are few, each checked by the ledger's primary key.
+        let conflicts = try await database.sql.raw(
+            """
+            SELECT l.line_no, p.source, p.line_id, i.file_name FROM parked_sales_lines p
+            JOIN sales_lines l ON l.source = p.source AND l.line_id = p.line_id JOIN imports i ON i.id = p.import_id
+            WHERE l.import_id = \(bind: importID) AND NOT (\(unsafeRaw: Self.sameSale(parked: "p"))) ORDER BY l.line_no LIMIT 100
+            """
+        ).all()
+        for row in conflicts {
+            let lineID = try row.decode(column: "line_id", as: String.self), source = try row.decode(column: "source", as: String.self)
+            problems.add(
+                line: try row.decode(column: "line_no", as: Int.self), field: "line_id",
+                "\(lineID) from \(source) is parked (from \(try row.decode(column: "file_name", as: String.self))) with other content; a correction is a new line")
+        }
+        guard problems.isEmpty else { throw problems }
         parking.resolvedSinceParked = try await database.sql.raw(
             """
-            DELETE FROM parked_sales_lines WHERE EXISTS (SELECT 1 FROM sales_lines l WHERE l.source = parked_sales_lines.source AND l.line_id = parked_sales_lines.line_id)
+            DELETE FROM parked_sales_lines WHERE EXISTS (SELECT 1 FROM sales_lines l WHERE l.source = parked_sales_lines.source
+              AND l.line_id = parked_sales_lines.line_id AND \(unsafeRaw: Self.sameSale(parked: "parked_sales_lines")))
             RETURNING line_id
             """
         ).all().count
         return parking
-    }
-
-    struct SalesLineKey: Hashable {
-        let source: String
-        let lineID: String
     }
 
     private static func keyCondition(_ keys: [(String, String)], alias: String) -> SQLQueryString {

@@ -64,6 +64,13 @@ public enum MatchingError: RefusalError, Equatable, Sendable {
     case alreadyDecided(name: String, what: String)
     case nothingParked(source: String, name: String)
     case missingReason
+    /// A distributor's name is mapped to one of the resellers that buy through it: its later reports must resolve to a
+    /// reseller its own uploads may name.
+    case notLinked(partner: String, source: String)
+    /// What a distributor's login is told for any code that is not one of its resellers (it learns nothing of others).
+    case notOneOfYourResellers(partner: String, source: String)
+    /// Moving the parked lines into the ledger met a line id already stored with other content.
+    case conflict(String)
 
     public var description: String {
         switch self {
@@ -74,6 +81,10 @@ public enum MatchingError: RefusalError, Equatable, Sendable {
         case let .alreadyDecided(name, what): return "'\(name)' is already \(what): a name is mapped once"
         case let .nothingParked(source, name): return "no line from \(source) is parked under '\(name)'"
         case .missingReason: return "a reason is required"
+        case let .notLinked(partner, source):
+            return "\(partner) does not buy through \(source): link them first (the partners file's distributors column), or map the name to one of \(source)'s resellers"
+        case let .notOneOfYourResellers(partner, source): return "'\(partner)' is not one of \(source)'s resellers"
+        case .conflict(let problems): return "the parked lines cannot move into the ledger: \(problems)"
         }
     }
 }
@@ -90,7 +101,11 @@ extension ChannelbookDatabase {
             WHERE p.ignored = 0
             """)
         if let source { query.appendInterpolation(" AND p.source = \(bind: source)" as SQLQueryString) }
-        if let after { query.appendInterpolation(" AND p.source || ' ' || p.name_key > \(bind: after)" as SQLQueryString) }
+        // The cursor is `SOURCE KEY` (a source code holds no space); both columns compare byte by byte (collation "C").
+        if let after {
+            let parts = after.split(separator: " ", maxSplits: 1).map(String.init)
+            query.appendInterpolation(" AND (p.source, p.name_key) > (\(bind: parts.first ?? ""), \(bind: parts.count > 1 ? parts[1] : ""))" as SQLQueryString)
+        }
         query.appendInterpolation(" GROUP BY p.source, p.name_key ORDER BY p.source, p.name_key LIMIT \(bind: min(max(limit, 1), 500))" as SQLQueryString)
         let rows = try await sql.raw(query).all()
         guard !rows.isEmpty else { return [] }
@@ -100,11 +115,12 @@ extension ChannelbookDatabase {
             let key = try row.decode(column: "name_key", as: String.self)
             let suggestedID = try row.decodeNil(column: "suggested_id") ? nil : try row.decode(column: "suggested_id", as: Int64.self)
             let suggested = suggestedID.flatMap { directory.byID[PartnerID($0)]?.code }
+            let source = try row.decode(column: "source", as: String.self)
             return ParkedName(
-                source: try row.decode(column: "source", as: String.self), key: key, writtenAs: try row.decode(column: "written", as: String.self),
+                source: source, key: key, writtenAs: try row.decode(column: "written", as: String.self),
                 lines: try row.decode(column: "lines", as: Int.self), amountMinor: try row.decode(column: "amount", as: Int64.self),
                 firstDate: try row.decode(column: "first_date", as: String.self), lastDate: try row.decode(column: "last_date", as: String.self),
-                suggestion: suggested ?? likely.partner(for: key),
+                suggestion: suggested ?? likely.partner(for: key, source: source),
                 suggestedBy: suggested == nil ? nil : try row.decode(column: "suggested_by", as: String?.self))
         }
     }
@@ -134,6 +150,7 @@ extension ChannelbookDatabase {
             let key = try await checkUndecided(source: source, name: name, directory)
             guard let partner = directory.byCode[code] else { throw MatchingError.unknownPartner(code.rawValue) }
             guard partner.kind == .reseller else { throw MatchingError.notAReseller(code.rawValue) }
+            guard directory.buysThrough(partner, source: source) else { throw MatchingError.notLinked(partner: code.rawValue, source: source) }
             try await sql.raw(
                 """
                 INSERT INTO reseller_names (source, name_key, written_as, partner_id, decided_by, decided_at_us)
@@ -178,8 +195,10 @@ extension ChannelbookDatabase {
         try await transaction {
             let directory = try await PartnerDirectory.load(from: self)
             let key = try await checkUndecided(source: source, name: name, directory)
-            guard let partner = directory.byCode[code] else { throw MatchingError.unknownPartner(code.rawValue) }
-            guard partner.kind == .reseller else { throw MatchingError.notAReseller(code.rawValue) }
+            // One refusal for an unknown code, a distributor or another distributor's reseller.
+            guard let partner = directory.byCode[code], partner.kind == .reseller, directory.buysThrough(partner, source: source) else {
+                throw MatchingError.notOneOfYourResellers(partner: code.rawValue, source: source)
+            }
             let parked = try await sql.raw(
                 "SELECT COUNT(*) AS n FROM parked_sales_lines WHERE source = \(bind: source) AND name_key = \(bind: key) AND ignored = 0"
             ).first()?.decode(column: "n", as: Int.self) ?? 0
@@ -235,7 +254,9 @@ extension ChannelbookDatabase {
             let name = String("\(fileName) (parked lines mapped to \(partner.code.rawValue))".prefix(400))
             let importID = try await startImport(.sales, name: name)
             let sink = ProblemSink(file: fileName)
-            let written = try await writer.write(importID: importID, sink: sink) { emit in
+            let written: SalesLedgerWriter.Written
+            do {
+                written = try await writer.write(importID: importID, sink: sink) { emit in
                 for line in lines {
                     let date = try BusinessDate.parse(line.date)
                     let source = SalesSource(line.source)
@@ -246,6 +267,9 @@ extension ChannelbookDatabase {
                         directory: directory, quarterNames: quarterNames)
                     try await emit(resolved, date, priceBook.governingEntry(for: SKU(line.sku), on: date)?.maintenanceMonths)
                 }
+                }
+            } catch let problems as ImportProblems {
+                throw MatchingError.conflict(problems.lines.joined(separator: "; "))
             }
             var summary = ImportSummary(kind: .sales, lines: lines.count, new: written.outcome.new, present: written.outcome.present)
             summary.routeExceptions = written.outcome.newRouteExceptions
@@ -262,17 +286,22 @@ extension ChannelbookDatabase {
     }
 }
 
-/// Resellers by normalised name and by ABN digits, for suggesting the partner a parked name likely is.
+/// Resellers by normalised name and by ABN digits, for suggesting the partner a parked name likely is: for a
+/// distributor's name, only the resellers that buy through it (what a mapping accepts, and all its login may learn).
 struct LikelyPartners {
-    private var byKey: [String: PartnerCode] = [:]
+    private var byKey: [String: [PartnerRecord]] = [:]
+    private let directory: PartnerDirectory
 
     init(_ directory: PartnerDirectory) {
-        for partner in directory.byID.values where partner.kind == .reseller {
+        self.directory = directory
+        for partner in directory.byID.values.sorted(by: { $0.code.rawValue < $1.code.rawValue }) where partner.kind == .reseller {
             let key = ResellerName.key(partner.name)
-            if !key.isEmpty, byKey[key].map({ $0.rawValue > partner.code.rawValue }) ?? true { byKey[key] = partner.code }
-            if let abn = partner.abn { byKey[abn.digits] = partner.code }
+            if !key.isEmpty { byKey[key, default: []].append(partner) }
+            if let abn = partner.abn, abn.digits != key { byKey[abn.digits, default: []].append(partner) }
         }
     }
 
-    func partner(for key: String) -> PartnerCode? { byKey[key] }
+    func partner(for key: String, source: String) -> PartnerCode? {
+        byKey[key]?.first { directory.buysThrough($0, source: source) }?.code
+    }
 }

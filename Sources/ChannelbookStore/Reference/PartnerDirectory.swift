@@ -102,6 +102,15 @@ public struct PartnerDirectory: Sendable {
         }
     }
 
+    /// Whether a reseller's sales may come from `source` without leaving its route: DIRECT for anyone (the route
+    /// rule flags a non-national), a distributor only for the resellers linked to it. What mappings and suggestions of
+    /// a distributor's names require, so its later uploads can name them.
+    func buysThrough(_ reseller: PartnerRecord, source: String) -> Bool {
+        guard source != SalesSource.direct.description else { return true }
+        guard let distributor = byCode[PartnerCode(rawValue: source)] else { return false }
+        return distributorsOf[reseller.id]?.contains(distributor.id) ?? false
+    }
+
     /// The partner a code or ABN names, before any mapping.
     private func partner(named reference: ResellerReference) -> PartnerRecord? {
         switch reference {
