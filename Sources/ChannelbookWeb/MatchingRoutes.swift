@@ -1,4 +1,5 @@
 import ChannelbookCore
+import Foundation
 import ChannelbookStore
 import Hummingbird
 
@@ -20,7 +21,10 @@ struct MatchingRoutes {
         router.get("/matching") { request, context in
             let (_, access) = try scope(context)
             let done = request.uri.queryParameters.get("done").map { String($0) }
-            return try await page(access, context, notice: done.flatMap(Self.notices.index(forKey:)).map { Self.notices[$0].value }, problem: nil)
+            // `after` pages through the names (100 a page, in SQL); a cursor is a source and a name key, never shown as text.
+            let after = request.uri.queryParameters.get("after").map { String($0) }.flatMap { (try? TextRules.require("after", $0, maximumLength: 500)) != nil ? $0 : nil }
+            return try await page(
+                access, context, notice: done.flatMap(Self.notices.index(forKey:)).map { Self.notices[$0].value }, problem: nil, after: after)
         }
         router.post("/matching/map") { request, context in
             try await decide(request, context, forbidden: { !$0.mayDecide }, field: "partner") { form, user, database in
@@ -71,8 +75,10 @@ struct MatchingRoutes {
         }
     }
 
-    private func page(_ access: MatchingAccess, _ context: WebContext, notice: String?, problem: String?) async throws -> Response {
-        let names = try await database.read { try await $0.parkedNames(source: access.source, limit: 500) }
+    static let pageSize = 100
+
+    private func page(_ access: MatchingAccess, _ context: WebContext, notice: String?, problem: String?, after: String? = nil) async throws -> Response {
+        let names = try await database.read { try await $0.parkedNames(source: access.source, after: after, limit: Self.pageSize) }
         let decisions = try await database.read { try await $0.resellerNameDecisions(source: access.source) }
         let currency = try await database.read { try await $0.latestProgram().program.currency }
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
@@ -100,8 +106,12 @@ struct MatchingRoutes {
             return "<tr><td>\(HTML.escape(name.source))</td><td>\(HTML.escape(name.writtenAs))</td><td>\(name.lines)</td><td class=\"money\">\(HTML.escape(Money(minorUnits: name.amountMinor, currency: currency).displayString))</td>"
                 + "<td>\(name.firstDate) to \(name.lastDate)</td><td>\(suggested)</td><td>\(actions)</td></tr>"
         }.joined()
-        body += names.isEmpty ? "<p>No parked lines: every reseller in the reports resolved.</p>"
+        body += names.isEmpty ? (after == nil ? "<p>No parked lines: every reseller in the reports resolved.</p>" : "<p>No more parked names.</p>")
             : "<table><thead><tr><th>source</th><th>reseller as written</th><th>lines</th><th>amount</th><th>dates</th><th>likely partner</th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
+        if names.count == Self.pageSize, let last = names.last {
+            body += "<p><a href=\"/matching?after=\(HTML.escape(last.cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))\">Next \(Self.pageSize) names</a></p>"
+        }
+        if after != nil { body += "<p><a href=\"/matching\">First page</a></p>" }
         // A distributor sees what was decided and when, not which of the vendor's staff decided it.
         let decided = decisions.map { decision in
             "<tr><td>\(HTML.escape(decision.source))</td><td>\(HTML.escape(decision.writtenAs))</td><td>\(decision.partner.map { HTML.escape($0.rawValue) } ?? "set aside: " + HTML.escape(decision.ignoreReason ?? ""))</td>"

@@ -89,4 +89,23 @@ import Testing
         }
         await database.close()
     }
+
+    @Test func parkedNamesPageInSQL() async throws {
+        let database = try await Self.withDistributors()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cb-web-\(UUID().uuidString).csv").path
+        let lines = (1...101).map { "N\($0),2026-02-01,D01,Reseller \(String(format: "%03d", $0)),Acme,HW-1,hardware,1,10.00,AUD" }
+        try ("line_id,date,source,reseller,customer,sku,category,seats,amount,currency\n" + lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try await database.importFile(.sales, path: path, name: "many.csv")
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
+            let first = String(buffer: try await client.execute(uri: "/matching", method: .get, headers: admin.headers).body)
+            #expect(first.contains("<td>Reseller 001</td>") && first.contains("<td>Reseller 100</td>") && !first.contains("<td>Reseller 101</td>"))
+            let next = try #require(first.range(of: "href=\"/matching?after=")).upperBound
+            let cursor = String(first[next...].prefix { $0 != "\"" })
+            let second = String(buffer: try await client.execute(uri: "/matching?after=\(cursor)", method: .get, headers: admin.headers).body)
+            #expect(second.contains("<td>Reseller 101</td>") && !second.contains("<td>Reseller 100</td>") && !second.contains("Next 100 names"))
+            #expect(try await client.execute(uri: "/matching?after=%00", method: .get, headers: admin.headers).status == .ok)  // ignored, not a 500
+        }
+        await database.close()
+    }
 }
