@@ -1,3 +1,5 @@
+import ChannelbookCore
+
 /// How a cell's text is turned into the exact text an import sees. Everything here works on the digits as
 /// written in the file: money must never pass through binary floating point, where 0.1 + 0.2 is not 0.3.
 enum XLSXCells {
@@ -170,9 +172,9 @@ enum XLSXCells {
         } else {
             return .invalid
         }
-        let (year, month, day) = civilDate(daysFrom1970: daysFrom1970)
-        guard year <= 9999 else { return .invalid }
-        return .date(padded(year, 4) + "-" + padded(month, 2) + "-" + padded(day, 2))
+        // The calendar is Core's (BusinessDate): one civil-from-days in the product, nil past 9999-12-31.
+        guard let date = BusinessDate(daysSinceEpoch: daysFrom1970) else { return .invalid }
+        return .date(date.description)
     }
 
     /// The text of a `t="d"` cell (ISO 8601, which Excel writes in strict mode): the date when its time is midnight.
@@ -190,24 +192,6 @@ enum XLSXCells {
         return midnight ? .date(String(decoding: bytes[..<10], as: UTF8.self)) : .hasTime
     }
 
-    /// Year, month and day of a count of days from 1970-01-01 in the proleptic Gregorian calendar
-    /// (Howard Hinnant's civil_from_days).
-    static func civilDate(daysFrom1970 days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func padded(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
-    }
 
     // MARK: Number formats
 
