@@ -792,30 +792,19 @@ struct LogCapture: LogHandler {
 }
 
 /// An upload as the form sends it; the CSRF token travels outside the body (here as `X-CSRF-Token`).
-/// An upload of a binary file (a workbook) as the form sends it.
-func multipart(csrf: String, bytes: [UInt8], name: String) -> (HTTPFields, ByteBuffer) {
+/// Binary files (a workbook) as they are; text files through the overload below.
+func multipart(csrf: String, bytes: [UInt8], name: String, contentType: String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    -> (HTTPFields, ByteBuffer)
+{
     let boundary = "----channelbook-test-boundary"
     var body = ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(csrf)\r\n--\(boundary)\r\n"
-        + "Content-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n")
+        + "Content-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: \(contentType)\r\n\r\n")
     body.writeBytes(bytes)
     body.writeString("\r\n--\(boundary)--\r\n")
     return ([.contentType: "multipart/form-data; boundary=\(boundary)", HTTPField.Name("X-CSRF-Token")!: csrf], body)
 }
 
+/// An upload of a text file (a CSV) as the form sends it.
 func multipart(csrf: String, file: String, name: String = "sales.csv") -> (HTTPFields, ByteBuffer) {
-    let boundary = "----channelbook-test-boundary"
-    let body = """
-        --\(boundary)\r
-        Content-Disposition: form-data; name="csrf"\r
-        \r
-        \(csrf)\r
-        --\(boundary)\r
-        Content-Disposition: form-data; name="file"; filename="\(name)"\r
-        Content-Type: text/csv\r
-        \r
-        \(file)\r
-        --\(boundary)--\r
-
-        """
-    return ([.contentType: "multipart/form-data; boundary=\(boundary)", HTTPField.Name("X-CSRF-Token")!: csrf], ByteBuffer(string: body))
+    multipart(csrf: csrf, bytes: Array(file.utf8), name: name, contentType: "text/csv")
 }

@@ -71,15 +71,9 @@ final class TerminalProgress: WorkProgressObserver {
         return "\(progress.task): " + parts.joined(separator: ", ")
     }
 
-    /// `1,234,567`.
+    /// `1,234,567`: the grouping money's display uses.
     static func grouped(_ value: Int64) -> String {
-        let digits = String(value.magnitude)
-        var out = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
-            out.append(digit)
-        }
-        return (value < 0 ? "-" : "") + out
+        (value < 0 ? "-" : "") + Money.groupedThousands(String(value.magnitude))
     }
 
     /// `0:12`, `1:02:03`.

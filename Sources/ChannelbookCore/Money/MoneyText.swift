@@ -56,14 +56,19 @@ extension Money {
     public var displayString: String {
         let plain = Money.decimalString(minorUnits: Int128(minorUnits).magnitude, decimals: currency.minorUnitDigits)
         let parts = plain.split(separator: ".", maxSplits: 1)
+        let number = Money.groupedThousands(parts[0]) + (parts.count > 1 ? "." + parts[1] : "")
+        let sign = minorUnits < 0 ? "-" : ""
+        return currency.code == "AUD" || currency.code == "USD" ? "\(sign)$\(number)" : "\(sign)\(number) \(currency.code)"
+    }
+
+    /// Digits grouped by thousands for people: `30000` → `30,000` (amounts here, counts on a progress line).
+    public static func groupedThousands(_ digits: some StringProtocol) -> String {
         var grouped = ""
-        for (index, digit) in parts[0].reversed().enumerated() {
+        for (index, digit) in digits.reversed().enumerated() {
             if index > 0 && index % 3 == 0 { grouped.append(",") }
             grouped.append(digit)
         }
-        let number = String(grouped.reversed()) + (parts.count > 1 ? "." + parts[1] : "")
-        let sign = minorUnits < 0 ? "-" : ""
-        return currency.code == "AUD" || currency.code == "USD" ? "\(sign)$\(number)" : "\(sign)\(number) \(currency.code)"
+        return String(grouped.reversed())
     }
 
     /// `value` scaled by 10^decimals written as a decimal string with exactly `decimals` places.
