@@ -200,3 +200,44 @@ private func problems(_ text: String) -> [String] {
         #expect(problems(huge) == ["the file is larger than 256 KiB"])
     }
 }
+
+/// `[segments]` (PRODUCT.md section 3, "Is the strategy working?"): analytics segments by seats, validated like the rest.
+@Suite struct SegmentsInTheProgramTests {
+    private static let articleSegments = "single = 1\nsmb = 2                          # the SMB segment: 2 to 500 seats, pushed through distributors\nenterprise = 501"
+
+    @Test func theArticlesSegmentsHaveTheirEdgesAt1_2_500_501() {
+        let segments = Program.article.segments
+        #expect(segments == .standard)
+        #expect([1, 2, 500, 501, 100_000].map { segments.segment(forSeats: $0) } == ["single", "smb", "smb", "enterprise", "enterprise"])
+        // A return counts by its seats' absolute value; a price adjustment (0 seats) apart.
+        #expect([-1, -2, -500, -501, 0].map { segments.segment(forSeats: $0) } == ["single", "smb", "smb", "enterprise", "adjustment"])
+        #expect(segments.segment(forSeats: Int64.min) == "enterprise")
+        #expect(Program.article.summary.last?.rows.first?.lines == ["single: 1 seat", "smb: 2 to 500 seats", "enterprise: 501 seats and over", "adjustment: price adjustments (0 seats)"])
+    }
+
+    @Test func aProgramWithoutSegmentsReadsAsTheArticles() throws {
+        let without = Program.articleTOML.replacingOccurrences(of: "[segments]                       # analytics: each segment starts at its seats\n" + Self.articleSegments, with: "")
+        #expect(!without.contains("[segments]"))
+        #expect(try ProgramFile.parse(without) == Program.article)
+    }
+
+    @Test func customSegmentsAreSortedByTheirStart() throws {
+        let program = try ProgramFile.parse(article([(Self.articleSegments, "large = 100\nsolo = 1\nteam = 5")]))
+        #expect(program.segments.segments.map(\.name) == ["solo", "team", "large"])
+        #expect(program.segments.descriptions == ["solo: 1 to 4 seats", "team: 5 to 99 seats", "large: 100 seats and over", "adjustment: price adjustments (0 seats)"])
+    }
+
+    @Test func segmentsMustPartitionOneSeatAndUp() {
+        #expect(problems(article([(Self.articleSegments, "smb = 2\nenterprise = 501")])) == ["segments: the first segment must start at 1 seat (smb starts at 2)"])
+        #expect(problems(article([(Self.articleSegments, "single = 1\nsmb = 1")])) == ["segments: single and smb both start at 1 seat"])
+        #expect(problems(article([(Self.articleSegments, "single = 1\nadjustment = 2")])) == ["segments: 'adjustment' is reserved for price adjustments (0 seats)"])
+        #expect(problems(article([(Self.articleSegments, "single = 1\nSMB = 2")])) == ["segments: 'SMB': a segment's name is 1 to 32 lowercase letters, digits or _, starting with a letter"])
+        #expect(problems(article([(Self.articleSegments, "single = 1\nsmb = \"2\"")])) == ["segments.smb: must be the whole number of seats the segment starts at, not a string"])
+        #expect(problems(article([(Self.articleSegments, "single = 1\nsmb = 0")])) == [
+            "segments: smb: from must be 1 to 10000000 seats", "segments: the first segment must start at 1 seat (smb starts at 0)",
+        ])
+        #expect(problems(article([(Self.articleSegments, "")])) == ["segments: must name at least one segment"])
+        let many = (1...13).map { "s\($0) = \($0)" }.joined(separator: "\n")
+        #expect(problems(article([(Self.articleSegments, many)])) == ["segments: at most 12 segments"])
+    }
+}

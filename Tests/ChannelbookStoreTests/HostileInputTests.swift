@@ -90,7 +90,7 @@ import Testing
             try await database.importText(.sales, Fixtures.salesHeader + Self.line("H", amount: "1.00") + Self.line("S", amount: "2.00"))
             try await database.sql.raw("UPDATE sales_totals SET amount_minor = \(bind: Int64.max)").run()
             try await database.sql.raw(
-                "INSERT INTO sales_totals (reseller_id, quarter, category, source, amount_minor, line_count) SELECT reseller_id, quarter, 'software', source, \(bind: Int64.max), 1 FROM sales_totals"
+                "INSERT INTO sales_totals (reseller_id, quarter, category, source, segment, amount_minor, line_count) SELECT reseller_id, quarter, 'software', source, 'enterprise', \(bind: Int64.max), 1 FROM sales_totals"
             ).run()
             await #expect(throws: MoneyError.self) { _ = try await database.closeQuarter(Self.q1) }
             await #expect(throws: MoneyError.self) { _ = try await database.tierProgress(of: "P01", on: try BusinessDate.parse("2026-03-31")) }

@@ -48,6 +48,11 @@ extension Program {
         owner = "distributor"            # or "vendor": the vendor owns every renewal (the old way)
         horizon_days = 90
         lapse_after_days = 30
+
+        [segments]                       # analytics: each segment starts at its seats
+        single = 1
+        smb = 2                          # the SMB segment: 2 to 500 seats, pushed through distributors
+        enterprise = 501
         """
 
     /// The program announced in the seed article: the program every command uses unless given `--program FILE`.

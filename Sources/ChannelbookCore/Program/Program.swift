@@ -13,6 +13,8 @@ public struct Program: Hashable, Sendable {
     public var referral: ReferralRules
     public var mdf: MDFRules
     public var renewals: RenewalRules
+    /// How analytics split sales by seats; not money.
+    public var segments: SalesSegments = .standard
 
     /// How statements name the rule version: `Australian channel program (effective 2005-01-01)`.
     public var versionLabel: String { "\(name) (effective \(effectiveFrom))" }

@@ -21,13 +21,15 @@ public enum ProgramFile {
         let referral = root.table("referral").flatMap(readReferral)
         let mdf = root.table("mdf").flatMap { readMDF($0, currency: currency) }
         let renewals = root.table("renewals").flatMap(readRenewals)
+        // Optional, so program versions stored before segments existed still read (as the article's strategy).
+        let segments = root.has("segments") ? root.table("segments").flatMap(readSegments) : .standard
         root.finish()
-        guard problems.problems.isEmpty, let header, let rebate, let referral, let mdf, let renewals else {
+        guard problems.problems.isEmpty, let header, let rebate, let referral, let mdf, let renewals, let segments else {
             throw .invalid(problems.problems)
         }
         return Program(
             name: header.name, currency: header.currency!, effectiveFrom: header.effectiveFrom,
-            nationalMax: header.nationalMax, rebate: rebate, referral: referral, mdf: mdf, renewals: renewals)
+            nationalMax: header.nationalMax, rebate: rebate, referral: referral, mdf: mdf, renewals: renewals, segments: segments)
     }
 
     /// Stands in for an invalid currency: four decimals, the most any ISO 4217 currency has.
@@ -173,5 +175,26 @@ public enum ProgramFile {
         let lapseAfterDays = table.integer("lapse_after_days", in: 0...maximumDays)
         guard let owner, let horizonDays, let lapseAfterDays else { return nil }
         return RenewalRules(owner: owner, horizonDays: horizonDays, lapseAfterDays: lapseAfterDays)
+    }
+
+    /// `[segments]`: each segment's name set to the fewest seats it starts at (`smb = 2`).
+    private static func readSegments(_ table: ProgramTableReader) -> SalesSegments? {
+        var entries: [(name: String, from: Int64)] = []
+        var valid = true
+        for (key, node) in table.allEntries() {
+            guard case .integer(let from) = node else {
+                table.problem(key, "must be the whole number of seats the segment starts at, not \(node.kindName)")
+                valid = false
+                continue
+            }
+            entries.append((key, Int64(from)))
+        }
+        guard valid else { return nil }
+        switch SalesSegments.make(entries) {
+        case .success(let segments): return segments
+        case .failure(let problem):
+            for message in problem.messages { table.problem(message) }
+            return nil
+        }
     }
 }

@@ -47,6 +47,7 @@ extension Program {
                     ("opportunities", ["open \(renewals.horizonDays) days before a contract ends; lapse \(renewals.lapseAfterDays) days after"]),
                 ]
             ),
+            ("Analytics segments", [("by seats", segments.descriptions)]),
         ]
     }
 

@@ -23,6 +23,9 @@ final class ProgramTableReader {
 
     func problem(_ key: String, _ message: String) { problems.add(pathOf(key), message) }
 
+    /// A problem of the table as a whole (its keys together), reported at the table's own path.
+    func problem(_ message: String) { problems.add(path, message) }
+
     /// Whether the table sets `key`: for settings with a default, read only when present.
     func has(_ key: String) -> Bool {
         readKeys.insert(key)

@@ -93,23 +93,26 @@ extension ChannelbookDatabase {
         }
     }
 
-    /// Every per-quarter total equals the sum and count of its sales lines, and every group of lines has its total.
+    /// Every per-quarter total equals the sum and count of its sales lines, in the segment the newest program puts
+    /// them in, and every group of lines has its total.
     private func totalsAgainstLines() async throws -> [String] {
+        let segment = SegmentedTotals.segmentSQL(try await latestProgram().program.segments, seats: "seats")
         let rows = try await plainRows(
             """
             SELECT COALESCE(l.reseller_id, t.reseller_id), COALESCE(l.quarter, t.quarter), COALESCE(l.category, t.category),
-                   COALESCE(l.source, t.source), CAST(l.amount AS BIGINT), l.lines, t.amount_minor, t.line_count
-            FROM (SELECT reseller_id, quarter, category, source, SUM(amount_minor) AS amount, COUNT(*) AS lines
-                  FROM sales_lines GROUP BY reseller_id, quarter, category, source) l
+                   COALESCE(l.source, t.source), COALESCE(l.segment, t.segment), CAST(l.amount AS BIGINT), l.lines, t.amount_minor, t.line_count
+            FROM (SELECT reseller_id, quarter, category, source, segment, SUM(amount_minor) AS amount, COUNT(*) AS lines
+                  FROM (SELECT reseller_id, quarter, category, source, amount_minor, \(segment) AS segment FROM sales_lines) AS segmented
+                  GROUP BY reseller_id, quarter, category, source, segment) l
             FULL OUTER JOIN sales_totals t
-              ON t.reseller_id = l.reseller_id AND t.quarter = l.quarter AND t.category = l.category AND t.source = l.source
+              ON t.reseller_id = l.reseller_id AND t.quarter = l.quarter AND t.category = l.category AND t.source = l.source AND t.segment = l.segment
             WHERE l.amount IS NULL OR t.amount_minor IS NULL OR l.amount <> t.amount_minor OR l.lines <> t.line_count
-            ORDER BY 1, 2, 3, 4
+            ORDER BY 1, 2, 3, 4, 5
             """)
         return try rows.prefix(Self.integrityFindingsListed).map { row in
-            let key = "reseller \(try row.integer(0)) \(try row.text(1)) \(try row.text(2)) from \(try row.text(3))"
-            let lines = try row.optionalInteger(4).map { "\($0) in \(try row.integer(5)) lines" } ?? "no lines"
-            let total = try row.optionalInteger(6).map { "\($0) in \(try row.integer(7)) lines" } ?? "no total"
+            let key = "reseller \(try row.integer(0)) \(try row.text(1)) \(try row.text(2)) from \(try row.text(3)) (\(try row.text(4)))"
+            let lines = try row.optionalInteger(5).map { "\($0) in \(try row.integer(6)) lines" } ?? "no lines"
+            let total = try row.optionalInteger(7).map { "\($0) in \(try row.integer(8)) lines" } ?? "no total"
             return "sales totals: \(key): the lines sum to \(lines), the total says \(total)"
         } + Self.more(rows.count, "sales total")
     }

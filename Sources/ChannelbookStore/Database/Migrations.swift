@@ -21,6 +21,7 @@ enum Migrations {
         (13, schemaVersion13),
         (14, schemaVersion14),
         (15, schemaVersion15),
+        (16, schemaVersion16),
     ]
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
@@ -743,6 +744,36 @@ enum Migrations {
         #"postgres:ALTER TABLE reseller_names ALTER COLUMN source TYPE TEXT COLLATE "C", ALTER COLUMN name_key TYPE TEXT COLLATE "C""#,
         #"postgres:ALTER TABLE reseller_name_suggestions ALTER COLUMN source TYPE TEXT COLLATE "C", ALTER COLUMN name_key TYPE TEXT COLLATE "C""#,
         "CREATE INDEX parked_sales_lines_by_name ON parked_sales_lines (source, name_key, ignored)",
+    ]
+
+    /// Channel analytics (PRODUCT.md section 3, "Is the strategy working?"): the per-quarter totals are kept per
+    /// segment too, so `report sales` reads totals, never lines. The table is rebuilt with the segment in its key and
+    /// filled again from the lines by the article's segments — the only ones a program could hold before this version
+    /// (a program with other segments re-segments the totals when it is stored: `SegmentedTotals`).
+    static let schemaVersion16 = [
+        """
+        CREATE TABLE sales_totals_by_segment (
+            reseller_id {int} NOT NULL REFERENCES partners (id),
+            quarter TEXT NOT NULL CHECK (length(quarter) = 6),
+            category TEXT NOT NULL CHECK (category IN \(categories)),
+            source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 64),
+            segment TEXT NOT NULL CHECK (length(segment) BETWEEN 1 AND 32),
+            amount_minor {int} NOT NULL,
+            line_count {int} NOT NULL CHECK (line_count > 0),
+            PRIMARY KEY (reseller_id, quarter, category, source, segment)
+        ){strict}
+        """,
+        """
+        INSERT INTO sales_totals_by_segment (reseller_id, quarter, category, source, segment, amount_minor, line_count)
+        SELECT reseller_id, quarter, category, source, segment, SUM(amount_minor), COUNT(*) FROM (
+          SELECT reseller_id, quarter, category, source, amount_minor,
+                 CASE WHEN seats = 0 THEN 'adjustment' WHEN abs(seats) >= 501 THEN 'enterprise' WHEN abs(seats) >= 2 THEN 'smb' ELSE 'single' END AS segment
+          FROM sales_lines) AS lines
+        GROUP BY reseller_id, quarter, category, source, segment
+        """,
+        "DROP TABLE sales_totals",
+        "ALTER TABLE sales_totals_by_segment RENAME TO sales_totals",
+        "CREATE INDEX sales_totals_by_quarter ON sales_totals (quarter)",
     ]
 
     /// The database itself refuses to update or delete a row of `table` (a ledger, a history): corrections are new rows.

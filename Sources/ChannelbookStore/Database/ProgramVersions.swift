@@ -47,6 +47,7 @@ extension ChannelbookDatabase {
             }
             return StoredProgram(id: try existing.decode(column: "id", as: Int64.self), program: program, toml: stored)
         }
+        let segmentsBefore = try await latestStoredProgram()?.program.segments
         let row = try await sql.raw(
             """
             INSERT INTO program_versions (name, currency, effective_from, program_toml, stored_at_us)
@@ -56,6 +57,14 @@ extension ChannelbookDatabase {
         ).first()
         try await noteLedgerChange()
         try await audit(actor: actor, action: "store program", subject: program.versionLabel, after: "\(program.currency.code), national_max \(program.nationalMax)")
+        // Analytics read every quarter through the newest program's segments: new ones regroup the kept totals.
+        let segmentsAfter = try await latestProgram().program.segments
+        if let segmentsBefore, segmentsBefore != segmentsAfter {
+            try await SegmentedTotals.resegment(self, by: segmentsAfter)
+            try await audit(
+                actor: actor, action: "resegment sales totals", subject: program.versionLabel, before: segmentsBefore.descriptions.joined(separator: "; "),
+                after: segmentsAfter.descriptions.joined(separator: "; "))
+        }
         return StoredProgram(id: try row!.decode(column: "id", as: Int64.self), program: program, toml: toml)
     }
 
@@ -72,6 +81,12 @@ extension ChannelbookDatabase {
         guard let chosen = rows.first else { throw StoreError.notInitialised(location.description) }
         let toml = try chosen.text(1)
         return StoredProgram(id: try chosen.integer(0), program: try ParsedPrograms.shared.program(toml), toml: toml)
+    }
+
+    /// The newest program version, or `nil` before the first is stored.
+    private func latestStoredProgram() async throws -> StoredProgram? {
+        guard try await plainRows("SELECT COUNT(*) FROM program_versions", []).first?.integer(0) ?? 0 > 0 else { return nil }
+        return try await latestProgram()
     }
 
     /// The newest program version: the one whose currency imports are checked against.

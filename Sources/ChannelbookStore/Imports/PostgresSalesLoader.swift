@@ -15,6 +15,7 @@ import SQLKit
 /// SQL comparison of the lines that were not inserted, of which only conflicts come back.
 struct PostgresSalesLoader: SalesLoader {
     let database: ChannelbookDatabase
+    let segments: SalesSegments
 
     /// COPY data is sent in chunks of about this size.
     static let chunkBytes = 1 << 20
@@ -44,7 +45,7 @@ struct PostgresSalesLoader: SalesLoader {
     private func copyDirectly(
         importID: Int64, problems: ProblemSink, produce: ((ResolvedSalesLine) async throws -> Void) async throws -> Void
     ) async throws -> SalesLoadOutcome {
-        var outcome = SalesLoadOutcome()
+        var outcome = SalesLoadOutcome(segments: segments)
         let columns = Self.columns + ["import_id"]
         try await database.postgres!.copyFrom(table: "sales_lines", columns: columns, logger: database.logger) { writer in
             var buffer = ByteBufferAllocator().buffer(capacity: Self.chunkBytes + 4096)
@@ -58,7 +59,7 @@ struct PostgresSalesLoader: SalesLoader {
             }
             if buffer.readableBytes > 0 { try await writer.write(buffer) }
         }
-        return problems.problems.isEmpty ? outcome : SalesLoadOutcome()
+        return problems.problems.isEmpty ? outcome : SalesLoadOutcome(segments: segments)
     }
 
     /// COPY into a temporary table, then merge: the path for files holding lines already stored.
@@ -86,7 +87,7 @@ struct PostgresSalesLoader: SalesLoader {
             }
             if buffer.readableBytes > 0 { try await writer.write(buffer) }
         }
-        guard problems.problems.isEmpty, staged > 0 else { return SalesLoadOutcome() }
+        guard problems.problems.isEmpty, staged > 0 else { return SalesLoadOutcome(segments: segments) }
         var outcome = try await merge(importID: importID)
         if outcome.new < staged {
             outcome.present = try await checkNotInserted(importID: importID, problems: problems)
@@ -105,17 +106,18 @@ struct PostgresSalesLoader: SalesLoader {
                      \(bind: importID), line_no
               FROM import_sales ORDER BY line_no
               ON CONFLICT (source, line_id) DO NOTHING
-              RETURNING reseller_id, quarter, category, source, amount_minor, route_exception)
-            SELECT reseller_id, quarter, category, source, CAST(SUM(amount_minor) AS BIGINT) AS amount_minor,
-                   COUNT(*) AS line_count, COUNT(route_exception) AS exceptions
-            FROM inserted GROUP BY reseller_id, quarter, category, source
+              RETURNING reseller_id, quarter, category, source, seats, amount_minor, route_exception)
+            SELECT reseller_id, quarter, category, source, \(unsafeRaw: SegmentedTotals.segmentSQL(segments, seats: "seats")) AS segment,
+                   CAST(SUM(amount_minor) AS BIGINT) AS amount_minor, COUNT(*) AS line_count, COUNT(route_exception) AS exceptions
+            FROM inserted GROUP BY 1, 2, 3, 4, 5
             """
         ).all()
-        var outcome = SalesLoadOutcome()
+        var outcome = SalesLoadOutcome(segments: segments)
         for row in rows {
             let key = SalesTotalKey(
                 resellerID: try row.decode(column: "reseller_id", as: Int64.self), quarter: try row.decode(column: "quarter", as: String.self),
-                category: try row.decode(column: "category", as: String.self), source: try row.decode(column: "source", as: String.self))
+                category: try row.decode(column: "category", as: String.self), source: try row.decode(column: "source", as: String.self),
+                segment: try row.decode(column: "segment", as: String.self))
             let count = try row.decode(column: "line_count", as: Int64.self)
             outcome.totals[key] = SalesTotal(amountMinor: try row.decode(column: "amount_minor", as: Int64.self), lineCount: count)
             outcome.new += Int(count)

@@ -8,6 +8,7 @@ import SQLiteNIO
 /// with lines already stored is looked up and compared, so a first import pays nothing for idempotency.
 struct SQLiteSalesLoader: SalesLoader {
     let database: ChannelbookDatabase
+    let segments: SalesSegments
 
     /// 13 values a line: 500 lines stay far below SQLite's 32,766 bound parameters per statement.
     static let batchSize = 500
@@ -17,7 +18,7 @@ struct SQLiteSalesLoader: SalesLoader {
         importID: Int64, problems: ProblemSink, produce: ((ResolvedSalesLine) async throws -> Void) async throws -> Void
     ) async throws -> SalesLoadOutcome {
         let connection = database.sqlite!
-        var outcome = SalesLoadOutcome()
+        var outcome = SalesLoadOutcome(segments: segments)
         var batch: [ResolvedSalesLine] = []
         batch.reserveCapacity(Self.batchSize)
         let fullBatchStatement = Self.insertStatement(rows: Self.batchSize)

@@ -53,6 +53,8 @@ struct SalesTotalKey: Hashable, Sendable {
     let quarter: String
     let category: String
     let source: String
+    /// The line's analytics segment by its seats (`SalesSegments`).
+    let segment: String
 }
 
 /// Net amount and line count for one totals key.
@@ -63,6 +65,8 @@ struct SalesTotal: Sendable {
 
 /// What loading a file's lines into the ledger found.
 struct SalesLoadOutcome {
+    /// The segments the totals are kept by: the newest program's.
+    let segments: SalesSegments
     var new = 0
     var present = 0
     var newRouteExceptions = 0
@@ -73,7 +77,8 @@ struct SalesLoadOutcome {
     mutating func add(_ line: ResolvedSalesLine) throws {
         new += 1
         if line.routeException != nil { newRouteExceptions += 1 }
-        let key = SalesTotalKey(resellerID: line.resellerID, quarter: line.quarter, category: line.category, source: line.source)
+        let key = SalesTotalKey(
+            resellerID: line.resellerID, quarter: line.quarter, category: line.category, source: line.source, segment: segments.segment(forSeats: line.seats))
         var total = totals[key, default: SalesTotal()]
         total.amountMinor = try MinorUnits.add(
             total.amountMinor, line.amountMinor, "the \(line.quarter) \(line.category) total from \(line.source) at line \(line.line)")
@@ -86,6 +91,8 @@ struct SalesLoadOutcome {
 /// (a stored `(source, line_id)` with other content) as problems. `produce` reads the file and calls
 /// `emit` for each valid line in file order; a loader may call it more than once.
 protocol SalesLoader {
+    /// The segments the new lines' totals are kept by.
+    var segments: SalesSegments { get }
     func load(
         importID: Int64, problems: ProblemSink,
         produce: (_ emit: (ResolvedSalesLine) async throws -> Void) async throws -> Void

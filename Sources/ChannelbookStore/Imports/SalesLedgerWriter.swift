@@ -29,7 +29,9 @@ struct SalesLedgerWriter {
     func write(importID: Int64, sink: ProblemSink, produce: (_ emit: Emit) async throws -> Void) async throws -> Written {
         let stated = try await statedPartnerQuarters()
         var late: [ResolvedSalesLine] = []
-        let loader: any SalesLoader = database.dialect == .sqlite ? SQLiteSalesLoader(database: database) : PostgresSalesLoader(database: database)
+        let segments = try await database.latestProgram().program.segments
+        let loader: any SalesLoader =
+            database.dialect == .sqlite ? SQLiteSalesLoader(database: database, segments: segments) : PostgresSalesLoader(database: database, segments: segments)
         let contracts = ContractSpill()
         let outcome = try await loader.load(importID: importID, problems: sink) { store in
             late.removeAll()
@@ -104,19 +106,21 @@ struct SalesLedgerWriter {
     /// Adds the new lines' sums to `sales_totals`, so closing a quarter never rescans the lines.
     private func addToTotals(_ totals: [SalesTotalKey: SalesTotal]) async throws {
         // In one fixed key order: two writers upserting the same keys in different orders could deadlock.
-        let entries = totals.sorted { ($0.key.resellerID, $0.key.quarter, $0.key.category, $0.key.source) < ($1.key.resellerID, $1.key.quarter, $1.key.category, $1.key.source) }
+        let entries = totals.sorted {
+            ($0.key.resellerID, $0.key.quarter, $0.key.category, $0.key.source, $0.key.segment) < ($1.key.resellerID, $1.key.quarter, $1.key.category, $1.key.source, $1.key.segment)
+        }
         for start in stride(from: 0, to: entries.count, by: 500) {
             let chunk = entries[start..<min(start + 500, entries.count)]
-            var query = SQLQueryString("INSERT INTO sales_totals (reseller_id, quarter, category, source, amount_minor, line_count) VALUES ")
+            var query = SQLQueryString("INSERT INTO sales_totals (reseller_id, quarter, category, source, segment, amount_minor, line_count) VALUES ")
             for (index, (key, total)) in chunk.enumerated() {
                 if index > 0 { query.appendLiteral(", ") }
                 query.appendInterpolation(
-                    "(\(bind: key.resellerID), \(bind: key.quarter), \(bind: key.category), \(bind: key.source), \(bind: total.amountMinor), \(bind: total.lineCount))"
+                    "(\(bind: key.resellerID), \(bind: key.quarter), \(bind: key.category), \(bind: key.source), \(bind: key.segment), \(bind: total.amountMinor), \(bind: total.lineCount))"
                         as SQLQueryString)
             }
             query.appendLiteral(
                 """
-                 ON CONFLICT (reseller_id, quarter, category, source) DO UPDATE SET
+                 ON CONFLICT (reseller_id, quarter, category, source, segment) DO UPDATE SET
                  amount_minor = sales_totals.amount_minor + excluded.amount_minor, line_count = sales_totals.line_count + excluded.line_count
                 """)
             try await database.sql.raw(query).run()

@@ -134,14 +134,23 @@ extension ChannelbookDatabase {
                 """, [.text(quarter.description), .text(date.description)])
         } else {
             rows = try await plainRows(
-                "SELECT reseller_id, category, source, amount_minor, line_count FROM sales_totals WHERE quarter = $1", [.text(quarter.description)])
+                "SELECT reseller_id, category, source, amount_minor, line_count FROM sales_totals WHERE quarter = $1 ORDER BY reseller_id, category, source",
+                [.text(quarter.description)])
         }
+        // The kept totals are per segment too: a reseller's segments of one category and source add up here, where a
+        // sum beyond 64 bits is a money error rather than a database's.
         var totals: [PartnerID: [SalesTotalFact]] = [:]
         for row in rows {
-            totals[PartnerID(try row.integer(0)), default: []].append(
-                SalesTotalFact(
-                    category: SalesCategory(rawValue: try row.text(1))!, source: try row.text(2),
-                    amount: Money(minorUnits: try row.integer(3), currency: currency), lines: try row.integer(4)))
+            let partner = PartnerID(try row.integer(0))
+            let (category, source) = (SalesCategory(rawValue: try row.text(1))!, try row.text(2))
+            var amount = try row.integer(3), lines = try row.integer(4)
+            if let last = totals[partner]?.last, last.category == category, last.source == source {
+                amount = try MinorUnits.add(last.amount.minorUnits, amount, "the \(quarter) \(category.rawValue) total from \(source)")
+                lines += last.lines
+                totals[partner]!.removeLast()
+            }
+            totals[partner, default: []].append(
+                SalesTotalFact(category: category, source: source, amount: Money(minorUnits: amount, currency: currency), lines: lines))
         }
         return totals
     }

@@ -1,0 +1,188 @@
+import ChannelbookCore
+import SQLKit
+
+/// What `report sales` is asked: the quarters, the dimensions to group by, and the values to keep.
+public struct SalesReportQuery: Sendable {
+    public var first: Quarter
+    public var last: Quarter
+    public var dimensions: [SalesDimension]
+    /// Only lines whose dimension has this value (the analytics page's filters), grouped by it or not.
+    public var filters: [SalesDimension: String]
+    /// A distributor's own view: only the lines it reported. Applied in SQL, before anything else.
+    public var onlySource: String?
+
+    public init(first: Quarter, last: Quarter, dimensions: [SalesDimension], filters: [SalesDimension: String] = [:], onlySource: String? = nil) {
+        self.first = first
+        self.last = last
+        self.dimensions = dimensions
+        self.filters = filters
+        self.onlySource = onlySource
+    }
+
+    /// The longest range one report covers: ten years of quarters.
+    public static let maximumQuarters = 40
+}
+
+/// One row of the sales report: a quarter and a value of each dimension, its lines, net hardware + software sales and
+/// renewals, and the change of net sales on the previous quarter and on the same quarter last year.
+public struct SalesReportRow: Sendable, Equatable {
+    public let quarter: Quarter
+    /// In the query's dimension order.
+    public let values: [String]
+    /// Every line of the group: hardware, software and renewals.
+    public let lines: Int64
+    public let netSales: Money
+    public let renewals: Money
+    /// Basis points rounded toward zero (`SalesChange`); `nil` without a base.
+    public let changePreviousBps: Int64?
+    public let changeYearBps: Int64?
+}
+
+public struct SalesReport: Sendable, Equatable {
+    public let dimensions: [SalesDimension]
+    public let currency: Currency
+    public let rows: [SalesReportRow]
+}
+
+/// Why a sales report cannot be made as asked.
+public struct SalesReportError: RefusalError, Sendable, Equatable {
+    public let message: String
+    public var description: String { message }
+}
+
+extension ChannelbookDatabase {
+    /// Net sales grouped by the query's dimensions and quarter (PRODUCT.md section 6, `report sales`), from the
+    /// per-quarter totals kept at import — never a scan of the lines. A reseller's tier is the one it held on each
+    /// quarter's last day; every quarter is segmented by the newest program's segments.
+    public func salesReport(_ query: SalesReportQuery) async throws -> SalesReport {
+        try await requireInitialised()
+        guard query.first <= query.last else { throw SalesReportError(message: "the range \(query.first)..\(query.last) ends before it starts") }
+        guard Self.quarters(from: query.first, through: query.last) <= SalesReportQuery.maximumQuarters else {
+            throw SalesReportError(message: "a report covers at most \(SalesReportQuery.maximumQuarters) quarters")
+        }
+        return try await readTransaction {
+            let currency = try await latestProgram().program.currency
+            let directory = try await PartnerDirectory.load(from: self)
+            // The quarters asked for and their bases: the quarter before the first, and each one's year-ago quarter.
+            let earliest = Self.yearAgo(query.first) ?? query.first
+            var sql: SQLQueryString = """
+                SELECT quarter, reseller_id, source, segment, category, amount_minor, line_count FROM sales_totals
+                WHERE quarter >= \(bind: earliest.description) AND quarter <= \(bind: query.last.description)
+                """
+            if let source = query.onlySource { sql.appendInterpolation(" AND source = \(bind: source)" as SQLQueryString) }
+            var groups: [GroupKey: Sums] = [:]
+            for row in try await self.sql.raw(sql).all() {
+                let quarter = try Quarter.parse(row.decode(column: "quarter", as: String.self))
+                let reseller = PartnerID(try row.decode(column: "reseller_id", as: Int64.self))
+                let source = try row.decode(column: "source", as: String.self)
+                let value = { (dimension: SalesDimension) -> String in
+                    switch dimension {
+                    case .segment: return (try? row.decode(column: "segment", as: String.self)) ?? ""
+                    case .route: return SalesDimension.route(ofSource: source)
+                    case .distributor: return source
+                    case .tier: return directory.tier(of: reseller, on: quarter.lastDay)?.rawValue ?? ""
+                    case .reseller: return directory.byID[reseller]?.code.rawValue ?? ""
+                    }
+                }
+                guard query.filters.allSatisfy({ value($0.key) == $0.value }) else { continue }
+                let key = GroupKey(quarter: quarter, values: query.dimensions.map(value))
+                let amount = try row.decode(column: "amount_minor", as: Int64.self)
+                let renewal = try row.decode(column: "category", as: String.self) == SalesCategory.renewal.rawValue
+                do { try groups[key, default: Sums()].add(amount, lines: try row.decode(column: "line_count", as: Int64.self), renewal: renewal) } catch {
+                    throw SalesReportError(message: "\(quarter) \(key.values.joined(separator: " ")): net sales beyond 64 bits cannot be reported")
+                }
+            }
+            let rows = groups.filter { $0.key.quarter >= query.first }.map { key, sums in
+                SalesReportRow(
+                    quarter: key.quarter, values: key.values, lines: sums.lines, netSales: Money(minorUnits: sums.net, currency: currency),
+                    renewals: Money(minorUnits: sums.renewals, currency: currency),
+                    changePreviousBps: SalesChange.basisPoints(current: sums.net, base: Self.previous(key.quarter).flatMap { groups[GroupKey(quarter: $0, values: key.values)]?.net }),
+                    changeYearBps: SalesChange.basisPoints(current: sums.net, base: Self.yearAgo(key.quarter).flatMap { groups[GroupKey(quarter: $0, values: key.values)]?.net }))
+            }
+            let order = ReportOrder(dimensions: query.dimensions, segments: try await latestProgram().program.segments)
+            return SalesReport(dimensions: query.dimensions, currency: currency, rows: rows.sorted(by: order.precedes))
+        }
+    }
+
+    private struct GroupKey: Hashable {
+        let quarter: Quarter
+        let values: [String]
+    }
+
+    private struct Sums {
+        var lines: Int64 = 0
+        var net: Int64 = 0
+        var renewals: Int64 = 0
+
+        mutating func add(_ amount: Int64, lines count: Int64, renewal: Bool) throws {
+            lines += count
+            if renewal { renewals = try MinorUnits.add(renewals, amount, "renewals") } else { net = try MinorUnits.add(net, amount, "net sales") }
+        }
+    }
+
+    /// Rows by quarter, then by each dimension in its natural order: segments by size, tiers national first, DIRECT
+    /// before distribution, codes alphabetically.
+    private struct ReportOrder {
+        let dimensions: [SalesDimension]
+        let segments: SalesSegments
+
+        func rank(_ value: String, _ dimension: SalesDimension) -> (Int, String) {
+            switch dimension {
+            case .segment: return (segments.names.firstIndex(of: value) ?? segments.names.count, value)
+            case .tier: return (ResellerTier(rawValue: value).flatMap { ResellerTier.allCases.sorted().firstIndex(of: $0) } ?? ResellerTier.allCases.count, value)
+            case .route, .distributor: return (value == SalesDimension.directSource ? 0 : 1, value)
+            case .reseller: return (0, value)
+            }
+        }
+
+        func precedes(_ a: SalesReportRow, _ b: SalesReportRow) -> Bool {
+            if a.quarter != b.quarter { return a.quarter < b.quarter }
+            for (index, dimension) in dimensions.enumerated() {
+                let (left, right) = (rank(a.values[index], dimension), rank(b.values[index], dimension))
+                if left != right { return left < right }
+            }
+            return false
+        }
+    }
+
+    /// The quarter before, and the same quarter a year earlier; `nil` before year 1.
+    static func previous(_ quarter: Quarter) -> Quarter? { quarter.number == 1 ? Quarter(year: quarter.year - 1, number: 4) : quarter.previous }
+    static func yearAgo(_ quarter: Quarter) -> Quarter? { Quarter(year: quarter.year - 1, number: quarter.number) }
+    static func quarters(from first: Quarter, through last: Quarter) -> Int { (last.year - first.year) * 4 + last.number - first.number + 1 }
+
+    /// MDF paid per quarter (by the payment's date) from the MDF ledger, for the quarters of a range.
+    public func mdfPaidByQuarter(from first: Quarter, through last: Quarter) async throws -> [Quarter: Money] {
+        try await requireInitialised()
+        let currency = try await latestProgram().program.currency
+        var paid: [Quarter: Money] = [:]
+        // Summed per month in SQL (at most 120 rows for a ten-year range), per quarter here.
+        for row in try await plainRows(
+            """
+            SELECT substr(on_date, 1, 7) || '-01', CAST(SUM(amount_minor) AS BIGINT) FROM mdf_ledger
+            WHERE entry = 'paid' AND on_date >= $1 AND on_date <= $2 GROUP BY substr(on_date, 1, 7)
+            """, [.text(first.firstDay.description), .text(last.lastDay.description)])
+        {
+            let quarter = Quarter(containing: try BusinessDate.parse(row.text(0)))
+            let sum = try MinorUnits.add(paid[quarter]?.minorUnits ?? 0, try row.integer(1), "MDF paid in \(quarter)")
+            paid[quarter] = Money(minorUnits: sum, currency: currency)
+        }
+        return paid
+    }
+}
+
+extension SalesReport {
+    /// The report's columns as PRODUCT.md section 6 names them: `quarter,<dimensions…>,lines,net_sales,renewals,
+    /// change_prev_bps,change_year_bps`. One shape for the command's CSV, the page's export and the API's fields.
+    public var columns: [String] {
+        ["quarter"] + dimensions.map(\.rawValue) + ["lines", "net_sales", "renewals", "change_prev_bps", "change_year_bps"]
+    }
+
+    /// Each row as text cells under `columns`: money as decimal strings, a change without a base blank.
+    public var cells: [[String]] {
+        rows.map { row in
+            [row.quarter.description] + row.values
+                + [String(row.lines), row.netSales.decimalString, row.renewals.decimalString,
+                   row.changePreviousBps.map(String.init) ?? "", row.changeYearBps.map(String.init) ?? ""]
+        }
+    }
+}
