@@ -243,7 +243,7 @@ def matching_walk(driver, base, screenshots):
     today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     sign_in(driver, base, "distributor2@demo.channelbook.example")
     page = driver.page_source
-    check("Sell-through by quarter" in page and "Route exceptions in your reports" in page, "a distributor's dashboard shows its sell-through and its route exceptions")
+    check("Sell-through by segment and reseller" in page and "Route exceptions in your reports" in page, "a distributor's dashboard shows its sell-through and its route exceptions")
     driver.get(f"{base}/matching")
     suggestion = driver.find_element(By.CSS_SELECTOR, "form[action='/matching/suggest'] input[name='partner']").get_attribute("value")
     check(suggestion != "", "a parked name from the demo's D02 report comes with a likely partner")

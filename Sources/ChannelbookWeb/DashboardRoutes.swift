@@ -117,12 +117,7 @@ struct DashboardRoutes {
         var body = "<h2>Reseller names waiting</h2><p>"
             + (parked.isEmpty ? "Every reseller your reports named resolved." : "\(parked.count) name\(parked.count == 1 ? "" : "s") in your reports match no partner yet: <a href=\"/matching\">suggest who they are</a>.")
             + " <a href=\"/sales/upload\">Upload a report</a></p>"
-        let rows = try await database.read { try await $0.sellThrough(source: source) }.map { row in
-            "<tr><td>\(row.quarter)</td><td>\(HTML.escape(row.reseller.rawValue)) \(HTML.escape(row.resellerName))</td><td>\(row.lines)</td><td class=\"money\">\(HTML.escape(row.amount.displayString))</td></tr>"
-        }.joined()
-        body += "<h2>Sell-through by quarter</h2>"
-            + (rows.isEmpty ? "<p>No sales reported yet.</p>"
-                : "<table><thead><tr><th>quarter</th><th>reseller</th><th>lines</th><th>net sales</th></tr></thead><tbody>\(rows)</tbody></table>")
+        body += try await sellThroughSection(source)
         let exceptions = try await database.read { try await $0.routeExceptions(source: source, limit: 100) }.map { row in
             "<tr><td>\(row.date)</td><td>\(HTML.escape(row.lineID))</td><td>\(HTML.escape(row.reseller.rawValue))</td><td class=\"money\">\(HTML.escape(row.amount.displayString))</td><td>\(HTML.escape(row.reason.explanation))</td></tr>"
         }.joined()
@@ -130,6 +125,35 @@ struct DashboardRoutes {
             + (exceptions.isEmpty ? "<p>None: every line came the reseller's way to market.</p>"
                 : "<table><thead><tr><th>date</th><th>line</th><th>reseller</th><th>amount</th><th>why</th></tr></thead><tbody>\(exceptions)</tbody></table>")
         return body
+    }
+
+    /// A distributor's sell-through by segment and reseller over the four quarters up to its newest, from the totals
+    /// kept at import and its own source only: a chart stacked by segment, then the table with the changes.
+    private func sellThroughSection(_ source: String) async throws -> String {
+        let (latest, currency) = try await database.read { (try await $0.latestSalesQuarter(), try await $0.latestProgram().program.currency) }
+        guard let latest else { return "<h2>Sell-through by segment and reseller</h2><p>No sales reported yet.</p>" }
+        let first = latest.previous.previous.previous
+        let report = { (dimensions: [SalesDimension]) in
+            try await database.read { try await $0.salesReport(SalesReportQuery(first: first, last: latest, dimensions: dimensions, onlySource: source)) }
+        }
+        let bySegment = try await report([.segment])
+        guard !bySegment.rows.isEmpty else { return "<h2>Sell-through by segment and reseller</h2><p>No sales reported in \(first)–\(latest).</p>" }
+        let quarters = AnalyticsRoutes.quarters(first, latest)
+        let segments = bySegment.rows.reduce(into: [String]()) { names, row in if !names.contains(row.values[0]) { names.append(row.values[0]) } }
+        let series = segments.map { segment in
+            (name: segment, values: quarters.map { quarter in bySegment.rows.first { $0.quarter == quarter && $0.values[0] == segment }?.netSales.minorUnits ?? 0 })
+        }
+        let byReseller = try await report([.reseller, .segment]).rows
+        let rows = quarters.reversed().flatMap { quarter in byReseller.filter { $0.quarter == quarter } }.map { row in
+            "<tr><td>\(row.quarter)</td><td>\(HTML.escape(row.values[0]))</td><td>\(HTML.escape(row.values[1]))</td><td class=\"money\">\(row.lines)</td>"
+                + "<td class=\"money\">\(HTML.escape(row.netSales.displayString))</td><td class=\"money\">\(HTML.escape(row.renewals.displayString))</td>"
+                + "<td class=\"money\">\(AnalyticsRoutes.percent(row.changePreviousBps))</td></tr>"
+        }.joined()
+        return "<h2>Sell-through by segment and reseller</h2>"
+            + SVGChart.series(
+                categories: quarters.map(\.description), series: series, title: "Your sell-through per quarter, stacked by segment", stacked: true,
+                caption: { Money(minorUnits: $0, currency: currency).displayString })
+            + "<table id=\"sell-through\"><thead><tr><th>quarter</th><th>reseller</th><th>segment</th><th>lines</th><th>net sales</th><th>renewals</th><th>on previous quarter</th></tr></thead><tbody>\(rows)</tbody></table>"
     }
 
     /// This quarter's basis so far against the rebate tiers, as an inline SVG bar with a mark at each tier

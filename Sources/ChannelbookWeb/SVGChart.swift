@@ -19,4 +19,50 @@ enum SVGChart {
         }
         return svg + "</svg>"
     }
+
+    /// Colours told apart by people with the common colour-vision deficiencies (Okabe–Ito), darkened for contrast on white.
+    static let seriesPalette = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8a6d00", "#56b4e9", "#6b6b6b", "#e69f00"]
+
+    /// Several series over the same categories (quarters): `stacked` piles a category's values into one bar (its
+    /// caption the category's total), otherwise each series has its own bar. Negative values (net returns) draw
+    /// nothing — the caption and the table beside the chart carry them. A legend names the series.
+    static func series(
+        categories: [String], series: [(name: String, values: [Int64])], title: String, stacked: Bool, caption: (Int64) -> String, height: Int64 = 160
+    ) -> String {
+        guard !categories.isEmpty, !series.isEmpty else { return "" }
+        let gap = 16, barWidth = stacked ? 56 : max(10, min(28, 72 / series.count))
+        let groupWidth = stacked ? barWidth : barWidth * series.count
+        let totals = categories.indices.map { index in series.reduce(Int128(0)) { $0 + Int128(max(0, $1.values[index])) } }
+        let largest = max(1, stacked ? totals.max() ?? 1 : Int128(series.flatMap(\.values).max() ?? 1))
+        let width = max(categories.count * (groupWidth + gap) + gap, 320)
+        let legendRows = (series.count + 2) / 3
+        var svg = "<svg width=\"\(width)\" height=\"\(Int(height) + 48 + legendRows * 16)\" role=\"img\" aria-label=\"\(HTML.escape(title))\"><title>\(HTML.escape(title))</title>"
+        func scaled(_ value: Int128) -> Int64 { Int64(max(0, value) * Int128(height) / largest) }
+        for (index, category) in categories.enumerated() {
+            let x = gap + index * (groupWidth + gap)
+            var top = height + 14
+            for (number, entry) in series.enumerated() {
+                let barHeight = scaled(Int128(entry.values[index]))
+                let colour = seriesPalette[number % seriesPalette.count]
+                if stacked {
+                    top -= barHeight
+                    svg += "<rect x=\"\(x)\" y=\"\(top)\" width=\"\(barWidth)\" height=\"\(barHeight)\" fill=\"\(colour)\"><title>\(HTML.escape("\(category) \(entry.name): \(caption(entry.values[index]))"))</title></rect>"
+                } else {
+                    let barX = x + number * barWidth
+                    svg += "<rect x=\"\(barX)\" y=\"\(height + 14 - barHeight)\" width=\"\(barWidth - 2)\" height=\"\(barHeight)\" fill=\"\(colour)\"><title>\(HTML.escape("\(category) \(entry.name): \(caption(entry.values[index]))"))</title></rect>"
+                }
+            }
+            if stacked {
+                let total = Int64(exactly: series.reduce(Int128(0)) { $0 + Int128($1.values[index]) }).map(caption) ?? "beyond 64 bits"
+                svg += "<text x=\"\(x + barWidth / 2)\" y=\"\(top - 4)\" font-size=\"10\" text-anchor=\"middle\">\(HTML.escape(total))</text>"
+            }
+            svg += "<text x=\"\(x + groupWidth / 2)\" y=\"\(height + 30)\" font-size=\"11\" text-anchor=\"middle\">\(HTML.escape(category))</text>"
+        }
+        for (number, entry) in series.enumerated() {
+            let x = gap + (number % 3) * 150, y = Int(height) + 40 + (number / 3) * 16
+            svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"10\" height=\"10\" fill=\"\(seriesPalette[number % seriesPalette.count])\"/>"
+            svg += "<text x=\"\(x + 14)\" y=\"\(y + 9)\" font-size=\"11\">\(HTML.escape(entry.name))</text>"
+        }
+        return svg + "</svg>"
+    }
 }

@@ -37,6 +37,7 @@ public enum WebApp {
         DashboardRoutes(database: database).register(on: router)
         NearTierRoutes(database: database).register(on: router)
         WhatIfRoutes(database: database).register(on: router)
+        AnalyticsRoutes(database: database).register(on: router)
         EnablementRoutes(database: database).register(on: router)
         MDFRoutes(database: database).register(on: router)
         RenewalsRoutes(database: database).register(on: router)

@@ -40,7 +40,7 @@ import Testing
             #expect(uploaded.status == .ok && page.contains("(1 new, 0 already present, 2 parked)") && page.contains("href=\"/matching\""), "\(page)")
             // The distributor's dashboard: its names waiting, its sell-through, its route exceptions.
             let dashboard = String(buffer: try await client.execute(uri: "/", method: .get, headers: d01.headers).body)
-            #expect(dashboard.contains("1 name in your reports match no partner yet") && dashboard.contains("Sell-through by quarter") && dashboard.contains("Route exceptions in your reports"))
+            #expect(dashboard.contains("1 name in your reports match no partner yet") && dashboard.contains("Sell-through by segment and reseller") && dashboard.contains("Route exceptions in your reports"))
             // D01 sees its name, with Channelbook's suggestion, and suggests it; D02 does not see it.
             let names = String(buffer: try await client.execute(uri: "/matching", method: .get, headers: d01.headers).body)
             #expect(names.contains("<td>ASSOCIATE ONE PTY LTD</td>") && names.contains("A01 (same name or ABN)") && names.contains("action=\"/matching/suggest\""))

@@ -35,6 +35,8 @@ public enum Permission: Sendable {
     case reviewMDF
     /// Map a name a distributor's report gives a reseller to a partner, or set it aside (a distributor only suggests).
     case mapResellerNames
+    /// See channel analytics: net sales by segment, route, distributor and tier (a distributor sees its own on its dashboard).
+    case viewChannelAnalytics
 
     /// The roles holding the permission.
     public var roles: Set<Role> {
@@ -48,6 +50,7 @@ public enum Permission: Sendable {
         case .requestMDF: return [.partner]
         case .reviewMDF: return [.admin, .accountManager]
         case .mapResellerNames: return [.admin]
+        case .viewChannelAnalytics: return [.admin, .finance, .accountManager, .maintenanceOfficer]
         }
     }
 }

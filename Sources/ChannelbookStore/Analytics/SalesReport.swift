@@ -150,6 +150,12 @@ extension ChannelbookDatabase {
     static func yearAgo(_ quarter: Quarter) -> Quarter? { Quarter(year: quarter.year - 1, number: quarter.number) }
     static func quarters(from first: Quarter, through last: Quarter) -> Int { (last.year - first.year) * 4 + last.number - first.number + 1 }
 
+    /// The newest quarter any sales total is kept for (one index lookup), or `nil` before the first import.
+    public func latestSalesQuarter() async throws -> Quarter? {
+        try await requireInitialised()
+        return try await plainRows("SELECT MAX(quarter) FROM sales_totals", []).first?.optionalText(0).flatMap { try? Quarter.parse($0) }
+    }
+
     /// MDF paid per quarter (by the payment's date) from the MDF ledger, for the quarters of a range.
     public func mdfPaidByQuarter(from first: Quarter, through last: Quarter) async throws -> [Quarter: Money] {
         try await requireInitialised()

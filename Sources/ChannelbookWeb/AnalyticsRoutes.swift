@@ -1,0 +1,221 @@
+import ChannelbookCore
+import ChannelbookStore
+import Hummingbird
+
+/// `/analytics`: is the strategy working? (PRODUCT.md section 3). Net sales by segment, route, distributor and tier per
+/// quarter with their changes, filters and a CSV export (`/analytics.csv`, the same query), and charts: net sales
+/// stacked by segment, direct against distribution, each distributor's SMB sales, and MDF paid beside the SMB sales of
+/// the tiers MDF goes to. An account manager sees its own resellers' figures first. Everything reads the totals kept
+/// at import (`ChannelbookDatabase.salesReport`), never the lines.
+struct AnalyticsRoutes {
+    let database: DatabasePool
+
+    func register(on router: Router<WebContext>) {
+        router.get("/analytics") { request, context in
+            let user = try context.require(.viewChannelAnalytics)
+            return try await page(request, context, user)
+        }
+        router.get("/analytics.csv") { request, context in
+            _ = try context.require(.viewChannelAnalytics)
+            let query = try await AnalyticsQuery(request, latest: try await database.read { try await $0.latestSalesQuarter() }, today: WebClock.today(context))
+            if let problem = query.problem { throw WebError(.badRequest, problem, json: false) }
+            let report = try await run(query.report)
+            let csv = ([report.columns] + report.cells).map(CSVText.line).joined(separator: "\r\n") + "\r\n"
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"sales-\(query.report.first)-\(query.report.last).csv\""],
+                body: .init(byteBuffer: ByteBuffer(string: csv)))
+        }
+    }
+
+    /// The report, or a refusal (a range too long) as a 400 on the page.
+    private func run(_ query: SalesReportQuery) async throws -> SalesReport {
+        do { return try await database.read { try await $0.salesReport(query) } } catch let refusal as SalesReportError {
+            throw WebError(.badRequest, refusal.message, json: false)
+        }
+    }
+
+    private func page(_ request: Request, _ context: WebContext, _ user: SignedInUser) async throws -> Response {
+        let (latest, program) = try await database.read { (try await $0.latestSalesQuarter(), try await $0.latestProgram().program) }
+        let query = try await AnalyticsQuery(request, latest: latest, today: WebClock.today(context))
+        var body = "<p>Net hardware and software sales by quarter, renewals apart, from the totals kept at every import. "
+            + "A change is on the previous quarter and on the same quarter last year; blank without a base.</p>"
+        body += form(query, program: program)
+        if let problem = query.problem {
+            var response = signedInPage("Analytics", context, body + "<p class=\"error\" role=\"alert\">\(HTML.escape(problem))</p>")
+            response.status = .badRequest
+            return response
+        }
+        if user.role == .accountManager { body += try await myResellers(user, query) }
+        body += try await charts(query, program: program)
+        let report = try await run(query.report)
+        let rows = Pagination(report.rows, request: request)
+        let head = report.columns.map { "<th>\(HTML.escape(Self.heading($0)))</th>" }.joined()
+        let cells = rows.items.map { row in
+            "<tr><td>\(row.quarter)</td>" + row.values.map { "<td>\(HTML.escape($0.isEmpty ? "none" : $0))</td>" }.joined()
+                + "<td class=\"money\">\(row.lines)</td><td class=\"money\">\(HTML.escape(row.netSales.displayString))</td><td class=\"money\">\(HTML.escape(row.renewals.displayString))</td>"
+                + "<td class=\"money\">\(Self.percent(row.changePreviousBps))</td><td class=\"money\">\(Self.percent(row.changeYearBps))</td></tr>"
+        }.joined()
+        body += "<h2>Sales by quarter\(query.report.dimensions.isEmpty ? "" : " and " + query.report.dimensions.map(\.rawValue).joined(separator: ", "))</h2>"
+        body += report.rows.isEmpty
+            ? "<p>No sales in \(query.report.first)–\(query.report.last)\(query.report.filters.isEmpty ? "" : " with these filters").</p>"
+            : "<table id=\"sales-report\"><thead><tr>\(head)</tr></thead><tbody>\(cells)</tbody></table>" + rows.pager(request, noun: "rows")
+        body += "<p><a href=\"/analytics.csv?\(HTML.escape(query.queryString))\">Download this table as CSV</a> (the columns of <code>channelbook report sales</code>)</p>"
+        return signedInPage("Analytics", context, body)
+    }
+
+    private static func heading(_ column: String) -> String {
+        switch column {
+        case "net_sales": return "net sales"
+        case "change_prev_bps": return "on previous quarter"
+        case "change_year_bps": return "on a year before"
+        default: return column
+        }
+    }
+
+    /// A change in basis points as a percentage for people (`+12.34%`); blank without a base.
+    static func percent(_ bps: Int64?) -> String {
+        guard let bps else { return "" }
+        return (bps > 0 ? "+" : "") + BasisPoints(Int(clamping: bps)).percentString
+    }
+
+    private func form(_ query: AnalyticsQuery, program: Program) -> String {
+        let boxes = SalesDimension.allCases.map { dimension in
+            "<label><input type=\"checkbox\" name=\"by\" value=\"\(dimension.rawValue)\"\(query.report.dimensions.contains(dimension) ? " checked" : "")> \(dimension.rawValue)</label>"
+        }.joined(separator: " ")
+        func select(_ dimension: SalesDimension, _ choices: [String], label: String) -> String {
+            let chosen = query.report.filters[dimension]
+            let options = "<option value=\"\">any</option>" + choices.map { "<option\(chosen == $0 ? " selected" : "")>\(HTML.escape($0))</option>" }.joined()
+            return "<label>\(label) <select name=\"\(dimension.rawValue)\">\(options)</select></label>"
+        }
+        return """
+            <form method="get" action="/analytics" id="analytics-form">
+            <p><label>From <input name="from" value="\(HTML.escape(query.fromText))" size="7" pattern="[0-9]{4}[Qq][1-4]" required></label>
+            <label>through <input name="through" value="\(HTML.escape(query.throughText))" size="7" pattern="[0-9]{4}[Qq][1-4]" required></label></p>
+            <fieldset><legend>Group by</legend>\(boxes)</fieldset>
+            <p>\(select(.segment, program.segments.names, label: "Segment")) \(select(.route, ["DIRECT", "distributor"], label: "Route"))
+            <label>Distributor <input name="distributor" value="\(HTML.escape(query.report.filters[.distributor] ?? ""))" size="8" maxlength="64"></label>
+            \(select(.tier, ResellerTier.allCases.sorted().map(\.rawValue), label: "Tier"))</p>
+            <p><button>Show</button></p></form>
+            """
+    }
+
+    /// The account manager's own resellers, by quarter: the figures it answers for, before the channel's.
+    private func myResellers(_ user: SignedInUser, _ query: AnalyticsQuery) async throws -> String {
+        let mine = Set(try await database.read { try await $0.partners(ofAccountManager: user.email) }.map(\.rawValue))
+        guard !mine.isEmpty else { return "<h2>My resellers</h2><p>No reseller is assigned to you yet.</p>" }
+        var own = query.report
+        own.dimensions = [.reseller]
+        let rows = try await run(own).rows.filter { mine.contains($0.values[0]) }
+        let cells = rows.map { row in
+            "<tr><td><a href=\"/partners/\(HTML.escape(row.values[0]))\">\(HTML.escape(row.values[0]))</a></td><td>\(row.quarter)</td>"
+                + "<td class=\"money\">\(HTML.escape(row.netSales.displayString))</td><td class=\"money\">\(HTML.escape(row.renewals.displayString))</td>"
+                + "<td class=\"money\">\(Self.percent(row.changePreviousBps))</td><td class=\"money\">\(Self.percent(row.changeYearBps))</td></tr>"
+        }.joined()
+        return "<h2>My resellers</h2>"
+            + (rows.isEmpty ? "<p>No sales by your resellers in \(query.report.first)–\(query.report.last).</p>"
+                : "<table id=\"my-resellers\"><thead><tr><th>reseller</th><th>quarter</th><th>net sales</th><th>renewals</th><th>on previous quarter</th><th>on a year before</th></tr></thead><tbody>\(cells)</tbody></table>")
+    }
+
+    /// The four pictures of the strategy, each from one report over the range (the page's filters apply to all).
+    private func charts(_ query: AnalyticsQuery, program: Program) async throws -> String {
+        let quarters = Self.quarters(query.report.first, query.report.last)
+        let labels = quarters.map(\.description)
+        func series(_ dimensions: [SalesDimension], _ filters: [SalesDimension: String] = [:]) async throws -> [(name: String, values: [Int64])] {
+            var chart = query.report
+            chart.dimensions = dimensions
+            chart.filters.merge(filters) { _, chartFilter in chartFilter }
+            let rows = try await run(chart).rows
+            var names: [String] = []
+            var values: [String: [Quarter: Int64]] = [:]
+            for row in rows {
+                let name = row.values.first ?? "all"
+                if values[name] == nil { names.append(name) }
+                values[name, default: [:]][row.quarter] = row.netSales.minorUnits
+            }
+            return names.map { name in (name, quarters.map { values[name]?[$0] ?? 0 }) }
+        }
+        let money = { (minor: Int64) in Money(minorUnits: minor, currency: program.currency).displayString }
+        var html = "<h2>Net sales by segment</h2>"
+            + SVGChart.series(categories: labels, series: try await series([.segment]), title: "Net sales per quarter, stacked by segment", stacked: true, caption: money)
+        html += "<h2>Direct against distribution</h2>"
+            + SVGChart.series(categories: labels, series: try await series([.route]), title: "Net sales per quarter, DIRECT against distribution", stacked: false, caption: money)
+        let smb = program.segments.names.first { $0 == "smb" }
+        if let smb {
+            html += "<h2>Each distributor's SMB sales</h2>"
+                + SVGChart.series(
+                    categories: labels, series: try await series([.distributor], [.segment: smb, .route: "distributor"]),
+                    title: "SMB sales per quarter by distributor", stacked: false, caption: money)
+            html += try await mdfAgainstSMB(query, quarters: quarters, smb: smb, program: program, series: try await series([.tier], [.segment: smb]))
+        }
+        return html.isEmpty ? "" : html
+    }
+
+    /// MDF paid per quarter beside the SMB sales of the tiers MDF goes to, and that sales' change on the quarter before.
+    private func mdfAgainstSMB(
+        _ query: AnalyticsQuery, quarters: [Quarter], smb: String, program: Program, series byTier: [(name: String, values: [Int64])]
+    ) async throws -> String {
+        let tiers = program.mdf.eligibleTiers.sorted()
+        let funded = byTier.filter { entry in tiers.contains { $0.rawValue == entry.name } }
+        let sales = quarters.indices.map { index in funded.reduce(Int128(0)) { $0 + Int128($1.values[index]) } }.map { Int64(clamping: $0) }
+        let paid = try await database.read { try await $0.mdfPaidByQuarter(from: query.report.first, through: query.report.last) }
+        let money = { (minor: Int64) in Money(minorUnits: minor, currency: program.currency).displayString }
+        let names = tiers.map(\.rawValue).joined(separator: " and ")
+        let rows = quarters.enumerated().map { index, quarter in
+            let change = index > 0 ? SalesChange.basisPoints(current: sales[index], base: sales[index - 1]) : nil
+            return "<tr><td>\(quarter)</td><td class=\"money\">\(HTML.escape(paid[quarter]?.displayString ?? money(0)))</td>"
+                + "<td class=\"money\">\(HTML.escape(money(sales[index])))</td><td class=\"money\">\(Self.percent(change))</td></tr>"
+        }.joined()
+        return "<h2>MDF paid against SMB sales growth (\(HTML.escape(names)))</h2><div class=\"charts\">"
+            + SVGChart.bars(quarters.map { ($0.description, paid[$0]?.minorUnits ?? 0, paid[$0]?.displayString ?? money(0)) }, title: "MDF paid per quarter")
+            + SVGChart.bars(quarters.indices.map { (quarters[$0].description, sales[$0], money(sales[$0])) }, title: "SMB sales of \(names) partners per quarter", palette: ["#0072b2"])
+            + "</div><table id=\"mdf-smb\"><thead><tr><th>quarter</th><th>MDF paid</th><th>SMB sales (\(HTML.escape(names)))</th><th>on previous quarter</th></tr></thead><tbody>\(rows)</tbody></table>"
+    }
+
+    static func quarters(_ first: Quarter, _ last: Quarter) -> [Quarter] {
+        var quarters = [first]
+        while let current = quarters.last, current < last { quarters.append(current.next) }
+        return quarters
+    }
+}
+
+/// The page's query string read: the range (by default the four quarters up to the newest with sales), the dimensions
+/// (by default segment) and the filters, or the problem with them, said on the page with what was typed kept.
+struct AnalyticsQuery {
+    var report: SalesReportQuery
+    var fromText: String
+    var throughText: String
+    var problem: String?
+
+    init(_ request: Request, latest: Quarter?, today: BusinessDate) async throws {
+        let parameters = request.uri.queryParameters
+        let last = latest ?? Quarter(containing: today)
+        let defaultFirst = last.previous.previous.previous
+        fromText = String(parameters.get("from")?.prefix(16) ?? Substring(defaultFirst.description))
+        throughText = String(parameters.get("through")?.prefix(16) ?? Substring(last.description))
+        let first = try? Quarter.parse(fromText), through = try? Quarter.parse(throughText)
+        var dimensions: [SalesDimension] = []
+        for word in parameters.getAll("by").prefix(SalesDimension.allCases.count) {
+            switch SalesDimension.parseList(word) {
+            case .success(let parsed): dimensions += parsed.filter { !dimensions.contains($0) }
+            case .failure(let error): problem = "Group by: \(error.message)"
+            }
+        }
+        if parameters.getAll("by").isEmpty { dimensions = [.segment] }
+        var filters: [SalesDimension: String] = [:]
+        for dimension in [SalesDimension.segment, .route, .distributor, .tier] {
+            if let value = parameters.get(dimension.rawValue).map({ String($0.prefix(64)) }), !value.isEmpty, !value.contains("\0") { filters[dimension] = value }
+        }
+        report = SalesReportQuery(first: first ?? defaultFirst, last: through ?? last, dimensions: dimensions, filters: filters)
+        if first == nil || through == nil { problem = "From and through: quarters such as 2026Q1" }
+        else if report.first > report.last { problem = "From \(report.first) is after through \(report.last)" }
+        else if (report.last.year - report.first.year) * 4 + report.last.number - report.first.number >= SalesReportQuery.maximumQuarters { problem = "At most \(SalesReportQuery.maximumQuarters) quarters at once" }
+    }
+
+    /// The same query for a link (the CSV export).
+    var queryString: String {
+        var parts = ["from=\(report.first)", "through=\(report.last)"] + report.dimensions.map { "by=\($0.rawValue)" }
+        parts += report.filters.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)=\($0.value.addingPercentEncodingForQuery())" }
+        return parts.joined(separator: "&")
+    }
+}

@@ -1,0 +1,97 @@
+import ChannelbookCore
+import ChannelbookStore
+import ChannelbookWeb
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// `/analytics` (PRODUCT.md section 3, "Is the strategy working?"): the sales report with filters, charts and a CSV
+/// export for the vendor's roles; an account manager's resellers first; nothing for a partner's login.
+@Suite struct AnalyticsWebTests {
+    static func withSales() async throws -> ChannelbookDatabase {
+        let database = try await preparedDatabase()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cb-web-\(UUID().uuidString).csv").path
+        try """
+            line_id,date,source,reseller,customer,sku,category,seats,amount,currency
+            Y1,2025-01-10,D01,P01,Acme,HW-1,hardware,2,20000.00,AUD
+            S1,2026-01-12,D01,P01,Acme,HW-1,hardware,1,1000.00,AUD
+            E1,2026-01-13,DIRECT,N01,Bank,HW-1,hardware,600,600000.00,AUD
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        try await database.importFile(.sales, path: path, name: "more.csv")
+        try await database.addUser(email: "am@vendor.example", role: .accountManager, partner: nil, password: "manager secret 123", actor: "t", bcryptCost: 4)
+        try await database.assignContact(partner: "N01", email: "am@vendor.example", role: .accountManager, actor: "t")
+        return database
+    }
+
+    @Test func theVendorSeesSalesBySegmentWithChangesChartsAndACSVExport() async throws {
+        let database = try await Self.withSales()
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let finance = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
+            let response = try await client.execute(uri: "/analytics", method: .get, headers: finance.headers)
+            let page = String(buffer: response.body)
+            #expect(response.status == .ok)
+            #expect(page.contains("<a href=\"/analytics\">Analytics</a>"))
+            // By segment by default, over the four quarters up to the newest with sales (2025Q2–2026Q1).
+            #expect(page.contains("value=\"2025Q2\"") && page.contains("value=\"2026Q1\""))
+            #expect(page.contains("<tr><td>2026Q1</td><td>single</td><td class=\"money\">1</td><td class=\"money\">$1,000.00</td><td class=\"money\">$0.00</td><td class=\"money\"></td><td class=\"money\"></td></tr>"), "\(page)")
+            #expect(page.contains("<tr><td>2026Q1</td><td>smb</td><td class=\"money\">2</td><td class=\"money\">$150,000.00</td><td class=\"money\">$0.00</td><td class=\"money\"></td><td class=\"money\">+650%</td></tr>"))
+            #expect(page.contains("<tr><td>2026Q1</td><td>enterprise</td><td class=\"money\">1</td><td class=\"money\">$600,000.00</td>"))
+            for chart in ["Net sales per quarter, stacked by segment", "Net sales per quarter, DIRECT against distribution", "SMB sales per quarter by distributor", "MDF paid per quarter"] {
+                #expect(page.contains("aria-label=\"\(chart)\""), "\(chart)")
+            }
+            // Grouped by route and tier, filtered to the SMB segment: only the lines of 2 to 500 seats.
+            let filtered = String(buffer: try await client.execute(uri: "/analytics?from=2026Q1&through=2026Q1&by=route&by=tier&segment=smb", method: .get, headers: finance.headers).body)
+            #expect(filtered.contains("<tr><td>2026Q1</td><td>DIRECT</td><td>national</td><td class=\"money\">1</td><td class=\"money\">$100,000.00</td>"))
+            #expect(filtered.contains("<tr><td>2026Q1</td><td>distributor</td><td>premier</td><td class=\"money\">1</td><td class=\"money\">$50,000.00</td>"))
+            #expect(!filtered.contains("$600,000.00</td>"))
+            #expect(filtered.contains("href=\"/analytics.csv?from=2026Q1&amp;through=2026Q1&amp;by=route&amp;by=tier&amp;segment=smb\""))
+            // The export is the command's CSV for the same query.
+            let csv = try await client.execute(uri: "/analytics.csv?from=2026Q1&through=2026Q1&by=route&by=tier&segment=smb", method: .get, headers: finance.headers)
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(String(buffer: csv.body) == "quarter,route,tier,lines,net_sales,renewals,change_prev_bps,change_year_bps\r\n2026Q1,DIRECT,national,1,100000.00,0.00,,\r\n2026Q1,distributor,premier,1,50000.00,0.00,,15000\r\n")
+        }
+        await database.close()
+    }
+
+    @Test func aBadQueryIsSaidOnThePageWithWhatWasTyped() async throws {
+        let database = try await Self.withSales()
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let admin = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
+            let bad = try await client.execute(uri: "/analytics?from=2026Q9&through=2026Q1", method: .get, headers: admin.headers)
+            #expect(bad.status == .badRequest)
+            let page = String(buffer: bad.body)
+            #expect(page.contains("From and through: quarters such as 2026Q1") && page.contains("value=\"2026Q9\""))
+            let backwards = try await client.execute(uri: "/analytics?from=2026Q2&through=2026Q1", method: .get, headers: admin.headers)
+            #expect(backwards.status == .badRequest && String(buffer: backwards.body).contains("From 2026Q2 is after through 2026Q1"))
+            let long = try await client.execute(uri: "/analytics?from=2000Q1&through=2026Q1", method: .get, headers: admin.headers)
+            #expect(long.status == .badRequest && String(buffer: long.body).contains("At most 40 quarters at once"))
+            let unknown = try await client.execute(uri: "/analytics?by=colour", method: .get, headers: admin.headers)
+            #expect(unknown.status == .badRequest && String(buffer: unknown.body).contains("Group by: unknown dimension &#39;colour&#39;"))
+            let csv = try await client.execute(uri: "/analytics.csv?from=x&through=2026Q1", method: .get, headers: admin.headers)
+            #expect(csv.status == .badRequest)
+        }
+        await database.close()
+    }
+
+    @Test func anAccountManagerSeesItsResellersFirstAndAPartnerNothing() async throws {
+        let database = try await Self.withSales()
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let manager = try await signedIn(client, database, "am@vendor.example", "manager secret 123")
+            let page = String(buffer: try await client.execute(uri: "/analytics?from=2026Q1&through=2026Q1", method: .get, headers: manager.headers).body)
+            let mine = try #require(page.range(of: "<h2>My resellers</h2>"))
+            let channel = try #require(page.range(of: "<h2>Net sales by segment</h2>"))
+            #expect(mine.lowerBound < channel.lowerBound)
+            #expect(page.contains("<tr><td><a href=\"/partners/N01\">N01</a></td><td>2026Q1</td><td class=\"money\">$700,000.00</td>"))
+            #expect(!page.contains("<a href=\"/partners/P01\">P01</a></td><td>2026Q1</td>"))
+            // A partner's login: no analytics, no export (its own figures are on its dashboard).
+            let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
+            #expect(try await client.execute(uri: "/analytics", method: .get, headers: partner.headers).status == .notFound)
+            #expect(try await client.execute(uri: "/analytics.csv", method: .get, headers: partner.headers).status == .notFound)
+            #expect(try await client.execute(uri: "/analytics", method: .get).status == .unauthorized)
+        }
+        await database.close()
+    }
+}
