@@ -83,9 +83,11 @@ import Testing
             xlsxHeaders[.cookie] = d01.headers[.cookie]
             let accepted = try await client.execute(uri: "/sales/upload?csrf=\(d01.csrf)", method: .post, headers: xlsxHeaders, body: xlsxBody)
             #expect(accepted.status == .ok && String(buffer: accepted.body).contains("d01-feb.xlsx: imported 1 lines (1 new, 0 already present)"))
-            // The mapped lines are the distributor's sell-through now: 2,000.00 − 1,000.00 + 1,000.00 for A01 in 2026Q1.
+            // The mapped lines are the distributor's sell-through now, by segment: 2,000.00 for 2 seats (SMB); the return
+            // of 1 seat and the workbook's sale of 1 seat net to 0.00 in the single-seat segment.
             let sellThrough = String(buffer: try await client.execute(uri: "/", method: .get, headers: d01.headers).body)
-            #expect(sellThrough.contains("<td>2026Q1</td><td>A01 Associate One</td><td>3</td><td class=\"money\">$2,000.00</td>"), "\(sellThrough)")
+            #expect(sellThrough.contains("<tr><td>2026Q1</td><td>A01</td><td>single</td><td class=\"money\">2</td><td class=\"money\">$0.00</td>"), "\(sellThrough)")
+            #expect(sellThrough.contains("<tr><td>2026Q1</td><td>A01</td><td>smb</td><td class=\"money\">1</td><td class=\"money\">$2,000.00</td>"))
         }
         await database.close()
     }
