@@ -41,6 +41,7 @@ struct APIMethodMiddleware: RouterMiddleware {
         (["api", "v1", "renewals", "*"], [.get]), (["api", "v1", "renewals", "*", "quote"], [.post]), (["api", "v1", "renewals", "*", "lapse"], [.post]),
         (["api", "v1", "matching", "names"], [.get]), (["api", "v1", "matching", "names", "map"], [.post]),
         (["api", "v1", "matching", "names", "ignore"], [.post]), (["api", "v1", "matching", "names", "suggest"], [.post]),
+        (["api", "v1", "reports", "sales"], [.get]),
     ]
 
     /// The methods a documented path takes; `nil` for a path the document does not have.

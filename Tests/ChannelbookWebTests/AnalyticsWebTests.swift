@@ -65,9 +65,9 @@ import Testing
             let page = String(buffer: bad.body)
             #expect(page.contains("From and through: quarters such as 2026Q1") && page.contains("value=\"2026Q9\""))
             let backwards = try await client.execute(uri: "/analytics?from=2026Q2&through=2026Q1", method: .get, headers: admin.headers)
-            #expect(backwards.status == .badRequest && String(buffer: backwards.body).contains("From 2026Q2 is after through 2026Q1"))
+            #expect(backwards.status == .badRequest && String(buffer: backwards.body).contains("the range 2026Q2..2026Q1 ends before it starts"))
             let long = try await client.execute(uri: "/analytics?from=2000Q1&through=2026Q1", method: .get, headers: admin.headers)
-            #expect(long.status == .badRequest && String(buffer: long.body).contains("At most 40 quarters at once"))
+            #expect(long.status == .badRequest && String(buffer: long.body).contains("a report covers at most 40 quarters"))
             let unknown = try await client.execute(uri: "/analytics?by=colour", method: .get, headers: admin.headers)
             #expect(unknown.status == .badRequest && String(buffer: unknown.body).contains("Group by: unknown dimension &#39;colour&#39;"))
             let csv = try await client.execute(uri: "/analytics.csv?from=x&through=2026Q1", method: .get, headers: admin.headers)
@@ -91,6 +91,52 @@ import Testing
             #expect(try await client.execute(uri: "/analytics", method: .get, headers: partner.headers).status == .notFound)
             #expect(try await client.execute(uri: "/analytics.csv", method: .get, headers: partner.headers).status == .notFound)
             #expect(try await client.execute(uri: "/analytics", method: .get).status == .unauthorized)
+        }
+        await database.close()
+    }
+}
+
+/// `GET /api/v1/reports/sales`: the same report as the command and the page, scoped by `AnalyticsAccess`.
+@Suite struct AnalyticsAPITests {
+    @Test func theReportIsScopedAndItsQueryChecked() async throws {
+        let database = try await AnalyticsWebTests.withSales()
+        try await database.addUser(email: "sales@d01.example", role: .partner, partner: "D01", password: "distributor secret 1", actor: "t", bcryptCost: 4)
+        let api = RenewalAPITests()
+        func token(_ email: String) async throws -> String { try await database.createAPIToken(email: email, name: "t", actor: "t").token }
+        let finance = try await token("fin@vendor.example"), d01 = try await token("sales@d01.example"), reseller = try await token("jo@p01.example")
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            #expect(try await api.call(client, .get, "/api/v1/reports/sales?quarters=2026Q1", nil).status == .unauthorized)
+            #expect(try await api.call(client, .get, "/api/v1/reports/sales?quarters=bad", nil).status == .unauthorized)  // 401 before validation
+            let report = try await api.call(client, .get, "/api/v1/reports/sales?quarters=2026Q1&by=route,segment", finance)
+            #expect(report.status == .ok)
+            let body = try #require(report.body as? [String: Any])
+            #expect(body["currency"] as? String == "AUD" && body["dimensions"] as? [String] == ["route", "segment"])
+            let rows = try #require(body["rows"] as? [[String: Any]])
+            #expect(rows.map { "\($0["quarter"]!) \($0["route"]!) \($0["segment"]!) \($0["lines"]!) \($0["netSales"]!) \($0["renewals"]!)" } == [
+                "2026Q1 DIRECT smb 1 100000.00 0.00", "2026Q1 DIRECT enterprise 1 600000.00 0.00",
+                "2026Q1 distributor single 1 1000.00 0.00", "2026Q1 distributor smb 1 50000.00 0.00",
+            ])
+            // A change is a number of basis points, absent without a base; dimensions not asked for are absent.
+            #expect(rows[3]["changeYearBps"] as? Int == 15000 && rows[3]["changePrevBps"] == nil && rows[3]["tier"] == nil)
+            // Filters, and a distributor's token kept to its own sell-through whatever it asks for.
+            let smb = try await api.call(client, .get, "/api/v1/reports/sales?quarters=2026Q1&by=distributor&segment=smb&tier=premier", finance)
+            #expect(api.rows(smb.body).map { "\($0["distributor"]!) \($0["netSales"]!)" } == ["D01 50000.00"])
+            let own = try await api.call(client, .get, "/api/v1/reports/sales?quarters=2025Q1..2026Q1&by=distributor&distributor=DIRECT", d01)
+            #expect(own.status == .ok && api.rows(own.body).isEmpty)
+            let ownAll = try await api.call(client, .get, "/api/v1/reports/sales?quarters=2025Q1..2026Q1&by=reseller", d01)
+            #expect(api.rows(ownAll.body).map { "\($0["quarter"]!) \($0["reseller"]!) \($0["netSales"]!)" } == ["2025Q1 P01 20000.00", "2026Q1 P01 51000.00"])
+            #expect(try await api.call(client, .get, "/api/v1/reports/sales?quarters=2026Q1", reseller).status == .notFound)
+            // Refusals in words.
+            for (query, message) in [
+                ("quarters=2026Q5", "quarters must be a quarter or a range such as 2025Q2..2026Q1"),
+                ("quarters=2026Q2..2026Q1", "the range 2026Q2..2026Q1 ends before it starts"),
+                ("quarters=2000Q1..2026Q1", "a report covers at most 40 quarters"),
+                ("quarters=2026Q1&by=colour", "by: unknown dimension 'colour' (known: segment, route, distributor, tier, reseller)"),
+                ("quarters=2026Q1&segment=%00", "segment must be 1 to 64 characters of text"),
+            ] {
+                let refused = try await api.call(client, .get, "/api/v1/reports/sales?\(query)", finance)
+                #expect(refused.status == .badRequest && api.error(refused.body) == message, "\(query)")
+            }
         }
         await database.close()
     }

@@ -74,6 +74,7 @@ import Testing
     }
 
     func items(_ body: Any?) -> [[String: Any]] { (body as? [String: Any])?["items"] as? [[String: Any]] ?? [] }
+    func rows(_ body: Any?) -> [[String: Any]] { (body as? [String: Any])?["rows"] as? [[String: Any]] ?? [] }
     func contracts(_ body: Any?) -> [String] { items(body).compactMap { $0["contractId"] as? String } }
     func error(_ body: Any?) -> String? { (body as? [String: Any])?["error"] as? String }
 

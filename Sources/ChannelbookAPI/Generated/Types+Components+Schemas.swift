@@ -220,6 +220,135 @@ extension Components {
                 case renewalsRenewed
             }
         }
+        /// - Remark: Generated from `#/components/schemas/SalesReport`.
+        internal struct SalesReport: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SalesReport/currency`.
+            internal var currency: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SalesReport/dimensionsPayload`.
+            internal enum dimensionsPayloadPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case segment = "segment"
+                case route = "route"
+                case distributor = "distributor"
+                case tier = "tier"
+                case reseller = "reseller"
+            }
+            /// - Remark: Generated from `#/components/schemas/SalesReport/dimensions`.
+            internal typealias dimensionsPayload = [Components.Schemas.SalesReport.dimensionsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/SalesReport/dimensions`.
+            internal var dimensions: Components.Schemas.SalesReport.dimensionsPayload
+            /// - Remark: Generated from `#/components/schemas/SalesReport/rows`.
+            internal var rows: [Components.Schemas.SalesReportRow]
+            /// Creates a new `SalesReport`.
+            ///
+            /// - Parameters:
+            ///   - currency:
+            ///   - dimensions:
+            ///   - rows:
+            internal init(
+                currency: Swift.String,
+                dimensions: Components.Schemas.SalesReport.dimensionsPayload,
+                rows: [Components.Schemas.SalesReportRow]
+            ) {
+                self.currency = currency
+                self.dimensions = dimensions
+                self.rows = rows
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case currency
+                case dimensions
+                case rows
+            }
+        }
+        /// The dimensions asked for are present (an empty tier is a reseller with none); the others absent.
+        ///
+        /// - Remark: Generated from `#/components/schemas/SalesReportRow`.
+        internal struct SalesReportRow: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SalesReportRow/quarter`.
+            internal var quarter: Components.Schemas.QuarterName
+            /// - Remark: Generated from `#/components/schemas/SalesReportRow/segment`.
+            internal var segment: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/SalesReportRow/route`.
+            internal enum routePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case DIRECT = "DIRECT"
+                case distributor = "distributor"
+            }
+            /// - Remark: Generated from `#/components/schemas/SalesReportRow/route`.
+            internal var route: Components.Schemas.SalesReportRow.routePayload?
+            /// - Remark: Generated from `#/components/schemas/SalesReportRow/distributor`.
+            internal var distributor: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/SalesReportRow/tier`.
+            internal var tier: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/SalesReportRow/reseller`.
+            internal var reseller: Swift.String?
+            /// Every line of the group: hardware, software and renewals.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SalesReportRow/lines`.
+            internal var lines: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/SalesReportRow/netSales`.
+            internal var netSales: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/SalesReportRow/renewals`.
+            internal var renewals: Components.Schemas.Money
+            /// On the previous quarter; absent without a base or when it is 0.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SalesReportRow/changePrevBps`.
+            internal var changePrevBps: Swift.Int64?
+            /// On the same quarter a year before; absent without a base or when it is 0.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SalesReportRow/changeYearBps`.
+            internal var changeYearBps: Swift.Int64?
+            /// Creates a new `SalesReportRow`.
+            ///
+            /// - Parameters:
+            ///   - quarter:
+            ///   - segment:
+            ///   - route:
+            ///   - distributor:
+            ///   - tier:
+            ///   - reseller:
+            ///   - lines: Every line of the group: hardware, software and renewals.
+            ///   - netSales:
+            ///   - renewals:
+            ///   - changePrevBps: On the previous quarter; absent without a base or when it is 0.
+            ///   - changeYearBps: On the same quarter a year before; absent without a base or when it is 0.
+            internal init(
+                quarter: Components.Schemas.QuarterName,
+                segment: Swift.String? = nil,
+                route: Components.Schemas.SalesReportRow.routePayload? = nil,
+                distributor: Swift.String? = nil,
+                tier: Swift.String? = nil,
+                reseller: Swift.String? = nil,
+                lines: Swift.Int64,
+                netSales: Components.Schemas.Money,
+                renewals: Components.Schemas.Money,
+                changePrevBps: Swift.Int64? = nil,
+                changeYearBps: Swift.Int64? = nil
+            ) {
+                self.quarter = quarter
+                self.segment = segment
+                self.route = route
+                self.distributor = distributor
+                self.tier = tier
+                self.reseller = reseller
+                self.lines = lines
+                self.netSales = netSales
+                self.renewals = renewals
+                self.changePrevBps = changePrevBps
+                self.changeYearBps = changeYearBps
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case quarter
+                case segment
+                case route
+                case distributor
+                case tier
+                case reseller
+                case lines
+                case netSales
+                case renewals
+                case changePrevBps
+                case changeYearBps
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/Error`.
         internal struct _Error: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Error/error`.

@@ -4958,4 +4958,259 @@ internal enum Operations {
             }
         }
     }
+    /// Is the strategy working? Net hardware + software sales by quarter and dimensions, renewals apart, with changes.
+    ///
+    /// The `channelbook report sales` table: one row per quarter and value of each dimension asked for (`by`), from the totals kept at
+    /// every import. A change is (this − base) ÷ base in basis points rounded toward zero, absent without a base or when the base is 0.
+    /// Segments are the newest program's (`[segments]`; a price adjustment of 0 seats counts in `adjustment`); a reseller's tier is the
+    /// one held on the quarter's last day. Scope: vendor logins see the whole channel; a distributor's token its own sell-through only;
+    /// a reseller's token nothing (404).
+    ///
+    ///
+    /// - Remark: HTTP `GET /api/v1/reports/sales`.
+    /// - Remark: Generated from `#/paths//api/v1/reports/sales/get(salesReport)`.
+    internal enum salesReport {
+        internal static let id: Swift.String = "salesReport"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/reports/sales/GET/query`.
+            internal struct Query: Sendable, Hashable {
+                /// One quarter or an inclusive range of at most 40: 2026Q1 or 2025Q2..2026Q1.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/reports/sales/GET/query/quarters`.
+                internal var quarters: Swift.String
+                /// Dimensions to group by, comma-separated: segment, route, distributor, tier, reseller. None: each quarter's total.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/reports/sales/GET/query/by`.
+                internal var by: Swift.String?
+                /// Only lines of this segment.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/reports/sales/GET/query/segment`.
+                internal var segment: Swift.String?
+                /// - Remark: Generated from `#/paths/api/v1/reports/sales/GET/query/route`.
+                internal enum routePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case DIRECT = "DIRECT"
+                    case distributor = "distributor"
+                }
+                /// Only DIRECT or only distributor lines.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/reports/sales/GET/query/route`.
+                internal var route: Operations.salesReport.Input.Query.routePayload?
+                /// Only lines from this source: a distributor's code, or DIRECT.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/reports/sales/GET/query/distributor`.
+                internal var distributor: Swift.String?
+                /// - Remark: Generated from `#/paths/api/v1/reports/sales/GET/query/tier`.
+                internal enum tierPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case national = "national"
+                    case premier = "premier"
+                    case associate = "associate"
+                    case registered = "registered"
+                }
+                /// Only resellers holding this tier on the quarter's last day.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/reports/sales/GET/query/tier`.
+                internal var tier: Operations.salesReport.Input.Query.tierPayload?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - quarters: One quarter or an inclusive range of at most 40: 2026Q1 or 2025Q2..2026Q1.
+                ///   - by: Dimensions to group by, comma-separated: segment, route, distributor, tier, reseller. None: each quarter's total.
+                ///   - segment: Only lines of this segment.
+                ///   - route: Only DIRECT or only distributor lines.
+                ///   - distributor: Only lines from this source: a distributor's code, or DIRECT.
+                ///   - tier: Only resellers holding this tier on the quarter's last day.
+                internal init(
+                    quarters: Swift.String,
+                    by: Swift.String? = nil,
+                    segment: Swift.String? = nil,
+                    route: Operations.salesReport.Input.Query.routePayload? = nil,
+                    distributor: Swift.String? = nil,
+                    tier: Operations.salesReport.Input.Query.tierPayload? = nil
+                ) {
+                    self.quarters = quarters
+                    self.by = by
+                    self.segment = segment
+                    self.route = route
+                    self.distributor = distributor
+                    self.tier = tier
+                }
+            }
+            internal var query: Operations.salesReport.Input.Query
+            /// - Remark: Generated from `#/paths/api/v1/reports/sales/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.salesReport.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.salesReport.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.salesReport.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - query:
+            ///   - headers:
+            internal init(
+                query: Operations.salesReport.Input.Query,
+                headers: Operations.salesReport.Input.Headers = .init()
+            ) {
+                self.query = query
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/reports/sales/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/reports/sales/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.SalesReport)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.SalesReport {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.salesReport.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.salesReport.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The rows, by quarter then by each dimension (segments by size, tiers national first, DIRECT before distribution).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/reports/sales/get(salesReport)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.salesReport.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.salesReport.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request was refused; the message says why.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/reports/sales/get(salesReport)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No valid token.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/reports/sales/get(salesReport)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No such thing, or not this login's to see.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/reports/sales/get(salesReport)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
 }

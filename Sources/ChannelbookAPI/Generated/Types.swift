@@ -139,6 +139,18 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/matching/names/suggest`.
     /// - Remark: Generated from `#/paths//api/v1/matching/names/suggest/post(suggestParkedName)`.
     func suggestParkedName(_ input: Operations.suggestParkedName.Input) async throws -> Operations.suggestParkedName.Output
+    /// Is the strategy working? Net hardware + software sales by quarter and dimensions, renewals apart, with changes.
+    ///
+    /// The `channelbook report sales` table: one row per quarter and value of each dimension asked for (`by`), from the totals kept at
+    /// every import. A change is (this − base) ÷ base in basis points rounded toward zero, absent without a base or when the base is 0.
+    /// Segments are the newest program's (`[segments]`; a price adjustment of 0 seats counts in `adjustment`); a reseller's tier is the
+    /// one held on the quarter's last day. Scope: vendor logins see the whole channel; a distributor's token its own sell-through only;
+    /// a reseller's token nothing (404).
+    ///
+    ///
+    /// - Remark: HTTP `GET /api/v1/reports/sales`.
+    /// - Remark: Generated from `#/paths//api/v1/reports/sales/get(salesReport)`.
+    func salesReport(_ input: Operations.salesReport.Input) async throws -> Operations.salesReport.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -489,6 +501,26 @@ extension APIProtocol {
         try await suggestParkedName(Operations.suggestParkedName.Input(
             headers: headers,
             body: body
+        ))
+    }
+    /// Is the strategy working? Net hardware + software sales by quarter and dimensions, renewals apart, with changes.
+    ///
+    /// The `channelbook report sales` table: one row per quarter and value of each dimension asked for (`by`), from the totals kept at
+    /// every import. A change is (this − base) ÷ base in basis points rounded toward zero, absent without a base or when the base is 0.
+    /// Segments are the newest program's (`[segments]`; a price adjustment of 0 seats counts in `adjustment`); a reseller's tier is the
+    /// one held on the quarter's last day. Scope: vendor logins see the whole channel; a distributor's token its own sell-through only;
+    /// a reseller's token nothing (404).
+    ///
+    ///
+    /// - Remark: HTTP `GET /api/v1/reports/sales`.
+    /// - Remark: Generated from `#/paths//api/v1/reports/sales/get(salesReport)`.
+    internal func salesReport(
+        query: Operations.salesReport.Input.Query,
+        headers: Operations.salesReport.Input.Headers = .init()
+    ) async throws -> Operations.salesReport.Output {
+        try await salesReport(Operations.salesReport.Input(
+            query: query,
+            headers: headers
         ))
     }
 }

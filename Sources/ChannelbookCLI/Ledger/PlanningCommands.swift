@@ -8,10 +8,8 @@ struct QuarterRange: ExpressibleByArgument {
     let last: Quarter
 
     init?(argument: String) {
-        let parts = argument.components(separatedBy: "..")
-        guard parts.count <= 2, let first = try? Quarter.parse(parts[0]), let last = try? Quarter.parse(parts.last!) else { return nil }
-        self.first = first
-        self.last = last
+        guard let range = try? Quarter.parseRange(argument) else { return nil }
+        (first, last) = range
     }
 }
 

@@ -22,6 +22,18 @@ public struct Quarter: Hashable, Sendable, Comparable, CustomStringConvertible {
         return quarter
     }
 
+    /// `2026Q1` or `2025Q2..2026Q1`: one quarter or an inclusive range, as commands and the API take them.
+    public static func parseRange(_ text: String) throws -> (first: Quarter, last: Quarter) {
+        let parts = text.split(separator: "..", omittingEmptySubsequences: false)
+        guard parts.count <= 2 else { throw DateError.notAQuarter(text) }
+        return (try parse(String(parts[0])), try parse(String(parts[parts.count - 1])))
+    }
+
+    /// How many quarters `first...last` holds (0 when `last` comes before `first`).
+    public static func count(from first: Quarter, through last: Quarter) -> Int {
+        max(0, (last.year - first.year) * 4 + last.number - first.number + 1)
+    }
+
     /// The quarter a date falls in.
     public init(containing date: BusinessDate) {
         self.year = date.year

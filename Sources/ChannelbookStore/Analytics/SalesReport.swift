@@ -47,6 +47,7 @@ public struct SalesReport: Sendable, Equatable {
 /// Why a sales report cannot be made as asked.
 public struct SalesReportError: RefusalError, Sendable, Equatable {
     public let message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }
 
@@ -57,7 +58,7 @@ extension ChannelbookDatabase {
     public func salesReport(_ query: SalesReportQuery) async throws -> SalesReport {
         try await requireInitialised()
         guard query.first <= query.last else { throw SalesReportError(message: "the range \(query.first)..\(query.last) ends before it starts") }
-        guard Self.quarters(from: query.first, through: query.last) <= SalesReportQuery.maximumQuarters else {
+        guard Quarter.count(from: query.first, through: query.last) <= SalesReportQuery.maximumQuarters else {
             throw SalesReportError(message: "a report covers at most \(SalesReportQuery.maximumQuarters) quarters")
         }
         return try await readTransaction {
@@ -148,7 +149,6 @@ extension ChannelbookDatabase {
     /// The quarter before, and the same quarter a year earlier; `nil` before year 1.
     static func previous(_ quarter: Quarter) -> Quarter? { quarter.number == 1 ? Quarter(year: quarter.year - 1, number: 4) : quarter.previous }
     static func yearAgo(_ quarter: Quarter) -> Quarter? { Quarter(year: quarter.year - 1, number: quarter.number) }
-    static func quarters(from first: Quarter, through last: Quarter) -> Int { (last.year - first.year) * 4 + last.number - first.number + 1 }
 
     /// The newest quarter any sales total is kept for (one index lookup), or `nil` before the first import.
     public func latestSalesQuarter() async throws -> Quarter? {
