@@ -38,7 +38,7 @@ import Testing
         let broken = await channelbook(["check"] + db)
         #expect(broken.exitCode == 1)
         #expect(broken.stderr.contains("sales totals: reseller "), "\(broken.stderr)")
-        #expect(broken.stderr.contains("hardware from DIRECT: the lines sum to "))
+        #expect(broken.stderr.contains("hardware from DIRECT (smb): the lines sum to "))
     }
 
     @Test func backupCopiesASQLiteDatabaseInUseAndTheCopyChecksClean() async throws {

@@ -550,7 +550,7 @@ private func errorMessage(_ response: TestResponse) throws -> String? {
         try await database.sql.raw("UPDATE sales_totals SET amount_minor = \(bind: Int64.min) WHERE reseller_id = (SELECT id FROM partners WHERE code = 'P01')").run()
         try await database.sql.raw("UPDATE sales_totals SET amount_minor = \(bind: Int64.max) WHERE reseller_id = (SELECT id FROM partners WHERE code = 'N01')").run()
         try await database.sql.raw(
-            "INSERT INTO sales_totals (reseller_id, quarter, category, source, amount_minor, line_count) SELECT id, '2026Q1', 'software', 'DIRECT', \(bind: Int64.max), 1 FROM partners WHERE code = 'N01'"
+            "INSERT INTO sales_totals (reseller_id, quarter, category, source, segment, amount_minor, line_count) SELECT id, '2026Q1', 'software', 'DIRECT', 'enterprise', \(bind: Int64.max), 1 FROM partners WHERE code = 'N01'"
         ).run()
         try await database.sql.raw("UPDATE statement_lines SET amount_minor = \(bind: Int64.max)").run()
         try await database.sql.raw("UPDATE statements SET total_minor = \(bind: Int64.max)").run()
@@ -559,7 +559,8 @@ private func errorMessage(_ response: TestResponse) throws -> String? {
                 ("fin@vendor.example", "finance secret 123", [
                     "/", "/partners", "/partners/P01", "/partners/N01", "/quarters/2026Q1", "/statements/2026Q1/P01", "/statements/2026Q1/N01",
                     "/referrals", "/audit", "/tokens", "/quarters/2026Q1/payouts.csv", "/api/v1/statements?quarter=2026Q1",
-                    "/api/v1/statements/2026Q1/P01",
+                    "/api/v1/statements/2026Q1/P01", "/analytics", "/analytics?by=tier&by=reseller", "/analytics.csv?from=2026Q1&through=2026Q1",
+                    "/api/v1/reports/sales?quarters=2026Q1&by=segment",
                 ]),
                 ("jo@p01.example", "partner secret 123", ["/", "/statements/2026Q1/P01", "/referrals", "/tokens", "/api/v1/me"]),
                 ("admin@vendor.example", "admin secret 1234", ["/", "/quarters/2026Q1", "/partners", "/audit"]),

@@ -89,9 +89,10 @@ extension ChannelbookDatabase {
                 let key = GroupKey(quarter: quarter, values: query.dimensions.map(value))
                 let amount = try row.decode(column: "amount_minor", as: Int64.self)
                 let renewal = try row.decode(column: "category", as: String.self) == SalesCategory.renewal.rawValue
-                do { try groups[key, default: Sums()].add(amount, lines: try row.decode(column: "line_count", as: Int64.self), renewal: renewal) } catch {
-                    throw SalesReportError(message: "\(quarter) \(key.values.joined(separator: " ")): net sales beyond 64 bits cannot be reported")
-                }
+                // A sum beyond 64 bits is a money error naming the group, as every other overflowing sum is.
+                try groups[key, default: Sums()].add(
+                    amount, lines: try row.decode(column: "line_count", as: Int64.self), renewal: renewal,
+                    group: "\(quarter)\(key.values.map { " " + $0 }.joined())")
             }
             let rows = groups.filter { $0.key.quarter >= query.first }.map { key, sums in
                 SalesReportRow(
@@ -115,9 +116,9 @@ extension ChannelbookDatabase {
         var net: Int64 = 0
         var renewals: Int64 = 0
 
-        mutating func add(_ amount: Int64, lines count: Int64, renewal: Bool) throws {
-            lines += count
-            if renewal { renewals = try MinorUnits.add(renewals, amount, "renewals") } else { net = try MinorUnits.add(net, amount, "net sales") }
+        mutating func add(_ amount: Int64, lines count: Int64, renewal: Bool, group: @autoclosure () -> String) throws(MoneyError) {
+            lines = try MinorUnits.add(lines, count, "the line count of \(group())")  // a stored count is data too: checked
+            if renewal { renewals = try MinorUnits.add(renewals, amount, "the renewals of \(group())") } else { net = try MinorUnits.add(net, amount, "the net sales of \(group())") }
         }
     }
 
