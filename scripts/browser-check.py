@@ -18,7 +18,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 PASSWORD = "channelbook-demo"
 
@@ -280,6 +280,31 @@ def matching_walk(driver, base, screenshots):
           "the distributor sees its name decided and no longer parked")
 
 
+def analytics_walk(driver, base, screenshots):
+    """The vendor's analytics: charts of the strategy, the table with its changes, regrouped and filtered in the form."""
+    driver.get(f"{base}/analytics")
+    page = driver.page_source
+    charts = ("Net sales per quarter, stacked by segment", "Net sales per quarter, DIRECT against distribution",
+              "SMB sales per quarter by distributor", "MDF paid per quarter")
+    check(all(f'aria-label="{chart}"' in page for chart in charts),
+          "analytics draws net sales by segment, direct against distribution, each distributor's SMB sales and MDF paid")
+    rows = [row.text for row in driver.find_elements(By.CSS_SELECTOR, "#sales-report tbody tr")]
+    check(any(" smb " in f" {row} " for row in rows) and any(" single " in f" {row} " for row in rows), "the analytics table lists net sales by segment")
+    check(any("%" in row for row in rows), "a quarter's net sales are compared with the same quarter a year before")
+    if screenshots:
+        driver.save_screenshot(os.path.join(screenshots, "analytics.png"))
+    form = driver.find_element(By.ID, "analytics-form")
+    form.find_element(By.CSS_SELECTOR, "input[name=by][value=segment]").click()
+    form.find_element(By.CSS_SELECTOR, "input[name=by][value=distributor]").click()
+    Select(form.find_element(By.NAME, "segment")).select_by_visible_text("smb")
+    submit(driver, form.find_element(By.TAG_NAME, "button"))
+    headings = [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "#sales-report thead th")]
+    distributors = {row.find_elements(By.TAG_NAME, "td")[1].text for row in driver.find_elements(By.CSS_SELECTOR, "#sales-report tbody tr")}
+    check(headings[:2] == ["quarter", "distributor"] and distributors <= {"DIRECT", "D01", "D02", "D03"} and "D01" in distributors,
+          "the form regroups the table by distributor, filtered to the SMB segment")
+    check("segment=smb" in driver.find_element(By.PARTIAL_LINK_TEXT, "Download this table as CSV").get_attribute("href"), "the CSV export keeps the page's query")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("base")
@@ -350,6 +375,8 @@ def main():
         check(len(driver.find_elements(By.CSS_SELECTOR, "svg rect")) >= 2, "a what-if draws the cost by quarter")
         if args.screenshots:
             driver.save_screenshot(os.path.join(args.screenshots, "whatif.png"))
+
+        analytics_walk(driver, base, args.screenshots)
     finally:
         driver.quit()
     print("browser check passed")

@@ -3,7 +3,7 @@ import ChannelbookStore
 import OpenAPIRuntime
 
 /// The analytics operation of openapi.yaml, within the one analytics scope (`AnalyticsAccess`): the vendor's roles see
-/// the whole channel, a distributor's token its own sell-through, a reseller's token nothing (404).
+/// the whole channel, a distributor's token its own sell-through by segment and reseller, a reseller's token nothing (404).
 extension APIHandler {
     func salesReport(_ input: Operations.salesReport.Input) async throws -> Operations.salesReport.Output {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
@@ -13,8 +13,9 @@ extension APIHandler {
         guard query.quarters.utf8.count <= 14, let range = try? Quarter.parseRange(query.quarters) else {
             return .badRequest(Self.badRequest("quarters must be a quarter or a range such as 2025Q2..2026Q1"))
         }
+        guard (query.by ?? "").utf8.count <= 100 else { return .badRequest(Self.badRequest("by must be at most 100 characters")) }
         let dimensions: [SalesDimension]
-        switch SalesDimension.parseList(String((query.by ?? "").prefix(100))) {
+        switch SalesDimension.parseList(query.by ?? "") {
         case .success(let parsed): dimensions = parsed
         case .failure(let error): return .badRequest(Self.badRequest("by: \(error.message)"))
         }
@@ -28,6 +29,7 @@ extension APIHandler {
         }
         if let route = query.route { filters[.route] = route.rawValue }
         if let tier = query.tier { filters[.tier] = tier.rawValue }
+        if let refusal = access.refusal(groupingBy: dimensions, filteringBy: filters.keys) { return .badRequest(Self.badRequest(refusal)) }
         let report: SalesReport
         do {
             report = try await database.read {

@@ -17,7 +17,8 @@ struct AnalyticsRoutes {
         }
         router.get("/analytics.csv") { request, context in
             _ = try context.require(.viewChannelAnalytics)
-            let query = try await AnalyticsQuery(request, latest: try await database.read { try await $0.latestSalesQuarter() }, today: WebClock.today(context))
+            let today = WebClock.today(context)
+            let query = try await AnalyticsQuery(request, latest: try await database.read { try await $0.latestSalesQuarter(asOf: today) }, today: today)
             if let problem = query.problem { throw WebError(.badRequest, problem, json: false) }
             let report = try await run(query.report)
             let csv = ([report.columns] + report.cells).map(CSVText.line).joined(separator: "\r\n") + "\r\n"
@@ -36,8 +37,9 @@ struct AnalyticsRoutes {
     }
 
     private func page(_ request: Request, _ context: WebContext, _ user: SignedInUser) async throws -> Response {
-        let (latest, program) = try await database.read { (try await $0.latestSalesQuarter(), try await $0.latestProgram().program) }
-        let query = try await AnalyticsQuery(request, latest: latest, today: WebClock.today(context))
+        let today = WebClock.today(context)
+        let (latest, program) = try await database.read { (try await $0.latestSalesQuarter(asOf: today), try await $0.latestProgram().program) }
+        let query = try await AnalyticsQuery(request, latest: latest, today: today)
         var body = "<p>Net hardware and software sales by quarter, renewals apart, from the totals kept at every import. "
             + "A change is on the previous quarter and on the same quarter last year; blank without a base.</p>"
         body += form(query, program: program)
@@ -121,47 +123,50 @@ struct AnalyticsRoutes {
                 : "<table id=\"my-resellers\"><thead><tr><th>reseller</th><th>quarter</th><th>net sales</th><th>renewals</th><th>on previous quarter</th><th>on a year before</th></tr></thead><tbody>\(cells)</tbody></table>")
     }
 
-    /// The four pictures of the strategy, each from one report over the range (the page's filters apply to all).
+    /// The four pictures of the strategy, from one report over the range by segment, route, distributor and tier (the
+    /// page's filters apply), summed per picture here with checked sums.
     private func charts(_ query: AnalyticsQuery, program: Program) async throws -> String {
         let quarters = Self.quarters(query.report.first, query.report.last)
         let labels = quarters.map(\.description)
-        func series(_ dimensions: [SalesDimension], _ filters: [SalesDimension: String] = [:]) async throws -> [(name: String, values: [Int64])] {
-            var chart = query.report
-            chart.dimensions = dimensions
-            chart.filters.merge(filters) { _, chartFilter in chartFilter }
-            let rows = try await run(chart).rows
+        var all = query.report
+        all.dimensions = [.segment, .route, .distributor, .tier]
+        let rows = try await run(all).rows
+        /// Net sales per quarter of each value of dimension `index` (in the report's order), of the rows kept.
+        func series(by index: Int, where keep: (SalesReportRow) -> Bool = { _ in true }) throws -> [(name: String, values: [Int64])] {
             var names: [String] = []
-            var values: [String: [Quarter: Int64]] = [:]
-            for row in rows {
-                let name = row.values.first ?? "all"
-                if values[name] == nil { names.append(name) }
-                values[name, default: [:]][row.quarter] = row.netSales.minorUnits
+            var sums: [String: [Quarter: Int64]] = [:]
+            for row in rows where keep(row) {
+                let name = row.values[index].isEmpty ? "none" : row.values[index]
+                if sums[name] == nil { names.append(name) }
+                sums[name, default: [:]][row.quarter] = try MinorUnits.add(
+                    sums[name]?[row.quarter] ?? 0, row.netSales.minorUnits, "the \(row.quarter) net sales of \(name)")
             }
-            return names.map { name in (name, quarters.map { values[name]?[$0] ?? 0 }) }
+            return names.map { name in (name, quarters.map { sums[name]?[$0] ?? 0 }) }
         }
         let money = { (minor: Int64) in Money(minorUnits: minor, currency: program.currency).displayString }
         var html = "<h2>Net sales by segment</h2>"
-            + SVGChart.series(categories: labels, series: try await series([.segment]), title: "Net sales per quarter, stacked by segment", stacked: true, caption: money)
+            + SVGChart.series(categories: labels, series: try series(by: 0), title: "Net sales per quarter, stacked by segment", stacked: true, caption: money)
         html += "<h2>Direct against distribution</h2>"
-            + SVGChart.series(categories: labels, series: try await series([.route]), title: "Net sales per quarter, DIRECT against distribution", stacked: false, caption: money)
-        let smb = program.segments.names.first { $0 == "smb" }
-        if let smb {
+            + SVGChart.series(categories: labels, series: try series(by: 1), title: "Net sales per quarter, DIRECT against distribution", stacked: false, caption: money)
+        if let smb = program.segments.names.first(where: { $0 == "smb" }) {
+            let bySMBDistributor = try series(by: 2) { $0.values[0] == smb && $0.values[1] != SalesDimension.directSource }
             html += "<h2>Each distributor's SMB sales</h2>"
-                + SVGChart.series(
-                    categories: labels, series: try await series([.distributor], [.segment: smb, .route: "distributor"]),
-                    title: "SMB sales per quarter by distributor", stacked: false, caption: money)
-            html += try await mdfAgainstSMB(query, quarters: quarters, smb: smb, program: program, series: try await series([.tier], [.segment: smb]))
+                + SVGChart.series(categories: labels, series: bySMBDistributor, title: "SMB sales per quarter by distributor", stacked: false, caption: money)
+            html += try await mdfAgainstSMB(query, quarters: quarters, program: program, smbByTier: try series(by: 3) { $0.values[0] == smb })
         }
-        return html.isEmpty ? "" : html
+        return html
     }
 
-    /// MDF paid per quarter beside the SMB sales of the tiers MDF goes to, and that sales' change on the quarter before.
+    /// MDF paid per quarter (across the channel) beside the SMB sales of the tiers MDF goes to (the page's filters
+    /// apply to these), and that sales' change on the quarter before.
     private func mdfAgainstSMB(
-        _ query: AnalyticsQuery, quarters: [Quarter], smb: String, program: Program, series byTier: [(name: String, values: [Int64])]
+        _ query: AnalyticsQuery, quarters: [Quarter], program: Program, smbByTier: [(name: String, values: [Int64])]
     ) async throws -> String {
         let tiers = program.mdf.eligibleTiers.sorted()
-        let funded = byTier.filter { entry in tiers.contains { $0.rawValue == entry.name } }
-        let sales = quarters.indices.map { index in funded.reduce(Int128(0)) { $0 + Int128($1.values[index]) } }.map { Int64(clamping: $0) }
+        let funded = smbByTier.filter { entry in tiers.contains { $0.rawValue == entry.name } }
+        let sales = try quarters.indices.map { index in
+            try funded.reduce(Int64(0)) { try MinorUnits.add($0, $1.values[index], "the \(quarters[index]) SMB sales of MDF tiers") }
+        }
         let paid = try await database.read { try await $0.mdfPaidByQuarter(from: query.report.first, through: query.report.last) }
         let money = { (minor: Int64) in Money(minorUnits: minor, currency: program.currency).displayString }
         let names = tiers.map(\.rawValue).joined(separator: " and ")
@@ -170,7 +175,8 @@ struct AnalyticsRoutes {
             return "<tr><td>\(quarter)</td><td class=\"money\">\(HTML.escape(paid[quarter]?.displayString ?? money(0)))</td>"
                 + "<td class=\"money\">\(HTML.escape(money(sales[index])))</td><td class=\"money\">\(Self.percent(change))</td></tr>"
         }.joined()
-        return "<h2>MDF paid against SMB sales growth (\(HTML.escape(names)))</h2><div class=\"charts\">"
+        return "<h2>MDF paid against SMB sales growth (\(HTML.escape(names)))</h2>"
+            + "<p>MDF paid is the whole channel's, by the payment's quarter; the SMB sales follow the filters above.</p><div class=\"charts\">"
             + SVGChart.bars(quarters.map { ($0.description, paid[$0]?.minorUnits ?? 0, paid[$0]?.displayString ?? money(0)) }, title: "MDF paid per quarter")
             + SVGChart.bars(quarters.indices.map { (quarters[$0].description, sales[$0], money(sales[$0])) }, title: "SMB sales of \(names) partners per quarter", palette: ["#0072b2"])
             + "</div><table id=\"mdf-smb\"><thead><tr><th>quarter</th><th>MDF paid</th><th>SMB sales (\(HTML.escape(names)))</th><th>on previous quarter</th></tr></thead><tbody>\(rows)</tbody></table>"

@@ -105,19 +105,19 @@ struct DashboardRoutes {
             body += "<h2>Market development funds</h2><p>\(HTML.escape(mdf.available.displayString)) available, \(HTML.escape(mdf.reserved.displayString)) reserved, "
                 + "\(HTML.escape(mdf.payable.displayString)) payable on your next statement. <a href=\"/mdf\">Request funds, claim, and the ledger</a></p>"
         }
-        if user.partnerKind == .distributor { body += try await distributorSections(partner) }
+        if user.partnerKind == .distributor { body += try await distributorSections(partner, today: WebClock.today(context)) }
         return signedInPage("Dashboard", context, body)
     }
 
     /// A distributor's own reports: names waiting to be mapped, its resellers' sell-through by quarter, and its lines
     /// flagged as route exceptions — its own source only.
-    private func distributorSections(_ distributor: PartnerCode) async throws -> String {
+    private func distributorSections(_ distributor: PartnerCode, today: BusinessDate) async throws -> String {
         let source = distributor.rawValue
         let parked = try await database.read { try await $0.parkedNames(source: source, limit: 500) }
         var body = "<h2>Reseller names waiting</h2><p>"
             + (parked.isEmpty ? "Every reseller your reports named resolved." : "\(parked.count) name\(parked.count == 1 ? "" : "s") in your reports match no partner yet: <a href=\"/matching\">suggest who they are</a>.")
             + " <a href=\"/sales/upload\">Upload a report</a></p>"
-        body += try await sellThroughSection(source)
+        body += try await sellThroughSection(source, today: today)
         let exceptions = try await database.read { try await $0.routeExceptions(source: source, limit: 100) }.map { row in
             "<tr><td>\(row.date)</td><td>\(HTML.escape(row.lineID))</td><td>\(HTML.escape(row.reseller.rawValue))</td><td class=\"money\">\(HTML.escape(row.amount.displayString))</td><td>\(HTML.escape(row.reason.explanation))</td></tr>"
         }.joined()
@@ -129,8 +129,8 @@ struct DashboardRoutes {
 
     /// A distributor's sell-through by segment and reseller over the four quarters up to its newest, from the totals
     /// kept at import and its own source only: a chart stacked by segment, then the table with the changes.
-    private func sellThroughSection(_ source: String) async throws -> String {
-        let (latest, currency) = try await database.read { (try await $0.latestSalesQuarter(), try await $0.latestProgram().program.currency) }
+    private func sellThroughSection(_ source: String, today: BusinessDate) async throws -> String {
+        let (latest, currency) = try await database.read { (try await $0.latestSalesQuarter(asOf: today, source: source), try await $0.latestProgram().program.currency) }
         guard let latest else { return "<h2>Sell-through by segment and reseller</h2><p>No sales reported yet.</p>" }
         let first = latest.previous.previous.previous
         let report = { (dimensions: [SalesDimension]) in
@@ -144,7 +144,8 @@ struct DashboardRoutes {
             (name: segment, values: quarters.map { quarter in bySegment.rows.first { $0.quarter == quarter && $0.values[0] == segment }?.netSales.minorUnits ?? 0 })
         }
         let byReseller = try await report([.reseller, .segment]).rows
-        let rows = quarters.reversed().flatMap { quarter in byReseller.filter { $0.quarter == quarter } }.map { row in
+        // Newest quarter first, at most `sellThroughRowsShown` rows (the API has every row).
+        let rows = quarters.reversed().flatMap { quarter in byReseller.filter { $0.quarter == quarter } }.prefix(Self.sellThroughRowsShown).map { row in
             "<tr><td>\(row.quarter)</td><td>\(HTML.escape(row.values[0]))</td><td>\(HTML.escape(row.values[1]))</td><td class=\"money\">\(row.lines)</td>"
                 + "<td class=\"money\">\(HTML.escape(row.netSales.displayString))</td><td class=\"money\">\(HTML.escape(row.renewals.displayString))</td>"
                 + "<td class=\"money\">\(AnalyticsRoutes.percent(row.changePreviousBps))</td></tr>"
@@ -155,6 +156,8 @@ struct DashboardRoutes {
                 caption: { Money(minorUnits: $0, currency: currency).displayString })
             + "<table id=\"sell-through\"><thead><tr><th>quarter</th><th>reseller</th><th>segment</th><th>lines</th><th>net sales</th><th>renewals</th><th>on previous quarter</th></tr></thead><tbody>\(rows)</tbody></table>"
     }
+
+    static let sellThroughRowsShown = 500
 
     /// This quarter's basis so far against the rebate tiers, as an inline SVG bar with a mark at each tier
     /// (no JavaScript); an ineligible reseller is told why it earns no rebate.

@@ -3420,8 +3420,9 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
     /// The `channelbook report sales` table: one row per quarter and value of each dimension asked for (`by`), from the totals kept at
     /// every import. A change is (this − base) ÷ base in basis points rounded toward zero, absent without a base or when the base is 0.
     /// Segments are the newest program's (`[segments]`; a price adjustment of 0 seats counts in `adjustment`); a reseller's tier is the
-    /// one held on the quarter's last day. Scope: vendor logins see the whole channel; a distributor's token its own sell-through only;
-    /// a reseller's token nothing (404).
+    /// one held on the quarter's last day. Scope: vendor logins see the whole channel; a distributor's token its own sell-through only,
+    /// grouped and filtered by segment and reseller (other dimensions are a 400); a reseller's token nothing (404). A report holds at
+    /// most 100,000 rows (more is a 400: ask for fewer quarters or dimensions).
     ///
     ///
     /// - Remark: HTTP `GET /api/v1/reports/sales`.

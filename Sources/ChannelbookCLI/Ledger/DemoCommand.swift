@@ -79,6 +79,7 @@ enum DemoData {
             try await database.importFile(kind, path: folder.appendingPathComponent("\(kind.rawValue).csv").path, name: "demo \(kind.rawValue).csv", actor: actor)
         }
         try await database.importFile(.sales, path: onTime.path, name: "demo sales.csv", actor: actor)
+        try await database.importFile(.sales, path: try salesHistory(folder).path, name: "demo 2025 sales.csv", actor: actor)
         try await database.importFile(.referrals, path: folder.appendingPathComponent("referrals.csv").path, name: "demo referrals.csv", actor: actor)
         // The partner login and the referrals belong to premier resellers, the article's main audience.
         let directory = try await PartnerDirectory.load(from: database)
@@ -228,6 +229,32 @@ enum DemoData {
     }
 
     /// Holds back every 40th line dated in `quarter`: they arrive after the quarter was approved and paid.
+    /// A year of software sales before the demo's quarters (2025, the same partners and SKUs), so the analytics page
+    /// compares a quarter with the same quarter a year before. Software only, of SKUs priced from the price book's
+    /// start: hardware would make maintenance contracts and change the renewals the demo sets up.
+    static func salesHistory(_ folder: URL) throws -> URL {
+        let history = folder.appendingPathComponent("history")
+        let year = (1...4).map { Quarter(year: 2025, number: $0)! }
+        try SampleDataGenerator(partners: 71, lines: 8_000, quarters: year, seed: 2026, nationals: 8).write(to: history)
+        // The price book's rows end `…,effective_from,maintenance_months`; the name before them may hold commas.
+        let pricebook = try String(contentsOf: folder.appendingPathComponent("pricebook.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        let fromTheStart = Set(pricebook.compactMap { row -> Substring? in
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false)
+            return fields.count >= 3 && fields[fields.count - 2] == "2024-07-01" && row.contains(",software,") ? fields[0] : nil
+        })
+        let lines = try String(contentsOf: history.appendingPathComponent("sales.csv"), encoding: .utf8).split(separator: "\n")
+        var kept = [String(lines[0])]
+        for line in lines.dropFirst() {
+            // line_id,date,source,reseller,customer,sku,category,…: the generator's customers hold no commas.
+            let fields = line.split(separator: ",", maxSplits: 7)
+            guard fields.count == 8, fromTheStart.contains(fields[5]), fields[6] == "software" else { continue }
+            kept.append("\(fields[0].replacingOccurrences(of: "-", with: "-Y2025-"))," + fields.dropFirst().joined(separator: ","))
+        }
+        let file = history.appendingPathComponent("sales-2025-software.csv")
+        try (kept.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
     static func splitLateLines(_ sales: URL, in quarter: Quarter) throws -> (onTime: URL, late: URL) {
         let lines = try String(contentsOf: sales, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
         var onTime = [String(lines[0])], late = [String(lines[0])]

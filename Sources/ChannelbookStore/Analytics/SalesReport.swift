@@ -21,6 +21,8 @@ public struct SalesReportQuery: Sendable {
 
     /// The longest range one report covers: ten years of quarters.
     public static let maximumQuarters = 40
+    /// The most rows one report answers with (a page pages them; the export and the API carry them whole).
+    public static let maximumRows = 100_000
 }
 
 /// One row of the sales report: a quarter and a value of each dimension, its lines, net hardware + software sales and
@@ -94,7 +96,11 @@ extension ChannelbookDatabase {
                     amount, lines: try row.decode(column: "line_count", as: Int64.self), renewal: renewal,
                     group: "\(quarter)\(key.values.map { " " + $0 }.joined())")
             }
-            let rows = groups.filter { $0.key.quarter >= query.first }.map { key, sums in
+            let asked = groups.filter { $0.key.quarter >= query.first }
+            guard asked.count <= SalesReportQuery.maximumRows else {
+                throw SalesReportError(message: "the report has \(asked.count) rows, more than \(SalesReportQuery.maximumRows): ask for fewer quarters, dimensions or values")
+            }
+            let rows = asked.map { key, sums in
                 SalesReportRow(
                     quarter: key.quarter, values: key.values, lines: sums.lines, netSales: Money(minorUnits: sums.net, currency: currency),
                     renewals: Money(minorUnits: sums.renewals, currency: currency),
@@ -151,10 +157,15 @@ extension ChannelbookDatabase {
     static func previous(_ quarter: Quarter) -> Quarter? { quarter.number == 1 ? Quarter(year: quarter.year - 1, number: 4) : quarter.previous }
     static func yearAgo(_ quarter: Quarter) -> Quarter? { Quarter(year: quarter.year - 1, number: quarter.number) }
 
-    /// The newest quarter any sales total is kept for (one index lookup), or `nil` before the first import.
-    public func latestSalesQuarter() async throws -> Quarter? {
+    /// The newest quarter up to `today`'s with sales kept (of one source, for a distributor's own view), or `nil`: where
+    /// a page's default range ends. Capped at today, so a line dated in a far year moves nobody's window.
+    public func latestSalesQuarter(asOf today: BusinessDate, source: String? = nil) async throws -> Quarter? {
         try await requireInitialised()
-        return try await plainRows("SELECT MAX(quarter) FROM sales_totals", []).first?.optionalText(0).flatMap { try? Quarter.parse($0) }
+        let current = Quarter(containing: today).description
+        let rows =
+            if let source { try await plainRows("SELECT MAX(quarter) FROM sales_totals WHERE quarter <= $1 AND source = $2", [.text(current), .text(source)]) }
+            else { try await plainRows("SELECT MAX(quarter) FROM sales_totals WHERE quarter <= $1", [.text(current)]) }
+        return try rows.first?.optionalText(0).flatMap { try? Quarter.parse($0) }
     }
 
     /// MDF paid per quarter (by the payment's date) from the MDF ledger, for the quarters of a range.

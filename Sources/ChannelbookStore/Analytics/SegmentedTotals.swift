@@ -22,7 +22,7 @@ enum SegmentedTotals {
         try await database.sql.raw(
             """
             INSERT INTO sales_totals (reseller_id, quarter, category, source, segment, amount_minor, line_count)
-            SELECT reseller_id, quarter, category, source, segment, SUM(amount_minor), COUNT(*) FROM (
+            SELECT reseller_id, quarter, category, source, segment, CAST(SUM(amount_minor) AS BIGINT), COUNT(*) FROM (
               SELECT reseller_id, quarter, category, source, amount_minor, \(unsafeRaw: segmentSQL(segments, seats: "seats")) AS segment
               FROM sales_lines) AS lines
             GROUP BY reseller_id, quarter, category, source, segment

@@ -765,7 +765,7 @@ enum Migrations {
         """,
         """
         INSERT INTO sales_totals_by_segment (reseller_id, quarter, category, source, segment, amount_minor, line_count)
-        SELECT reseller_id, quarter, category, source, segment, SUM(amount_minor), COUNT(*) FROM (
+        SELECT reseller_id, quarter, category, source, segment, CAST(SUM(amount_minor) AS BIGINT), COUNT(*) FROM (
           SELECT reseller_id, quarter, category, source, amount_minor,
                  CASE WHEN seats = 0 THEN 'adjustment' WHEN abs(seats) >= 501 THEN 'enterprise' WHEN abs(seats) >= 2 THEN 'smb' ELSE 'single' END AS segment
           FROM sales_lines) AS lines
@@ -773,6 +773,8 @@ enum Migrations {
         """,
         "DROP TABLE sales_totals",
         "ALTER TABLE sales_totals_by_segment RENAME TO sales_totals",
+        // Codes compare byte by byte on PostgreSQL, as on SQLite, whatever the server's locale (version 7's rule).
+        #"postgres:ALTER TABLE sales_totals ALTER COLUMN source TYPE TEXT COLLATE "C""#,
         "CREATE INDEX sales_totals_by_quarter ON sales_totals (quarter)",
     ]
 

@@ -146,7 +146,7 @@ extension ChannelbookDatabase {
             var amount = try row.integer(3), lines = try row.integer(4)
             if let last = totals[partner]?.last, last.category == category, last.source == source {
                 amount = try MinorUnits.add(last.amount.minorUnits, amount, "the \(quarter) \(category.rawValue) total from \(source)")
-                lines += last.lines
+                lines = try MinorUnits.add(lines, last.lines, "the \(quarter) \(category.rawValue) line count from \(source)")
                 totals[partner]!.removeLast()
             }
             totals[partner, default: []].append(
