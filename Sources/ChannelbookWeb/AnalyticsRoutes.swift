@@ -18,7 +18,7 @@ struct AnalyticsRoutes {
         router.get("/analytics.csv") { request, context in
             _ = try context.require(.viewChannelAnalytics)
             let today = WebClock.today(context)
-            let query = try await AnalyticsQuery(request, latest: try await database.read { try await $0.latestSalesQuarter(asOf: today) }, today: today)
+            let query = try await AnalyticsQuery(request, latest: try await defaultEnd(today), today: today)
             if let problem = query.problem { throw WebError(.badRequest, problem, json: false) }
             let report = try await run(query.report)
             let csv = ([report.columns] + report.cells).map(CSVText.line).joined(separator: "\r\n") + "\r\n"
@@ -26,6 +26,15 @@ struct AnalyticsRoutes {
                 status: .ok,
                 headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"sales-\(query.report.first)-\(query.report.last).csv\""],
                 body: .init(byteBuffer: ByteBuffer(string: csv)))
+        }
+    }
+
+    /// Where the default range ends: the newest quarter with sales that has ended (the question is asked after a
+    /// quarter), else the current one.
+    private func defaultEnd(_ today: BusinessDate) async throws -> Quarter? {
+        try await database.read { database in
+            if let ended = try await database.latestSalesQuarter(asOf: Quarter(containing: today).firstDay.addingClamped(days: -1)) { return ended }
+            return try await database.latestSalesQuarter(asOf: today)
         }
     }
 
@@ -38,7 +47,7 @@ struct AnalyticsRoutes {
 
     private func page(_ request: Request, _ context: WebContext, _ user: SignedInUser) async throws -> Response {
         let today = WebClock.today(context)
-        let (latest, program) = try await database.read { (try await $0.latestSalesQuarter(asOf: today), try await $0.latestProgram().program) }
+        let (latest, program) = (try await defaultEnd(today), try await database.read { try await $0.latestProgram().program })
         let query = try await AnalyticsQuery(request, latest: latest, today: today)
         var body = "<p>Net hardware and software sales by quarter, renewals apart, from the totals kept at every import. "
             + "A change is on the previous quarter and on the same quarter last year; blank without a base.</p>"
@@ -143,15 +152,16 @@ struct AnalyticsRoutes {
             }
             return names.map { name in (name, quarters.map { sums[name]?[$0] ?? 0 }) }
         }
-        let money = { (minor: Int64) in Money(minorUnits: minor, currency: program.currency).displayString }
+        let money = { (minor: Int64) in Money(minorUnits: minor, currency: program.currency).compactDisplayString }
+        let exact = { (minor: Int64) in Money(minorUnits: minor, currency: program.currency).displayString }
         var html = "<h2>Net sales by segment</h2>"
-            + SVGChart.series(categories: labels, series: try series(by: 0), title: "Net sales per quarter, stacked by segment", stacked: true, caption: money)
+            + SVGChart.series(categories: labels, series: try series(by: 0), title: "Net sales per quarter, stacked by segment", stacked: true, caption: money, detail: exact)
         html += "<h2>Direct against distribution</h2>"
-            + SVGChart.series(categories: labels, series: try series(by: 1), title: "Net sales per quarter, DIRECT against distribution", stacked: false, caption: money)
+            + SVGChart.series(categories: labels, series: try series(by: 1), title: "Net sales per quarter, DIRECT against distribution", stacked: false, caption: money, detail: exact)
         if let smb = program.segments.names.first(where: { $0 == "smb" }) {
             let bySMBDistributor = try series(by: 2) { $0.values[0] == smb && $0.values[1] != SalesDimension.directSource }
             html += "<h2>Each distributor's SMB sales</h2>"
-                + SVGChart.series(categories: labels, series: bySMBDistributor, title: "SMB sales per quarter by distributor", stacked: false, caption: money)
+                + SVGChart.series(categories: labels, series: bySMBDistributor, title: "SMB sales per quarter by distributor", stacked: false, caption: money, detail: exact)
             html += try await mdfAgainstSMB(query, quarters: quarters, program: program, smbByTier: try series(by: 3) { $0.values[0] == smb })
         }
         return html
@@ -177,8 +187,8 @@ struct AnalyticsRoutes {
         }.joined()
         return "<h2>MDF paid against SMB sales growth (\(HTML.escape(names)))</h2>"
             + "<p>MDF paid is the whole channel's, by the payment's quarter; the SMB sales follow the filters above.</p><div class=\"charts\">"
-            + SVGChart.bars(quarters.map { ($0.description, paid[$0]?.minorUnits ?? 0, paid[$0]?.displayString ?? money(0)) }, title: "MDF paid per quarter")
-            + SVGChart.bars(quarters.indices.map { (quarters[$0].description, sales[$0], money(sales[$0])) }, title: "SMB sales of \(names) partners per quarter", palette: ["#0072b2"])
+            + SVGChart.bars(quarters.map { ($0.description, paid[$0]?.minorUnits ?? 0, (paid[$0] ?? Money(minorUnits: 0, currency: program.currency)).compactDisplayString) }, title: "MDF paid per quarter")
+            + SVGChart.bars(quarters.indices.map { (quarters[$0].description, sales[$0], Money(minorUnits: sales[$0], currency: program.currency).compactDisplayString) }, title: "SMB sales of \(names) partners per quarter", palette: ["#0072b2"])
             + "</div><table id=\"mdf-smb\"><thead><tr><th>quarter</th><th>MDF paid</th><th>SMB sales (\(HTML.escape(names)))</th><th>on previous quarter</th></tr></thead><tbody>\(rows)</tbody></table>"
     }
 

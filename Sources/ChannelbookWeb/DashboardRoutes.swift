@@ -153,7 +153,7 @@ struct DashboardRoutes {
         return "<h2>Sell-through by segment and reseller</h2>"
             + SVGChart.series(
                 categories: quarters.map(\.description), series: series, title: "Your sell-through per quarter, stacked by segment", stacked: true,
-                caption: { Money(minorUnits: $0, currency: currency).displayString })
+                caption: { Money(minorUnits: $0, currency: currency).compactDisplayString }, detail: { Money(minorUnits: $0, currency: currency).displayString })
             + "<table id=\"sell-through\"><thead><tr><th>quarter</th><th>reseller</th><th>segment</th><th>lines</th><th>net sales</th><th>renewals</th><th>on previous quarter</th></tr></thead><tbody>\(rows)</tbody></table>"
     }
 

@@ -25,9 +25,11 @@ enum SVGChart {
 
     /// Several series over the same categories (quarters): `stacked` piles a category's values into one bar (its
     /// caption the category's total), otherwise each series has its own bar. Negative values (net returns) draw
-    /// nothing — the caption and the table beside the chart carry them. A legend names the series.
+    /// nothing — the caption and the table beside the chart carry them. A legend names the series. `caption` writes the
+    /// short label over a bar, `detail` the exact value in its tooltip.
     static func series(
-        categories: [String], series: [(name: String, values: [Int64])], title: String, stacked: Bool, caption: (Int64) -> String, height: Int64 = 160
+        categories: [String], series: [(name: String, values: [Int64])], title: String, stacked: Bool, caption: (Int64) -> String,
+        detail: (Int64) -> String, height: Int64 = 160
     ) -> String {
         guard !categories.isEmpty, !series.isEmpty else { return "" }
         let gap = 16, barWidth = stacked ? 56 : max(10, min(28, 72 / series.count))
@@ -46,10 +48,10 @@ enum SVGChart {
                 let colour = seriesPalette[number % seriesPalette.count]
                 if stacked {
                     top -= barHeight
-                    svg += "<rect x=\"\(x)\" y=\"\(top)\" width=\"\(barWidth)\" height=\"\(barHeight)\" fill=\"\(colour)\"><title>\(HTML.escape("\(category) \(entry.name): \(caption(entry.values[index]))"))</title></rect>"
+                    svg += "<rect x=\"\(x)\" y=\"\(top)\" width=\"\(barWidth)\" height=\"\(barHeight)\" fill=\"\(colour)\"><title>\(HTML.escape("\(category) \(entry.name): \(detail(entry.values[index]))"))</title></rect>"
                 } else {
                     let barX = x + number * barWidth
-                    svg += "<rect x=\"\(barX)\" y=\"\(height + 14 - barHeight)\" width=\"\(barWidth - 2)\" height=\"\(barHeight)\" fill=\"\(colour)\"><title>\(HTML.escape("\(category) \(entry.name): \(caption(entry.values[index]))"))</title></rect>"
+                    svg += "<rect x=\"\(barX)\" y=\"\(height + 14 - barHeight)\" width=\"\(barWidth - 2)\" height=\"\(barHeight)\" fill=\"\(colour)\"><title>\(HTML.escape("\(category) \(entry.name): \(detail(entry.values[index]))"))</title></rect>"
                 }
             }
             if stacked {

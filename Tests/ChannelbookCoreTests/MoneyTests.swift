@@ -69,6 +69,10 @@ private let kwd = Currency(code: "KWD")!
     @Test func currenciesWithoutMinorUnitsHaveNoDecimalPoint() {
         #expect(Money(minorUnits: 1500, currency: jpy).decimalString == "1500")
         #expect(Money(minorUnits: 1_234_567, currency: jpy).displayString == "1,234,567 JPY")
+        // A chart's caption: whole units, then thousands and millions with one decimal, truncated toward zero.
+        #expect([0, 99_999, 100_000, 2_228_520_815, -1_234_567, Int64.min].map { Money(minorUnits: $0, currency: .aud).compactDisplayString }
+            == ["$0", "$999", "$1.0K", "$22.2M", "-$12.3K", "-$92233720368.5M"])
+        #expect(Money(minorUnits: 1_234_567, currency: jpy).compactDisplayString == "1.2M JPY")
     }
 }
 

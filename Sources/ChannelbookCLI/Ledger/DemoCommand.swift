@@ -231,11 +231,12 @@ enum DemoData {
     /// Holds back every 40th line dated in `quarter`: they arrive after the quarter was approved and paid.
     /// A year of software sales before the demo's quarters (2025, the same partners and SKUs), so the analytics page
     /// compares a quarter with the same quarter a year before. Software only, of SKUs priced from the price book's
-    /// start: hardware would make maintenance contracts and change the renewals the demo sets up.
+    /// start: hardware would make maintenance contracts and change the renewals the demo sets up. Amounts are scaled by
+    /// 4/3 so a 2025 quarter's software is about what a 2026 quarter sells in all (the channel grew some 20 %).
     static func salesHistory(_ folder: URL) throws -> URL {
         let history = folder.appendingPathComponent("history")
         let year = (1...4).map { Quarter(year: 2025, number: $0)! }
-        try SampleDataGenerator(partners: 71, lines: 8_000, quarters: year, seed: 2026, nationals: 8).write(to: history)
+        try SampleDataGenerator(partners: 71, lines: 40_000, quarters: year, seed: 2026, nationals: 8).write(to: history)
         // The price book's rows end `…,effective_from,maintenance_months`; the name before them may hold commas.
         let pricebook = try String(contentsOf: folder.appendingPathComponent("pricebook.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
         let fromTheStart = Set(pricebook.compactMap { row -> Substring? in
@@ -246,9 +247,12 @@ enum DemoData {
         var kept = [String(lines[0])]
         for line in lines.dropFirst() {
             // line_id,date,source,reseller,customer,sku,category,…: the generator's customers hold no commas.
-            let fields = line.split(separator: ",", maxSplits: 7)
-            guard fields.count == 8, fromTheStart.contains(fields[5]), fields[6] == "software" else { continue }
-            kept.append("\(fields[0].replacingOccurrences(of: "-", with: "-Y2025-"))," + fields.dropFirst().joined(separator: ","))
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count == 10, fromTheStart.contains(fields[5]), fields[6] == "software",
+                let amount = try? Money.parse(String(fields[8]), currency: .aud)
+            else { continue }
+            let scaled = Money(minorUnits: amount.minorUnits / 3 * 4, currency: .aud).decimalString
+            kept.append(([fields[0].replacingOccurrences(of: "-", with: "-Y2025-")] + fields[1...7].map(String.init) + [scaled, String(fields[9])]).joined(separator: ","))
         }
         let file = history.appendingPathComponent("sales-2025-software.csv")
         try (kept.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)

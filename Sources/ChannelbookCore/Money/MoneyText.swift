@@ -56,9 +56,23 @@ extension Money {
     public var displayString: String {
         let plain = Money.decimalString(minorUnits: Int128(minorUnits).magnitude, decimals: currency.minorUnitDigits)
         let parts = plain.split(separator: ".", maxSplits: 1)
-        let number = Money.groupedThousands(parts[0]) + (parts.count > 1 ? "." + parts[1] : "")
+        return labelled(Money.groupedThousands(parts[0]) + (parts.count > 1 ? "." + parts[1] : ""))
+    }
+
+    /// A number of this money's currency for people, with its sign: `-$1,234.56`, `1,234 JPY`.
+    private func labelled(_ number: String) -> String {
         let sign = minorUnits < 0 ? "-" : ""
         return currency.code == "AUD" || currency.code == "USD" ? "\(sign)$\(number)" : "\(sign)\(number) \(currency.code)"
+    }
+
+    /// A chart's caption: whole units, in thousands (`$12.3K`) or millions (`$22.2M`) past them, truncated toward zero
+    /// — a label beside a bar, never a figure (the exact amount is in the table and the bar's tooltip).
+    public var compactDisplayString: String {
+        var divisor: Int128 = 1
+        for _ in 0..<currency.minorUnitDigits { divisor *= 10 }
+        let units = Int128(minorUnits).magnitude / UInt128(divisor)
+        let (scale, suffix): (UInt128, String) = units >= 1_000_000 ? (1_000_000, "M") : units >= 1_000 ? (1_000, "K") : (1, "")
+        return labelled(scale == 1 ? "\(units)" : "\(units / scale).\(units % scale * 10 / scale)\(suffix)")
     }
 
     /// Digits grouped by thousands for people: `30000` → `30,000` (amounts here, counts on a progress line).
