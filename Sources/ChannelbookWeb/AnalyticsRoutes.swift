@@ -158,12 +158,13 @@ struct AnalyticsRoutes {
             + SVGChart.series(categories: labels, series: try series(by: 0), title: "Net sales per quarter, stacked by segment", stacked: true, caption: money, detail: exact)
         html += "<h2>Direct against distribution</h2>"
             + SVGChart.series(categories: labels, series: try series(by: 1), title: "Net sales per quarter, DIRECT against distribution", stacked: false, caption: money, detail: exact)
-        if let smb = program.segments.names.first(where: { $0 == "smb" }) {
-            let bySMBDistributor = try series(by: 2) { $0.values[0] == smb && $0.values[1] != SalesDimension.directSource }
-            html += "<h2>Each distributor's SMB sales</h2>"
-                + SVGChart.series(categories: labels, series: bySMBDistributor, title: "SMB sales per quarter by distributor", stacked: false, caption: money, detail: exact)
-            html += try await mdfAgainstSMB(query, quarters: quarters, program: program, smbByTier: try series(by: 3) { $0.values[0] == smb })
-        }
+        // The SMB push: the segment a sale of 2 seats falls in (the article's `smb`, 2 to 500 seats, unless a program
+        // draws its segments otherwise — then the page names the segment it shows).
+        let smb = program.segments.segment(forSeats: 2)
+        let bySMBDistributor = try series(by: 2) { $0.values[0] == smb && $0.values[1] != SalesDimension.directSource }
+        html += "<h2>Each distributor's \(smb == "smb" ? "SMB" : "‘" + HTML.escape(smb) + "’ segment") sales</h2>"
+            + SVGChart.series(categories: labels, series: bySMBDistributor, title: "SMB sales per quarter by distributor", stacked: false, caption: money, detail: exact)
+        html += try await mdfAgainstSMB(query, quarters: quarters, program: program, smbByTier: try series(by: 3) { $0.values[0] == smb })
         return html
     }
 

@@ -105,19 +105,19 @@ struct DashboardRoutes {
             body += "<h2>Market development funds</h2><p>\(HTML.escape(mdf.available.displayString)) available, \(HTML.escape(mdf.reserved.displayString)) reserved, "
                 + "\(HTML.escape(mdf.payable.displayString)) payable on your next statement. <a href=\"/mdf\">Request funds, claim, and the ledger</a></p>"
         }
-        if user.partnerKind == .distributor { body += try await distributorSections(partner, today: WebClock.today(context)) }
+        if user.partnerKind == .distributor { body += try await distributorSections(user, partner, today: WebClock.today(context)) }
         return signedInPage("Dashboard", context, body)
     }
 
     /// A distributor's own reports: names waiting to be mapped, its resellers' sell-through by quarter, and its lines
     /// flagged as route exceptions — its own source only.
-    private func distributorSections(_ distributor: PartnerCode, today: BusinessDate) async throws -> String {
+    private func distributorSections(_ user: SignedInUser, _ distributor: PartnerCode, today: BusinessDate) async throws -> String {
         let source = distributor.rawValue
         let parked = try await database.read { try await $0.parkedNames(source: source, limit: 500) }
         var body = "<h2>Reseller names waiting</h2><p>"
             + (parked.isEmpty ? "Every reseller your reports named resolved." : "\(parked.count) name\(parked.count == 1 ? "" : "s") in your reports match no partner yet: <a href=\"/matching\">suggest who they are</a>.")
             + " <a href=\"/sales/upload\">Upload a report</a></p>"
-        body += try await sellThroughSection(source, today: today)
+        if let access = AnalyticsAccess.of(user) { body += try await sellThroughSection(access, today: today) }
         let exceptions = try await database.read { try await $0.routeExceptions(source: source, limit: 100) }.map { row in
             "<tr><td>\(row.date)</td><td>\(HTML.escape(row.lineID))</td><td>\(HTML.escape(row.reseller.rawValue))</td><td class=\"money\">\(HTML.escape(row.amount.displayString))</td><td>\(HTML.escape(row.reason.explanation))</td></tr>"
         }.joined()
@@ -127,9 +127,11 @@ struct DashboardRoutes {
         return body
     }
 
-    /// A distributor's sell-through by segment and reseller over the four quarters up to its newest, from the totals
-    /// kept at import and its own source only: a chart stacked by segment, then the table with the changes.
-    private func sellThroughSection(_ source: String, today: BusinessDate) async throws -> String {
+    /// A distributor's sell-through by segment and reseller (what `AnalyticsAccess` lets it see) over the four quarters
+    /// up to its newest so far — this quarter's uploads included — from the totals kept at import: a chart stacked by
+    /// segment, then the table with the changes.
+    private func sellThroughSection(_ access: AnalyticsAccess, today: BusinessDate) async throws -> String {
+        let source = access.onlySource
         let (latest, currency) = try await database.read { (try await $0.latestSalesQuarter(asOf: today, source: source), try await $0.latestProgram().program.currency) }
         guard let latest else { return "<h2>Sell-through by segment and reseller</h2><p>No sales reported yet.</p>" }
         let first = latest.previous.previous.previous

@@ -58,6 +58,42 @@ import Testing
         await database.close()
     }
 
+    /// MDF paid (by the payment's quarter) beside the SMB sales of the tiers MDF goes to, and the stacked total and the
+    /// distributors' SMB chart with real figures.
+    @Test func mdfPaidStandsBesideTheSMBSalesOfTheFundedTiers() async throws {
+        let database = try await Self.withSales()
+        let q1 = try Quarter.parse("2026Q1")
+        func day(_ text: String) throws -> BusinessDate { try BusinessDate.parse(text) }
+        func aud(_ text: String) throws -> Money { try Money.parse(text, currency: .aud) }
+        _ = try await database.allocateMDF(q1, actor: "admin")
+        let id = try await database.requestMDF(
+            partner: "P01", activity: "Partner breakfast", kind: .event, plannedCost: try aud("4000.00"), amount: try aud("2000.00"),
+            startsOn: try day("2026-02-01"), endsOn: try day("2026-02-10"), on: try day("2026-01-15"), actor: "jo@p01.example")
+        try await database.approveMDF(id, amount: nil, on: try day("2026-01-20"), actor: "admin")
+        try await database.claimMDF(
+            id, actualCost: try aud("4000.00"), amount: try aud("1900.00"), proofs: [ProofUpload(name: "invoice.pdf", bytes: Array("%PDF-1.7\n1 0 obj\n".utf8))],
+            on: try day("2026-02-11"), actor: "jo@p01.example")
+        try await database.acceptMDFClaim(id, amount: nil, on: try day("2026-03-01"), actor: "admin")
+        _ = try await database.closeQuarter(q1)
+        _ = try await database.approveStatements(q1, partner: "P01", actor: "finance")
+        // Approving pays it: the ledger's `paid` entry is dated the approval's day, in this quarter of the real clock.
+        let paidIn = Quarter(containing: BusinessDate(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970) * 1_000_000))
+        #expect(try await database.mdfPaidByQuarter(from: q1, through: paidIn) == [paidIn: try aud("1900.00")])
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let finance = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
+            let page = String(buffer: try await client.execute(uri: "/analytics?from=2026Q1&through=\(paidIn)", method: .get, headers: finance.headers).body)
+            // P01 is premier: its 50 seats ($50,000.00) are SMB sales of a funded tier; N01's are national, not funded.
+            #expect(page.contains("<tr><td>2026Q1</td><td class=\"money\">$0.00</td><td class=\"money\">$50,000.00</td><td class=\"money\"></td></tr>"), "\(page)")
+            #expect(page.contains("<tr><td>\(paidIn)</td><td class=\"money\">$1,900.00</td><td class=\"money\">$0.00</td>"))
+            // 2026Q1 stacked: $751,000.00 in all (single 1,000 + SMB 150,000 + enterprise 600,000), captioned short.
+            #expect(page.contains(">$751.0K</text>"))
+            #expect(page.contains("<title>2026Q1 enterprise: $600,000.00</title>"))
+            // Each distributor's SMB sales: D01's $50,000.00; the DIRECT sale of 100 seats is not a distributor's.
+            #expect(page.contains("<title>2026Q1 D01: $50,000.00</title>") && !page.contains("<title>2026Q1 DIRECT: $100,000.00</title>"))
+        }
+        await database.close()
+    }
+
     @Test func aBadQueryIsSaidOnThePageWithWhatWasTyped() async throws {
         let database = try await Self.withSales()
         try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in

@@ -228,7 +228,6 @@ enum DemoData {
         try await database.rejectMDF(rejected, reason: "not a lead-generation activity", on: try day("2026-02-03"), actor: actor)
     }
 
-    /// Holds back every 40th line dated in `quarter`: they arrive after the quarter was approved and paid.
     /// A year of software sales before the demo's quarters (2025, the same partners and SKUs), so the analytics page
     /// compares a quarter with the same quarter a year before. Software only, of SKUs priced from the price book's
     /// start: hardware would make maintenance contracts and change the renewals the demo sets up. Amounts are scaled by
@@ -259,6 +258,7 @@ enum DemoData {
         return file
     }
 
+    /// Holds back every 40th line dated in `quarter`: they arrive after the quarter was approved and paid.
     static func splitLateLines(_ sales: URL, in quarter: Quarter) throws -> (onTime: URL, late: URL) {
         let lines = try String(contentsOf: sales, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
         var onTime = [String(lines[0])], late = [String(lines[0])]
