@@ -18,7 +18,7 @@ struct AnalyticsRoutes {
         router.get("/analytics.csv") { request, context in
             _ = try context.require(.viewChannelAnalytics)
             let today = WebClock.today(context)
-            let query = try await AnalyticsQuery(request, latest: try await defaultEnd(today), today: today)
+            let query = AnalyticsQuery(request, latest: try await defaultEnd(today), today: today)
             if let problem = query.problem { throw WebError(.badRequest, problem, json: false) }
             let report = try await run(query.report)
             let csv = ([report.columns] + report.cells).map(CSVText.line).joined(separator: "\r\n") + "\r\n"
@@ -48,7 +48,7 @@ struct AnalyticsRoutes {
     private func page(_ request: Request, _ context: WebContext, _ user: SignedInUser) async throws -> Response {
         let today = WebClock.today(context)
         let (latest, program) = (try await defaultEnd(today), try await database.read { try await $0.latestProgram().program })
-        let query = try await AnalyticsQuery(request, latest: latest, today: today)
+        let query = AnalyticsQuery(request, latest: latest, today: today)
         var body = "<p>Net hardware and software sales by quarter, renewals apart, from the totals kept at every import. "
             + "A change is on the previous quarter and on the same quarter last year; blank without a base.</p>"
         body += form(query, program: program)
@@ -200,7 +200,7 @@ struct AnalyticsRoutes {
     }
 }
 
-/// The page's query string read: the range (by default the four quarters up to the newest with sales), the dimensions
+/// The page's query string read: the range (by default the four quarters up to `latest`), the dimensions
 /// (by default segment) and the filters, or the problem with them, said on the page with what was typed kept.
 struct AnalyticsQuery {
     var report: SalesReportQuery
@@ -208,7 +208,7 @@ struct AnalyticsQuery {
     var throughText: String
     var problem: String?
 
-    init(_ request: Request, latest: Quarter?, today: BusinessDate) async throws {
+    init(_ request: Request, latest: Quarter?, today: BusinessDate) {
         let parameters = request.uri.queryParameters
         let last = latest ?? Quarter(containing: today)
         let defaultFirst = last.previous.previous.previous
