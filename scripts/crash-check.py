@@ -20,7 +20,7 @@ the state before it, sends SIGKILL after a random delay within the step's typica
 even rounds, in its last 40 % -- the commit -- in odd ones), and checks
 
     - B's lines are in the ledger all or none (line count and amount sum before vs after);
-    - every per-quarter total (`sales_totals`) equals the SUM of its sales lines, row for row;
+    - every per-quarter total (`sales_totals`, per segment) equals the SUM of its sales lines, row for row;
     - the audit log holds exactly what was committed (an `import sales` row per `imports` row, an
       `approve statement` row per approved statement);
     - the whole fingerprint is either the one before the step or the one after it (nothing half-done), and an
@@ -213,12 +213,16 @@ def cli(target, *args, stdin=None, check=True):
 FINGERPRINT = {
     "sales lines (count, sum, route exceptions)":
         "SELECT COUNT(*), COALESCE(SUM(amount_minor), 0), COUNT(route_exception) FROM sales_lines",
+    # Totals are kept per segment too, by the built-in program's segments (the one this check runs): written out here
+    # independently of the product's rule.
     "sales lines grouped as totals":
-        "SELECT reseller_id, quarter, category, source, SUM(amount_minor), COUNT(*) FROM sales_lines "
-        "GROUP BY reseller_id, quarter, category, source ORDER BY reseller_id, quarter, category, source",
+        "SELECT reseller_id, quarter, category, source, segment, SUM(amount_minor), COUNT(*) FROM (SELECT *, "
+        "CASE WHEN seats = 0 THEN 'adjustment' WHEN abs(seats) >= 501 THEN 'enterprise' WHEN abs(seats) >= 2 THEN 'smb' ELSE 'single' END "
+        "AS segment FROM sales_lines) AS l GROUP BY reseller_id, quarter, category, source, segment "
+        "ORDER BY reseller_id, quarter, category, source, segment",
     "sales_totals":
-        "SELECT reseller_id, quarter, category, source, amount_minor, line_count FROM sales_totals "
-        "ORDER BY reseller_id, quarter, category, source",
+        "SELECT reseller_id, quarter, category, source, segment, amount_minor, line_count FROM sales_totals "
+        "ORDER BY reseller_id, quarter, category, source, segment",
     # The late lines an explanation lists: those recorded by the import that stored the line. (Importing a stored
     # file again records its late lines again under the new import; explanations leave those out, by design.)
     "late lines explained":
