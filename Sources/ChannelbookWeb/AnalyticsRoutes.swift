@@ -68,8 +68,7 @@ struct AnalyticsRoutes {
         let head = report.columns.map { "<th>\(HTML.escape(Self.heading($0)))</th>" }.joined()
         let cells = rows.items.map { row in
             "<tr><td>\(row.quarter)</td>" + row.values.map { "<td>\(HTML.escape($0.isEmpty ? "none" : $0))</td>" }.joined()
-                + "<td class=\"money\">\(row.lines)</td><td class=\"money\">\(HTML.escape(row.netSales.displayString))</td><td class=\"money\">\(HTML.escape(row.renewals.displayString))</td>"
-                + "<td class=\"money\">\(Self.percent(row.changePreviousBps))</td><td class=\"money\">\(Self.percent(row.changeYearBps))</td></tr>"
+                + "<td class=\"money\">\(row.lines)</td>" + Self.figureCells(row) + "</tr>"
         }.joined()
         body += "<h2>Sales by quarter\(query.report.dimensions.isEmpty ? "" : " and " + query.report.dimensions.map(\.rawValue).joined(separator: ", "))</h2>"
         body += report.rows.isEmpty
@@ -124,8 +123,7 @@ struct AnalyticsRoutes {
         let rows = try await run(own).rows.filter { mine.contains($0.values[0]) }
         let cells = rows.map { row in
             "<tr><td><a href=\"/partners/\(HTML.escape(row.values[0]))\">\(HTML.escape(row.values[0]))</a></td><td>\(row.quarter)</td>"
-                + "<td class=\"money\">\(HTML.escape(row.netSales.displayString))</td><td class=\"money\">\(HTML.escape(row.renewals.displayString))</td>"
-                + "<td class=\"money\">\(Self.percent(row.changePreviousBps))</td><td class=\"money\">\(Self.percent(row.changeYearBps))</td></tr>"
+                + Self.figureCells(row) + "</tr>"
         }.joined()
         return "<h2>My resellers</h2>"
             + (rows.isEmpty ? "<p>No sales by your resellers in \(query.report.first)–\(query.report.last).</p>"
@@ -140,17 +138,8 @@ struct AnalyticsRoutes {
         var all = query.report
         all.dimensions = [.segment, .route, .distributor, .tier]
         let rows = try await run(all).rows
-        /// Net sales per quarter of each value of dimension `index` (in the report's order), of the rows kept.
         func series(by index: Int, where keep: (SalesReportRow) -> Bool = { _ in true }) throws -> [(name: String, values: [Int64])] {
-            var names: [String] = []
-            var sums: [String: [Quarter: Int64]] = [:]
-            for row in rows where keep(row) {
-                let name = row.values[index].isEmpty ? "none" : row.values[index]
-                if sums[name] == nil { names.append(name) }
-                sums[name, default: [:]][row.quarter] = try MinorUnits.add(
-                    sums[name]?[row.quarter] ?? 0, row.netSales.minorUnits, "the \(row.quarter) net sales of \(name)")
-            }
-            return names.map { name in (name, quarters.map { sums[name]?[$0] ?? 0 }) }
+            try Self.netSalesSeries(rows, by: index, over: quarters, where: keep)
         }
         let money = { (minor: Int64) in Money(minorUnits: minor, currency: program.currency).compactDisplayString }
         let exact = { (minor: Int64) in Money(minorUnits: minor, currency: program.currency).displayString }
@@ -191,6 +180,29 @@ struct AnalyticsRoutes {
             + SVGChart.bars(quarters.map { ($0.description, paid[$0]?.minorUnits ?? 0, (paid[$0] ?? Money(minorUnits: 0, currency: program.currency)).compactDisplayString) }, title: "MDF paid per quarter")
             + SVGChart.bars(quarters.indices.map { (quarters[$0].description, sales[$0], Money(minorUnits: sales[$0], currency: program.currency).compactDisplayString) }, title: "SMB sales of \(names) partners per quarter", palette: ["#0072b2"])
             + "</div><table id=\"mdf-smb\"><thead><tr><th>quarter</th><th>MDF paid</th><th>SMB sales (\(HTML.escape(names)))</th><th>on previous quarter</th></tr></thead><tbody>\(rows)</tbody></table>"
+    }
+
+    /// A chart's series from report rows: net sales per quarter of each value of dimension `index` (in the report's
+    /// order; series in the order their values first appear), of the rows kept, summed with checked sums.
+    static func netSalesSeries(
+        _ rows: [SalesReportRow], by index: Int, over quarters: [Quarter], where keep: (SalesReportRow) -> Bool = { _ in true }
+    ) throws -> [(name: String, values: [Int64])] {
+        var names: [String] = []
+        var sums: [String: [Quarter: Int64]] = [:]
+        for row in rows where keep(row) {
+            let name = row.values[index].isEmpty ? "none" : row.values[index]
+            if sums[name] == nil { names.append(name) }
+            sums[name, default: [:]][row.quarter] = try MinorUnits.add(
+                sums[name]?[row.quarter] ?? 0, row.netSales.minorUnits, "the \(row.quarter) net sales of \(name)")
+        }
+        return names.map { name in (name, quarters.map { sums[name]?[$0] ?? 0 }) }
+    }
+
+    /// A row's figures as table cells: net sales, renewals, the change on the previous quarter and, when asked, on a
+    /// year before — the page's table, an account manager's resellers and a distributor's sell-through alike.
+    static func figureCells(_ row: SalesReportRow, yearAgo: Bool = true) -> String {
+        "<td class=\"money\">\(HTML.escape(row.netSales.displayString))</td><td class=\"money\">\(HTML.escape(row.renewals.displayString))</td>"
+            + "<td class=\"money\">\(percent(row.changePreviousBps))</td>" + (yearAgo ? "<td class=\"money\">\(percent(row.changeYearBps))</td>" : "")
     }
 
     static func quarters(_ first: Quarter, _ last: Quarter) -> [Quarter] {

@@ -141,16 +141,12 @@ struct DashboardRoutes {
         let bySegment = try await report([.segment])
         guard !bySegment.rows.isEmpty else { return "<h2>Sell-through by segment and reseller</h2><p>No sales reported in \(first)–\(latest).</p>" }
         let quarters = AnalyticsRoutes.quarters(first, latest)
-        let segments = bySegment.rows.reduce(into: [String]()) { names, row in if !names.contains(row.values[0]) { names.append(row.values[0]) } }
-        let series = segments.map { segment in
-            (name: segment, values: quarters.map { quarter in bySegment.rows.first { $0.quarter == quarter && $0.values[0] == segment }?.netSales.minorUnits ?? 0 })
-        }
+        let series = try AnalyticsRoutes.netSalesSeries(bySegment.rows, by: 0, over: quarters)
         let byReseller = try await report([.reseller, .segment]).rows
         // Newest quarter first, at most `sellThroughRowsShown` rows (the API has every row).
         let rows = quarters.reversed().flatMap { quarter in byReseller.filter { $0.quarter == quarter } }.prefix(Self.sellThroughRowsShown).map { row in
             "<tr><td>\(row.quarter)</td><td>\(HTML.escape(row.values[0]))</td><td>\(HTML.escape(row.values[1]))</td><td class=\"money\">\(row.lines)</td>"
-                + "<td class=\"money\">\(HTML.escape(row.netSales.displayString))</td><td class=\"money\">\(HTML.escape(row.renewals.displayString))</td>"
-                + "<td class=\"money\">\(AnalyticsRoutes.percent(row.changePreviousBps))</td></tr>"
+                + AnalyticsRoutes.figureCells(row, yearAgo: false) + "</tr>"
         }.joined()
         return "<h2>Sell-through by segment and reseller</h2>"
             + SVGChart.series(

@@ -45,14 +45,11 @@ enum SVGChart {
             var top = height + 14
             for (number, entry) in series.enumerated() {
                 let barHeight = scaled(Int128(entry.values[index]))
-                let colour = seriesPalette[number % seriesPalette.count]
-                if stacked {
-                    top -= barHeight
-                    svg += "<rect x=\"\(x)\" y=\"\(top)\" width=\"\(barWidth)\" height=\"\(barHeight)\" fill=\"\(colour)\"><title>\(HTML.escape("\(category) \(entry.name): \(detail(entry.values[index]))"))</title></rect>"
-                } else {
-                    let barX = x + number * barWidth
-                    svg += "<rect x=\"\(barX)\" y=\"\(height + 14 - barHeight)\" width=\"\(barWidth - 2)\" height=\"\(barHeight)\" fill=\"\(colour)\"><title>\(HTML.escape("\(category) \(entry.name): \(detail(entry.values[index]))"))</title></rect>"
-                }
+                // Stacked: on the bar below it, full width; side by side: its own slot with a gap.
+                if stacked { top -= barHeight }
+                let (barX, barY, span) = stacked ? (x, top, barWidth) : (x + number * barWidth, height + 14 - barHeight, barWidth - 2)
+                svg += "<rect x=\"\(barX)\" y=\"\(barY)\" width=\"\(span)\" height=\"\(barHeight)\" fill=\"\(seriesPalette[number % seriesPalette.count])\">"
+                    + "<title>\(HTML.escape("\(category) \(entry.name): \(detail(entry.values[index]))"))</title></rect>"
             }
             if stacked {
                 let total = Int64(exactly: series.reduce(Int128(0)) { $0 + Int128($1.values[index]) }).map(caption) ?? "beyond 64 bits"

@@ -64,7 +64,8 @@ extension ChannelbookDatabase {
             throw SalesReportError(message: "a report covers at most \(SalesReportQuery.maximumQuarters) quarters")
         }
         return try await readTransaction {
-            let currency = try await latestProgram().program.currency
+            let program = try await latestProgram().program
+            let currency = program.currency
             let directory = try await PartnerDirectory.load(from: self)
             // The quarters asked for and their bases: the quarter before the first, and each one's year-ago quarter.
             let earliest = Self.yearAgo(query.first) ?? query.first
@@ -110,7 +111,7 @@ extension ChannelbookDatabase {
                     changePreviousBps: SalesChange.basisPoints(current: sums.net, base: Self.previous(key.quarter).flatMap { groups[GroupKey(quarter: $0, values: key.values)]?.net }),
                     changeYearBps: SalesChange.basisPoints(current: sums.net, base: Self.yearAgo(key.quarter).flatMap { groups[GroupKey(quarter: $0, values: key.values)]?.net }))
             }
-            let order = ReportOrder(dimensions: query.dimensions, segments: try await latestProgram().program.segments)
+            let order = ReportOrder(dimensions: query.dimensions, segments: program.segments)
             return SalesReport(dimensions: query.dimensions, currency: currency, rows: rows.sorted(by: order.precedes))
         }
     }

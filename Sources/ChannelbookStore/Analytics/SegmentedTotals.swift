@@ -15,18 +15,23 @@ enum SegmentedTotals {
         return expression + " ELSE '\(segments.segments[0].name)' END"
     }
 
+    /// Every line grouped as the totals are kept — `reseller_id, quarter, category, source, segment, amount, lines` —
+    /// under `segments`: what regrouping writes and what `check` compares the kept totals with.
+    static func linesGroupedAsTotalsSQL(_ segments: SalesSegments) -> String {
+        """
+        SELECT reseller_id, quarter, category, source, segment, CAST(SUM(amount_minor) AS BIGINT) AS amount, COUNT(*) AS lines FROM (
+          SELECT reseller_id, quarter, category, source, amount_minor, \(segmentSQL(segments, seats: "seats")) AS segment
+          FROM sales_lines) AS segmented
+        GROUP BY reseller_id, quarter, category, source, segment
+        """
+    }
+
     /// Groups every line again under `segments`, replacing the totals, in the caller's transaction: a scan of the
     /// lines, run only when a stored program changes the segments (rare, and said in the audit log).
     static func resegment(_ database: ChannelbookDatabase, by segments: SalesSegments) async throws {
         try await database.sql.raw("DELETE FROM sales_totals").run()
         try await database.sql.raw(
-            """
-            INSERT INTO sales_totals (reseller_id, quarter, category, source, segment, amount_minor, line_count)
-            SELECT reseller_id, quarter, category, source, segment, CAST(SUM(amount_minor) AS BIGINT), COUNT(*) FROM (
-              SELECT reseller_id, quarter, category, source, amount_minor, \(unsafeRaw: segmentSQL(segments, seats: "seats")) AS segment
-              FROM sales_lines) AS lines
-            GROUP BY reseller_id, quarter, category, source, segment
-            """
+            "INSERT INTO sales_totals (reseller_id, quarter, category, source, segment, amount_minor, line_count) \(unsafeRaw: linesGroupedAsTotalsSQL(segments))"
         ).run()
     }
 }

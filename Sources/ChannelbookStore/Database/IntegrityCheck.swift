@@ -96,14 +96,12 @@ extension ChannelbookDatabase {
     /// Every per-quarter total equals the sum and count of its sales lines, in the segment the newest program puts
     /// them in, and every group of lines has its total.
     private func totalsAgainstLines() async throws -> [String] {
-        let segment = SegmentedTotals.segmentSQL(try await latestProgram().program.segments, seats: "seats")
+        let grouped = SegmentedTotals.linesGroupedAsTotalsSQL(try await latestProgram().program.segments)
         let rows = try await plainRows(
             """
             SELECT COALESCE(l.reseller_id, t.reseller_id), COALESCE(l.quarter, t.quarter), COALESCE(l.category, t.category),
-                   COALESCE(l.source, t.source), COALESCE(l.segment, t.segment), CAST(l.amount AS BIGINT), l.lines, t.amount_minor, t.line_count
-            FROM (SELECT reseller_id, quarter, category, source, segment, SUM(amount_minor) AS amount, COUNT(*) AS lines
-                  FROM (SELECT reseller_id, quarter, category, source, amount_minor, \(segment) AS segment FROM sales_lines) AS segmented
-                  GROUP BY reseller_id, quarter, category, source, segment) l
+                   COALESCE(l.source, t.source), COALESCE(l.segment, t.segment), l.amount, l.lines, t.amount_minor, t.line_count
+            FROM (\(grouped)) l
             FULL OUTER JOIN sales_totals t
               ON t.reseller_id = l.reseller_id AND t.quarter = l.quarter AND t.category = l.category AND t.source = l.source AND t.segment = l.segment
             WHERE l.amount IS NULL OR t.amount_minor IS NULL OR l.amount <> t.amount_minor OR l.lines <> t.line_count
