@@ -9,10 +9,13 @@ struct APIHandler: APIProtocol {
     let database: DatabasePool
     /// Today's date for referral statuses; injected so tests never read the wall clock.
     let today: @Sendable () -> BusinessDate
+    /// Where uploaded files wait while imported.
+    let uploads: UploadSpool
 
-    init(database: DatabasePool, today: @escaping @Sendable () -> BusinessDate) {
+    init(database: DatabasePool, today: @escaping @Sendable () -> BusinessDate, uploads: UploadSpool) {
         self.database = database
         self.today = today
+        self.uploads = uploads
     }
 
     static var currentUser: SignedInUser? { ChannelbookAPI.currentUser }
@@ -25,7 +28,7 @@ struct APIHandler: APIProtocol {
     func listStatements(_ input: Operations.listStatements.Input) async throws -> Operations.listStatements.Output {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
         guard let quarter = try? Quarter.parse(input.query.quarter) else {
-            return .badRequest(.init(body: .json(.init(error: "'\(input.query.quarter)' is not a quarter: write YYYYQn, such as 2026Q1"))))
+            return .badRequest(Self.badRequest("'\(input.query.quarter)' is not a quarter: write YYYYQn, such as 2026Q1"))
         }
         if user.role == .partner && user.partner == nil { return .ok(.init(body: .json([]))) }
         let statements = try await database.read { try await $0.statements(for: quarter, partner: user.role == .partner ? user.partner : nil) }
@@ -36,10 +39,10 @@ struct APIHandler: APIProtocol {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
         let partner = PartnerCode(rawValue: input.path.partner)
         guard let quarter = try? Quarter.parse(input.path.quarter), user.role != .partner || user.partner == partner
-        else { return .notFound(.init(body: .json(.init(error: "not found")))) }
+        else { return .notFound(Self.notFound) }
         let statement: StatementView
         do { statement = try await database.read { try await $0.statement(partner: partner, quarter: quarter) } } catch is StatementError {
-            return .notFound(.init(body: .json(.init(error: "not found"))))
+            return .notFound(Self.notFound)
         }
         return .ok(.init(body: .json(Self.statement(statement))))
     }
@@ -58,7 +61,6 @@ struct APIHandler: APIProtocol {
                     })))
     }
 
-    static let unauthorized = Components.Responses.Unauthorized(body: .json(.init(error: "sign in first")))
 
     static func statement(_ view: StatementView) -> Components.Schemas.Statement {
         .init(
@@ -85,8 +87,8 @@ public enum ChannelbookAPI {
 
     /// Registers every operation of openapi.yaml on a transport (the web app's router).
     public static func register(
-        on transport: some ServerTransport, database: DatabasePool, today: @escaping @Sendable () -> BusinessDate
+        on transport: some ServerTransport, database: DatabasePool, today: @escaping @Sendable () -> BusinessDate, uploads: UploadSpool
     ) throws {
-        try APIHandler(database: database, today: today).registerHandlers(on: transport)
+        try APIHandler(database: database, today: today, uploads: uploads).registerHandlers(on: transport)
     }
 }

@@ -203,7 +203,7 @@ extension APIHandler {
             case .ok(let view): return .ok(.init(body: .json(view)))
             case .badRequest(let message): return .badRequest(APIHandler.badRequest(message))
             case .unauthorized: return .unauthorized(APIHandler.unauthorized)
-            case .forbidden(let message): return .forbidden(.init(body: .json(.init(error: message))))
+            case .forbidden(let message): return .forbidden(APIHandler.forbidden(message))
             case .notFound: return .notFound(APIHandler.notFound)
             }
         }
@@ -236,12 +236,8 @@ extension APIHandler {
 
     private func currency(on date: BusinessDate) async throws -> Currency { try await database.read { try await $0.program(on: date).program.currency } }
 
-    static let notFound = Components.Responses.NotFound(body: .json(.init(error: "not found")))
-
-    static func badRequest(_ message: String) -> Components.Responses.BadRequest { .init(body: .json(.init(error: message))) }
-
     static func forbidden(_ user: SignedInUser) -> Components.Responses.Forbidden {
-        .init(body: .json(.init(error: user.role.isVendor ? "your role (\(user.role.rawValue)) may not do this" : "only a reseller's login requests and claims MDF")))
+        forbidden(user.role.isVendor ? "your role (\(user.role.rawValue)) may not do this" : "only a reseller's login requests and claims MDF")
     }
 
     /// An optional `YYYY-MM-DD` query value: absent is today, malformed is `nil`.

@@ -35,7 +35,7 @@ extension APIHandler {
 
     func mapParkedName(_ input: Operations.mapParkedName.Input) async throws -> Operations.mapParkedName.Output {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
-        guard MatchingAccess.of(user)?.mayDecide == true else { return .forbidden(.init(body: .json(.init(error: "this login may not map reseller names")))) }
+        guard MatchingAccess.of(user)?.mayDecide == true else { return .forbidden(Self.forbidden("this login may not map reseller names")) }
         guard case .json(let body) = input.body else { return .badRequest(Self.badRequest("send the mapping as JSON")) }
         do {
             let outcome = try await database.write { try await $0.mapResellerName(source: body.source, name: body.name, to: PartnerCode(body.partner), actor: user.email) }
@@ -52,7 +52,7 @@ extension APIHandler {
 
     func ignoreParkedName(_ input: Operations.ignoreParkedName.Input) async throws -> Operations.ignoreParkedName.Output {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
-        guard MatchingAccess.of(user)?.mayDecide == true else { return .forbidden(.init(body: .json(.init(error: "this login may not set reseller names aside")))) }
+        guard MatchingAccess.of(user)?.mayDecide == true else { return .forbidden(Self.forbidden("this login may not set reseller names aside")) }
         guard case .json(let body) = input.body else { return .badRequest(Self.badRequest("send the name and reason as JSON")) }
         do {
             let lines = try await database.write { try await $0.ignoreResellerName(source: body.source, name: body.name, reason: body.reason, actor: user.email) }
@@ -65,7 +65,7 @@ extension APIHandler {
     func suggestParkedName(_ input: Operations.suggestParkedName.Input) async throws -> Operations.suggestParkedName.Output {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
         guard let access = MatchingAccess.of(user), access.maySuggest, let source = access.source else {
-            return .forbidden(.init(body: .json(.init(error: "only a distributor's login suggests partners for its own names"))))
+            return .forbidden(Self.forbidden("only a distributor's login suggests partners for its own names"))
         }
         guard case .json(let body) = input.body else { return .badRequest(Self.badRequest("send the name and partner as JSON")) }
         do {

@@ -112,7 +112,7 @@ extension APIHandler {
             case .ok(let view): return .ok(.init(body: .json(view)))
             case .badRequest(let message): return .badRequest(APIHandler.badRequest(message))
             case .unauthorized: return .unauthorized(APIHandler.unauthorized)
-            case .forbidden(let message): return .forbidden(.init(body: .json(.init(error: message))))
+            case .forbidden(let message): return .forbidden(APIHandler.forbidden(message))
             case .notFound: return .notFound(APIHandler.notFound)
             }
         }

@@ -14,7 +14,7 @@ public struct ChannelbookCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, ImportCommand.self, CloseCommand.self, RebatesCommand.self, ReferralFeesCommand.self, ExceptionsCommand.self,
             StatementsCommand.self, ApproveCommand.self, PayoutsCommand.self, ExplainCommand.self, AuditCommand.self, WhatIfCommand.self, NearTierCommand.self, EnablementCommand.self, ServeCommand.self, ConfigCommand.self, BackupCommand.self, CheckCommand.self, DemoCommand.self,
-            MDFCommand.self, RenewalsCommand.self, MatchingCommand.self, ReferralCommand.self, UserCommand.self, TokenCommand.self, PartnerCommand.self, ProgramCommand.self, QuoteCommand.self, GenerateCommand.self, ReportCommand.self,
+            MDFCommand.self, RenewalsCommand.self, MatchingCommand.self, ReferralCommand.self, UserCommand.self, TokenCommand.self, PartnerCommand.self, ProgramCommand.self, QuoteCommand.self, GenerateCommand.self, ReportCommand.self, WebhookCommand.self,
         ]
     )
 

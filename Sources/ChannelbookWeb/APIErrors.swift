@@ -31,7 +31,11 @@ struct APIMethodMiddleware: RouterMiddleware {
     /// The documented paths, segment by segment (`*` stands for a path parameter), with the methods each takes.
     static let documentedPaths: [(pattern: [String], methods: [HTTPRequest.Method])] = [
         (["api", "v1", "me"], [.get]), (["api", "v1", "statements"], [.get]), (["api", "v1", "statements", "*", "*"], [.get]),
-        (["api", "v1", "referrals"], [.get]), (["api", "v1", "mdf", "balances"], [.get]), (["api", "v1", "mdf", "ledger", "*"], [.get]),
+        (["api", "v1", "referrals"], [.get, .post]), (["api", "v1", "referrals", "*"], [.get]),
+        (["api", "v1", "referrals", "*", "approve"], [.post]), (["api", "v1", "referrals", "*", "reject"], [.post]),
+        (["api", "v1", "referrals", "*", "lose"], [.post]), (["api", "v1", "referrals", "*", "close"], [.post]),
+        (["api", "v1", "sales"], [.post]), (["api", "v1", "quarters", "*", "close"], [.post]), (["api", "v1", "quarters", "*", "approve"], [.post]),
+        (["api", "v1", "quarters", "*", "payouts"], [.post]), (["api", "v1", "quarters", "*", "mark-paid"], [.post]), (["api", "v1", "mdf", "balances"], [.get]), (["api", "v1", "mdf", "ledger", "*"], [.get]),
         (["api", "v1", "mdf", "requests"], [.get, .post]), (["api", "v1", "mdf", "requests", "*"], [.get]),
         (["api", "v1", "mdf", "requests", "*", "approve"], [.post]), (["api", "v1", "mdf", "requests", "*", "reject"], [.post]),
         (["api", "v1", "mdf", "requests", "*", "claim"], [.post]), (["api", "v1", "mdf", "requests", "*", "accept-claim"], [.post]),

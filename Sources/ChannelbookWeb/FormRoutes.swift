@@ -163,8 +163,10 @@ extension WebContext {
     /// A login holding `permission`: 404 for a partner (vendor actions do not exist for it), 403 for a vendor role without it.
     func require(_ permission: Permission) throws -> SignedInUser {
         let user = try requireUser(json: false)
-        guard user.role.may(permission) else {
-            throw user.role.isVendor ? WebError(.forbidden, "your role (\(user.role.rawValue)) may not do this", json: false) : WebError.notFound(json: false)
+        switch user.role.refusal(lacking: permission) {
+        case nil: break
+        case .forbidden?: throw WebError(.forbidden, "your role (\(user.role.rawValue)) may not \(permission.phrase)", json: false)
+        case .notFound?: throw WebError.notFound(json: false)
         }
         return user
     }

@@ -44,10 +44,11 @@ struct SalesUploadRoutes {
     /// The uploader and, for a distributor's login, the only source its files may name.
     private func uploader(_ context: WebContext) async throws -> (SignedInUser, PartnerCode?) {
         let user = try context.require(.uploadSales)
-        guard user.role == .partner else { return (user, nil) }
-        let directory = try await database.read { try await PartnerDirectory.load(from: $0) }
-        guard let partner = user.partner, directory.byCode[partner]?.kind == .distributor else { throw WebError.notFound(json: false) }
-        return (user, partner)
+        switch try await SalesUploadAccess.of(user, database) {
+        case .anySource: return (user, nil)
+        case .onlySource(let source): return (user, source)
+        case .forbidden, .notFound: throw WebError.notFound(json: false)
+        }
     }
 
     struct Upload {

@@ -51,13 +51,19 @@ public enum WebApp {
             return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
         }
         // The JSON API: handlers generated from openapi.yaml, the login passed through a task-local.
-        let api = router.group().add(middleware: APIErrorMiddleware()).add(middleware: APIUserMiddleware())
+        // Outermost first: the login (401 before anything), then idempotency keys, then the generated code's errors as JSON.
+        let api = router.group().add(middleware: APIUserMiddleware())
+            .add(middleware: IdempotencyMiddleware(database: database, limitBytes: settings.uploadLimitBytes, uploadFolder: settings.uploadFolder))
+            .add(middleware: APIErrorMiddleware())
+        let uploadFolder = settings.uploadFolder
         try ChannelbookAPI.register(
-            on: api, database: database, today: { clock.today() })
+            on: api, database: database, today: { clock.today() },
+            uploads: UploadSpool(limitBytes: settings.uploadLimitBytes) { try UploadDirectory.newFile(suffix: ".upload", in: uploadFolder) })
         return Application(
             // A connection silent for 30 s (a half-sent request, a stalled body) is closed.
             router: router, server: .http1(configuration: .init(idleTimeout: .seconds(30))),
-            configuration: .init(address: .hostname(host, port: port), serverName: "channelbook"), services: [database], logger: logger)
+            configuration: .init(address: .hostname(host, port: port), serverName: "channelbook"),
+            services: settings.deliverWebhooks ? [database, WebhookDeliveryService(database: database, clock: clock, logger: logger)] : [database], logger: logger)
     }
 }
 
@@ -70,6 +76,11 @@ struct APIUserMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let reads = request.method == .get || request.method == .head
         let user = reads || context.session == nil ? context.user : nil
+        // Every operation needs a login: told before anything of the request is validated (401, then 400).
+        if user == nil, APIMethodMiddleware.methods(of: request.uri.path) != nil {
+            let message = context.session == nil ? "sign in first: send Authorization: Bearer TOKEN" : "an API write needs a bearer token (Authorization: Bearer TOKEN), not a browser's session"
+            throw WebError(.unauthorized, message, json: true)
+        }
         return try await ChannelbookAPI.$currentUser.withValue(user) { try await next(request, context) }
     }
 }

@@ -10,16 +10,36 @@ public struct WebError: HTTPResponseError {
     public let message: String
     /// Answer as JSON (API routes) or HTML (pages).
     public let json: Bool
+    /// The API's machine-readable `code`; `nil`: the one the status implies (`Self.code(for:)`).
+    public var code: String?
 
-    public init(_ status: HTTPResponse.Status, _ message: String, json: Bool) {
+    public init(_ status: HTTPResponse.Status, _ message: String, json: Bool, code: String? = nil) {
         self.status = status
         self.message = message
         self.json = json
+        self.code = code
+    }
+
+    /// The `code` of openapi.yaml's Error for a status, so every JSON refusal has one.
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "bad_request"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "not_found"
+        case 405: "method_not_allowed"
+        case 409: "conflict"
+        case 413: "too_large"
+        case 422: "unprocessable"
+        case 429: "rate_limited"
+        case 503: "unavailable"
+        default: "internal"
+        }
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         if json {
-            let body = try JSONEncoder().encode(["error": message])
+            let body = try JSONEncoder().encode(["error": message, "code": code ?? Self.code(for: status)])
             return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         return HTMLPage(title: "\(status.code) \(status.reasonPhrase)", body: "<p class=\"error\">\(HTML.escape(message))</p>").response(status: status)

@@ -12,6 +12,8 @@ public struct WebSettings: Sendable, Equatable {
     public var uploadLimitBytes: Int
     /// Where uploads wait while imported; `nil`: a folder of this process's own in the temporary directory.
     public var uploadFolder: String? = nil
+    /// Whether this server sends webhook deliveries (every server of a cluster may: a delivery is leased to one).
+    public var deliverWebhooks = true
 
     public static let defaultUploadLimitBytes = 256 * 1024 * 1024
 

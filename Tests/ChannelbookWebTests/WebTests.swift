@@ -173,7 +173,7 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
             try await database.revokeAPIToken(id: token.id, actor: "test")
             let revoked = try await client.execute(uri: "/api/v1/me", method: .get, headers: bearer)
             #expect(revoked.status == .unauthorized)
-            #expect(try errorMessage(revoked) == "sign in first")
+            #expect(try errorMessage(revoked) == "sign in first: send Authorization: Bearer TOKEN")
         }
         await database.close()
     }

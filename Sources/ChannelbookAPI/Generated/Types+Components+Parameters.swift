@@ -5,5 +5,12 @@ import struct Foundation.Data
 import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/parameters` section of the OpenAPI document.
-    internal enum Parameters {}
+    internal enum Parameters {
+        /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+        /// with another body it is a 409 (`idempotency_key_reused`). Keys are kept 24 hours per login.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/parameters/IdempotencyKey`.
+        internal typealias IdempotencyKey = Swift.String
+    }
 }

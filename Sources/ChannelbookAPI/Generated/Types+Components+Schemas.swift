@@ -351,17 +351,600 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/Error`.
         internal struct _Error: Codable, Hashable, Sendable {
+            /// What went wrong, in words a person can act on.
+            ///
             /// - Remark: Generated from `#/components/schemas/Error/error`.
             internal var error: Swift.String
+            /// What went wrong, for programs to branch on; the HTTP status says the same in less detail.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Error/code`.
+            internal enum codePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case bad_request = "bad_request"
+                case unauthorized = "unauthorized"
+                case forbidden = "forbidden"
+                case not_found = "not_found"
+                case method_not_allowed = "method_not_allowed"
+                case conflict = "conflict"
+                case idempotency_key_reused = "idempotency_key_reused"
+                case idempotency_key_in_progress = "idempotency_key_in_progress"
+                case too_large = "too_large"
+                case unprocessable = "unprocessable"
+                case rate_limited = "rate_limited"
+                case unavailable = "unavailable"
+                case _internal = "internal"
+            }
+            /// What went wrong, for programs to branch on; the HTTP status says the same in less detail.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Error/code`.
+            internal var code: Components.Schemas._Error.codePayload
+            /// Every problem of a refused file, in file order, as FILE:LINE: field: why.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Error/problems`.
+            internal var problems: [Swift.String]?
             /// Creates a new `_Error`.
             ///
             /// - Parameters:
-            ///   - error:
-            internal init(error: Swift.String) {
+            ///   - error: What went wrong, in words a person can act on.
+            ///   - code: What went wrong, for programs to branch on; the HTTP status says the same in less detail.
+            ///   - problems: Every problem of a refused file, in file order, as FILE:LINE: field: why.
+            internal init(
+                error: Swift.String,
+                code: Components.Schemas._Error.codePayload,
+                problems: [Swift.String]? = nil
+            ) {
                 self.error = error
+                self.code = code
+                self.problems = problems
             }
             internal enum CodingKeys: String, CodingKey {
                 case error
+                case code
+                case problems
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ImportSummary`.
+        internal struct ImportSummary: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/fileName`.
+            internal var fileName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/lines`.
+            internal var lines: Swift.Int
+            /// Lines not seen before.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/new`.
+            internal var new: Swift.Int
+            /// Lines already imported (same source and line id): not counted twice.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/present`.
+            internal var present: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/routeExceptions`.
+            internal var routeExceptions: Swift.Int
+            /// Lines whose reseller did not resolve, parked until its name is mapped.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/parked`.
+            internal var parked: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/ignored`.
+            internal var ignored: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/resolvedFromParked`.
+            internal var resolvedFromParked: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/renewalsRenewed`.
+            internal var renewalsRenewed: Swift.Int
+            /// New lines dated in quarters already approved: they reach their partners as adjustments.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/lateLines`.
+            internal var lateLines: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/lateQuarters`.
+            internal var lateQuarters: [Components.Schemas.QuarterName]
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/summary`.
+            internal var summary: Swift.String
+            /// Creates a new `ImportSummary`.
+            ///
+            /// - Parameters:
+            ///   - fileName:
+            ///   - lines:
+            ///   - new: Lines not seen before.
+            ///   - present: Lines already imported (same source and line id): not counted twice.
+            ///   - routeExceptions:
+            ///   - parked: Lines whose reseller did not resolve, parked until its name is mapped.
+            ///   - ignored:
+            ///   - resolvedFromParked:
+            ///   - renewalsRenewed:
+            ///   - lateLines: New lines dated in quarters already approved: they reach their partners as adjustments.
+            ///   - lateQuarters:
+            ///   - summary:
+            internal init(
+                fileName: Swift.String,
+                lines: Swift.Int,
+                new: Swift.Int,
+                present: Swift.Int,
+                routeExceptions: Swift.Int,
+                parked: Swift.Int,
+                ignored: Swift.Int,
+                resolvedFromParked: Swift.Int,
+                renewalsRenewed: Swift.Int,
+                lateLines: Swift.Int,
+                lateQuarters: [Components.Schemas.QuarterName],
+                summary: Swift.String
+            ) {
+                self.fileName = fileName
+                self.lines = lines
+                self.new = new
+                self.present = present
+                self.routeExceptions = routeExceptions
+                self.parked = parked
+                self.ignored = ignored
+                self.resolvedFromParked = resolvedFromParked
+                self.renewalsRenewed = renewalsRenewed
+                self.lateLines = lateLines
+                self.lateQuarters = lateQuarters
+                self.summary = summary
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case fileName
+                case lines
+                case new
+                case present
+                case routeExceptions
+                case parked
+                case ignored
+                case resolvedFromParked
+                case renewalsRenewed
+                case lateLines
+                case lateQuarters
+                case summary
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/QuarterClose`.
+        internal struct QuarterClose: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/QuarterClose/quarter`.
+            internal var quarter: Components.Schemas.QuarterName
+            /// - Remark: Generated from `#/components/schemas/QuarterClose/programVersion`.
+            internal var programVersion: Swift.String
+            /// - Remark: Generated from `#/components/schemas/QuarterClose/rebates`.
+            internal var rebates: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/QuarterClose/rebateTotal`.
+            internal var rebateTotal: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/QuarterClose/referralFees`.
+            internal var referralFees: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/QuarterClose/feeTotal`.
+            internal var feeTotal: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/QuarterClose/draftStatements`.
+            internal var draftStatements: Swift.Int
+            /// Adjustments of approved quarters now on draft statements.
+            ///
+            /// - Remark: Generated from `#/components/schemas/QuarterClose/adjustments`.
+            internal var adjustments: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/QuarterClose/mdfClaims`.
+            internal var mdfClaims: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/QuarterClose/mdfTotal`.
+            internal var mdfTotal: Components.Schemas.Money?
+            /// - Remark: Generated from `#/components/schemas/QuarterClose/summary`.
+            internal var summary: Swift.String
+            /// Creates a new `QuarterClose`.
+            ///
+            /// - Parameters:
+            ///   - quarter:
+            ///   - programVersion:
+            ///   - rebates:
+            ///   - rebateTotal:
+            ///   - referralFees:
+            ///   - feeTotal:
+            ///   - draftStatements:
+            ///   - adjustments: Adjustments of approved quarters now on draft statements.
+            ///   - mdfClaims:
+            ///   - mdfTotal:
+            ///   - summary:
+            internal init(
+                quarter: Components.Schemas.QuarterName,
+                programVersion: Swift.String,
+                rebates: Swift.Int,
+                rebateTotal: Components.Schemas.Money,
+                referralFees: Swift.Int,
+                feeTotal: Components.Schemas.Money,
+                draftStatements: Swift.Int,
+                adjustments: Swift.Int,
+                mdfClaims: Swift.Int,
+                mdfTotal: Components.Schemas.Money? = nil,
+                summary: Swift.String
+            ) {
+                self.quarter = quarter
+                self.programVersion = programVersion
+                self.rebates = rebates
+                self.rebateTotal = rebateTotal
+                self.referralFees = referralFees
+                self.feeTotal = feeTotal
+                self.draftStatements = draftStatements
+                self.adjustments = adjustments
+                self.mdfClaims = mdfClaims
+                self.mdfTotal = mdfTotal
+                self.summary = summary
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case quarter
+                case programVersion
+                case rebates
+                case rebateTotal
+                case referralFees
+                case feeTotal
+                case draftStatements
+                case adjustments
+                case mdfClaims
+                case mdfTotal
+                case summary
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Payment`.
+        internal struct Payment: Codable, Hashable, Sendable {
+            /// The payment's reference in accounts payable.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Payment/reference`.
+            internal var reference: Swift.String
+            /// Creates a new `Payment`.
+            ///
+            /// - Parameters:
+            ///   - reference: The payment's reference in accounts payable.
+            internal init(reference: Swift.String) {
+                self.reference = reference
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case reference
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Payouts`.
+        internal struct Payouts: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Payouts/quarter`.
+            internal var quarter: Components.Schemas.QuarterName
+            /// - Remark: Generated from `#/components/schemas/Payouts/currency`.
+            internal var currency: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Payouts/total`.
+            internal var total: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Payouts/rowsPayload`.
+            internal struct rowsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Payouts/rowsPayload/partner`.
+                internal var partner: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Payouts/rowsPayload/abn`.
+                internal var abn: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Payouts/rowsPayload/amount`.
+                internal var amount: Components.Schemas.Money
+                /// - Remark: Generated from `#/components/schemas/Payouts/rowsPayload/statementReference`.
+                internal var statementReference: Swift.String
+                /// Creates a new `rowsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - partner:
+                ///   - abn:
+                ///   - amount:
+                ///   - statementReference:
+                internal init(
+                    partner: Swift.String,
+                    abn: Swift.String,
+                    amount: Components.Schemas.Money,
+                    statementReference: Swift.String
+                ) {
+                    self.partner = partner
+                    self.abn = abn
+                    self.amount = amount
+                    self.statementReference = statementReference
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case partner
+                    case abn
+                    case amount
+                    case statementReference
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/Payouts/rows`.
+            internal typealias rowsPayload = [Components.Schemas.Payouts.rowsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/Payouts/rows`.
+            internal var rows: Components.Schemas.Payouts.rowsPayload
+            /// Creates a new `Payouts`.
+            ///
+            /// - Parameters:
+            ///   - quarter:
+            ///   - currency:
+            ///   - total:
+            ///   - rows:
+            internal init(
+                quarter: Components.Schemas.QuarterName,
+                currency: Swift.String,
+                total: Components.Schemas.Money,
+                rows: Components.Schemas.Payouts.rowsPayload
+            ) {
+                self.quarter = quarter
+                self.currency = currency
+                self.total = total
+                self.rows = rows
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case quarter
+                case currency
+                case total
+                case rows
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NewReferral`.
+        internal struct NewReferral: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NewReferral/partner`.
+            internal var partner: Components.Schemas.PartnerCode?
+            /// - Remark: Generated from `#/components/schemas/NewReferral/customer`.
+            internal var customer: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewReferral/abn`.
+            internal var abn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewReferral/domain`.
+            internal var domain: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewReferral/contact`.
+            internal var contact: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewReferral/expectedSeats`.
+            internal var expectedSeats: Swift.Int64?
+            /// - Remark: Generated from `#/components/schemas/NewReferral/sku`.
+            internal var sku: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewReferral/notes`.
+            internal var notes: Swift.String?
+            /// Creates a new `NewReferral`.
+            ///
+            /// - Parameters:
+            ///   - partner:
+            ///   - customer:
+            ///   - abn:
+            ///   - domain:
+            ///   - contact:
+            ///   - expectedSeats:
+            ///   - sku:
+            ///   - notes:
+            internal init(
+                partner: Components.Schemas.PartnerCode? = nil,
+                customer: Swift.String,
+                abn: Swift.String? = nil,
+                domain: Swift.String? = nil,
+                contact: Swift.String? = nil,
+                expectedSeats: Swift.Int64? = nil,
+                sku: Swift.String? = nil,
+                notes: Swift.String? = nil
+            ) {
+                self.partner = partner
+                self.customer = customer
+                self.abn = abn
+                self.domain = domain
+                self.contact = contact
+                self.expectedSeats = expectedSeats
+                self.sku = sku
+                self.notes = notes
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case partner
+                case customer
+                case abn
+                case domain
+                case contact
+                case expectedSeats
+                case sku
+                case notes
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ReferralApproval`.
+        internal struct ReferralApproval: Codable, Hashable, Sendable {
+            /// The partner that will fulfil the deal; absent: the referring partner.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ReferralApproval/fulfiller`.
+            internal var fulfiller: Swift.String?
+            /// Creates a new `ReferralApproval`.
+            ///
+            /// - Parameters:
+            ///   - fulfiller: The partner that will fulfil the deal; absent: the referring partner.
+            internal init(fulfiller: Swift.String? = nil) {
+                self.fulfiller = fulfiller
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case fulfiller
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Reason`.
+        internal struct Reason: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Reason/reason`.
+            internal var reason: Swift.String
+            /// Creates a new `Reason`.
+            ///
+            /// - Parameters:
+            ///   - reason:
+            internal init(reason: Swift.String) {
+                self.reason = reason
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case reason
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ReferralWin`.
+        internal struct ReferralWin: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ReferralWin/sku`.
+            internal var sku: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ReferralWin/seats`.
+            internal var seats: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/ReferralWin/closedOn`.
+            internal var closedOn: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ReferralWin/fulfiller`.
+            internal var fulfiller: Swift.String?
+            /// Creates a new `ReferralWin`.
+            ///
+            /// - Parameters:
+            ///   - sku:
+            ///   - seats:
+            ///   - closedOn:
+            ///   - fulfiller:
+            internal init(
+                sku: Swift.String,
+                seats: Swift.Int64,
+                closedOn: Swift.String,
+                fulfiller: Swift.String? = nil
+            ) {
+                self.sku = sku
+                self.seats = seats
+                self.closedOn = closedOn
+                self.fulfiller = fulfiller
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case sku
+                case seats
+                case closedOn
+                case fulfiller
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ReferralDetail`.
+        internal struct ReferralDetail: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/id`.
+            internal var id: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/partner`.
+            internal var partner: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/customer`.
+            internal var customer: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/abn`.
+            internal var abn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/domain`.
+            internal var domain: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/contact`.
+            internal var contact: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/expectedSeats`.
+            internal var expectedSeats: Swift.Int64?
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/sku`.
+            internal var sku: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/notes`.
+            internal var notes: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/status`.
+            internal var status: Components.Schemas.ReferralStatus
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/registeredOn`.
+            internal var registeredOn: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/registeredBy`.
+            internal var registeredBy: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/approvedOn`.
+            internal var approvedOn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/expiresOn`.
+            internal var expiresOn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/fulfiller`.
+            internal var fulfiller: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/endedOn`.
+            internal var endedOn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/reason`.
+            internal var reason: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/fee`.
+            internal var fee: Components.Schemas.Money?
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/feeQuarter`.
+            internal var feeQuarter: Components.Schemas.QuarterName?
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/refusedDuplicatesPayload`.
+            internal struct refusedDuplicatesPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/ReferralDetail/refusedDuplicatesPayload/partner`.
+                internal var partner: Swift.String
+                /// - Remark: Generated from `#/components/schemas/ReferralDetail/refusedDuplicatesPayload/on`.
+                internal var on: Swift.String
+                /// Creates a new `refusedDuplicatesPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - partner:
+                ///   - on:
+                internal init(
+                    partner: Swift.String,
+                    on: Swift.String
+                ) {
+                    self.partner = partner
+                    self.on = on
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case partner
+                    case on
+                }
+            }
+            /// Registrations of the same customer refused while this one was open.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/refusedDuplicates`.
+            internal typealias refusedDuplicatesPayload = [Components.Schemas.ReferralDetail.refusedDuplicatesPayloadPayload]
+            /// Registrations of the same customer refused while this one was open.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ReferralDetail/refusedDuplicates`.
+            internal var refusedDuplicates: Components.Schemas.ReferralDetail.refusedDuplicatesPayload
+            /// Creates a new `ReferralDetail`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - partner:
+            ///   - customer:
+            ///   - abn:
+            ///   - domain:
+            ///   - contact:
+            ///   - expectedSeats:
+            ///   - sku:
+            ///   - notes:
+            ///   - status:
+            ///   - registeredOn:
+            ///   - registeredBy:
+            ///   - approvedOn:
+            ///   - expiresOn:
+            ///   - fulfiller:
+            ///   - endedOn:
+            ///   - reason:
+            ///   - fee:
+            ///   - feeQuarter:
+            ///   - refusedDuplicates: Registrations of the same customer refused while this one was open.
+            internal init(
+                id: Swift.Int64,
+                partner: Swift.String,
+                customer: Swift.String,
+                abn: Swift.String? = nil,
+                domain: Swift.String? = nil,
+                contact: Swift.String,
+                expectedSeats: Swift.Int64? = nil,
+                sku: Swift.String? = nil,
+                notes: Swift.String,
+                status: Components.Schemas.ReferralStatus,
+                registeredOn: Swift.String,
+                registeredBy: Swift.String,
+                approvedOn: Swift.String? = nil,
+                expiresOn: Swift.String? = nil,
+                fulfiller: Swift.String? = nil,
+                endedOn: Swift.String? = nil,
+                reason: Swift.String,
+                fee: Components.Schemas.Money? = nil,
+                feeQuarter: Components.Schemas.QuarterName? = nil,
+                refusedDuplicates: Components.Schemas.ReferralDetail.refusedDuplicatesPayload
+            ) {
+                self.id = id
+                self.partner = partner
+                self.customer = customer
+                self.abn = abn
+                self.domain = domain
+                self.contact = contact
+                self.expectedSeats = expectedSeats
+                self.sku = sku
+                self.notes = notes
+                self.status = status
+                self.registeredOn = registeredOn
+                self.registeredBy = registeredBy
+                self.approvedOn = approvedOn
+                self.expiresOn = expiresOn
+                self.fulfiller = fulfiller
+                self.endedOn = endedOn
+                self.reason = reason
+                self.fee = fee
+                self.feeQuarter = feeQuarter
+                self.refusedDuplicates = refusedDuplicates
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case partner
+                case customer
+                case abn
+                case domain
+                case contact
+                case expectedSeats
+                case sku
+                case notes
+                case status
+                case registeredOn
+                case registeredBy
+                case approvedOn
+                case expiresOn
+                case fulfiller
+                case endedOn
+                case reason
+                case fee
+                case feeQuarter
+                case refusedDuplicates
             }
         }
         /// - Remark: Generated from `#/components/schemas/QuarterName`.

@@ -25,6 +25,67 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/referrals`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/get(listReferrals)`.
     func listReferrals(_ input: Operations.listReferrals.Input) async throws -> Operations.listReferrals.Output
+    /// Registers a referral (partners for themselves; admins name the partner). A customer already registered is refused.
+    ///
+    /// - Remark: HTTP `POST /api/v1/referrals`.
+    /// - Remark: Generated from `#/paths//api/v1/referrals/post(registerReferral)`.
+    func registerReferral(_ input: Operations.registerReferral.Input) async throws -> Operations.registerReferral.Output
+    /// One referral with its details and the registrations it refused (a partner's token sees only its own).
+    ///
+    /// - Remark: HTTP `GET /api/v1/referrals/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/get(getReferral)`.
+    func getReferral(_ input: Operations.getReferral.Input) async throws -> Operations.getReferral.Output
+    /// Approves a registered referral (admins), optionally naming who fulfils it.
+    ///
+    /// - Remark: HTTP `POST /api/v1/referrals/{id}/approve`.
+    /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/approve/post(approveReferral)`.
+    func approveReferral(_ input: Operations.approveReferral.Input) async throws -> Operations.approveReferral.Output
+    /// Rejects a registered referral with a reason (admins).
+    ///
+    /// - Remark: HTTP `POST /api/v1/referrals/{id}/reject`.
+    /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/reject/post(rejectReferral)`.
+    func rejectReferral(_ input: Operations.rejectReferral.Input) async throws -> Operations.rejectReferral.Output
+    /// Records a referral lost to the customer (admins).
+    ///
+    /// - Remark: HTTP `POST /api/v1/referrals/{id}/lose`.
+    /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/lose/post(loseReferral)`.
+    func loseReferral(_ input: Operations.loseReferral.Input) async throws -> Operations.loseReferral.Output
+    /// Records a referral won (admins): the sale, and the fee it earns on the statement of its close date's quarter.
+    ///
+    /// - Remark: HTTP `POST /api/v1/referrals/{id}/close`.
+    /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/close/post(closeReferral)`.
+    func closeReferral(_ input: Operations.closeReferral.Input) async throws -> Operations.closeReferral.Output
+    /// Imports a sales file (CSV or Excel) as `channelbook import sales` does, all of it or nothing.
+    ///
+    /// The body is the file itself, `text/csv` or an `.xlsx` workbook, at most the server's upload limit. Every line is checked
+    /// first: a file with any problem imports nothing and answers 400 with every problem as `FILE:LINE: field: why` in `problems`.
+    /// Lines already present (same source and line id) are counted, not imported twice. Admins and finance upload any source;
+    /// a distributor's token only its own sell-through; a reseller's token is answered 404.
+    ///
+    ///
+    /// - Remark: HTTP `POST /api/v1/sales`.
+    /// - Remark: Generated from `#/paths//api/v1/sales/post(uploadSales)`.
+    func uploadSales(_ input: Operations.uploadSales.Input) async throws -> Operations.uploadSales.Output
+    /// Closes a quarter (admins, finance): rebates and referral fees computed, draft statements written; again after late lines.
+    ///
+    /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/close`.
+    /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/close/post(closeQuarter)`.
+    func closeQuarter(_ input: Operations.closeQuarter.Input) async throws -> Operations.closeQuarter.Output
+    /// Approves a quarter's draft statements (admins, finance), one partner's or all; approved figures never change.
+    ///
+    /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/approve`.
+    /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/approve/post(approveStatements)`.
+    func approveStatements(_ input: Operations.approveStatements.Input) async throws -> Operations.approveStatements.Output
+    /// The accounts-payable file of a quarter's approved statements with a positive total (admins, finance); audited.
+    ///
+    /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/payouts`.
+    /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/payouts/post(exportPayouts)`.
+    func exportPayouts(_ input: Operations.exportPayouts.Input) async throws -> Operations.exportPayouts.Output
+    /// Marks a quarter's approved statements paid under the payment's reference (admins, finance).
+    ///
+    /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/mark-paid`.
+    /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/mark-paid/post(markStatementsPaid)`.
+    func markStatementsPaid(_ input: Operations.markStatementsPaid.Input) async throws -> Operations.markStatementsPaid.Output
     /// MDF balances on a date, one per partner with any MDF (a partner's token sees only its own).
     ///
     /// - Remark: HTTP `GET /api/v1/mdf/balances`.
@@ -200,6 +261,169 @@ extension APIProtocol {
         try await listReferrals(Operations.listReferrals.Input(
             query: query,
             headers: headers
+        ))
+    }
+    /// Registers a referral (partners for themselves; admins name the partner). A customer already registered is refused.
+    ///
+    /// - Remark: HTTP `POST /api/v1/referrals`.
+    /// - Remark: Generated from `#/paths//api/v1/referrals/post(registerReferral)`.
+    internal func registerReferral(
+        headers: Operations.registerReferral.Input.Headers = .init(),
+        body: Operations.registerReferral.Input.Body
+    ) async throws -> Operations.registerReferral.Output {
+        try await registerReferral(Operations.registerReferral.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// One referral with its details and the registrations it refused (a partner's token sees only its own).
+    ///
+    /// - Remark: HTTP `GET /api/v1/referrals/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/get(getReferral)`.
+    internal func getReferral(
+        path: Operations.getReferral.Input.Path,
+        headers: Operations.getReferral.Input.Headers = .init()
+    ) async throws -> Operations.getReferral.Output {
+        try await getReferral(Operations.getReferral.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Approves a registered referral (admins), optionally naming who fulfils it.
+    ///
+    /// - Remark: HTTP `POST /api/v1/referrals/{id}/approve`.
+    /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/approve/post(approveReferral)`.
+    internal func approveReferral(
+        path: Operations.approveReferral.Input.Path,
+        headers: Operations.approveReferral.Input.Headers = .init(),
+        body: Operations.approveReferral.Input.Body
+    ) async throws -> Operations.approveReferral.Output {
+        try await approveReferral(Operations.approveReferral.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Rejects a registered referral with a reason (admins).
+    ///
+    /// - Remark: HTTP `POST /api/v1/referrals/{id}/reject`.
+    /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/reject/post(rejectReferral)`.
+    internal func rejectReferral(
+        path: Operations.rejectReferral.Input.Path,
+        headers: Operations.rejectReferral.Input.Headers = .init(),
+        body: Operations.rejectReferral.Input.Body
+    ) async throws -> Operations.rejectReferral.Output {
+        try await rejectReferral(Operations.rejectReferral.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Records a referral lost to the customer (admins).
+    ///
+    /// - Remark: HTTP `POST /api/v1/referrals/{id}/lose`.
+    /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/lose/post(loseReferral)`.
+    internal func loseReferral(
+        path: Operations.loseReferral.Input.Path,
+        headers: Operations.loseReferral.Input.Headers = .init(),
+        body: Operations.loseReferral.Input.Body
+    ) async throws -> Operations.loseReferral.Output {
+        try await loseReferral(Operations.loseReferral.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Records a referral won (admins): the sale, and the fee it earns on the statement of its close date's quarter.
+    ///
+    /// - Remark: HTTP `POST /api/v1/referrals/{id}/close`.
+    /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/close/post(closeReferral)`.
+    internal func closeReferral(
+        path: Operations.closeReferral.Input.Path,
+        headers: Operations.closeReferral.Input.Headers = .init(),
+        body: Operations.closeReferral.Input.Body
+    ) async throws -> Operations.closeReferral.Output {
+        try await closeReferral(Operations.closeReferral.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Imports a sales file (CSV or Excel) as `channelbook import sales` does, all of it or nothing.
+    ///
+    /// The body is the file itself, `text/csv` or an `.xlsx` workbook, at most the server's upload limit. Every line is checked
+    /// first: a file with any problem imports nothing and answers 400 with every problem as `FILE:LINE: field: why` in `problems`.
+    /// Lines already present (same source and line id) are counted, not imported twice. Admins and finance upload any source;
+    /// a distributor's token only its own sell-through; a reseller's token is answered 404.
+    ///
+    ///
+    /// - Remark: HTTP `POST /api/v1/sales`.
+    /// - Remark: Generated from `#/paths//api/v1/sales/post(uploadSales)`.
+    internal func uploadSales(
+        query: Operations.uploadSales.Input.Query = .init(),
+        headers: Operations.uploadSales.Input.Headers = .init(),
+        body: Operations.uploadSales.Input.Body
+    ) async throws -> Operations.uploadSales.Output {
+        try await uploadSales(Operations.uploadSales.Input(
+            query: query,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Closes a quarter (admins, finance): rebates and referral fees computed, draft statements written; again after late lines.
+    ///
+    /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/close`.
+    /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/close/post(closeQuarter)`.
+    internal func closeQuarter(
+        path: Operations.closeQuarter.Input.Path,
+        headers: Operations.closeQuarter.Input.Headers = .init()
+    ) async throws -> Operations.closeQuarter.Output {
+        try await closeQuarter(Operations.closeQuarter.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Approves a quarter's draft statements (admins, finance), one partner's or all; approved figures never change.
+    ///
+    /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/approve`.
+    /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/approve/post(approveStatements)`.
+    internal func approveStatements(
+        path: Operations.approveStatements.Input.Path,
+        query: Operations.approveStatements.Input.Query = .init(),
+        headers: Operations.approveStatements.Input.Headers = .init()
+    ) async throws -> Operations.approveStatements.Output {
+        try await approveStatements(Operations.approveStatements.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// The accounts-payable file of a quarter's approved statements with a positive total (admins, finance); audited.
+    ///
+    /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/payouts`.
+    /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/payouts/post(exportPayouts)`.
+    internal func exportPayouts(
+        path: Operations.exportPayouts.Input.Path,
+        headers: Operations.exportPayouts.Input.Headers = .init()
+    ) async throws -> Operations.exportPayouts.Output {
+        try await exportPayouts(Operations.exportPayouts.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Marks a quarter's approved statements paid under the payment's reference (admins, finance).
+    ///
+    /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/mark-paid`.
+    /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/mark-paid/post(markStatementsPaid)`.
+    internal func markStatementsPaid(
+        path: Operations.markStatementsPaid.Input.Path,
+        headers: Operations.markStatementsPaid.Input.Headers = .init(),
+        body: Operations.markStatementsPaid.Input.Body
+    ) async throws -> Operations.markStatementsPaid.Output {
+        try await markStatementsPaid(Operations.markStatementsPaid.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
     /// MDF balances on a date, one per partner with any MDF (a partner's token sees only its own).

@@ -55,6 +55,37 @@ public enum Permission: Sendable {
     }
 }
 
+/// How a login without a permission is refused, the same on pages and the API.
+public enum PermissionRefusal: Sendable, Equatable {
+    /// A partner's login: the vendor's actions do not exist for it, so it is not even told they do (404).
+    case notFound
+    /// A vendor role without the permission: told so (403).
+    case forbidden
+}
+
+extension Permission {
+    /// What the permission allows, for a refusal's words ("may not close quarters").
+    public var phrase: String {
+        switch self {
+        case .closeQuarter: "close quarters"
+        case .approveStatements: "approve statements or pay them"
+        case .reviewReferrals: "review referrals"
+        case .registerReferral: "register referrals"
+        case .uploadSales: "upload sales"
+        case .runWhatIf: "run what-if"
+        case .requestMDF: "request MDF"
+        case .reviewMDF: "review MDF"
+        case .mapResellerNames: "map reseller names"
+        case .viewChannelAnalytics: "see channel analytics"
+        }
+    }
+}
+
 extension Role {
     public func may(_ permission: Permission) -> Bool { permission.roles.contains(self) }
+
+    /// `nil` when the role holds the permission; otherwise how it is refused (`PermissionRefusal`).
+    public func refusal(lacking permission: Permission) -> PermissionRefusal? {
+        may(permission) ? nil : isVendor ? .forbidden : .notFound
+    }
 }

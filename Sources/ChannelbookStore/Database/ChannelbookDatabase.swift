@@ -198,6 +198,8 @@ public enum WriteLock: Int, Sendable, Hashable {
     case mdf = 5
     /// Renewal quotes, lapses and contract imports: an opportunity's status is read, then changed.
     case renewals = 6
+    /// Webhook deliveries: due ones are read, then leased to one sender.
+    case webhooks = 7
 
     /// The advisory-lock key: a fixed prefix ("cb" in ASCII) so Channelbook's keys never meet another application's.
     var key: Int64 { 0x6362_0000 + Int64(rawValue) }

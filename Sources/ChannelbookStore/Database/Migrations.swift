@@ -22,6 +22,7 @@ enum Migrations {
         (14, schemaVersion14),
         (15, schemaVersion15),
         (16, schemaVersion16),
+        (17, schemaVersion17),
     ]
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
@@ -809,5 +810,69 @@ enum Migrations {
         WHEN (SELECT status FROM statements WHERE id = OLD.statement_id) IN ('approved', 'paid')
         BEGIN SELECT RAISE(ABORT, 'lines of approved and paid statements are never deleted'); END
         """,
+    ]
+
+    /// The API's idempotency keys (a POST sent again with its key is answered as the first time), and webhooks:
+    /// endpoints, the outbox of events written in the same transaction as their change, one delivery per event and
+    /// endpoint, and every attempt.
+    static let schemaVersion17 = [
+        """
+        CREATE TABLE idempotency_keys (
+            login TEXT NOT NULL CHECK (length(login) BETWEEN 1 AND 254),
+            idempotency_key TEXT NOT NULL CHECK (length(idempotency_key) BETWEEN 1 AND 255),
+            request_sha256 TEXT NOT NULL CHECK (length(request_sha256) = 64),
+            status {int} CHECK (status IS NULL OR status BETWEEN 100 AND 599),
+            content_type TEXT CHECK (length(content_type) <= 200),
+            body {blob},
+            created_at_us {int} NOT NULL,
+            PRIMARY KEY (login, idempotency_key)
+        ){strict}
+        """,
+        "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at_us)",
+        """
+        CREATE TABLE webhook_endpoints (
+            id {id},
+            url TEXT NOT NULL CHECK (length(url) BETWEEN 1 AND 2000),
+            events TEXT NOT NULL CHECK (length(events) BETWEEN 1 AND 1000),
+            secret TEXT NOT NULL CHECK (length(secret) BETWEEN 32 AND 100),
+            created_at_us {int} NOT NULL,
+            created_by TEXT NOT NULL CHECK (length(created_by) BETWEEN 1 AND 254),
+            removed_at_us {int}
+        ){strict}
+        """,
+        """
+        CREATE TABLE webhook_events (
+            id {id},
+            event_id TEXT NOT NULL UNIQUE CHECK (length(event_id) = 36),
+            type TEXT NOT NULL CHECK (length(type) BETWEEN 1 AND 64),
+            payload TEXT NOT NULL CHECK (length(payload) BETWEEN 2 AND 100000),
+            created_at_us {int} NOT NULL
+        ){strict}
+        """,
+        """
+        CREATE TABLE webhook_deliveries (
+            id {id},
+            event_row {int} NOT NULL REFERENCES webhook_events (id),
+            endpoint_id {int} NOT NULL REFERENCES webhook_endpoints (id),
+            status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+            attempts {int} NOT NULL CHECK (attempts >= 0),
+            next_attempt_at_us {int} NOT NULL,
+            leased_until_us {int},
+            finished_at_us {int},
+            UNIQUE (event_row, endpoint_id)
+        ){strict}
+        """,
+        "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at_us)",
+        """
+        CREATE TABLE webhook_attempts (
+            id {id},
+            delivery_id {int} NOT NULL REFERENCES webhook_deliveries (id),
+            attempted_at_us {int} NOT NULL,
+            http_status {int},
+            error TEXT CHECK (length(error) <= 500),
+            duration_ms {int} NOT NULL
+        ){strict}
+        """,
+        "CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id)",
     ]
 }

@@ -90,6 +90,12 @@ extension ChannelbookDatabase {
             }
             if kind.touchesLedger && (summary.new > 0 || summary.changed > 0) { try await noteLedgerChange() }
             try await audit(actor: actor, action: "import \(kind.rawValue)", subject: name, after: summary.description)
+            try await emitWebhookEvent(
+                .importCompleted,
+                [
+                    "kind": .text(kind.rawValue), "file": .text(name), "lines": .number(Int64(summary.lines)), "new": .number(Int64(summary.new)),
+                    "present": .number(Int64(summary.present)), "summary": .text(summary.description),
+                ])
             return summary
         }
     }

@@ -264,6 +264,12 @@ extension ChannelbookDatabase {
             try await audit(
                 actor: actor, action: "mdf accept claim", partner: request.partner, subject: "mdf request \(id)",
                 before: "claimed \(money(request.claimed!, currency))", after: "accepted \(money(accepted, currency)), payable in \(Quarter(containing: date))")
+            try await emitWebhookEvent(
+                .mdfClaimAccepted,
+                [
+                    "requestId": .number(id), "partner": .text(try await plainRows("SELECT code FROM partners WHERE id = $1", [.integer(request.partner.rawValue)]).first?.text(0) ?? ""), "accepted": .text(Money(minorUnits: accepted, currency: currency).decimalString),
+                    "currency": .text(currency.code), "payableIn": .text(Quarter(containing: date).description),
+                ])
         }
     }
 

@@ -155,6 +155,7 @@ extension ChannelbookDatabase {
                 try await audit(
                     actor: actor, action: "approve statement", partner: partner, subject: draft.reference,
                     before: "draft \(draft.total.decimalString)", after: "approved \(draft.total.decimalString)")
+                try await emitWebhookEvent(.statementApproved, Self.webhookData(of: draft))
                 // The MDF claims this statement pays are paid from today.
                 if let partner {
                     try await recordMDFPaid(
@@ -213,6 +214,9 @@ extension ChannelbookDatabase {
                 try await audit(
                     actor: actor, action: "mark paid", partner: directory.byCode[statement.partner]?.id, subject: statement.reference,
                     before: "approved \(statement.total.decimalString)", after: "paid \(statement.total.decimalString) as \(reference)")
+                var data = Self.webhookData(of: statement)
+                data["paymentReference"] = .text(reference)
+                try await emitWebhookEvent(.statementPaid, data)
             }
             guard !paid.isEmpty else { throw StatementError.nothingToPay(quarter) }
             return try await statements(for: quarter, status: .paid).filter { view in paid.contains { $0.reference == view.reference } }
@@ -398,5 +402,15 @@ extension ChannelbookDatabase {
             record: record, tierHistory: directory.tierHistory[record.id] ?? [],
             distributors: (directory.distributorsOf[record.id] ?? []).compactMap { directory.byID[$0]?.code }.sorted { $0.rawValue < $1.rawValue },
             quarterlySales: sales)
+    }
+}
+
+extension ChannelbookDatabase {
+    /// What a statement event says of its statement.
+    static func webhookData(of statement: StatementView) -> [String: WebhookValue] {
+        [
+            "reference": .text(statement.reference), "partner": .text(statement.partner.rawValue), "quarter": .text(statement.quarter.description),
+            "total": .text(statement.total.decimalString), "currency": .text(statement.total.currency.code),
+        ]
     }
 }

@@ -124,6 +124,9 @@ extension ChannelbookDatabase {
             ).first()!
             let id = ReferralID(try row.decode(column: "id", as: Int64.self))
             try await audit(actor: actor, action: "register referral", partner: partner.id, subject: "referral \(id.rawValue)", after: request.customer)
+            try await emitWebhookEvent(
+                .referralRegistered,
+                ["id": .number(id.rawValue), "partner": .text(request.partner.rawValue), "customer": .text(request.customer), "registeredOn": .text(date.description)])
             return .success(id)
         }
         return try outcome.get()
@@ -144,6 +147,12 @@ extension ChannelbookDatabase {
                 """
             ).run()
             try await auditReferral(referral, actor: actor, action: "approve referral", after: "approved on \(date), expires \(expires)")
+            try await emitWebhookEvent(
+                .referralApproved,
+                [
+                    "id": .number(referral.id.rawValue), "partner": .text(referral.partner.rawValue), "approvedOn": .text(date.description),
+                    "expiresOn": .text(expires.description), "fulfiller": .text(fulfiller ?? referral.partner.rawValue),
+                ])
         }
     }
 
@@ -195,6 +204,13 @@ extension ChannelbookDatabase {
             try await noteLedgerChange()
             try await auditReferral(
                 referral, actor: actor, action: "close referral", after: "won \(seats) seats of \(sku.rawValue) on \(date), fee \(fee.amount)")
+            try await emitWebhookEvent(
+                .referralWon,
+                [
+                    "id": .number(id.rawValue), "partner": .text(referral.partner.rawValue), "sku": .text(sku.rawValue), "seats": .number(seats),
+                    "closedOn": .text(date.description), "fee": .text(fee.amount.decimalString), "currency": .text(fee.amount.currency.code),
+                    "quarter": .text(Quarter(containing: date).description),
+                ])
             return ClosedReferralOutcome(id: id, partner: referral.partner, quarter: Quarter(containing: date), fee: fee)
         }
     }

@@ -354,6 +354,12 @@ extension ChannelbookDatabase {
             try await audit(
                 actor: actor, action: "renewal lapse", partner: try await partnerID(opportunity.reseller), subject: "opportunity \(id) (\(opportunity.contractID))",
                 before: opportunity.status.rawValue, after: "lapsed on \(date): \(reason)")
+            try await emitWebhookEvent(
+                .renewalLapsed,
+                [
+                    "id": .number(id), "contractId": .text(opportunity.contractID), "reseller": .text(opportunity.reseller.rawValue),
+                    "owner": .text(opportunity.owner), "lapsedOn": .text(date.description), "reason": .text(reason),
+                ])
         }
     }
 

@@ -1,0 +1,81 @@
+import ChannelbookCore
+import ChannelbookImport
+import ChannelbookStore
+import Foundation
+import OpenAPIRuntime
+
+/// Where an API upload waits while it is imported: a file of the web app's upload folder (0600, removed when the request
+/// ends), and the largest body the server takes.
+public struct UploadSpool: Sendable {
+    public let limitBytes: Int
+    public let newFile: @Sendable () throws -> String
+
+    public init(limitBytes: Int, newFile: @escaping @Sendable () throws -> String) {
+        self.limitBytes = limitBytes
+        self.newFile = newFile
+    }
+}
+
+/// `POST /api/v1/sales`: a sales file in the body, imported as `channelbook import sales` and the upload page import it —
+/// all of it or nothing, every problem as `FILE:LINE: field: why` — within `SalesUploadAccess`.
+extension APIHandler {
+    func uploadSales(_ input: Operations.uploadSales.Input) async throws -> Operations.uploadSales.Output {
+        guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
+        // Who may upload what is settled before a byte of the body is read.
+        let access = try await SalesUploadAccess.of(user, database)
+        switch access {
+        case .forbidden: return .forbidden(Self.forbidden(user, .uploadSales))
+        case .notFound: return .notFound(Self.notFound)
+        case .anySource, .onlySource: break
+        }
+        let fileName = input.query.fileName ?? "sales.csv"
+        do {
+            try TextRules.require("fileName", fileName, maximumLength: 200)
+            guard !fileName.isEmpty, !fileName.contains("/") else { throw TextProblem(field: "fileName", problem: "give the file's name without a folder") }
+        } catch let problem as TextProblem {
+            return .badRequest(Self.badRequest(problem.description))
+        }
+        let body: HTTPBody =
+            switch input.body {
+            case .csv(let body): body
+            case .application_vnd_period_openxmlformats_hyphen_officedocument_period_spreadsheetml_period_sheet(let body): body
+            }
+        let path = try uploads.newFile()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            guard try await Self.spool(body, to: path, limit: uploads.limitBytes) else {
+                return .contentTooLarge(
+                    .init(body: .json(.init(error: "the file is larger than the server's limit of \(uploads.limitBytes / (1024 * 1024)) MiB (uploads.maxBytes)", code: .too_large))))
+            }
+        } catch {
+            return .badRequest(Self.badRequest("the body could not be read in full: send the file again"))
+        }
+        do {
+            let summary = try await database.write { try await $0.importFile(.sales, path: path, name: fileName, actor: user.email, onlySource: access.onlySource) }
+            return .ok(
+                .init(
+                    body: .json(
+                        .init(
+                            fileName: fileName, lines: summary.lines, new: summary.new, present: summary.present, routeExceptions: summary.routeExceptions,
+                            parked: summary.parked, ignored: summary.ignored, resolvedFromParked: summary.resolvedFromParked,
+                            renewalsRenewed: summary.renewalsRenewed, lateLines: summary.lateLines, lateQuarters: summary.lateQuarters.map(\.description),
+                            summary: summary.description))))
+        } catch let problems as ImportProblems {
+            let lines = problems.lines
+            return .badRequest(Self.badRequest(lines.last ?? "\(fileName): nothing was imported", problems: Array(lines.dropLast())))
+        }
+    }
+
+    /// Writes the body to the file as it arrives; `false` (and stops reading) past `limit` bytes.
+    private static func spool(_ body: HTTPBody, to path: String, limit: Int) async throws -> Bool {
+        guard let file = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteUnknown) }
+        defer { try? file.close() }
+        var written = 0
+        for try await chunk in body {
+            written += chunk.count
+            guard written <= limit else { return false }
+            try file.write(contentsOf: Data(chunk))
+        }
+        return true
+    }
+}

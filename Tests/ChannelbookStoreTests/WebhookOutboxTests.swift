@@ -1,0 +1,82 @@
+import ChannelbookCore
+import Foundation
+import Testing
+
+@testable import ChannelbookStore
+
+/// The webhook outbox on both databases: events written in the change's transaction (and not when it rolls back), one
+/// delivery per listening endpoint, leases that keep two senders off one delivery, retries on schedule, and giving up
+/// a day after the event.
+@Suite struct WebhookOutboxTests {
+    /// Events are stamped with the wall clock; the test's instants follow it.
+    private let t0 = Int64(Date().timeIntervalSince1970 + 5) * 1_000_000
+
+    @Test(arguments: TestDatabase.available)
+    func eventsAreWrittenWithTheirChangeAndDeliveredOnceOnSchedule(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            // Without an endpoint, nothing is written.
+            try await database.importText(.sales, Fixtures.sales)
+            #expect(try await database.plainRows("SELECT COUNT(*) FROM webhook_events").first?.integer(0) == 0)
+
+            let all = try await database.addWebhook(url: "https://erp.example/hooks", events: nil, actor: "admin")
+            let referrals = try await database.addWebhook(url: "http://crm.example:8080/in", events: [.referralWon], actor: "admin")
+            #expect(all.secret.hasPrefix("whsec_") && all.secret.count == 70)
+            #expect(try await database.webhooks().map(\.events) == [nil, [.referralWon]])
+            await #expect(throws: WebhookError.invalidURL("ftp://x.example/")) { try await database.addWebhook(url: "ftp://x.example/", events: nil, actor: "a") }
+            #expect(throws: WebhookError.unknownEvents(["statement.aproved"], known: WebhookEventType.allCases.map(\.rawValue))) {
+                try WebhookEventType.parseList("statement.aproved,referral.won")
+            }
+
+            _ = try await database.closeQuarter(Quarter.parse("2026Q1"))
+            let approved = try await database.approveStatements(Quarter.parse("2026Q1"), partner: "P01", actor: "finance")
+            // A refused change writes no event: the transaction that would have carried it rolled back.
+            await #expect(throws: StatementError.self) { try await database.approveStatements(Quarter.parse("2026Q1"), partner: "P01", actor: "finance") }
+            let events = try await database.plainRows("SELECT type, payload FROM webhook_events ORDER BY id")
+            #expect(try events.map { try $0.text(0) } == ["statement.approved"])
+            let payload = try JSONSerialization.jsonObject(with: Data((try events.first?.text(1) ?? "").utf8)) as? [String: Any]
+            let data = payload?["data"] as? [String: Any]
+            #expect(data?["reference"] as? String == approved.first?.reference)
+            #expect(data?["partner"] as? String == "P01" && data?["total"] as? String == approved.first?.total.decimalString)
+            #expect((payload?["id"] as? String)?.count == 36)
+
+            // One delivery, to the endpoint listening for everything; leased to the first sender only.
+            let first = try await database.claimDueWebhookDeliveries(now: t0)
+            #expect(first.map(\.url) == ["https://erp.example/hooks"])
+            #expect(first.first?.secret == all.secret)
+            #expect(try await database.claimDueWebhookDeliveries(now: t0 + 1_000_000).isEmpty)
+            // A failed attempt: tried again 30 s later, not before.
+            try await database.recordWebhookAttempt(first[0], at: t0 + 2_000_000, httpStatus: 500, error: nil, durationMilliseconds: 3)
+            #expect(try await database.claimDueWebhookDeliveries(now: t0 + 31_000_000).isEmpty)
+            let second = try await database.claimDueWebhookDeliveries(now: t0 + 32_000_000)
+            #expect(second.map(\.eventID) == first.map(\.eventID) && second.first?.attempts == 1)
+            // A sender that dies holding the lease: another takes the delivery once the lease has run out.
+            #expect(try await database.claimDueWebhookDeliveries(now: t0 + 60_000_000).isEmpty)
+            let third = try await database.claimDueWebhookDeliveries(now: t0 + 93_000_000)
+            #expect(third.map(\.eventID) == first.map(\.eventID))
+            try await database.recordWebhookAttempt(third[0], at: t0 + 94_000_000, httpStatus: 204, error: nil, durationMilliseconds: 5)
+            #expect(try await database.claimDueWebhookDeliveries(now: t0 + 3_600_000_000).isEmpty)
+            let attempts = try await database.webhookAttempts()
+            #expect(attempts.map(\.httpStatus) == [204, 500])
+            #expect(try await database.webhooks().map(\.delivered) == [1, 0])
+
+            // A delivery failing for a day is given up.
+            try await database.removeWebhook(referrals.endpoint.id, actor: "admin")
+            _ = try await database.approveStatements(Quarter.parse("2026Q1"), actor: "finance")
+            let now = Int64(Date().timeIntervalSince1970) * 1_000_000
+            var due = try await database.claimDueWebhookDeliveries(now: now + 1_000_000)
+            #expect(!due.isEmpty)
+            var clock = now + 1_000_000
+            while let delivery = due.first {
+                clock += WebhookRetry.delaySeconds(afterAttempt: delivery.attempts + 1) * 1_000_000
+                try await database.recordWebhookAttempt(delivery, at: clock, httpStatus: nil, error: "connection refused", durationMilliseconds: 1)
+                due = try await database.claimDueWebhookDeliveries(now: clock + WebhookRetry.delaySeconds(afterAttempt: delivery.attempts + 1) * 1_000_000)
+            }
+            let endpoint = try #require(try await database.webhooks().first)
+            #expect(endpoint.failed == 1 && endpoint.pending == 0)  // N01's approval, given up
+            #expect(try await database.webhooks(includeRemoved: true).last?.removed == true)
+            let log = try await database.auditLog().map(\.action)
+            #expect(log.contains("add webhook") && log.contains("remove webhook"))
+        }
+    }
+}
