@@ -1000,6 +1000,24 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                         )
                     }
                     return (response, body)
+                case let .badRequest(value):
+                    suppressUnusedWarning(value)
+                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 400)
+                    suppressMutabilityWarning(&response)
+                    let body: OpenAPIRuntime.HTTPBody
+                    switch value.body {
+                    case let .json(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/json",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsJSON(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/json; charset=utf-8"
+                        )
+                    }
+                    return (response, body)
                 case let .unauthorized(value):
                     suppressUnusedWarning(value)
                     var response = HTTPTypes.HTTPResponse(soar_statusCode: 401)
@@ -1942,7 +1960,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             }
         )
     }
-    /// Closes a quarter (admins, finance): rebates and referral fees computed, draft statements written; again after late lines.
+    /// Closes a quarter (admins): rebates and referral fees computed, draft statements written; again after late lines.
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/close`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/close/post(closeQuarter)`.
@@ -2094,7 +2112,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             }
         )
     }
-    /// Approves a quarter's draft statements (admins, finance), one partner's or all; approved figures never change.
+    /// Approves a quarter's draft statements (finance), one partner's or all; approved figures never change.
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/approve`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/approve/post(approveStatements)`.
@@ -2254,7 +2272,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             }
         )
     }
-    /// The accounts-payable file of a quarter's approved statements with a positive total (admins, finance); audited.
+    /// The accounts-payable file of a quarter's approved statements with a positive total (finance); audited.
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/payouts`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/payouts/post(exportPayouts)`.
@@ -2406,7 +2424,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             }
         )
     }
-    /// Marks a quarter's approved statements paid under the payment's reference (admins, finance).
+    /// Marks a quarter's approved statements paid under the payment's reference (finance).
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/mark-paid`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/mark-paid/post(markStatementsPaid)`.

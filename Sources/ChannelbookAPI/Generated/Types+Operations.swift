@@ -955,6 +955,29 @@ internal enum Operations {
                     }
                 }
             }
+            /// The request was refused; the message says why.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/get(getReferral)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// No valid token.
             ///
             /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/get(getReferral)/responses/401`.
@@ -2268,7 +2291,7 @@ internal enum Operations {
             }
         }
     }
-    /// Closes a quarter (admins, finance): rebates and referral fees computed, draft statements written; again after late lines.
+    /// Closes a quarter (admins): rebates and referral fees computed, draft statements written; again after late lines.
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/close`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/close/post(closeQuarter)`.
@@ -2522,7 +2545,7 @@ internal enum Operations {
             }
         }
     }
-    /// Approves a quarter's draft statements (admins, finance), one partner's or all; approved figures never change.
+    /// Approves a quarter's draft statements (finance), one partner's or all; approved figures never change.
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/approve`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/approve/post(approveStatements)`.
@@ -2766,7 +2789,7 @@ internal enum Operations {
             }
         }
     }
-    /// The accounts-payable file of a quarter's approved statements with a positive total (admins, finance); audited.
+    /// The accounts-payable file of a quarter's approved statements with a positive total (finance); audited.
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/payouts`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/payouts/post(exportPayouts)`.
@@ -3020,7 +3043,7 @@ internal enum Operations {
             }
         }
     }
-    /// Marks a quarter's approved statements paid under the payment's reference (admins, finance).
+    /// Marks a quarter's approved statements paid under the payment's reference (finance).
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/mark-paid`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/mark-paid/post(markStatementsPaid)`.

@@ -66,22 +66,22 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/sales`.
     /// - Remark: Generated from `#/paths//api/v1/sales/post(uploadSales)`.
     func uploadSales(_ input: Operations.uploadSales.Input) async throws -> Operations.uploadSales.Output
-    /// Closes a quarter (admins, finance): rebates and referral fees computed, draft statements written; again after late lines.
+    /// Closes a quarter (admins): rebates and referral fees computed, draft statements written; again after late lines.
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/close`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/close/post(closeQuarter)`.
     func closeQuarter(_ input: Operations.closeQuarter.Input) async throws -> Operations.closeQuarter.Output
-    /// Approves a quarter's draft statements (admins, finance), one partner's or all; approved figures never change.
+    /// Approves a quarter's draft statements (finance), one partner's or all; approved figures never change.
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/approve`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/approve/post(approveStatements)`.
     func approveStatements(_ input: Operations.approveStatements.Input) async throws -> Operations.approveStatements.Output
-    /// The accounts-payable file of a quarter's approved statements with a positive total (admins, finance); audited.
+    /// The accounts-payable file of a quarter's approved statements with a positive total (finance); audited.
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/payouts`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/payouts/post(exportPayouts)`.
     func exportPayouts(_ input: Operations.exportPayouts.Input) async throws -> Operations.exportPayouts.Output
-    /// Marks a quarter's approved statements paid under the payment's reference (admins, finance).
+    /// Marks a quarter's approved statements paid under the payment's reference (finance).
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/mark-paid`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/mark-paid/post(markStatementsPaid)`.
@@ -370,7 +370,7 @@ extension APIProtocol {
             body: body
         ))
     }
-    /// Closes a quarter (admins, finance): rebates and referral fees computed, draft statements written; again after late lines.
+    /// Closes a quarter (admins): rebates and referral fees computed, draft statements written; again after late lines.
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/close`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/close/post(closeQuarter)`.
@@ -383,7 +383,7 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Approves a quarter's draft statements (admins, finance), one partner's or all; approved figures never change.
+    /// Approves a quarter's draft statements (finance), one partner's or all; approved figures never change.
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/approve`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/approve/post(approveStatements)`.
@@ -398,7 +398,7 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// The accounts-payable file of a quarter's approved statements with a positive total (admins, finance); audited.
+    /// The accounts-payable file of a quarter's approved statements with a positive total (finance); audited.
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/payouts`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/payouts/post(exportPayouts)`.
@@ -411,7 +411,7 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Marks a quarter's approved statements paid under the payment's reference (admins, finance).
+    /// Marks a quarter's approved statements paid under the payment's reference (finance).
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/mark-paid`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/mark-paid/post(markStatementsPaid)`.
