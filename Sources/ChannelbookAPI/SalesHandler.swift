@@ -52,14 +52,7 @@ extension APIHandler {
         }
         do {
             let summary = try await database.write { try await $0.importFile(.sales, path: path, name: fileName, actor: user.email, onlySource: access.onlySource) }
-            return .ok(
-                .init(
-                    body: .json(
-                        .init(
-                            fileName: fileName, lines: summary.lines, new: summary.new, present: summary.present, routeExceptions: summary.routeExceptions,
-                            parked: summary.parked, ignored: summary.ignored, resolvedFromParked: summary.resolvedFromParked,
-                            renewalsRenewed: summary.renewalsRenewed, lateLines: summary.lateLines, lateQuarters: summary.lateQuarters.map(\.description),
-                            summary: summary.description))))
+            return .ok(.init(body: .json(Self.importSummary(summary, fileName: fileName))))
         } catch let problems as ImportProblems {
             let lines = problems.lines
             return .badRequest(Self.badRequest(lines.last ?? "\(fileName): nothing was imported", problems: Array(lines.dropLast())))

@@ -46,6 +46,9 @@ struct APIMethodMiddleware: RouterMiddleware {
         (["api", "v1", "matching", "names"], [.get]), (["api", "v1", "matching", "names", "map"], [.post]),
         (["api", "v1", "matching", "names", "ignore"], [.post]), (["api", "v1", "matching", "names", "suggest"], [.post]),
         (["api", "v1", "reports", "sales"], [.get]),
+        (["api", "v1", "partners"], [.get, .post]), (["api", "v1", "partners", "*"], [.get]), (["api", "v1", "partners", "*", "tier"], [.post]),
+        (["api", "v1", "partners", "*", "contacts"], [.post]), (["api", "v1", "pricebook"], [.get, .post]), (["api", "v1", "audit"], [.get]),
+        (["api", "v1", "whatif"], [.post]), (["api", "v1", "enablement"], [.get, .post]),
     ]
 
     /// The methods a documented path takes; `nil` for a path the document does not have.

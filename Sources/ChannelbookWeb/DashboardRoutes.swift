@@ -26,7 +26,7 @@ struct DashboardRoutes {
             return referralsPage(Pagination(referrals, request: request), request, context)
         }
         router.get("/audit") { request, context in
-            _ = try context.requireVendor(json: false)
+            _ = try context.require(.viewAuditLog)
             let entries = Pagination(Array(try await database.read { try await $0.auditLog() }.reversed()), request: request)
             let rows = entries.items.map { entry in
                 "<tr><td>\(HTML.escape(entry.timestamp))</td><td>\(HTML.escape(entry.actor))</td><td>\(HTML.escape(entry.action))</td><td>\(HTML.escape(entry.subject))</td><td>\(HTML.escape(entry.before))</td><td>\(HTML.escape(entry.after))</td></tr>"

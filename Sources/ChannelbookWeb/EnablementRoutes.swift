@@ -8,7 +8,7 @@ struct EnablementRoutes {
 
     func register(on router: Router<WebContext>) {
         router.get("/enablement") { _, context in
-            let user = try context.requireVendor(json: false)
+            let user = try context.require(.viewEnablement)
             let today = WebClock.today(context)
             let rows = try await database.read { try await $0.enablementReport(asOf: today) }
             let mine = Set(user.role == .accountManager ? try await database.read { try await $0.partners(ofAccountManager: user.email) } : [])

@@ -202,6 +202,34 @@ extension Components {
                 self.body = body
             }
         }
+        internal struct PartnerChanged: Sendable, Hashable {
+            /// - Remark: Generated from `#/components/responses/PartnerChanged/content`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/responses/PartnerChanged/content/application\/json`.
+                case json(Components.Schemas.Partner)
+                /// The associated value of the enum case if `self` is `.json`.
+                ///
+                /// - Throws: An error if `self` is not `.json`.
+                /// - SeeAlso: `.json`.
+                internal var json: Components.Schemas.Partner {
+                    get throws {
+                        switch self {
+                        case let .json(body):
+                            return body
+                        }
+                    }
+                }
+            }
+            /// Received HTTP response body
+            internal var body: Components.Responses.PartnerChanged.Body
+            /// Creates a new `PartnerChanged`.
+            ///
+            /// - Parameters:
+            ///   - body: Received HTTP response body
+            internal init(body: Components.Responses.PartnerChanged.Body) {
+                self.body = body
+            }
+        }
         internal struct ReferralChanged: Sendable, Hashable {
             /// - Remark: Generated from `#/components/responses/ReferralChanged/content`.
             internal enum Body: Sendable, Hashable {

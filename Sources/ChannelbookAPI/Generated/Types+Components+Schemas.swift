@@ -402,6 +402,715 @@ extension Components {
                 case problems
             }
         }
+        /// - Remark: Generated from `#/components/schemas/Tier`.
+        internal enum Tier: String, Codable, Hashable, Sendable, CaseIterable {
+            case national = "national"
+            case premier = "premier"
+            case associate = "associate"
+            case registered = "registered"
+        }
+        /// - Remark: Generated from `#/components/schemas/Partner`.
+        internal struct Partner: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Partner/code`.
+            internal var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Partner/name`.
+            internal var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Partner/kind`.
+            internal enum kindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case reseller = "reseller"
+                case distributor = "distributor"
+            }
+            /// - Remark: Generated from `#/components/schemas/Partner/kind`.
+            internal var kind: Components.Schemas.Partner.kindPayload
+            /// 11 digits.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Partner/abn`.
+            internal var abn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Partner/tier`.
+            internal var tier: Components.Schemas.Tier?
+            /// - Remark: Generated from `#/components/schemas/Partner/tierHistoryPayload`.
+            internal struct tierHistoryPayloadPayload: Codable, Hashable, Sendable {
+                /// Absent (null) for the tier held from the beginning.
+                ///
+                /// - Remark: Generated from `#/components/schemas/Partner/tierHistoryPayload/from`.
+                internal var from: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/Partner/tierHistoryPayload/tier`.
+                internal var tier: Components.Schemas.Tier
+                /// Creates a new `tierHistoryPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - from: Absent (null) for the tier held from the beginning.
+                ///   - tier:
+                internal init(
+                    from: Swift.String? = nil,
+                    tier: Components.Schemas.Tier
+                ) {
+                    self.from = from
+                    self.tier = tier
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case from
+                    case tier
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/Partner/tierHistory`.
+            internal typealias tierHistoryPayload = [Components.Schemas.Partner.tierHistoryPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/Partner/tierHistory`.
+            internal var tierHistory: Components.Schemas.Partner.tierHistoryPayload
+            /// - Remark: Generated from `#/components/schemas/Partner/distributors`.
+            internal var distributors: [Swift.String]
+            /// - Remark: Generated from `#/components/schemas/Partner/accountManager`.
+            internal var accountManager: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Partner/maintenanceOfficer`.
+            internal var maintenanceOfficer: Swift.String?
+            /// Creates a new `Partner`.
+            ///
+            /// - Parameters:
+            ///   - code:
+            ///   - name:
+            ///   - kind:
+            ///   - abn: 11 digits.
+            ///   - tier:
+            ///   - tierHistory:
+            ///   - distributors:
+            ///   - accountManager:
+            ///   - maintenanceOfficer:
+            internal init(
+                code: Swift.String,
+                name: Swift.String,
+                kind: Components.Schemas.Partner.kindPayload,
+                abn: Swift.String? = nil,
+                tier: Components.Schemas.Tier? = nil,
+                tierHistory: Components.Schemas.Partner.tierHistoryPayload,
+                distributors: [Swift.String],
+                accountManager: Swift.String? = nil,
+                maintenanceOfficer: Swift.String? = nil
+            ) {
+                self.code = code
+                self.name = name
+                self.kind = kind
+                self.abn = abn
+                self.tier = tier
+                self.tierHistory = tierHistory
+                self.distributors = distributors
+                self.accountManager = accountManager
+                self.maintenanceOfficer = maintenanceOfficer
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case code
+                case name
+                case kind
+                case abn
+                case tier
+                case tierHistory
+                case distributors
+                case accountManager
+                case maintenanceOfficer
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/PartnerSummary`.
+        internal struct PartnerSummary: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PartnerSummary/code`.
+            internal var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/PartnerSummary/name`.
+            internal var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/PartnerSummary/kind`.
+            internal enum kindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case reseller = "reseller"
+                case distributor = "distributor"
+            }
+            /// - Remark: Generated from `#/components/schemas/PartnerSummary/kind`.
+            internal var kind: Components.Schemas.PartnerSummary.kindPayload
+            /// - Remark: Generated from `#/components/schemas/PartnerSummary/abn`.
+            internal var abn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/PartnerSummary/tier`.
+            internal var tier: Components.Schemas.Tier?
+            /// Creates a new `PartnerSummary`.
+            ///
+            /// - Parameters:
+            ///   - code:
+            ///   - name:
+            ///   - kind:
+            ///   - abn:
+            ///   - tier:
+            internal init(
+                code: Swift.String,
+                name: Swift.String,
+                kind: Components.Schemas.PartnerSummary.kindPayload,
+                abn: Swift.String? = nil,
+                tier: Components.Schemas.Tier? = nil
+            ) {
+                self.code = code
+                self.name = name
+                self.kind = kind
+                self.abn = abn
+                self.tier = tier
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case code
+                case name
+                case kind
+                case abn
+                case tier
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/PartnerPage`.
+        internal struct PartnerPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PartnerPage/items`.
+            internal var items: [Components.Schemas.PartnerSummary]
+            /// - Remark: Generated from `#/components/schemas/PartnerPage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `PartnerPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [Components.Schemas.PartnerSummary],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NewPartner`.
+        internal struct NewPartner: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NewPartner/code`.
+            internal var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewPartner/name`.
+            internal var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewPartner/kind`.
+            internal enum kindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case reseller = "reseller"
+                case distributor = "distributor"
+            }
+            /// - Remark: Generated from `#/components/schemas/NewPartner/kind`.
+            internal var kind: Components.Schemas.NewPartner.kindPayload
+            /// - Remark: Generated from `#/components/schemas/NewPartner/tier`.
+            internal var tier: Components.Schemas.Tier?
+            /// When the tier starts; absent: from the beginning.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewPartner/tierSince`.
+            internal var tierSince: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewPartner/distributors`.
+            internal var distributors: [Components.Schemas.PartnerCode]?
+            /// - Remark: Generated from `#/components/schemas/NewPartner/abn`.
+            internal var abn: Swift.String?
+            /// Creates a new `NewPartner`.
+            ///
+            /// - Parameters:
+            ///   - code:
+            ///   - name:
+            ///   - kind:
+            ///   - tier:
+            ///   - tierSince: When the tier starts; absent: from the beginning.
+            ///   - distributors:
+            ///   - abn:
+            internal init(
+                code: Swift.String,
+                name: Swift.String,
+                kind: Components.Schemas.NewPartner.kindPayload,
+                tier: Components.Schemas.Tier? = nil,
+                tierSince: Swift.String? = nil,
+                distributors: [Components.Schemas.PartnerCode]? = nil,
+                abn: Swift.String? = nil
+            ) {
+                self.code = code
+                self.name = name
+                self.kind = kind
+                self.tier = tier
+                self.tierSince = tierSince
+                self.distributors = distributors
+                self.abn = abn
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case code
+                case name
+                case kind
+                case tier
+                case tierSince
+                case distributors
+                case abn
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TierChange`.
+        internal struct TierChange: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TierChange/tier`.
+            internal var tier: Components.Schemas.Tier
+            /// - Remark: Generated from `#/components/schemas/TierChange/tierSince`.
+            internal var tierSince: Swift.String
+            /// Creates a new `TierChange`.
+            ///
+            /// - Parameters:
+            ///   - tier:
+            ///   - tierSince:
+            internal init(
+                tier: Components.Schemas.Tier,
+                tierSince: Swift.String
+            ) {
+                self.tier = tier
+                self.tierSince = tierSince
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case tier
+                case tierSince
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ContactAssignment`.
+        internal struct ContactAssignment: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ContactAssignment/role`.
+            internal enum rolePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case account_manager = "account_manager"
+                case maintenance_officer = "maintenance_officer"
+            }
+            /// - Remark: Generated from `#/components/schemas/ContactAssignment/role`.
+            internal var role: Components.Schemas.ContactAssignment.rolePayload
+            /// - Remark: Generated from `#/components/schemas/ContactAssignment/email`.
+            internal var email: Swift.String
+            /// Creates a new `ContactAssignment`.
+            ///
+            /// - Parameters:
+            ///   - role:
+            ///   - email:
+            internal init(
+                role: Components.Schemas.ContactAssignment.rolePayload,
+                email: Swift.String
+            ) {
+                self.role = role
+                self.email = email
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case role
+                case email
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/PriceRow`.
+        internal struct PriceRow: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PriceRow/sku`.
+            internal var sku: Swift.String
+            /// - Remark: Generated from `#/components/schemas/PriceRow/name`.
+            internal var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/PriceRow/category`.
+            internal enum categoryPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case hardware = "hardware"
+                case software = "software"
+                case renewal = "renewal"
+            }
+            /// - Remark: Generated from `#/components/schemas/PriceRow/category`.
+            internal var category: Components.Schemas.PriceRow.categoryPayload
+            /// - Remark: Generated from `#/components/schemas/PriceRow/partnerBuyPrice`.
+            internal var partnerBuyPrice: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/PriceRow/effectiveFrom`.
+            internal var effectiveFrom: Swift.String
+            /// - Remark: Generated from `#/components/schemas/PriceRow/maintenanceMonths`.
+            internal var maintenanceMonths: Swift.Int?
+            /// Creates a new `PriceRow`.
+            ///
+            /// - Parameters:
+            ///   - sku:
+            ///   - name:
+            ///   - category:
+            ///   - partnerBuyPrice:
+            ///   - effectiveFrom:
+            ///   - maintenanceMonths:
+            internal init(
+                sku: Swift.String,
+                name: Swift.String,
+                category: Components.Schemas.PriceRow.categoryPayload,
+                partnerBuyPrice: Components.Schemas.Money,
+                effectiveFrom: Swift.String,
+                maintenanceMonths: Swift.Int? = nil
+            ) {
+                self.sku = sku
+                self.name = name
+                self.category = category
+                self.partnerBuyPrice = partnerBuyPrice
+                self.effectiveFrom = effectiveFrom
+                self.maintenanceMonths = maintenanceMonths
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case sku
+                case name
+                case category
+                case partnerBuyPrice
+                case effectiveFrom
+                case maintenanceMonths
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/PricePage`.
+        internal struct PricePage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PricePage/items`.
+            internal var items: [Components.Schemas.PriceRow]
+            /// - Remark: Generated from `#/components/schemas/PricePage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `PricePage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [Components.Schemas.PriceRow],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NewPriceRows`.
+        internal struct NewPriceRows: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NewPriceRows/rows`.
+            internal var rows: [Components.Schemas.PriceRow]
+            /// Creates a new `NewPriceRows`.
+            ///
+            /// - Parameters:
+            ///   - rows:
+            internal init(rows: [Components.Schemas.PriceRow]) {
+                self.rows = rows
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case rows
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/AuditEntry`.
+        internal struct AuditEntry: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/AuditEntry/id`.
+            internal var id: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/AuditEntry/at`.
+            internal var at: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/AuditEntry/actor`.
+            internal var actor: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AuditEntry/action`.
+            internal var action: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AuditEntry/partner`.
+            internal var partner: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/AuditEntry/subject`.
+            internal var subject: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AuditEntry/before`.
+            internal var before: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AuditEntry/after`.
+            internal var after: Swift.String
+            /// Creates a new `AuditEntry`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - at:
+            ///   - actor:
+            ///   - action:
+            ///   - partner:
+            ///   - subject:
+            ///   - before:
+            ///   - after:
+            internal init(
+                id: Swift.Int64,
+                at: Foundation.Date,
+                actor: Swift.String,
+                action: Swift.String,
+                partner: Swift.String? = nil,
+                subject: Swift.String,
+                before: Swift.String,
+                after: Swift.String
+            ) {
+                self.id = id
+                self.at = at
+                self.actor = actor
+                self.action = action
+                self.partner = partner
+                self.subject = subject
+                self.before = before
+                self.after = after
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case at
+                case actor
+                case action
+                case partner
+                case subject
+                case before
+                case after
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/AuditPage`.
+        internal struct AuditPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/AuditPage/items`.
+            internal var items: [Components.Schemas.AuditEntry]
+            /// - Remark: Generated from `#/components/schemas/AuditPage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `AuditPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [Components.Schemas.AuditEntry],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WhatIfRequest`.
+        internal struct WhatIfRequest: Codable, Hashable, Sendable {
+            /// The proposed program file (TOML), as `channelbook program check` reads it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WhatIfRequest/program`.
+            internal var program: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WhatIfRequest/quarters`.
+            internal var quarters: Swift.String
+            /// Creates a new `WhatIfRequest`.
+            ///
+            /// - Parameters:
+            ///   - program: The proposed program file (TOML), as `channelbook program check` reads it.
+            ///   - quarters:
+            internal init(
+                program: Swift.String,
+                quarters: Swift.String
+            ) {
+                self.program = program
+                self.quarters = quarters
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case program
+                case quarters
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WhatIfResult`.
+        internal struct WhatIfResult: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WhatIfResult/currency`.
+            internal var currency: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WhatIfResult/rowsPayload`.
+            internal struct rowsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/WhatIfResult/rowsPayload/partner`.
+                internal var partner: Swift.String
+                /// - Remark: Generated from `#/components/schemas/WhatIfResult/rowsPayload/quarter`.
+                internal var quarter: Components.Schemas.QuarterName
+                /// - Remark: Generated from `#/components/schemas/WhatIfResult/rowsPayload/current`.
+                internal var current: Components.Schemas.Money
+                /// - Remark: Generated from `#/components/schemas/WhatIfResult/rowsPayload/proposed`.
+                internal var proposed: Components.Schemas.Money
+                /// - Remark: Generated from `#/components/schemas/WhatIfResult/rowsPayload/delta`.
+                internal var delta: Components.Schemas.Money
+                /// Creates a new `rowsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - partner:
+                ///   - quarter:
+                ///   - current:
+                ///   - proposed:
+                ///   - delta:
+                internal init(
+                    partner: Swift.String,
+                    quarter: Components.Schemas.QuarterName,
+                    current: Components.Schemas.Money,
+                    proposed: Components.Schemas.Money,
+                    delta: Components.Schemas.Money
+                ) {
+                    self.partner = partner
+                    self.quarter = quarter
+                    self.current = current
+                    self.proposed = proposed
+                    self.delta = delta
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case partner
+                    case quarter
+                    case current
+                    case proposed
+                    case delta
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/WhatIfResult/rows`.
+            internal typealias rowsPayload = [Components.Schemas.WhatIfResult.rowsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/WhatIfResult/rows`.
+            internal var rows: Components.Schemas.WhatIfResult.rowsPayload
+            /// - Remark: Generated from `#/components/schemas/WhatIfResult/quartersPayload`.
+            internal struct quartersPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/WhatIfResult/quartersPayload/quarter`.
+                internal var quarter: Components.Schemas.QuarterName
+                /// - Remark: Generated from `#/components/schemas/WhatIfResult/quartersPayload/current`.
+                internal var current: Components.Schemas.Money
+                /// - Remark: Generated from `#/components/schemas/WhatIfResult/quartersPayload/proposed`.
+                internal var proposed: Components.Schemas.Money
+                /// Creates a new `quartersPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - quarter:
+                ///   - current:
+                ///   - proposed:
+                internal init(
+                    quarter: Components.Schemas.QuarterName,
+                    current: Components.Schemas.Money,
+                    proposed: Components.Schemas.Money
+                ) {
+                    self.quarter = quarter
+                    self.current = current
+                    self.proposed = proposed
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case quarter
+                    case current
+                    case proposed
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/WhatIfResult/quarters`.
+            internal typealias quartersPayload = [Components.Schemas.WhatIfResult.quartersPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/WhatIfResult/quarters`.
+            internal var quarters: Components.Schemas.WhatIfResult.quartersPayload
+            /// - Remark: Generated from `#/components/schemas/WhatIfResult/current`.
+            internal var current: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/WhatIfResult/proposed`.
+            internal var proposed: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/WhatIfResult/delta`.
+            internal var delta: Components.Schemas.Money
+            /// Creates a new `WhatIfResult`.
+            ///
+            /// - Parameters:
+            ///   - currency:
+            ///   - rows:
+            ///   - quarters:
+            ///   - current:
+            ///   - proposed:
+            ///   - delta:
+            internal init(
+                currency: Swift.String,
+                rows: Components.Schemas.WhatIfResult.rowsPayload,
+                quarters: Components.Schemas.WhatIfResult.quartersPayload,
+                current: Components.Schemas.Money,
+                proposed: Components.Schemas.Money,
+                delta: Components.Schemas.Money
+            ) {
+                self.currency = currency
+                self.rows = rows
+                self.quarters = quarters
+                self.current = current
+                self.proposed = proposed
+                self.delta = delta
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case currency
+                case rows
+                case quarters
+                case current
+                case proposed
+                case delta
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/EnablementRow`.
+        internal struct EnablementRow: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/EnablementRow/partner`.
+            internal var partner: Swift.String
+            /// - Remark: Generated from `#/components/schemas/EnablementRow/name`.
+            internal var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/EnablementRow/tier`.
+            internal var tier: Components.Schemas.Tier?
+            /// - Remark: Generated from `#/components/schemas/EnablementRow/reps`.
+            internal var reps: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/EnablementRow/trainedReps`.
+            internal var trainedReps: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/EnablementRow/coursesCompleted`.
+            internal var coursesCompleted: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/EnablementRow/lastCompleted`.
+            internal var lastCompleted: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/EnablementRow/accountManager`.
+            internal var accountManager: Swift.String?
+            /// Creates a new `EnablementRow`.
+            ///
+            /// - Parameters:
+            ///   - partner:
+            ///   - name:
+            ///   - tier:
+            ///   - reps:
+            ///   - trainedReps:
+            ///   - coursesCompleted:
+            ///   - lastCompleted:
+            ///   - accountManager:
+            internal init(
+                partner: Swift.String,
+                name: Swift.String,
+                tier: Components.Schemas.Tier? = nil,
+                reps: Swift.Int,
+                trainedReps: Swift.Int,
+                coursesCompleted: Swift.Int,
+                lastCompleted: Swift.String? = nil,
+                accountManager: Swift.String? = nil
+            ) {
+                self.partner = partner
+                self.name = name
+                self.tier = tier
+                self.reps = reps
+                self.trainedReps = trainedReps
+                self.coursesCompleted = coursesCompleted
+                self.lastCompleted = lastCompleted
+                self.accountManager = accountManager
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case partner
+                case name
+                case tier
+                case reps
+                case trainedReps
+                case coursesCompleted
+                case lastCompleted
+                case accountManager
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/EnablementRecord`.
+        internal struct EnablementRecord: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/EnablementRecord/partner`.
+            internal var partner: Components.Schemas.PartnerCode
+            /// The rep's email.
+            ///
+            /// - Remark: Generated from `#/components/schemas/EnablementRecord/rep`.
+            internal var rep: Swift.String
+            /// - Remark: Generated from `#/components/schemas/EnablementRecord/name`.
+            internal var name: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/EnablementRecord/course`.
+            internal var course: Swift.String
+            /// Default today.
+            ///
+            /// - Remark: Generated from `#/components/schemas/EnablementRecord/on`.
+            internal var on: Swift.String?
+            /// Creates a new `EnablementRecord`.
+            ///
+            /// - Parameters:
+            ///   - partner:
+            ///   - rep: The rep's email.
+            ///   - name:
+            ///   - course:
+            ///   - on: Default today.
+            internal init(
+                partner: Components.Schemas.PartnerCode,
+                rep: Swift.String,
+                name: Swift.String? = nil,
+                course: Swift.String,
+                on: Swift.String? = nil
+            ) {
+                self.partner = partner
+                self.rep = rep
+                self.name = name
+                self.course = course
+                self.on = on
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case partner
+                case rep
+                case name
+                case course
+                case on
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/ImportSummary`.
         internal struct ImportSummary: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/ImportSummary/fileName`.

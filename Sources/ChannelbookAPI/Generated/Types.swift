@@ -86,6 +86,61 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/mark-paid`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/mark-paid/post(markStatementsPaid)`.
     func markStatementsPaid(_ input: Operations.markStatementsPaid.Input) async throws -> Operations.markStatementsPaid.Output
+    /// Partners by code with their tier today, filtered and paged (a partner's token sees itself only).
+    ///
+    /// - Remark: HTTP `GET /api/v1/partners`.
+    /// - Remark: Generated from `#/paths//api/v1/partners/get(listPartners)`.
+    func listPartners(_ input: Operations.listPartners.Input) async throws -> Operations.listPartners.Output
+    /// Adds a partner (admins), checked as a partners file's row is (codes, ABN, distributors, the national cap); audited.
+    ///
+    /// - Remark: HTTP `POST /api/v1/partners`.
+    /// - Remark: Generated from `#/paths//api/v1/partners/post(createPartner)`.
+    func createPartner(_ input: Operations.createPartner.Input) async throws -> Operations.createPartner.Output
+    /// One partner with its tier history, distributors and contacts (a partner's token sees only itself).
+    ///
+    /// - Remark: HTTP `GET /api/v1/partners/{code}`.
+    /// - Remark: Generated from `#/paths//api/v1/partners/{code}/get(getPartner)`.
+    func getPartner(_ input: Operations.getPartner.Input) async throws -> Operations.getPartner.Output
+    /// Changes a reseller's tier from a date (admins): the tier history keeps the old one before it; routes are judged again.
+    ///
+    /// - Remark: HTTP `POST /api/v1/partners/{code}/tier`.
+    /// - Remark: Generated from `#/paths//api/v1/partners/{code}/tier/post(changePartnerTier)`.
+    func changePartnerTier(_ input: Operations.changePartnerTier.Input) async throws -> Operations.changePartnerTier.Output
+    /// Assigns a reseller's account manager or a distributor's maintenance officer (admins): a vendor login of that role.
+    ///
+    /// - Remark: HTTP `POST /api/v1/partners/{code}/contacts`.
+    /// - Remark: Generated from `#/paths//api/v1/partners/{code}/contacts/post(assignPartnerContact)`.
+    func assignPartnerContact(_ input: Operations.assignPartnerContact.Input) async throws -> Operations.assignPartnerContact.Output
+    /// The price book's rows by SKU then effective date, paged.
+    ///
+    /// - Remark: HTTP `GET /api/v1/pricebook`.
+    /// - Remark: Generated from `#/paths//api/v1/pricebook/get(listPriceBook)`.
+    func listPriceBook(_ input: Operations.listPriceBook.Input) async throws -> Operations.listPriceBook.Output
+    /// Adds price book rows (admins), checked as a price book file's are; all of them or none.
+    ///
+    /// - Remark: HTTP `POST /api/v1/pricebook`.
+    /// - Remark: Generated from `#/paths//api/v1/pricebook/post(addPriceRows)`.
+    func addPriceRows(_ input: Operations.addPriceRows.Input) async throws -> Operations.addPriceRows.Output
+    /// The audit log, newest first, filtered and paged (the vendor's roles).
+    ///
+    /// - Remark: HTTP `GET /api/v1/audit`.
+    /// - Remark: Generated from `#/paths//api/v1/audit/get(listAudit)`.
+    func listAudit(_ input: Operations.listAudit.Input) async throws -> Operations.listAudit.Output
+    /// Closed quarters under a proposed program, writing nothing (admins, finance, account managers): what each partner would have earned.
+    ///
+    /// - Remark: HTTP `POST /api/v1/whatif`.
+    /// - Remark: Generated from `#/paths//api/v1/whatif/post(runWhatIf)`.
+    func runWhatIf(_ input: Operations.runWhatIf.Input) async throws -> Operations.runWhatIf.Output
+    /// Reps trained in the way we sell, by partner (the vendor's roles).
+    ///
+    /// - Remark: HTTP `GET /api/v1/enablement`.
+    /// - Remark: Generated from `#/paths//api/v1/enablement/get(getEnablement)`.
+    func getEnablement(_ input: Operations.getEnablement.Input) async throws -> Operations.getEnablement.Output
+    /// Records a course a partner's rep completed (admins, account managers).
+    ///
+    /// - Remark: HTTP `POST /api/v1/enablement`.
+    /// - Remark: Generated from `#/paths//api/v1/enablement/post(recordEnablement)`.
+    func recordEnablement(_ input: Operations.recordEnablement.Input) async throws -> Operations.recordEnablement.Output
     /// MDF balances on a date, one per partner with any MDF (a partner's token sees only its own).
     ///
     /// - Remark: HTTP `GET /api/v1/mdf/balances`.
@@ -422,6 +477,147 @@ extension APIProtocol {
     ) async throws -> Operations.markStatementsPaid.Output {
         try await markStatementsPaid(Operations.markStatementsPaid.Input(
             path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Partners by code with their tier today, filtered and paged (a partner's token sees itself only).
+    ///
+    /// - Remark: HTTP `GET /api/v1/partners`.
+    /// - Remark: Generated from `#/paths//api/v1/partners/get(listPartners)`.
+    internal func listPartners(
+        query: Operations.listPartners.Input.Query = .init(),
+        headers: Operations.listPartners.Input.Headers = .init()
+    ) async throws -> Operations.listPartners.Output {
+        try await listPartners(Operations.listPartners.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Adds a partner (admins), checked as a partners file's row is (codes, ABN, distributors, the national cap); audited.
+    ///
+    /// - Remark: HTTP `POST /api/v1/partners`.
+    /// - Remark: Generated from `#/paths//api/v1/partners/post(createPartner)`.
+    internal func createPartner(
+        headers: Operations.createPartner.Input.Headers = .init(),
+        body: Operations.createPartner.Input.Body
+    ) async throws -> Operations.createPartner.Output {
+        try await createPartner(Operations.createPartner.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// One partner with its tier history, distributors and contacts (a partner's token sees only itself).
+    ///
+    /// - Remark: HTTP `GET /api/v1/partners/{code}`.
+    /// - Remark: Generated from `#/paths//api/v1/partners/{code}/get(getPartner)`.
+    internal func getPartner(
+        path: Operations.getPartner.Input.Path,
+        headers: Operations.getPartner.Input.Headers = .init()
+    ) async throws -> Operations.getPartner.Output {
+        try await getPartner(Operations.getPartner.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Changes a reseller's tier from a date (admins): the tier history keeps the old one before it; routes are judged again.
+    ///
+    /// - Remark: HTTP `POST /api/v1/partners/{code}/tier`.
+    /// - Remark: Generated from `#/paths//api/v1/partners/{code}/tier/post(changePartnerTier)`.
+    internal func changePartnerTier(
+        path: Operations.changePartnerTier.Input.Path,
+        headers: Operations.changePartnerTier.Input.Headers = .init(),
+        body: Operations.changePartnerTier.Input.Body
+    ) async throws -> Operations.changePartnerTier.Output {
+        try await changePartnerTier(Operations.changePartnerTier.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Assigns a reseller's account manager or a distributor's maintenance officer (admins): a vendor login of that role.
+    ///
+    /// - Remark: HTTP `POST /api/v1/partners/{code}/contacts`.
+    /// - Remark: Generated from `#/paths//api/v1/partners/{code}/contacts/post(assignPartnerContact)`.
+    internal func assignPartnerContact(
+        path: Operations.assignPartnerContact.Input.Path,
+        headers: Operations.assignPartnerContact.Input.Headers = .init(),
+        body: Operations.assignPartnerContact.Input.Body
+    ) async throws -> Operations.assignPartnerContact.Output {
+        try await assignPartnerContact(Operations.assignPartnerContact.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The price book's rows by SKU then effective date, paged.
+    ///
+    /// - Remark: HTTP `GET /api/v1/pricebook`.
+    /// - Remark: Generated from `#/paths//api/v1/pricebook/get(listPriceBook)`.
+    internal func listPriceBook(
+        query: Operations.listPriceBook.Input.Query = .init(),
+        headers: Operations.listPriceBook.Input.Headers = .init()
+    ) async throws -> Operations.listPriceBook.Output {
+        try await listPriceBook(Operations.listPriceBook.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Adds price book rows (admins), checked as a price book file's are; all of them or none.
+    ///
+    /// - Remark: HTTP `POST /api/v1/pricebook`.
+    /// - Remark: Generated from `#/paths//api/v1/pricebook/post(addPriceRows)`.
+    internal func addPriceRows(
+        headers: Operations.addPriceRows.Input.Headers = .init(),
+        body: Operations.addPriceRows.Input.Body
+    ) async throws -> Operations.addPriceRows.Output {
+        try await addPriceRows(Operations.addPriceRows.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The audit log, newest first, filtered and paged (the vendor's roles).
+    ///
+    /// - Remark: HTTP `GET /api/v1/audit`.
+    /// - Remark: Generated from `#/paths//api/v1/audit/get(listAudit)`.
+    internal func listAudit(
+        query: Operations.listAudit.Input.Query = .init(),
+        headers: Operations.listAudit.Input.Headers = .init()
+    ) async throws -> Operations.listAudit.Output {
+        try await listAudit(Operations.listAudit.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Closed quarters under a proposed program, writing nothing (admins, finance, account managers): what each partner would have earned.
+    ///
+    /// - Remark: HTTP `POST /api/v1/whatif`.
+    /// - Remark: Generated from `#/paths//api/v1/whatif/post(runWhatIf)`.
+    internal func runWhatIf(
+        headers: Operations.runWhatIf.Input.Headers = .init(),
+        body: Operations.runWhatIf.Input.Body
+    ) async throws -> Operations.runWhatIf.Output {
+        try await runWhatIf(Operations.runWhatIf.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Reps trained in the way we sell, by partner (the vendor's roles).
+    ///
+    /// - Remark: HTTP `GET /api/v1/enablement`.
+    /// - Remark: Generated from `#/paths//api/v1/enablement/get(getEnablement)`.
+    internal func getEnablement(headers: Operations.getEnablement.Input.Headers = .init()) async throws -> Operations.getEnablement.Output {
+        try await getEnablement(Operations.getEnablement.Input(headers: headers))
+    }
+    /// Records a course a partner's rep completed (admins, account managers).
+    ///
+    /// - Remark: HTTP `POST /api/v1/enablement`.
+    /// - Remark: Generated from `#/paths//api/v1/enablement/post(recordEnablement)`.
+    internal func recordEnablement(
+        headers: Operations.recordEnablement.Input.Headers = .init(),
+        body: Operations.recordEnablement.Input.Body
+    ) async throws -> Operations.recordEnablement.Output {
+        try await recordEnablement(Operations.recordEnablement.Input(
             headers: headers,
             body: body
         ))

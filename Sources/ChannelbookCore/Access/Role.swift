@@ -37,6 +37,14 @@ public enum Permission: Sendable {
     case mapResellerNames
     /// See channel analytics: net sales by segment, route, distributor and tier (a distributor sees its own on its dashboard).
     case viewChannelAnalytics
+    /// Add partners, change a reseller's tier, assign contacts, add price book rows.
+    case managePartners
+    /// Read the audit log.
+    case viewAuditLog
+    /// See which partners' reps are trained.
+    case viewEnablement
+    /// Record a course a partner's rep completed.
+    case recordEnablement
 
     /// The roles holding the permission.
     public var roles: Set<Role> {
@@ -51,6 +59,9 @@ public enum Permission: Sendable {
         case .reviewMDF: return [.admin, .accountManager]
         case .mapResellerNames: return [.admin]
         case .viewChannelAnalytics: return [.admin, .finance, .accountManager, .maintenanceOfficer]
+        case .managePartners: return [.admin]
+        case .viewAuditLog, .viewEnablement: return [.admin, .finance, .accountManager, .maintenanceOfficer]
+        case .recordEnablement: return [.admin, .accountManager]
         }
     }
 }
@@ -77,6 +88,10 @@ extension Permission {
         case .reviewMDF: "review MDF"
         case .mapResellerNames: "map reseller names"
         case .viewChannelAnalytics: "see channel analytics"
+        case .managePartners: "manage partners or the price book"
+        case .viewAuditLog: "read the audit log"
+        case .viewEnablement: "see enablement"
+        case .recordEnablement: "record enablement"
         }
     }
 }

@@ -1,0 +1,118 @@
+import ChannelbookCore
+import SQLKit
+
+/// A page of a list kept in order by a key, and where the next starts (`nil` on the last page).
+public struct KeyedPage<Item: Sendable>: Sendable {
+    public let items: [Item]
+    public let nextCursor: String?
+}
+
+/// A partner in a list: its tier today (its latest) with its fields.
+public struct PartnerListing: Sendable, Equatable {
+    public let code: PartnerCode
+    public let name: String
+    public let kind: PartnerKind
+    public let abn: String?
+    public let tier: ResellerTier?
+}
+
+/// One row of the audit log's filters.
+public struct AuditFilter: Sendable {
+    public var since: BusinessDate?
+    public var until: BusinessDate?
+    public var actor: String?
+    public var action: String?
+    public var partner: PartnerCode?
+
+    public init(since: BusinessDate? = nil, until: BusinessDate? = nil, actor: String? = nil, action: String? = nil, partner: PartnerCode? = nil) {
+        self.since = since
+        self.until = until
+        self.actor = actor
+        self.action = action
+        self.partner = partner
+    }
+}
+
+/// Partners, the price book and the audit log a page at a time, filtered and limited in SQL (a page never reads
+/// the whole table into memory), each keyed so the next page starts after the last row of this one.
+extension ChannelbookDatabase {
+    /// Partners by code. `search` matches a code or name containing it (any case) or, written as 11 digits (spaces
+    /// ignored), an ABN. `only` limits the list to one partner (a partner's own login).
+    public func partnerPage(
+        kind: PartnerKind? = nil, tier: ResellerTier? = nil, search: String? = nil, only: PartnerCode? = nil, after cursor: String? = nil, limit: Int
+    ) async throws -> KeyedPage<PartnerListing> {
+        try await requireInitialised()
+        let latestTier = "(SELECT t.tier FROM partner_tiers t WHERE t.partner_id = p.id ORDER BY t.effective_from DESC LIMIT 1)"
+        var query = SQLQueryString("SELECT p.code, p.name, p.kind, p.abn, \(unsafeRaw: latestTier) AS tier FROM partners p WHERE 1 = 1")
+        if let kind { query.appendInterpolation(" AND p.kind = \(bind: kind.rawValue)" as SQLQueryString) }
+        if let tier { query.appendInterpolation(" AND \(unsafeRaw: latestTier) = \(bind: tier.rawValue)" as SQLQueryString) }
+        if let only { query.appendInterpolation(" AND p.code = \(bind: only.rawValue)" as SQLQueryString) }
+        if let search, !search.isEmpty {
+            let needle = "%" + search.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            let digits = search.filter { !$0.isWhitespace }
+            query.appendInterpolation(
+                " AND (lower(p.code) LIKE \(bind: needle) ESCAPE '\\' OR lower(p.name) LIKE \(bind: needle) ESCAPE '\\' OR p.abn = \(bind: digits))" as SQLQueryString)
+        }
+        if let cursor { query.appendInterpolation(" AND p.code \(unsafeRaw: codeOrder) > \(bind: cursor)" as SQLQueryString) }
+        query.appendInterpolation(" ORDER BY p.code \(unsafeRaw: codeOrder) LIMIT \(bind: limit + 1)" as SQLQueryString)
+        let rows = try await sql.raw(query).all().map { row in
+            PartnerListing(
+                code: PartnerCode(rawValue: try row.decode(column: "code", as: String.self)), name: try row.decode(column: "name", as: String.self),
+                kind: PartnerKind(rawValue: try row.decode(column: "kind", as: String.self))!, abn: try row.decode(column: "abn", as: String?.self),
+                tier: try row.decode(column: "tier", as: String?.self).flatMap(ResellerTier.init(rawValue:)))
+        }
+        return KeyedPage(items: Array(rows.prefix(limit)), nextCursor: rows.count > limit ? rows[limit - 1].code.rawValue : nil)
+    }
+
+    /// Price book rows by SKU, then effective date. The cursor is `SKU|DATE` of the last row.
+    public func priceBookPage(sku: SKU? = nil, after cursor: String? = nil, limit: Int) async throws -> KeyedPage<PriceEntry> {
+        try await requireInitialised()
+        var query = SQLQueryString("SELECT sku, effective_from, name, category, partner_buy_price_minor, maintenance_months FROM price_book WHERE 1 = 1")
+        if let sku { query.appendInterpolation(" AND sku = \(bind: sku.rawValue)" as SQLQueryString) }
+        if let cursor {
+            guard let bar = cursor.lastIndex(of: "|") else { throw TextProblem(field: "cursor", problem: "not a cursor this list gave") }
+            let (lastSKU, lastDate) = (String(cursor[..<bar]), String(cursor[cursor.index(after: bar)...]))
+            query.appendInterpolation(
+                " AND (sku \(unsafeRaw: codeOrder) > \(bind: lastSKU) OR (sku = \(bind: lastSKU) AND effective_from > \(bind: lastDate)))" as SQLQueryString)
+        }
+        query.appendInterpolation(" ORDER BY sku \(unsafeRaw: codeOrder), effective_from LIMIT \(bind: limit + 1)" as SQLQueryString)
+        let rows = try await sql.raw(query).all().map { row in
+            PriceEntry(
+                sku: SKU(rawValue: try row.decode(column: "sku", as: String.self)),
+                effectiveFrom: try BusinessDate.parse(row.decode(column: "effective_from", as: String.self)), name: try row.decode(column: "name", as: String.self),
+                category: SalesCategory(rawValue: try row.decode(column: "category", as: String.self))!,
+                partnerBuyPriceMinor: try row.decode(column: "partner_buy_price_minor", as: Int64.self),
+                maintenanceMonths: try row.decode(column: "maintenance_months", as: Int?.self))
+        }
+        let next = rows.count > limit ? "\(rows[limit - 1].sku.rawValue)|\(rows[limit - 1].effectiveFrom)" : nil
+        return KeyedPage(items: Array(rows.prefix(limit)), nextCursor: next)
+    }
+
+    /// The audit log newest first. The cursor is the id of the last entry shown.
+    public func auditPage(_ filter: AuditFilter, before cursor: Int64? = nil, limit: Int) async throws -> KeyedPage<AuditEntry> {
+        try await requireInitialised()
+        var query = SQLQueryString(
+            "SELECT a.id, a.at_us, a.actor, a.action, p.code, a.subject, a.before_state, a.after_state FROM audit_log a LEFT JOIN partners p ON p.id = a.partner_id WHERE 1 = 1"
+        )
+        if let since = filter.since { query.appendInterpolation(" AND a.at_us >= \(bind: Int64(since.daysSinceEpoch) * 86_400_000_000)" as SQLQueryString) }
+        if let until = filter.until { query.appendInterpolation(" AND a.at_us < \(bind: Int64(until.daysSinceEpoch + 1) * 86_400_000_000)" as SQLQueryString) }
+        if let actor = filter.actor { query.appendInterpolation(" AND a.actor = \(bind: actor.lowercased())" as SQLQueryString) }
+        if let action = filter.action { query.appendInterpolation(" AND a.action = \(bind: action)" as SQLQueryString) }
+        if let partner = filter.partner { query.appendInterpolation(" AND p.code = \(bind: partner.rawValue)" as SQLQueryString) }
+        if let cursor { query.appendInterpolation(" AND a.id < \(bind: cursor)" as SQLQueryString) }
+        query.appendInterpolation(" ORDER BY a.id DESC LIMIT \(bind: limit + 1)" as SQLQueryString)
+        let rows = try await sql.raw(query).all().map { row in
+            AuditEntry(
+                id: try row.decode(column: "id", as: Int64.self), atMicroseconds: try row.decode(column: "at_us", as: Int64.self),
+                actor: try row.decode(column: "actor", as: String.self), action: try row.decode(column: "action", as: String.self),
+                partner: try row.decode(column: "code", as: String?.self).map { PartnerCode(rawValue: $0) },
+                subject: try row.decode(column: "subject", as: String.self), before: try row.decode(column: "before_state", as: String.self),
+                after: try row.decode(column: "after_state", as: String.self))
+        }
+        return KeyedPage(items: Array(rows.prefix(limit)), nextCursor: rows.count > limit ? String(rows[limit - 1].id) : nil)
+    }
+
+    /// Codes compared byte by byte on both databases (PostgreSQL's default collation would order them by language).
+    private var codeOrder: String { dialect == .postgres ? "COLLATE \"C\"" : "" }
+}

@@ -1,0 +1,49 @@
+import ChannelbookCore
+import Testing
+
+@testable import ChannelbookStore
+
+/// Partners, the price book and the audit log a page at a time on both databases: the same order (codes byte by
+/// byte), filters (LIKE with its wildcards escaped, ABNs), and cursors that neither skip nor repeat a row.
+@Suite struct ReferencePagesTests {
+    @Test(arguments: TestDatabase.available)
+    func pagesFollowEachOtherInTheSameOrderOnBothDatabases(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            var codes: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await database.partnerPage(after: cursor, limit: 2)
+                codes += page.items.map(\.code.rawValue)
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(codes == codes.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+            #expect(codes.count == (try await PartnerDirectory.load(from: database)).byCode.count)
+            // The tier today is the latest, as the directory (in memory, independently of the SQL) has it.
+            let directory = try await PartnerDirectory.load(from: database)
+            let premier = directory.byCode.values.filter { directory.latestTier(of: $0.id) == .premier }.map(\.code.rawValue).sorted()
+            #expect(premier.contains("P01"))
+            #expect(try await database.partnerPage(kind: .reseller, tier: .premier, limit: 50).items.map(\.code.rawValue) == premier)
+            #expect(try await database.partnerPage(search: "channelworx", limit: 50).items.map(\.code.rawValue) == ["D02"])
+            #expect(try await database.partnerPage(search: "%", limit: 50).items.isEmpty)
+            #expect(try await database.partnerPage(search: Fixtures.premierABN, limit: 50).items.map(\.code.rawValue) == ["P01"])
+            #expect(try await database.partnerPage(only: "N01", limit: 50).items.map { "\($0.code.rawValue) \($0.tier?.rawValue ?? "")" } == ["N01 national"])
+
+            var prices: [String] = []
+            cursor = nil
+            repeat {
+                let page = try await database.priceBookPage(after: cursor, limit: 1)
+                prices += page.items.map { "\($0.sku.rawValue) \($0.effectiveFrom)" }
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(prices == ["HW-1 2024-07-01", "RN-1 2024-07-01", "SW-1 2024-07-01", "SW-1 2026-02-15"])
+
+            let everything = try await database.auditPage(AuditFilter(), limit: 500).items.map(\.id)
+            #expect(everything == everything.sorted(by: >) && everything.count >= 2)
+            let first = try await database.auditPage(AuditFilter(), limit: 1)
+            let second = try await database.auditPage(AuditFilter(), before: Int64(first.nextCursor!), limit: 1)
+            #expect(first.items.map(\.id) + second.items.map(\.id) == Array(everything.prefix(2)))
+            #expect(try await database.auditPage(AuditFilter(action: "import partners"), limit: 10).items.map(\.action) == ["import partners"])
+        }
+    }
+}
