@@ -28,6 +28,7 @@ func signedInPage(_ title: String, _ context: WebContext, _ body: String, script
         if user.role.may(.runWhatIf) { menu.append("<a href=\"/whatif\">What if</a>") }
         if user.role.may(.viewChannelAnalytics) { menu.append("<a href=\"/analytics\">Analytics</a>") }
         menu.append("<a href=\"/audit\">Audit log</a>")
+        if user.role.may(.manageWebhooks) { menu.append("<a href=\"/webhooks\">Webhooks</a>") }
     }
     if let partner = user.partner { menu.append("<a href=\"/partners/\(HTML.escape(partner.rawValue))\">My partner</a>") }
     menu.append("<a href=\"/tokens\">API tokens</a>")

@@ -46,6 +46,7 @@ public enum WebApp {
         SalesUploadRoutes(database: database, uploadLimitBytes: settings.uploadLimitBytes, uploadFolder: settings.uploadFolder).register(on: router)
         PartnerRoutes(database: database).register(on: router)
         TokenRoutes(database: database).register(on: router)
+        WebhookRoutes(database: database).register(on: router)
         router.get("/openapi.yaml") { _, _ in
             guard let document = ChannelbookAPI.document else { throw WebError(.notFound, "not found", json: true) }
             return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))

@@ -45,6 +45,8 @@ public enum Permission: Sendable {
     case viewEnablement
     /// Record a course a partner's rep completed.
     case recordEnablement
+    /// Register and remove the endpoints webhooks are sent to.
+    case manageWebhooks
 
     /// The roles holding the permission.
     public var roles: Set<Role> {
@@ -62,6 +64,7 @@ public enum Permission: Sendable {
         case .managePartners: return [.admin]
         case .viewAuditLog, .viewEnablement: return [.admin, .finance, .accountManager, .maintenanceOfficer]
         case .recordEnablement: return [.admin, .accountManager]
+        case .manageWebhooks: return [.admin]
         }
     }
 }
@@ -92,6 +95,7 @@ extension Permission {
         case .viewAuditLog: "read the audit log"
         case .viewEnablement: "see enablement"
         case .recordEnablement: "record enablement"
+        case .manageWebhooks: "manage webhooks"
         }
     }
 }
