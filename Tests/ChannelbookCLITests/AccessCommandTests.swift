@@ -42,3 +42,29 @@ import Testing
         #expect(unknown.stderr == "Error: no API token has the id 42\n")
     }
 }
+
+/// `channelbook webhook add|list|remove|attempts`: the id and secret printed once, every refusal named.
+@Suite struct WebhookCommandTests {
+    @Test func endpointsAreAddedListedAndRemovedFromTheCommandLine() async throws {
+        let db = try await ReferralCommandTests().prepared(.sqlite)
+        let added = await channelbook(["webhook", "add", "https://erp.example/hook", "--events", "statement.approved,referral.won"] + db)
+        #expect(added.stdoutLines.first == "webhook 1: https://erp.example/hook for statement.approved,referral.won", "\(added.stderr)")
+        #expect(added.stderrLines.isEmpty && added.stdoutLines.count == 3 && added.stdoutLines[1].hasPrefix("secret: whsec_") && added.stdoutLines[1].count == 78)
+        let all = await channelbook(["webhook", "add", "http://127.0.0.1:9/in"] + db)
+        #expect(all.stdoutLines.first == "webhook 2: http://127.0.0.1:9/in for every event")
+        let unknown = await channelbook(["webhook", "add", "https://x.example/", "--events", "statement.aproved"] + db)
+        #expect(unknown.stderr.hasPrefix("Error: unknown event 'statement.aproved': use statement.approved, statement.paid"), "\(unknown.stderr)")
+        #expect(await channelbook(["webhook", "add", "file:///etc/passwd"] + db).stderr == "Error: 'file:///etc/passwd' is not an http:// or https:// URL with a host\n")
+
+        let listed = await channelbook(["webhook", "list"] + db)
+        #expect(listed.stdout.split(separator: "\n").map(String.init) == [
+            "1\thttps://erp.example/hook\tstatement.approved,referral.won\t0 pending, 0 delivered, 0 failed",
+            "2\thttp://127.0.0.1:9/in\tevery event\t0 pending, 0 delivered, 0 failed",
+        ])
+        #expect(await channelbook(["webhook", "remove", "1"] + db).stdout == "removed webhook 1\n")
+        #expect(await channelbook(["webhook", "remove", "1"] + db).stderr == "Error: no webhook endpoint has the id 1\n")
+        #expect(await channelbook(["webhook", "list"] + db).stdout.split(separator: "\n").count == 1)
+        #expect(await channelbook(["webhook", "list", "--all"] + db).stdout.split(separator: "\n").first?.hasSuffix("\tremoved") == true)
+        #expect(await channelbook(["webhook", "attempts"] + db).stdout == "")
+    }
+}
