@@ -717,17 +717,45 @@ internal enum Operations {
             }
         }
         internal enum Output: Sendable, Hashable {
-            /// The referral as it now stands.
+            internal struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/referrals/POST/responses/201/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/referrals/POST/responses/201/content/application\/json`.
+                    case json(Components.Schemas.ReferralDetail)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.ReferralDetail {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.registerReferral.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.registerReferral.Output.Created.Body) {
+                    self.body = body
+                }
+            }
+            /// The referral as registered.
             ///
             /// - Remark: Generated from `#/paths//api/v1/referrals/post(registerReferral)/responses/201`.
             ///
             /// HTTP response code: `201 created`.
-            case created(Components.Responses.ReferralChanged)
+            case created(Operations.registerReferral.Output.Created)
             /// The associated value of the enum case if `self` is `.created`.
             ///
             /// - Throws: An error if `self` is not `.created`.
             /// - SeeAlso: `.created`.
-            internal var created: Components.Responses.ReferralChanged {
+            internal var created: Operations.registerReferral.Output.Created {
                 get throws {
                     switch self {
                     case let .created(response):
@@ -3533,17 +3561,45 @@ internal enum Operations {
             }
         }
         internal enum Output: Sendable, Hashable {
-            /// The partner as it now stands.
+            internal struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/partners/POST/responses/201/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/partners/POST/responses/201/content/application\/json`.
+                    case json(Components.Schemas.Partner)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Partner {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.createPartner.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.createPartner.Output.Created.Body) {
+                    self.body = body
+                }
+            }
+            /// The partner as added.
             ///
             /// - Remark: Generated from `#/paths//api/v1/partners/post(createPartner)/responses/201`.
             ///
             /// HTTP response code: `201 created`.
-            case created(Components.Responses.PartnerChanged)
+            case created(Operations.createPartner.Output.Created)
             /// The associated value of the enum case if `self` is `.created`.
             ///
             /// - Throws: An error if `self` is not `.created`.
             /// - SeeAlso: `.created`.
-            internal var created: Components.Responses.PartnerChanged {
+            internal var created: Operations.createPartner.Output.Created {
                 get throws {
                     switch self {
                     case let .created(response):
@@ -5041,12 +5097,23 @@ internal enum Operations {
         internal struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/api/v1/whatif/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+                /// with another body it is a 409 (`idempotency_key_reused`). Keys are kept 24 hours per login.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/whatif/POST/header/Idempotency-Key`.
+                internal var Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.runWhatIf.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Idempotency_hyphen_Key: Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.runWhatIf.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.runWhatIf.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Idempotency_hyphen_Key = Idempotency_hyphen_Key
                     self.accept = accept
                 }
             }
@@ -5209,6 +5276,29 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The same Idempotency-Key with another body, a request with that key still running, or a database conflict (repeat it).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/whatif/post(runWhatIf)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
                             response: self
                         )
                     }
@@ -6256,12 +6346,23 @@ internal enum Operations {
         internal struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/api/v1/mdf/requests/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+                /// with another body it is a 409 (`idempotency_key_reused`). Keys are kept 24 hours per login.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/mdf/requests/POST/header/Idempotency-Key`.
+                internal var Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.createMDFRequest.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Idempotency_hyphen_Key: Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.createMDFRequest.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.createMDFRequest.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Idempotency_hyphen_Key = Idempotency_hyphen_Key
                     self.accept = accept
                 }
             }
@@ -6401,6 +6502,29 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The same Idempotency-Key with another body, a request with that key still running, or a database conflict (repeat it).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/mdf/requests/post(createMDFRequest)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
                             response: self
                         )
                     }
@@ -6656,12 +6780,23 @@ internal enum Operations {
             internal var path: Operations.approveMDFRequest.Input.Path
             /// - Remark: Generated from `#/paths/api/v1/mdf/requests/{id}/approve/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+                /// with another body it is a 409 (`idempotency_key_reused`). Keys are kept 24 hours per login.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/mdf/requests/{id}/approve/POST/header/Idempotency-Key`.
+                internal var Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.approveMDFRequest.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Idempotency_hyphen_Key: Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.approveMDFRequest.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.approveMDFRequest.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Idempotency_hyphen_Key = Idempotency_hyphen_Key
                     self.accept = accept
                 }
             }
@@ -6804,6 +6939,29 @@ internal enum Operations {
                     }
                 }
             }
+            /// The same Idempotency-Key with another body, a request with that key still running, or a database conflict (repeat it).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/approve/post(approveMDFRequest)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// Undocumented response.
             ///
             /// A response with a code that is not documented in the OpenAPI document.
@@ -6857,12 +7015,23 @@ internal enum Operations {
             internal var path: Operations.rejectMDFRequest.Input.Path
             /// - Remark: Generated from `#/paths/api/v1/mdf/requests/{id}/reject/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+                /// with another body it is a 409 (`idempotency_key_reused`). Keys are kept 24 hours per login.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/mdf/requests/{id}/reject/POST/header/Idempotency-Key`.
+                internal var Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.rejectMDFRequest.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Idempotency_hyphen_Key: Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.rejectMDFRequest.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.rejectMDFRequest.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Idempotency_hyphen_Key = Idempotency_hyphen_Key
                     self.accept = accept
                 }
             }
@@ -7005,6 +7174,29 @@ internal enum Operations {
                     }
                 }
             }
+            /// The same Idempotency-Key with another body, a request with that key still running, or a database conflict (repeat it).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/reject/post(rejectMDFRequest)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// Undocumented response.
             ///
             /// A response with a code that is not documented in the OpenAPI document.
@@ -7058,12 +7250,23 @@ internal enum Operations {
             internal var path: Operations.claimMDFRequest.Input.Path
             /// - Remark: Generated from `#/paths/api/v1/mdf/requests/{id}/claim/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+                /// with another body it is a 409 (`idempotency_key_reused`). Keys are kept 24 hours per login.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/mdf/requests/{id}/claim/POST/header/Idempotency-Key`.
+                internal var Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.claimMDFRequest.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Idempotency_hyphen_Key: Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.claimMDFRequest.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.claimMDFRequest.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Idempotency_hyphen_Key = Idempotency_hyphen_Key
                     self.accept = accept
                 }
             }
@@ -7269,6 +7472,29 @@ internal enum Operations {
                     }
                 }
             }
+            /// The same Idempotency-Key with another body, a request with that key still running, or a database conflict (repeat it).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/claim/post(claimMDFRequest)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// Undocumented response.
             ///
             /// A response with a code that is not documented in the OpenAPI document.
@@ -7322,12 +7548,23 @@ internal enum Operations {
             internal var path: Operations.acceptMDFClaim.Input.Path
             /// - Remark: Generated from `#/paths/api/v1/mdf/requests/{id}/accept-claim/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+                /// with another body it is a 409 (`idempotency_key_reused`). Keys are kept 24 hours per login.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/mdf/requests/{id}/accept-claim/POST/header/Idempotency-Key`.
+                internal var Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.acceptMDFClaim.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Idempotency_hyphen_Key: Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.acceptMDFClaim.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.acceptMDFClaim.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Idempotency_hyphen_Key = Idempotency_hyphen_Key
                     self.accept = accept
                 }
             }
@@ -7470,6 +7707,29 @@ internal enum Operations {
                     }
                 }
             }
+            /// The same Idempotency-Key with another body, a request with that key still running, or a database conflict (repeat it).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/accept-claim/post(acceptMDFClaim)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// Undocumented response.
             ///
             /// A response with a code that is not documented in the OpenAPI document.
@@ -7523,12 +7783,23 @@ internal enum Operations {
             internal var path: Operations.rejectMDFClaim.Input.Path
             /// - Remark: Generated from `#/paths/api/v1/mdf/requests/{id}/reject-claim/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+                /// with another body it is a 409 (`idempotency_key_reused`). Keys are kept 24 hours per login.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/mdf/requests/{id}/reject-claim/POST/header/Idempotency-Key`.
+                internal var Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.rejectMDFClaim.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Idempotency_hyphen_Key: Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.rejectMDFClaim.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.rejectMDFClaim.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Idempotency_hyphen_Key = Idempotency_hyphen_Key
                     self.accept = accept
                 }
             }
@@ -7666,6 +7937,29 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The same Idempotency-Key with another body, a request with that key still running, or a database conflict (repeat it).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/mdf/requests/{id}/reject-claim/post(rejectMDFClaim)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
                             response: self
                         )
                     }
@@ -8788,12 +9082,23 @@ internal enum Operations {
             internal var path: Operations.quoteRenewal.Input.Path
             /// - Remark: Generated from `#/paths/api/v1/renewals/{id}/quote/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+                /// with another body it is a 409 (`idempotency_key_reused`). Keys are kept 24 hours per login.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/renewals/{id}/quote/POST/header/Idempotency-Key`.
+                internal var Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.quoteRenewal.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Idempotency_hyphen_Key: Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.quoteRenewal.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.quoteRenewal.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Idempotency_hyphen_Key = Idempotency_hyphen_Key
                     self.accept = accept
                 }
             }
@@ -8936,6 +9241,29 @@ internal enum Operations {
                     }
                 }
             }
+            /// The same Idempotency-Key with another body, a request with that key still running, or a database conflict (repeat it).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/renewals/{id}/quote/post(quoteRenewal)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// Undocumented response.
             ///
             /// A response with a code that is not documented in the OpenAPI document.
@@ -8989,12 +9317,23 @@ internal enum Operations {
             internal var path: Operations.lapseRenewal.Input.Path
             /// - Remark: Generated from `#/paths/api/v1/renewals/{id}/lapse/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+                /// with another body it is a 409 (`idempotency_key_reused`). Keys are kept 24 hours per login.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/renewals/{id}/lapse/POST/header/Idempotency-Key`.
+                internal var Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.lapseRenewal.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Idempotency_hyphen_Key: Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.lapseRenewal.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.lapseRenewal.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Idempotency_hyphen_Key = Idempotency_hyphen_Key
                     self.accept = accept
                 }
             }
@@ -9132,6 +9471,29 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The same Idempotency-Key with another body, a request with that key still running, or a database conflict (repeat it).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/renewals/{id}/lapse/post(lapseRenewal)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
                             response: self
                         )
                     }
@@ -9394,12 +9756,23 @@ internal enum Operations {
         internal struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/api/v1/matching/names/map/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+                /// with another body it is a 409 (`idempotency_key_reused`). Keys are kept 24 hours per login.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/matching/names/map/POST/header/Idempotency-Key`.
+                internal var Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.mapParkedName.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Idempotency_hyphen_Key: Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.mapParkedName.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.mapParkedName.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Idempotency_hyphen_Key = Idempotency_hyphen_Key
                     self.accept = accept
                 }
             }
@@ -9544,6 +9917,29 @@ internal enum Operations {
                     }
                 }
             }
+            /// The same Idempotency-Key with another body, a request with that key still running, or a database conflict (repeat it).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/matching/names/map/post(mapParkedName)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// Undocumented response.
             ///
             /// A response with a code that is not documented in the OpenAPI document.
@@ -9584,12 +9980,23 @@ internal enum Operations {
         internal struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/api/v1/matching/names/ignore/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+                /// with another body it is a 409 (`idempotency_key_reused`). Keys are kept 24 hours per login.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/matching/names/ignore/POST/header/Idempotency-Key`.
+                internal var Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ignoreParkedName.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Idempotency_hyphen_Key: Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ignoreParkedName.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ignoreParkedName.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Idempotency_hyphen_Key = Idempotency_hyphen_Key
                     self.accept = accept
                 }
             }
@@ -9749,6 +10156,29 @@ internal enum Operations {
                     }
                 }
             }
+            /// The same Idempotency-Key with another body, a request with that key still running, or a database conflict (repeat it).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/matching/names/ignore/post(ignoreParkedName)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// Undocumented response.
             ///
             /// A response with a code that is not documented in the OpenAPI document.
@@ -9789,12 +10219,23 @@ internal enum Operations {
         internal struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/api/v1/matching/names/suggest/POST/header`.
             internal struct Headers: Sendable, Hashable {
+                /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+                /// with another body it is a 409 (`idempotency_key_reused`). Keys are kept 24 hours per login.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/matching/names/suggest/POST/header/Idempotency-Key`.
+                internal var Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.suggestParkedName.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Idempotency_hyphen_Key: Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.suggestParkedName.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.suggestParkedName.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Idempotency_hyphen_Key = Idempotency_hyphen_Key
                     self.accept = accept
                 }
             }
@@ -9918,6 +10359,29 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The same Idempotency-Key with another body, a request with that key still running, or a database conflict (repeat it).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/matching/names/suggest/post(suggestParkedName)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
                             response: self
                         )
                     }
