@@ -22,7 +22,7 @@ extension APIHandler {
     func uploadSales(_ input: Operations.uploadSales.Input) async throws -> Operations.uploadSales.Output {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
         // Who may upload what is settled before a byte of the body is read.
-        let access = try await SalesUploadAccess.of(user, database)
+        let access = SalesUploadAccess.of(user)
         switch access {
         case .forbidden: return .forbidden(Self.forbidden(user, .uploadSales))
         case .notFound: return .notFound(Self.notFound)

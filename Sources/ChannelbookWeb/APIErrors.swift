@@ -49,6 +49,7 @@ struct APIMethodMiddleware: RouterMiddleware {
         (["api", "v1", "partners"], [.get, .post]), (["api", "v1", "partners", "*"], [.get]), (["api", "v1", "partners", "*", "tier"], [.post]),
         (["api", "v1", "partners", "*", "contacts"], [.post]), (["api", "v1", "pricebook"], [.get, .post]), (["api", "v1", "audit"], [.get]),
         (["api", "v1", "whatif"], [.post]), (["api", "v1", "enablement"], [.get, .post]),
+        (["api", "v1", "quarters", "*", "exceptions"], [.get]), (["api", "v1", "route-exceptions", "review"], [.post]),
     ]
 
     /// The methods a documented path takes; `nil` for a path the document does not have.

@@ -44,7 +44,7 @@ struct SalesUploadRoutes {
     /// The uploader and, for a distributor's login, the only source its files may name.
     private func uploader(_ context: WebContext) async throws -> (SignedInUser, PartnerCode?) {
         let user = try context.require(.uploadSales)
-        switch try await SalesUploadAccess.of(user, database) {
+        switch SalesUploadAccess.of(user) {
         case .anySource: return (user, nil)
         case .onlySource(let source): return (user, source)
         case .forbidden, .notFound: throw WebError.notFound(json: false)

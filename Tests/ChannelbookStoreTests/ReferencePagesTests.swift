@@ -44,6 +44,26 @@ import Testing
             let second = try await database.auditPage(AuditFilter(), before: Int64(first.nextCursor!), limit: 1)
             #expect(first.items.map(\.id) + second.items.map(\.id) == Array(everything.prefix(2)))
             #expect(try await database.auditPage(AuditFilter(action: "import partners"), limit: 10).items.map(\.action) == ["import partners"])
+
+            // Route exceptions: the same lines as the quarter's report, a page at a time, and one review.
+            try await database.importText(.sales, Fixtures.sales)
+            let quarter = try Quarter.parse("2026Q1")
+            let report = try await database.routeExceptions(in: quarter).map { "\($0.source) \($0.lineID)" }.sorted()
+            var listed: [String] = []
+            cursor = nil
+            repeat {
+                let page = try await database.routeExceptionPage(quarter, after: cursor, limit: 1)
+                listed += page.items.map { "\($0.source) \($0.lineID)" }
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(listed.sorted() == report && report.count == 3)
+            let open = try await database.routeExceptionPage(quarter, limit: 1).items[0]
+            let reviewed = try await database.reviewRouteException(source: open.source, lineID: open.lineID, note: "agreed", actor: "admin")
+            #expect(reviewed.reviewNote == "agreed")
+            #expect(try await database.routeExceptionPage(quarter, reviewed: false, limit: 10).items.count == 2)
+            await #expect(throws: RouteExceptionReviewError.alreadyReviewed(source: open.source, lineID: open.lineID, by: "admin")) {
+                try await database.reviewRouteException(source: open.source, lineID: open.lineID, note: "again", actor: "admin")
+            }
         }
     }
 }

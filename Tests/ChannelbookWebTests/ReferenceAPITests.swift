@@ -141,3 +141,47 @@ import Testing
         await database.close()
     }
 }
+
+/// Route exceptions over the API: the queue within each login's scope, paged, and the admin's review.
+@Suite struct RouteExceptionAPITests {
+    @Test func exceptionsAreListedWithinScopeAndAcceptedOnceWithANote() async throws {
+        let database = try await preparedDatabase()
+        let tokens = try await QuarterEndAPITests.Tokens(database)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cb-web-\(UUID().uuidString).csv").path
+        try """
+            line_id,date,source,reseller,customer,sku,category,seats,amount,currency
+            X1,2026-02-01,DIRECT,P01,Acme,HW-1,hardware,1,1000.00,AUD
+            X2,2026-02-02,D01,N01,Bank,HW-1,hardware,2,2000.00,AUD
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        _ = try await database.importFile(.sales, path: path, name: "late.csv")
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            func lines(_ answer: QuarterEndAPITests.Answer) -> [String] {
+                (answer.json["items"] as? [[String: Any]] ?? []).map { "\($0["source"] as? String ?? "") \($0["lineId"] as? String ?? "") \($0["reason"] as? String ?? "")" }
+            }
+            let call = { (method: HTTPRequest.Method, uri: String, token: String, json: String?) in
+                try await QuarterEndAPITests().call(client, method, uri, token, json: json)
+            }
+            #expect(lines(try await call(.get, "/api/v1/quarters/2026Q1/exceptions", tokens.finance, nil))
+                == ["DIRECT X1 direct_for_non_national", "D01 X2 distributor_for_national"])
+            #expect(lines(try await call(.get, "/api/v1/quarters/2026Q1/exceptions", tokens.distributor, nil)) == ["D01 X2 distributor_for_national"])
+            #expect(lines(try await call(.get, "/api/v1/quarters/2026Q1/exceptions?source=DIRECT", tokens.distributor, nil)).isEmpty)
+            #expect(try await call(.get, "/api/v1/quarters/2026Q1/exceptions", tokens.reseller, nil).status == .notFound)
+            let first = try await call(.get, "/api/v1/quarters/2026Q1/exceptions?limit=1", tokens.admin, nil)
+            let cursor = try #require(first.json["nextCursor"] as? String).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            #expect(lines(try await call(.get, "/api/v1/quarters/2026Q1/exceptions?limit=1&cursor=\(cursor)", tokens.admin, nil)) == ["D01 X2 distributor_for_national"])
+
+            let review = #"{"source":"DIRECT","lineId":"X1","note":"invoiced direct by agreement for a trial"}"#
+            #expect(try await call(.post, "/api/v1/route-exceptions/review", tokens.finance, review).status == .forbidden)
+            #expect(try await call(.post, "/api/v1/route-exceptions/review", tokens.distributor, review).status == .notFound)
+            let accepted = try await call(.post, "/api/v1/route-exceptions/review", tokens.admin, review)
+            #expect(accepted.status == .ok)
+            #expect(accepted.json["reviewNote"] as? String == "invoiced direct by agreement for a trial" && accepted.json["reviewedBy"] as? String == "admin@vendor.example")
+            #expect(try await call(.post, "/api/v1/route-exceptions/review", tokens.admin, review).status == .badRequest)
+            #expect(try await call(.post, "/api/v1/route-exceptions/review", tokens.admin, #"{"source":"D01","lineId":"L1","note":"x"}"#).status == .notFound)
+            #expect(lines(try await call(.get, "/api/v1/quarters/2026Q1/exceptions?reviewed=false", tokens.admin, nil)) == ["D01 X2 distributor_for_national"])
+            #expect(try await database.auditLog().contains { $0.action == "review route exception" && $0.partner == "P01" })
+        }
+        await database.close()
+    }
+}

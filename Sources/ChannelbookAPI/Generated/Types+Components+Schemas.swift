@@ -1111,6 +1111,131 @@ extension Components {
                 case on
             }
         }
+        /// - Remark: Generated from `#/components/schemas/RouteException`.
+        internal struct RouteException: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RouteException/reseller`.
+            internal var reseller: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RouteException/date`.
+            internal var date: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RouteException/source`.
+            internal var source: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RouteException/lineId`.
+            internal var lineId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RouteException/amount`.
+            internal var amount: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/RouteException/reason`.
+            internal enum reasonPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case direct_for_non_national = "direct_for_non_national"
+                case distributor_for_national = "distributor_for_national"
+                case unlinked_distributor = "unlinked_distributor"
+            }
+            /// - Remark: Generated from `#/components/schemas/RouteException/reason`.
+            internal var reason: Components.Schemas.RouteException.reasonPayload
+            /// - Remark: Generated from `#/components/schemas/RouteException/explanation`.
+            internal var explanation: Swift.String
+            /// Why the vendor accepted it; absent while open.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RouteException/reviewNote`.
+            internal var reviewNote: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/RouteException/reviewedBy`.
+            internal var reviewedBy: Swift.String?
+            /// Creates a new `RouteException`.
+            ///
+            /// - Parameters:
+            ///   - reseller:
+            ///   - date:
+            ///   - source:
+            ///   - lineId:
+            ///   - amount:
+            ///   - reason:
+            ///   - explanation:
+            ///   - reviewNote: Why the vendor accepted it; absent while open.
+            ///   - reviewedBy:
+            internal init(
+                reseller: Swift.String,
+                date: Swift.String,
+                source: Swift.String,
+                lineId: Swift.String,
+                amount: Components.Schemas.Money,
+                reason: Components.Schemas.RouteException.reasonPayload,
+                explanation: Swift.String,
+                reviewNote: Swift.String? = nil,
+                reviewedBy: Swift.String? = nil
+            ) {
+                self.reseller = reseller
+                self.date = date
+                self.source = source
+                self.lineId = lineId
+                self.amount = amount
+                self.reason = reason
+                self.explanation = explanation
+                self.reviewNote = reviewNote
+                self.reviewedBy = reviewedBy
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case reseller
+                case date
+                case source
+                case lineId
+                case amount
+                case reason
+                case explanation
+                case reviewNote
+                case reviewedBy
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RouteExceptionPage`.
+        internal struct RouteExceptionPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RouteExceptionPage/items`.
+            internal var items: [Components.Schemas.RouteException]
+            /// - Remark: Generated from `#/components/schemas/RouteExceptionPage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `RouteExceptionPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [Components.Schemas.RouteException],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RouteExceptionReview`.
+        internal struct RouteExceptionReview: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RouteExceptionReview/source`.
+            internal var source: Components.Schemas.PartnerCode
+            /// - Remark: Generated from `#/components/schemas/RouteExceptionReview/lineId`.
+            internal var lineId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RouteExceptionReview/note`.
+            internal var note: Swift.String
+            /// Creates a new `RouteExceptionReview`.
+            ///
+            /// - Parameters:
+            ///   - source:
+            ///   - lineId:
+            ///   - note:
+            internal init(
+                source: Components.Schemas.PartnerCode,
+                lineId: Swift.String,
+                note: Swift.String
+            ) {
+                self.source = source
+                self.lineId = lineId
+                self.note = note
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case source
+                case lineId
+                case note
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/ImportSummary`.
         internal struct ImportSummary: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/ImportSummary/fileName`.

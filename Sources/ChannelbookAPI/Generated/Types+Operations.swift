@@ -1083,7 +1083,7 @@ internal enum Operations {
             }
         }
     }
-    /// Approves a registered referral (admins), optionally naming who fulfils it.
+    /// Approves a registered referral (admins, account managers), optionally naming who fulfils it.
     ///
     /// - Remark: HTTP `POST /api/v1/referrals/{id}/approve`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/approve/post(approveReferral)`.
@@ -1318,7 +1318,7 @@ internal enum Operations {
             }
         }
     }
-    /// Rejects a registered referral with a reason (admins).
+    /// Rejects a registered referral with a reason (admins, account managers).
     ///
     /// - Remark: HTTP `POST /api/v1/referrals/{id}/reject`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/reject/post(rejectReferral)`.
@@ -1553,7 +1553,7 @@ internal enum Operations {
             }
         }
     }
-    /// Records a referral lost to the customer (admins).
+    /// Records a referral lost to the customer (admins, account managers).
     ///
     /// - Remark: HTTP `POST /api/v1/referrals/{id}/lose`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/lose/post(loseReferral)`.
@@ -1788,7 +1788,7 @@ internal enum Operations {
             }
         }
     }
-    /// Records a referral won (admins): the sale, and the fee it earns on the statement of its close date's quarter.
+    /// Records a referral won (admins, account managers): the sale, and the fee it earns on the statement of its close date's quarter.
     ///
     /// - Remark: HTTP `POST /api/v1/referrals/{id}/close`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/close/post(closeReferral)`.
@@ -2027,7 +2027,7 @@ internal enum Operations {
     ///
     /// The body is the file itself, `text/csv` or an `.xlsx` workbook, at most the server's upload limit. Every line is checked
     /// first: a file with any problem imports nothing and answers 400 with every problem as `FILE:LINE: field: why` in `problems`.
-    /// Lines already present (same source and line id) are counted, not imported twice. Admins and finance upload any source;
+    /// Lines already present (same source and line id) are counted, not imported twice. Admins upload any source;
     /// a distributor's token only its own sell-through; a reseller's token is answered 404.
     ///
     ///
@@ -5702,6 +5702,495 @@ internal enum Operations {
             /// The same Idempotency-Key with another body, a request with that key still running, or a database conflict (repeat it).
             ///
             /// - Remark: Generated from `#/paths//api/v1/enablement/post(recordEnablement)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// A quarter's route exceptions (sales whose source does not match the reseller's route), by date, source and line, paged.
+    ///
+    /// Scope: the vendor's roles see every exception; a distributor's token those of its own sell-through; a reseller's token none (404).
+    ///
+    ///
+    /// - Remark: HTTP `GET /api/v1/quarters/{quarter}/exceptions`.
+    /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/exceptions/get(listRouteExceptions)`.
+    internal enum listRouteExceptions {
+        internal static let id: Swift.String = "listRouteExceptions"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/exceptions/GET/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/exceptions/GET/path/quarter`.
+                internal var quarter: Components.Schemas.QuarterName
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - quarter:
+                internal init(quarter: Components.Schemas.QuarterName) {
+                    self.quarter = quarter
+                }
+            }
+            internal var path: Operations.listRouteExceptions.Input.Path
+            /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/exceptions/GET/query`.
+            internal struct Query: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/exceptions/GET/query/reseller`.
+                internal var reseller: Components.Schemas.PartnerCode?
+                /// A distributor's code, or DIRECT.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/exceptions/GET/query/source`.
+                internal var source: Components.Schemas.PartnerCode?
+                /// Only those reviewed (true) or still open (false).
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/exceptions/GET/query/reviewed`.
+                internal var reviewed: Swift.Bool?
+                /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/exceptions/GET/query/cursor`.
+                internal var cursor: Swift.String?
+                /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/exceptions/GET/query/limit`.
+                internal var limit: Swift.Int?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - reseller:
+                ///   - source: A distributor's code, or DIRECT.
+                ///   - reviewed: Only those reviewed (true) or still open (false).
+                ///   - cursor:
+                ///   - limit:
+                internal init(
+                    reseller: Components.Schemas.PartnerCode? = nil,
+                    source: Components.Schemas.PartnerCode? = nil,
+                    reviewed: Swift.Bool? = nil,
+                    cursor: Swift.String? = nil,
+                    limit: Swift.Int? = nil
+                ) {
+                    self.reseller = reseller
+                    self.source = source
+                    self.reviewed = reviewed
+                    self.cursor = cursor
+                    self.limit = limit
+                }
+            }
+            internal var query: Operations.listRouteExceptions.Input.Query
+            /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/exceptions/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.listRouteExceptions.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.listRouteExceptions.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.listRouteExceptions.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - query:
+            ///   - headers:
+            internal init(
+                path: Operations.listRouteExceptions.Input.Path,
+                query: Operations.listRouteExceptions.Input.Query = .init(),
+                headers: Operations.listRouteExceptions.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.query = query
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/exceptions/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/exceptions/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.RouteExceptionPage)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.RouteExceptionPage {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.listRouteExceptions.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.listRouteExceptions.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The page.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/exceptions/get(listRouteExceptions)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.listRouteExceptions.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.listRouteExceptions.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request was refused; the message says why.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/exceptions/get(listRouteExceptions)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No valid token.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/exceptions/get(listRouteExceptions)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No such thing, or not this login's to see.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/exceptions/get(listRouteExceptions)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// Accepts a route exception with a note (admins): recorded once and audited; the sales line itself is not changed.
+    ///
+    /// - Remark: HTTP `POST /api/v1/route-exceptions/review`.
+    /// - Remark: Generated from `#/paths//api/v1/route-exceptions/review/post(reviewRouteException)`.
+    internal enum reviewRouteException {
+        internal static let id: Swift.String = "reviewRouteException"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/route-exceptions/review/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+                /// with another body it is a 409 (`idempotency_key_reused`). Keys are kept 24 hours per login.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/route-exceptions/review/POST/header/Idempotency-Key`.
+                internal var Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey?
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.reviewRouteException.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - Idempotency_hyphen_Key: Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
+                ///   - accept:
+                internal init(
+                    Idempotency_hyphen_Key: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.reviewRouteException.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Idempotency_hyphen_Key = Idempotency_hyphen_Key
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.reviewRouteException.Input.Headers
+            /// - Remark: Generated from `#/paths/api/v1/route-exceptions/review/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/route-exceptions/review/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.RouteExceptionReview)
+            }
+            internal var body: Operations.reviewRouteException.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                headers: Operations.reviewRouteException.Input.Headers = .init(),
+                body: Operations.reviewRouteException.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/route-exceptions/review/POST/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/route-exceptions/review/POST/responses/200/content/application\/json`.
+                    case json(Components.Schemas.RouteException)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.RouteException {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.reviewRouteException.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.reviewRouteException.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The exception as it now stands.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/route-exceptions/review/post(reviewRouteException)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.reviewRouteException.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.reviewRouteException.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request was refused; the message says why.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/route-exceptions/review/post(reviewRouteException)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No valid token.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/route-exceptions/review/post(reviewRouteException)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The login's role may not do this.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/route-exceptions/review/post(reviewRouteException)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No such thing, or not this login's to see.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/route-exceptions/review/post(reviewRouteException)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The same Idempotency-Key with another body, a request with that key still running, or a database conflict (repeat it).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/route-exceptions/review/post(reviewRouteException)/responses/409`.
             ///
             /// HTTP response code: `409 conflict`.
             case conflict(Components.Responses.Conflict)

@@ -35,22 +35,22 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/referrals/{id}`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/get(getReferral)`.
     func getReferral(_ input: Operations.getReferral.Input) async throws -> Operations.getReferral.Output
-    /// Approves a registered referral (admins), optionally naming who fulfils it.
+    /// Approves a registered referral (admins, account managers), optionally naming who fulfils it.
     ///
     /// - Remark: HTTP `POST /api/v1/referrals/{id}/approve`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/approve/post(approveReferral)`.
     func approveReferral(_ input: Operations.approveReferral.Input) async throws -> Operations.approveReferral.Output
-    /// Rejects a registered referral with a reason (admins).
+    /// Rejects a registered referral with a reason (admins, account managers).
     ///
     /// - Remark: HTTP `POST /api/v1/referrals/{id}/reject`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/reject/post(rejectReferral)`.
     func rejectReferral(_ input: Operations.rejectReferral.Input) async throws -> Operations.rejectReferral.Output
-    /// Records a referral lost to the customer (admins).
+    /// Records a referral lost to the customer (admins, account managers).
     ///
     /// - Remark: HTTP `POST /api/v1/referrals/{id}/lose`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/lose/post(loseReferral)`.
     func loseReferral(_ input: Operations.loseReferral.Input) async throws -> Operations.loseReferral.Output
-    /// Records a referral won (admins): the sale, and the fee it earns on the statement of its close date's quarter.
+    /// Records a referral won (admins, account managers): the sale, and the fee it earns on the statement of its close date's quarter.
     ///
     /// - Remark: HTTP `POST /api/v1/referrals/{id}/close`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/close/post(closeReferral)`.
@@ -59,7 +59,7 @@ internal protocol APIProtocol: Sendable {
     ///
     /// The body is the file itself, `text/csv` or an `.xlsx` workbook, at most the server's upload limit. Every line is checked
     /// first: a file with any problem imports nothing and answers 400 with every problem as `FILE:LINE: field: why` in `problems`.
-    /// Lines already present (same source and line id) are counted, not imported twice. Admins and finance upload any source;
+    /// Lines already present (same source and line id) are counted, not imported twice. Admins upload any source;
     /// a distributor's token only its own sell-through; a reseller's token is answered 404.
     ///
     ///
@@ -141,6 +141,19 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/enablement`.
     /// - Remark: Generated from `#/paths//api/v1/enablement/post(recordEnablement)`.
     func recordEnablement(_ input: Operations.recordEnablement.Input) async throws -> Operations.recordEnablement.Output
+    /// A quarter's route exceptions (sales whose source does not match the reseller's route), by date, source and line, paged.
+    ///
+    /// Scope: the vendor's roles see every exception; a distributor's token those of its own sell-through; a reseller's token none (404).
+    ///
+    ///
+    /// - Remark: HTTP `GET /api/v1/quarters/{quarter}/exceptions`.
+    /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/exceptions/get(listRouteExceptions)`.
+    func listRouteExceptions(_ input: Operations.listRouteExceptions.Input) async throws -> Operations.listRouteExceptions.Output
+    /// Accepts a route exception with a note (admins): recorded once and audited; the sales line itself is not changed.
+    ///
+    /// - Remark: HTTP `POST /api/v1/route-exceptions/review`.
+    /// - Remark: Generated from `#/paths//api/v1/route-exceptions/review/post(reviewRouteException)`.
+    func reviewRouteException(_ input: Operations.reviewRouteException.Input) async throws -> Operations.reviewRouteException.Output
     /// MDF balances on a date, one per partner with any MDF (a partner's token sees only its own).
     ///
     /// - Remark: HTTP `GET /api/v1/mdf/balances`.
@@ -344,7 +357,7 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Approves a registered referral (admins), optionally naming who fulfils it.
+    /// Approves a registered referral (admins, account managers), optionally naming who fulfils it.
     ///
     /// - Remark: HTTP `POST /api/v1/referrals/{id}/approve`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/approve/post(approveReferral)`.
@@ -359,7 +372,7 @@ extension APIProtocol {
             body: body
         ))
     }
-    /// Rejects a registered referral with a reason (admins).
+    /// Rejects a registered referral with a reason (admins, account managers).
     ///
     /// - Remark: HTTP `POST /api/v1/referrals/{id}/reject`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/reject/post(rejectReferral)`.
@@ -374,7 +387,7 @@ extension APIProtocol {
             body: body
         ))
     }
-    /// Records a referral lost to the customer (admins).
+    /// Records a referral lost to the customer (admins, account managers).
     ///
     /// - Remark: HTTP `POST /api/v1/referrals/{id}/lose`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/lose/post(loseReferral)`.
@@ -389,7 +402,7 @@ extension APIProtocol {
             body: body
         ))
     }
-    /// Records a referral won (admins): the sale, and the fee it earns on the statement of its close date's quarter.
+    /// Records a referral won (admins, account managers): the sale, and the fee it earns on the statement of its close date's quarter.
     ///
     /// - Remark: HTTP `POST /api/v1/referrals/{id}/close`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/{id}/close/post(closeReferral)`.
@@ -408,7 +421,7 @@ extension APIProtocol {
     ///
     /// The body is the file itself, `text/csv` or an `.xlsx` workbook, at most the server's upload limit. Every line is checked
     /// first: a file with any problem imports nothing and answers 400 with every problem as `FILE:LINE: field: why` in `problems`.
-    /// Lines already present (same source and line id) are counted, not imported twice. Admins and finance upload any source;
+    /// Lines already present (same source and line id) are counted, not imported twice. Admins upload any source;
     /// a distributor's token only its own sell-through; a reseller's token is answered 404.
     ///
     ///
@@ -618,6 +631,37 @@ extension APIProtocol {
         body: Operations.recordEnablement.Input.Body
     ) async throws -> Operations.recordEnablement.Output {
         try await recordEnablement(Operations.recordEnablement.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// A quarter's route exceptions (sales whose source does not match the reseller's route), by date, source and line, paged.
+    ///
+    /// Scope: the vendor's roles see every exception; a distributor's token those of its own sell-through; a reseller's token none (404).
+    ///
+    ///
+    /// - Remark: HTTP `GET /api/v1/quarters/{quarter}/exceptions`.
+    /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/exceptions/get(listRouteExceptions)`.
+    internal func listRouteExceptions(
+        path: Operations.listRouteExceptions.Input.Path,
+        query: Operations.listRouteExceptions.Input.Query = .init(),
+        headers: Operations.listRouteExceptions.Input.Headers = .init()
+    ) async throws -> Operations.listRouteExceptions.Output {
+        try await listRouteExceptions(Operations.listRouteExceptions.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Accepts a route exception with a note (admins): recorded once and audited; the sales line itself is not changed.
+    ///
+    /// - Remark: HTTP `POST /api/v1/route-exceptions/review`.
+    /// - Remark: Generated from `#/paths//api/v1/route-exceptions/review/post(reviewRouteException)`.
+    internal func reviewRouteException(
+        headers: Operations.reviewRouteException.Input.Headers = .init(),
+        body: Operations.reviewRouteException.Input.Body
+    ) async throws -> Operations.reviewRouteException.Output {
+        try await reviewRouteException(Operations.reviewRouteException.Input(
             headers: headers,
             body: body
         ))

@@ -47,6 +47,8 @@ public enum Permission: Sendable {
     case recordEnablement
     /// Register and remove the endpoints webhooks are sent to.
     case manageWebhooks
+    /// Accept a route exception with a note.
+    case reviewRouteExceptions
 
     /// The roles holding the permission.
     public var roles: Set<Role> {
@@ -64,7 +66,7 @@ public enum Permission: Sendable {
         case .managePartners: return [.admin]
         case .viewAuditLog, .viewEnablement: return [.admin, .finance, .accountManager, .maintenanceOfficer]
         case .recordEnablement: return [.admin, .accountManager]
-        case .manageWebhooks: return [.admin]
+        case .manageWebhooks, .reviewRouteExceptions: return [.admin]
         }
     }
 }
@@ -96,6 +98,7 @@ extension Permission {
         case .viewEnablement: "see enablement"
         case .recordEnablement: "record enablement"
         case .manageWebhooks: "manage webhooks"
+        case .reviewRouteExceptions: "review route exceptions"
         }
     }
 }

@@ -10,16 +10,15 @@ public enum SalesUploadAccess: Sendable, Equatable {
     /// A reseller's login: uploads do not exist for it (404, as on every vendor action).
     case notFound
 
-    public static func of(_ user: SignedInUser, _ database: DatabasePool) async throws -> SalesUploadAccess {
+    public static func of(_ user: SignedInUser) -> SalesUploadAccess {
         switch user.role.refusal(lacking: .uploadSales) {
         case .forbidden?: return .forbidden
         case .notFound?: return .notFound
         case nil: break
         }
         guard user.role == .partner else { return .anySource }
-        let directory = try await database.read { try await PartnerDirectory.load(from: $0) }
-        guard let partner = user.partner, directory.byCode[partner]?.kind == .distributor else { return .notFound }
-        return .onlySource(partner)
+        guard let distributor = user.distributor else { return .notFound }
+        return .onlySource(distributor)
     }
 
     /// The source every line must name, for the import (`nil`: any).
@@ -27,4 +26,9 @@ public enum SalesUploadAccess: Sendable, Equatable {
         if case .onlySource(let source) = self { return source }
         return nil
     }
+}
+
+extension SignedInUser {
+    /// The distributor a distributor's login works for; `nil` for every other login.
+    public var distributor: PartnerCode? { role == .partner && partnerKind == .distributor ? partner : nil }
 }

@@ -812,9 +812,9 @@ enum Migrations {
         """,
     ]
 
-    /// The API's idempotency keys (a POST sent again with its key is answered as the first time), and webhooks:
+    /// The API's idempotency keys (a POST sent again with its key is answered as the first time); webhooks:
     /// endpoints, the outbox of events written in the same transaction as their change, one delivery per event and
-    /// endpoint, and every attempt.
+    /// endpoint, and every attempt; route exceptions reviewed.
     static let schemaVersion17 = [
         """
         CREATE TABLE idempotency_keys (
@@ -874,5 +874,16 @@ enum Migrations {
         ){strict}
         """,
         "CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id)",
+        // A route exception the vendor looked at and accepted, with why: the line itself is never changed.
+        """
+        CREATE TABLE route_exception_reviews (
+            source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 64),
+            line_id TEXT NOT NULL CHECK (length(line_id) BETWEEN 1 AND 200),
+            note TEXT NOT NULL CHECK (length(note) BETWEEN 1 AND 500),
+            reviewed_by TEXT NOT NULL CHECK (length(reviewed_by) BETWEEN 1 AND 254),
+            reviewed_at_us {int} NOT NULL,
+            PRIMARY KEY (source, line_id)
+        ){strict}
+        """,
     ]
 }

@@ -1,0 +1,111 @@
+import ChannelbookCore
+import Foundation
+import SQLKit
+
+/// A route exception as the review queue shows it: the line, why it is an exception, and its review if any.
+public struct RouteExceptionListing: Sendable, Equatable {
+    public let reseller: PartnerCode
+    public let date: BusinessDate
+    public let source: String
+    public let lineID: String
+    public let amount: Money
+    public let reason: RouteException
+    public let reviewNote: String?
+    public let reviewedBy: String?
+}
+
+public enum RouteExceptionReviewError: RefusalError, Equatable {
+    case notAnException(source: String, lineID: String)
+    case alreadyReviewed(source: String, lineID: String, by: String)
+    case missingNote
+
+    public var description: String {
+        switch self {
+        case let .notAnException(source, lineID): return "no route exception is stored for line \(lineID) of \(source)"
+        case let .alreadyReviewed(source, lineID, by): return "line \(lineID) of \(source) was reviewed already, by \(by)"
+        case .missingNote: return "say why the exception is accepted (note)"
+        }
+    }
+}
+
+extension ChannelbookDatabase {
+    /// A quarter's route exceptions by date, source and line, a page at a time (the partial index on exceptions keeps
+    /// this off the other lines); optionally one reseller's, one source's, or only those (not) reviewed.
+    public func routeExceptionPage(
+        _ quarter: Quarter, reseller: PartnerCode? = nil, source: String? = nil, reviewed: Bool? = nil, after cursor: String? = nil, limit: Int
+    ) async throws -> KeyedPage<RouteExceptionListing> {
+        try await requireInitialised()
+        let currency = try await program(on: quarter.lastDay).program.currency
+        var query = SQLQueryString(
+            """
+            SELECT p.code, s.sale_date, s.source, s.line_id, s.amount_minor, s.route_exception, r.note, r.reviewed_by
+            FROM sales_lines s JOIN partners p ON p.id = s.reseller_id
+            LEFT JOIN route_exception_reviews r ON r.source = s.source AND r.line_id = s.line_id
+            WHERE s.quarter = \(bind: quarter.description) AND s.route_exception IS NOT NULL
+            """)
+        if let reseller { query.appendInterpolation(" AND p.code = \(bind: reseller.rawValue)" as SQLQueryString) }
+        if let source { query.appendInterpolation(" AND s.source = \(bind: source)" as SQLQueryString) }
+        if let reviewed { query.appendLiteral(reviewed ? " AND r.note IS NOT NULL" : " AND r.note IS NULL") }
+        if let cursor {
+            guard let data = Data(base64Encoded: cursor), let parts = try? JSONDecoder().decode([String].self, from: data), parts.count == 3 else {
+                throw TextProblem(field: "cursor", problem: "not a cursor this list gave")
+            }
+            query.appendInterpolation(
+                """
+                 AND (s.sale_date > \(bind: parts[0]) OR (s.sale_date = \(bind: parts[0]) AND (s.source \(unsafeRaw: byteOrder) > \(bind: parts[1])
+                      OR (s.source = \(bind: parts[1]) AND s.line_id \(unsafeRaw: byteOrder) > \(bind: parts[2])))))
+                """ as SQLQueryString)
+        }
+        query.appendInterpolation(
+            " ORDER BY s.sale_date, s.source \(unsafeRaw: byteOrder), s.line_id \(unsafeRaw: byteOrder) LIMIT \(bind: limit + 1)" as SQLQueryString)
+        let rows = try await sql.raw(query).all().map { row in
+            RouteExceptionListing(
+                reseller: PartnerCode(rawValue: try row.decode(column: "code", as: String.self)),
+                date: try BusinessDate.parse(row.decode(column: "sale_date", as: String.self)), source: try row.decode(column: "source", as: String.self),
+                lineID: try row.decode(column: "line_id", as: String.self),
+                amount: Money(minorUnits: try row.decode(column: "amount_minor", as: Int64.self), currency: currency),
+                reason: RouteException(rawValue: try row.decode(column: "route_exception", as: String.self)) ?? .unlinkedDistributor,
+                reviewNote: try row.decode(column: "note", as: String?.self), reviewedBy: try row.decode(column: "reviewed_by", as: String?.self))
+        }
+        var next: String?
+        if rows.count > limit {
+            let last = rows[limit - 1]
+            next = try JSONEncoder().encode([last.date.description, last.source, last.lineID]).base64EncodedString()
+        }
+        return KeyedPage(items: Array(rows.prefix(limit)), nextCursor: next)
+    }
+
+    /// The vendor accepts a route exception with a note. The line is not changed (its figures are the ledger's);
+    /// the review is recorded once and audited.
+    public func reviewRouteException(source: String, lineID: String, note: String, actor: String) async throws -> RouteExceptionListing {
+        try await requireInitialised()
+        guard !note.allSatisfy(\.isWhitespace) else { throw RouteExceptionReviewError.missingNote }
+        try TextRules.require("note", note, maximumLength: 500)
+        try TextRules.require("source", source, maximumLength: 64)
+        try TextRules.require("lineId", lineID, maximumLength: 200)
+        return try await transaction(locking: [.ledger]) {
+            guard let line = try await plainRows(
+                "SELECT quarter, reseller_id FROM sales_lines WHERE source = $1 AND line_id = $2 AND route_exception IS NOT NULL", [.text(source), .text(lineID)]
+            ).first else { throw RouteExceptionReviewError.notAnException(source: source, lineID: lineID) }
+            if let by = try await plainRows("SELECT reviewed_by FROM route_exception_reviews WHERE source = $1 AND line_id = $2", [.text(source), .text(lineID)]).first {
+                throw RouteExceptionReviewError.alreadyReviewed(source: source, lineID: lineID, by: try by.text(0))
+            }
+            try await sql.raw(
+                """
+                INSERT INTO route_exception_reviews (source, line_id, note, reviewed_by, reviewed_at_us)
+                VALUES (\(bind: source), \(bind: lineID), \(bind: note), \(bind: actor), \(bind: Self.nowMicroseconds()))
+                """
+            ).run()
+            try await audit(
+                actor: actor, action: "review route exception", partner: PartnerID(try line.integer(1)), subject: "line \(lineID) of \(source)",
+                before: "open", after: "accepted: \(note)")
+            let quarter = try Quarter.parse(line.text(0))
+            let page = try await routeExceptionPage(quarter, source: source, limit: 500)
+            guard let listing = page.items.first(where: { $0.lineID == lineID }) else { throw RouteExceptionReviewError.notAnException(source: source, lineID: lineID) }
+            return listing
+        }
+    }
+
+    /// Text compared byte by byte on both databases.
+    private var byteOrder: String { dialect == .postgres ? "COLLATE \"C\"" : "" }
+}
