@@ -85,6 +85,25 @@ public enum ChannelbookAPI {
         Bundle.module.url(forResource: "openapi", withExtension: "yaml").flatMap { try? Data(contentsOf: $0) }
     }
 
+    /// Every path of openapi.yaml with the methods it takes, read from the document itself (so the web app's 401-first
+    /// and 405 rules can never miss an operation): segments, a path parameter written `*`.
+    public static let paths: [(segments: [String], methods: [String])] = {
+        guard let document else { return [] }
+        var paths: [(segments: [String], methods: [String])] = []
+        for line in String(decoding: document, as: UTF8.self).split(separator: "\n") {
+            if line.hasPrefix("  /"), line.hasSuffix(":") {
+                let segments = line.dropFirst(2).dropLast().split(separator: "/").map { $0.hasPrefix("{") ? "*" : String($0) }
+                paths.append((segments, []))
+            } else if !line.hasPrefix(" ") {
+                // Past `paths:` (components), nothing more is a path.
+                if !paths.isEmpty { break }
+            } else if let method = ["get", "post", "put", "patch", "delete"].first(where: { line == "    \($0):" }), !paths.isEmpty {
+                paths[paths.count - 1].methods.append(method.uppercased())
+            }
+        }
+        return paths
+    }()
+
     /// Registers every operation of openapi.yaml on a transport (the web app's router).
     public static func register(
         on transport: some ServerTransport, database: DatabasePool, today: @escaping @Sendable () -> BusinessDate, uploads: UploadSpool

@@ -175,8 +175,7 @@ extension APIHandler {
     }
 
     func getEnablement(_ input: Operations.getEnablement.Input) async throws -> Operations.getEnablement.Output {
-        guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
-        guard user.role.refusal(lacking: .viewEnablement) == nil else { return .notFound(Self.notFound) }
+        try await gated(.viewEnablement) { _ in
         let rows = try await database.read { try await $0.enablementReport(asOf: today()) }
         return .ok(
             .init(
@@ -186,6 +185,7 @@ extension APIHandler {
                             partner: $0.partner.rawValue, name: $0.name, tier: $0.tier.map(Self.tier), reps: $0.reps, trainedReps: $0.trainedReps,
                             coursesCompleted: $0.coursesCompleted, lastCompleted: $0.lastCompleted?.description, accountManager: $0.accountManager)
                     })))
+        }
     }
 
     func recordEnablement(_ input: Operations.recordEnablement.Input) async throws -> Operations.recordEnablement.Output {
@@ -256,3 +256,4 @@ extension Operations.addPriceRows.Output: GatedOutput {}
 extension Operations.listAudit.Output: GatedOutput {}
 extension Operations.runWhatIf.Output: GatedOutput {}
 extension Operations.recordEnablement.Output: GatedOutput {}
+extension Operations.getEnablement.Output: GatedOutput {}

@@ -7,6 +7,7 @@ import OpenAPIRuntime
 /// reads only its own (another's is a 404); admins and account managers review (`Permission.reviewReferrals`).
 extension APIHandler {
     func registerReferral(_ input: Operations.registerReferral.Input) async throws -> Operations.registerReferral.Output {
+        // (The answer is the new registration: it has refused no duplicate yet.)
         try await gated(.registerReferral) { user in
             guard case .json(let body) = input.body else { return .badRequest(Self.badRequest("send the referral as JSON")) }
             let partner: PartnerCode
@@ -37,7 +38,10 @@ extension APIHandler {
     func getReferral(_ input: Operations.getReferral.Input) async throws -> Operations.getReferral.Output {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
         guard let view = try await visibleReferral(input.path.id, to: user) else { return .notFound(Self.notFound) }
-        return .ok(.init(body: .json(Self.referral(view))))
+        var answer = Self.referral(view)
+        // Who else tried to register the customer is the vendor's to know, not a competing partner's.
+        if user.role == .partner { answer.refusedDuplicates = [] }
+        return .ok(.init(body: .json(answer)))
     }
 
     func approveReferral(_ input: Operations.approveReferral.Input) async throws -> Operations.approveReferral.Output {
@@ -66,9 +70,9 @@ extension APIHandler {
 
     func closeReferral(_ input: Operations.closeReferral.Input) async throws -> Operations.closeReferral.Output {
         guard case .json(let body) = input.body else { return .badRequest(Self.badRequest("send the sale as JSON")) }
-        guard let closedOn = Self.date(body.closedOn) else { return .badRequest(Self.badRequest("closedOn must be a date (YYYY-MM-DD)")) }
         return try await reviewReferral(input.path.id) { database, user, id, _ in
-            try await database.closeReferral(id, sku: SKU(rawValue: body.sku), seats: body.seats, on: closedOn, fulfiller: body.fulfiller, actor: user.email)
+            guard let closedOn = Self.date(body.closedOn) else { throw TextProblem(field: "closedOn", problem: "must be a date (YYYY-MM-DD)") }
+            return try await database.closeReferral(id, sku: SKU(rawValue: body.sku), seats: body.seats, on: closedOn, fulfiller: body.fulfiller, actor: user.email)
         }
     }
 

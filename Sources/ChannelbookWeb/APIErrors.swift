@@ -1,3 +1,4 @@
+import ChannelbookAPI
 import ChannelbookCore
 import ChannelbookStore
 import Foundation
@@ -17,9 +18,15 @@ struct APIErrorMiddleware: RouterMiddleware {
             throw WebError(error.underlyingError as! DatabaseFailure, json: true)
         } catch let error as ServerError where error.underlyingError is MoneyError {
             throw WebError(error.underlyingError as! MoneyError, json: true)
+        } catch let error as ServerError where APIBodyLimitMiddleware.isTooLarge(error) {
+            throw WebError(.contentTooLarge, "the body is larger than this operation takes", json: true)
         } catch let error as ServerError where error.operationInput == nil {
             // Thrown while turning the request into the operation's input: the request is malformed.
             throw WebError(.badRequest, "invalid request: \(error.causeDescription)", json: true)
+        } catch let error as ServerError {
+            // Anything else a handler threw is the server's failure: logged, and answered in the API's one shape.
+            context.logger.error("API operation \(error.operationID) failed: \(error.underlyingError)")
+            throw WebError(.internalServerError, "the server failed to answer; the failure is logged", json: true)
         }
     }
 }
@@ -28,36 +35,17 @@ struct APIErrorMiddleware: RouterMiddleware {
 struct APIMethodMiddleware: RouterMiddleware {
     typealias Context = WebContext
 
-    /// The documented paths, segment by segment (`*` stands for a path parameter), with the methods each takes.
-    static let documentedPaths: [(pattern: [String], methods: [HTTPRequest.Method])] = [
-        (["api", "v1", "me"], [.get]), (["api", "v1", "statements"], [.get]), (["api", "v1", "statements", "*", "*"], [.get]),
-        (["api", "v1", "referrals"], [.get, .post]), (["api", "v1", "referrals", "*"], [.get]),
-        (["api", "v1", "referrals", "*", "approve"], [.post]), (["api", "v1", "referrals", "*", "reject"], [.post]),
-        (["api", "v1", "referrals", "*", "lose"], [.post]), (["api", "v1", "referrals", "*", "close"], [.post]),
-        (["api", "v1", "sales"], [.post]), (["api", "v1", "quarters", "*", "close"], [.post]), (["api", "v1", "quarters", "*", "approve"], [.post]),
-        (["api", "v1", "quarters", "*", "payouts"], [.post]), (["api", "v1", "quarters", "*", "mark-paid"], [.post]), (["api", "v1", "mdf", "balances"], [.get]), (["api", "v1", "mdf", "ledger", "*"], [.get]),
-        (["api", "v1", "mdf", "requests"], [.get, .post]), (["api", "v1", "mdf", "requests", "*"], [.get]),
-        (["api", "v1", "mdf", "requests", "*", "approve"], [.post]), (["api", "v1", "mdf", "requests", "*", "reject"], [.post]),
-        (["api", "v1", "mdf", "requests", "*", "claim"], [.post]), (["api", "v1", "mdf", "requests", "*", "accept-claim"], [.post]),
-        (["api", "v1", "mdf", "requests", "*", "reject-claim"], [.post]), (["api", "v1", "mdf", "proofs", "*"], [.get]),
-        // The constant segments before `*`: the first match wins, as the router prefers `pipeline` and `rate` to an id.
-        (["api", "v1", "renewals"], [.get]), (["api", "v1", "renewals", "pipeline"], [.get]), (["api", "v1", "renewals", "rate", "*"], [.get]),
-        (["api", "v1", "renewals", "*"], [.get]), (["api", "v1", "renewals", "*", "quote"], [.post]), (["api", "v1", "renewals", "*", "lapse"], [.post]),
-        (["api", "v1", "matching", "names"], [.get]), (["api", "v1", "matching", "names", "map"], [.post]),
-        (["api", "v1", "matching", "names", "ignore"], [.post]), (["api", "v1", "matching", "names", "suggest"], [.post]),
-        (["api", "v1", "reports", "sales"], [.get]),
-        (["api", "v1", "partners"], [.get, .post]), (["api", "v1", "partners", "*"], [.get]), (["api", "v1", "partners", "*", "tier"], [.post]),
-        (["api", "v1", "partners", "*", "contacts"], [.post]), (["api", "v1", "pricebook"], [.get, .post]), (["api", "v1", "audit"], [.get]),
-        (["api", "v1", "whatif"], [.post]), (["api", "v1", "enablement"], [.get, .post]),
-        (["api", "v1", "quarters", "*", "exceptions"], [.get]), (["api", "v1", "route-exceptions", "review"], [.post]),
-    ]
-
     /// The methods a documented path takes; `nil` for a path the document does not have.
+    /// The documented paths (`ChannelbookAPI.paths`, read from openapi.yaml) are matched segment by segment; where a
+    /// constant segment and a parameter both match (`renewals/pipeline`, `renewals/{id}`), the constant wins, as in the router.
     static func methods(of path: String) -> [HTTPRequest.Method]? {
-        let segments = path.split(separator: "/").map(String.init)
-        return documentedPaths.first { entry in
-            entry.pattern.count == segments.count && zip(entry.pattern, segments).allSatisfy { $0 == "*" || $0 == $1 }
-        }?.methods
+        let segments: [String] = path.split(separator: "/").map(String.init)
+        func matches(_ pattern: [String]) -> Bool {
+            pattern.count == segments.count && zip(pattern, segments).allSatisfy { wanted, given in wanted == "*" || wanted == given }
+        }
+        func parameters(_ pattern: [String]) -> Int { pattern.filter { $0 == "*" }.count }
+        let best = ChannelbookAPI.paths.filter { matches($0.segments) }.min { parameters($0.segments) < parameters($1.segments) }
+        return best?.methods.compactMap { HTTPRequest.Method($0) }
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

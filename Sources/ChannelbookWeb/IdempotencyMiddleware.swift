@@ -11,7 +11,7 @@ import NIOCore
 /// repeating (409 conflicts, 429, 5xx) free the key instead of being kept.
 ///
 /// The body is read once to fingerprint it: kept in memory up to `memoryBytes`, beyond that in a file of the upload
-/// folder (removed when the request ends), and handed on unchanged.
+/// folder (removed when the request ends), and handed on unchanged. Its size is `APIBodyLimitMiddleware`'s to limit.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = WebContext
     static let header = HTTPField.Name("Idempotency-Key")!
@@ -19,13 +19,20 @@ struct IdempotencyMiddleware: RouterMiddleware {
     static let memoryBytes = 1 << 20
 
     let database: DatabasePool
-    let limitBytes: Int
     let uploadFolder: String?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method == .post, let key = request.headers[Self.header], let login = ChannelbookAPI.currentUser?.email else {
+        guard request.method == .post, let key = request.headers[Self.header], let user = ChannelbookAPI.currentUser else {
             return try await next(request, context)
         }
+        // A login that may not upload is refused by the operation before it reads a byte: nothing to keep a key for.
+        if request.uri.path == "/api/v1/sales" {
+            switch SalesUploadAccess.of(user) {
+            case .forbidden, .notFound: return try await next(request, context)
+            case .anySource, .onlySource: break
+            }
+        }
+        let login = user.email
         guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7f }) else {
             throw WebError(.badRequest, "Idempotency-Key must be 1 to 255 printable ASCII characters", json: true)
         }
@@ -80,13 +87,8 @@ struct IdempotencyMiddleware: RouterMiddleware {
         var memory = ByteBuffer()
         var file: FileHandle?
         var path: String?
-        var total = 0
         do {
             for try await chunk in body {
-                total += chunk.readableBytes
-                guard total <= limitBytes else {
-                    throw WebError(.contentTooLarge, "the body is larger than the server's limit of \(limitBytes / (1024 * 1024)) MiB (uploads.maxBytes)", json: true)
-                }
                 fingerprint.update(chunk.readableBytesView)
                 if file == nil && memory.readableBytes + chunk.readableBytes > Self.memoryBytes {
                     let newPath = try UploadDirectory.newFile(suffix: ".body", in: uploadFolder)

@@ -52,9 +52,10 @@ public enum WebApp {
             return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
         }
         // The JSON API: handlers generated from openapi.yaml, the login passed through a task-local.
-        // Outermost first: the login (401 before anything), then idempotency keys, then the generated code's errors as JSON.
+        // Outermost first: the login (401 before anything), the body's size, idempotency keys, the generated code's errors as JSON.
         let api = router.group().add(middleware: APIUserMiddleware())
-            .add(middleware: IdempotencyMiddleware(database: database, limitBytes: settings.uploadLimitBytes, uploadFolder: settings.uploadFolder))
+            .add(middleware: APIBodyLimitMiddleware(uploadLimitBytes: settings.uploadLimitBytes))
+            .add(middleware: IdempotencyMiddleware(database: database, uploadFolder: settings.uploadFolder))
             .add(middleware: APIErrorMiddleware())
         let uploadFolder = settings.uploadFolder
         try ChannelbookAPI.register(

@@ -46,10 +46,10 @@ public struct WebhookSender: Sendable {
                     name: WebhookSignature.header,
                     value: WebhookSignature.header(secret: delivery.secret, timestamp: clock.nowMicroseconds() / 1_000_000, body: delivery.payload))
                 request.body = .bytes(ByteBuffer(string: delivery.payload))
-                let response = try await client.execute(request, timeout: .seconds(15))
-                status = Int(response.status.code)
-                // What the receiver says is not kept: only that it answered, and how.
-                _ = try? await response.body.collect(upTo: 64 * 1024)
+                // The status is all that is kept; the body is not read (a receiver trickling one would hold the sender).
+                // One deadline for the whole attempt, however the receiver answers.
+                let ready = request
+                status = try await Self.withDeadline(seconds: 15) { Int(try await client.execute(ready, timeout: .seconds(15)).status.code) }
             } catch {
                 failure = "\(error)"
             }
@@ -60,6 +60,24 @@ public struct WebhookSender: Sendable {
             }
         }
         return due.count
+    }
+
+    /// The work's answer, or a failure once `seconds` have passed (the work is cancelled).
+    public static func withDeadline<T: Sendable>(seconds: Int64, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                throw DeadlinePassed(seconds: seconds)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    struct DeadlinePassed: Error, CustomStringConvertible {
+        let seconds: Int64
+        var description: String { "no answer within \(seconds) s" }
     }
 }
 

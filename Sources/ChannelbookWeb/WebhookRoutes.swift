@@ -64,10 +64,8 @@ struct WebhookRoutes {
             "<label><input type=\"checkbox\" name=\"events[]\" value=\"\(event.rawValue)\"> \(event.rawValue)</label>"
         }.joined(separator: " ")
         let attemptRows = attempts.map { attempt in
-            let when = Date(timeIntervalSince1970: TimeInterval(attempt.attemptedAtMicroseconds / 1_000_000)).ISO8601Format()
-            let answer = attempt.httpStatus.map { "HTTP \($0)" } ?? "no answer: \(attempt.error ?? "")"
-            return "<tr><td>\(when)</td><td>\(attempt.endpoint)</td><td>\(HTML.escape(attempt.type))</td><td><code>\(HTML.escape(attempt.eventID))</code></td>"
-                + "<td>\(HTML.escape(answer))</td><td>\(HTML.escape(attempt.status))</td></tr>"
+            "<tr><td>\(attempt.attemptedAt)</td><td>\(attempt.endpoint)</td><td>\(HTML.escape(attempt.type))</td><td><code>\(HTML.escape(attempt.eventID))</code></td>"
+                + "<td>\(HTML.escape(attempt.answer))</td><td>\(HTML.escape(attempt.status))</td></tr>"
         }.joined()
         let attemptTable = attempts.isEmpty ? "<p>No deliveries attempted yet.</p>"
             : "<table><thead><tr><th>when</th><th>webhook</th><th>event</th><th>event id</th><th>answer</th><th>delivery</th></tr></thead><tbody>\(attemptRows)</tbody></table>"

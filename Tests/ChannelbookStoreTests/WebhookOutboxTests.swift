@@ -49,14 +49,18 @@ import Testing
             #expect(try await database.claimDueWebhookDeliveries(now: t0 + 31_000_000).isEmpty)
             let second = try await database.claimDueWebhookDeliveries(now: t0 + 32_000_000)
             try #require(second.map(\.eventID) == first.map(\.eventID) && second.first?.attempts == 1)
-            // A sender that dies holding the lease: another takes the delivery once the lease has run out.
-            #expect(try await database.claimDueWebhookDeliveries(now: t0 + 60_000_000).isEmpty)
-            let third = try await database.claimDueWebhookDeliveries(now: t0 + 93_000_000)
+            // A sender stalled past its lease (5 minutes): another takes the delivery; the first one's late answer is recorded
+            // as an attempt but changes nothing, so the delivery is neither sent again by it nor marked by it.
+            #expect(try await database.claimDueWebhookDeliveries(now: t0 + 200_000_000).isEmpty)
+            let third = try await database.claimDueWebhookDeliveries(now: t0 + 333_000_000)
             try #require(third.map(\.eventID) == first.map(\.eventID))
-            try await database.recordWebhookAttempt(third[0], at: t0 + 94_000_000, httpStatus: 204, error: nil, durationMilliseconds: 5)
+            try await database.recordWebhookAttempt(second[0], at: t0 + 334_000_000, httpStatus: 500, error: nil, durationMilliseconds: 15_000)
+            #expect(try await database.claimDueWebhookDeliveries(now: t0 + 400_000_000).isEmpty)
+            try await database.recordWebhookAttempt(third[0], at: t0 + 401_000_000, httpStatus: 204, error: nil, durationMilliseconds: 5)
             #expect(try await database.claimDueWebhookDeliveries(now: t0 + 3_600_000_000).isEmpty)
             let attempts = try await database.webhookAttempts()
-            #expect(attempts.map(\.httpStatus) == [204, 500])
+            #expect(attempts.map(\.httpStatus) == [204, 500, 500])
+            #expect(attempts.first?.status == "delivered" && attempts.first?.answer == "HTTP 204")
             #expect(try await database.webhooks().map(\.delivered) == [1, 0])
 
             // A delivery failing for a day is given up.
@@ -76,6 +80,32 @@ import Testing
             #expect(try await database.webhooks(includeRemoved: true).last?.removed == true)
             let log = try await database.auditLog().map(\.action)
             #expect(log.contains("add webhook") && log.contains("remove webhook"))
+        }
+    }
+}
+
+/// The API's idempotency keys on both databases: claimed once, replayed byte for byte, refused for another request,
+/// in progress while running, per login, released for a retry, forgotten after a day.
+@Suite struct IdempotencyKeyTests {
+    @Test(arguments: TestDatabase.available)
+    func aKeyIsClaimedOnceAndItsAnswerReplayed(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            let t0: Int64 = 1_800_000_000_000_000
+            let hash = String(repeating: "a", count: 64), other = String(repeating: "b", count: 64)
+            #expect(try await database.startIdempotentRequest(login: "fin@v.example", key: "k1", requestHash: hash, now: t0) == .run)
+            #expect(try await database.startIdempotentRequest(login: "fin@v.example", key: "k1", requestHash: hash, now: t0 + 1) == .inProgress)
+            #expect(try await database.startIdempotentRequest(login: "fin@v.example", key: "k1", requestHash: other, now: t0 + 1) == .reused)
+            #expect(try await database.startIdempotentRequest(login: "admin@v.example", key: "k1", requestHash: other, now: t0 + 1) == .run)
+            let body: [UInt8] = Array(#"{"total":"1.00"}"#.utf8) + [0, 255]
+            try await database.finishIdempotentRequest(login: "fin@v.example", key: "k1", status: 201, contentType: "application/json", body: body)
+            #expect(try await database.startIdempotentRequest(login: "fin@v.example", key: "k1", requestHash: hash, now: t0 + 2)
+                == .replay(status: 201, contentType: "application/json", body: body))
+            // A request that failed in a way worth repeating frees its key.
+            try await database.releaseIdempotencyKey(login: "admin@v.example", key: "k1")
+            #expect(try await database.startIdempotentRequest(login: "admin@v.example", key: "k1", requestHash: hash, now: t0 + 3) == .run)
+            // A request a dead server left running is run again after an hour; every key is forgotten after a day.
+            #expect(try await database.startIdempotentRequest(login: "admin@v.example", key: "k1", requestHash: hash, now: t0 + 3_700_000_000) == .run)
+            #expect(try await database.startIdempotentRequest(login: "fin@v.example", key: "k1", requestHash: other, now: t0 + 90_000_000_000) == .run)
         }
     }
 }

@@ -12,25 +12,18 @@ import Testing
 /// `code` before looking at the request; every vendor action answers a reseller's token 404 and a vendor role without
 /// the permission (a maintenance officer) 403.
 @Suite struct APIAccessTests {
-    /// `(method, path)` of every operation in the document, path parameters filled with plausible values.
+    /// `(method, path)` of every operation in the document (`ChannelbookAPI.paths`), each parameter filled with a
+    /// value that fits any of them (`2026Q1` is a quarter, a partner code and a path id's text alike).
     static func operations() throws -> [(HTTPRequest.Method, String)] {
-        let text = String(decoding: try #require(ChannelbookAPI.document), as: UTF8.self)
-        var operations: [(HTTPRequest.Method, String)] = []
-        var path: String?
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("  /api/"), line.hasSuffix(":") { path = String(line.dropFirst(2).dropLast()) }
-            else if !line.hasPrefix(" ") { path = nil }
-            guard let path, line == "    get:" || line == "    post:" else { continue }
-            let filled = path.replacingOccurrences(of: "{quarter}", with: "2026Q1").replacingOccurrences(of: "{partner}", with: "P01")
-                .replacingOccurrences(of: "{code}", with: "P01").replacingOccurrences(of: "{id}", with: "1")
-            operations.append((line == "    get:" ? .get : .post, filled))
+        ChannelbookAPI.paths.flatMap { entry in
+            entry.methods.map { (HTTPRequest.Method($0)!, "/" + entry.segments.map { $0 == "*" ? "2026Q1" : $0 }.joined(separator: "/")) }
         }
-        return operations
     }
 
     @Test func everyOperationAsksForATokenFirst() async throws {
         let operations = try Self.operations()
-        #expect(operations.count >= 48)
+        #expect(operations.count >= 50)
+        #expect(operations.contains { $0 == (.post, "/api/v1/quarters/2026Q1/close") } && operations.contains { $0 == (.get, "/api/v1/renewals/pipeline") })
         let database = try await preparedDatabase()
         try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             for (method, path) in operations {

@@ -150,10 +150,17 @@ import Testing
             #expect(try await call(client, .post, "/api/v1/quarters/2026Q1/close", tokens.admin, key: "approve-p01").status == .ok)
             // A refusal is replayed as well (the request would be refused the same way again).
             let refused = try await call(client, .post, "/api/v1/quarters/2026Q1/mark-paid", tokens.finance, json: #"{"reference":" "}"#, key: "pay")
-            #expect(refused.status == .badRequest)
-            #expect(try await call(client, .post, "/api/v1/quarters/2026Q1/mark-paid", tokens.finance, json: #"{"reference":" "}"#, key: "pay").text == refused.text)
+            #expect(refused.status == .badRequest && refused.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            let replayed = try await call(client, .post, "/api/v1/quarters/2026Q1/mark-paid", tokens.finance, json: #"{"reference":" "}"#, key: "pay")
+            #expect(replayed.text == refused.text && replayed.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
             let badKey = try await call(client, .post, "/api/v1/quarters/2026Q1/close", tokens.admin, key: String(repeating: "k", count: 256))
             #expect(badKey.status == .badRequest)
+            // A JSON body larger than any operation takes (2 MiB) is refused before it is read or spooled, key or none.
+            let huge = #"{"customer":""# + String(repeating: "x", count: 3 << 20) + #"","domain":"x.example"}"#
+            for key in [nil, "huge"] {
+                let tooLarge = try await call(client, .post, "/api/v1/referrals", tokens.reseller, json: huge, key: key)
+                #expect(tooLarge.status == .contentTooLarge && tooLarge.code == "too_large")
+            }
         }
         await database.close()
     }
@@ -190,7 +197,10 @@ import Testing
 
             let own = try await call(client, .get, "/api/v1/referrals/\(id)", tokens.reseller)
             #expect(own.status == .ok)
-            #expect((own.json["refusedDuplicates"] as? [[String: Any]])?.first?["partner"] as? String == "N01")
+            // Who else tried to register the customer is the vendor's to know.
+            #expect((own.json["refusedDuplicates"] as? [Any])?.isEmpty == true)
+            let vendor = try await call(client, .get, "/api/v1/referrals/\(id)", tokens.admin)
+            #expect((vendor.json["refusedDuplicates"] as? [[String: Any]])?.first?["partner"] as? String == "N01")
             try await database.addUser(email: "nat@n01.example", role: .partner, partner: "N01", password: "national secret 12", actor: "t", bcryptCost: 4)
             let other = try await database.createAPIToken(email: "nat@n01.example", name: "t", actor: "t").token
             #expect(try await call(client, .get, "/api/v1/referrals/\(id)", other).status == .notFound)

@@ -20,13 +20,16 @@ import Testing
 
             let added = try await client.execute(
                 uri: "/webhooks", method: .post, headers: admin.headers,
-                body: ByteBuffer(string: "csrf=\(admin.csrf)&url=https%3A%2F%2Ferp.example%2Fhook&events[]=statement.approved&events[]=statement.paid"))
+                body: ByteBuffer(string: "csrf=\(admin.csrf)&url=https%3A%2F%2Ferp.example%2Fhook%3Ftoken%3Ds3cret&events[]=statement.approved&events[]=statement.paid"))
             #expect(added.status == .ok)
             let page = String(buffer: added.body)
             let secret = try #require(page.range(of: "whsec_[0-9a-f]{64}", options: .regularExpression).map { String(page[$0]) })
             #expect(page.contains("https://erp.example/hook") && page.contains("statement.approved, statement.paid"))
             let endpoint = try #require(try await database.webhooks().first)
             #expect(endpoint.events == [.statementApproved, .statementPaid])
+            // The audit log says where events go, not the token the URL carries.
+            let audited = try #require(try await database.auditLog().last { $0.action == "add webhook" })
+            #expect(audited.after == "https://erp.example/hook?… for statement.approved,statement.paid")
             // The secret is not shown again.
             #expect(!String(buffer: try await client.execute(uri: "/webhooks", method: .get, headers: admin.headers).body).contains(secret))
 

@@ -67,9 +67,7 @@ struct WebhookCommand: AsyncParsableCommand {
         func run() async throws {
             let attempts = try await database.perform { try await $0.webhookAttempts(endpoint: endpoint, limit: limit) }
             for attempt in attempts {
-                let when = Date(timeIntervalSince1970: TimeInterval(attempt.attemptedAtMicroseconds / 1_000_000)).ISO8601Format()
-                let answer = attempt.httpStatus.map { "HTTP \($0)" } ?? "no answer: \(attempt.error ?? "")"
-                Console.line("\(when)\twebhook \(attempt.endpoint)\t\(attempt.type)\t\(attempt.eventID)\t\(answer)\t\(attempt.status)")
+                Console.line("\(attempt.attemptedAt)\twebhook \(attempt.endpoint)\t\(attempt.type)\t\(attempt.eventID)\t\(attempt.answer)\t\(attempt.status)")
             }
         }
     }

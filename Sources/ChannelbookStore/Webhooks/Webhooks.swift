@@ -14,6 +14,14 @@ public enum WebhookEventType: String, CaseIterable, Sendable, Codable {
     case mdfClaimAccepted = "mdf.claim_accepted"
     case renewalLapsed = "renewal.lapsed"
 
+    /// How an endpoint's events are stored: `*` for every event, else the names separated by commas.
+    static func storing(_ events: [WebhookEventType]?) -> String { events.map { $0.map(\.rawValue).joined(separator: ",") } ?? "*" }
+
+    /// The stored list read back; `nil`: every event.
+    static func stored(_ text: String) -> [WebhookEventType]? {
+        text == "*" ? nil : text.split(separator: ",").compactMap { WebhookEventType(rawValue: String($0)) }
+    }
+
     /// A comma-separated list of event names; every problem named at once.
     public static func parseList(_ text: String) throws -> [WebhookEventType] {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -79,6 +87,12 @@ public struct WebhookAttemptView: Sendable, Equatable {
     public let httpStatus: Int?
     public let error: String?
     public let status: String
+
+    /// `2027-01-15T09:30:00Z`.
+    public var attemptedAt: String { ChannelbookDatabase.timestamp(attemptedAtMicroseconds) }
+
+    /// What the receiver answered: `HTTP 500`, or why nothing came back.
+    public var answer: String { httpStatus.map { "HTTP \($0)" } ?? "no answer: \(error ?? "")" }
 }
 
 /// A delivery claimed for sending: where, what, and how it is signed.
@@ -91,6 +105,8 @@ public struct WebhookDelivery: Sendable, Equatable {
     public let payload: String
     public let eventCreatedAtMicroseconds: Int64
     public let attempts: Int
+    /// The lease this sender holds: its attempt is recorded only while the lease is still its own.
+    public let leasedUntilMicroseconds: Int64
 }
 
 /// The signature a receiver checks: `t=UNIX_SECONDS,v1=HEX` where HEX is HMAC-SHA256 under the endpoint's secret of
@@ -126,7 +142,7 @@ extension ChannelbookDatabase {
         else { throw WebhookError.invalidURL(url) }
         var generator = SystemRandomNumberGenerator()
         let secret = "whsec_" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        let eventList = events.map { $0.map(\.rawValue).joined(separator: ",") } ?? "*"
+        let eventList = WebhookEventType.storing(events)
         let now = Self.nowMicroseconds()
         let id = try await transaction {
             let id = try await sql.raw(
@@ -135,7 +151,8 @@ extension ChannelbookDatabase {
                 VALUES (\(bind: url), \(bind: eventList), \(bind: secret), \(bind: now), \(bind: actor)) RETURNING id
                 """
             ).first()!.decode(column: "id", as: Int64.self)
-            try await audit(actor: actor, action: "add webhook", subject: "webhook \(id)", after: "\(url) for \(eventList == "*" ? "every event" : eventList)")
+            // The audit log names where events go, not a token a receiver may carry in its URL's query.
+            try await audit(actor: actor, action: "add webhook", subject: "webhook \(id)", after: "\(Self.redacted(url)) for \(eventList == "*" ? "every event" : eventList)")
             return id
         }
         guard let endpoint = try await webhooks(includeRemoved: true).first(where: { $0.id == id }) else { throw WebhookError.notFound(id) }
@@ -149,7 +166,7 @@ extension ChannelbookDatabase {
             guard let row = try await sql.raw(
                 "UPDATE webhook_endpoints SET removed_at_us = \(bind: Self.nowMicroseconds()) WHERE id = \(bind: id) AND removed_at_us IS NULL RETURNING url"
             ).first() else { throw WebhookError.notFound(id) }
-            try await audit(actor: actor, action: "remove webhook", subject: "webhook \(id)", before: try row.decode(column: "url", as: String.self))
+            try await audit(actor: actor, action: "remove webhook", subject: "webhook \(id)", before: Self.redacted(try row.decode(column: "url", as: String.self)))
         }
     }
 
@@ -168,10 +185,9 @@ extension ChannelbookDatabase {
             """
         ).all()
         return try rows.map { row in
-            let events = try row.decode(column: "events", as: String.self)
-            return WebhookEndpointView(
+            WebhookEndpointView(
                 id: try row.decode(column: "id", as: Int64.self), url: try row.decode(column: "url", as: String.self),
-                events: events == "*" ? nil : events.split(separator: ",").compactMap { WebhookEventType(rawValue: String($0)) },
+                events: WebhookEventType.stored(try row.decode(column: "events", as: String.self)),
                 createdBy: try row.decode(column: "created_by", as: String.self),
                 createdOn: BusinessDate(microsecondsSinceEpoch: try row.decode(column: "created_at_us", as: Int64.self)),
                 removed: try row.decode(column: "removed_at_us", as: Int64?.self) != nil,
@@ -184,8 +200,7 @@ extension ChannelbookDatabase {
     /// the event exists exactly when its change does. Without a listener nothing is written.
     func emitWebhookEvent(_ type: WebhookEventType, _ data: [String: WebhookValue], now: Int64? = nil) async throws {
         let endpoints = try await sql.raw("SELECT id, events FROM webhook_endpoints WHERE removed_at_us IS NULL").all().filter { row in
-            let events = try row.decode(column: "events", as: String.self)
-            return events == "*" || events.split(separator: ",").contains { $0 == type.rawValue }
+            WebhookEventType.stored(try row.decode(column: "events", as: String.self))?.contains(type) ?? true
         }
         guard !endpoints.isEmpty else { return }
         let now = now ?? Self.nowMicroseconds()
@@ -212,7 +227,8 @@ extension ChannelbookDatabase {
 
     /// Takes up to `limit` deliveries due at `now` for `leaseMicroseconds`: while leased, no other server (or loop)
     /// takes them, so one event is not sent twice at once. A lease that runs out (its server died) frees the delivery.
-    public func claimDueWebhookDeliveries(now: Int64, limit: Int = 20, leaseMicroseconds: Int64 = 60_000_000) async throws -> [WebhookDelivery] {
+    /// The default lease (5 min) outlasts a whole batch: 10 deliveries of at most 15 s each.
+    public func claimDueWebhookDeliveries(now: Int64, limit: Int = 10, leaseMicroseconds: Int64 = 300_000_000) async throws -> [WebhookDelivery] {
         try await transaction(locking: [.webhooks]) {
             let rows = try await sql.raw(
                 """
@@ -232,13 +248,16 @@ extension ChannelbookDatabase {
                         id: id, url: try row.decode(column: "url", as: String.self), secret: try row.decode(column: "secret", as: String.self),
                         eventID: try row.decode(column: "event_id", as: String.self), type: try row.decode(column: "type", as: String.self),
                         payload: try row.decode(column: "payload", as: String.self),
-                        eventCreatedAtMicroseconds: try row.decode(column: "created_at_us", as: Int64.self), attempts: try row.decode(column: "attempts", as: Int.self)))
+                        eventCreatedAtMicroseconds: try row.decode(column: "created_at_us", as: Int64.self), attempts: try row.decode(column: "attempts", as: Int.self),
+                        leasedUntilMicroseconds: now + leaseMicroseconds))
             }
             return claimed
         }
     }
 
     /// Records an attempt: a 2xx delivers; anything else is tried again by `WebhookRetry`, and given up a day after the event.
+    /// The delivery's state changes only while this sender's lease holds (`leased_until_us` still the one it claimed): a
+    /// sender whose lease ran out and was taken over records its attempt and changes nothing else.
     public func recordWebhookAttempt(_ delivery: WebhookDelivery, at now: Int64, httpStatus: Int?, error: String?, durationMilliseconds: Int64) async throws {
         try await transaction(locking: [.webhooks]) {
             try await sql.raw(
@@ -252,7 +271,7 @@ extension ChannelbookDatabase {
                 try await sql.raw(
                     """
                     UPDATE webhook_deliveries SET status = 'delivered', attempts = \(bind: attempts), leased_until_us = NULL, finished_at_us = \(bind: now)
-                    WHERE id = \(bind: delivery.id)
+                    WHERE id = \(bind: delivery.id) AND status = 'pending' AND leased_until_us = \(bind: delivery.leasedUntilMicroseconds)
                     """
                 ).run()
                 return
@@ -263,7 +282,7 @@ extension ChannelbookDatabase {
                 """
                 UPDATE webhook_deliveries SET status = \(bind: givesUp ? "failed" : "pending"), attempts = \(bind: attempts), leased_until_us = NULL,
                        next_attempt_at_us = \(bind: next), finished_at_us = \(bind: givesUp ? now : nil as Int64?)
-                WHERE id = \(bind: delivery.id)
+                WHERE id = \(bind: delivery.id) AND status = 'pending' AND leased_until_us = \(bind: delivery.leasedUntilMicroseconds)
                 """
             ).run()
         }
@@ -288,8 +307,17 @@ extension ChannelbookDatabase {
         }
     }
 
+    /// A URL without its query and fragment (`https://erp.example/hook?token=…` → `https://erp.example/hook`).
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return "(a URL)" }
+        let hidden = components.query != nil || components.fragment != nil
+        components.query = nil
+        components.fragment = nil
+        return (components.string ?? "(a URL)") + (hidden ? "?…" : "")
+    }
+
     /// `2027-01-15T09:30:00Z`.
-    static func timestamp(_ microseconds: Int64) -> String {
+    public static func timestamp(_ microseconds: Int64) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(microseconds / 1_000_000)))
