@@ -42,6 +42,8 @@ extension APIHandler {
                 return (rows, try await database.program(on: quarter.lastDay).program.currency)
             }
             let total = try Money.sum(rows.map(\.amount), currency: currency)
+            // The file itself for a client that asks for it (the one CSV writer of the CLI and the pages).
+            if Self.prefersCSV(input.headers.accept) { return .ok(.init(body: .csv(HTTPBody(PayoutRow.csv(rows))))) }
             return .ok(
                 .init(
                     body: .json(
@@ -60,6 +62,13 @@ extension APIHandler {
             let paid = try await database.write { try await $0.markPaid(quarter, reference: body.reference, actor: user.email) }
             return .ok(.init(body: .json(paid.map(Self.statement))))
         }
+    }
+
+    /// Whether the client's `Accept` ranks CSV above JSON (JSON when it says nothing).
+    static func prefersCSV(_ accept: [AcceptHeaderContentType<Operations.exportPayouts.AcceptableContentType>]) -> Bool {
+        let sorted = accept.sortedByQuality()
+        guard let csv = sorted.firstIndex(where: { $0.contentType == .csv }) else { return false }
+        return sorted.firstIndex(where: { $0.contentType == .json }).map { csv < $0 } ?? true
     }
 
     /// A quarter from a path: the document's pattern checked again, as the generated code does not.

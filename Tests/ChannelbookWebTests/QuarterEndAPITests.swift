@@ -118,6 +118,11 @@ import Testing
             let rows = payouts.json["rows"] as? [[String: Any]] ?? []
             #expect(rows.map { $0["partner"] as? String } == ["N01", "P01"])
             #expect(payouts.json["currency"] as? String == "AUD")
+            // The accounts-payable file itself, for a client that asks for CSV.
+            let file = try await client.execute(
+                uri: "/api/v1/quarters/2026Q1/payouts", method: .post, headers: [.authorization: "Bearer \(tokens.finance)", .accept: "text/csv"])
+            #expect(file.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(String(buffer: file.body).hasPrefix("partner,abn,amount,statement_reference\nN01,"))
 
             let paid = try await call(client, .post, "/api/v1/quarters/2026Q1/mark-paid", tokens.finance, json: #"{"reference":"EFT-2026-04"}"#)
             #expect(paid.status == .ok)

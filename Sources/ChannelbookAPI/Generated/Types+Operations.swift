@@ -2888,6 +2888,30 @@ internal enum Operations {
                             switch self {
                             case let .json(body):
                                 return body
+                            default:
+                                try throwUnexpectedResponseBody(
+                                    expectedContent: "application/json",
+                                    body: self
+                                )
+                            }
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/payouts/POST/responses/200/content/text\/csv`.
+                    case csv(OpenAPIRuntime.HTTPBody)
+                    /// The associated value of the enum case if `self` is `.csv`.
+                    ///
+                    /// - Throws: An error if `self` is not `.csv`.
+                    /// - SeeAlso: `.csv`.
+                    internal var csv: OpenAPIRuntime.HTTPBody {
+                        get throws {
+                            switch self {
+                            case let .csv(body):
+                                return body
+                            default:
+                                try throwUnexpectedResponseBody(
+                                    expectedContent: "text/csv",
+                                    body: self
+                                )
                             }
                         }
                     }
@@ -2902,7 +2926,9 @@ internal enum Operations {
                     self.body = body
                 }
             }
-            /// The payouts by partner code, the rows of the CSV file `channelbook payouts` writes.
+            /// The payouts by partner code. With `Accept: text/csv`, the accounts-payable file itself, as `channelbook payouts export`
+            /// writes it (`partner,abn,amount,statement_reference`).
+            ///
             ///
             /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/payouts/post(exportPayouts)/responses/200`.
             ///
@@ -3047,11 +3073,14 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case json
+            case csv
             case other(Swift.String)
             internal init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "application/json":
                     self = .json
+                case "text/csv":
+                    self = .csv
                 default:
                     self = .other(rawValue)
                 }
@@ -3062,11 +3091,14 @@ internal enum Operations {
                     return string
                 case .json:
                     return "application/json"
+                case .csv:
+                    return "text/csv"
                 }
             }
             internal static var allCases: [Self] {
                 [
-                    .json
+                    .json,
+                    .csv
                 ]
             }
         }
