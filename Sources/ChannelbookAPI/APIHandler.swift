@@ -50,15 +50,24 @@ struct APIHandler: APIProtocol {
     func listReferrals(_ input: Operations.listReferrals.Input) async throws -> Operations.listReferrals.Output {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
         let status = input.query.status.flatMap { ReferralStatus(rawValue: $0.rawValue) }
-        let referrals = try await database.read { try await $0.referrals(partner: user.role == .partner ? user.partner : nil, status: status, asOf: today()) }
+        guard let limit = Self.pageLimit(input.query.limit) else { return .badRequest(Self.badRequest("limit must be 1 to 500")) }
+        var before: Int64?
+        if let cursor = input.query.cursor {
+            guard let id = Int64(cursor), id > 0 else { return .badRequest(Self.badRequest("cursor: not a cursor this list gave")) }
+            before = id
+        }
+        // A partner's login sees its own; one without a partner (which the schema refuses) would see none.
+        let scope: PartnerCode? = user.role == .partner ? (user.partner ?? PartnerCode(rawValue: "")) : nil
+        let page = try await database.read { try await $0.referralPage(partner: scope, status: status, asOf: today(), before: before, limit: limit) }
         return .ok(
             .init(
                 body: .json(
-                    referrals.map {
-                        .init(
-                            id: $0.id.rawValue, partner: $0.partner.rawValue, customer: $0.customer, status: .init(rawValue: $0.status.rawValue)!,
-                            registeredOn: $0.registeredOn.description, expiresOn: $0.expiresOn?.description, fulfiller: $0.fulfiller)
-                    })))
+                    .init(
+                        items: page.items.map {
+                            .init(
+                                id: $0.id.rawValue, partner: $0.partner.rawValue, customer: $0.customer, status: .init(rawValue: $0.status.rawValue)!,
+                                registeredOn: $0.registeredOn.description, expiresOn: $0.expiresOn?.description, fulfiller: $0.fulfiller)
+                        }, nextCursor: page.nextCursor))))
     }
 
 

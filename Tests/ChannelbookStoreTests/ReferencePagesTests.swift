@@ -67,3 +67,31 @@ import Testing
         }
     }
 }
+
+extension ReferencePagesTests {
+    /// Referrals a page at a time, filtered by their status on a date: the same as the whole list, across the batches
+    /// the page is read in (more than 200 registrations).
+    @Test(arguments: TestDatabase.available)
+    func referralPagesMatchTheWholeListAcrossBatches(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            let day = try BusinessDate.parse("2026-03-02")
+            for n in 0..<230 {
+                let id = try await database.registerReferral(
+                    ReferralRequest(partner: n % 2 == 0 ? "P01" : "N01", customer: "Customer \(n)", domain: "c\(n).example"), on: day, actor: "t")
+                if n % 3 == 0 { try await database.approveReferral(id, fulfiller: nil, on: day, actor: "t") }
+            }
+            for (partner, status) in [(nil, ReferralStatus.approved), ("P01", nil), (nil, nil)] as [(PartnerCode?, ReferralStatus?)] {
+                let whole = try await database.referrals(partner: partner, status: status, asOf: day).map(\.id)
+                var paged: [ReferralID] = []
+                var cursor: Int64?
+                repeat {
+                    let page = try await database.referralPage(partner: partner, status: status, asOf: day, before: cursor, limit: 37)
+                    paged += page.items.map(\.id)
+                    cursor = page.nextCursor.flatMap(Int64.init)
+                } while cursor != nil
+                #expect(paged == whole && !whole.isEmpty, "\(String(describing: partner)) \(String(describing: status))")
+            }
+        }
+    }
+}

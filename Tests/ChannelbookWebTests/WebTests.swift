@@ -484,10 +484,16 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
             #expect(allStatements?.map { $0["partner"] as? String } == ["N01", "P01"])
             let badQuarter = try await json("/api/v1/statements?quarter=2026Q5", vendor.token)
             #expect(badQuarter.0 == .badRequest)
-            let ownReferrals = try await json("/api/v1/referrals", partner.token).1 as? [[String: Any]]
+            let ownReferrals = (try await json("/api/v1/referrals", partner.token).1 as? [String: Any])?["items"] as? [[String: Any]]
             #expect(ownReferrals?.map { $0["customer"] as? String } == ["Own"])
-            let registered = try await json("/api/v1/referrals?status=registered", vendor.token).1 as? [[String: Any]]
+            let registered = (try await json("/api/v1/referrals?status=registered", vendor.token).1 as? [String: Any])?["items"] as? [[String: Any]]
             #expect(registered?.count == 2)
+            // A page at a time, newest first: the cursor continues after the last id.
+            let first = try await json("/api/v1/referrals?limit=1", vendor.token).1 as? [String: Any]
+            let cursor = try #require(first?["nextCursor"] as? String)
+            let second = try await json("/api/v1/referrals?limit=1&cursor=\(cursor)", vendor.token).1 as? [String: Any]
+            let ids = [first, second].compactMap { (($0?["items"] as? [[String: Any]])?.first?["id"] as? Int) }
+            #expect(ids.count == 2 && ids[0] > ids[1])
             let anonymous = try await client.execute(uri: "/api/v1/referrals", method: .get)
             #expect(anonymous.status == .unauthorized)
             // Malformed requests are the client's mistake: 400 with the reason, never a 500.

@@ -834,7 +834,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             }
         )
     }
-    /// Referral registrations with their status today (a partner's token sees only its own).
+    /// Referral registrations with their status today, newest first, paged (a partner's token sees only its own).
     ///
     /// - Remark: HTTP `GET /api/v1/referrals`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/get(listReferrals)`.
@@ -852,13 +852,29 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 APIHandler.listReferrals($0)
             },
             deserializer: { request, requestBody, metadata in
-                let query: Operations.listReferrals.Input.Query = .init(status: try converter.getOptionalQueryItemAsURI(
-                    in: request.soar_query,
-                    style: .form,
-                    explode: true,
-                    name: "status",
-                    as: Components.Schemas.ReferralStatus.self
-                ))
+                let query: Operations.listReferrals.Input.Query = .init(
+                    status: try converter.getOptionalQueryItemAsURI(
+                        in: request.soar_query,
+                        style: .form,
+                        explode: true,
+                        name: "status",
+                        as: Components.Schemas.ReferralStatus.self
+                    ),
+                    cursor: try converter.getOptionalQueryItemAsURI(
+                        in: request.soar_query,
+                        style: .form,
+                        explode: true,
+                        name: "cursor",
+                        as: Swift.String.self
+                    ),
+                    limit: try converter.getOptionalQueryItemAsURI(
+                        in: request.soar_query,
+                        style: .form,
+                        explode: true,
+                        name: "limit",
+                        as: Swift.Int.self
+                    )
+                )
                 let headers: Operations.listReferrals.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 return Operations.listReferrals.Input(
                     query: query,

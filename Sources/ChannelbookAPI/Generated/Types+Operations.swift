@@ -493,7 +493,7 @@ internal enum Operations {
             }
         }
     }
-    /// Referral registrations with their status today (a partner's token sees only its own).
+    /// Referral registrations with their status today, newest first, paged (a partner's token sees only its own).
     ///
     /// - Remark: HTTP `GET /api/v1/referrals`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/get(listReferrals)`.
@@ -504,12 +504,26 @@ internal enum Operations {
             internal struct Query: Sendable, Hashable {
                 /// - Remark: Generated from `#/paths/api/v1/referrals/GET/query/status`.
                 internal var status: Components.Schemas.ReferralStatus?
+                /// The nextCursor of the previous page.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/referrals/GET/query/cursor`.
+                internal var cursor: Swift.String?
+                /// - Remark: Generated from `#/paths/api/v1/referrals/GET/query/limit`.
+                internal var limit: Swift.Int?
                 /// Creates a new `Query`.
                 ///
                 /// - Parameters:
                 ///   - status:
-                internal init(status: Components.Schemas.ReferralStatus? = nil) {
+                ///   - cursor: The nextCursor of the previous page.
+                ///   - limit:
+                internal init(
+                    status: Components.Schemas.ReferralStatus? = nil,
+                    cursor: Swift.String? = nil,
+                    limit: Swift.Int? = nil
+                ) {
                     self.status = status
+                    self.cursor = cursor
+                    self.limit = limit
                 }
             }
             internal var query: Operations.listReferrals.Input.Query
@@ -542,13 +556,36 @@ internal enum Operations {
             internal struct Ok: Sendable, Hashable {
                 /// - Remark: Generated from `#/paths/api/v1/referrals/GET/responses/200/content`.
                 internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/referrals/GET/responses/200/content/json`.
+                    internal struct jsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/api/v1/referrals/GET/responses/200/content/json/items`.
+                        internal var items: [Components.Schemas.Referral]
+                        /// - Remark: Generated from `#/paths/api/v1/referrals/GET/responses/200/content/json/nextCursor`.
+                        internal var nextCursor: Swift.String?
+                        /// Creates a new `jsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - items:
+                        ///   - nextCursor:
+                        internal init(
+                            items: [Components.Schemas.Referral],
+                            nextCursor: Swift.String? = nil
+                        ) {
+                            self.items = items
+                            self.nextCursor = nextCursor
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case items
+                            case nextCursor
+                        }
+                    }
                     /// - Remark: Generated from `#/paths/api/v1/referrals/GET/responses/200/content/application\/json`.
-                    case json([Components.Schemas.Referral])
+                    case json(Operations.listReferrals.Output.Ok.Body.jsonPayload)
                     /// The associated value of the enum case if `self` is `.json`.
                     ///
                     /// - Throws: An error if `self` is not `.json`.
                     /// - SeeAlso: `.json`.
-                    internal var json: [Components.Schemas.Referral] {
+                    internal var json: Operations.listReferrals.Output.Ok.Body.jsonPayload {
                         get throws {
                             switch self {
                             case let .json(body):
@@ -567,7 +604,7 @@ internal enum Operations {
                     self.body = body
                 }
             }
-            /// The referrals, newest first.
+            /// The page, newest first.
             ///
             /// - Remark: Generated from `#/paths//api/v1/referrals/get(listReferrals)/responses/200`.
             ///

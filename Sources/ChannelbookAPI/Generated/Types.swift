@@ -20,7 +20,7 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/statements/{quarter}/{partner}`.
     /// - Remark: Generated from `#/paths//api/v1/statements/{quarter}/{partner}/get(getStatement)`.
     func getStatement(_ input: Operations.getStatement.Input) async throws -> Operations.getStatement.Output
-    /// Referral registrations with their status today (a partner's token sees only its own).
+    /// Referral registrations with their status today, newest first, paged (a partner's token sees only its own).
     ///
     /// - Remark: HTTP `GET /api/v1/referrals`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/get(listReferrals)`.
@@ -318,7 +318,7 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Referral registrations with their status today (a partner's token sees only its own).
+    /// Referral registrations with their status today, newest first, paged (a partner's token sees only its own).
     ///
     /// - Remark: HTTP `GET /api/v1/referrals`.
     /// - Remark: Generated from `#/paths//api/v1/referrals/get(listReferrals)`.

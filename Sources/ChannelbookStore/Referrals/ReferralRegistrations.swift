@@ -235,6 +235,32 @@ extension ChannelbookDatabase {
         return status.map { wanted in views.filter { $0.status == wanted } } ?? views
     }
 
+    /// Registrations newest first, a page at a time: read from the database in batches by id (a status is the
+    /// registration's on `asOf`, so it is filtered as each batch is read), never the whole table at once.
+    public func referralPage(partner: PartnerCode? = nil, status: ReferralStatus? = nil, asOf: BusinessDate, before cursor: Int64? = nil, limit: Int) async throws
+        -> KeyedPage<ReferralView>
+    {
+        try await requireInitialised()
+        var found: [ReferralView] = []
+        var before = cursor
+        let batch = max(200, limit * 2)
+        while found.count <= limit {
+            var query = SQLQueryString("SELECT r.*, p.code FROM referral_registrations r JOIN partners p ON p.id = r.partner_id WHERE 1 = 1")
+            if let partner { query.appendInterpolation(" AND p.code = \(bind: partner.rawValue)" as SQLQueryString) }
+            if let before { query.appendInterpolation(" AND r.id < \(bind: before)" as SQLQueryString) }
+            query.appendInterpolation(" ORDER BY r.id DESC LIMIT \(bind: batch)" as SQLQueryString)
+            let rows = try await sql.raw(query).all()
+            for row in rows {
+                guard let view = try view(of: row, asOf: asOf, duplicates: []) else { continue }
+                if status == nil || view.status == status { found.append(view) }
+            }
+            guard rows.count == batch, let last = rows.last else { break }
+            before = try last.decode(column: "id", as: Int64.self)
+        }
+        let next = found.count > limit ? String(found[limit - 1].id.rawValue) : nil
+        return KeyedPage(items: Array(found.prefix(limit)), nextCursor: next)
+    }
+
     /// One registration with its status on `asOf` and the duplicates refused against it.
     public func referral(_ id: ReferralID, asOf: BusinessDate) async throws -> ReferralView {
         try await requireInitialised()
