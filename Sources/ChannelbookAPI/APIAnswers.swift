@@ -12,6 +12,18 @@ extension APIHandler {
         .init(body: .json(.init(error: message, code: .bad_request, problems: problems)))
     }
 
+    /// The first query value the document's lengths refuse — empty, or longer than its maximum — in words (the
+    /// generated code checks types, not lengths). An absent value is no problem.
+    static func lengthProblem(_ values: [(name: String, value: String?, maximum: Int)]) -> String? {
+        for (name, value, maximum) in values {
+            guard let value else { continue }
+            if value.isEmpty { return "\(name) must not be empty (leave it out instead)" }
+            // Counted as JSON Schema counts a string's length: in Unicode code points, not in what a reader sees as letters.
+            if value.unicodeScalars.count > maximum { return "\(name) is longer than \(maximum) characters" }
+        }
+        return nil
+    }
+
     static func forbidden(_ message: String) -> Components.Responses.Forbidden { .init(body: .json(.init(error: message, code: .forbidden))) }
 
     /// The answer for a login whose role lacks a permission: which role, and that it may not.

@@ -51,6 +51,7 @@ struct APIHandler: APIProtocol {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
         let status = input.query.status.flatMap { ReferralStatus(rawValue: $0.rawValue) }
         guard let limit = Self.pageLimit(input.query.limit) else { return .badRequest(Self.badRequest("limit must be 1 to 500")) }
+        if let problem = Self.lengthProblem([("cursor", input.query.cursor, 500)]) { return .badRequest(Self.badRequest(problem)) }
         var before: Int64?
         if let cursor = input.query.cursor {
             guard let id = Int64(cursor), id > 0 else { return .badRequest(Self.badRequest("cursor: not a cursor this list gave")) }

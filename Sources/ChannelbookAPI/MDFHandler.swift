@@ -245,7 +245,7 @@ extension APIHandler {
 
     /// The generated code checks types, not lengths: a partner code is 1 to 64 characters, as the document says.
     static func partnerCodeProblem(_ code: String?) -> String? {
-        guard let code, code.isEmpty || code.count > 64 else { return nil }
+        guard let code, code.isEmpty || code.unicodeScalars.count > 64 else { return nil }
         return "partner must be a partner code of 1 to 64 characters"
     }
 

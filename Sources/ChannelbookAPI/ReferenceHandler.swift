@@ -12,6 +12,7 @@ extension APIHandler {
     func listPartners(_ input: Operations.listPartners.Input) async throws -> Operations.listPartners.Output {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
         guard let limit = Self.pageLimit(input.query.limit) else { return .badRequest(Self.badRequest("limit must be 1 to 500")) }
+        if let problem = Self.lengthProblem([("q", input.query.q, 200), ("cursor", input.query.cursor, 500)]) { return .badRequest(Self.badRequest(problem)) }
         // A partner's login sees itself only.
         let only: PartnerCode? = user.role == .partner ? (user.partner ?? PartnerCode(rawValue: "")) : nil
         let page = try await database.read {
@@ -78,6 +79,7 @@ extension APIHandler {
     func listPriceBook(_ input: Operations.listPriceBook.Input) async throws -> Operations.listPriceBook.Output {
         guard Self.currentUser != nil else { return .unauthorized(Self.unauthorized) }
         guard let limit = Self.pageLimit(input.query.limit) else { return .badRequest(Self.badRequest("limit must be 1 to 500")) }
+        if let problem = Self.lengthProblem([("sku", input.query.sku, 64), ("cursor", input.query.cursor, 500)]) { return .badRequest(Self.badRequest(problem)) }
         do {
             let page = try await database.read { try await $0.priceBookPage(sku: input.query.sku.map { SKU(rawValue: $0) }, after: input.query.cursor, limit: limit) }
             let currency = try await database.read { try await $0.latestProgram().program.currency }
@@ -119,6 +121,9 @@ extension APIHandler {
     func listAudit(_ input: Operations.listAudit.Input) async throws -> Operations.listAudit.Output {
         try await gated(.viewAuditLog) { _ in
             guard let limit = Self.pageLimit(input.query.limit) else { return .badRequest(Self.badRequest("limit must be 1 to 500")) }
+            if let problem = Self.lengthProblem([("actor", input.query.actor, 254), ("action", input.query.action, 100), ("partner", input.query.partner, 64)]) {
+                return .badRequest(Self.badRequest(problem))
+            }
             var filter = AuditFilter(actor: input.query.actor, action: input.query.action, partner: input.query.partner.map { PartnerCode(rawValue: $0) })
             if let since = input.query.since {
                 guard let date = Self.date(since) else { return .badRequest(Self.badRequest("since must be a date (YYYY-MM-DD)")) }

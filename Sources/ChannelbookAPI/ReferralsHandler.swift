@@ -55,6 +55,7 @@ extension APIHandler {
     func rejectReferral(_ input: Operations.rejectReferral.Input) async throws -> Operations.rejectReferral.Output {
         guard case .json(let body) = input.body else { return .badRequest(Self.badRequest("send the reason as JSON")) }
         return try await reviewReferral(input.path.id) { database, user, id, date in
+            try Self.requireReason(body.reason)
             try await database.rejectReferral(id, reason: body.reason, on: date, actor: user.email)
             return nil
         }
@@ -63,6 +64,7 @@ extension APIHandler {
     func loseReferral(_ input: Operations.loseReferral.Input) async throws -> Operations.loseReferral.Output {
         guard case .json(let body) = input.body else { return .badRequest(Self.badRequest("send the reason as JSON")) }
         return try await reviewReferral(input.path.id) { database, user, id, date in
+            try Self.requireReason(body.reason)
             try await database.loseReferral(id, reason: body.reason, on: date, actor: user.email)
             return nil
         }
@@ -77,6 +79,11 @@ extension APIHandler {
     }
 
     // MARK: Helpers
+
+    /// A decision's reason, which the partner reads: words, not blanks.
+    static func requireReason(_ reason: String) throws {
+        guard !reason.allSatisfy(\.isWhitespace) else { throw TextProblem(field: "reason", problem: "say why (the partner reads it)") }
+    }
 
     /// The referral if this login may see it: a partner's own only; `nil` (404) otherwise or when there is none.
     private func visibleReferral(_ id: Int64, to user: SignedInUser) async throws -> ReferralView? {

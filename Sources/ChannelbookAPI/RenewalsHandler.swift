@@ -13,17 +13,17 @@ extension APIHandler {
         // The generated code checks types, not ranges or lengths: the document's limits are checked here.
         if let days = query.dueWithin, !(0...36_500).contains(days) { return .badRequest(Self.badRequest("dueWithin must be 0 to 36500 days")) }
         guard let date = renewalDay(query.asOf) else { return .badRequest(Self.badRequest(Self.renewalDayProblem("asOf"))) }
-        if let owner = query.owner, owner.isEmpty || owner.count > 64 {
+        if let owner = query.owner, owner.isEmpty || owner.unicodeScalars.count > 64 {
             return .badRequest(Self.badRequest("owner must be a distributor's code or DIRECT, 1 to 64 characters"))
         }
-        if let customer = query.customer, customer.isEmpty || customer.count > 200 {
+        if let customer = query.customer, customer.isEmpty || customer.unicodeScalars.count > 200 {
             return .badRequest(Self.badRequest("customer must be 1 to 200 characters"))
         }
         let limit = query.limit ?? 50
         guard (1...500).contains(limit) else { return .badRequest(Self.badRequest("limit must be 1 to 500")) }
         var cursor: RenewalCursor?
         if let text = query.cursor {
-            guard text.count <= 64, let parsed = RenewalCursor(text) else {
+            guard text.unicodeScalars.count <= 64, let parsed = RenewalCursor(text) else {
                 return .badRequest(Self.badRequest("cursor must be the nextCursor of a previous page"))
             }
             cursor = parsed

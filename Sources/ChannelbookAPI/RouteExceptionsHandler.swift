@@ -8,6 +8,9 @@ import OpenAPIRuntime
 extension APIHandler {
     func listRouteExceptions(_ input: Operations.listRouteExceptions.Input) async throws -> Operations.listRouteExceptions.Output {
         guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
+        if let problem = Self.lengthProblem([("reseller", input.query.reseller, 64), ("source", input.query.source, 64), ("cursor", input.query.cursor, 500)]) {
+            return .badRequest(Self.badRequest(problem))
+        }
         var source = input.query.source
         if user.role == .partner {
             // A distributor sees the exceptions of its own reports; a reseller has none to see.

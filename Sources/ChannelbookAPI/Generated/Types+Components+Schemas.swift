@@ -430,7 +430,7 @@ extension Components {
             internal var tier: Components.Schemas.Tier?
             /// - Remark: Generated from `#/components/schemas/Partner/tierHistoryPayload`.
             internal struct tierHistoryPayloadPayload: Codable, Hashable, Sendable {
-                /// Absent (null) for the tier held from the beginning.
+                /// Absent for the tier held from the beginning.
                 ///
                 /// - Remark: Generated from `#/components/schemas/Partner/tierHistoryPayload/from`.
                 internal var from: Swift.String?
@@ -439,7 +439,7 @@ extension Components {
                 /// Creates a new `tierHistoryPayloadPayload`.
                 ///
                 /// - Parameters:
-                ///   - from: Absent (null) for the tier held from the beginning.
+                ///   - from: Absent for the tier held from the beginning.
                 ///   - tier:
                 internal init(
                     from: Swift.String? = nil,
