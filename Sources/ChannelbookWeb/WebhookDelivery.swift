@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ChannelbookCore
 import ChannelbookStore
 import Foundation
 import Logging
@@ -81,8 +82,9 @@ public struct WebhookSender: Sendable {
     }
 }
 
-/// `serve`'s webhook sender: every second, what is due. Deliveries are rows, so a restarted server carries on where
-/// the last one stopped.
+/// `serve`'s webhook sender: every second, what is due; at start and when the day changes, the renewals that lapsed
+/// by the passing of their grace days (`announceLapsedRenewals`, once each however many servers look). Deliveries are
+/// rows, so a restarted server carries on where the last one stopped.
 struct WebhookDeliveryService: Service {
     let database: DatabasePool
     let clock: WebClock
@@ -92,7 +94,15 @@ struct WebhookDeliveryService: Service {
     func run() async throws {
         let client = WebhookSender.makeClient()
         let sender = WebhookSender(database: database, client: client, clock: clock)
+        var announcedFor: BusinessDate?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let today = clock.today()
+            if announcedFor != today {
+                do {
+                    try await database.write { try await $0.announceLapsedRenewals(asOf: today) }
+                    announcedFor = today
+                } catch { logger.warning("renewal lapses: \(error)") }
+            }
             do { try await sender.deliverDue() } catch { logger.warning("webhook deliveries: \(error)") }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }

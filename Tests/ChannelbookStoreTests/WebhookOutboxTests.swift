@@ -109,3 +109,32 @@ import Testing
         }
     }
 }
+
+/// Renewals that lapse by the passing of their grace days are announced once each (`renewal.lapsed`); those lapsed by
+/// hand (announced when recorded), renewed, or lapsed too long ago are not.
+@Suite struct LapseAnnouncementTests {
+    @Test(arguments: TestDatabase.available)
+    func aRenewalLapsingByTimeIsAnnouncedOnce(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await RenewalTests.seededWithTerms(database)
+            // Today 2027-02-05; 30 grace days: a contract ending 2027-01-01 lapsed on 2027-02-01, one ending 2026-11-30 on 2026-12-31.
+            try await database.importText(.contracts, ContractImportTests.header + """
+                NEW,Acme,P01,D01,MT-12,2,2026-01-02,2027-01-01
+                OLD,Bolt,P01,D01,MT-12,2,2025-12-01,2026-11-30
+                HAND,Core,P01,D01,MT-12,2,2026-01-02,2027-01-01
+                OPEN,Dart,P01,D01,MT-12,2,2026-02-01,2027-01-31
+                """)
+            _ = try await database.addWebhook(url: "https://crm.example/in", events: [.renewalLapsed], actor: "admin")
+            let hand = try #require(try await RenewalTests.queue(database, asOf: "2027-01-15").first { $0.contractID == "HAND" })
+            try await database.lapseRenewal(hand.id, reason: "customer moved to a competitor", on: RenewalTests.date("2027-01-15"), access: .vendor, actor: "mo")
+            let today = RenewalTests.date("2027-02-05")
+            #expect(try await database.announceLapsedRenewals(asOf: today) == 1)
+            #expect(try await database.announceLapsedRenewals(asOf: today) == 0)
+            #expect(try await database.announceLapsedRenewals(asOf: today.addingClamped(days: 1)) == 0)
+            let events = try await database.plainRows("SELECT payload FROM webhook_events ORDER BY id").map { try $0.text(0) }
+            #expect(events.count == 2)  // the hand lapse, then NEW
+            #expect(events.last?.contains(#""contractId":"NEW""#) == true && events.last?.contains(#""lapsedOn":"2027-02-01""#) == true)
+            #expect(events.first?.contains(#""contractId":"HAND""#) == true)
+        }
+    }
+}

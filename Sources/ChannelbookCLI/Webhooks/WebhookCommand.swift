@@ -4,7 +4,7 @@ import ChannelbookStore
 import Foundation
 
 /// `channelbook webhook add|list|remove|attempts`: endpoints told of statements approved and paid, referrals, imports,
-/// MDF claims accepted and renewals lapsed. `serve` delivers, signed (see the README's "Webhooks").
+/// MDF claims accepted and renewals lapsed. `serve` delivers, signed (see the README's "The JSON API and webhooks").
 struct WebhookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "webhook", abstract: "Register the endpoints Channelbook tells of events.", subcommands: [Add.self, List.self, Remove.self, Attempts.self])

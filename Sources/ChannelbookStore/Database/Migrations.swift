@@ -885,5 +885,12 @@ enum Migrations {
             PRIMARY KEY (source, line_id)
         ){strict}
         """,
+        // Renewals that lapsed by the passing of their grace days, announced once each (`renewal.lapsed`).
+        """
+        CREATE TABLE renewal_lapse_announcements (
+            contract_id {int} PRIMARY KEY REFERENCES maintenance_contracts (id),
+            announced_on TEXT NOT NULL CHECK (length(announced_on) = 10)
+        ){strict}
+        """,
     ]
 }
