@@ -72,3 +72,43 @@ extension APIHandler {
         return true
     }
 }
+
+extension APIHandler {
+    /// `GET /api/v1/sales/lines`: a quarter's lines, within the login's own: a reseller its purchases, a distributor its reports.
+    func listSalesLines(_ input: Operations.listSalesLines.Input) async throws -> Operations.listSalesLines.Output {
+        guard let user = Self.currentUser else { return .unauthorized(Self.unauthorized) }
+        guard let limit = Self.pageLimit(input.query.limit) else { return .badRequest(Self.badRequest("limit must be 1 to 500")) }
+        if let problem = Self.lengthProblem([("reseller", input.query.reseller, 64), ("source", input.query.source, 64), ("cursor", input.query.cursor, 500)]) {
+            return .badRequest(Self.badRequest(problem))
+        }
+        var reseller = input.query.reseller.map { PartnerCode(rawValue: $0) }
+        var source = input.query.source
+        if user.role == .partner {
+            // Another partner's lines are not there to be seen: the scope replaces what was asked, and a mismatch is an empty page.
+            if let distributor = user.distributor {
+                if let asked = source, asked != distributor.rawValue { return .ok(.init(body: .json(.init(items: [])))) }
+                source = distributor.rawValue
+            } else {
+                let own = user.partner ?? PartnerCode(rawValue: "")
+                if let asked = reseller, asked != own { return .ok(.init(body: .json(.init(items: [])))) }
+                reseller = own
+            }
+        }
+        do {
+            let quarter = try Self.quarter(input.query.quarter)
+            let page = try await database.read { try await $0.salesLinePage(quarter, reseller: reseller, source: source, after: input.query.cursor, limit: limit) }
+            return .ok(
+                .init(
+                    body: .json(
+                        .init(
+                            items: page.items.map {
+                                .init(
+                                    source: $0.source, lineId: $0.lineID, date: $0.date.description, reseller: $0.reseller.rawValue, customer: $0.customer,
+                                    sku: $0.sku, category: .init(rawValue: $0.category)!, seats: $0.seats, amount: $0.amount.decimalString,
+                                    routeException: $0.routeException.map { .init(rawValue: $0.rawValue)! })
+                            }, nextCursor: page.nextCursor))))
+        } catch let problem as TextProblem {
+            return .badRequest(Self.badRequest(problem.description))
+        }
+    }
+}

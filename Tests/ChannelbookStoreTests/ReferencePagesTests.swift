@@ -64,6 +64,21 @@ import Testing
             await #expect(throws: RouteExceptionReviewError.alreadyReviewed(source: open.source, lineID: open.lineID, by: "admin")) {
                 try await database.reviewRouteException(source: open.source, lineID: open.lineID, note: "again", actor: "admin")
             }
+
+            // The quarter's lines in key order, a page at a time, as the totals count them.
+            var keys: [String] = []
+            cursor = nil
+            repeat {
+                let page = try await database.salesLinePage(quarter, after: cursor, limit: 2)
+                keys += page.items.map { "\($0.source)|\($0.lineID)" }
+                cursor = page.nextCursor
+            } while cursor != nil
+            let stored = try await database.plainRows("SELECT source, line_id FROM sales_lines WHERE quarter = '2026Q1'").map { "\(try $0.text(0))|\(try $0.text(1))" }
+            #expect(keys == stored.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+            let p01 = try await database.salesLinePage(quarter, reseller: "P01", limit: 500).items
+            #expect(!p01.isEmpty && p01.allSatisfy { $0.reseller == "P01" })
+            #expect(try await database.salesLinePage(quarter, reseller: "A01", limit: 500).items.isEmpty)
+            #expect(try await database.salesLinePage(quarter, reseller: "Z99", limit: 500).items.isEmpty)
         }
     }
 }

@@ -185,3 +185,28 @@ import Testing
         await database.close()
     }
 }
+
+/// A quarter's stored lines over the API, each login within its own.
+@Suite struct SalesLineAPITests {
+    @Test func linesAreListedWithinEachLoginsOwnAPageAtATime() async throws {
+        let database = try await preparedDatabase()
+        let tokens = try await QuarterEndAPITests.Tokens(database)
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            func lines(_ uri: String, _ token: String) async throws -> [String] {
+                let answer = try await QuarterEndAPITests().call(client, .get, uri, token)
+                return (answer.json["items"] as? [[String: Any]] ?? []).map { "\($0["source"] as? String ?? "") \($0["lineId"] as? String ?? "") \($0["amount"] as? String ?? "")" }
+            }
+            #expect(try await lines("/api/v1/sales/lines?quarter=2026Q1", tokens.finance) == ["D01 L1 50000.00", "DIRECT L2 100000.00"])
+            #expect(try await lines("/api/v1/sales/lines?quarter=2026Q1&reseller=N01", tokens.admin) == ["DIRECT L2 100000.00"])
+            #expect(try await lines("/api/v1/sales/lines?quarter=2026Q1", tokens.reseller) == ["D01 L1 50000.00"])
+            #expect(try await lines("/api/v1/sales/lines?quarter=2026Q1&reseller=N01", tokens.reseller).isEmpty)
+            #expect(try await lines("/api/v1/sales/lines?quarter=2026Q1", tokens.distributor) == ["D01 L1 50000.00"])
+            #expect(try await lines("/api/v1/sales/lines?quarter=2026Q2", tokens.finance).isEmpty)
+            let first = try await QuarterEndAPITests().call(client, .get, "/api/v1/sales/lines?quarter=2026Q1&limit=1", tokens.finance)
+            let cursor = try #require(first.json["nextCursor"] as? String).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            #expect(try await lines("/api/v1/sales/lines?quarter=2026Q1&limit=1&cursor=\(cursor)", tokens.finance) == ["DIRECT L2 100000.00"])
+            #expect(try await QuarterEndAPITests().call(client, .get, "/api/v1/sales/lines?quarter=2026Q1&cursor=x", tokens.finance).status == .badRequest)
+        }
+        await database.close()
+    }
+}

@@ -1236,6 +1236,114 @@ extension Components {
                 case note
             }
         }
+        /// - Remark: Generated from `#/components/schemas/SalesLine`.
+        internal struct SalesLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SalesLine/source`.
+            internal var source: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SalesLine/lineId`.
+            internal var lineId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SalesLine/date`.
+            internal var date: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SalesLine/reseller`.
+            internal var reseller: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SalesLine/customer`.
+            internal var customer: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SalesLine/sku`.
+            internal var sku: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SalesLine/category`.
+            internal enum categoryPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case hardware = "hardware"
+                case software = "software"
+                case renewal = "renewal"
+            }
+            /// - Remark: Generated from `#/components/schemas/SalesLine/category`.
+            internal var category: Components.Schemas.SalesLine.categoryPayload
+            /// Negative for a return; 0 for a price adjustment.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SalesLine/seats`.
+            internal var seats: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/SalesLine/amount`.
+            internal var amount: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/SalesLine/routeException`.
+            internal enum routeExceptionPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case direct_for_non_national = "direct_for_non_national"
+                case distributor_for_national = "distributor_for_national"
+                case unlinked_distributor = "unlinked_distributor"
+            }
+            /// - Remark: Generated from `#/components/schemas/SalesLine/routeException`.
+            internal var routeException: Components.Schemas.SalesLine.routeExceptionPayload?
+            /// Creates a new `SalesLine`.
+            ///
+            /// - Parameters:
+            ///   - source:
+            ///   - lineId:
+            ///   - date:
+            ///   - reseller:
+            ///   - customer:
+            ///   - sku:
+            ///   - category:
+            ///   - seats: Negative for a return; 0 for a price adjustment.
+            ///   - amount:
+            ///   - routeException:
+            internal init(
+                source: Swift.String,
+                lineId: Swift.String,
+                date: Swift.String,
+                reseller: Swift.String,
+                customer: Swift.String,
+                sku: Swift.String,
+                category: Components.Schemas.SalesLine.categoryPayload,
+                seats: Swift.Int64,
+                amount: Components.Schemas.Money,
+                routeException: Components.Schemas.SalesLine.routeExceptionPayload? = nil
+            ) {
+                self.source = source
+                self.lineId = lineId
+                self.date = date
+                self.reseller = reseller
+                self.customer = customer
+                self.sku = sku
+                self.category = category
+                self.seats = seats
+                self.amount = amount
+                self.routeException = routeException
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case source
+                case lineId
+                case date
+                case reseller
+                case customer
+                case sku
+                case category
+                case seats
+                case amount
+                case routeException
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SalesLinePage`.
+        internal struct SalesLinePage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SalesLinePage/items`.
+            internal var items: [Components.Schemas.SalesLine]
+            /// - Remark: Generated from `#/components/schemas/SalesLinePage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `SalesLinePage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [Components.Schemas.SalesLine],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/ImportSummary`.
         internal struct ImportSummary: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/ImportSummary/fileName`.

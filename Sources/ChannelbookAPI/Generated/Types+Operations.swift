@@ -2379,6 +2379,209 @@ internal enum Operations {
             }
         }
     }
+    /// A quarter's stored sales lines in key order (source, line id), paged; a reseller's token its own, a distributor's its own sell-through.
+    ///
+    /// The vendor's roles see every line (filter by reseller or source); a reseller's token the lines of its own purchases; a
+    /// distributor's token the lines it reported. A page reads the ledger in key order until it is full: no index is kept for
+    /// a reseller's lines, as one would slow every import (BENCHMARKS.md).
+    ///
+    ///
+    /// - Remark: HTTP `GET /api/v1/sales/lines`.
+    /// - Remark: Generated from `#/paths//api/v1/sales/lines/get(listSalesLines)`.
+    internal enum listSalesLines {
+        internal static let id: Swift.String = "listSalesLines"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/sales/lines/GET/query`.
+            internal struct Query: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/sales/lines/GET/query/quarter`.
+                internal var quarter: Components.Schemas.QuarterName
+                /// - Remark: Generated from `#/paths/api/v1/sales/lines/GET/query/reseller`.
+                internal var reseller: Components.Schemas.PartnerCode?
+                /// A distributor's code, or DIRECT.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/sales/lines/GET/query/source`.
+                internal var source: Components.Schemas.PartnerCode?
+                /// - Remark: Generated from `#/paths/api/v1/sales/lines/GET/query/cursor`.
+                internal var cursor: Swift.String?
+                /// - Remark: Generated from `#/paths/api/v1/sales/lines/GET/query/limit`.
+                internal var limit: Swift.Int?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - quarter:
+                ///   - reseller:
+                ///   - source: A distributor's code, or DIRECT.
+                ///   - cursor:
+                ///   - limit:
+                internal init(
+                    quarter: Components.Schemas.QuarterName,
+                    reseller: Components.Schemas.PartnerCode? = nil,
+                    source: Components.Schemas.PartnerCode? = nil,
+                    cursor: Swift.String? = nil,
+                    limit: Swift.Int? = nil
+                ) {
+                    self.quarter = quarter
+                    self.reseller = reseller
+                    self.source = source
+                    self.cursor = cursor
+                    self.limit = limit
+                }
+            }
+            internal var query: Operations.listSalesLines.Input.Query
+            /// - Remark: Generated from `#/paths/api/v1/sales/lines/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.listSalesLines.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.listSalesLines.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.listSalesLines.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - query:
+            ///   - headers:
+            internal init(
+                query: Operations.listSalesLines.Input.Query,
+                headers: Operations.listSalesLines.Input.Headers = .init()
+            ) {
+                self.query = query
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/sales/lines/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/sales/lines/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.SalesLinePage)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.SalesLinePage {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.listSalesLines.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.listSalesLines.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The page.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/sales/lines/get(listSalesLines)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.listSalesLines.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.listSalesLines.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request was refused; the message says why.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/sales/lines/get(listSalesLines)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No valid token.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/sales/lines/get(listSalesLines)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
     /// Closes a quarter (admins): rebates and referral fees computed, draft statements written; again after late lines.
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/close`.

@@ -66,6 +66,16 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/sales`.
     /// - Remark: Generated from `#/paths//api/v1/sales/post(uploadSales)`.
     func uploadSales(_ input: Operations.uploadSales.Input) async throws -> Operations.uploadSales.Output
+    /// A quarter's stored sales lines in key order (source, line id), paged; a reseller's token its own, a distributor's its own sell-through.
+    ///
+    /// The vendor's roles see every line (filter by reseller or source); a reseller's token the lines of its own purchases; a
+    /// distributor's token the lines it reported. A page reads the ledger in key order until it is full: no index is kept for
+    /// a reseller's lines, as one would slow every import (BENCHMARKS.md).
+    ///
+    ///
+    /// - Remark: HTTP `GET /api/v1/sales/lines`.
+    /// - Remark: Generated from `#/paths//api/v1/sales/lines/get(listSalesLines)`.
+    func listSalesLines(_ input: Operations.listSalesLines.Input) async throws -> Operations.listSalesLines.Output
     /// Closes a quarter (admins): rebates and referral fees computed, draft statements written; again after late lines.
     ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/close`.
@@ -436,6 +446,24 @@ extension APIProtocol {
             query: query,
             headers: headers,
             body: body
+        ))
+    }
+    /// A quarter's stored sales lines in key order (source, line id), paged; a reseller's token its own, a distributor's its own sell-through.
+    ///
+    /// The vendor's roles see every line (filter by reseller or source); a reseller's token the lines of its own purchases; a
+    /// distributor's token the lines it reported. A page reads the ledger in key order until it is full: no index is kept for
+    /// a reseller's lines, as one would slow every import (BENCHMARKS.md).
+    ///
+    ///
+    /// - Remark: HTTP `GET /api/v1/sales/lines`.
+    /// - Remark: Generated from `#/paths//api/v1/sales/lines/get(listSalesLines)`.
+    internal func listSalesLines(
+        query: Operations.listSalesLines.Input.Query,
+        headers: Operations.listSalesLines.Input.Headers = .init()
+    ) async throws -> Operations.listSalesLines.Output {
+        try await listSalesLines(Operations.listSalesLines.Input(
+            query: query,
+            headers: headers
         ))
     }
     /// Closes a quarter (admins): rebates and referral fees computed, draft statements written; again after late lines.
