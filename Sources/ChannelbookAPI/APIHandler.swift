@@ -52,11 +52,7 @@ struct APIHandler: APIProtocol {
         let status = input.query.status.flatMap { ReferralStatus(rawValue: $0.rawValue) }
         guard let limit = Self.pageLimit(input.query.limit) else { return .badRequest(Self.badRequest("limit must be 1 to 500")) }
         if let problem = Self.lengthProblem([("cursor", input.query.cursor, 500)]) { return .badRequest(Self.badRequest(problem)) }
-        var before: Int64?
-        if let cursor = input.query.cursor {
-            guard let id = Int64(cursor), id > 0 else { return .badRequest(Self.badRequest("cursor: not a cursor this list gave")) }
-            before = id
-        }
+        guard let before = Self.idCursor(input.query.cursor) else { return .badRequest(Self.badRequest("cursor: not a cursor this list gave")) }
         // A partner's login sees its own; one without a partner (which the schema refuses) would see none.
         let scope: PartnerCode? = user.role == .partner ? (user.partner ?? PartnerCode(rawValue: "")) : nil
         let page = try await database.read { try await $0.referralPage(partner: scope, status: status, asOf: today(), before: before, limit: limit) }

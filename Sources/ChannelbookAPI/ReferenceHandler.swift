@@ -133,11 +133,7 @@ extension APIHandler {
                 guard let date = Self.date(until) else { return .badRequest(Self.badRequest("until must be a date (YYYY-MM-DD)")) }
                 filter.until = date
             }
-            var before: Int64?
-            if let cursor = input.query.cursor {
-                guard let id = Int64(cursor), id > 0 else { return .badRequest(Self.badRequest("cursor: not a cursor this list gave")) }
-                before = id
-            }
+            guard let before = Self.idCursor(input.query.cursor) else { return .badRequest(Self.badRequest("cursor: not a cursor this list gave")) }
             let page = try await database.read { try await $0.auditPage(filter, before: before, limit: limit) }
             return .ok(
                 .init(
@@ -239,6 +235,13 @@ extension APIHandler {
     }
 
     static func tier(_ tier: ResellerTier) -> Components.Schemas.Tier { .init(rawValue: tier.rawValue)! }
+
+    /// A cursor that is the id of the last row shown: `.some(nil)` without one, `nil` for one this API did not give.
+    static func idCursor(_ cursor: String?) -> Int64?? {
+        guard let cursor else { return .some(nil) }
+        guard let id = Int64(cursor), id > 0 else { return nil }
+        return .some(id)
+    }
 
     /// A page's size: 100 when absent, 1 to 500.
     static func pageLimit(_ limit: Int?) -> Int? {

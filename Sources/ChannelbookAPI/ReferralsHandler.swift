@@ -54,18 +54,21 @@ extension APIHandler {
 
     func rejectReferral(_ input: Operations.rejectReferral.Input) async throws -> Operations.rejectReferral.Output {
         guard case .json(let body) = input.body else { return .badRequest(Self.badRequest("send the reason as JSON")) }
-        return try await reviewReferral(input.path.id) { database, user, id, date in
-            try Self.requireReason(body.reason)
-            try await database.rejectReferral(id, reason: body.reason, on: date, actor: user.email)
-            return nil
-        }
+        return try await endReferral(input.path.id, reason: body.reason) { try await $0.rejectReferral($1, reason: body.reason, on: $2, actor: $3) }
     }
 
     func loseReferral(_ input: Operations.loseReferral.Input) async throws -> Operations.loseReferral.Output {
         guard case .json(let body) = input.body else { return .badRequest(Self.badRequest("send the reason as JSON")) }
-        return try await reviewReferral(input.path.id) { database, user, id, date in
-            try Self.requireReason(body.reason)
-            try await database.loseReferral(id, reason: body.reason, on: date, actor: user.email)
+        return try await endReferral(input.path.id, reason: body.reason) { try await $0.loseReferral($1, reason: body.reason, on: $2, actor: $3) }
+    }
+
+    /// Rejecting or losing: a decision with a reason the partner reads, and no fee.
+    private func endReferral<Output: GatedOutput & ReferralChangedOutput>(
+        _ id: Int64, reason: String, _ end: @escaping (ChannelbookDatabase, ReferralID, BusinessDate, String) async throws -> Void
+    ) async throws -> Output {
+        try await reviewReferral(id) { database, user, id, date in
+            try Self.requireReason(reason)
+            try await end(database, id, date, user.email)
             return nil
         }
     }

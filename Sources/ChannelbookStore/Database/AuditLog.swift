@@ -38,21 +38,28 @@ extension ChannelbookDatabase {
     /// The audit log, oldest first, optionally from a date (UTC) on and for one partner.
     public func auditLog(since: BusinessDate? = nil, partner: PartnerCode? = nil, limit: Int = 10_000) async throws -> [AuditEntry] {
         try await requireInitialised()
-        var query = SQLQueryString(
-            "SELECT a.id, a.at_us, a.actor, a.action, p.code, a.subject, a.before_state, a.after_state FROM audit_log a LEFT JOIN partners p ON p.id = a.partner_id WHERE 1 = 1"
-        )
+        var query = SQLQueryString("\(unsafeRaw: AuditEntry.selection) WHERE 1 = 1")
         if let since {
             query.appendInterpolation(" AND a.at_us >= \(bind: Int64(since.daysSinceEpoch) * 86_400_000_000)" as SQLQueryString)
         }
         if let partner { query.appendInterpolation(" AND p.code = \(bind: partner.rawValue)" as SQLQueryString) }
         query.appendInterpolation(" ORDER BY a.id LIMIT \(unsafeRaw: String(limit))" as SQLQueryString)
-        return try await sql.raw(query).all().map { row in
-            AuditEntry(
-                id: try row.decode(column: "id", as: Int64.self), atMicroseconds: try row.decode(column: "at_us", as: Int64.self),
-                actor: try row.decode(column: "actor", as: String.self), action: try row.decode(column: "action", as: String.self),
-                partner: try row.decode(column: "code", as: String?.self).map { PartnerCode(rawValue: $0) },
-                subject: try row.decode(column: "subject", as: String.self), before: try row.decode(column: "before_state", as: String.self),
-                after: try row.decode(column: "after_state", as: String.self))
-        }
+        return try await sql.raw(query).all().map(AuditEntry.init(row:))
+    }
+}
+
+extension AuditEntry {
+    /// The audit log's rows with their partner's code, for `WHERE …` to follow.
+    static let selection =
+        "SELECT a.id, a.at_us, a.actor, a.action, p.code, a.subject, a.before_state, a.after_state FROM audit_log a LEFT JOIN partners p ON p.id = a.partner_id"
+
+    /// An entry from a row of `selection`.
+    init(row: any SQLRow) throws {
+        self.init(
+            id: try row.decode(column: "id", as: Int64.self), atMicroseconds: try row.decode(column: "at_us", as: Int64.self),
+            actor: try row.decode(column: "actor", as: String.self), action: try row.decode(column: "action", as: String.self),
+            partner: try row.decode(column: "code", as: String?.self).map { PartnerCode(rawValue: $0) },
+            subject: try row.decode(column: "subject", as: String.self), before: try row.decode(column: "before_state", as: String.self),
+            after: try row.decode(column: "after_state", as: String.self))
     }
 }

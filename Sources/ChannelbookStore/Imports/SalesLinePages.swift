@@ -43,14 +43,12 @@ extension ChannelbookDatabase {
         }
         if let source { query.appendInterpolation(" AND s.source = \(bind: source)" as SQLQueryString) }
         if let cursor {
-            guard let data = Data(base64Encoded: cursor), let parts = try? JSONDecoder().decode([String].self, from: data), parts.count == 2 else {
-                throw TextProblem(field: "cursor", problem: "not a cursor this list gave")
-            }
+            let parts = try KeyedPage<SalesLineListing>.key(of: cursor, parts: 2)
             query.appendInterpolation(
-                " AND (s.source \(unsafeRaw: keyOrder) > \(bind: parts[0]) OR (s.source = \(bind: parts[0]) AND s.line_id \(unsafeRaw: keyOrder) > \(bind: parts[1])))"
+                " AND (s.source \(unsafeRaw: byteOrder) > \(bind: parts[0]) OR (s.source = \(bind: parts[0]) AND s.line_id \(unsafeRaw: byteOrder) > \(bind: parts[1])))"
                     as SQLQueryString)
         }
-        query.appendInterpolation(" ORDER BY s.source \(unsafeRaw: keyOrder), s.line_id \(unsafeRaw: keyOrder) LIMIT \(bind: limit + 1)" as SQLQueryString)
+        query.appendInterpolation(" ORDER BY s.source \(unsafeRaw: byteOrder), s.line_id \(unsafeRaw: byteOrder) LIMIT \(bind: limit + 1)" as SQLQueryString)
         let rows = try await sql.raw(query).all().map { row in
             SalesLineListing(
                 source: try row.decode(column: "source", as: String.self), lineID: try row.decode(column: "line_id", as: String.self),
@@ -62,10 +60,7 @@ extension ChannelbookDatabase {
                 routeException: try row.decode(column: "route_exception", as: String?.self).flatMap(RouteException.init(rawValue:)))
         }
         var next: String?
-        if rows.count > limit { next = try JSONEncoder().encode([rows[limit - 1].source, rows[limit - 1].lineID]).base64EncodedString() }
+        if rows.count > limit { next = try KeyedPage<SalesLineListing>.cursor([rows[limit - 1].source, rows[limit - 1].lineID]) }
         return KeyedPage(items: Array(rows.prefix(limit)), nextCursor: next)
     }
-
-    /// Keys compared byte by byte on both databases, as the primary key orders them.
-    private var keyOrder: String { dialect == .postgres ? "COLLATE \"C\"" : "" }
 }

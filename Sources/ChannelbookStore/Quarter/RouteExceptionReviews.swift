@@ -47,9 +47,7 @@ extension ChannelbookDatabase {
         if let source { query.appendInterpolation(" AND s.source = \(bind: source)" as SQLQueryString) }
         if let reviewed { query.appendLiteral(reviewed ? " AND r.note IS NOT NULL" : " AND r.note IS NULL") }
         if let cursor {
-            guard let data = Data(base64Encoded: cursor), let parts = try? JSONDecoder().decode([String].self, from: data), parts.count == 3 else {
-                throw TextProblem(field: "cursor", problem: "not a cursor this list gave")
-            }
+            let parts = try KeyedPage<RouteExceptionListing>.key(of: cursor, parts: 3)
             query.appendInterpolation(
                 """
                  AND (s.sale_date > \(bind: parts[0]) OR (s.sale_date = \(bind: parts[0]) AND (s.source \(unsafeRaw: byteOrder) > \(bind: parts[1])
@@ -70,7 +68,7 @@ extension ChannelbookDatabase {
         var next: String?
         if rows.count > limit {
             let last = rows[limit - 1]
-            next = try JSONEncoder().encode([last.date.description, last.source, last.lineID]).base64EncodedString()
+            next = try KeyedPage<RouteExceptionListing>.cursor([last.date.description, last.source, last.lineID])
         }
         return KeyedPage(items: Array(rows.prefix(limit)), nextCursor: next)
     }
@@ -105,7 +103,4 @@ extension ChannelbookDatabase {
             return listing
         }
     }
-
-    /// Text compared byte by byte on both databases.
-    private var byteOrder: String { dialect == .postgres ? "COLLATE \"C\"" : "" }
 }

@@ -1,10 +1,22 @@
 import ChannelbookCore
+import Foundation
 import SQLKit
 
 /// A page of a list kept in order by a key, and where the next starts (`nil` on the last page).
 public struct KeyedPage<Item: Sendable>: Sendable {
     public let items: [Item]
     public let nextCursor: String?
+
+    /// A cursor naming a row by the values of its key (any text, opaque to the client).
+    static func cursor(_ key: [String]) throws -> String { try JSONEncoder().encode(key).base64EncodedString() }
+
+    /// The key values a cursor names; a cursor this list did not give is refused as a problem with the `cursor` field.
+    static func key(of cursor: String, parts: Int) throws -> [String] {
+        guard let data = Data(base64Encoded: cursor), let key = try? JSONDecoder().decode([String].self, from: data), key.count == parts else {
+            throw TextProblem(field: "cursor", problem: "not a cursor this list gave")
+        }
+        return key
+    }
 }
 
 /// A partner in a list: its tier today (its latest) with its fields.
@@ -54,8 +66,8 @@ extension ChannelbookDatabase {
             query.appendInterpolation(
                 " AND (lower(p.code) LIKE \(bind: needle) ESCAPE '\\' OR lower(p.name) LIKE \(bind: needle) ESCAPE '\\' OR p.abn = \(bind: digits))" as SQLQueryString)
         }
-        if let cursor { query.appendInterpolation(" AND p.code \(unsafeRaw: codeOrder) > \(bind: cursor)" as SQLQueryString) }
-        query.appendInterpolation(" ORDER BY p.code \(unsafeRaw: codeOrder) LIMIT \(bind: limit + 1)" as SQLQueryString)
+        if let cursor { query.appendInterpolation(" AND p.code \(unsafeRaw: byteOrder) > \(bind: cursor)" as SQLQueryString) }
+        query.appendInterpolation(" ORDER BY p.code \(unsafeRaw: byteOrder) LIMIT \(bind: limit + 1)" as SQLQueryString)
         let rows = try await sql.raw(query).all().map { row in
             PartnerListing(
                 code: PartnerCode(rawValue: try row.decode(column: "code", as: String.self)), name: try row.decode(column: "name", as: String.self),
@@ -74,9 +86,9 @@ extension ChannelbookDatabase {
             guard let bar = cursor.lastIndex(of: "|") else { throw TextProblem(field: "cursor", problem: "not a cursor this list gave") }
             let (lastSKU, lastDate) = (String(cursor[..<bar]), String(cursor[cursor.index(after: bar)...]))
             query.appendInterpolation(
-                " AND (sku \(unsafeRaw: codeOrder) > \(bind: lastSKU) OR (sku = \(bind: lastSKU) AND effective_from > \(bind: lastDate)))" as SQLQueryString)
+                " AND (sku \(unsafeRaw: byteOrder) > \(bind: lastSKU) OR (sku = \(bind: lastSKU) AND effective_from > \(bind: lastDate)))" as SQLQueryString)
         }
-        query.appendInterpolation(" ORDER BY sku \(unsafeRaw: codeOrder), effective_from LIMIT \(bind: limit + 1)" as SQLQueryString)
+        query.appendInterpolation(" ORDER BY sku \(unsafeRaw: byteOrder), effective_from LIMIT \(bind: limit + 1)" as SQLQueryString)
         let rows = try await sql.raw(query).all().map { row in
             PriceEntry(
                 sku: SKU(rawValue: try row.decode(column: "sku", as: String.self)),
@@ -92,9 +104,7 @@ extension ChannelbookDatabase {
     /// The audit log newest first. The cursor is the id of the last entry shown.
     public func auditPage(_ filter: AuditFilter, before cursor: Int64? = nil, limit: Int) async throws -> KeyedPage<AuditEntry> {
         try await requireInitialised()
-        var query = SQLQueryString(
-            "SELECT a.id, a.at_us, a.actor, a.action, p.code, a.subject, a.before_state, a.after_state FROM audit_log a LEFT JOIN partners p ON p.id = a.partner_id WHERE 1 = 1"
-        )
+        var query = SQLQueryString("\(unsafeRaw: AuditEntry.selection) WHERE 1 = 1")
         if let since = filter.since { query.appendInterpolation(" AND a.at_us >= \(bind: Int64(since.daysSinceEpoch) * 86_400_000_000)" as SQLQueryString) }
         if let until = filter.until { query.appendInterpolation(" AND a.at_us < \(bind: Int64(until.daysSinceEpoch + 1) * 86_400_000_000)" as SQLQueryString) }
         if let actor = filter.actor { query.appendInterpolation(" AND a.actor = \(bind: actor.lowercased())" as SQLQueryString) }
@@ -102,17 +112,11 @@ extension ChannelbookDatabase {
         if let partner = filter.partner { query.appendInterpolation(" AND p.code = \(bind: partner.rawValue)" as SQLQueryString) }
         if let cursor { query.appendInterpolation(" AND a.id < \(bind: cursor)" as SQLQueryString) }
         query.appendInterpolation(" ORDER BY a.id DESC LIMIT \(bind: limit + 1)" as SQLQueryString)
-        let rows = try await sql.raw(query).all().map { row in
-            AuditEntry(
-                id: try row.decode(column: "id", as: Int64.self), atMicroseconds: try row.decode(column: "at_us", as: Int64.self),
-                actor: try row.decode(column: "actor", as: String.self), action: try row.decode(column: "action", as: String.self),
-                partner: try row.decode(column: "code", as: String?.self).map { PartnerCode(rawValue: $0) },
-                subject: try row.decode(column: "subject", as: String.self), before: try row.decode(column: "before_state", as: String.self),
-                after: try row.decode(column: "after_state", as: String.self))
-        }
+        let rows = try await sql.raw(query).all().map(AuditEntry.init(row:))
         return KeyedPage(items: Array(rows.prefix(limit)), nextCursor: rows.count > limit ? String(rows[limit - 1].id) : nil)
     }
 
-    /// Codes compared byte by byte on both databases (PostgreSQL's default collation would order them by language).
-    private var codeOrder: String { dialect == .postgres ? "COLLATE \"C\"" : "" }
+    /// Text compared byte by byte on both databases, as SQLite does and as keys are stored (PostgreSQL's default
+    /// collation would order codes by language): appended after a column in `ORDER BY` and comparisons.
+    var byteOrder: String { dialect == .postgres ? "COLLATE \"C\"" : "" }
 }
