@@ -101,7 +101,7 @@ extension APIHandler {
     func addPriceRows(_ input: Operations.addPriceRows.Input) async throws -> Operations.addPriceRows.Output {
         try await gated(.managePartners) { user in
             guard case .json(let body) = input.body else { return .badRequest(Self.badRequest("send the rows as JSON")) }
-            guard (1...5000).contains(body.rows.count) else { return .badRequest(Self.badRequest("send 1 to 5,000 rows")) }
+            guard (1...1000).contains(body.rows.count) else { return .badRequest(Self.badRequest("send 1 to 1,000 rows a request")) }
             let records = body.rows.map { row in
                 [row.sku, row.name, row.category.rawValue, row.partnerBuyPrice, row.effectiveFrom, row.maintenanceMonths.map(String.init) ?? ""]
             }

@@ -5,12 +5,13 @@ import NIOCore
 import OpenAPIRuntime
 
 /// How large an API request's body may be, checked before a byte of it is decoded: a file upload up to the server's
-/// upload limit, an MDF claim up to its proof files, anything else (JSON) 2 MiB. A larger `Content-Length` is refused at
+/// upload limit, an MDF claim up to its proof files, a list of price rows 16 MiB, anything else (JSON) 2 MiB. A larger `Content-Length` is refused at
 /// once; a body without one is cut off the moment it passes the limit. Either is a 413 — never memory held for a
 /// body no operation would take.
 struct APIBodyLimitMiddleware: RouterMiddleware {
     typealias Context = WebContext
     static let jsonBytes = 2 << 20
+    static let priceRowsBytes = 16 << 20
 
     let uploadLimitBytes: Int
 
@@ -18,6 +19,8 @@ struct APIBodyLimitMiddleware: RouterMiddleware {
     func limit(for path: String) -> Int {
         let segments = path.split(separator: "/")
         if segments == ["api", "v1", "sales"] { return uploadLimitBytes }
+        // Up to 1,000 price rows in one request.
+        if segments == ["api", "v1", "pricebook"] { return Self.priceRowsBytes }
         if segments.count == 6, segments.starts(with: ["api", "v1", "mdf", "requests"]), segments.last == "claim" {
             return ProofFile.maximumBytes * ProofFile.maximumPerClaim + Self.jsonBytes
         }
