@@ -70,4 +70,21 @@ import Testing
         #expect(try Quarter.parse("2026Q1").previous.description == "2025Q4")
         #expect(try Quarter.parse("2025Q4") < Quarter.parse("2026Q1"))
     }
+
+    /// Schemathesis sent `0564Q2` and got `564Q2` back, which does not parse: the year keeps its four digits.
+    @Test func anEarlyYearKeepsFourDigitsSoItsNameParsesBack() throws {
+        for text in ["0564Q2", "0001Q1", "0099Q4", "9999Q4"] {
+            let quarter = try Quarter.parse(text)
+            #expect(quarter.description == text)
+            #expect(try Quarter.parse(quarter.description) == quarter)
+        }
+    }
+
+    /// Pages step a typed-in quarter back and forth; the ends of the calendar stay put instead of trapping.
+    @Test func theEndsOfTheCalendarAreTheirOwnNeighbours() throws {
+        #expect(try Quarter.parse("0001Q1").previous.description == "0001Q1")
+        #expect(try Quarter.parse("9999Q4").next.description == "9999Q4")
+        #expect(try Quarter.parse("0001Q2").previous.description == "0001Q1")
+        #expect(try Quarter.parse("9999Q3").next.description == "9999Q4")
+    }
 }

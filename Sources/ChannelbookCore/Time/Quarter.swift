@@ -49,11 +49,23 @@ public struct Quarter: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public func contains(_ date: BusinessDate) -> Bool { firstDay <= date && date <= lastDay }
 
-    public var next: Quarter { number == 4 ? Quarter(year: year + 1, number: 1)! : Quarter(year: year, number: number + 1)! }
-    public var previous: Quarter { number == 1 ? Quarter(year: year - 1, number: 4)! : Quarter(year: year, number: number - 1)! }
+    /// The quarter after this one; the last representable quarter (9999Q4) is its own next, so a page asking for
+    /// "the next four quarters" of a typed-in 9999Q4 shows fewer columns rather than crashing.
+    public var next: Quarter {
+        if number < 4 { return Quarter(year: year, number: number + 1)! }
+        return Quarter(year: year + 1, number: 1) ?? self
+    }
+    /// The quarter before this one; 0001Q1 is its own previous, for the same reason.
+    public var previous: Quarter {
+        if number > 1 { return Quarter(year: year, number: number - 1)! }
+        return Quarter(year: year - 1, number: 4) ?? self
+    }
 
     public static func < (lhs: Quarter, rhs: Quarter) -> Bool { (lhs.year, lhs.number) < (rhs.year, rhs.number) }
 
-    /// `2026Q1`.
-    public var description: String { "\(year)Q\(number)" }
+    /// `2026Q1`; the year always has four digits (`0564Q2`), so the text parses back to the same quarter.
+    public var description: String {
+        let digits = String(year)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits + "Q\(number)"
+    }
 }
