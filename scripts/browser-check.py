@@ -305,6 +305,69 @@ def analytics_walk(driver, base, screenshots):
     check("segment=smb" in driver.find_element(By.PARTIAL_LINK_TEXT, "Download this table as CSV").get_attribute("href"), "the CSV export keeps the page's query")
 
 
+def quarter_end_walk(driver, base, screenshots):
+    """Quarter end in the browser: the admin closes 2026Q2 and accepts a route exception with a note; finance holds
+    one statement, approves another alone and then the rest through the confirmation page, releases and approves the
+    held one, and marks the quarter paid after seeing what will be paid."""
+    quarter = "2026Q2"
+    driver.get(f"{base}/quarters/{quarter}")
+    submit(driver, driver.find_element(By.XPATH, f"//button[text()='Close {quarter}']"))
+    check(f"Closed {quarter}" in driver.page_source and "draft" in driver.page_source, "closing a quarter shows its draft statements")
+
+    driver.get(f"{base}/quarters/{quarter}/exceptions?reviewed=no")
+    forms = driver.find_elements(By.CSS_SELECTOR, "form[action$='/exceptions/review']")
+    check(forms, "the exceptions page lists route exceptions to review")
+    line = forms[0].find_element(By.NAME, "line").get_attribute("value")
+    fill(driver, forms[0], "note", "confirmed with the distributor")
+    submit(driver, forms[0].find_element(By.TAG_NAME, "button"))
+    check(f"Accepted line {line}" in driver.page_source, "a route exception is accepted with a note")
+    if screenshots:
+        driver.save_screenshot(os.path.join(screenshots, "exceptions.png"))
+
+    sign_in(driver, base, "finance@demo.channelbook.example")
+    driver.get(f"{base}/quarters/{quarter}")
+    holds = driver.find_elements(By.CSS_SELECTOR, "form[action$='/hold']")
+    check(len(holds) >= 2, "finance can hold each draft statement")
+    held_partner = holds[0].get_attribute("action").split("/")[-2]
+    fill(driver, holds[0], "reason", "ABN to confirm")
+    submit(driver, holds[0].find_element(By.TAG_NAME, "button"))
+    check(f"{held_partner}'s statement is held" in driver.page_source, "holding a statement says what it does")
+    check("held: ABN to confirm" in driver.page_source, "a held statement shows its reason")
+
+    one = driver.find_elements(By.XPATH, "//a[text()='Approve…']")[0]
+    driver.get(one.get_attribute("href"))
+    check("Approve <strong>1 statement</strong>" in driver.page_source, "approving one statement shows what will happen first")
+    submit(driver, driver.find_element(By.XPATH, "//button[starts-with(text(), 'Approve 1 statement')]"))
+    check("Approved 1 statement" in driver.page_source, "one statement is approved after its confirmation")
+
+    driver.get(f"{base}/quarters/{quarter}/approve")
+    page = driver.page_source
+    check("Held, and not approved: " + held_partner in page, "the approve-all confirmation names the held statement it passes by")
+    check("totalling <strong>$" in page, "the approve-all confirmation shows the total")
+    if screenshots:
+        driver.save_screenshot(os.path.join(screenshots, "approve-confirmation.png"))
+    submit(driver, driver.find_element(By.XPATH, "//button[starts-with(text(), 'Approve ')]"))
+    check("Approved " in driver.page_source and "held: ABN to confirm" in driver.page_source, "approve all approves every draft but the held one")
+
+    release = driver.find_element(By.CSS_SELECTOR, "form[action$='/release'] button")
+    submit(driver, release)
+    check(f"{held_partner}'s statement is released" in driver.page_source, "a hold is released")
+    driver.get(f"{base}/quarters/{quarter}/approve?partner={held_partner}")
+    submit(driver, driver.find_element(By.XPATH, "//button[starts-with(text(), 'Approve 1 statement')]"))
+    check(not driver.find_elements(By.CSS_SELECTOR, "form[action$='/hold']"), "every statement of the quarter is approved")
+    check(driver.find_elements(By.XPATH, "//button[text()='Payout file (CSV)']"), "the payout file is offered once statements are approved")
+
+    pay = driver.find_element(By.CSS_SELECTOR, "form[action$='/mark-paid']")
+    fill(driver, pay, "reference", "EFT-BROWSER-1")
+    submit(driver, pay.find_element(By.TAG_NAME, "button"))
+    check("paid under the reference <strong>EFT-BROWSER-1</strong>" in driver.page_source, "marking paid shows what will be paid first")
+    submit(driver, driver.find_element(By.XPATH, "//button[starts-with(text(), 'Mark ')]"))
+    check("paid under EFT-BROWSER-1" in driver.page_source, "the quarter is marked paid")
+    check("EFT-BROWSER-1: " in driver.page_source, "the payment shows in the quarter's history")
+    if screenshots:
+        driver.save_screenshot(os.path.join(screenshots, "quarter.png"))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("base")
@@ -353,15 +416,7 @@ def main():
         check("amount: &#39;12abc&#39; is not an amount" in page or "amount: '12abc' is not an amount" in page, "an upload with an error shows the error report")
         check("1 problem; nothing was imported" in page, "an upload with an error imports nothing")
 
-        driver.get(f"{base}/quarters/2026Q2")
-        submit(driver, driver.find_element(By.XPATH, "//button[text()='Close 2026Q2']"))
-        check("draft" in driver.page_source, "closing a quarter shows its draft statements")
-
-        sign_in(driver, base, "finance@demo.channelbook.example")
-        driver.get(f"{base}/quarters/2026Q2")
-        submit(driver, driver.find_element(By.XPATH, "//button[text()='Approve drafts']"))
-        rows = driver.find_elements(By.CSS_SELECTOR, "tbody tr")
-        check(rows and all("approved" in row.text for row in rows), "approving a quarter approves every draft")
+        quarter_end_walk(driver, base, args.screenshots)
 
         driver.get(f"{base}/whatif")
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "programs", "default.toml")) as default:

@@ -9,7 +9,8 @@ extension APIHandler {
     func closeQuarter(_ input: Operations.closeQuarter.Input) async throws -> Operations.closeQuarter.Output {
         try await gated(.closeQuarter) { user in
             let quarter = try Self.quarter(input.path.quarter)
-            let summary = try await database.write { try await $0.closeQuarter(quarter, actor: user.email) }
+            let early = input.query.early ?? false
+            let summary = try await database.write { try await $0.closeQuarter(quarter, actor: user.email, today: today(), early: early) }
             return .ok(
                 .init(
                     body: .json(

@@ -77,7 +77,7 @@ extension APIHandler {
         guard case .json(let body) = input.body else { return .badRequest(Self.badRequest("send the sale as JSON")) }
         return try await reviewReferral(input.path.id) { database, user, id, _ in
             guard let closedOn = Self.date(body.closedOn) else { throw TextProblem(field: "closedOn", problem: "must be a date (YYYY-MM-DD)") }
-            return try await database.closeReferral(id, sku: SKU(rawValue: body.sku), seats: body.seats, on: closedOn, fulfiller: body.fulfiller, actor: user.email)
+            return try await database.closeReferral(id, sku: SKU(rawValue: body.sku), seats: body.seats, on: closedOn, fulfiller: body.fulfiller, actor: user.email, today: today())
         }
     }
 

@@ -14,11 +14,6 @@ struct DashboardRoutes {
             if user.role == .maintenanceOfficer { return try await RenewalsRoutes(database: database).queuePage(user, request, context) }
             return user.role.isVendor ? try await vendorDashboard(context) : try await partnerDashboard(user, context)
         }
-        router.get("/quarters/:quarter") { request, context in
-            _ = try context.requireVendor(json: false)
-            guard let quarter = try? Quarter.parse(context.parameters.get("quarter") ?? "") else { throw WebError.notFound(json: false) }
-            return try await quarterPage(quarter, request, context)
-        }
         router.get("/referrals") { request, context in
             let user = try context.requireUser(json: false)
             let status = request.uri.queryParameters.get("status").flatMap(ReferralStatus.init(rawValue:))
@@ -182,26 +177,6 @@ struct DashboardRoutes {
             <h2>Rebate progress</h2><p>\(HTML.escape(text))</p>
             <svg width="420" height="34" role="img" aria-label="\(HTML.escape(text))"><rect width="400" height="18" fill="#eee"/><rect width="\(pixels(progress.basis))" height="18" fill="\(progress.eligible ? "#2a7" : "#999")"/>\(marks)</svg>
             """
-    }
-
-    private func quarterPage(_ quarter: Quarter, _ request: Request, _ context: WebContext) async throws -> Response {
-        let statements = Pagination(try await database.read { try await $0.statements(for: quarter) }, request: request)
-        let rows = statements.items.map { statement in
-            "<tr><td><a href=\"/statements/\(quarter)/\(HTML.escape(statement.partner.rawValue))\">\(HTML.escape(statement.reference))</a></td><td>\(HTML.escape(statement.partner.rawValue)) \(HTML.escape(statement.partnerName))</td><td>\(statement.status.rawValue)</td><td class=\"money\">\(HTML.escape(statement.total.displayString))</td></tr>"
-        }.joined()
-        let csrf = HTML.escape(context.session?.csrfToken ?? "")
-        var actions = ""
-        if context.user?.role.may(.closeQuarter) == true {
-            actions += "<form method=\"post\" action=\"/quarters/\(quarter)/close\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Close \(quarter)</button></form> "
-        }
-        if context.user?.role.may(.approveStatements) == true {
-            actions += "<form method=\"post\" action=\"/quarters/\(quarter)/approve\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Approve drafts</button></form>"
-            actions += " <form method=\"post\" action=\"/quarters/\(quarter)/payouts.csv\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Payout file (CSV)</button></form>"
-        }
-        return signedInPage(
-            "Statements \(quarter)", context,
-            "<p>\(actions)</p><table><thead><tr><th>statement</th><th>partner</th><th>status</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>"
-                + statements.pager(request, noun: "statements"))
     }
 
     private func referralsPage(_ referrals: Pagination<ReferralView>, _ request: Request, _ context: WebContext) -> Response {

@@ -34,3 +34,12 @@ enum FormInput {
         return id
     }
 }
+
+/// A form the page shows again after a refusal: which form (`request`, `hold-R00012`), the field the refusal is
+/// about (nil: the whole form), the message, and what was typed, so nothing has to be typed twice.
+struct FormProblem {
+    let form: String
+    let field: String?
+    let message: String
+    let values: [String: String]
+}

@@ -86,35 +86,9 @@ struct FormRoutes {
             guard let seats = Int64(form.seats) else { throw WebError(.badRequest, "seats must be a whole number, not '\(form.seats)'", json: false) }
             guard let date = try? BusinessDate.parse(form.closedOn) else { throw WebError(.badRequest, "'\(form.closedOn)' is not a date (YYYY-MM-DD)", json: false) }
             _ = try await refusalsAsBadRequest {
-                try await database.write { try await $0.closeReferral(id, sku: SKU(rawValue: form.sku), seats: seats, on: date, fulfiller: form.fulfiller.nonEmpty, actor: user.email) }
+                try await database.write { try await $0.closeReferral(id, sku: SKU(rawValue: form.sku), seats: seats, on: date, fulfiller: form.fulfiller.nonEmpty, actor: user.email, today: WebClock.today(context)) }
             }
             return Response.redirect(to: "/referrals", type: .normal)
-        }
-        // A POST: exporting is audited, and a GET must change nothing (a prefetch or a crawler would export).
-        router.post("/quarters/:quarter/payouts.csv") { request, context in
-            let user = try context.require(.approveStatements)
-            try context.checkCSRF(try await Self.decodeForm(CSRFForm.self, request, context).csrf)
-            let quarter = try quarterParameter(context)
-            let rows = try await refusalsAsBadRequest { try await database.write { try await $0.payouts(for: quarter, actor: user.email, file: "payouts-\(quarter).csv (browser)") } }
-            let csv = PayoutRow.csv(rows)
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"payouts-\(quarter).csv\""],
-                body: .init(byteBuffer: ByteBuffer(string: csv)))
-        }
-        router.post("/quarters/:quarter/close") { request, context in
-            let user = try context.require(.closeQuarter)
-            try context.checkCSRF(try await Self.decodeForm(CSRFForm.self, request, context).csrf)
-            let quarter = try quarterParameter(context)
-            _ = try await refusalsAsBadRequest { try await database.write { try await $0.closeQuarter(quarter, actor: user.email) } }
-            return Response.redirect(to: "/quarters/\(quarter)", type: .normal)
-        }
-        router.post("/quarters/:quarter/approve") { request, context in
-            let user = try context.require(.approveStatements)
-            try context.checkCSRF(try await Self.decodeForm(CSRFForm.self, request, context).csrf)
-            let quarter = try quarterParameter(context)
-            _ = try await refusalsAsBadRequest { try await database.write { try await $0.approveStatements(quarter, actor: user.email) } }
-            return Response.redirect(to: "/quarters/\(quarter)", type: .normal)
         }
     }
 
@@ -140,11 +114,6 @@ struct FormRoutes {
     private func referralID(_ context: WebContext) throws -> ReferralID {
         guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebError.notFound(json: false) }
         return ReferralID(id)
-    }
-
-    private func quarterParameter(_ context: WebContext) throws -> Quarter {
-        guard let quarter = try? Quarter.parse(context.parameters.get("quarter") ?? "") else { throw WebError.notFound(json: false) }
-        return quarter
     }
 
     /// A store refusal becomes a 400 page with its message.

@@ -33,7 +33,7 @@ struct HTMLPage {
             <title>\(HTML.escape(title)) · Channelbook</title>
             <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse}
             td,th{padding:.25rem .75rem;border-bottom:1px solid #ddd;text-align:left}td.money{text-align:right;font-variant-numeric:tabular-nums}
-            .error{color:#a00}</style>\(script.map { "<script src=\"/assets/\(HTML.escape($0))\" defer></script>" } ?? "")</head>
+            .error{color:#a00}form.inline{display:inline}</style>\(script.map { "<script src=\"/assets/\(HTML.escape($0))\" defer></script>" } ?? "")</head>
             <body><h1>\(HTML.escape(title))</h1>
             \(body)
             </body></html>

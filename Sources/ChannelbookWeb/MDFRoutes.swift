@@ -35,13 +35,6 @@ struct MDFRoutes {
     }
 
     /// A refused form: which form, the field the problem is in (if one), the message and what was typed.
-    struct FormProblem {
-        let form: String
-        let field: String?
-        let message: String
-        let values: [String: String]
-    }
-
     func register(on router: Router<WebContext>) {
         router.get("/mdf") { request, context in
             let user = try context.requireUser(json: false)

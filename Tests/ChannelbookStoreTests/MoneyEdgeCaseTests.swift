@@ -167,7 +167,7 @@ import Testing
             try await database.approveStatements(q3, actor: "finance")  // CB-2026Q3-P01-1: −1,500.00 carried
             // 2026Q4: 7.5 % of 50,000.00 = 3,750.00 − 1,500.00 = 2,250.00, paid.
             try await database.importText(.sales, Self.sales([("D", "2026-10-10", "D01", "P01", "50000.00")]))
-            _ = try await database.closeQuarter(q4)
+            _ = try await database.closeQuarter(q4, today: q4.next.firstDay)  // as on the day after the quarter
             try await database.approveStatements(q4, actor: "finance")
             #expect(try await database.statement(partner: "P01", quarter: q4).total.minorUnits == 2_250_00)
             try await database.markPaid(q4, reference: "EFT-4", actor: "finance")

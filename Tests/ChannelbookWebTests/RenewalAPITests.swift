@@ -30,16 +30,11 @@ import Testing
     /// distributor (D01), a maintenance officer (assigned D02) and an admin; the reseller P01 and finance come with it.
     func renewalsDatabase() async throws -> ChannelbookDatabase {
         let database = try await preparedDatabase()
-        func importText(_ kind: ImportKind, _ text: String) async throws {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("cb-web-\(UUID().uuidString).csv").path
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-            try await database.importFile(kind, path: path, name: "\(kind.rawValue).csv")
-        }
-        try await importText(.partners, "code,name,kind,tier,distributors,abn\nD02,Dist Two,distributor,,,\nP02,Premier Two,reseller,premier,D02,\n")
-        try await importText(
+        try await database.importText(.partners, "code,name,kind,tier,distributors,abn\nD02,Dist Two,distributor,,,\nP02,Premier Two,reseller,premier,D02,\n")
+        try await database.importText(
             .pricebook, "sku,name,category,partner_buy_price,effective_from,maintenance_months\nMT-12,Firewall with maintenance,hardware,500.00,2024-07-01,12\n")
-        try await importText(.contracts, Self.contracts)
-        try await importText(
+        try await database.importText(.contracts, Self.contracts)
+        try await database.importText(
             .sales, "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\nR1,2027-01-05,D01,P01,Hat,MT-12,renewal,3,1500.00,AUD\n")
         try await database.addUser(email: "dee@d01.example", role: .partner, partner: "D01", password: "distributor secret 1", actor: "t", bcryptCost: 4)
         try await database.addUser(

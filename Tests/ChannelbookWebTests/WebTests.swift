@@ -37,6 +37,15 @@ func preparedDatabase() async throws -> ChannelbookDatabase {
 
 let fixedClock = WebClock { 1_800_000_000_000_000 }
 
+extension ChannelbookDatabase {
+    /// Imports `text` as a file named after its kind (`sales.csv`), as an upload of it would.
+    func importText(_ kind: ImportKind, _ text: String) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cb-web-\(UUID().uuidString).csv").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try await importFile(kind, path: path, name: "\(kind.rawValue).csv")
+    }
+}
+
 /// The value of a cookie set by a response.
 func setCookie(_ name: String, in response: TestResponse) -> String? {
     for header in response.headers[values: .setCookie] {
@@ -277,9 +286,15 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
             #expect(try await client.execute(uri: "/quarters/2026Q1/close", method: .post, headers: finance.headers, body: form(["csrf": finance.csrf])).status == .forbidden)
             let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
             #expect(try await client.execute(uri: "/quarters/2026Q1/close", method: .post, headers: admin.headers, body: form(["csrf": admin.csrf])).status == .seeOther)
-            #expect(try await client.execute(uri: "/quarters/2026Q1/approve", method: .post, headers: finance.headers, body: form(["csrf": finance.csrf])).status == .seeOther)
+            // Without the confirmation page's "yes", approving shows that page first and changes nothing.
+            let unconfirmed = try await client.execute(uri: "/quarters/2026Q1/approve", method: .post, headers: finance.headers, body: form(["csrf": finance.csrf]))
+            #expect(unconfirmed.status == .seeOther)
+            #expect(unconfirmed.headers[.location] == "/quarters/2026Q1/approve")
+            #expect(try await database.statements(for: Quarter.parse("2026Q1")).map(\.status) == [.draft, .draft])
+            let confirmed = ["csrf": finance.csrf, "confirm": "yes"]
+            #expect(try await client.execute(uri: "/quarters/2026Q1/approve", method: .post, headers: finance.headers, body: form(confirmed)).status == .seeOther)
             #expect(try await database.statements(for: Quarter.parse("2026Q1")).map(\.status) == [.approved, .approved])
-            let nothingLeft = try await client.execute(uri: "/quarters/2026Q1/approve", method: .post, headers: finance.headers, body: form(["csrf": finance.csrf]))
+            let nothingLeft = try await client.execute(uri: "/quarters/2026Q1/approve", method: .post, headers: finance.headers, body: form(confirmed))
             #expect(nothingLeft.status == .badRequest)
             #expect(String(buffer: nothingLeft.body).contains("2026Q1 has no draft statement to approve"))
             #expect(try await database.auditLog().contains { $0.actor == "fin@vendor.example" && $0.action == "approve statement" })
@@ -606,13 +621,8 @@ private func errorMessage(_ response: TestResponse) throws -> String? {
             #expect(html.contains(">$30,000.00</text>") && html.contains(">$50,000.00</text>") && html.contains(">$100,000.00</text>"))
         }
         // A registered reseller is not eligible: no rate, and why.
-        func importText(_ kind: ImportKind, _ text: String) async throws {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("cb-web-\(UUID().uuidString).csv").path
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-            try await database.importFile(kind, path: path, name: "\(kind.rawValue).csv")
-        }
-        try await importText(.partners, "code,name,kind,tier,distributors,abn\nR01,Registered One,reseller,registered,D01,\n")
-        try await importText(.sales, "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\nR-1,2026-01-20,D01,R01,Acme,HW-1,hardware,120,120000.00,AUD\n")
+        try await database.importText(.partners, "code,name,kind,tier,distributors,abn\nR01,Registered One,reseller,registered,D01,\n")
+        try await database.importText(.sales, "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\nR-1,2026-01-20,D01,R01,Acme,HW-1,hardware,120,120000.00,AUD\n")
         try await database.addUser(email: "ro@r01.example", role: .partner, partner: "R01", password: "partner secret 456", actor: "test", bcryptCost: 4)
         try await WebApp.build(database: try await database.pool(), clock: midQuarter).test(.router) { client in
             let session = try await signIn(client, email: "ro@r01.example", password: "partner secret 456")

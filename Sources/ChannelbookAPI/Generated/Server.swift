@@ -2368,6 +2368,10 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
     }
     /// Closes a quarter (admins): rebates and referral fees computed, draft statements written; again after late lines.
     ///
+    /// A quarter that has not ended yet is refused (400) unless `early=true` says the admin means it; an early close is
+    /// recorded as such in the audit log.
+    ///
+    ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/close`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/close/post(closeQuarter)`.
     func closeQuarter(
@@ -2389,6 +2393,13 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "quarter",
                     as: Components.Schemas.QuarterName.self
                 ))
+                let query: Operations.closeQuarter.Input.Query = .init(early: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "early",
+                    as: Swift.Bool.self
+                ))
                 let headers: Operations.closeQuarter.Input.Headers = .init(
                     Idempotency_hyphen_Key: try converter.getOptionalHeaderFieldAsURI(
                         in: request.headerFields,
@@ -2399,6 +2410,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 )
                 return Operations.closeQuarter.Input(
                     path: path,
+                    query: query,
                     headers: headers
                 )
             },

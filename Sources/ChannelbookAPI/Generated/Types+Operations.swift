@@ -2699,6 +2699,10 @@ internal enum Operations {
     }
     /// Closes a quarter (admins): rebates and referral fees computed, draft statements written; again after late lines.
     ///
+    /// A quarter that has not ended yet is refused (400) unless `early=true` says the admin means it; an early close is
+    /// recorded as such in the audit log.
+    ///
+    ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/close`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/close/post(closeQuarter)`.
     internal enum closeQuarter {
@@ -2717,6 +2721,21 @@ internal enum Operations {
                 }
             }
             internal var path: Operations.closeQuarter.Input.Path
+            /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/close/POST/query`.
+            internal struct Query: Sendable, Hashable {
+                /// Close a quarter that has not ended yet.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/close/POST/query/early`.
+                internal var early: Swift.Bool?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - early: Close a quarter that has not ended yet.
+                internal init(early: Swift.Bool? = nil) {
+                    self.early = early
+                }
+            }
+            internal var query: Operations.closeQuarter.Input.Query
             /// - Remark: Generated from `#/paths/api/v1/quarters/{quarter}/close/POST/header`.
             internal struct Headers: Sendable, Hashable {
                 /// Any unique string (a UUID): sent again with the same body, the first answer is replayed and nothing happens twice;
@@ -2744,12 +2763,15 @@ internal enum Operations {
             ///
             /// - Parameters:
             ///   - path:
+            ///   - query:
             ///   - headers:
             internal init(
                 path: Operations.closeQuarter.Input.Path,
+                query: Operations.closeQuarter.Input.Query = .init(),
                 headers: Operations.closeQuarter.Input.Headers = .init()
             ) {
                 self.path = path
+                self.query = query
                 self.headers = headers
             }
         }

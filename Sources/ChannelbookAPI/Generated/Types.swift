@@ -78,6 +78,10 @@ internal protocol APIProtocol: Sendable {
     func listSalesLines(_ input: Operations.listSalesLines.Input) async throws -> Operations.listSalesLines.Output
     /// Closes a quarter (admins): rebates and referral fees computed, draft statements written; again after late lines.
     ///
+    /// A quarter that has not ended yet is refused (400) unless `early=true` says the admin means it; an early close is
+    /// recorded as such in the audit log.
+    ///
+    ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/close`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/close/post(closeQuarter)`.
     func closeQuarter(_ input: Operations.closeQuarter.Input) async throws -> Operations.closeQuarter.Output
@@ -468,14 +472,20 @@ extension APIProtocol {
     }
     /// Closes a quarter (admins): rebates and referral fees computed, draft statements written; again after late lines.
     ///
+    /// A quarter that has not ended yet is refused (400) unless `early=true` says the admin means it; an early close is
+    /// recorded as such in the audit log.
+    ///
+    ///
     /// - Remark: HTTP `POST /api/v1/quarters/{quarter}/close`.
     /// - Remark: Generated from `#/paths//api/v1/quarters/{quarter}/close/post(closeQuarter)`.
     internal func closeQuarter(
         path: Operations.closeQuarter.Input.Path,
+        query: Operations.closeQuarter.Input.Query = .init(),
         headers: Operations.closeQuarter.Input.Headers = .init()
     ) async throws -> Operations.closeQuarter.Output {
         try await closeQuarter(Operations.closeQuarter.Input(
             path: path,
+            query: query,
             headers: headers
         ))
     }

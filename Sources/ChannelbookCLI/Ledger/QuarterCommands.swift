@@ -22,6 +22,9 @@ struct CloseCommand: AsyncParsableCommand {
     @Option(name: .customLong("program"), help: "Store this program file as a new program version before closing.", completion: .file())
     var programPath: String?
 
+    @Flag(help: "Close a quarter that has not ended yet (recorded as an early close in the audit log).")
+    var early = false
+
     @OptionGroup var actor: ActorOption
     @OptionGroup var quiet: QuietOption
 
@@ -37,7 +40,7 @@ struct CloseCommand: AsyncParsableCommand {
                     try await database.requireInitialised()
                     try await database.storeProgram(toml: toml, actor: actor.name)
                 }
-                return try await database.closeQuarter(quarter, actor: actor.name)
+                return try await database.closeQuarter(quarter, actor: actor.name, today: Today.date, early: early)
             }
         }
         Console.line(summary.description)

@@ -108,7 +108,7 @@ struct ReferralCommand: AsyncParsableCommand {
 
         func run() async throws {
             let outcome = try await database.perform {
-                try await $0.closeReferral(ReferralID(id), sku: SKU(sku), seats: seats, on: on, fulfiller: fulfiller, actor: actor.name)
+                try await $0.closeReferral(ReferralID(id), sku: SKU(sku), seats: seats, on: on, fulfiller: fulfiller, actor: actor.name, today: Today.date)
             }
             Console.line(
                 "closed referral \(id) as won on \(on): fee \(outcome.fee.amount) for \(outcome.partner.rawValue), on its \(outcome.quarter) statement")

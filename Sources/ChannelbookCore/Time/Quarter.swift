@@ -49,6 +49,10 @@ public struct Quarter: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public func contains(_ date: BusinessDate) -> Bool { firstDay <= date && date <= lastDay }
 
+    /// Whether the quarter is over on `today`: its last day has passed, so no more sales or referral wins can
+    /// fall in it. Closing a quarter before then is an explicit "close early".
+    public func hasEnded(on today: BusinessDate) -> Bool { lastDay < today }
+
     /// The quarter after this one; the last representable quarter (9999Q4) is its own next, so a page asking for
     /// "the next four quarters" of a typed-in 9999Q4 shows fewer columns rather than crashing.
     public var next: Quarter {

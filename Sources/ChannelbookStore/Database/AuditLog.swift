@@ -18,7 +18,7 @@ public struct AuditEntry: Sendable, Equatable {
     public var timestamp: String { Self.timestamp(atMicroseconds) }
 
     /// An ISO 8601 UTC timestamp for a time stored in microseconds (whole seconds).
-    static func timestamp(_ microseconds: Int64) -> String {
+    public static func timestamp(_ microseconds: Int64) -> String {
         ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(microseconds / 1_000_000)))
     }
 }

@@ -235,6 +235,7 @@ public enum StoreError: RefusalError, Equatable, Sendable {
     case programConflict(String)
     case quarterNotClosed(Quarter)
     case nothingToClose(Quarter)
+    case quarterNotEnded(Quarter, today: BusinessDate)
 
     public var description: String {
         switch self {
@@ -244,12 +245,20 @@ public enum StoreError: RefusalError, Equatable, Sendable {
         case .programConflict(let message): return message
         case .quarterNotClosed(let quarter): return "\(quarter) has not been closed: run `channelbook close \(quarter)` first"
         case .nothingToClose(let quarter): return "\(quarter) has no sales lines and no closed referrals: nothing to close"
+        case let .quarterNotEnded(quarter, today):
+            return "\(quarter) has not ended (its last day is \(quarter.lastDay); today is \(today)): sales and referral wins may still "
+                + "fall in it. An admin may close it early (`channelbook close \(quarter) --early`, or \"Close early\" in the web app), "
+                + "which the audit log records"
         }
     }
 }
 
 extension ChannelbookDatabase {
     /// Microseconds since 1970 for `at_us` columns: instants are integers, like money.
+    /// Today's date in UTC, for the rules that compare with today when the caller (a command's `--on`, the web
+    /// app's clock) does not say.
+    static func today() -> BusinessDate { BusinessDate(microsecondsSinceEpoch: nowMicroseconds()) }
+
     static func nowMicroseconds(_ clock: () -> Date = Date.init) -> Int64 {
         Int64((clock().timeIntervalSince1970 * 1_000_000).rounded())
     }

@@ -23,6 +23,7 @@ enum Migrations {
         (15, schemaVersion15),
         (16, schemaVersion16),
         (17, schemaVersion17),
+        (18, schemaVersion18),
     ]
 
     /// Creates the tables Channelbook needs, or brings an older database up to date. Idempotent.
@@ -892,5 +893,20 @@ enum Migrations {
             announced_on TEXT NOT NULL CHECK (length(announced_on) = 10)
         ){strict}
         """,
+    ]
+
+    /// Version 18: a draft statement held back from "approve all" by finance, with the reason, until released.
+    /// Keyed by quarter and partner, not by the statement's row, so a re-close that redrafts the statement keeps it.
+    static let schemaVersion18 = [
+        """
+        CREATE TABLE statement_holds (
+            quarter TEXT NOT NULL CHECK (length(quarter) = 6),
+            partner_id {int} NOT NULL REFERENCES partners (id),
+            reason TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),
+            held_by TEXT NOT NULL CHECK (length(held_by) BETWEEN 1 AND 254),
+            held_at_us {int} NOT NULL,
+            PRIMARY KEY (quarter, partner_id)
+        ){strict}
+        """
     ]
 }

@@ -45,8 +45,15 @@ extension ChannelbookDatabase {
     /// referrals, under the program version in force on the quarter's last day, stores them with their
     /// explanations, and recomputes the draft statements (with true-ups of approved quarters). Closing
     /// again with the same data gives the same figures and the same statements.
-    public func closeQuarter(_ quarter: Quarter, actor: String = "system") async throws -> QuarterCloseSummary {
+    ///
+    /// A quarter that has not ended on `today` (UTC when not given) is refused unless `early` says the closer
+    /// means it; an early close is audited as such.
+    public func closeQuarter(
+        _ quarter: Quarter, actor: String = "system", today: BusinessDate? = nil, early: Bool = false
+    ) async throws -> QuarterCloseSummary {
         try await requireInitialised()
+        let today = today ?? Self.today()
+        guard early || quarter.hasEnded(on: today) else { throw StoreError.quarterNotEnded(quarter, today: today) }
         let observer = WorkProgress.observer
         func step(_ done: Int64, _ name: String) { observer?.report(WorkProgress(task: "closing \(quarter)", done: done, total: 4, step: name)) }
         return try await transaction(locking: [.ledger]) {
@@ -97,7 +104,10 @@ extension ChannelbookDatabase {
                 feeTotal: try Money.sum(figures.fees.map(\.result.amount), currency: program.currency), draftStatements: statements.drafts,
                 adjustments: statements.adjustments, mdfClaims: figures.mdf.count,
                 mdfTotal: Money(minorUnits: try MinorUnits.sum(figures.mdf.map { $0.accepted ?? 0 }, "the quarter's MDF"), currency: program.currency))
-            try await audit(actor: actor, action: "close", subject: quarter.description, after: summary.description)
+            let closedEarly = !quarter.hasEnded(on: today)
+            try await audit(
+                actor: actor, action: closedEarly ? "close early" : "close", subject: quarter.description,
+                after: closedEarly ? "on \(today), before the quarter ended (last day \(quarter.lastDay)): \(summary.description)" : summary.description)
             step(4, "done")
             return summary
         }

@@ -45,6 +45,12 @@ public enum StatementError: RefusalError, Equatable, Sendable {
     case nothingToPay(Quarter)
     case missingPaymentReference
     case staleDrafts(Quarter, references: [String])
+    case missingHoldReason
+    case notDraft(String, StatementStatus)
+    case alreadyHeld(String, reason: String)
+    case notHeld(String)
+    case held(String, reason: String)
+    case everyDraftHeld(Quarter, count: Int)
 
     public var description: String {
         switch self {
@@ -56,7 +62,23 @@ public enum StatementError: RefusalError, Equatable, Sendable {
             let named = references.prefix(3).joined(separator: ", ") + (references.count > 3 ? " and \(references.count - 3) more" : "")
             return "\(named) \(references.count == 1 ? "was" : "were") computed before the latest import or change: close \(quarter) again first "
                 + "(`channelbook close \(quarter)`), then approve"
+        case .missingHoldReason: return "a reason for the hold is required"
+        case let .notDraft(reference, status): return "\(reference) is \(status.rawValue): only a draft statement can be held"
+        case let .alreadyHeld(reference, reason): return "\(reference) is already held (\(reason))"
+        case .notHeld(let reference): return "\(reference) is not held"
+        case let .held(reference, reason): return "\(reference) is held (\(reason)): release the hold before approving it"
+        case let .everyDraftHeld(quarter, count):
+            return "\(quarter)'s \(count == 1 ? "only draft is" : "\(count) drafts are all") held: release a hold to approve it"
         }
+    }
+}
+
+extension StatementError {
+    /// A payment reference must say something and fit its column: checked by `markPaid`, and by the web app before
+    /// its confirmation page shows the reference.
+    public static func checkPaymentReference(_ reference: String) throws {
+        guard !reference.allSatisfy(\.isWhitespace) else { throw StatementError.missingPaymentReference }
+        try TextRules.require("reference", reference, maximumLength: TextRules.Limit.reference)
     }
 }
 
@@ -128,13 +150,20 @@ extension ChannelbookDatabase {
         return statement
     }
 
-    /// Approves the quarter's drafts (one partner's, or all). From then on the database refuses to change them.
+    /// Approves the quarter's drafts (one partner's, or all but the held ones). From then on the database refuses
+    /// to change them.
     @discardableResult
     public func approveStatements(_ quarter: Quarter, partner: PartnerCode? = nil, actor: String) async throws -> [StatementView] {
         try await requireInitialised()
         return try await transaction(locking: [.ledger]) {
-            let drafts = try await statements(for: quarter, status: .draft, partner: partner)
-            guard !drafts.isEmpty else { throw StatementError.nothingToApprove(quarter) }
+            // A held draft is passed by when approving all, and refused when named.
+            let everyDraft = try await statements(for: quarter, status: .draft, partner: partner)
+            let holds = try await statementHolds(in: quarter)
+            if partner != nil, let draft = everyDraft.first, let hold = holds[draft.partner] { throw StatementError.held(draft.reference, reason: hold.reason) }
+            let drafts = everyDraft.filter { holds[$0.partner] == nil }
+            guard !drafts.isEmpty else {
+                throw everyDraft.isEmpty ? StatementError.nothingToApprove(quarter) : StatementError.everyDraftHeld(quarter, count: everyDraft.count)
+            }
             // Approving figures computed before the latest import would approve the wrong money.
             let stale = try await staleDrafts(quarter, partner: partner)
             guard stale.isEmpty else { throw StatementError.staleDrafts(quarter, references: stale) }
@@ -193,8 +222,7 @@ extension ChannelbookDatabase {
     @discardableResult
     public func markPaid(_ quarter: Quarter, reference: String, actor: String) async throws -> [StatementView] {
         try await requireInitialised()
-        guard !reference.allSatisfy(\.isWhitespace) else { throw StatementError.missingPaymentReference }
-        try TextRules.require("reference", reference, maximumLength: TextRules.Limit.reference)
+        try StatementError.checkPaymentReference(reference)
         return try await transaction(locking: [.ledger]) {
             let payable = try await statements(for: quarter, status: .approved).filter { $0.total.minorUnits >= 0 }
             guard !payable.isEmpty else { throw StatementError.nothingToPay(quarter) }
@@ -220,6 +248,34 @@ extension ChannelbookDatabase {
             }
             guard !paid.isEmpty else { throw StatementError.nothingToPay(quarter) }
             return try await statements(for: quarter, status: .paid).filter { view in paid.contains { $0.reference == view.reference } }
+        }
+    }
+}
+
+/// One payment of a quarter's statements: the reference it was made under, how many statements and how much.
+public struct QuarterPayment: Sendable, Equatable {
+    public let reference: String
+    public let statements: Int
+    public let total: Money
+    public let paidBy: String
+    public let paidAtMicroseconds: Int64
+}
+
+extension ChannelbookDatabase {
+    /// The quarter's payments, newest first: what `markPaid` recorded, grouped by payment reference (a negative
+    /// statement settled by offset shows under `offset on …`).
+    public func quarterPayments(_ quarter: Quarter) async throws -> [QuarterPayment] {
+        try await requireInitialised()
+        let currency = try await program(on: quarter.lastDay).program.currency
+        return try await plainRows(
+            """
+            SELECT payment_reference, COUNT(*), CAST(SUM(total_minor) AS BIGINT), MIN(paid_by), MAX(paid_at_us) FROM statements
+            WHERE quarter = $1 AND status = 'paid' GROUP BY payment_reference ORDER BY MAX(paid_at_us) DESC, payment_reference
+            """, [.text(quarter.description)]
+        ).map { row in
+            QuarterPayment(
+                reference: try row.text(0), statements: Int(try row.integer(1)), total: Money(minorUnits: try row.integer(2), currency: currency),
+                paidBy: try row.optionalText(3) ?? "", paidAtMicroseconds: try row.integer(4))
         }
     }
 }

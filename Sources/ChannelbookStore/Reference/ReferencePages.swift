@@ -35,13 +35,19 @@ public struct AuditFilter: Sendable {
     public var actor: String?
     public var action: String?
     public var partner: PartnerCode?
+    /// What the action was on: a quarter (`2026Q2`), a statement's reference, a file.
+    public var subject: String?
 
-    public init(since: BusinessDate? = nil, until: BusinessDate? = nil, actor: String? = nil, action: String? = nil, partner: PartnerCode? = nil) {
+    public init(
+        since: BusinessDate? = nil, until: BusinessDate? = nil, actor: String? = nil, action: String? = nil, partner: PartnerCode? = nil,
+        subject: String? = nil
+    ) {
         self.since = since
         self.until = until
         self.actor = actor
         self.action = action
         self.partner = partner
+        self.subject = subject
     }
 }
 
@@ -110,6 +116,7 @@ extension ChannelbookDatabase {
         if let actor = filter.actor { query.appendInterpolation(" AND a.actor = \(bind: actor.lowercased())" as SQLQueryString) }
         if let action = filter.action { query.appendInterpolation(" AND a.action = \(bind: action)" as SQLQueryString) }
         if let partner = filter.partner { query.appendInterpolation(" AND p.code = \(bind: partner.rawValue)" as SQLQueryString) }
+        if let subject = filter.subject { query.appendInterpolation(" AND a.subject = \(bind: subject)" as SQLQueryString) }
         if let cursor { query.appendInterpolation(" AND a.id < \(bind: cursor)" as SQLQueryString) }
         query.appendInterpolation(" ORDER BY a.id DESC LIMIT \(bind: limit + 1)" as SQLQueryString)
         let rows = try await sql.raw(query).all().map(AuditEntry.init(row:))

@@ -67,6 +67,7 @@ public enum ReferralError: RefusalError, Equatable, Sendable {
     case notFound(ReferralID)
     case notAllowed(action: String, id: ReferralID, status: ReferralStatus)
     case beforeRegistration(action: String, on: BusinessDate, registeredOn: BusinessDate)
+    case wonInFuture(on: BusinessDate, today: BusinessDate)
     case missingReason
 
     public var description: String {
@@ -85,6 +86,8 @@ public enum ReferralError: RefusalError, Equatable, Sendable {
         case let .notAllowed(action, id, status): return "referral \(id.rawValue) is \(status.rawValue) and cannot be \(action)"
         case let .beforeRegistration(action, date, registeredOn):
             return "cannot be \(action) on \(date), before it was registered (\(registeredOn))"
+        case let .wonInFuture(date, today):
+            return "a referral cannot be won on \(date), a date that has not come yet (today is \(today)): record the win on the day it happened"
         case .missingReason: return "a reason is required"
         }
     }
@@ -168,11 +171,15 @@ extension ChannelbookDatabase {
 
     /// Records the won sale: SKU, seats, close date and fulfiller. The fee (seat band × per-seat price on the
     /// close date × seats; nothing if self-fulfilled when the program says so) lands on the referring
-    /// partner's statement for the close date's quarter.
+    /// partner's statement for the close date's quarter. A win dated after `today` (UTC when not given) is
+    /// refused: it would put a fee into a quarter that may be closed before the sale happens.
     public func closeReferral(
-        _ id: ReferralID, sku: SKU, seats: Int64, on date: BusinessDate, fulfiller: String?, actor: String = "system"
+        _ id: ReferralID, sku: SKU, seats: Int64, on date: BusinessDate, fulfiller: String?, actor: String = "system",
+        today: BusinessDate? = nil
     ) async throws -> ClosedReferralOutcome {
         try await requireInitialised()
+        let today = today ?? Self.today()
+        guard date <= today else { throw ReferralError.wonInFuture(on: date, today: today) }
         // A won referral puts a fee on a statement: it takes the ledger's turn as well as the referrals'.
         return try await transaction(locking: [.ledger, .referrals]) {
             let referral = try await requireReferral(id, on: date, action: "closed", allowed: [.approved])

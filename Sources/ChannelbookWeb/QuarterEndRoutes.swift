@@ -1,0 +1,448 @@
+import ChannelbookCore
+import ChannelbookStore
+import Foundation
+import Hummingbird
+
+/// Quarter end in the browser, for the roles the commands have: a quarter's statements with approve and hold per
+/// statement, "approve all" and "mark paid" behind pages that say what will happen, close (before the quarter's end
+/// only with an explicit "close early"), the payout file with the history of files and payments, and the route
+/// exceptions to review. Every action is the store's, with its refusals shown on the page in its words.
+struct QuarterEndRoutes {
+    let database: DatabasePool
+
+    struct CloseForm: Decodable {
+        let csrf: String
+        let early: String?
+    }
+    struct ApproveForm: Decodable {
+        let csrf: String
+        let partner: String?
+        let confirm: String?
+    }
+    struct HoldForm: Decodable {
+        let csrf: String
+        let reason: String?
+    }
+    struct PayForm: Decodable {
+        let csrf: String
+        let reference: String?
+        let confirm: String?
+    }
+    struct ReviewForm: Decodable {
+        let csrf: String
+        let source: String
+        let line: String
+        let note: String?
+    }
+
+    func register(on router: Router<WebContext>) {
+        router.get("/quarters/:quarter") { request, context in
+            _ = try context.requireVendor(json: false)
+            return try await quarterPage(try Self.quarter(context), request, context, problem: nil)
+        }
+        router.post("/quarters/:quarter/close") { request, context in
+            let user = try context.require(.closeQuarter)
+            let form = try await FormRoutes.decodeForm(CloseForm.self, request, context)
+            try context.checkCSRF(form.csrf)
+            let quarter = try Self.quarter(context)
+            return try await acting(quarter, request, context, problem: { FormProblem(form: "close", field: nil, message: $0, values: [:]) }) {
+                let summary = try await database.write {
+                    try await $0.closeQuarter(quarter, actor: user.email, today: WebClock.today(context), early: form.early == "yes")
+                }
+                return "Closed \(quarter): \(summary.draftStatements) draft statement\(summary.draftStatements == 1 ? "" : "s")."
+            }
+        }
+        router.get("/quarters/:quarter/approve") { request, context in
+            _ = try context.require(.approveStatements)
+            let quarter = try Self.quarter(context)
+            let partner = request.uri.queryParameters.get("partner").flatMap { $0.isEmpty ? nil : PartnerCode(rawValue: String($0.prefix(40))) }
+            return try await approveConfirmation(quarter, partner: partner, context)
+        }
+        router.post("/quarters/:quarter/approve") { request, context in
+            let user = try context.require(.approveStatements)
+            let form = try await FormRoutes.decodeForm(ApproveForm.self, request, context)
+            try context.checkCSRF(form.csrf)
+            let quarter = try Self.quarter(context)
+            let partner = form.partner.nonEmpty.map { PartnerCode(rawValue: String($0.prefix(40))) }
+            // Approving is irreversible: without the confirmation page's "yes", show that page first.
+            guard form.confirm == "yes" else {
+                return Response.redirect(to: "/quarters/\(quarter)/approve" + (partner.map { "?partner=\(Self.query($0.rawValue))" } ?? ""), type: .normal)
+            }
+            return try await acting(quarter, request, context, problem: { FormProblem(form: "approve", field: nil, message: $0, values: [:]) }) {
+                let approved = try await database.write { try await $0.approveStatements(quarter, partner: partner, actor: user.email) }
+                return "Approved \(Self.count(approved.count, "statement")) totalling \(try Self.total(approved)): they can no longer change."
+            }
+        }
+        router.post("/quarters/:quarter/statements/:partner/hold") { request, context in
+            let user = try context.require(.approveStatements)
+            let form = try await FormRoutes.decodeForm(HoldForm.self, request, context)
+            try context.checkCSRF(form.csrf)
+            let quarter = try Self.quarter(context), partner = try Self.partner(context)
+            let reason = form.reason ?? ""
+            return try await acting(
+                quarter, request, context, problem: { FormProblem(form: "hold-\(partner.rawValue)", field: "reason", message: $0, values: ["reason": reason]) }
+            ) {
+                try await database.write { try await $0.holdStatement(quarter, partner: partner, reason: reason, actor: user.email) }
+                return "\(partner.rawValue)'s statement is held: approving all passes it by until it is released."
+            }
+        }
+        router.post("/quarters/:quarter/statements/:partner/release") { request, context in
+            let user = try context.require(.approveStatements)
+            try context.checkCSRF(try await FormRoutes.decodeForm(CSRFForm.self, request, context).csrf)
+            let quarter = try Self.quarter(context), partner = try Self.partner(context)
+            return try await acting(quarter, request, context, problem: { FormProblem(form: "release", field: nil, message: $0, values: [:]) }) {
+                try await database.write { try await $0.releaseStatement(quarter, partner: partner, actor: user.email) }
+                return "\(partner.rawValue)'s statement is released: it can be approved."
+            }
+        }
+        router.post("/quarters/:quarter/mark-paid") { request, context in
+            let user = try context.require(.approveStatements)
+            let form = try await FormRoutes.decodeForm(PayForm.self, request, context)
+            try context.checkCSRF(form.csrf)
+            let quarter = try Self.quarter(context)
+            let reference = form.reference ?? ""
+            let problem = { (message: String) in FormProblem(form: "pay", field: "reference", message: message, values: ["reference": reference]) }
+            // Marking paid is irreversible: the first post shows what will be paid, the second (confirm=yes) records it.
+            guard form.confirm == "yes" else {
+                do {
+                    try StatementError.checkPaymentReference(reference)
+                } catch let refusal where FormInput.isRefusal(refusal) {
+                    return try await quarterPage(quarter, request, context, problem: problem("\(refusal)"))
+                }
+                return try await payConfirmation(quarter, reference: reference, context)
+            }
+            return try await acting(quarter, request, context, problem: problem) {
+                let paid = try await database.write { try await $0.markPaid(quarter, reference: reference, actor: user.email) }
+                return "Marked \(Self.count(paid.count, "statement")) paid under \(reference), totalling \(try Self.total(paid))."
+            }
+        }
+        // A POST: exporting is audited, and a GET must change nothing (a prefetch or a crawler would export).
+        router.post("/quarters/:quarter/payouts.csv") { request, context in
+            let user = try context.require(.approveStatements)
+            try context.checkCSRF(try await FormRoutes.decodeForm(CSRFForm.self, request, context).csrf)
+            let quarter = try Self.quarter(context)
+            let rows: [PayoutRow]
+            do {
+                rows = try await database.write { try await $0.payouts(for: quarter, actor: user.email, file: "payouts-\(quarter).csv (browser)") }
+            } catch let failure as DatabaseFailure {
+                throw WebError(failure, json: false)
+            } catch let refusal as any RefusalError {
+                return try await quarterPage(quarter, request, context, problem: FormProblem(form: "payouts", field: nil, message: refusal.description, values: [:]))
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"payouts-\(quarter).csv\""],
+                body: .init(byteBuffer: ByteBuffer(string: PayoutRow.csv(rows))))
+        }
+        router.get("/quarters/:quarter/exceptions") { request, context in
+            let user = try context.requireUser(json: false)
+            let quarter = try Self.quarter(context)
+            return try await exceptionsPage(quarter, user, request, context, problem: nil)
+        }
+        router.post("/quarters/:quarter/exceptions/review") { request, context in
+            let user = try context.require(.reviewRouteExceptions)
+            let form = try await FormRoutes.decodeForm(ReviewForm.self, request, context)
+            try context.checkCSRF(form.csrf)
+            let quarter = try Self.quarter(context)
+            let note = form.note ?? ""
+            do {
+                _ = try await database.write {
+                    try await $0.reviewRouteException(source: String(form.source.prefix(64)), lineID: String(form.line.prefix(200)), note: note, actor: user.email)
+                }
+            } catch let failure as DatabaseFailure {
+                throw WebError(failure, json: false)
+            } catch let refusal as any RefusalError {
+                let problem = FormProblem(form: "review-\(form.source)-\(form.line)", field: "note", message: refusal.description, values: ["note": note])
+                return try await exceptionsPage(quarter, user, request, context, problem: problem)
+            }
+            return Response.redirect(to: "/quarters/\(quarter)/exceptions?done=\(Self.query("Accepted line \(form.line) of \(form.source)."))", type: .normal)
+        }
+    }
+
+    // MARK: Acting
+
+    /// Runs a quarter action: on success back to the quarter's page with its message; on the store's refusal the
+    /// page again, with the message beside the form that caused it and what was typed kept (400).
+    private func acting(
+        _ quarter: Quarter, _ request: Request, _ context: WebContext, problem: (String) -> FormProblem, _ action: () async throws -> String
+    ) async throws -> Response {
+        let message: String
+        do { message = try await action() } catch let failure as DatabaseFailure {
+            throw WebError(failure, json: false)
+        } catch StatementError.noStatement {
+            throw WebError.notFound(json: false)
+        } catch let refusal as any RefusalError {
+            return try await quarterPage(quarter, request, context, problem: problem(refusal.description))
+        }
+        return Response.redirect(to: "/quarters/\(quarter)?done=\(Self.query(message))", type: .normal)
+    }
+
+    // MARK: Pages
+
+    private func quarterPage(_ quarter: Quarter, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
+        let user = try context.requireVendor(json: false)
+        let today = WebClock.today(context)
+        let (statements, holds, payments, exports, exceptions) = try await database.read { database in
+            (
+                try await database.statements(for: quarter), try await database.statementHolds(in: quarter), try await database.quarterPayments(quarter),
+                try await database.auditPage(AuditFilter(action: "export payouts", subject: quarter.description), limit: 20).items,
+                try await database.routeExceptionPage(quarter, reviewed: false, limit: 1).items.count
+            )
+        }
+        let csrf = HTML.escape(context.session?.csrfToken ?? "")
+        let mayApprove = user.role.may(.approveStatements)
+        var body = Self.notices(request, problem)
+        let drafts = statements.filter { $0.status == .draft }, approved = statements.filter { $0.status == .approved }
+        let held = drafts.filter { holds[$0.partner] != nil }
+        body += "<p>\(Self.count(drafts.count, "draft")) (\(held.count) held) · \(approved.count) approved · "
+            + "\(statements.filter { $0.status == .paid }.count) paid · <a href=\"/quarters/\(quarter)/exceptions\">route exceptions</a>"
+            + (exceptions > 0 ? " (some not reviewed)" : "") + "</p>"
+
+        if user.role.may(.closeQuarter) { body += Self.closeForm(quarter, today: today, csrf: csrf, problem: problem?.form == "close" ? problem : nil) }
+        if mayApprove && drafts.count > held.count {
+            body += "<p><a class=\"button\" href=\"/quarters/\(quarter)/approve\">Approve all \(Self.count(drafts.count - held.count, "draft"))…</a></p>"
+        }
+        if statements.isEmpty {
+            body += "<p>No statements for \(quarter) yet: they are drafted when the quarter is closed.</p>"
+        } else {
+            let page = Pagination(statements, request: request)
+            let rows = page.items.map { statement in
+                var status = HTML.escape(statement.status.rawValue)
+                var actions = ""
+                if let hold = holds[statement.partner], statement.status == .draft {
+                    status = "held: \(HTML.escape(hold.reason)) <small>(\(HTML.escape(hold.heldBy)))</small>"
+                    if mayApprove {
+                        actions = Self.postButton("/quarters/\(quarter)/statements/\(Self.path(statement.partner))/release", "Release", csrf: csrf)
+                    }
+                } else if statement.status == .draft && mayApprove {
+                    let holdProblem = problem?.form == "hold-\(statement.partner.rawValue)" ? problem : nil
+                    actions = "<a href=\"/quarters/\(quarter)/approve?partner=\(Self.query(statement.partner.rawValue))\">Approve…</a> "
+                        + Self.holdForm(quarter, statement.partner, csrf: csrf, problem: holdProblem)
+                }
+                return "<tr><td><a href=\"/statements/\(quarter)/\(Self.path(statement.partner))\">\(HTML.escape(statement.reference))</a></td>"
+                    + "<td>\(HTML.escape(statement.partner.rawValue)) \(HTML.escape(statement.partnerName))</td><td>\(status)</td>"
+                    + "<td class=\"money\">\(HTML.escape(statement.total.displayString))</td><td>\(actions)</td></tr>"
+            }.joined()
+            body += "<table><thead><tr><th>statement</th><th>partner</th><th>status</th><th>total</th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
+                + page.pager(request, noun: "statements")
+        }
+        if mayApprove { body += Self.paymentSection(quarter, approved: approved, payments: payments, exports: exports, csrf: csrf, problem: problem) }
+        return signedInPage("Statements \(quarter)", context, body).withStatus(problem == nil ? .ok : .badRequest)
+    }
+
+    /// What approving will do: how many statements, for whom, the total; and the held drafts it passes by.
+    private func approveConfirmation(_ quarter: Quarter, partner: PartnerCode?, _ context: WebContext) async throws -> Response {
+        let (drafts, holds) = try await database.read { database in
+            (try await database.statements(for: quarter, status: .draft, partner: partner), try await database.statementHolds(in: quarter))
+        }
+        let approving = drafts.filter { holds[$0.partner] == nil }, passedBy = drafts.filter { holds[$0.partner] != nil }
+        let csrf = HTML.escape(context.session?.csrfToken ?? "")
+        var body = "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>"
+        guard !approving.isEmpty else {
+            body += "<p class=\"error\" role=\"alert\">"
+                + (drafts.isEmpty ? "There is no draft statement to approve\(partner.map { " for \(HTML.escape($0.rawValue))" } ?? "")."
+                    : "Every draft is held: release a hold first.") + "</p>"
+            return signedInPage("Approve statements for \(quarter)", context, body)
+        }
+        body += "<p>Approve <strong>\(Self.count(approving.count, "statement"))</strong> totalling <strong>\(HTML.escape(try Self.total(approving)))</strong>? "
+            + "Approved figures never change: a later correction reaches the partner as an adjustment on a later statement.</p>"
+        body += Self.statementTable(approving)
+        if !passedBy.isEmpty {
+            body += "<p>Held, and not approved: \(passedBy.map { HTML.escape("\($0.partner.rawValue) (\(holds[$0.partner]?.reason ?? ""))") }.joined(separator: ", ")).</p>"
+        }
+        body += """
+            <form method="post" action="/quarters/\(quarter)/approve"><input type="hidden" name="csrf" value="\(csrf)">\
+            <input type="hidden" name="confirm" value="yes">\(partner.map { "<input type=\"hidden\" name=\"partner\" value=\"\(HTML.escape($0.rawValue))\">" } ?? "")\
+            <button>Approve \(Self.count(approving.count, "statement"))</button> <a href="/quarters/\(quarter)">Cancel</a></form>
+            """
+        return signedInPage("Approve statements for \(quarter)", context, body)
+    }
+
+    /// What marking paid will do: the approved statements, the reference, the total.
+    private func payConfirmation(_ quarter: Quarter, reference: String, _ context: WebContext) async throws -> Response {
+        let payable = try await database.read { try await $0.statements(for: quarter, status: .approved) }.filter { $0.total.minorUnits >= 0 }
+        let csrf = HTML.escape(context.session?.csrfToken ?? "")
+        var body = "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>"
+        guard !payable.isEmpty else {
+            return signedInPage("Mark \(quarter) paid", context, body + "<p class=\"error\" role=\"alert\">No approved statement of \(quarter) is waiting to be paid.</p>")
+        }
+        body += "<p>Mark <strong>\(Self.count(payable.count, "statement"))</strong> totalling <strong>\(HTML.escape(try Self.total(payable)))</strong> "
+            + "paid under the reference <strong>\(HTML.escape(reference))</strong>? This cannot be undone.</p>"
+        body += Self.statementTable(payable)
+        body += """
+            <form method="post" action="/quarters/\(quarter)/mark-paid"><input type="hidden" name="csrf" value="\(csrf)">\
+            <input type="hidden" name="confirm" value="yes"><input type="hidden" name="reference" value="\(HTML.escape(reference))">\
+            <button>Mark \(Self.count(payable.count, "statement")) paid</button> <a href="/quarters/\(quarter)">Cancel</a></form>
+            """
+        return signedInPage("Mark \(quarter) paid", context, body)
+    }
+
+    /// The quarter's route exceptions, a page at a time, filtered by review state, reseller and source; the vendor
+    /// accepts one with a note. A distributor sees its own reports' exceptions, read only.
+    private func exceptionsPage(_ quarter: Quarter, _ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
+        let query = request.uri.queryParameters
+        let reviewed: Bool? = switch query.get("reviewed") { case "yes": true; case "no": false; default: nil }
+        let reseller = query.get("reseller").flatMap { $0.isEmpty ? nil : PartnerCode(rawValue: String($0.prefix(40))) }
+        var source = query.get("source").flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
+        if !user.role.isVendor {
+            // A partner's login sees the exceptions of its own reports, and only a distributor has reports.
+            guard user.partnerKind == .distributor, let own = user.partner else { throw WebError.notFound(json: false) }
+            source = own.rawValue
+        }
+        let after = query.get("after").map { String($0.prefix(600)) }
+        let page: KeyedPage<RouteExceptionListing>
+        do {
+            page = try await database.read { [source] in
+                try await $0.routeExceptionPage(quarter, reseller: reseller, source: source, reviewed: reviewed, after: after, limit: Self.exceptionsPerPage)
+            }
+        } catch let refusal as any RefusalError {
+            throw WebError(.badRequest, refusal.description, json: false)
+        }
+        let csrf = HTML.escape(context.session?.csrfToken ?? "")
+        let mayReview = user.role.may(.reviewRouteExceptions)
+        var body = (user.role.isVendor ? "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>" : "") + Self.notices(request, problem)
+        body += """
+            <p>A route exception is a sale that did not reach the customer the way the program expects: national resellers buy direct,
+            the others through a distributor they are linked to. The line counts as reported; accepting it records that someone looked, and why.</p>
+            <form method="get" action="/quarters/\(quarter)/exceptions" class="filters">\
+            <label>Reviewed <select name="reviewed"><option value="">all</option>\
+            <option value="no"\(reviewed == false ? " selected" : "")>not yet</option><option value="yes"\(reviewed == true ? " selected" : "")>accepted</option></select></label> \
+            <label>Reseller <input name="reseller" size="10" value="\(HTML.escape(reseller?.rawValue ?? ""))"></label> \
+            \(user.role.isVendor ? "<label>Source <input name=\"source\" size=\"10\" value=\"\(HTML.escape(source ?? ""))\"></label> " : "")\
+            <button>Filter</button></form>
+            """
+        if page.items.isEmpty {
+            body += "<p>No route exceptions\(reviewed == false ? " left to review" : "") in \(quarter).</p>"
+        } else {
+            let rows = page.items.map { line in
+                var review = line.reviewNote.map { "accepted: \(HTML.escape($0)) <small>(\(HTML.escape(line.reviewedBy ?? "")))</small>" } ?? "not reviewed"
+                if line.reviewNote == nil && mayReview {
+                    let form = "review-\(line.source)-\(line.lineID)"
+                    let mine = problem?.form == form ? problem : nil
+                    review = """
+                        <form method="post" action="/quarters/\(quarter)/exceptions/review"><input type="hidden" name="csrf" value="\(csrf)">\
+                        <input type="hidden" name="source" value="\(HTML.escape(line.source))"><input type="hidden" name="line" value="\(HTML.escape(line.lineID))">\
+                        <label>Note <input name="note" required maxlength="500" value="\(HTML.escape(mine?.values["note"] ?? ""))"\
+                        \(mine == nil ? "" : " aria-invalid=\"true\" aria-describedby=\"note-error\"")></label> <button>Accept</button>\
+                        \(mine.map { "<span class=\"error\" id=\"note-error\">\(HTML.escape($0.message))</span>" } ?? "")</form>
+                        """
+                }
+                return "<tr><td>\(line.date)</td><td>\(HTML.escape(line.source))</td><td>\(HTML.escape(line.lineID))</td><td>\(HTML.escape(line.reseller.rawValue))</td>"
+                    + "<td class=\"money\">\(HTML.escape(line.amount.displayString))</td><td>\(HTML.escape(line.reason.explanation))</td><td>\(review)</td></tr>"
+            }.joined()
+            body += "<table><thead><tr><th>date</th><th>source</th><th>line</th><th>reseller</th><th>amount</th><th>why</th><th>review</th></tr></thead><tbody>\(rows)</tbody></table>"
+            if let next = page.nextCursor {
+                var items = [("after", next)]
+                if let reviewed { items.append(("reviewed", reviewed ? "yes" : "no")) }
+                if let reseller { items.append(("reseller", reseller.rawValue)) }
+                if let source, user.role.isVendor { items.append(("source", source)) }
+                body += "<p><a href=\"/quarters/\(quarter)/exceptions?\(items.map { "\($0.0)=\(Self.query($0.1))" }.joined(separator: "&amp;"))\">Next \(Self.exceptionsPerPage) →</a></p>"
+            }
+        }
+        return signedInPage("Route exceptions \(quarter)", context, body).withStatus(problem == nil ? .ok : .badRequest)
+    }
+
+    static let exceptionsPerPage = 100
+
+    // MARK: Parts
+
+    /// A success message carried by the redirect (`?done=`), or the refusal of a form without a field of its own.
+    private static func notices(_ request: Request, _ problem: FormProblem?) -> String {
+        if let problem {
+            return problem.field == nil ? "<p class=\"error\" role=\"alert\">\(HTML.escape(problem.message))</p>" : ""
+        }
+        guard let done = request.uri.queryParameters.get("done") else { return "" }
+        return "<p class=\"notice\" role=\"status\">\(HTML.escape(String(done.prefix(300))))</p>"
+    }
+
+    private static func closeForm(_ quarter: Quarter, today: BusinessDate, csrf: String, problem: FormProblem?) -> String {
+        let error = problem.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0.message))</p>" } ?? ""
+        if quarter.hasEnded(on: today) {
+            return error + "<form method=\"post\" action=\"/quarters/\(quarter)/close\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Close \(quarter)</button></form>"
+        }
+        return error + """
+            <form method="post" action="/quarters/\(quarter)/close"><input type="hidden" name="csrf" value="\(csrf)">\
+            <p>\(quarter) has not ended: its last day is \(quarter.lastDay). Sales and referral wins may still fall in it.</p>\
+            <label><input type="checkbox" name="early" value="yes" required> Close \(quarter) before its end (the audit log records an early close)</label> \
+            <button>Close early</button></form>
+            """
+    }
+
+    private static func holdForm(_ quarter: Quarter, _ partner: PartnerCode, csrf: String, problem: FormProblem?) -> String {
+        let id = "hold-\(partner.rawValue)"
+        return """
+            <form method="post" action="/quarters/\(quarter)/statements/\(path(partner))/hold" class="inline"><input type="hidden" name="csrf" value="\(csrf)">\
+            <label>Hold reason <input name="reason" required maxlength="500" size="16" value="\(HTML.escape(problem?.values["reason"] ?? ""))"\
+            \(problem == nil ? "" : " aria-invalid=\"true\" aria-describedby=\"\(HTML.escape(id))-error\"")></label> <button>Hold</button>\
+            \(problem.map { "<span class=\"error\" id=\"\(HTML.escape(id))-error\">\(HTML.escape($0.message))</span>" } ?? "")</form>
+            """
+    }
+
+    /// The payout file (when something approved is payable), marking paid, and what was exported and paid before.
+    private static func paymentSection(
+        _ quarter: Quarter, approved: [StatementView], payments: [QuarterPayment], exports: [AuditEntry], csrf: String, problem: FormProblem?
+    ) -> String {
+        var html = "<h2>Payment</h2>"
+        let payable = approved.filter { $0.total.minorUnits > 0 }
+        if let problem, problem.form == "payouts" { html += "<p class=\"error\" role=\"alert\">\(HTML.escape(problem.message))</p>" }
+        if payable.isEmpty {
+            html += "<p>No approved statement is waiting to be paid, so there is no payout file to export.</p>"
+        } else {
+            html += "<p>\(count(payable.count, "approved statement")) to pay. "
+                + "<form method=\"post\" action=\"/quarters/\(quarter)/payouts.csv\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Payout file (CSV)</button></form></p>"
+            let mine = problem?.form == "pay" ? problem : nil
+            html += """
+                <form method="post" action="/quarters/\(quarter)/mark-paid"><input type="hidden" name="csrf" value="\(csrf)">\
+                <label>Payment reference <input name="reference" required maxlength="100" value="\(HTML.escape(mine?.values["reference"] ?? ""))"\
+                \(mine == nil ? "" : " aria-invalid=\"true\" aria-describedby=\"reference-error\"")></label> <button>Mark paid…</button>\
+                \(mine.map { "<span class=\"error\" id=\"reference-error\">\(HTML.escape($0.message))</span>" } ?? "")</form>
+                """
+        }
+        if !exports.isEmpty || !payments.isEmpty {
+            let exported = exports.map { "<tr><td>\(HTML.escape($0.timestamp))</td><td>payout file</td><td>\(HTML.escape($0.after))</td><td>\(HTML.escape($0.actor))</td></tr>" }
+            let paid = payments.map {
+                "<tr><td>\(HTML.escape(AuditEntry.timestamp($0.paidAtMicroseconds)))</td><td>paid</td><td>\(HTML.escape($0.reference)): \(count($0.statements, "statement")), \(HTML.escape($0.total.displayString))</td><td>\(HTML.escape($0.paidBy))</td></tr>"
+            }
+            html += "<h3>History</h3><table><thead><tr><th>at</th><th>what</th><th>detail</th><th>by</th></tr></thead><tbody>\((exported + paid).joined())</tbody></table>"
+        }
+        return html
+    }
+
+    private static func statementTable(_ statements: [StatementView]) -> String {
+        let rows = statements.map {
+            "<tr><td>\(HTML.escape($0.reference))</td><td>\(HTML.escape($0.partner.rawValue)) \(HTML.escape($0.partnerName))</td><td class=\"money\">\(HTML.escape($0.total.displayString))</td></tr>"
+        }.joined()
+        return "<table><thead><tr><th>statement</th><th>partner</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>"
+    }
+
+    private static func postButton(_ action: String, _ label: String, csrf: String) -> String {
+        "<form method=\"post\" action=\"\(action)\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>\(HTML.escape(label))</button></form>"
+    }
+
+    // MARK: Values
+
+    private static func quarter(_ context: WebContext) throws -> Quarter {
+        guard let quarter = try? Quarter.parse(context.parameters.get("quarter") ?? "") else { throw WebError.notFound(json: false) }
+        return quarter
+    }
+
+    private static func partner(_ context: WebContext) throws -> PartnerCode {
+        guard let code = context.parameters.get("partner"), !code.isEmpty, code.count <= 40 else { throw WebError.notFound(json: false) }
+        return PartnerCode(rawValue: code)
+    }
+
+    private static func total(_ statements: [StatementView]) throws -> String {
+        guard let currency = statements.first?.total.currency else { return "" }
+        return try Money.sum(statements.map(\.total), currency: currency).displayString
+    }
+
+    static func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
+
+    /// A value in a URL's query.
+    static func query(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
+    }
+
+    /// A partner code in a path segment.
+    private static func path(_ partner: PartnerCode) -> String { query(partner.rawValue) }
+}

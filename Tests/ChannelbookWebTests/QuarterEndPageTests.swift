@@ -1,0 +1,172 @@
+import ChannelbookCore
+import ChannelbookStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import ChannelbookWeb
+
+/// Quarter end in the browser (issue 16): close (early only on purpose), approve one or all behind a confirmation
+/// page, hold and release, mark paid behind a confirmation page, the payout file and its history, and the route
+/// exceptions queue. The web tests' clock says 2027-01-15.
+@Suite struct QuarterEndPageTests {
+    /// The web tests' database plus an admin, and a route exception in 2026Q1 (D01 reporting a sale to the national
+    /// reseller N01), closed again so the drafts are current.
+    private func database() async throws -> ChannelbookDatabase {
+        let database = try await preparedDatabase()
+        try await database.addUser(email: "admin@vendor.example", role: .admin, partner: nil, password: "admin secret 1234", actor: "t", bcryptCost: 4)
+        try await database.addUser(email: "desk@d01.example", role: .partner, partner: "D01", password: "distributor secret 1", actor: "t", bcryptCost: 4)
+        try await database.importText(
+            .sales, "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\nX1,2026-02-01,D01,N01,Other,HW-1,hardware,1,1000.00,AUD\n")
+        _ = try await database.closeQuarter(Quarter.parse("2026Q1"), today: try BusinessDate.parse("2027-01-15"))
+        return database
+    }
+
+    private func page(_ client: some TestClientProtocol, _ uri: String, _ who: (headers: HTTPFields, csrf: String)) async throws -> (HTTPResponse.Status, String) {
+        let response = try await client.execute(uri: uri, method: .get, headers: who.headers)
+        return (response.status, String(buffer: response.body))
+    }
+
+    private func post(_ client: some TestClientProtocol, _ uri: String, _ who: (headers: HTTPFields, csrf: String), _ fields: [String: String] = [:])
+        async throws -> TestResponse
+    {
+        try await client.execute(uri: uri, method: .post, headers: who.headers, body: form(fields.merging(["csrf": who.csrf]) { first, _ in first }))
+    }
+
+    @Test func aQuarterThatHasNotEndedClosesOnlyEarlyOnPurpose() async throws {
+        let database = try await database()
+        try await database.importText(
+            .sales, "line_id,date,source,reseller,customer,sku,category,seats,amount,currency\nQ1,2027-01-10,DIRECT,N01,Bank,HW-1,hardware,100,100000.00,AUD\n")
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
+            let (_, before) = try await page(client, "/quarters/2027Q1", admin)
+            #expect(before.contains("2027Q1 has not ended: its last day is 2027-03-31"))
+            #expect(before.contains("<button>Close early</button>"))
+            let refused = try await post(client, "/quarters/2027Q1/close", admin)
+            #expect(refused.status == .badRequest)
+            #expect(String(buffer: refused.body).contains("2027Q1 has not ended (its last day is 2027-03-31; today is 2027-01-15)"))
+            #expect(try await database.statements(for: Quarter.parse("2027Q1")).isEmpty)
+            let early = try await post(client, "/quarters/2027Q1/close", admin, ["early": "yes"])
+            #expect(early.status == .seeOther)
+            #expect(early.headers[.location]?.hasPrefix("/quarters/2027Q1?done=Closed%202027Q1") == true)
+            #expect(try await database.statements(for: Quarter.parse("2027Q1")).map(\.partner) == ["N01"])
+            #expect(try await database.auditLog().last.map { "\($0.actor) \($0.action)" } == "admin@vendor.example close early")
+            // An ended quarter has a plain close button.
+            let (_, ended) = try await page(client, "/quarters/2026Q1", admin)
+            #expect(ended.contains("<button>Close 2026Q1</button>"))
+            #expect(!ended.contains("Close early"))
+        }
+        await database.close()
+    }
+
+    @Test func approvingShowsWhatWillHappenAndPassesHeldStatementsBy() async throws {
+        let database = try await database()
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let finance = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
+            let statements = try await database.statements(for: Quarter.parse("2026Q1"))
+            let total = try Money.sum(statements.map(\.total), currency: .aud)
+            // The confirmation page: how many, for whom, the total; nothing changed by looking.
+            let (status, confirm) = try await page(client, "/quarters/2026Q1/approve", finance)
+            #expect(status == .ok)
+            #expect(confirm.contains("Approve <strong>2 statements</strong> totalling <strong>\(total.displayString)</strong>?"))
+            #expect(confirm.contains("N01 National &lt;One&gt;") && confirm.contains("P01 Premier One"))
+            #expect(try await database.statements(for: Quarter.parse("2026Q1")).allSatisfy { $0.status == .draft })
+            // Hold P01 with a reason; an empty reason is refused beside the field.
+            let empty = try await post(client, "/quarters/2026Q1/statements/P01/hold", finance, ["reason": " "])
+            #expect(empty.status == .badRequest)
+            #expect(String(buffer: empty.body).contains("<span class=\"error\" id=\"hold-P01-error\">a reason for the hold is required</span>"))
+            #expect(try await post(client, "/quarters/2026Q1/statements/P01/hold", finance, ["reason": "ABN <check>"]).status == .seeOther)
+            let (_, quarter) = try await page(client, "/quarters/2026Q1", finance)
+            #expect(quarter.contains("held: ABN &lt;check&gt;"))
+            #expect(quarter.contains("Approve all 1 draft…"))
+            let (_, held) = try await page(client, "/quarters/2026Q1/approve", finance)
+            #expect(held.contains("Approve <strong>1 statement</strong>"))
+            #expect(held.contains("Held, and not approved: P01 (ABN &lt;check&gt;)"))
+            // Approving the held one by name is refused on the page, in the store's words.
+            let named = try await post(client, "/quarters/2026Q1/approve", finance, ["partner": "P01", "confirm": "yes"])
+            #expect(named.status == .badRequest)
+            #expect(String(buffer: named.body).contains("is held (ABN &lt;check&gt;): release the hold before approving it"))
+            let all = try await post(client, "/quarters/2026Q1/approve", finance, ["confirm": "yes"])
+            #expect(all.status == .seeOther)
+            #expect(try await database.statements(for: Quarter.parse("2026Q1")).map(\.status) == [.approved, .draft])
+            #expect(try await post(client, "/quarters/2026Q1/statements/P01/release", finance).status == .seeOther)
+            let (_, one) = try await page(client, "/quarters/2026Q1/approve?partner=P01", finance)
+            #expect(one.contains("Approve <strong>1 statement</strong>") && one.contains("name=\"partner\" value=\"P01\""))
+            #expect(try await post(client, "/quarters/2026Q1/approve", finance, ["partner": "P01", "confirm": "yes"]).status == .seeOther)
+            #expect(try await database.statements(for: Quarter.parse("2026Q1")).map(\.status) == [.approved, .approved])
+            // A partner's login finds none of it; an admin without the permission is refused.
+            let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
+            #expect(try await page(client, "/quarters/2026Q1/approve", partner).0 == .notFound)
+            #expect(try await post(client, "/quarters/2026Q1/statements/P01/hold", partner, ["reason": "x"]).status == .notFound)
+            let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
+            #expect(try await page(client, "/quarters/2026Q1/approve", admin).0 == .forbidden)
+        }
+        await database.close()
+    }
+
+    @Test func payingShowsWhatWillBePaidAndTheHistory() async throws {
+        let database = try await database()
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let finance = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
+            // Nothing approved: no payout file, no mark-paid form.
+            let (_, drafts) = try await page(client, "/quarters/2026Q1", finance)
+            #expect(drafts.contains("No approved statement is waiting to be paid, so there is no payout file to export."))
+            #expect(!drafts.contains("Payout file (CSV)"))
+            try await database.approveStatements(Quarter.parse("2026Q1"), actor: "fin@vendor.example")
+            let (_, approved) = try await page(client, "/quarters/2026Q1", finance)
+            #expect(approved.contains("Payout file (CSV)"))
+            let file = try await post(client, "/quarters/2026Q1/payouts.csv", finance)
+            #expect(file.status == .ok)
+            #expect(String(buffer: file.body).hasPrefix("partner,abn,amount,statement"))
+            // A blank reference is refused beside its field; a real one shows what will be paid first.
+            let blank = try await post(client, "/quarters/2026Q1/mark-paid", finance, ["reference": " "])
+            #expect(blank.status == .badRequest)
+            #expect(String(buffer: blank.body).contains("<span class=\"error\" id=\"reference-error\">a payment reference is required</span>"))
+            let total = try Money.sum(try await database.statements(for: Quarter.parse("2026Q1")).map(\.total), currency: .aud)
+            let confirm = try await post(client, "/quarters/2026Q1/mark-paid", finance, ["reference": "EFT-77"])
+            #expect(confirm.status == .ok)
+            #expect(String(buffer: confirm.body).contains("Mark <strong>2 statements</strong> totalling <strong>\(total.displayString)</strong> paid under the reference <strong>EFT-77</strong>?"))
+            #expect(try await database.statements(for: Quarter.parse("2026Q1")).allSatisfy { $0.status == .approved })
+            let paid = try await post(client, "/quarters/2026Q1/mark-paid", finance, ["reference": "EFT-77", "confirm": "yes"])
+            #expect(paid.status == .seeOther)
+            #expect(try await database.statements(for: Quarter.parse("2026Q1")).allSatisfy { $0.status == .paid && $0.paymentReference == "EFT-77" })
+            let (_, history) = try await page(client, "/quarters/2026Q1", finance)
+            #expect(history.contains("<h3>History</h3>"))
+            #expect(history.contains("EFT-77: 2 statements, \(total.displayString)"))
+            #expect(history.contains("payouts totalling") && history.contains("payouts-2026Q1.csv (browser)"))
+        }
+        await database.close()
+    }
+
+    @Test func routeExceptionsAreFilteredAndAcceptedWithANote() async throws {
+        let database = try await database()
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
+            let (status, queue) = try await page(client, "/quarters/2026Q1/exceptions?reviewed=no", admin)
+            #expect(status == .ok)
+            #expect(queue.contains("<td>X1</td><td>N01</td>"))
+            #expect(queue.contains("a distributor sale to a national reseller, which buys direct"))
+            // A blank note is refused beside the field, with the form shown again.
+            let blank = try await post(client, "/quarters/2026Q1/exceptions/review", admin, ["source": "D01", "line": "X1", "note": " "])
+            #expect(blank.status == .badRequest)
+            #expect(String(buffer: blank.body).contains("<span class=\"error\" id=\"note-error\">say why the exception is accepted (note)</span>"))
+            let accepted = try await post(client, "/quarters/2026Q1/exceptions/review", admin, ["source": "D01", "line": "X1", "note": "agreed <by phone>"])
+            #expect(accepted.status == .seeOther)
+            let (_, after) = try await page(client, "/quarters/2026Q1/exceptions?reviewed=no", admin)
+            #expect(after.contains("No route exceptions left to review in 2026Q1."))
+            let (_, reviewed) = try await page(client, "/quarters/2026Q1/exceptions?reviewed=yes", admin)
+            #expect(reviewed.contains("accepted: agreed &lt;by phone&gt;"))
+            // Finance may look but not accept; the distributor sees its own reports' exceptions, read only; a reseller nothing.
+            let finance = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
+            #expect(try await post(client, "/quarters/2026Q1/exceptions/review", finance, ["source": "D01", "line": "X1", "note": "x"]).status == .forbidden)
+            let distributor = try await signedIn(client, database, "desk@d01.example", "distributor secret 1")
+            let (own, mine) = try await page(client, "/quarters/2026Q1/exceptions?source=D99", distributor)
+            #expect(own == .ok)
+            #expect(mine.contains("<td>X1</td>") && !mine.contains("name=\"note\""))
+            let reseller = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
+            #expect(try await page(client, "/quarters/2026Q1/exceptions", reseller).0 == .notFound)
+        }
+        await database.close()
+    }
+}
