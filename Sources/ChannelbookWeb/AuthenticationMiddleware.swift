@@ -15,8 +15,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.clock = clock
-        if let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") {
-            context.user = try await database.read { try await $0.user(apiToken: String(authorization.dropFirst(7))) }
+        if let token = request.headers[.authorization].flatMap(WebApp.bearerToken) {
+            context.user = try await database.read { try await $0.user(apiToken: token) }
         } else if let token = request.cookies[WebApp.sessionCookie]?.value {
             let now = clock.nowMicroseconds()
             context.session = try await database.read { try await $0.session(token: token, nowMicroseconds: now, idleSeconds: idleSeconds) }

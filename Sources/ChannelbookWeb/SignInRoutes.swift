@@ -12,9 +12,9 @@ struct SignInRoutes {
     private var secureCookies: Bool { settings.secureCookies }
 
     func register(on router: Router<WebContext>) {
-        router.get("/login") { _, _ in
+        router.get("/login") { request, _ in
             let token = ChannelbookDatabase.randomToken()
-            var response = loginPage(csrf: token, message: nil)
+            var response = loginPage(csrf: token, message: nil, next: Self.returnPath(request.uri.queryParameters.get("next").map { String($0) }))
             response.setCookie(Cookie(name: WebApp.loginCSRFCookie, value: token, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
             return response
         }
@@ -44,6 +44,18 @@ struct SignInRoutes {
         let email: String
         let password: String
         let csrf: String
+        /// The page the signed-out visit asked for, to return to after signing in.
+        let next: String?
+    }
+
+    /// A page of this app to return to after signing in: a path of ours (`/quarters/2026Q2?x=1`), never another
+    /// site (`//evil.example`, `/\\evil.example`, `https://…`), nor the sign-in pages themselves.
+    static func returnPath(_ text: String?) -> String? {
+        guard let text, text.hasPrefix("/"), text.utf8.count <= 2000, !text.hasPrefix("//"), !text.hasPrefix("/\\"),
+            !text.hasPrefix("/login"), !text.hasPrefix("/logout"),
+            text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f && $0 != "\\" })
+        else { return nil }
+        return text
     }
 
     private func signIn(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -55,25 +67,26 @@ struct SignInRoutes {
             let session = try await database.signIn(
                 email: form.email, password: form.password, nowMicroseconds: clock.nowMicroseconds(), address: context.clientAddress,
                 lifetimeSeconds: settings.sessionLifetimeSeconds)
-            var response = Response.redirect(to: "/", type: .normal)
+            var response = Response.redirect(to: Self.returnPath(form.next) ?? "/", type: .normal)
             response.setCookie(
                 Cookie(
                     name: WebApp.sessionCookie, value: session.token, maxAge: Int(settings.sessionLifetimeSeconds), path: "/",
                     secure: secureCookies, httpOnly: true, sameSite: .lax))
             return response
         } catch let error as AccountError {
-            if case .throttled = error { return loginPage(csrf: form.csrf, message: error.description, status: .tooManyRequests) }
-            return loginPage(csrf: form.csrf, message: error.description, status: .unauthorized)
+            let next = Self.returnPath(form.next)
+            if case .throttled = error { return loginPage(csrf: form.csrf, message: error.description, next: next, status: .tooManyRequests) }
+            return loginPage(csrf: form.csrf, message: error.description, next: next, status: .unauthorized)
         }
     }
 
-    private func loginPage(csrf: String, message: String?, status: HTTPResponse.Status = .ok) -> Response {
+    private func loginPage(csrf: String, message: String?, next: String?, status: HTTPResponse.Status = .ok) -> Response {
         HTMLPage(
             title: "Sign in",
             body: """
                 \(message.map { "<p class=\"error\">\(HTML.escape($0))</p>" } ?? "")
                 <form method="post" action="/login">
-                <input type="hidden" name="csrf" value="\(HTML.escape(csrf))">
+                <input type="hidden" name="csrf" value="\(HTML.escape(csrf))">\(next.map { "<input type=\"hidden\" name=\"next\" value=\"\(HTML.escape($0))\">" } ?? "")
                 <p><label>Email <input type="email" name="email" required autocomplete="username"></label></p>
                 <p><label>Password <input type="password" name="password" required autocomplete="current-password"></label></p>
                 <p><button type="submit">Sign in</button></p>

@@ -27,8 +27,12 @@ public enum WebApp {
         router.add(middleware: LogRequestsMiddleware())
         router.add(middleware: APIMethodMiddleware())
         router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
-        router.get("/metrics") { _, _ in
-            Response(
+        router.get("/metrics") { request, _ in
+            guard let expected = settings.metricsToken else { throw WebError(.notFound, "metrics are off: set metrics.token to scrape them", json: true) }
+            guard let given = request.headers[.authorization].flatMap(Self.bearerToken), Self.sameBytes(given, expected) else {
+                throw WebError(.unauthorized, "send the metrics token as a bearer token", json: true)
+            }
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
         }
@@ -67,6 +71,20 @@ public enum WebApp {
             router: router, server: .http1(configuration: .init(idleTimeout: .seconds(30))),
             configuration: .init(address: .hostname(host, port: port), serverName: "channelbook"),
             services: settings.deliverWebhooks ? [database, WebhookDeliveryService(database: database, clock: clock, logger: logger)] : [database], logger: logger)
+    }
+}
+
+extension WebApp {
+    /// The token of an `Authorization: Bearer TOKEN` header.
+    static func bearerToken(_ header: String) -> String? {
+        header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : nil
+    }
+
+    /// Compares two secrets in time that depends on their length only, not on where they first differ.
+    static func sameBytes(_ given: String, _ expected: String) -> Bool {
+        let a = Array(given.utf8), b = Array(expected.utf8)
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 

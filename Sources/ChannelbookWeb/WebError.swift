@@ -42,6 +42,10 @@ public struct WebError: HTTPResponseError {
             let body = try JSONEncoder().encode(["error": message, "code": code ?? Self.code(for: status)])
             return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
+        // A signed-out visit to a page goes to sign-in, and comes back to the page after it.
+        if status == .unauthorized && request.method == .get {
+            return Response.redirect(to: "/login?next=\(QuarterEndRoutes.query(request.uri.description))", type: .normal)
+        }
         return HTMLPage(title: "\(status.code) \(status.reasonPhrase)", body: "<p class=\"error\">\(HTML.escape(message))</p>").response(status: status)
     }
 

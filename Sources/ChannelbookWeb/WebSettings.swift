@@ -12,6 +12,9 @@ public struct WebSettings: Sendable, Equatable {
     public var uploadLimitBytes: Int
     /// Where uploads wait while imported; `nil`: a folder of this process's own in the temporary directory.
     public var uploadFolder: String? = nil
+    /// The bearer token `/metrics` asks for (Prometheus's `authorization` setting); `nil`: `/metrics` is off (404),
+    /// since request counts by route tell an outsider what the business does.
+    public var metricsToken: String? = nil
     /// Whether this server sends webhook deliveries (every server of a cluster may: a delivery is leased to one).
     public var deliverWebhooks = true
 
@@ -19,8 +22,9 @@ public struct WebSettings: Sendable, Equatable {
 
     public init(
         secureCookies: Bool = false, sessionLifetimeSeconds: Int64 = AccountPolicy.sessionLifetimeSeconds,
-        sessionIdleSeconds: Int64 = AccountPolicy.sessionIdleSeconds, uploadLimitBytes: Int = defaultUploadLimitBytes
+        sessionIdleSeconds: Int64 = AccountPolicy.sessionIdleSeconds, uploadLimitBytes: Int = defaultUploadLimitBytes, metricsToken: String? = nil
     ) {
+        self.metricsToken = metricsToken
         self.secureCookies = secureCookies
         self.sessionLifetimeSeconds = sessionLifetimeSeconds
         self.sessionIdleSeconds = sessionIdleSeconds

@@ -119,4 +119,15 @@ import Testing
         #expect(shown.exitCode == 1)
         #expect(shown.stderr == "Error: flag --port: '70000' is not a whole number from 1 to 65535 (http.port)\n")
     }
+
+    @Test func theMetricsTokenIsNeverShownAndNotTooShort() async throws {
+        let set = try await ServeSettings.resolve(flags: [:], configFile: nil, environment: ["CHANNELBOOK_METRICS_TOKEN": "scrape-me-0123456789"])
+        #expect(set.web.metricsToken == "scrape-me-0123456789")
+        #expect(set.shown.first { $0.key == "metrics.token" }.map { "\($0.value) (\($0.source))" } == "*** (environment CHANNELBOOK_METRICS_TOKEN)")
+        let unset = try await ServeSettings.resolve(flags: [:], configFile: nil, environment: [:])
+        #expect(unset.web.metricsToken == nil)
+        await #expect(throws: CLIError("flag --metrics-token: the metrics token must be at least 16 characters (metrics.token)")) {
+            _ = try await ServeSettings.resolve(flags: ["metrics.token": .string("short")], configFile: nil, environment: [:])
+        }
+    }
 }

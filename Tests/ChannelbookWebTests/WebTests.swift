@@ -88,16 +88,59 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
 }
 
 @Suite struct WebTests {
-    @Test func healthz() async throws {
+    @Test func healthzAndMetricsBehindTheirToken() async throws {
         let database = try await preparedDatabase()
-        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+        let token = "metrics-token-0123456789"
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock, settings: WebSettings(metricsToken: token)).test(.router) { client in
             let response = try await client.execute(uri: "/healthz", method: .get)
             #expect(response.status == .ok)
             #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
             _ = try await client.execute(uri: "/statements/2026Q1/P01", method: .get)
-            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            // Request counts by route say what the business does: only the scraper with the token reads them.
+            #expect(try await client.execute(uri: "/metrics", method: .get).status == .unauthorized)
+            #expect(try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(token)x"]).status == .unauthorized)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(token)"]).body)
             #expect(metrics.contains(#"channelbook_http_requests_total{method="GET",route="/healthz",status="200"} 1"#))
+            // Counted as the refusal it is (401), though the browser is sent on to sign in.
             #expect(metrics.contains(#"channelbook_http_requests_total{method="GET",route="/statements/{quarter}/{partner}",status="401"} 1"#))
+        }
+        // Without a token configured, /metrics is off.
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let off = try await client.execute(uri: "/metrics", method: .get)
+            #expect(off.status == .notFound)
+        }
+        await database.close()
+    }
+
+    @Test func aSignedOutVisitSignsInAndReturnsToThePage() async throws {
+        let database = try await preparedDatabase()
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let visit = try await client.execute(uri: "/statements/2026Q1/P01?x=1", method: .get)
+            #expect(visit.status == .seeOther)
+            #expect(visit.headers[.location] == "/login?next=%2Fstatements%2F2026Q1%2FP01%3Fx%3D1")
+            let login = try await client.execute(uri: try #require(visit.headers[.location]), method: .get)
+            let body = String(buffer: login.body)
+            #expect(body.contains(#"<input type="hidden" name="next" value="/statements/2026Q1/P01?x=1">"#))
+            let csrf = try #require(setCookie("cb_login_csrf", in: login))
+            var headers = formHeaders
+            headers[.cookie] = "cb_login_csrf=\(csrf)"
+            func signIn(next: String) async throws -> String? {
+                let response = try await client.execute(
+                    uri: "/login", method: .post, headers: headers,
+                    body: form(["email": "jo@p01.example", "password": "partner secret 123", "csrf": csrf, "next": next]))
+                #expect(response.status == .seeOther)
+                return response.headers[.location]
+            }
+            #expect(try await signIn(next: "/statements/2026Q1/P01?x=1") == "/statements/2026Q1/P01?x=1")
+            // Never to another site, nor back to the sign-in pages.
+            for elsewhere in ["//evil.example/x", "/\\evil.example", "https://evil.example/", "/login?next=/", "/x\r\nSet-Cookie: a=b", ""] {
+                #expect(try await signIn(next: elsewhere) == "/", "next=\(elsewhere)")
+            }
+            // The API still answers 401 as JSON; a POST to a page is still refused, not redirected.
+            let api = try await client.execute(uri: "/api/v1/statements", method: .get)
+            #expect(api.status == .unauthorized)
+            #expect(String(buffer: api.body).contains(#""code":"unauthorized""#))
+            #expect(try await client.execute(uri: "/quarters/2026Q1/close", method: .post, headers: formHeaders, body: form(["csrf": "x"])).status == .unauthorized)
         }
         await database.close()
     }

@@ -18,6 +18,8 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical (log.level, default info).") var logLevel: String?
     @Option(help: "How long a sign-in lasts, in hours (sessions.lifetimeHours, default 12).") var sessionHours: Int?
     @Option(help: "How long a sign-in lasts unused, in minutes (sessions.idleMinutes, default 60).") var sessionIdleMinutes: Int?
+    @Option(help: "The bearer token Prometheus scrapes /metrics with, at least 16 characters; without one /metrics is off (metrics.token).")
+    var metricsToken: String?
     @Option(help: "A JSON configuration file (also CHANNELBOOK_CONFIG); flags and the environment override it.", completion: .file())
     var config: String?
     @OptionGroup var database: DatabaseOptions
@@ -32,6 +34,7 @@ struct ServeOptions: ParsableArguments {
         if let logLevel { flags["log.level"] = .string(logLevel) }
         if let sessionHours { flags["sessions.lifetimeHours"] = .int(sessionHours) }
         if let sessionIdleMinutes { flags["sessions.idleMinutes"] = .int(sessionIdleMinutes) }
+        if let metricsToken { flags["metrics.token"] = .string(metricsToken) }
         if let path = database.path { flags["database.path"] = .string(path) }
         if let url = database.url { flags["database.url"] = .string(url) }
         return try await ServeSettings.resolve(flags: flags, configFile: config)

@@ -21,8 +21,11 @@ struct ServeSettings {
     /// Every key, with its environment variable: the README's table is this list.
     static let keys = [
         "http.host", "http.port", "database.path", "database.url", "database.connections", "uploads.maxBytes", "cookies.secure",
-        "log.level", "sessions.lifetimeHours", "sessions.idleMinutes",
+        "log.level", "sessions.lifetimeHours", "sessions.idleMinutes", "metrics.token",
     ]
+
+    /// Keys whose values are never printed: the database URL's password, the metrics token.
+    static let secretKeys: Set = ["database.url", "metrics.token"]
 
     /// `CHANNELBOOK_HTTP_PORT` for `http.port`: the environment provider's own encoding, with our prefix.
     static func environmentName(_ key: String) -> String {
@@ -43,7 +46,7 @@ struct ServeSettings {
     ) async throws -> ServeSettings {
         var layers: [(source: String, reader: ConfigReader, describe: (String) -> String)] = [
             ("flag", ConfigReader(provider: InMemoryProvider(name: "flags", values: Dictionary(uniqueKeysWithValues: flags.map {
-                (AbsoluteConfigKey($0.key.split(separator: ".").map(String.init)), ConfigValue($0.value, isSecret: $0.key == "database.url"))
+                (AbsoluteConfigKey($0.key.split(separator: ".").map(String.init)), ConfigValue($0.value, isSecret: secretKeys.contains($0.key)))
             }))), { "--\(flagName($0))" }),
             ("environment", ConfigReader(provider: KeyMappingProvider(upstream: EnvironmentVariablesProvider(environmentVariables: environment)) {
                 $0.prepending(["channelbook"])
@@ -75,6 +78,11 @@ struct ServeSettings {
         let level = try resolver.string("log.level", default: "info") { Logger.Level(rawValue: $0) != nil }
         let hours = try resolver.int("sessions.lifetimeHours", default: Int(AccountPolicy.sessionLifetimeSeconds / 3600), in: 1...720)
         let idle = try resolver.int("sessions.idleMinutes", default: Int(AccountPolicy.sessionIdleSeconds / 60), in: 1...(720 * 60))
+        // Prometheus scrapes with this bearer token; without one, /metrics is off (404).
+        let metricsToken = try resolver.optionalString("metrics.token", secret: true)
+        if let metricsToken, metricsToken.value.utf8.count < 16 {
+            throw CLIError("\(metricsToken.source): the metrics token must be at least 16 characters (metrics.token)")
+        }
 
         // The higher layer wins between a path and a URL; both in one layer is ambiguous.
         let database: DatabaseLocation
@@ -91,7 +99,8 @@ struct ServeSettings {
         return ServeSettings(
             host: host, port: port, database: database, connections: connections,
             web: WebSettings(
-                secureCookies: secure, sessionLifetimeSeconds: Int64(hours) * 3600, sessionIdleSeconds: Int64(idle) * 60, uploadLimitBytes: upload),
+                secureCookies: secure, sessionLifetimeSeconds: Int64(hours) * 3600, sessionIdleSeconds: Int64(idle) * 60, uploadLimitBytes: upload,
+                metricsToken: metricsToken?.value),
             logLevel: Logger.Level(rawValue: level)!, shown: resolver.shown)
     }
 
@@ -108,6 +117,7 @@ struct ServeSettings {
         case "log.level": return "log-level"
         case "sessions.lifetimeHours": return "session-hours"
         case "sessions.idleMinutes": return "session-idle-minutes"
+        case "metrics.token": return "metrics-token"
         default: return key
         }
     }
@@ -127,7 +137,7 @@ private struct Resolver {
 
     mutating func optionalString(_ key: String, secret: Bool = false) throws -> Found? {
         let found = try lookup(key) { reader, configKey in reader.string(forKey: configKey, isSecret: secret) }
-        shown.append((key, found.map { secret ? DatabaseLocation.postgres(url: $0.value).description : $0.value } ?? "(not set)", found?.source ?? "default"))
+        shown.append((key, found.map { secret ? Self.masked(key, $0.value) : $0.value } ?? "(not set)", found?.source ?? "default"))
         return found
     }
 
@@ -164,6 +174,11 @@ private struct Resolver {
         guard found.value == "true" || found.value == "false" else { throw CLIError("\(found.source): '\(found.value)' is not true or false (\(key))") }
         shown.append((key, found.value, found.source))
         return found.value == "true"
+    }
+
+    /// A secret as `config show` prints it: a URL with its password as `***`, any other secret as `***`.
+    private static func masked(_ key: String, _ value: String) -> String {
+        key == "database.url" ? DatabaseLocation.postgres(url: value).description : "***"
     }
 
     /// The first layer that has the key, as text; a present value of another JSON type is still found.
