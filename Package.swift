@@ -92,6 +92,8 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // URI and FlatDictionary, to read a GET form's query (`Request.formQuery`).
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 // Webhook deliveries: an HTTP client that follows no redirect (deliveries go only to the URLs registered).
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -124,14 +124,12 @@ extension APIHandler {
             if let problem = Self.lengthProblem([("actor", input.query.actor, 254), ("action", input.query.action, 100), ("partner", input.query.partner, 64)]) {
                 return .badRequest(Self.badRequest(problem))
             }
-            var filter = AuditFilter(actor: input.query.actor, action: input.query.action, partner: input.query.partner.map { PartnerCode(rawValue: $0) })
-            if let since = input.query.since {
-                guard let date = Self.date(since) else { return .badRequest(Self.badRequest("since must be a date (YYYY-MM-DD)")) }
-                filter.since = date
-            }
-            if let until = input.query.until {
-                guard let date = Self.date(until) else { return .badRequest(Self.badRequest("until must be a date (YYYY-MM-DD)")) }
-                filter.until = date
+            let filter: AuditFilter
+            do {
+                let query = input.query
+                filter = try AuditFilter.parse(since: query.since, until: query.until, actor: query.actor, action: query.action, partner: query.partner)
+            } catch let problem as TextProblem {
+                return .badRequest(Self.badRequest(problem.description))
             }
             guard let before = Self.idCursor(input.query.cursor) else { return .badRequest(Self.badRequest("cursor: not a cursor this list gave")) }
             let page = try await database.read { try await $0.auditPage(filter, before: before, limit: limit) }

@@ -221,7 +221,7 @@ struct AnalyticsQuery {
     var problem: String?
 
     init(_ request: Request, latest: Quarter?, today: BusinessDate) {
-        let parameters = request.uri.queryParameters
+        let parameters = request.formQuery
         let last = latest ?? Quarter(containing: today)
         let defaultFirst = last.previous.previous.previous
         fromText = String(parameters.get("from")?.prefix(16) ?? Substring(defaultFirst.description))

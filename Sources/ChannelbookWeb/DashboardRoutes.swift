@@ -2,8 +2,7 @@ import ChannelbookCore
 import ChannelbookStore
 import Hummingbird
 
-/// The dashboard (vendor: statements by quarter; partner: tier progress and its statements), a quarter's
-/// statements, referrals and the audit log.
+/// The dashboard (vendor: statements by quarter; partner: tier progress and its statements) and referrals.
 struct DashboardRoutes {
     let database: DatabasePool
 
@@ -16,20 +15,9 @@ struct DashboardRoutes {
         }
         router.get("/referrals") { request, context in
             let user = try context.requireUser(json: false)
-            let status = request.uri.queryParameters.get("status").flatMap(ReferralStatus.init(rawValue:))
+            let status = request.formQuery.get("status").flatMap(ReferralStatus.init(rawValue:))
             let referrals = try await database.read { try await $0.referrals(partner: user.role.isVendor ? nil : user.partner, status: status, asOf: WebClock.today(context)) }
             return referralsPage(Pagination(referrals, request: request), request, context)
-        }
-        router.get("/audit") { request, context in
-            _ = try context.require(.viewAuditLog)
-            let entries = Pagination(Array(try await database.read { try await $0.auditLog() }.reversed()), request: request)
-            let rows = entries.items.map { entry in
-                "<tr><td>\(HTML.escape(entry.timestamp))</td><td>\(HTML.escape(entry.actor))</td><td>\(HTML.escape(entry.action))</td><td>\(HTML.escape(entry.subject))</td><td>\(HTML.escape(entry.before))</td><td>\(HTML.escape(entry.after))</td></tr>"
-            }.joined()
-            return signedInPage(
-                "Audit log", context,
-                "<table><thead><tr><th>at</th><th>who</th><th>action</th><th>subject</th><th>before</th><th>after</th></tr></thead><tbody>\(rows)</tbody></table>"
-                    + entries.pager(request, noun: "entries"))
         }
     }
 

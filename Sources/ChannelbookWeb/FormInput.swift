@@ -1,6 +1,7 @@
 import ChannelbookCore
 import ChannelbookStore
 import Hummingbird
+import HummingbirdCore
 
 /// Reading what a form sent: amounts, dates and path ids, each refused with the field it is about, so the page
 /// shows the problem beside it.
@@ -42,4 +43,13 @@ struct FormProblem {
     let field: String?
     let message: String
     let values: [String: String]
+}
+
+extension Request {
+    /// The query as a browser's GET form sends it: a space as `+` (HTML's form encoding), which Hummingbird's
+    /// `queryParameters` leaves as a plus. A literal plus arrives as `%2B` and stays one.
+    var formQuery: FlatDictionary<Substring, Substring> {
+        guard let query = uri.query, query.contains("+") else { return uri.queryParameters }
+        return URI("/?" + query.replacingOccurrences(of: "+", with: "%20")).queryParameters
+    }
 }

@@ -143,7 +143,7 @@ extension WebContext {
     /// For uploads, checked before a byte of the body is read: the token comes in the form's action URL
     /// (`?csrf=…`) or an `X-CSRF-Token` header, so a forged or anonymous upload is refused without being streamed.
     func checkCSRFBeforeBody(_ request: Request) throws {
-        try checkCSRF(request.headers[HTTPField.Name("X-CSRF-Token")!] ?? request.uri.queryParameters.get("csrf") ?? "")
+        try checkCSRF(request.headers[HTTPField.Name("X-CSRF-Token")!] ?? request.formQuery.get("csrf") ?? "")
     }
 
     /// The form's CSRF token must be the session's: a bearer-token client has no forms.

@@ -149,7 +149,7 @@ struct MDFRoutes {
         let today = WebClock.today(context)
         let csrf = context.session?.csrfToken ?? ""
         var body = ""
-        if let done = request.uri.queryParameters.get("done"), problem == nil { body += "<p class=\"notice\" role=\"status\">\(HTML.escape(Self.doneMessage(done)))</p>" }
+        if let done = request.formQuery.get("done"), problem == nil { body += "<p class=\"notice\" role=\"status\">\(HTML.escape(Self.doneMessage(done)))</p>" }
         if let problem, problem.field == nil { body += "<p class=\"error\" role=\"alert\">\(HTML.escape(problem.message))</p>" }
         if user.role == .partner {
             guard let partner = user.partner, user.partnerKind == .reseller else {
@@ -190,8 +190,8 @@ struct MDFRoutes {
         guard access.readScope?.isEmpty != true else {
             return "<p>MDF requests and claims are reviewed by admins and by account managers for their own partners; finance sees them all.</p>"
         }
-        let partnerFilter = request.uri.queryParameters.get("partner").flatMap { $0.isEmpty ? nil : PartnerCode(rawValue: String($0.prefix(40))) }
-        let statusFilter = request.uri.queryParameters.get("status").flatMap(MDFRequestStatus.init(rawValue:))
+        let partnerFilter = request.formQuery.get("partner").flatMap { $0.isEmpty ? nil : PartnerCode(rawValue: String($0.prefix(40))) }
+        let statusFilter = request.formQuery.get("status").flatMap(MDFRequestStatus.init(rawValue:))
         let mayReview = user.role.may(.reviewMDF)
         let (pending, claims, balances, all) = try await database.read { database in
             (

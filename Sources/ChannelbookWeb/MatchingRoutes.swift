@@ -20,9 +20,9 @@ struct MatchingRoutes {
     func register(on router: Router<WebContext>) {
         router.get("/matching") { request, context in
             let (_, access) = try scope(context)
-            let done = request.uri.queryParameters.get("done").map { String($0) }
+            let done = request.formQuery.get("done").map { String($0) }
             // `after` pages through the names (100 a page, in SQL); a cursor is a source and a name key, never shown as text.
-            let after = request.uri.queryParameters.get("after").map { String($0) }.flatMap { (try? TextRules.require("after", $0, maximumLength: 500)) != nil ? $0 : nil }
+            let after = request.formQuery.get("after").map { String($0) }.flatMap { (try? TextRules.require("after", $0, maximumLength: 500)) != nil ? $0 : nil }
             return try await page(
                 access, context, notice: done.flatMap(Self.notices.index(forKey:)).map { Self.notices[$0].value }, problem: nil, after: after)
         }

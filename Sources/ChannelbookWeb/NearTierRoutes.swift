@@ -10,7 +10,7 @@ struct NearTierRoutes {
         router.get("/near-tier") { request, context in
             _ = try context.requireVendor(json: false)
             let today = WebClock.today(context)
-            let query = request.uri.queryParameters
+            let query = request.formQuery
             guard let quarter = query.get("quarter").map({ try? Quarter.parse($0) }) ?? Quarter(containing: today) else {
                 throw WebError(.badRequest, "quarter: write it like 2026Q1", json: false)
             }

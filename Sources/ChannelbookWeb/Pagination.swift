@@ -12,14 +12,14 @@ struct Pagination<Item> {
     init(_ all: [Item], request: Request) {
         total = all.count
         pages = max(1, (all.count + Self.pageSize - 1) / Self.pageSize)
-        page = min(pages, max(1, request.uri.queryParameters.get("page").flatMap { Int($0) } ?? 1))
+        page = min(pages, max(1, request.formQuery.get("page").flatMap { Int($0) } ?? 1))
         let start = (page - 1) * Self.pageSize
         items = all[min(start, all.count)..<min(start + Self.pageSize, all.count)]
     }
 
     /// `page 2 of 7 (320 rows) · previous · next`, linking to the same path with the same filters.
     func pager(_ request: Request, noun: String) -> String {
-        let filters = request.uri.queryParameters.filter { $0.key != "page" }
+        let filters = request.formQuery.filter { $0.key != "page" }
             .map { "\(String($0.key).addingPercentEncodingForQuery())=\(String($0.value).addingPercentEncodingForQuery())" }.joined(separator: "&")
         func link(_ target: Int) -> String { HTML.escape("\(request.uri.path)?\(filters.isEmpty ? "" : filters + "&")page=\(target)") }
         return "<p>page \(page) of \(pages) (\(total) \(noun))"

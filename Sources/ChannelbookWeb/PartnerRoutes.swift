@@ -10,7 +10,7 @@ struct PartnerRoutes {
     func register(on router: Router<WebContext>) {
         router.get("/partners") { request, context in
             _ = try context.requireVendor(json: false)
-            let query = request.uri.queryParameters
+            let query = request.formQuery
             let kind = query.get("kind").flatMap(PartnerKind.init(rawValue:))
             let tier = query.get("tier").flatMap(ResellerTier.init(rawValue:))
             let search = query.get("q").map { String($0) } ?? ""

@@ -55,7 +55,7 @@ struct QuarterEndRoutes {
         router.get("/quarters/:quarter/approve") { request, context in
             _ = try context.require(.approveStatements)
             let quarter = try Self.quarter(context)
-            let partner = request.uri.queryParameters.get("partner").flatMap { $0.isEmpty ? nil : PartnerCode(rawValue: String($0.prefix(40))) }
+            let partner = request.formQuery.get("partner").flatMap { $0.isEmpty ? nil : PartnerCode(rawValue: String($0.prefix(40))) }
             return try await approveConfirmation(quarter, partner: partner, context)
         }
         router.post("/quarters/:quarter/approve") { request, context in
@@ -280,7 +280,7 @@ struct QuarterEndRoutes {
     /// The quarter's route exceptions, a page at a time, filtered by review state, reseller and source; the vendor
     /// accepts one with a note. A distributor sees its own reports' exceptions, read only.
     private func exceptionsPage(_ quarter: Quarter, _ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = request.formQuery
         let reviewed: Bool? = switch query.get("reviewed") { case "yes": true; case "no": false; default: nil }
         let reseller = query.get("reseller").flatMap { $0.isEmpty ? nil : PartnerCode(rawValue: String($0.prefix(40))) }
         var source = query.get("source").flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
@@ -351,7 +351,7 @@ struct QuarterEndRoutes {
         if let problem {
             return problem.field == nil ? "<p class=\"error\" role=\"alert\">\(HTML.escape(problem.message))</p>" : ""
         }
-        guard let done = request.uri.queryParameters.get("done") else { return "" }
+        guard let done = request.formQuery.get("done") else { return "" }
         return "<p class=\"notice\" role=\"status\">\(HTML.escape(String(done.prefix(300))))</p>"
     }
 

@@ -81,7 +81,7 @@ struct RenewalsRoutes {
     func queuePage(_ user: SignedInUser, _ request: Request, _ context: WebContext) async throws -> Response {
         let access = try await RenewalAccess.of(user, database)
         let today = WebClock.today(context)
-        let query = request.uri.queryParameters
+        let query = request.formQuery
         let status = query.get("status").flatMap(RenewalStatus.init(rawValue:))
         let owner = query.get("owner").flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
         let due = query.get("due").flatMap { Int($0) }.map { max(0, min($0, 3650)) }
@@ -130,7 +130,7 @@ struct RenewalsRoutes {
             throw WebError.notFound(json: false)
         }
         var body = ""
-        if let done = request.uri.queryParameters.get("done"), problem == nil {
+        if let done = request.formQuery.get("done"), problem == nil {
             body += "<p class=\"notice\" role=\"status\">\(done == "quoted" ? "Quote recorded." : done == "lapsed" ? "Opportunity lapsed." : "Done.")</p>"
         }
         let rows: [(String, String)] = [

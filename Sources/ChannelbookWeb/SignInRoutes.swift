@@ -14,7 +14,7 @@ struct SignInRoutes {
     func register(on router: Router<WebContext>) {
         router.get("/login") { request, _ in
             let token = ChannelbookDatabase.randomToken()
-            var response = loginPage(csrf: token, message: nil, next: Self.returnPath(request.uri.queryParameters.get("next").map { String($0) }))
+            var response = loginPage(csrf: token, message: nil, next: Self.returnPath(request.formQuery.get("next").map { String($0) }))
             response.setCookie(Cookie(name: WebApp.loginCSRFCookie, value: token, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
             return response
         }

@@ -49,6 +49,25 @@ public struct AuditFilter: Sendable {
         self.partner = partner
         self.subject = subject
     }
+
+    /// A filter from what a person or client typed, each value as text (nil or empty: no filter on it): the rule the
+    /// audit page and the API share. Refused with a message naming the field.
+    public static func parse(since: String?, until: String?, actor: String?, action: String?, partner: String?) throws -> AuditFilter {
+        func text(_ name: String, _ value: String?, _ maximum: Int) throws -> String? {
+            guard let value, !value.isEmpty else { return nil }
+            // Counted in code points, as JSON Schema counts a string's length.
+            guard value.unicodeScalars.count <= maximum else { throw TextProblem(field: name, problem: "is longer than \(maximum) characters") }
+            return value
+        }
+        func date(_ name: String, _ value: String?) throws -> BusinessDate? {
+            guard let value, !value.isEmpty else { return nil }
+            guard let date = try? BusinessDate.parse(value) else { throw TextProblem(field: name, problem: "must be a date (YYYY-MM-DD)") }
+            return date
+        }
+        return AuditFilter(
+            since: try date("since", since), until: try date("until", until), actor: try text("actor", actor, 254), action: try text("action", action, 100),
+            partner: try text("partner", partner, 64).map { PartnerCode(rawValue: $0) })
+    }
 }
 
 /// Partners, the price book and the audit log a page at a time, filtered and limited in SQL (a page never reads
