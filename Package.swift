@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
@@ -94,11 +95,15 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 // URI and FlatDictionary, to read a GET form's query (`Request.formQuery`).
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                // The pages' frame (layout, navigation, error pages) from templates in Resources/templates.
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 // Webhook deliveries: an HTTP client that follows no redirect (deliveries go only to the URLs registered).
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // Templates of the pages' frame, Bootstrap's CSS (vendored from Debian, with its licence) and ours.
+            resources: [.copy("Resources")]
         ),
         // The commands of the `channelbook` executable, as a library so tests can run them in-process.
         .target(

@@ -17,29 +17,31 @@ extension WebContext {
     }
 }
 
-/// Signed-in pages share one frame: who is signed in, the menu for their role, and sign-out.
-func signedInPage(_ title: String, _ context: WebContext, _ body: String, script: String? = nil) -> Response {
-    guard let user = context.user else { return HTMLPage(title: title, body: body, script: script).response() }
-    var menu = ["<a href=\"/\">Dashboard</a>", "<a href=\"/referrals\">Referrals</a>"]
-    if (user.role.isVendor && user.role != .maintenanceOfficer) || user.partnerKind == .reseller { menu.append("<a href=\"/mdf\">MDF</a>") }
-    menu.append("<a href=\"/renewals\">Renewals</a>")
+/// Signed-in pages share one frame: the menu for the login's role with the page's own entry marked, who is signed
+/// in, and sign-out.
+func signedInPage(
+    _ title: String, _ context: WebContext, _ body: String, script: String? = nil, crumbs: [(href: String, label: String)] = []
+) -> Response {
+    guard let user = context.user else { return HTMLPage(title: title, body: body, script: script, crumbs: crumbs).response() }
+    var menu = [("/", "Dashboard"), ("/referrals", "Referrals")]
+    if (user.role.isVendor && user.role != .maintenanceOfficer) || user.partnerKind == .reseller { menu.append(("/mdf", "MDF")) }
+    menu.append(("/renewals", "Renewals"))
     if user.role.isVendor {
-        menu += ["<a href=\"/partners\">Partners</a>", "<a href=\"/near-tier\">Near tier</a>", "<a href=\"/enablement\">Enablement</a>"]
-        if user.role.may(.runWhatIf) { menu.append("<a href=\"/whatif\">What if</a>") }
-        if user.role.may(.viewChannelAnalytics) { menu.append("<a href=\"/analytics\">Analytics</a>") }
-        menu.append("<a href=\"/audit\">Audit log</a>")
-        if user.role.may(.manageWebhooks) { menu.append("<a href=\"/webhooks\">Webhooks</a>") }
+        menu += [("/partners", "Partners"), ("/near-tier", "Near tier"), ("/enablement", "Enablement")]
+        if user.role.may(.runWhatIf) { menu.append(("/whatif", "What if")) }
+        if user.role.may(.viewChannelAnalytics) { menu.append(("/analytics", "Analytics")) }
+        menu.append(("/audit", "Audit log"))
+        if user.role.may(.manageWebhooks) { menu.append(("/webhooks", "Webhooks")) }
     }
-    if let partner = user.partner { menu.append("<a href=\"/partners/\(HTML.escape(partner.rawValue))\">My partner</a>") }
-    menu.append("<a href=\"/tokens\">API tokens</a>")
-    if MatchingAccess.of(user) != nil { menu.append("<a href=\"/matching\">Reseller names</a>") }
-    if user.role.may(.uploadSales) && (user.role.isVendor || user.partnerKind == .distributor) {
-        menu.append("<a href=\"/sales/upload\">Upload sales</a>")
-    }
-    let signOut = context.session.map { session in
-        "<form method=\"post\" action=\"/logout\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(session.csrfToken))\"><button>Sign out</button></form>"
-    } ?? ""
-    let header = "<nav>\(menu.joined(separator: " · ")) · \(HTML.escape(user.email)) (\(user.role.rawValue)\(user.partner.map { ", \(HTML.escape($0.rawValue))" } ?? "")) \(signOut)</nav>"
-    return HTMLPage(title: title, body: header + body, script: script).response()
+    if let partner = user.partner { menu.append(("/partners/\(QuarterEndRoutes.query(partner.rawValue))", "My partner")) }
+    menu.append(("/tokens", "API tokens"))
+    if MatchingAccess.of(user) != nil { menu.append(("/matching", "Reseller names")) }
+    if user.role.may(.uploadSales) && (user.role.isVendor || user.partnerKind == .distributor) { menu.append(("/sales/upload", "Upload sales")) }
+    var navigation: [String: Any] = [
+        "items": Templates.navigationItems(menu.map { (href: $0.0, label: $0.1) }, path: context.path),
+        "who": "\(user.email) (\(user.role.rawValue)\(user.partner.map { ", \($0.rawValue)" } ?? ""))",
+    ]
+    if let session = context.session { navigation["csrf"] = session.csrfToken }
+    return HTMLPage(title: title, body: body, script: script, navigation: navigation, crumbs: crumbs).response()
 }
 

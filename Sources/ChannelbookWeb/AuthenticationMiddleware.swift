@@ -15,6 +15,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.clock = clock
+        context.path = request.uri.path
         if let token = request.headers[.authorization].flatMap(WebApp.bearerToken) {
             context.user = try await database.read { try await $0.user(apiToken: token) }
         } else if let token = request.cookies[WebApp.sessionCookie]?.value {

@@ -19,25 +19,33 @@ enum HTML {
     }
 }
 
-/// A server-rendered page: works without JavaScript.
+/// A server-rendered page in the layout template: works without JavaScript.
 struct HTMLPage {
     let title: String
+    /// The page's own HTML, every value in it escaped by `HTML.escape`.
     let body: String
     /// A script of ours under `/assets/` the page enhances itself with (it works without it).
     var script: String? = nil
+    /// The signed-in frame: menu items, who is signed in, the sign-out form's token; nil for sign-in and error pages.
+    var navigation: [String: Any]? = nil
+    /// Links above the title, outermost first (the title itself ends the trail).
+    var crumbs: [(href: String, label: String)] = []
 
     func response(status: HTTPResponse.Status = .ok) -> Response {
-        let html = """
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(HTML.escape(title)) · Channelbook</title>
-            <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse}
-            td,th{padding:.25rem .75rem;border-bottom:1px solid #ddd;text-align:left}td.money{text-align:right;font-variant-numeric:tabular-nums}
-            .error{color:#a00}form.inline{display:inline}</style>\(script.map { "<script src=\"/assets/\(HTML.escape($0))\" defer></script>" } ?? "")</head>
-            <body><h1>\(HTML.escape(title))</h1>
-            \(body)
-            </body></html>
-            """
+        var values: [String: Any] = [
+            "title": title, "body": Self.scrollingTables(body), "hasCrumbs": !crumbs.isEmpty,
+            "crumbs": crumbs.map { ["href": $0.href, "label": $0.label] },
+        ]
+        if let script { values["script"] = script }
+        if let navigation { values["navigation"] = navigation }
+        let html = Templates.render("layout", values)
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Every table in a box of its own that scrolls sideways on a narrow screen (the page never does), focusable so
+    /// a keyboard can scroll it too. Done here, once, for the tables every page builds.
+    static func scrollingTables(_ body: String) -> String {
+        body.replacingOccurrences(of: "<table", with: "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Table\"><table")
+            .replacingOccurrences(of: "</table>", with: "</table></div>")
     }
 }

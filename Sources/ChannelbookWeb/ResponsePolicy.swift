@@ -12,7 +12,14 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
-        do { response = try await next(request, context) } catch let error as any HTTPResponseError {
+        do { response = try await next(request, context) } catch let error as WebError {
+            response = try error.response(from: request, context: context)
+        } catch let error as HTTPError {
+            // Hummingbird's own refusals (an unknown page, a wrong method): a styled page with a way back, or the
+            // API's JSON error under /api/.
+            let message = error.status == .notFound ? "There is no page at this address." : (error.body ?? error.status.reasonPhrase)
+            response = try WebError(error.status, message, json: request.uri.path.hasPrefix("/api/")).response(from: request, context: context)
+        } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
         }
         // The pages use inline SVG and one inline <style>; the one script is ours (`/assets/`), never inline.
@@ -21,7 +28,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        response.headers[.cacheControl] = "no-store"
+        // Every page is someone's data: nothing cached. The stylesheets are the same for everyone.
+        response.headers[.cacheControl] = request.uri.path.hasPrefix("/assets/") && response.status == .ok ? "public, max-age=3600" : "no-store"
         if secureCookies { response.headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains" }
         return response
     }

@@ -19,6 +19,9 @@ public enum WebApp {
         settings: WebSettings = WebSettings()
     ) throws -> some ApplicationProtocol {
         UploadDirectory.removeAbandoned()
+        // A server without its templates or stylesheets refuses to start rather than serve broken pages.
+        _ = try Templates.library.get()
+        _ = try Templates.assets.get()
         let router = Router(context: WebContext.self)
         router.add(middleware: SecurityHeadersMiddleware(secureCookies: settings.secureCookies))
         router.add(middleware: RequestMetricsMiddleware(registry: metrics))
@@ -27,6 +30,12 @@ public enum WebApp {
         router.add(middleware: LogRequestsMiddleware())
         router.add(middleware: APIMethodMiddleware())
         router.get("/healthz") { _, _ in HealthStatus(status: "ok") }
+        router.get("/assets/:name") { _, context in
+            guard let name = context.parameters.get("name"), name.hasSuffix(".css"), let css = Templates.asset(name) else {
+                throw WebError(.notFound, "There is no such file.", json: false)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"], body: .init(byteBuffer: css))
+        }
         router.get("/metrics") { request, _ in
             guard let expected = settings.metricsToken else { throw WebError(.notFound, "metrics are off: set metrics.token to scrape them", json: true) }
             guard let given = request.headers[.authorization].flatMap(Self.bearerToken), Self.sameBytes(given, expected) else {

@@ -11,6 +11,8 @@ public struct WebContext: RequestContext {
     public var user: SignedInUser?
     /// The app's clock (set by the authentication middleware), so pages never read the wall clock themselves.
     public var clock: WebClock = .system
+    /// The path asked for (set by the authentication middleware), so the menu can mark the page's own entry.
+    public var path = "/"
 
     /// The client's IP address, for the sign-in throttle ("" when unknown). Behind a reverse proxy this is
     /// the proxy's address: the throttle then counts per email across the proxy.

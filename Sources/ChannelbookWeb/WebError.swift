@@ -46,7 +46,8 @@ public struct WebError: HTTPResponseError {
         if status == .unauthorized && request.method == .get {
             return Response.redirect(to: "/login?next=\(QuarterEndRoutes.query(request.uri.description))", type: .normal)
         }
-        return HTMLPage(title: "\(status.code) \(status.reasonPhrase)", body: "<p class=\"error\">\(HTML.escape(message))</p>").response(status: status)
+        let body = Templates.render("error", ["message": message, "signIn": status == .unauthorized || status == .forbidden])
+        return HTMLPage(title: "\(status.code) \(status.reasonPhrase)", body: body).response(status: status)
     }
 
     /// A database conflict (busy, deadlock, a duplicate written at the same moment) is 409: the request may be

@@ -34,7 +34,8 @@ import Testing
             let response = try await client.execute(uri: "/analytics", method: .get, headers: finance.headers)
             let page = String(buffer: response.body)
             #expect(response.status == .ok)
-            #expect(page.contains("<a href=\"/analytics\">Analytics</a>"))
+            // In the menu, marked as the page shown.
+            #expect(page.contains(#"<a class="nav-link active" aria-current="page" href="/analytics">Analytics</a>"#))
             // By segment by default, over the four quarters up to the newest with sales (2025Q2–2026Q1): a line dated in
             // 2099 is in the ledger but moves nobody's window (the newest quarter is capped at today's, 2027Q1).
             #expect(page.contains("value=\"2025Q2\"") && page.contains("value=\"2026Q1\""))

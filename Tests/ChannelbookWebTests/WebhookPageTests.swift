@@ -16,7 +16,7 @@ import Testing
         try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
             let empty = String(buffer: try await client.execute(uri: "/webhooks", method: .get, headers: admin.headers).body)
-            #expect(empty.contains("No webhook endpoints yet.") && empty.contains(#"<a href="/webhooks">Webhooks</a>"#))
+            #expect(empty.contains("No webhook endpoints yet.") && empty.contains(#"<a class="nav-link active" aria-current="page" href="/webhooks">Webhooks</a>"#))
 
             let added = try await client.execute(
                 uri: "/webhooks", method: .post, headers: admin.headers,

@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+import Mustache
+
+/// The pages' frame from mustache templates (`Resources/templates`: the layout, the navigation, the error page),
+/// escaped by default, and the stylesheets (`Resources/assets`), both loaded once from the package's resources.
+/// `WebApp.build` loads them first, so a server missing its resources refuses to start instead of serving
+/// broken pages.
+enum Templates {
+    static let library: Result<MustacheLibrary, any Error> = Result { try loadLibrary() }
+    static let assets: Result<[String: ByteBuffer], any Error> = Result { try loadAssets() }
+
+    struct TemplateError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Renders `name` with `values`; a template that is missing (a packaging mistake `WebApp.build` refuses first)
+    /// renders as nothing rather than trapping.
+    static func render(_ name: String, _ values: [String: Any]) -> String {
+        (try? library.get())?.render(values, withTemplate: name) ?? ""
+    }
+
+    /// `bootstrap.min.css` and `channelbook.css` as served under `/assets/`.
+    static func asset(_ name: String) -> ByteBuffer? { (try? assets.get())?[name] }
+
+    private static func folder(_ name: String) throws -> URL {
+        // The bundle holds the copied `Resources` folder (Foundation's `resourceURL` may or may not already point into it).
+        Bundle.module.bundleURL.appendingPathComponent("Resources").appendingPathComponent(name)
+    }
+
+    private static func files(in folder: URL, ending suffix: String) throws -> [(name: String, text: String)] {
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(suffix) }.sorted().map {
+                (String($0.dropLast(suffix.count)), try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8))
+            }
+        } catch {
+            throw TemplateError(description: "\(folder.path): \(error)")
+        }
+    }
+
+    private static func loadLibrary() throws -> MustacheLibrary {
+        var library = MustacheLibrary()
+        for (name, text) in try files(in: try folder("templates"), ending: ".mustache") {
+            do { try library.register(text, named: name) } catch { throw TemplateError(description: "template \(name): \(error)") }
+        }
+        for required in ["layout", "navigation", "error"] where library.getTemplate(named: required) == nil {
+            throw TemplateError(description: "the template \(required).mustache is missing")
+        }
+        return library
+    }
+
+    private static func loadAssets() throws -> [String: ByteBuffer] {
+        let assets = Dictionary(uniqueKeysWithValues: try files(in: try folder("assets"), ending: ".css").map { ("\($0.name).css", ByteBuffer(string: $0.text)) })
+        guard assets["bootstrap.min.css"] != nil, assets["channelbook.css"] != nil else { throw TemplateError(description: "the stylesheets are missing") }
+        return assets
+    }
+
+    /// A page's navigation entry; `active` when the page asked for is it or under it.
+    static func navigationItems(_ links: [(href: String, label: String)], path: String) -> [[String: Any]] {
+        // The longest matching link is the active one: /quarters/2026Q2/exceptions is under the dashboard's quarters.
+        let active = links.filter { $0.href == path || ($0.href != "/" && path.hasPrefix($0.href + "/")) }.max { $0.href.count < $1.href.count }?.href
+        return links.map { ["href": $0.href, "label": $0.label, "active": $0.href == active] }
+    }
+}
