@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """Drives the demo in headless Chromium, as a person would: sign in, read the dashboard, register a
-referral, request MDF and claim it with a proof file while the vendor approves and accepts, upload a sales file
-with an error, close and approve a quarter, run a what-if upload. Checks what each page shows.
+referral and (as the vendor) approve it and record its win after seeing the fee, request MDF and claim it with a
+proof file while the vendor approves and accepts, upload a sales file with an error, do a whole quarter end
+(exceptions, close, hold, approve one and all behind their confirmation, payout file, mark paid), run a what-if
+upload. Checks what each page shows, and runs axe-core on every page it reaches: a serious or critical
+accessibility violation fails the walk.
 
-    scripts/browser-check.py BASE_URL [--screenshots DIR]
+    scripts/browser-check.py BASE_URL [--phone] [--screenshots DIR]
 
-Needs selenium (PyPI) and Debian's chromium + chromium-driver. Exits non-zero on the first check that fails.
+At 1366x768, or with --phone at 390x844 (a phone's viewport, emulated: headless Chromium's windows are at least
+500 px wide), where no page may scroll sideways. The walk changes the demo's data: run each size on a fresh demo.
+Needs selenium and axe-selenium-python (PyPI) and Debian's chromium + chromium-driver. Exits non-zero on the first
+check that fails.
 """
 import argparse
 import datetime
@@ -19,16 +25,50 @@ from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
+from axe_selenium_python import Axe
 
 PASSWORD = "channelbook-demo"
 
 
-def browser():
+PHONE = False
+PAGES_CHECKED = set()
+
+
+def browser(phone):
     options = webdriver.ChromeOptions()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,1000"):
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768"):
         options.add_argument(flag)
     options.binary_location = "/usr/bin/chromium"
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    if phone:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    return driver
+
+
+def accessible(driver):
+    """axe-core on the page shown: no serious or critical violation; on a phone, no sideways scrolling either.
+    Each path is checked once per state of its query (a page reached again after a form is checked again)."""
+    url = driver.current_url
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run()
+    bad = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    if bad:
+        for violation in bad:
+            nodes = "; ".join(node["html"][:160] for node in violation["nodes"][:3])
+            print(f"FAILED: axe {violation['impact']} {violation['id']} on {url}: {violation['help']}: {nodes}", file=sys.stderr)
+        sys.exit(1)
+    if PHONE:
+        wide = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if wide > 0:
+            print(f"FAILED: {url} scrolls sideways by {wide} px at 390 px", file=sys.stderr)
+            sys.exit(1)
+    PAGES_CHECKED.add(url.split("?")[0])
+
+
+def visit(driver, url):
+    driver.get(url)
+    accessible(driver)
 
 
 def check(condition, message):
@@ -54,15 +94,17 @@ def is_gone(element):
 
 
 def submit(driver, button):
-    """Clicks a form's button and waits for the next page to replace this one (no sleeping)."""
+    """Clicks a form's button and waits for the next page to replace this one (no sleeping); then checks it."""
     old = driver.find_element(By.TAG_NAME, "html")
-    button.click()
+    # Clicked as a script would: a button inside a table's scrolling box may sit outside the viewport's own scroll.
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click()", button)
     WebDriverWait(driver, 20).until(lambda _: is_gone(old))
+    accessible(driver)
 
 
 def sign_in(driver, base, email):
     driver.delete_all_cookies()
-    driver.get(f"{base}/login")
+    visit(driver, f"{base}/login")
     driver.find_element(By.NAME, "email").send_keys(email)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     submit(driver, driver.find_element(By.CSS_SELECTOR, "form button"))
@@ -86,7 +128,7 @@ def mdf_walk(driver, base, screenshots):
     claims with a PDF, the vendor accepts the claim, and the reseller's ledger shows it payable."""
     today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     sign_in(driver, base, "partner@demo.channelbook.example")
-    driver.get(f"{base}/mdf")
+    visit(driver, f"{base}/mdf")
     check("Balance on" in driver.page_source and "Request funds" in driver.page_source, "the reseller's MDF page shows its balance and the request form")
     form = driver.find_element(By.CSS_SELECTOR, "form.mdf-request")
     for name, value in (("activity", "Selenium roadshow"), ("planned_cost", "2000.00"), ("amount", "1500.00"), ("starts", today), ("ends", today)):
@@ -103,14 +145,14 @@ def mdf_walk(driver, base, screenshots):
     check("awaits the vendor's review" in driver.page_source, "an MDF request is sent")
 
     sign_in(driver, base, "admin@demo.channelbook.example")
-    driver.get(f"{base}/mdf")
+    visit(driver, f"{base}/mdf")
     approve = row_of(driver, "Selenium roadshow").find_element(By.CSS_SELECTOR, "form.mdf-approve")
     fill(driver, approve, "amount", "900.00")
     submit(driver, approve.find_element(By.TAG_NAME, "button"))
     check("approved: the amount is reserved" in driver.page_source, "the vendor approves part of the request")
 
     sign_in(driver, base, "partner@demo.channelbook.example")
-    driver.get(f"{base}/mdf")
+    visit(driver, f"{base}/mdf")
     claim = row_of(driver, "Selenium roadshow").find_element(By.CSS_SELECTOR, "form.mdf-claim")
     fill(driver, claim, "actual_cost", "1800.00")
     fill(driver, claim, "amount", "900.00")
@@ -123,7 +165,7 @@ def mdf_walk(driver, base, screenshots):
     check("sent with its proof" in driver.page_source, "the reseller claims with a proof file")
 
     sign_in(driver, base, "admin@demo.channelbook.example")
-    driver.get(f"{base}/mdf")
+    visit(driver, f"{base}/mdf")
     row = row_of(driver, "Selenium roadshow")
     check(len(row.find_elements(By.CSS_SELECTOR, "a[href^='/mdf/proofs/']")) == 1, "the vendor's claim queue links the proof file")
     if screenshots:
@@ -132,7 +174,7 @@ def mdf_walk(driver, base, screenshots):
     check("accepted: payable" in driver.page_source, "the vendor accepts the claim")
 
     sign_in(driver, base, "partner@demo.channelbook.example")
-    driver.get(f"{base}/mdf")
+    visit(driver, f"{base}/mdf")
     ledger = [row.text for row in driver.find_elements(By.CSS_SELECTOR, "tr") if row.text.startswith(today) and "payable" in row.text]
     check(any(line.endswith("900.00") for line in ledger), "the reseller's MDF ledger shows the accepted claim payable")
 
@@ -147,10 +189,10 @@ def renewals_walk(driver, base, screenshots):
     check("Renewal rate" in page and "bps" in page, "the queue shows the renewal rate per quarter")
     if screenshots:
         driver.save_screenshot(os.path.join(screenshots, "renewals-officer.png"))
-    driver.get(f"{base}/renewals?status=quoted")
+    visit(driver, f"{base}/renewals?status=quoted")
     statuses = [row.find_elements(By.TAG_NAME, "td")[9].text for row in driver.find_elements(By.CSS_SELECTOR, "table.renewal-queue tbody tr")]
     check(statuses and all(status == "quoted" for status in statuses), "the status filter shows quoted opportunities only")
-    driver.get(f"{base}/renewals")
+    visit(driver, f"{base}/renewals")
     search = driver.find_element(By.CSS_SELECTOR, "form.renewal-filter")
     fill(driver, search, "customer", "summit clinics")
     submit(driver, search.find_element(By.TAG_NAME, "button"))
@@ -166,7 +208,7 @@ def renewals_walk(driver, base, screenshots):
     fill(driver, form, "amount", "4750.00")
     submit(driver, form.find_element(By.TAG_NAME, "button"))
     check("Quote recorded." in driver.page_source and "quoted (" in driver.page_source, "the officer records a quote")
-    driver.get(f"{base}/renewals?status=quoted")
+    visit(driver, f"{base}/renewals?status=quoted")
     submit(driver, row_of(driver, "Kestrel Legal (D02)").find_element(By.CSS_SELECTOR, "a"))
     form = driver.find_element(By.CSS_SELECTOR, "form.renewal-lapse")
     fill(driver, form, "reason", "customer consolidated its sites")
@@ -178,7 +220,7 @@ def renewals_walk(driver, base, screenshots):
     check("sold by D03." in page and "(D01)" not in page and "(D02)" not in page, "the second officer sees only its distributor's queue")
 
     sign_in(driver, base, "distributor@demo.channelbook.example")
-    driver.get(f"{base}/renewals?status=open")
+    visit(driver, f"{base}/renewals?status=open")
     check("The renewals D01 owns" in driver.page_source and "(D02)" not in driver.page_source, "a distributor sees the renewals it owns")
     submit(driver, driver.find_element(By.CSS_SELECTOR, "table.renewal-queue tbody tr a"))
     check(driver.find_elements(By.CSS_SELECTOR, "form.renewal-quote") and not driver.find_elements(By.CSS_SELECTOR, "form.renewal-lapse"),
@@ -244,10 +286,10 @@ def matching_walk(driver, base, screenshots):
     sign_in(driver, base, "distributor2@demo.channelbook.example")
     page = driver.page_source
     check("Sell-through by segment and reseller" in page and "Route exceptions in your reports" in page, "a distributor's dashboard shows its sell-through and its route exceptions")
-    driver.get(f"{base}/matching")
+    visit(driver, f"{base}/matching")
     suggestion = driver.find_element(By.CSS_SELECTOR, "form[action='/matching/suggest'] input[name='partner']").get_attribute("value")
     check(suggestion != "", "a parked name from the demo's D02 report comes with a likely partner")
-    driver.get(f"{base}/sales/upload")
+    visit(driver, f"{base}/sales/upload")
     with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as workbook:
         path = workbook.name
     sell_through_workbook(path, [["SEL-D02-1", today, "D02", "Selenium Systems Pty Ltd", "Acme Clinic", "SW-1001", "software", "3", "450.5", "AUD"]])
@@ -255,7 +297,7 @@ def matching_walk(driver, base, screenshots):
     submit(driver, driver.find_element(By.XPATH, "//button[text()='Upload']"))
     page = driver.page_source
     check("1 parked" in page and "1 line names a reseller not known yet" in page, "a workbook with an unknown reseller imports with its line parked, and the page says so")
-    driver.get(f"{base}/matching")
+    visit(driver, f"{base}/matching")
     form = driver.find_element(By.XPATH, "//tr[td[text()='Selenium Systems Pty Ltd']]//form[@action='/matching/suggest']")
     fill(driver, form, "partner", suggestion)
     submit(driver, form.find_element(By.TAG_NAME, "button"))
@@ -264,7 +306,7 @@ def matching_walk(driver, base, screenshots):
         driver.save_screenshot(os.path.join(screenshots, "matching-distributor.png"))
 
     sign_in(driver, base, "admin@demo.channelbook.example")
-    driver.get(f"{base}/matching")
+    visit(driver, f"{base}/matching")
     row = driver.find_element(By.XPATH, "//tr[td[text()='Selenium Systems Pty Ltd']]")
     check("suggested by distributor2@demo.channelbook.example" in row.text, "the vendor sees the distributor's suggestion")
     form = row.find_element(By.XPATH, ".//form[@action='/matching/map']")
@@ -274,7 +316,7 @@ def matching_walk(driver, base, screenshots):
     check("Mapped: the name" in page and "Selenium Systems Pty Ltd</td><td>" + suggestion in page, "the vendor maps the name and it is listed as decided")
 
     sign_in(driver, base, "distributor2@demo.channelbook.example")
-    driver.get(f"{base}/matching")
+    visit(driver, f"{base}/matching")
     page = driver.page_source
     check("Selenium Systems Pty Ltd</td><td>" + suggestion in page and "<td>Selenium Systems Pty Ltd</td><td>3</td>" not in page,
           "the distributor sees its name decided and no longer parked")
@@ -282,7 +324,7 @@ def matching_walk(driver, base, screenshots):
 
 def analytics_walk(driver, base, screenshots):
     """The vendor's analytics: charts of the strategy, the table with its changes, regrouped and filtered in the form."""
-    driver.get(f"{base}/analytics")
+    visit(driver, f"{base}/analytics")
     page = driver.page_source
     charts = ("Net sales per quarter, stacked by segment", "Net sales per quarter, DIRECT against distribution",
               "SMB sales per quarter by distributor", "MDF paid per quarter")
@@ -294,8 +336,8 @@ def analytics_walk(driver, base, screenshots):
     if screenshots:
         driver.save_screenshot(os.path.join(screenshots, "analytics.png"))
     form = driver.find_element(By.ID, "analytics-form")
-    form.find_element(By.CSS_SELECTOR, "input[name=by][value=segment]").click()
-    form.find_element(By.CSS_SELECTOR, "input[name=by][value=distributor]").click()
+    driver.execute_script("arguments[0].click()", form.find_element(By.CSS_SELECTOR, "input[name=by][value=segment]"))
+    driver.execute_script("arguments[0].click()", form.find_element(By.CSS_SELECTOR, "input[name=by][value=distributor]"))
     Select(form.find_element(By.NAME, "segment")).select_by_visible_text("smb")
     submit(driver, form.find_element(By.TAG_NAME, "button"))
     headings = [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "#sales-report thead th")]
@@ -305,16 +347,64 @@ def analytics_walk(driver, base, screenshots):
     check("segment=smb" in driver.find_element(By.PARTIAL_LINK_TEXT, "Download this table as CSV").get_attribute("href"), "the CSV export keeps the page's query")
 
 
+def tour(driver, base, screenshots):
+    """Every other page, as the role it is for: read only, so axe (and the phone's width) sees the whole app."""
+    pages = {
+        "admin@demo.channelbook.example": ["/", "/partners", "/partners?q=Harbour+R00001", "/partners/R00012", "/near-tier", "/enablement",
+                                           "/audit", "/audit?action=close", "/tokens", "/webhooks", "/renewals", "/referrals", "/whatif",
+                                           "/quarters/2026Q1", "/no/such/page"],
+        "finance@demo.channelbook.example": ["/", "/quarters/2026Q1", "/audit"],
+        "partner@demo.channelbook.example": ["/", "/partners/R00012", "/referrals", "/tokens", "/renewals", "/mdf"],
+        "distributor@demo.channelbook.example": ["/", "/sales/upload", "/matching", "/quarters/2026Q2/exceptions", "/renewals"],
+        "maintenance@demo.channelbook.example": ["/", "/renewals"],
+    }
+    for login, paths in pages.items():
+        sign_in(driver, base, login)
+        for path in paths:
+            visit(driver, f"{base}{path}")
+            check("<h1" in driver.page_source, f"{path} renders for {login.split('@')[0]}")
+    if screenshots:
+        sign_in(driver, base, "partner@demo.channelbook.example")
+        visit(driver, f"{base}/")
+        driver.save_screenshot(os.path.join(screenshots, "partner-dashboard.png"))
+
+
+def referral_walk(driver, base, referral_page):
+    """The vendor approves the partner's referral with a fulfiller from the list, is told a win dated tomorrow
+    cannot be recorded, then sees the fee before recording today's win."""
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    sign_in(driver, base, "admin@demo.channelbook.example")
+    visit(driver, referral_page)
+    approve = driver.find_element(By.CSS_SELECTOR, "form[action$='/approve']")
+    Select(approve.find_element(By.NAME, "fulfiller")).select_by_value("DIRECT")
+    submit(driver, approve.find_element(By.TAG_NAME, "button"))
+    check("approved: the customer is protected" in driver.page_source, "the vendor approves a referral from its page")
+    win = driver.find_element(By.CSS_SELECTOR, "form[action$='/close']")
+    fill(driver, win, "sku", "SW-1001")
+    fill(driver, win, "seats", "260")
+    driver.execute_script("arguments[0].removeAttribute('max')", win.find_element(By.NAME, "closedOn"))  # the browser would refuse it first
+    fill(driver, win, "closedOn", (today + datetime.timedelta(days=1)).isoformat())
+    submit(driver, win.find_element(By.TAG_NAME, "button"))
+    check("a date that has not come yet" in driver.page_source, "a win dated in the future is refused beside its date")
+    win = driver.find_element(By.CSS_SELECTOR, "form[action$='/close']")
+    check(win.find_element(By.NAME, "sku").get_attribute("value") == "SW-1001", "what was typed is kept after a refusal")
+    fill(driver, win, "closedOn", today.isoformat())
+    submit(driver, win.find_element(By.TAG_NAME, "button"))
+    check("earns a referral fee of" in driver.page_source, "the fee is shown before the win is recorded")
+    submit(driver, driver.find_element(By.XPATH, "//button[text()='Record the win']"))
+    check(" won: a fee of $" in driver.page_source, "the win is recorded with its fee")
+
+
 def quarter_end_walk(driver, base, screenshots):
     """Quarter end in the browser: the admin closes 2026Q2 and accepts a route exception with a note; finance holds
     one statement, approves another alone and then the rest through the confirmation page, releases and approves the
     held one, and marks the quarter paid after seeing what will be paid."""
     quarter = "2026Q2"
-    driver.get(f"{base}/quarters/{quarter}")
+    visit(driver, f"{base}/quarters/{quarter}")
     submit(driver, driver.find_element(By.XPATH, f"//button[text()='Close {quarter}']"))
     check(f"Closed {quarter}" in driver.page_source and "draft" in driver.page_source, "closing a quarter shows its draft statements")
 
-    driver.get(f"{base}/quarters/{quarter}/exceptions?reviewed=no")
+    visit(driver, f"{base}/quarters/{quarter}/exceptions?reviewed=no")
     forms = driver.find_elements(By.CSS_SELECTOR, "form[action$='/exceptions/review']")
     check(forms, "the exceptions page lists route exceptions to review")
     line = forms[0].find_element(By.NAME, "line").get_attribute("value")
@@ -325,7 +415,7 @@ def quarter_end_walk(driver, base, screenshots):
         driver.save_screenshot(os.path.join(screenshots, "exceptions.png"))
 
     sign_in(driver, base, "finance@demo.channelbook.example")
-    driver.get(f"{base}/quarters/{quarter}")
+    visit(driver, f"{base}/quarters/{quarter}")
     holds = driver.find_elements(By.CSS_SELECTOR, "form[action$='/hold']")
     check(len(holds) >= 2, "finance can hold each draft statement")
     held_partner = holds[0].get_attribute("action").split("/")[-2]
@@ -335,12 +425,12 @@ def quarter_end_walk(driver, base, screenshots):
     check("held: ABN to confirm" in driver.page_source, "a held statement shows its reason")
 
     one = driver.find_elements(By.XPATH, "//a[text()='Approve…']")[0]
-    driver.get(one.get_attribute("href"))
+    visit(driver, one.get_attribute("href"))
     check("Approve <strong>1 statement</strong>" in driver.page_source, "approving one statement shows what will happen first")
     submit(driver, driver.find_element(By.XPATH, "//button[starts-with(text(), 'Approve 1 statement')]"))
     check("Approved 1 statement" in driver.page_source, "one statement is approved after its confirmation")
 
-    driver.get(f"{base}/quarters/{quarter}/approve")
+    visit(driver, f"{base}/quarters/{quarter}/approve")
     page = driver.page_source
     check("Held, and not approved: " + held_partner in page, "the approve-all confirmation names the held statement it passes by")
     check("totalling <strong>$" in page, "the approve-all confirmation shows the total")
@@ -352,7 +442,7 @@ def quarter_end_walk(driver, base, screenshots):
     release = driver.find_element(By.CSS_SELECTOR, "form[action$='/release'] button")
     submit(driver, release)
     check(f"{held_partner}'s statement is released" in driver.page_source, "a hold is released")
-    driver.get(f"{base}/quarters/{quarter}/approve?partner={held_partner}")
+    visit(driver, f"{base}/quarters/{quarter}/approve?partner={held_partner}")
     submit(driver, driver.find_element(By.XPATH, "//button[starts-with(text(), 'Approve 1 statement')]"))
     check(not driver.find_elements(By.CSS_SELECTOR, "form[action$='/hold']"), "every statement of the quarter is approved")
     check(driver.find_elements(By.XPATH, "//button[text()='Payout file (CSV)']"), "the payout file is offered once statements are approved")
@@ -372,9 +462,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("base")
     parser.add_argument("--screenshots")
+    parser.add_argument("--phone", action="store_true", help="390x844 instead of 1366x768")
     args = parser.parse_args()
+    global PHONE
+    PHONE = args.phone
     base = args.base.rstrip("/")
-    driver = browser()
+    if args.screenshots and args.phone:
+        args.screenshots = os.path.join(args.screenshots, "phone")
+        os.makedirs(args.screenshots, exist_ok=True)
+    driver = browser(args.phone)
     passed = 0
     try:
         sign_in(driver, base, "nobody@demo.channelbook.example")
@@ -391,22 +487,23 @@ def main():
         submit(driver, driver.find_element(By.CSS_SELECTOR, "table a"))
         check("How it was computed" in driver.page_source, "a statement shows how each line was computed")
         for details in driver.find_elements(By.TAG_NAME, "details")[:2]:
-            details.click()
+            driver.execute_script("arguments[0].open = true", details)
         if args.screenshots:
             driver.save_screenshot(os.path.join(args.screenshots, "statement.png"))
 
-        driver.get(f"{base}/referrals")
+        visit(driver, f"{base}/referrals")
         driver.find_element(By.NAME, "customer").send_keys("Selenium Test Pty Ltd")
         driver.find_element(By.NAME, "domain").send_keys("selenium-test.example")
         submit(driver, driver.find_element(By.XPATH, "//button[text()='Register']"))
-        check("Selenium Test Pty Ltd" in driver.page_source, "a referral registered in the form is listed")
+        check("Referral " in driver.page_source and "Selenium Test Pty Ltd" in driver.page_source, "a referral registered in the form shows its page")
+        referral_page = driver.current_url.split("?")[0]
 
         mdf_walk(driver, base, args.screenshots)
         renewals_walk(driver, base, args.screenshots)
         matching_walk(driver, base, args.screenshots)
 
         sign_in(driver, base, "admin@demo.channelbook.example")
-        driver.get(f"{base}/sales/upload")
+        visit(driver, f"{base}/sales/upload")
         with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as bad:
             bad.write("line_id,date,source,reseller,customer,sku,category,seats,amount,currency\n")
             bad.write("SEL-1,2026-05-01,D01,R00012,Acme,SW-1001,software,1,12abc,AUD\n")
@@ -417,8 +514,9 @@ def main():
         check("1 problem; nothing was imported" in page, "an upload with an error imports nothing")
 
         quarter_end_walk(driver, base, args.screenshots)
+        referral_walk(driver, base, referral_page)
 
-        driver.get(f"{base}/whatif")
+        visit(driver, f"{base}/whatif")
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "programs", "default.toml")) as default:
             proposed = default.read().replace('mode = "volume"                  # or "graduated"', 'mode = "graduated"')
         with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as program:
@@ -432,9 +530,10 @@ def main():
             driver.save_screenshot(os.path.join(args.screenshots, "whatif.png"))
 
         analytics_walk(driver, base, args.screenshots)
+        tour(driver, base, args.screenshots)
     finally:
         driver.quit()
-    print("browser check passed")
+    print(f"browser check passed ({'390x844' if args.phone else '1366x768'}; axe on {len(PAGES_CHECKED)} pages)")
 
 
 if __name__ == "__main__":

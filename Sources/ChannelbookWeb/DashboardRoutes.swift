@@ -2,7 +2,7 @@ import ChannelbookCore
 import ChannelbookStore
 import Hummingbird
 
-/// The dashboard (vendor: statements by quarter; partner: tier progress and its statements) and referrals.
+/// The dashboard: the vendor's statements by quarter and channel overview; a partner's tier progress and statements.
 struct DashboardRoutes {
     let database: DatabasePool
 
@@ -12,12 +12,6 @@ struct DashboardRoutes {
             // A maintenance officer's work is its renewal queue: that is its dashboard.
             if user.role == .maintenanceOfficer { return try await RenewalsRoutes(database: database).queuePage(user, request, context) }
             return user.role.isVendor ? try await vendorDashboard(context) : try await partnerDashboard(user, context)
-        }
-        router.get("/referrals") { request, context in
-            let user = try context.requireUser(json: false)
-            let status = request.formQuery.get("status").flatMap(ReferralStatus.init(rawValue:))
-            let referrals = try await database.read { try await $0.referrals(partner: user.role.isVendor ? nil : user.partner, status: status, asOf: WebClock.today(context)) }
-            return referralsPage(Pagination(referrals, request: request), request, context)
         }
     }
 
@@ -165,46 +159,5 @@ struct DashboardRoutes {
             <h2>Rebate progress</h2><p>\(HTML.escape(text))</p>
             <svg width="420" height="34" role="img" aria-label="\(HTML.escape(text))"><rect width="400" height="18" fill="#eee"/><rect width="\(pixels(progress.basis))" height="18" fill="\(progress.eligible ? "#2a7" : "#999")"/>\(marks)</svg>
             """
-    }
-
-    private func referralsPage(_ referrals: Pagination<ReferralView>, _ request: Request, _ context: WebContext) -> Response {
-        let user = context.user!
-        let csrf = HTML.escape(context.session?.csrfToken ?? "")
-        let rows = referrals.items.map { referral in
-            var review = ""
-            if user.role.may(.reviewReferrals) && referral.status == .registered {
-                review = """
-                    <form method="post" action="/referrals/\(referral.id.rawValue)/approve" style="display:inline"><input type="hidden" name="csrf" value="\(csrf)">\
-                    <input name="fulfiller" placeholder="fulfiller (code or DIRECT)" size="14"><button>Approve</button></form>
-                    <form method="post" action="/referrals/\(referral.id.rawValue)/reject" style="display:inline"><input type="hidden" name="csrf" value="\(csrf)">\
-                    <input name="reason" placeholder="reason" required size="14"><button>Reject</button></form>
-                    """
-            }
-            if user.role.may(.reviewReferrals) && referral.status == .approved {
-                review = """
-                    <form method="post" action="/referrals/\(referral.id.rawValue)/close" style="display:inline"><input type="hidden" name="csrf" value="\(csrf)">\
-                    <input name="sku" placeholder="SKU" required size="8"><input name="seats" placeholder="seats" required size="5">\
-                    <input name="closedOn" placeholder="YYYY-MM-DD" required size="10"><button>Close as won</button></form>
-                    """
-            }
-            return "<tr><td>\(referral.id.rawValue)</td><td>\(HTML.escape(referral.partner.rawValue))</td><td>\(HTML.escape(referral.customer))</td><td>\(referral.status.rawValue)</td><td>\(referral.registeredOn)</td><td>\(referral.expiresOn.map { "\($0)" } ?? "")</td><td>\(review)</td></tr>"
-        }.joined()
-        let statuses = ReferralStatus.allCases.map { "<a href=\"/referrals?status=\($0.rawValue)\">\($0.rawValue)</a>" }.joined(separator: " · ")
-        var body = "<p>Show: <a href=\"/referrals\">all</a> · \(statuses)</p>"
-            + "<table><thead><tr><th>id</th><th>partner</th><th>customer</th><th>status</th><th>registered</th><th>expires</th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
-            + referrals.pager(request, noun: "referrals")
-        if user.role.may(.registerReferral) {
-            let partnerField = user.role == .partner ? "" : "<p><label>Partner code <input name=\"partner\" required></label></p>"
-            body += """
-                <h2>Register a referral</h2>
-                <form method="post" action="/referrals"><input type="hidden" name="csrf" value="\(csrf)">\(partnerField)
-                <p><label>Customer <input name="customer" required></label></p>
-                <p><label>ABN <input name="abn" inputmode="numeric"></label> or <label>email domain <input name="domain"></label></p>
-                <p><label>Contact <input name="contact"></label> <label>Expected seats <input name="seats" type="number" min="1"></label> <label>SKU <input name="sku"></label></p>
-                <p><label>Notes <input name="notes" size="40"></label></p>
-                <p><button>Register</button></p></form>
-                """
-        }
-        return signedInPage("Referrals", context, body)
     }
 }

@@ -53,3 +53,39 @@ extension Request {
         return URI("/?" + query.replacingOccurrences(of: "+", with: "%20")).queryParameters
     }
 }
+
+/// The HTML of forms that help: labelled fields keeping what was typed with their refusal beside them, and the
+/// message a page shows after a redirect (`?done=`) or for a refusal of the whole form.
+enum FormHTML {
+    /// A labelled input keeping what was typed, with its refusal beside it.
+    static func input(
+        _ name: String, _ label: String, _ problem: FormProblem?, type: String = "text", required: Bool = false, size: Int = 14, extra: String = "",
+        fallback: String = "", id: String? = nil
+    ) -> String {
+        let id = id ?? "field-\(name)"
+        let invalid = problem?.field == name
+        let value = problem?.values[name] ?? fallback
+        return "<label for=\"\(id)\">\(HTML.escape(label))</label> <input id=\"\(id)\" type=\"\(type)\" name=\"\(name)\" size=\"\(size)\" value=\"\(HTML.escape(value))\""
+            + (required ? " required" : "") + extra + (invalid ? " aria-invalid=\"true\" aria-describedby=\"\(id)-error\"" : "") + ">"
+            + (invalid ? " <span class=\"error\" id=\"\(id)-error\">\(HTML.escape(problem?.message ?? ""))</span>" : "")
+    }
+
+    static func select(
+        _ name: String, _ label: String, _ options: [(value: String, label: String)], selected: String, problem: FormProblem?, required: Bool = false
+    ) -> String {
+        let id = "field-\(name)"
+        let invalid = problem?.field == name
+        let choices = (required ? "" : "<option value=\"\">—</option>")
+            + options.map { "<option value=\"\(HTML.escape($0.value))\"\($0.value == selected ? " selected" : "")>\(HTML.escape($0.label))</option>" }.joined()
+        return "<label for=\"\(id)\">\(HTML.escape(label))</label> <select id=\"\(id)\" name=\"\(name)\"\(required ? " required" : "")"
+            + (invalid ? " aria-invalid=\"true\" aria-describedby=\"\(id)-error\"" : "") + ">\(choices)</select>"
+            + (invalid ? " <span class=\"error\" id=\"\(id)-error\">\(HTML.escape(problem?.message ?? ""))</span>" : "")
+    }
+
+    /// A success message carried by the redirect (`?done=`), or the refusal of a form without a field of its own.
+    static func notices(_ request: Request, _ problem: FormProblem?) -> String {
+        if let problem { return problem.field == nil ? "<p class=\"error\" role=\"alert\">\(HTML.escape(problem.message))</p>" : "" }
+        guard let done = request.formQuery.get("done") else { return "" }
+        return "<p class=\"notice\" role=\"status\">\(HTML.escape(String(done.prefix(300))))</p>"
+    }
+}

@@ -191,7 +191,7 @@ struct QuarterEndRoutes {
         }
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
         let mayApprove = user.role.may(.approveStatements)
-        var body = Self.notices(request, problem)
+        var body = FormHTML.notices(request, problem)
         let drafts = statements.filter { $0.status == .draft }, approved = statements.filter { $0.status == .approved }
         let held = drafts.filter { holds[$0.partner] != nil }
         body += "<p>\(Self.count(drafts.count, "draft")) (\(held.count) held) · \(approved.count) approved · "
@@ -300,7 +300,7 @@ struct QuarterEndRoutes {
         }
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
         let mayReview = user.role.may(.reviewRouteExceptions)
-        var body = (user.role.isVendor ? "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>" : "") + Self.notices(request, problem)
+        var body = (user.role.isVendor ? "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>" : "") + FormHTML.notices(request, problem)
         body += """
             <p>A route exception is a sale that did not reach the customer the way the program expects: national resellers buy direct,
             the others through a distributor they are linked to. The line counts as reported; accepting it records that someone looked, and why.</p>
@@ -345,15 +345,6 @@ struct QuarterEndRoutes {
     static let exceptionsPerPage = 100
 
     // MARK: Parts
-
-    /// A success message carried by the redirect (`?done=`), or the refusal of a form without a field of its own.
-    private static func notices(_ request: Request, _ problem: FormProblem?) -> String {
-        if let problem {
-            return problem.field == nil ? "<p class=\"error\" role=\"alert\">\(HTML.escape(problem.message))</p>" : ""
-        }
-        guard let done = request.formQuery.get("done") else { return "" }
-        return "<p class=\"notice\" role=\"status\">\(HTML.escape(String(done.prefix(300))))</p>"
-    }
 
     private static func closeForm(_ quarter: Quarter, today: BusinessDate, csrf: String, problem: FormProblem?) -> String {
         let error = problem.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0.message))</p>" } ?? ""

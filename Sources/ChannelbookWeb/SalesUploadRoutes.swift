@@ -97,7 +97,7 @@ struct SalesUploadRoutes {
             """
             \(result ?? "")
             <form method="post" action="/sales/upload?csrf=\(csrf)" enctype="multipart/form-data" data-upload>
-            <p><label>Sales file (line_id,date,source,reseller,customer,sku,category,seats,amount,currency) <input type="file" name="file" accept=".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required></label></p>
+            <p><label>Sales file (CSV or XLSX with the columns line_id, date, source, reseller, customer, sku, category, seats, amount, currency) <input type="file" name="file" accept=".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required></label></p>
             <p><button>Upload</button></p></form>
             <div id="upload-progress" hidden><progress></progress> <span role="status" aria-live="polite"></span></div>
             """, script: "upload.js")

@@ -87,7 +87,7 @@ struct SignInRoutes {
                 \(message.map { "<p class=\"error\">\(HTML.escape($0))</p>" } ?? "")
                 <form method="post" action="/login">
                 <input type="hidden" name="csrf" value="\(HTML.escape(csrf))">\(next.map { "<input type=\"hidden\" name=\"next\" value=\"\(HTML.escape($0))\">" } ?? "")
-                <p><label>Email <input type="email" name="email" required autocomplete="username"></label></p>
+                <p><label>Email <input type="email" name="email" required autocomplete="email"></label></p>
                 <p><label>Password <input type="password" name="password" required autocomplete="current-password"></label></p>
                 <p><button type="submit">Sign in</button></p>
                 </form>

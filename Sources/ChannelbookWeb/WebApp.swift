@@ -55,7 +55,7 @@ public enum WebApp {
         MDFRoutes(database: database).register(on: router)
         RenewalsRoutes(database: database).register(on: router)
         MatchingRoutes(database: database).register(on: router)
-        FormRoutes(database: database).register(on: router)
+        ReferralRoutes(database: database).register(on: router)
         QuarterEndRoutes(database: database).register(on: router)
         AuditRoutes(database: database).register(on: router)
         SalesUploadRoutes(database: database, uploadLimitBytes: settings.uploadLimitBytes, uploadFolder: settings.uploadFolder).register(on: router)

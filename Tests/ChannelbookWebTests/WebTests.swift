@@ -287,7 +287,9 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
             #expect(badSeats.status == .badRequest && String(buffer: badSeats.body).contains("expected seats must be a whole number"))
             let noCustomer = try await client.execute(uri: "/referrals", method: .post, headers: partner.headers, body: form(["csrf": partner.csrf]))
             #expect(noCustomer.status == .badRequest)
-            #expect(String(buffer: noCustomer.body).contains("the form is incomplete or malformed: Coding key `customer` not found."))
+            #expect(String(buffer: noCustomer.body).contains(#"<span class="error" id="field-customer-error">the customer&#39;s name is required</span>"#))
+            // What was typed stays in the form.
+            #expect(String(buffer: badSeats.body).contains(#"name="domain" size="20" value="other.example""#))
             let duplicate = try await client.execute(
                 uri: "/referrals", method: .post, headers: partner.headers,
                 body: form(["customer": "HARBOUR HEALTH PTY LTD", "domain": "other.example", "csrf": partner.csrf]))
@@ -298,7 +300,9 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
             #expect(self_review.status == .notFound)
 
             let manager = try await signedIn(client, database, "am@vendor.example", "manager secret 123")
-            let page = String(buffer: try await client.execute(uri: "/referrals", method: .get, headers: manager.headers).body)
+            let list = String(buffer: try await client.execute(uri: "/referrals", method: .get, headers: manager.headers).body)
+            #expect(list.contains("<a href=\"/referrals/1\">"))
+            let page = String(buffer: try await client.execute(uri: "/referrals/1", method: .get, headers: manager.headers).body)
             #expect(page.contains("action=\"/referrals/1/approve\""))
             let approved = try await client.execute(
                 uri: "/referrals/1/approve", method: .post, headers: manager.headers, body: form(["csrf": manager.csrf, "fulfiller": "D01"]))
@@ -475,9 +479,14 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
             let id = try await database.registerReferral(ReferralRequest(partner: "P01", customer: "Won Co", domain: "won.example"), on: try BusinessDate.parse("2027-01-02"), actor: "t")
             try await database.approveReferral(id, fulfiller: nil, on: try BusinessDate.parse("2027-01-03"), actor: "t")
             let manager = try await signedIn(client, database, "am@vendor.example", "manager secret 123")
+            let win = ["csrf": manager.csrf, "sku": "HW-1", "seats": "300", "closedOn": "2027-01-10"]
+            // The fee first, nothing recorded; then the win.
+            let preview = try await client.execute(uri: "/referrals/\(id.rawValue)/close", method: .post, headers: manager.headers, body: form(win))
+            #expect(preview.status == .ok)
+            #expect(String(buffer: preview.body).contains("P01 earns a referral fee of\n<strong>$"))
+            #expect(try await database.referral(id, asOf: try BusinessDate.parse("2027-01-15")).status == .approved)
             let closed = try await client.execute(
-                uri: "/referrals/\(id.rawValue)/close", method: .post, headers: manager.headers,
-                body: form(["csrf": manager.csrf, "sku": "HW-1", "seats": "300", "closedOn": "2027-01-10"]))
+                uri: "/referrals/\(id.rawValue)/close", method: .post, headers: manager.headers, body: form(win.merging(["confirm": "yes"]) { $1 }))
             #expect(closed.status == .seeOther)
             #expect(try await database.referral(id, asOf: try BusinessDate.parse("2027-01-15")).status == .won)
         }

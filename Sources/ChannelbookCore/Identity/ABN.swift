@@ -29,6 +29,14 @@ public struct ABN: Hashable, Sendable, CustomStringConvertible, Comparable {
     private init(digits: String) { self.digits = digits }
 
     public var description: String { digits }
+
+    /// An ABN as people write it, `53 004 085 616`; text that is not 11 digits is returned as it is.
+    public static func grouped(_ text: String) -> String {
+        let digits = text.filter { $0 != " " }
+        guard digits.count == 11, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return text }
+        let characters = Array(digits)
+        return [characters[0..<2], characters[2..<5], characters[5..<8], characters[8..<11]].map { String($0) }.joined(separator: " ")
+    }
     public static func < (lhs: ABN, rhs: ABN) -> Bool { lhs.digits < rhs.digits }
 }
 

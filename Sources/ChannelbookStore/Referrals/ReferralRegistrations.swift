@@ -178,26 +178,14 @@ extension ChannelbookDatabase {
         today: BusinessDate? = nil
     ) async throws -> ClosedReferralOutcome {
         try await requireInitialised()
-        let today = today ?? Self.today()
-        guard date <= today else { throw ReferralError.wonInFuture(on: date, today: today) }
         // A won referral puts a fee on a statement: it takes the ledger's turn as well as the referrals'.
         return try await transaction(locking: [.ledger, .referrals]) {
-            let referral = try await requireReferral(id, on: date, action: "closed", allowed: [.approved])
-            guard seats > 0 else { throw ReferralError.nonPositiveSeats(seats) }
-            let priceBook = try await PriceBook.load(from: self)
-            guard priceBook.knows(sku) else { throw ReferralError.unknownSKU(sku.rawValue) }
-            guard let price = priceBook.entry(for: sku, on: date) else { throw ReferralError.noPrice(sku: sku.rawValue, on: date) }
-            let fulfilledBy = fulfiller ?? referral.fulfiller
-            if let fulfilledBy { try await checkFulfiller(fulfilledBy) }
-            let program = try await program(on: date).program
-            let selfFulfilled = fulfilledBy == referral.partner.rawValue
-            let fee = try ReferralFeeCalculator.compute(
-                program: program, seats: seats, unitPrice: Money(minorUnits: price.partnerBuyPriceMinor, currency: program.currency),
-                selfFulfilled: selfFulfilled)
+            let win = try await referralWin(id, sku: sku, seats: seats, on: date, fulfiller: fulfiller, today: today ?? Self.today())
+            let referral = win.referral, fee = win.outcome.fee
             let partnerID = try await PartnerDirectory.load(from: self).byCode[referral.partner]!.id
             try await sql.raw(
                 """
-                UPDATE referral_registrations SET status = 'won', ended_on = \(bind: date.description), fulfiller = \(bind: fulfilledBy)
+                UPDATE referral_registrations SET status = 'won', ended_on = \(bind: date.description), fulfiller = \(bind: win.fulfilledBy)
                 WHERE id = \(bind: id.rawValue)
                 """
             ).run()
@@ -205,7 +193,7 @@ extension ChannelbookDatabase {
                 """
                 INSERT INTO closed_referrals (referral_id, partner_id, customer, sku, seats, closed_on, quarter, self_fulfilled, registration_id)
                 VALUES (\(bind: Self.closedReferralKey(id)), \(bind: partnerID.rawValue), \(bind: referral.customer), \(bind: sku.rawValue), \(bind: seats),
-                        \(bind: date.description), \(bind: Quarter(containing: date).description), \(bind: selfFulfilled ? 1 : 0), \(bind: id.rawValue))
+                        \(bind: date.description), \(bind: Quarter(containing: date).description), \(bind: win.selfFulfilled ? 1 : 0), \(bind: id.rawValue))
                 """
             ).run()
             try await noteLedgerChange()
@@ -218,8 +206,37 @@ extension ChannelbookDatabase {
                     "closedOn": .text(date.description), "fee": .text(fee.amount.decimalString), "currency": .text(fee.amount.currency.code),
                     "quarter": .text(Quarter(containing: date).description),
                 ])
-            return ClosedReferralOutcome(id: id, partner: referral.partner, quarter: Quarter(containing: date), fee: fee)
+            return win.outcome
         }
+    }
+
+    /// What closing the referral as won would earn, checked exactly as `closeReferral` checks it, and nothing
+    /// recorded: the web app shows the fee before the win is confirmed.
+    public func previewReferralWin(
+        _ id: ReferralID, sku: SKU, seats: Int64, on date: BusinessDate, fulfiller: String?, today: BusinessDate
+    ) async throws -> ClosedReferralOutcome {
+        try await requireInitialised()
+        return try await referralWin(id, sku: sku, seats: seats, on: date, fulfiller: fulfiller, today: today).outcome
+    }
+
+    /// The win's checks and fee, for `closeReferral` and its preview alike.
+    private func referralWin(_ id: ReferralID, sku: SKU, seats: Int64, on date: BusinessDate, fulfiller: String?, today: BusinessDate) async throws
+        -> (referral: ReferralView, outcome: ClosedReferralOutcome, fulfilledBy: String?, selfFulfilled: Bool)
+    {
+        guard date <= today else { throw ReferralError.wonInFuture(on: date, today: today) }
+        let referral = try await requireReferral(id, on: date, action: "closed", allowed: [.approved])
+        guard seats > 0 else { throw ReferralError.nonPositiveSeats(seats) }
+        let priceBook = try await PriceBook.load(from: self)
+        guard priceBook.knows(sku) else { throw ReferralError.unknownSKU(sku.rawValue) }
+        guard let price = priceBook.entry(for: sku, on: date) else { throw ReferralError.noPrice(sku: sku.rawValue, on: date) }
+        let fulfilledBy = fulfiller ?? referral.fulfiller
+        if let fulfilledBy { try await checkFulfiller(fulfilledBy) }
+        let program = try await program(on: date).program
+        let selfFulfilled = fulfilledBy == referral.partner.rawValue
+        let fee = try ReferralFeeCalculator.compute(
+            program: program, seats: seats, unitPrice: Money(minorUnits: price.partnerBuyPriceMinor, currency: program.currency),
+            selfFulfilled: selfFulfilled)
+        return (referral, ClosedReferralOutcome(id: id, partner: referral.partner, quarter: Quarter(containing: date), fee: fee), fulfilledBy, selfFulfilled)
     }
 
     /// How a registered referral is keyed among closed referrals; imported referral ids may not use the prefix.

@@ -1,0 +1,285 @@
+import ChannelbookCore
+import ChannelbookStore
+import Foundation
+import Hummingbird
+
+/// Referrals in the browser: the list (a partner sees its own), registration, and each referral's page with its
+/// customer, identifiers, duplicate attempts (vendor only) and history, from which the vendor approves, rejects,
+/// records a loss or a win. A win shows its fee before it is confirmed. Refusals are shown beside their field with
+/// what was typed kept.
+struct ReferralRoutes {
+    let database: DatabasePool
+
+    struct RegisterForm: Decodable {
+        let csrf: String
+        let customer: String?
+        let abn: String?
+        let domain: String?
+        let contact: String?
+        /// Text, as browsers send an empty field for an empty number input.
+        let seats: String?
+        let sku: String?
+        let notes: String?
+        /// Vendor roles register on a partner's behalf; partner logins always for their own partner.
+        let partner: String?
+    }
+
+    struct ActionForm: Decodable {
+        let csrf: String
+        let fulfiller: String?
+        let reason: String?
+        let sku: String?
+        let seats: String?
+        let closedOn: String?
+        let confirm: String?
+    }
+
+    func register(on router: Router<WebContext>) {
+        router.get("/referrals") { request, context in
+            let user = try context.requireUser(json: false)
+            return try await listPage(user, request, context, problem: nil)
+        }
+        router.post("/referrals") { request, context in
+            let user = try context.require(.registerReferral)
+            let form = try await FormRoutes.decodeForm(RegisterForm.self, request, context)
+            try context.checkCSRF(form.csrf)
+            let typed = [
+                "customer": form.customer ?? "", "abn": form.abn ?? "", "domain": form.domain ?? "", "contact": form.contact ?? "",
+                "seats": form.seats ?? "", "sku": form.sku ?? "", "notes": form.notes ?? "", "partner": form.partner ?? "",
+            ]
+            do {
+                var seats: Int64?
+                if let text = form.seats.nonEmpty {
+                    guard let number = Int64(text) else { throw FormInput.FieldRefusal("seats", "expected seats must be a whole number") }
+                    seats = number
+                }
+                guard let partner = user.role == .partner ? user.partner : form.partner.nonEmpty.map({ PartnerCode(rawValue: String($0.prefix(40))) }) else {
+                    throw FormInput.FieldRefusal("partner", "choose the partner the referral is for")
+                }
+                var referral = ReferralRequest(partner: partner, customer: form.customer ?? "", abn: form.abn.nonEmpty, domain: form.domain.nonEmpty)
+                referral.contact = form.contact ?? ""
+                referral.expectedSeats = seats
+                referral.sku = form.sku.nonEmpty.map { SKU(rawValue: $0) }
+                referral.notes = form.notes ?? ""
+                let id = try await database.write { try await $0.registerReferral(referral, on: WebClock.today(context), actor: user.email) }
+                return Response.redirect(to: "/referrals/\(id.rawValue)?done=\(QuarterEndRoutes.query("Referral \(id.rawValue) registered."))", type: .normal)
+            } catch let failure as DatabaseFailure {
+                throw WebError(failure, json: false)
+            } catch let refusal where FormInput.isRefusal(refusal) {
+                return try await listPage(user, request, context, problem: Self.problem("register", refusal, typed))
+            }
+        }
+        router.get("/referrals/:id") { request, context in
+            let user = try context.requireUser(json: false)
+            return try await detailPage(try await visible(user, context), user, request, context, problem: nil)
+        }
+        router.post("/referrals/:id/:action") { request, context in
+            let user = try context.require(.reviewReferrals)
+            let form = try await FormRoutes.decodeForm(ActionForm.self, request, context)
+            try context.checkCSRF(form.csrf)
+            let referral = try await visible(user, context)
+            let action = context.parameters.get("action") ?? ""
+            let today = WebClock.today(context), id = referral.id
+            let typed = [
+                "fulfiller": form.fulfiller ?? "", "reason": form.reason ?? "", "sku": form.sku ?? "", "seats": form.seats ?? "",
+                "closedOn": form.closedOn ?? "",
+            ]
+            do {
+                let done: String
+                switch action {
+                case "approve":
+                    try await database.write { try await $0.approveReferral(id, fulfiller: form.fulfiller.nonEmpty, on: today, actor: user.email) }
+                    done = "Referral \(id.rawValue) approved: the customer is protected until it expires."
+                case "reject":
+                    try await database.write { try await $0.rejectReferral(id, reason: form.reason ?? "", on: today, actor: user.email) }
+                    done = "Referral \(id.rawValue) rejected."
+                case "lose":
+                    try await database.write { try await $0.loseReferral(id, reason: form.reason ?? "", on: today, actor: user.email) }
+                    done = "Referral \(id.rawValue) closed as lost."
+                case "close":
+                    guard let seats = form.seats.nonEmpty.flatMap({ Int64($0) }) else { throw FormInput.FieldRefusal("seats", "seats must be a whole number") }
+                    let date = try FormInput.date("closedOn", form.closedOn)
+                    let sku = SKU(rawValue: String((form.sku ?? "").prefix(64)))
+                    // The fee first: a win is recorded only once the person has seen what it earns.
+                    guard form.confirm == "yes" else {
+                        let preview = try await database.read {
+                            try await $0.previewReferralWin(id, sku: sku, seats: seats, on: date, fulfiller: form.fulfiller.nonEmpty, today: today)
+                        }
+                        return winConfirmation(referral, preview, typed, context)
+                    }
+                    let outcome = try await database.write {
+                        try await $0.closeReferral(id, sku: sku, seats: seats, on: date, fulfiller: form.fulfiller.nonEmpty, actor: user.email, today: today)
+                    }
+                    done = "Referral \(id.rawValue) won: a fee of \(outcome.fee.amount.displayString) on \(outcome.partner.rawValue)'s \(outcome.quarter) statement."
+                default:
+                    throw WebError.notFound(json: false)
+                }
+                return Response.redirect(to: "/referrals/\(id.rawValue)?done=\(QuarterEndRoutes.query(done))", type: .normal)
+            } catch let failure as DatabaseFailure {
+                throw WebError(failure, json: false)
+            } catch let refusal where FormInput.isRefusal(refusal) {
+                return try await detailPage(referral, user, request, context, problem: Self.problem(action, refusal, typed))
+            }
+        }
+    }
+
+    /// The referral, if this login may see it: the vendor any, a partner its own (another's is a 404, as if it did not exist).
+    private func visible(_ user: SignedInUser, _ context: WebContext) async throws -> ReferralView {
+        let id = ReferralID(try FormInput.id(context))
+        let referral: ReferralView
+        do { referral = try await database.read { try await $0.referral(id, asOf: WebClock.today(context)) } } catch ReferralError.notFound {
+            throw WebError.notFound(json: false)
+        }
+        guard user.role.isVendor || referral.partner == user.partner else { throw WebError.notFound(json: false) }
+        return referral
+    }
+
+    // MARK: Pages
+
+    private func listPage(_ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
+        let status = request.formQuery.get("status").flatMap { ReferralStatus(rawValue: String($0)) }
+        let referrals = try await database.read {
+            try await $0.referrals(partner: user.role.isVendor ? nil : user.partner, status: status, asOf: WebClock.today(context))
+        }
+        let page = Pagination(referrals, request: request)
+        var body = FormHTML.notices(request, problem)
+        let statuses = ReferralStatus.allCases.map { "<a href=\"/referrals?status=\($0.rawValue)\">\($0.rawValue)</a>" }.joined(separator: " · ")
+        body += "<p>Show: <a href=\"/referrals\">all</a> · \(statuses)</p>"
+        if page.items.isEmpty {
+            body += "<p>No referrals\(status.map { " \($0.rawValue)" } ?? "") yet.</p>"
+        } else {
+            let rows = page.items.map { referral in
+                "<tr><td><a href=\"/referrals/\(referral.id.rawValue)\">\(referral.id.rawValue)</a></td><td>\(HTML.escape(referral.partner.rawValue))</td>"
+                    + "<td><a href=\"/referrals/\(referral.id.rawValue)\">\(HTML.escape(referral.customer))</a></td><td>\(referral.status.rawValue)</td>"
+                    + "<td>\(referral.registeredOn)</td><td>\(referral.expiresOn.map { "\($0)" } ?? "")</td></tr>"
+            }.joined()
+            body += "<table><thead><tr><th>id</th><th>partner</th><th>customer</th><th>status</th><th>registered</th><th>expires</th></tr></thead><tbody>\(rows)</tbody></table>"
+                + page.pager(request, noun: "referrals")
+        }
+        if user.role.may(.registerReferral) {
+            let partners = user.role == .partner ? [] : try await database.read { try await $0.partners(kind: .reseller) }.map(\.record)
+            body += "<h2>Register a referral</h2>" + Self.registerForm(user, partners, csrf: context.session?.csrfToken ?? "", problem?.form == "register" ? problem : nil)
+        }
+        return signedInPage("Referrals", context, body).withStatus(problem == nil ? .ok : .badRequest)
+    }
+
+    private func detailPage(_ referral: ReferralView, _ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
+        var body = FormHTML.notices(request, problem)
+        var facts: [(String, String)] = [
+            ("Partner", referral.partner.rawValue), ("Customer", referral.customer), ("ABN", referral.abn.map(ABN.grouped) ?? "—"),
+            ("Email domain", referral.domain ?? "—"), ("Contact", referral.contact.isEmpty ? "—" : referral.contact),
+            ("Expected seats", referral.expectedSeats.map(String.init) ?? "—"), ("SKU", referral.sku ?? "—"),
+            ("Notes", referral.notes.isEmpty ? "—" : referral.notes), ("Status", referral.status.rawValue),
+            ("Registered", "\(referral.registeredOn) by \(referral.registeredBy)"),
+        ]
+        if let approved = referral.approvedOn { facts.append(("Approved", approved.description)) }
+        if let expires = referral.expiresOn { facts.append(("Protected until", expires.description)) }
+        if let fulfiller = referral.fulfiller { facts.append(("Fulfilled by", fulfiller)) }
+        if let ended = referral.endedOn { facts.append(("Ended", ended.description + (referral.reason.isEmpty ? "" : ": \(referral.reason)"))) }
+        body += "<dl class=\"row\">" + facts.map { "<dt class=\"col-sm-3\">\(HTML.escape($0.0))</dt><dd class=\"col-sm-9\">\(HTML.escape($0.1))</dd>" }.joined() + "</dl>"
+        if user.role.isVendor {
+            // Which other partners tried to register this customer is the vendor's to know, never another partner's.
+            body += "<h2>Duplicate attempts</h2>"
+            body += referral.refusedDuplicates.isEmpty ? "<p>No other partner tried to register this customer while it was open.</p>"
+                : "<ul>" + referral.refusedDuplicates.map { "<li>\(HTML.escape($0.partner.rawValue)) on \($0.on)</li>" }.joined() + "</ul>"
+            let history = try await database.read { try await $0.auditPage(AuditFilter(subject: "referral \(referral.id.rawValue)"), limit: 50).items }
+            body += "<h2>History</h2>"
+            body += history.isEmpty ? "<p>Nothing recorded yet.</p>"
+                : "<table><thead><tr><th>at</th><th>who</th><th>action</th><th>before</th><th>after</th></tr></thead><tbody>"
+                    + history.map {
+                        "<tr><td>\(HTML.escape($0.timestamp))</td><td>\(HTML.escape($0.actor))</td><td>\(HTML.escape($0.action))</td><td>\(HTML.escape($0.before))</td><td>\(HTML.escape($0.after))</td></tr>"
+                    }.joined() + "</tbody></table>"
+        }
+        if user.role.may(.reviewReferrals) {
+            body += try await actionForms(referral, csrf: context.session?.csrfToken ?? "", today: WebClock.today(context), problem: problem)
+        }
+        return signedInPage("Referral \(referral.id.rawValue): \(referral.customer)", context, body, crumbs: [("/referrals", "Referrals")])
+            .withStatus(problem == nil ? .ok : .badRequest)
+    }
+
+    private func winConfirmation(_ referral: ReferralView, _ preview: ClosedReferralOutcome, _ typed: [String: String], _ context: WebContext) -> Response {
+        let csrf = HTML.escape(context.session?.csrfToken ?? "")
+        let hidden = ["sku", "seats", "closedOn", "fulfiller"].map { "<input type=\"hidden\" name=\"\($0)\" value=\"\(HTML.escape(typed[$0] ?? ""))\">" }.joined()
+        let body = """
+            <p>Record referral \(referral.id.rawValue) (\(HTML.escape(referral.customer))) as won: \(HTML.escape(typed["seats"] ?? "")) seats of
+            \(HTML.escape(typed["sku"] ?? "")) on \(HTML.escape(typed["closedOn"] ?? ""))? \(HTML.escape(preview.partner.rawValue)) earns a referral fee of
+            <strong>\(HTML.escape(preview.fee.amount.displayString))</strong>, on its \(preview.quarter) statement.</p>
+            <ul>\(preview.fee.explanation.lines.map { "<li>\(HTML.escape($0))</li>" }.joined())</ul>
+            <form method="post" action="/referrals/\(referral.id.rawValue)/close"><input type="hidden" name="csrf" value="\(csrf)">\
+            <input type="hidden" name="confirm" value="yes">\(hidden)<button>Record the win</button> <a href="/referrals/\(referral.id.rawValue)">Cancel</a></form>
+            """
+        return signedInPage("Record referral \(referral.id.rawValue) as won", context, body, crumbs: [("/referrals", "Referrals"), ("/referrals/\(referral.id.rawValue)", "Referral \(referral.id.rawValue)")])
+    }
+
+    // MARK: Forms
+
+    private func actionForms(_ referral: ReferralView, csrf: String, today: BusinessDate, problem: FormProblem?) async throws -> String {
+        let csrf = HTML.escape(csrf)
+        func mine(_ form: String) -> FormProblem? { problem?.form == form ? problem : nil }
+        var html = ""
+        if referral.status == .registered || referral.status == .approved {
+            let fulfillers = try await fulfillerOptions()
+            if referral.status == .registered {
+                let approve = mine("approve")
+                html += "<h2>Approve</h2><form method=\"post\" action=\"/referrals/\(referral.id.rawValue)/approve\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
+                    + FormHTML.select("fulfiller", "Fulfiller (optional)", fulfillers, selected: approve?.values["fulfiller"] ?? "", problem: approve)
+                    + " <button>Approve</button></form>"
+                html += "<h2>Reject</h2>" + Self.reasonForm(referral, "reject", "Reject", csrf: csrf, problem: mine("reject"))
+            } else {
+                let close = mine("close")
+                html += "<h2>Record the win</h2><form method=\"post\" action=\"/referrals/\(referral.id.rawValue)/close\" class=\"filters\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
+                    + FormHTML.input("sku", "SKU sold", close, required: true, size: 10)
+                    + FormHTML.input("seats", "Seats", close, type: "number", required: true, size: 6, extra: " min=\"1\"")
+                    + FormHTML.input("closedOn", "Won on", close, type: "date", required: true, extra: " max=\"\(today)\"", fallback: today.description)
+                    + FormHTML.select("fulfiller", "Fulfiller", fulfillers, selected: close?.values["fulfiller"] ?? referral.fulfiller ?? "", problem: close)
+                    + " <button>Show the fee…</button></form>"
+            }
+            html += "<h2>Close as lost</h2>" + Self.reasonForm(referral, "lose", "Close as lost", csrf: csrf, problem: mine("lose"))
+        }
+        return html
+    }
+
+    /// DIRECT (the vendor), the distributors, then the resellers: who may fulfil a referred sale.
+    private func fulfillerOptions() async throws -> [(value: String, label: String)] {
+        let partners = try await database.read { try await $0.partners() }.map(\.record)
+        let ordered = partners.filter { $0.kind == .distributor } + partners.filter { $0.kind == .reseller }
+        return [("DIRECT", "DIRECT (the vendor)")] + ordered.map { ($0.code.rawValue, "\($0.code.rawValue) \($0.name)") }
+    }
+
+    private static func reasonForm(_ referral: ReferralView, _ action: String, _ label: String, csrf: String, problem: FormProblem?) -> String {
+        "<form method=\"post\" action=\"/referrals/\(referral.id.rawValue)/\(action)\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
+            + FormHTML.input("reason", "Reason", problem, required: true, size: 30, id: "\(action)-reason") + " <button>\(label)</button></form>"
+    }
+
+    private static func registerForm(_ user: SignedInUser, _ partners: [PartnerRecord], csrf: String, _ problem: FormProblem?) -> String {
+        var html = "<form method=\"post\" action=\"/referrals\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\">"
+        if user.role != .partner {
+            html += "<p>" + FormHTML.select("partner", "Partner", partners.map { ($0.code.rawValue, "\($0.code.rawValue) \($0.name)") }, selected: problem?.values["partner"] ?? "", problem: problem, required: true) + "</p>"
+        }
+        html += "<p>" + FormHTML.input("customer", "Customer", problem, required: true, size: 30) + "</p>"
+        html += "<p>" + FormHTML.input("abn", "ABN", problem, size: 16, extra: " inputmode=\"numeric\"") + " or " + FormHTML.input("domain", "email domain", problem, size: 20) + "</p>"
+        html += "<p>" + FormHTML.input("contact", "Contact", problem) + " " + FormHTML.input("seats", "Expected seats", problem, type: "number", size: 6, extra: " min=\"1\"") + " "
+            + FormHTML.input("sku", "SKU", problem, size: 10) + "</p>"
+        html += "<p>" + FormHTML.input("notes", "Notes", problem, size: 40) + "</p><p><button>Register</button></p></form>"
+        return html
+    }
+
+    /// The field a refusal is about, so the page shows it there; nil: the form as a whole.
+    private static func problem(_ form: String, _ error: any Error, _ values: [String: String]) -> FormProblem {
+        if let refusal = error as? FormInput.FieldRefusal { return FormProblem(form: form, field: refusal.field, message: refusal.message, values: values) }
+        let field: String? =
+            switch error {
+            case ReferralError.unknownPartner: form == "register" ? "partner" : "fulfiller"
+            case ReferralError.unknownSKU, ReferralError.noPrice: "sku"
+            case ReferralError.nonPositiveSeats: "seats"
+            case ReferralError.needsIdentifier, ReferralError.invalidABN: "abn"
+            case ReferralError.invalidDomain: "domain"
+            case ReferralError.emptyCustomer, ReferralError.duplicate: "customer"
+            case ReferralError.beforeRegistration, ReferralError.wonInFuture: "closedOn"
+            case ReferralError.missingReason: "reason"
+            case let text as TextProblem where values[text.field] != nil: text.field
+            default: nil
+            }
+        return FormProblem(form: form, field: field, message: "\(error)", values: values)
+    }
+}
