@@ -33,7 +33,7 @@ func signedInPage(
         menu.append(("/audit", "Audit log"))
         if user.role.may(.manageWebhooks) { menu.append(("/webhooks", "Webhooks")) }
     }
-    if let partner = user.partner { menu.append(("/partners/\(QuarterEndRoutes.query(partner.rawValue))", "My partner")) }
+    if let partner = user.partner { menu.append(("/partners/\(partner.rawValue.addingPercentEncodingForQuery())", "My partner")) }
     menu.append(("/tokens", "API tokens"))
     if MatchingAccess.of(user) != nil { menu.append(("/matching", "Reseller names")) }
     if user.role.may(.uploadSales) && (user.role.isVendor || user.partnerKind == .distributor) { menu.append(("/sales/upload", "Upload sales")) }

@@ -68,7 +68,7 @@ struct AuditRoutes {
         func field(_ name: String, _ label: String, type: String = "text", size: Int = 14) -> String {
             "<label>\(label) <input type=\"\(type)\" name=\"\(name)\" size=\"\(size)\" value=\"\(HTML.escape(values[name] ?? ""))\"></label>"
         }
-        let filterQuery = fields.compactMap { name in values[name].flatMap { $0.isEmpty ? nil : "\(name)=\(QuarterEndRoutes.query($0))" } }
+        let filterQuery = fields.compactMap { name in values[name].flatMap { $0.isEmpty ? nil : "\(name)=\($0.addingPercentEncodingForQuery())" } }
         var html = problem.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0))</p>" } ?? ""
         html += "<form method=\"get\" action=\"/audit\" class=\"filters\">\(field("since", "From", type: "date")) \(field("until", "To", type: "date")) "
             + "\(field("actor", "Who")) \(field("action", "Action")) \(field("partner", "Partner", size: 8)) <button>Filter</button> "

@@ -62,7 +62,7 @@ enum FormHTML {
         _ name: String, _ label: String, _ problem: FormProblem?, type: String = "text", required: Bool = false, size: Int = 14, extra: String = "",
         fallback: String = "", id: String? = nil
     ) -> String {
-        let id = id ?? "field-\(name)"
+        let id = HTML.escape(id ?? "field-\(name)")
         let invalid = problem?.field == name
         let value = problem?.values[name] ?? fallback
         return "<label for=\"\(id)\">\(HTML.escape(label))</label> <input id=\"\(id)\" type=\"\(type)\" name=\"\(name)\" size=\"\(size)\" value=\"\(HTML.escape(value))\""
@@ -82,10 +82,21 @@ enum FormHTML {
             + (invalid ? " <span class=\"error\" id=\"\(id)-error\">\(HTML.escape(problem?.message ?? ""))</span>" : "")
     }
 
-    /// A success message carried by the redirect (`?done=`), or the refusal of a form without a field of its own.
-    static func notices(_ request: Request, _ problem: FormProblem?) -> String {
+    /// A success message carried by the redirect (`?done=`, signed for the session by `redirect(to:done:)`), or the
+    /// refusal of a form without a field of its own. An unsigned or foreign message is not shown.
+    static func notices(_ request: Request, _ context: WebContext, _ problem: FormProblem?) -> String {
         if let problem { return problem.field == nil ? "<p class=\"error\" role=\"alert\">\(HTML.escape(problem.message))</p>" : "" }
-        guard let done = request.formQuery.get("done") else { return "" }
+        let query = request.formQuery
+        guard let done = query.get("done").map({ String($0) }), let signature = query.get("sig").map({ String($0) }), let session = context.session,
+            WebApp.sameBytes(signature, session.signature(of: done))
+        else { return "" }
         return "<p class=\"notice\" role=\"status\">\(HTML.escape(String(done.prefix(300))))</p>"
+    }
+
+    /// Back to `path` after a form, with `message` shown there (signed for this session).
+    static func redirect(to path: String, done message: String, _ context: WebContext) -> Response {
+        let signature = context.session?.signature(of: message) ?? ""
+        let separator = path.contains("?") ? "&" : "?"
+        return Response.redirect(to: "\(path)\(separator)done=\(message.addingPercentEncodingForQuery())&sig=\(signature)", type: .normal)
     }
 }

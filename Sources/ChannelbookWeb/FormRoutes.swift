@@ -47,7 +47,7 @@ extension WebContext {
 
     /// The form's CSRF token must be the session's: a bearer-token client has no forms.
     func checkCSRF(_ token: String) throws {
-        guard let session, token == session.csrfToken else {
+        guard let session, WebApp.sameBytes(token, session.csrfToken) else {
             throw WebError(.forbidden, "the form has expired: reload the page and try again", json: false)
         }
     }

@@ -18,6 +18,8 @@ struct QuarterEndRoutes {
         let csrf: String
         let partner: String?
         let confirm: String?
+        /// The digest of the statements the confirmation page showed (`StatementView.digest`).
+        let shown: String?
     }
     struct HoldForm: Decodable {
         let csrf: String
@@ -27,6 +29,7 @@ struct QuarterEndRoutes {
         let csrf: String
         let reference: String?
         let confirm: String?
+        let shown: String?
     }
     struct ReviewForm: Decodable {
         let csrf: String
@@ -65,12 +68,12 @@ struct QuarterEndRoutes {
             let quarter = try Self.quarter(context)
             let partner = form.partner.nonEmpty.map { PartnerCode(rawValue: String($0.prefix(40))) }
             // Approving is irreversible: without the confirmation page's "yes", show that page first.
-            guard form.confirm == "yes" else {
-                return Response.redirect(to: "/quarters/\(quarter)/approve" + (partner.map { "?partner=\(Self.query($0.rawValue))" } ?? ""), type: .normal)
+            guard form.confirm == "yes", let shown = form.shown else {
+                return Response.redirect(to: "/quarters/\(quarter)/approve" + (partner.map { "?partner=\($0.rawValue.addingPercentEncodingForQuery())" } ?? ""), type: .normal)
             }
             return try await acting(quarter, request, context, problem: { FormProblem(form: "approve", field: nil, message: $0, values: [:]) }) {
-                let approved = try await database.write { try await $0.approveStatements(quarter, partner: partner, actor: user.email) }
-                return "Approved \(Self.count(approved.count, "statement")) totalling \(try Self.total(approved)): they can no longer change."
+                let approved = try await database.write { try await $0.approveStatements(quarter, partner: partner, actor: user.email, shown: shown) }
+                return "Approved \(Self.count(approved.count, "statement")) totalling \(Self.total(approved)): they can no longer change."
             }
         }
         router.post("/quarters/:quarter/statements/:partner/hold") { request, context in
@@ -103,7 +106,7 @@ struct QuarterEndRoutes {
             let reference = form.reference ?? ""
             let problem = { (message: String) in FormProblem(form: "pay", field: "reference", message: message, values: ["reference": reference]) }
             // Marking paid is irreversible: the first post shows what will be paid, the second (confirm=yes) records it.
-            guard form.confirm == "yes" else {
+            guard form.confirm == "yes", let shown = form.shown else {
                 do {
                     try StatementError.checkPaymentReference(reference)
                 } catch let refusal where FormInput.isRefusal(refusal) {
@@ -112,8 +115,8 @@ struct QuarterEndRoutes {
                 return try await payConfirmation(quarter, reference: reference, context)
             }
             return try await acting(quarter, request, context, problem: problem) {
-                let paid = try await database.write { try await $0.markPaid(quarter, reference: reference, actor: user.email) }
-                return "Marked \(Self.count(paid.count, "statement")) paid under \(reference), totalling \(try Self.total(paid))."
+                let paid = try await database.write { try await $0.markPaid(quarter, reference: reference, actor: user.email, shown: shown) }
+                return "Marked \(Self.count(paid.count, "statement")) paid under \(reference), totalling \(Self.total(paid))."
             }
         }
         // A POST: exporting is audited, and a GET must change nothing (a prefetch or a crawler would export).
@@ -155,7 +158,7 @@ struct QuarterEndRoutes {
                 let problem = FormProblem(form: "review-\(form.source)-\(form.line)", field: "note", message: refusal.description, values: ["note": note])
                 return try await exceptionsPage(quarter, user, request, context, problem: problem)
             }
-            return Response.redirect(to: "/quarters/\(quarter)/exceptions?done=\(Self.query("Accepted line \(form.line) of \(form.source)."))", type: .normal)
+            return FormHTML.redirect(to: "/quarters/\(quarter)/exceptions", done: "Accepted line \(form.line) of \(form.source).", context)
         }
     }
 
@@ -174,7 +177,7 @@ struct QuarterEndRoutes {
         } catch let refusal as any RefusalError {
             return try await quarterPage(quarter, request, context, problem: problem(refusal.description))
         }
-        return Response.redirect(to: "/quarters/\(quarter)?done=\(Self.query(message))", type: .normal)
+        return FormHTML.redirect(to: "/quarters/\(quarter)", done: message, context)
     }
 
     // MARK: Pages
@@ -191,7 +194,7 @@ struct QuarterEndRoutes {
         }
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
         let mayApprove = user.role.may(.approveStatements)
-        var body = FormHTML.notices(request, problem)
+        var body = FormHTML.notices(request, context, problem)
         let drafts = statements.filter { $0.status == .draft }, approved = statements.filter { $0.status == .approved }
         let held = drafts.filter { holds[$0.partner] != nil }
         body += "<p>\(Self.count(drafts.count, "draft")) (\(held.count) held) · \(approved.count) approved · "
@@ -216,7 +219,7 @@ struct QuarterEndRoutes {
                     }
                 } else if statement.status == .draft && mayApprove {
                     let holdProblem = problem?.form == "hold-\(statement.partner.rawValue)" ? problem : nil
-                    actions = "<a href=\"/quarters/\(quarter)/approve?partner=\(Self.query(statement.partner.rawValue))\">Approve…</a> "
+                    actions = "<a href=\"/quarters/\(quarter)/approve?partner=\(statement.partner.rawValue.addingPercentEncodingForQuery())\">Approve…</a> "
                         + Self.holdForm(quarter, statement.partner, csrf: csrf, problem: holdProblem)
                 }
                 return "<tr><td><a href=\"/statements/\(quarter)/\(Self.path(statement.partner))\">\(HTML.escape(statement.reference))</a></td>"
@@ -232,19 +235,16 @@ struct QuarterEndRoutes {
 
     /// What approving will do: how many statements, for whom, the total; and the held drafts it passes by.
     private func approveConfirmation(_ quarter: Quarter, partner: PartnerCode?, _ context: WebContext) async throws -> Response {
-        let (drafts, holds) = try await database.read { database in
-            (try await database.statements(for: quarter, status: .draft, partner: partner), try await database.statementHolds(in: quarter))
-        }
-        let approving = drafts.filter { holds[$0.partner] == nil }, passedBy = drafts.filter { holds[$0.partner] != nil }
+        let (approving, passedBy, holds) = try await database.read { try await $0.approvalCandidates(quarter, partner: partner) }
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
         var body = "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>"
         guard !approving.isEmpty else {
             body += "<p class=\"error\" role=\"alert\">"
-                + (drafts.isEmpty ? "There is no draft statement to approve\(partner.map { " for \(HTML.escape($0.rawValue))" } ?? "")."
+                + (passedBy.isEmpty ? "There is no draft statement to approve\(partner.map { " for \(HTML.escape($0.rawValue))" } ?? "")."
                     : "Every draft is held: release a hold first.") + "</p>"
             return signedInPage("Approve statements for \(quarter)", context, body)
         }
-        body += "<p>Approve <strong>\(Self.count(approving.count, "statement"))</strong> totalling <strong>\(HTML.escape(try Self.total(approving)))</strong>? "
+        body += "<p>Approve <strong>\(Self.count(approving.count, "statement"))</strong> totalling <strong>\(HTML.escape(Self.total(approving)))</strong>? "
             + "Approved figures never change: a later correction reaches the partner as an adjustment on a later statement.</p>"
         body += Self.statementTable(approving)
         if !passedBy.isEmpty {
@@ -252,7 +252,8 @@ struct QuarterEndRoutes {
         }
         body += """
             <form method="post" action="/quarters/\(quarter)/approve"><input type="hidden" name="csrf" value="\(csrf)">\
-            <input type="hidden" name="confirm" value="yes">\(partner.map { "<input type=\"hidden\" name=\"partner\" value=\"\(HTML.escape($0.rawValue))\">" } ?? "")\
+            <input type="hidden" name="confirm" value="yes"><input type="hidden" name="shown" value="\(StatementView.digest(approving))">\
+            \(partner.map { "<input type=\"hidden\" name=\"partner\" value=\"\(HTML.escape($0.rawValue))\">" } ?? "")\
             <button>Approve \(Self.count(approving.count, "statement"))</button> <a href="/quarters/\(quarter)">Cancel</a></form>
             """
         return signedInPage("Approve statements for \(quarter)", context, body)
@@ -260,18 +261,19 @@ struct QuarterEndRoutes {
 
     /// What marking paid will do: the approved statements, the reference, the total.
     private func payConfirmation(_ quarter: Quarter, reference: String, _ context: WebContext) async throws -> Response {
-        let payable = try await database.read { try await $0.statements(for: quarter, status: .approved) }.filter { $0.total.minorUnits >= 0 }
+        let payable = try await database.read { try await $0.statements(for: quarter, status: .approved) }.filter(\.isSettledByPayment)
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
         var body = "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>"
         guard !payable.isEmpty else {
             return signedInPage("Mark \(quarter) paid", context, body + "<p class=\"error\" role=\"alert\">No approved statement of \(quarter) is waiting to be paid.</p>")
         }
-        body += "<p>Mark <strong>\(Self.count(payable.count, "statement"))</strong> totalling <strong>\(HTML.escape(try Self.total(payable)))</strong> "
+        body += "<p>Mark <strong>\(Self.count(payable.count, "statement"))</strong> totalling <strong>\(HTML.escape(Self.total(payable)))</strong> "
             + "paid under the reference <strong>\(HTML.escape(reference))</strong>? This cannot be undone.</p>"
         body += Self.statementTable(payable)
         body += """
             <form method="post" action="/quarters/\(quarter)/mark-paid"><input type="hidden" name="csrf" value="\(csrf)">\
             <input type="hidden" name="confirm" value="yes"><input type="hidden" name="reference" value="\(HTML.escape(reference))">\
+            <input type="hidden" name="shown" value="\(StatementView.digest(payable))">\
             <button>Mark \(Self.count(payable.count, "statement")) paid</button> <a href="/quarters/\(quarter)">Cancel</a></form>
             """
         return signedInPage("Mark \(quarter) paid", context, body)
@@ -300,7 +302,7 @@ struct QuarterEndRoutes {
         }
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
         let mayReview = user.role.may(.reviewRouteExceptions)
-        var body = (user.role.isVendor ? "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>" : "") + FormHTML.notices(request, problem)
+        var body = (user.role.isVendor ? "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>" : "") + FormHTML.notices(request, context, problem)
         body += """
             <p>A route exception is a sale that did not reach the customer the way the program expects: national resellers buy direct,
             the others through a distributor they are linked to. The line counts as reported; accepting it records that someone looked, and why.</p>
@@ -321,11 +323,9 @@ struct QuarterEndRoutes {
                     let mine = problem?.form == form ? problem : nil
                     review = """
                         <form method="post" action="/quarters/\(quarter)/exceptions/review"><input type="hidden" name="csrf" value="\(csrf)">\
-                        <input type="hidden" name="source" value="\(HTML.escape(line.source))"><input type="hidden" name="line" value="\(HTML.escape(line.lineID))">\
-                        <label>Note <input name="note" required maxlength="500" value="\(HTML.escape(mine?.values["note"] ?? ""))"\
-                        \(mine == nil ? "" : " aria-invalid=\"true\" aria-describedby=\"note-error\"")></label> <button>Accept</button>\
-                        \(mine.map { "<span class=\"error\" id=\"note-error\">\(HTML.escape($0.message))</span>" } ?? "")</form>
-                        """
+                        <input type="hidden" name="source" value="\(HTML.escape(line.source))"><input type="hidden" name="line" value="\(HTML.escape(line.lineID))">
+                        """ + FormHTML.input("note", "Note", mine, required: true, size: 16, extra: " maxlength=\"500\"", id: "note-\(line.source)-\(line.lineID)")
+                        + " <button>Accept</button></form>"
                 }
                 return "<tr><td>\(line.date)</td><td>\(HTML.escape(line.source))</td><td>\(HTML.escape(line.lineID))</td><td>\(HTML.escape(line.reseller.rawValue))</td>"
                     + "<td class=\"money\">\(HTML.escape(line.amount.displayString))</td><td>\(HTML.escape(line.reason.explanation))</td><td>\(review)</td></tr>"
@@ -336,7 +336,7 @@ struct QuarterEndRoutes {
                 if let reviewed { items.append(("reviewed", reviewed ? "yes" : "no")) }
                 if let reseller { items.append(("reseller", reseller.rawValue)) }
                 if let source, user.role.isVendor { items.append(("source", source)) }
-                body += "<p><a href=\"/quarters/\(quarter)/exceptions?\(items.map { "\($0.0)=\(Self.query($0.1))" }.joined(separator: "&amp;"))\">Next \(Self.exceptionsPerPage) →</a></p>"
+                body += "<p><a href=\"/quarters/\(quarter)/exceptions?\(items.map { "\($0.0)=\($0.1.addingPercentEncodingForQuery())" }.joined(separator: "&amp;"))\">Next \(Self.exceptionsPerPage) →</a></p>"
             }
         }
         return signedInPage("Route exceptions \(quarter)", context, body).withStatus(problem == nil ? .ok : .badRequest)
@@ -360,13 +360,9 @@ struct QuarterEndRoutes {
     }
 
     private static func holdForm(_ quarter: Quarter, _ partner: PartnerCode, csrf: String, problem: FormProblem?) -> String {
-        let id = "hold-\(partner.rawValue)"
-        return """
-            <form method="post" action="/quarters/\(quarter)/statements/\(path(partner))/hold" class="inline"><input type="hidden" name="csrf" value="\(csrf)">\
-            <label>Hold reason <input name="reason" required maxlength="500" size="16" value="\(HTML.escape(problem?.values["reason"] ?? ""))"\
-            \(problem == nil ? "" : " aria-invalid=\"true\" aria-describedby=\"\(HTML.escape(id))-error\"")></label> <button>Hold</button>\
-            \(problem.map { "<span class=\"error\" id=\"\(HTML.escape(id))-error\">\(HTML.escape($0.message))</span>" } ?? "")</form>
-            """
+        "<form method=\"post\" action=\"/quarters/\(quarter)/statements/\(path(partner))/hold\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
+            + FormHTML.input("reason", "Hold reason", problem, required: true, size: 16, extra: " maxlength=\"500\"", id: "hold-\(partner.rawValue)")
+            + " <button>Hold</button></form>"
     }
 
     /// The payout file (when something approved is payable), marking paid, and what was exported and paid before.
@@ -374,20 +370,18 @@ struct QuarterEndRoutes {
         _ quarter: Quarter, approved: [StatementView], payments: [QuarterPayment], exports: [AuditEntry], csrf: String, problem: FormProblem?
     ) -> String {
         var html = "<h2>Payment</h2>"
-        let payable = approved.filter { $0.total.minorUnits > 0 }
+        let inFile = approved.filter(\.isInPayoutFile), settled = approved.filter(\.isSettledByPayment)
         if let problem, problem.form == "payouts" { html += "<p class=\"error\" role=\"alert\">\(HTML.escape(problem.message))</p>" }
-        if payable.isEmpty {
+        if settled.isEmpty {
             html += "<p>No approved statement is waiting to be paid, so there is no payout file to export.</p>"
         } else {
-            html += "<p>\(count(payable.count, "approved statement")) to pay. "
-                + "<form method=\"post\" action=\"/quarters/\(quarter)/payouts.csv\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Payout file (CSV)</button></form></p>"
+            html += inFile.isEmpty ? "<p>The approved statements total nothing to pay: mark them paid to settle them.</p>"
+                : "<p>\(count(inFile.count, "approved statement")) to pay. "
+                    + "<form method=\"post\" action=\"/quarters/\(quarter)/payouts.csv\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Payout file (CSV)</button></form></p>"
             let mine = problem?.form == "pay" ? problem : nil
-            html += """
-                <form method="post" action="/quarters/\(quarter)/mark-paid"><input type="hidden" name="csrf" value="\(csrf)">\
-                <label>Payment reference <input name="reference" required maxlength="100" value="\(HTML.escape(mine?.values["reference"] ?? ""))"\
-                \(mine == nil ? "" : " aria-invalid=\"true\" aria-describedby=\"reference-error\"")></label> <button>Mark paid…</button>\
-                \(mine.map { "<span class=\"error\" id=\"reference-error\">\(HTML.escape($0.message))</span>" } ?? "")</form>
-                """
+            html += "<form method=\"post\" action=\"/quarters/\(quarter)/mark-paid\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
+                + FormHTML.input("reference", "Payment reference", mine, required: true, size: 20, extra: " maxlength=\"100\"", id: "reference")
+                + " <button>Mark paid…</button></form>"
         }
         if !exports.isEmpty || !payments.isEmpty {
             let exported = exports.map { "<tr><td>\(HTML.escape($0.timestamp))</td><td>payout file</td><td>\(HTML.escape($0.after))</td><td>\(HTML.escape($0.actor))</td></tr>" }
@@ -422,18 +416,15 @@ struct QuarterEndRoutes {
         return PartnerCode(rawValue: code)
     }
 
-    private static func total(_ statements: [StatementView]) throws -> String {
+    /// The statements' total for a message; after the change has committed it must not fail, so an impossible sum
+    /// (beyond 64 bits) shows as nothing rather than as a refusal of what was done.
+    private static func total(_ statements: [StatementView]) -> String {
         guard let currency = statements.first?.total.currency else { return "" }
-        return try Money.sum(statements.map(\.total), currency: currency).displayString
+        return (try? Money.sum(statements.map(\.total), currency: currency))?.displayString ?? ""
     }
 
     static func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
 
-    /// A value in a URL's query.
-    static func query(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
-    }
-
     /// A partner code in a path segment.
-    private static func path(_ partner: PartnerCode) -> String { query(partner.rawValue) }
+    private static func path(_ partner: PartnerCode) -> String { partner.rawValue.addingPercentEncodingForQuery() }
 }

@@ -62,7 +62,7 @@ struct ReferralRoutes {
                 referral.sku = form.sku.nonEmpty.map { SKU(rawValue: $0) }
                 referral.notes = form.notes ?? ""
                 let id = try await database.write { try await $0.registerReferral(referral, on: WebClock.today(context), actor: user.email) }
-                return Response.redirect(to: "/referrals/\(id.rawValue)?done=\(QuarterEndRoutes.query("Referral \(id.rawValue) registered."))", type: .normal)
+                return FormHTML.redirect(to: "/referrals/\(id.rawValue)", done: "Referral \(id.rawValue) registered.", context)
             } catch let failure as DatabaseFailure {
                 throw WebError(failure, json: false)
             } catch let refusal where FormInput.isRefusal(refusal) {
@@ -114,7 +114,7 @@ struct ReferralRoutes {
                 default:
                     throw WebError.notFound(json: false)
                 }
-                return Response.redirect(to: "/referrals/\(id.rawValue)?done=\(QuarterEndRoutes.query(done))", type: .normal)
+                return FormHTML.redirect(to: "/referrals/\(id.rawValue)", done: done, context)
             } catch let failure as DatabaseFailure {
                 throw WebError(failure, json: false)
             } catch let refusal where FormInput.isRefusal(refusal) {
@@ -142,7 +142,7 @@ struct ReferralRoutes {
             try await $0.referrals(partner: user.role.isVendor ? nil : user.partner, status: status, asOf: WebClock.today(context))
         }
         let page = Pagination(referrals, request: request)
-        var body = FormHTML.notices(request, problem)
+        var body = FormHTML.notices(request, context, problem)
         let statuses = ReferralStatus.allCases.map { "<a href=\"/referrals?status=\($0.rawValue)\">\($0.rawValue)</a>" }.joined(separator: " · ")
         body += "<p>Show: <a href=\"/referrals\">all</a> · \(statuses)</p>"
         if page.items.isEmpty {
@@ -164,7 +164,7 @@ struct ReferralRoutes {
     }
 
     private func detailPage(_ referral: ReferralView, _ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
-        var body = FormHTML.notices(request, problem)
+        var body = FormHTML.notices(request, context, problem)
         var facts: [(String, String)] = [
             ("Partner", referral.partner.rawValue), ("Customer", referral.customer), ("ABN", referral.abn.map(ABN.grouped) ?? "—"),
             ("Email domain", referral.domain ?? "—"), ("Contact", referral.contact.isEmpty ? "—" : referral.contact),

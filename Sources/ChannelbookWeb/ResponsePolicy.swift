@@ -21,8 +21,14 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
             response = try WebError(error.status, message, json: request.uri.path.hasPrefix("/api/")).response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
+        } catch {
+            // Not a refusal: a failure of ours. Logged with its detail; the person gets the styled page (or the API's
+            // JSON) without it.
+            context.logger.error("request failed", metadata: ["path": .string(request.uri.path), "error": .string(String(describing: error))])
+            let message = "The request could not be completed. Try again; if it happens again, tell the vendor's Channelbook administrator."
+            response = try WebError(.internalServerError, message, json: request.uri.path.hasPrefix("/api/")).response(from: request, context: context)
         }
-        // The pages use inline SVG and one inline <style>; the one script is ours (`/assets/`), never inline.
+        // The stylesheets and the one script are ours (`/assets/`), never inline; inline SVG carries style attributes.
         response.headers[.contentSecurityPolicy] =
             "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         response.headers[.xContentTypeOptions] = "nosniff"

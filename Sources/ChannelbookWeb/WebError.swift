@@ -44,7 +44,7 @@ public struct WebError: HTTPResponseError {
         }
         // A signed-out visit to a page goes to sign-in, and comes back to the page after it.
         if status == .unauthorized && request.method == .get {
-            return Response.redirect(to: "/login?next=\(QuarterEndRoutes.query(request.uri.description))", type: .normal)
+            return Response.redirect(to: "/login?next=\(request.uri.description.addingPercentEncodingForQuery())", type: .normal)
         }
         let body = Templates.render("error", ["message": message, "signIn": status == .unauthorized || status == .forbidden])
         return HTMLPage(title: "\(status.code) \(status.reasonPhrase)", body: body).response(status: status)

@@ -100,8 +100,14 @@ import Testing
             #expect(try await database.quarterPayments(Self.q1).isEmpty)
             try await database.approveStatements(Self.q1, partner: "N01", actor: "fin")
             try await database.markPaid(Self.q1, reference: "EFT-1", actor: "fin")
+            // A payment confirmed on a page that showed only N01's statement, after P01's was approved: nothing paid.
+            let shownBefore = StatementView.digest(try await database.statements(for: Self.q1, status: .approved).filter(\.isSettledByPayment))
             try await database.approveStatements(Self.q1, partner: "P01", actor: "fin")
-            try await database.markPaid(Self.q1, reference: "EFT-2", actor: "fin2")
+            await #expect(throws: StatementError.changedSinceShown(Self.q1)) {
+                try await database.markPaid(Self.q1, reference: "EFT-X", actor: "fin2", shown: shownBefore)
+            }
+            let shownNow = StatementView.digest(try await database.statements(for: Self.q1, status: .approved).filter(\.isSettledByPayment))
+            try await database.markPaid(Self.q1, reference: "EFT-2", actor: "fin2", shown: shownNow)
             let payments = try await database.quarterPayments(Self.q1)
             #expect(payments.map(\.reference) == ["EFT-2", "EFT-1"])
             #expect(payments.map(\.statements) == [1, 1])

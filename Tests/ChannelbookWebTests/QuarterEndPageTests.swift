@@ -34,6 +34,12 @@ import Testing
         try await client.execute(uri: uri, method: .post, headers: who.headers, body: form(fields.merging(["csrf": who.csrf]) { first, _ in first }))
     }
 
+    /// The digest a confirmation page carries of the statements it shows (`shown`), as the browser would send it back.
+    private func shown(_ page: String) throws -> String {
+        let range = try #require(page.range(of: #"name="shown" value="[0-9a-f]{64}""#, options: .regularExpression))
+        return String(page[range].dropFirst(20).prefix(64))
+    }
+
     @Test func aQuarterThatHasNotEndedClosesOnlyEarlyOnPurpose() async throws {
         let database = try await database()
         try await database.importText(
@@ -84,16 +90,27 @@ import Testing
             #expect(held.contains("Approve <strong>1 statement</strong>"))
             #expect(held.contains("Held, and not approved: P01 (ABN &lt;check&gt;)"))
             // Approving the held one by name is refused on the page, in the store's words.
-            let named = try await post(client, "/quarters/2026Q1/approve", finance, ["partner": "P01", "confirm": "yes"])
+            let named = try await post(client, "/quarters/2026Q1/approve", finance, ["partner": "P01", "confirm": "yes", "shown": StatementView.digest([])])
             #expect(named.status == .badRequest)
             #expect(String(buffer: named.body).contains("is held (ABN &lt;check&gt;): release the hold before approving it"))
-            let all = try await post(client, "/quarters/2026Q1/approve", finance, ["confirm": "yes"])
+            // Confirming without the page's digest only shows the page again; confirming what is no longer there
+            // (P01 released, so approving all would now approve two) approves nothing.
+            let bare = try await post(client, "/quarters/2026Q1/approve", finance, ["confirm": "yes"])
+            #expect(bare.status == .seeOther && bare.headers[.location] == "/quarters/2026Q1/approve")
+            let digestOfOne = try shown(held)
+            try await database.releaseStatement(Quarter.parse("2026Q1"), partner: "P01", actor: "someone else")
+            let stale = try await post(client, "/quarters/2026Q1/approve", finance, ["confirm": "yes", "shown": digestOfOne])
+            #expect(stale.status == .badRequest)
+            #expect(String(buffer: stale.body).contains("2026Q1&#39;s statements changed since they were shown"))
+            #expect(try await database.statements(for: Quarter.parse("2026Q1")).allSatisfy { $0.status == .draft })
+            try await database.holdStatement(Quarter.parse("2026Q1"), partner: "P01", reason: "ABN <check>", actor: "fin@vendor.example")
+            let all = try await post(client, "/quarters/2026Q1/approve", finance, ["confirm": "yes", "shown": digestOfOne])
             #expect(all.status == .seeOther)
             #expect(try await database.statements(for: Quarter.parse("2026Q1")).map(\.status) == [.approved, .draft])
             #expect(try await post(client, "/quarters/2026Q1/statements/P01/release", finance).status == .seeOther)
             let (_, one) = try await page(client, "/quarters/2026Q1/approve?partner=P01", finance)
             #expect(one.contains("Approve <strong>1 statement</strong>") && one.contains("name=\"partner\" value=\"P01\""))
-            #expect(try await post(client, "/quarters/2026Q1/approve", finance, ["partner": "P01", "confirm": "yes"]).status == .seeOther)
+            #expect(try await post(client, "/quarters/2026Q1/approve", finance, ["partner": "P01", "confirm": "yes", "shown": try shown(one)]).status == .seeOther)
             #expect(try await database.statements(for: Quarter.parse("2026Q1")).map(\.status) == [.approved, .approved])
             // A partner's login finds none of it; an admin without the permission is refused.
             let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
@@ -128,9 +145,14 @@ import Testing
             #expect(confirm.status == .ok)
             #expect(String(buffer: confirm.body).contains("Mark <strong>2 statements</strong> totalling <strong>\(total.displayString)</strong> paid under the reference <strong>EFT-77</strong>?"))
             #expect(try await database.statements(for: Quarter.parse("2026Q1")).allSatisfy { $0.status == .approved })
-            let paid = try await post(client, "/quarters/2026Q1/mark-paid", finance, ["reference": "EFT-77", "confirm": "yes"])
+            let paid = try await post(client, "/quarters/2026Q1/mark-paid", finance, ["reference": "EFT-77", "confirm": "yes", "shown": try shown(String(buffer: confirm.body))])
             #expect(paid.status == .seeOther)
             #expect(try await database.statements(for: Quarter.parse("2026Q1")).allSatisfy { $0.status == .paid && $0.paymentReference == "EFT-77" })
+            // The message after the redirect is signed for the session; a crafted link shows nothing.
+            let location = try #require(paid.headers[.location])
+            #expect(try await page(client, location, finance).1.contains("Marked 2 statements paid under EFT-77"))
+            let crafted = try await page(client, "/quarters/2026Q1?done=Your%20payouts%20are%20suspended&sig=00", finance).1
+            #expect(!crafted.contains("suspended"))
             let (_, history) = try await page(client, "/quarters/2026Q1", finance)
             #expect(history.contains("<h3>History</h3>"))
             #expect(history.contains("EFT-77: 2 statements, \(total.displayString)"))
@@ -150,7 +172,7 @@ import Testing
             // A blank note is refused beside the field, with the form shown again.
             let blank = try await post(client, "/quarters/2026Q1/exceptions/review", admin, ["source": "D01", "line": "X1", "note": " "])
             #expect(blank.status == .badRequest)
-            #expect(String(buffer: blank.body).contains("<span class=\"error\" id=\"note-error\">say why the exception is accepted (note)</span>"))
+            #expect(String(buffer: blank.body).contains("<span class=\"error\" id=\"note-D01-X1-error\">say why the exception is accepted (note)</span>"))
             let accepted = try await post(client, "/quarters/2026Q1/exceptions/review", admin, ["source": "D01", "line": "X1", "note": "agreed <by phone>"])
             #expect(accepted.status == .seeOther)
             let (_, after) = try await page(client, "/quarters/2026Q1/exceptions?reviewed=no", admin)

@@ -338,7 +338,8 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
             #expect(unconfirmed.status == .seeOther)
             #expect(unconfirmed.headers[.location] == "/quarters/2026Q1/approve")
             #expect(try await database.statements(for: Quarter.parse("2026Q1")).map(\.status) == [.draft, .draft])
-            let confirmed = ["csrf": finance.csrf, "confirm": "yes"]
+            let digest = StatementView.digest(try await database.approvalCandidates(Quarter.parse("2026Q1")).approving)
+            let confirmed = ["csrf": finance.csrf, "confirm": "yes", "shown": digest]
             #expect(try await client.execute(uri: "/quarters/2026Q1/approve", method: .post, headers: finance.headers, body: form(confirmed)).status == .seeOther)
             #expect(try await database.statements(for: Quarter.parse("2026Q1")).map(\.status) == [.approved, .approved])
             let nothingLeft = try await client.execute(uri: "/quarters/2026Q1/approve", method: .post, headers: finance.headers, body: form(confirmed))

@@ -24,6 +24,13 @@ public struct Session: Sendable, Equatable {
     public let expiresAtMicroseconds: Int64
     /// When the session was last used (its start until then); an idle session ends before it expires.
     public var lastSeenMicroseconds: Int64 = 0
+
+    /// A message signed for this session (HMAC-SHA256 under its CSRF token): a page shows a success message carried
+    /// by its redirect only with this signature, so a crafted link cannot put words in the app's mouth.
+    public func signature(of message: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: SymmetricKey(data: Array(csrfToken.utf8)))
+            .map { String(format: "%02x", $0) }.joined()
+    }
 }
 
 /// Why signing in or managing logins was refused.

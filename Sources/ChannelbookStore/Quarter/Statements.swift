@@ -1,4 +1,5 @@
 import ChannelbookCore
+import Crypto
 import SQLKit
 
 /// A statement as finance and the partner see it.
@@ -13,6 +14,18 @@ public struct StatementView: Sendable, Equatable {
     public let approvedBy: String?
     public let paymentReference: String?
     public let lines: [StatementLineView]
+
+    /// What a confirmation page showed, as one value: a digest of the statements' references and totals. The action
+    /// confirmed acts only if its statements still have this digest, so it does exactly what the person saw.
+    public static func digest(_ statements: [StatementView]) -> String {
+        let lines = statements.map { "\($0.reference)=\($0.total.minorUnits)" }.sorted().joined(separator: "\n")
+        return SHA256.hash(data: Array(lines.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// An approved statement the payout file carries: a positive total (a negative one is carried forward).
+    public var isInPayoutFile: Bool { status == .approved && total.minorUnits > 0 }
+    /// An approved statement marking paid settles: the payout file's, and those of nothing to pay (zero).
+    public var isSettledByPayment: Bool { status == .approved && total.minorUnits >= 0 }
 }
 
 public struct StatementLineView: Sendable, Equatable {
@@ -51,6 +64,7 @@ public enum StatementError: RefusalError, Equatable, Sendable {
     case notHeld(String)
     case held(String, reason: String)
     case everyDraftHeld(Quarter, count: Int)
+    case changedSinceShown(Quarter)
 
     public var description: String {
         switch self {
@@ -67,6 +81,8 @@ public enum StatementError: RefusalError, Equatable, Sendable {
         case let .alreadyHeld(reference, reason): return "\(reference) is already held (\(reason))"
         case .notHeld(let reference): return "\(reference) is not held"
         case let .held(reference, reason): return "\(reference) is held (\(reason)): release the hold before approving it"
+        case .changedSinceShown(let quarter):
+            return "\(quarter)'s statements changed since they were shown (closed again, approved, held or released by someone else): nothing was done; review them again"
         case let .everyDraftHeld(quarter, count):
             return "\(quarter)'s \(count == 1 ? "only draft is" : "\(count) drafts are all") held: release a hold to approve it"
         }
@@ -150,20 +166,34 @@ extension ChannelbookDatabase {
         return statement
     }
 
+    /// What approving would approve: the quarter's drafts (one partner's, or all), less the held ones, which it
+    /// passes by. `approveStatements` approves exactly these; the web app's confirmation page shows them.
+    public func approvalCandidates(_ quarter: Quarter, partner: PartnerCode? = nil) async throws
+        -> (approving: [StatementView], held: [StatementView], holds: [PartnerCode: StatementHold])
+    {
+        let drafts = try await statements(for: quarter, status: .draft, partner: partner)
+        let holds = try await statementHolds(in: quarter)
+        return (drafts.filter { holds[$0.partner] == nil }, drafts.filter { holds[$0.partner] != nil }, holds)
+    }
+
     /// Approves the quarter's drafts (one partner's, or all but the held ones). From then on the database refuses
     /// to change them.
     @discardableResult
-    public func approveStatements(_ quarter: Quarter, partner: PartnerCode? = nil, actor: String) async throws -> [StatementView] {
+    ///
+    /// `shown`: the digest (`StatementView.digest`) of the statements a confirmation page showed; if the drafts to
+    /// approve are no longer exactly those, nothing is approved (`changedSinceShown`).
+    public func approveStatements(_ quarter: Quarter, partner: PartnerCode? = nil, actor: String, shown: String? = nil) async throws -> [StatementView] {
         try await requireInitialised()
         return try await transaction(locking: [.ledger]) {
-            // A held draft is passed by when approving all, and refused when named.
-            let everyDraft = try await statements(for: quarter, status: .draft, partner: partner)
-            let holds = try await statementHolds(in: quarter)
-            if partner != nil, let draft = everyDraft.first, let hold = holds[draft.partner] { throw StatementError.held(draft.reference, reason: hold.reason) }
-            let drafts = everyDraft.filter { holds[$0.partner] == nil }
-            guard !drafts.isEmpty else {
-                throw everyDraft.isEmpty ? StatementError.nothingToApprove(quarter) : StatementError.everyDraftHeld(quarter, count: everyDraft.count)
+            let candidates = try await approvalCandidates(quarter, partner: partner)
+            if partner != nil, let draft = candidates.held.first, let hold = candidates.holds[draft.partner] {
+                throw StatementError.held(draft.reference, reason: hold.reason)
             }
+            let drafts = candidates.approving
+            guard !drafts.isEmpty else {
+                throw candidates.held.isEmpty ? StatementError.nothingToApprove(quarter) : StatementError.everyDraftHeld(quarter, count: candidates.held.count)
+            }
+            if let shown, StatementView.digest(drafts) != shown { throw StatementError.changedSinceShown(quarter) }
             // Approving figures computed before the latest import would approve the wrong money.
             let stale = try await staleDrafts(quarter, partner: partner)
             guard stale.isEmpty else { throw StatementError.staleDrafts(quarter, references: stale) }
@@ -207,7 +237,7 @@ extension ChannelbookDatabase {
         try await requireInitialised()
         return try await transaction(locking: [.ledger]) {
             let approved = try await statements(for: quarter, status: .approved)
-            let rows = approved.filter { $0.total.minorUnits > 0 }.map {
+            let rows = approved.filter(\.isInPayoutFile).map {
                 PayoutRow(partner: $0.partner, abn: $0.abn ?? "", amount: $0.total, statementReference: $0.reference)
             }
             let total = try Money.sum(rows.map(\.amount), currency: try await program(on: quarter.lastDay).program.currency)
@@ -220,12 +250,16 @@ extension ChannelbookDatabase {
     /// Marks the quarter's approved statements paid under a payment reference. A statement whose negative
     /// total was offset on one being paid is settled with it.
     @discardableResult
-    public func markPaid(_ quarter: Quarter, reference: String, actor: String) async throws -> [StatementView] {
+    ///
+    /// `shown`: the digest of the statements the confirmation page showed; if those to mark paid are no longer
+    /// exactly those (one approved since, or closed again), nothing is marked (`changedSinceShown`).
+    public func markPaid(_ quarter: Quarter, reference: String, actor: String, shown: String? = nil) async throws -> [StatementView] {
         try await requireInitialised()
         try StatementError.checkPaymentReference(reference)
         return try await transaction(locking: [.ledger]) {
-            let payable = try await statements(for: quarter, status: .approved).filter { $0.total.minorUnits >= 0 }
+            let payable = try await statements(for: quarter, status: .approved).filter(\.isSettledByPayment)
             guard !payable.isEmpty else { throw StatementError.nothingToPay(quarter) }
+            if let shown, StatementView.digest(payable) != shown { throw StatementError.changedSinceShown(quarter) }
             let directory = try await PartnerDirectory.load(from: self)
             let now = Self.nowMicroseconds()
             var paid: [StatementView] = []
