@@ -6,13 +6,13 @@
 #
 # Needs: a release build (swift build -c release), python3, GNU time, PostgreSQL 15 server binaries
 # (scripts/test-postgres.sh installs them), and DuckDB in a venv (made at /tmp/duckvenv when missing).
-# The data comes from ../shared/bench/gen.py (the reference generator); rebates are cross-checked
+# The data comes from scripts/bench/gen.py (the reference generator, shipped here); rebates are cross-checked
 # against DuckDB's for 2026Q1 before any number is printed.
 set -euo pipefail
 LINES=${1:?usage: scripts/bench.sh LINES [PARTNERS]}
 PARTNERS=${2:-20000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=${CHANNELBOOK_SHARED:-$ROOT/../shared}
+BENCH_TOOLS=${CHANNELBOOK_BENCH_TOOLS:-$ROOT/scripts/bench}
 BIN=$ROOT/.build/release/channelbook
 WORK=${BENCH_DIR:-/tmp/channelbook-bench}/$LINES
 DATA=$WORK/data
@@ -21,7 +21,7 @@ mkdir -p "$WORK"
 [ -x /tmp/duckvenv/bin/python ] || { python3 -m venv /tmp/duckvenv && /tmp/duckvenv/bin/pip install -q duckdb; }
 
 if [ ! -f "$DATA/sales.csv" ]; then
-    python3 "$SHARED/bench/gen.py" --partners "$PARTNERS" --lines "$LINES" --out "$DATA" --quarters 2026Q1,2026Q2 >&2
+    python3 "$BENCH_TOOLS/gen.py" --partners "$PARTNERS" --lines "$LINES" --out "$DATA" --quarters 2026Q1,2026Q2 >&2
 fi
 
 # measure NAME COMMAND...: wall seconds and peak RSS (MiB) of one command, via GNU time.
@@ -51,9 +51,9 @@ PGURL=$("$ROOT/scripts/test-postgres.sh" start)
 trap '"$ROOT/scripts/test-postgres.sh" stop >/dev/null 2>&1 || true' EXIT
 run_channelbook postgres --database-url "$PGURL"
 
-measure duckdb-table /tmp/duckvenv/bin/python "$SHARED/bench/duckdb_close.py" --data "$DATA" --out "$WORK/duck" --mode table
+measure duckdb-table /tmp/duckvenv/bin/python "$BENCH_TOOLS/duckdb_close.py" --data "$DATA" --out "$WORK/duck" --mode table
 cp "$WORK/duckdb-table.err" "$WORK/duckdb-table.phases"
-measure duckdb-scan /tmp/duckvenv/bin/python "$SHARED/bench/duckdb_close.py" --data "$DATA" --out "$WORK/duckscan" --mode scan
+measure duckdb-scan /tmp/duckvenv/bin/python "$BENCH_TOOLS/duckdb_close.py" --data "$DATA" --out "$WORK/duckscan" --mode scan
 
 # Cross-check: Channelbook's 2026Q1 rebates (SQLite and PostgreSQL) equal DuckDB's, partner by partner.
 grep ',2026Q1,' "$WORK/duck/rebates.csv" | awk -F, '{print $1","$3","$4","$5}' | sort > "$WORK/expected.csv"
