@@ -39,7 +39,7 @@ func signedInPage(
     if user.role.may(.uploadSales) && (user.role.isVendor || user.partnerKind == .distributor) { menu.append(("/sales/upload", "Upload sales")) }
     var navigation: [String: Any] = [
         "items": Templates.navigationItems(menu.map { (href: $0.0, label: $0.1) }, path: context.path),
-        "who": "\(user.email) (\(user.role.rawValue)\(user.partner.map { ", \($0.rawValue)" } ?? ""))",
+        "who": "\(user.email) (\(user.role.label)\(user.partner.map { ", \($0.rawValue)" } ?? ""))",
     ]
     if let session = context.session { navigation["csrf"] = session.csrfToken }
     return HTMLPage(title: title, body: body, script: script, navigation: navigation, crumbs: crumbs).response()

@@ -157,7 +157,7 @@ struct DashboardRoutes {
         }.joined()
         return """
             <h2>Rebate progress</h2><p>\(HTML.escape(text))</p>
-            <svg width="420" height="34" role="img" aria-label="\(HTML.escape(text))"><rect width="400" height="18" fill="#eee"/><rect width="\(pixels(progress.basis))" height="18" fill="\(progress.eligible ? "#2a7" : "#999")"/>\(marks)</svg>
+            <svg width="420" height="34" viewBox="0 0 420 34" role="img" aria-label="\(HTML.escape(text))"><rect width="400" height="18" fill="#eee"/><rect width="\(pixels(progress.basis))" height="18" fill="\(progress.eligible ? "#2a7" : "#999")"/>\(marks)</svg>
             """
     }
 }

@@ -33,7 +33,7 @@ extension WebContext {
         let user = try requireUser(json: false)
         switch user.role.refusal(lacking: permission) {
         case nil: break
-        case .forbidden?: throw WebError(.forbidden, "your role (\(user.role.rawValue)) may not \(permission.phrase)", json: false)
+        case .forbidden?: throw WebError(.forbidden, "your role (\(user.role.label)) may not \(permission.phrase)", json: false)
         case .notFound?: throw WebError.notFound(json: false)
         }
         return user

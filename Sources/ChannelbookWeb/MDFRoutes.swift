@@ -232,7 +232,7 @@ struct MDFRoutes {
     static func balanceTable(_ rows: [MDFBalanceRow]) -> String {
         let cells = rows.map { row in
             "<tr><td>\(HTML.escape(row.partner.rawValue))</td><td>\(HTML.escape(row.name))</td>"
-                + [row.allocated, row.expired, row.reserved, row.payable, row.paid, row.available].map { "<td class=\"money\">\($0.decimalString)</td>" }.joined() + "</tr>"
+                + [row.allocated, row.expired, row.reserved, row.payable, row.paid, row.available].map { "<td class=\"money\">\($0.displayString)</td>" }.joined() + "</tr>"
         }.joined()
         return "<table><thead><tr><th>partner</th><th>name</th><th>allocated</th><th>expired</th><th>reserved</th><th>payable</th><th>paid</th><th>available</th></tr></thead><tbody>\(cells)</tbody></table>"
     }
@@ -241,7 +241,7 @@ struct MDFRoutes {
         let cells = rows.map { view in
             "<tr><td><a href=\"/mdf/requests/\(view.id)\">\(view.id)</a></td><td>\(HTML.escape(view.partner.rawValue))</td><td>\(HTML.escape(view.activity))</td>"
                 + "<td>\(view.kind.rawValue)</td><td>\(view.startsOn) to \(view.endsOn)</td>"
-                + [view.requested, view.approved, view.claimed, view.accepted].map { "<td class=\"money\">\($0?.decimalString ?? "")</td>" }.joined()
+                + [view.requested, view.approved, view.claimed, view.accepted].map { "<td class=\"money\">\($0?.displayString ?? "")</td>" }.joined()
                 + "<td>\(view.status.rawValue)\(view.reason.map { ": " + HTML.escape($0) } ?? "")</td><td>\(actions(view))</td></tr>"
         }.joined()
         return "<table><thead><tr><th>id</th><th>partner</th><th>activity</th><th>kind</th><th>dates</th><th>requested</th><th>approved</th><th>claimed</th><th>accepted</th><th>status</th><th></th></tr></thead><tbody>\(cells)</tbody></table>"
@@ -249,7 +249,7 @@ struct MDFRoutes {
 
     static func ledgerTable(_ rows: [MDFLedgerRow]) -> String {
         guard !rows.isEmpty else { return "<p>No entries yet.</p>" }
-        let cells = rows.map { "<tr><td>\($0.date)</td><td>\($0.entry.rawValue)</td><td>\($0.requestID.map(String.init) ?? "")</td><td class=\"money\">\($0.amount.decimalString)</td></tr>" }
+        let cells = rows.map { "<tr><td>\($0.date)</td><td>\($0.entry.rawValue)</td><td>\($0.requestID.map(String.init) ?? "")</td><td class=\"money\">\($0.amount.displayString)</td></tr>" }
         return "<table><thead><tr><th>date</th><th>entry</th><th>request</th><th>amount</th></tr></thead><tbody>\(cells.joined())</tbody></table>"
     }
 
@@ -303,7 +303,7 @@ struct MDFRoutes {
     }
 
     static func detail(_ view: MDFRequestView) -> String {
-        func money(_ value: Money?) -> String { value?.decimalString ?? "—" }
+        func money(_ value: Money?) -> String { value?.displayString ?? "—" }
         let rows: [(String, String)] = [
             ("partner", "\(view.partner.rawValue) \(view.partnerName)"), ("activity", view.activity), ("kind", view.kind.rawValue),
             ("dates", "\(view.startsOn) to \(view.endsOn)"), ("status", view.status.rawValue + (view.reason.map { ": \($0)" } ?? "")),

@@ -32,7 +32,7 @@ struct PartnerRoutes {
         search: String, _ context: WebContext
     ) -> Response {
         let rows = partners.items.map { entry in
-            "<tr><td><a href=\"/partners/\(HTML.escape(entry.record.code.rawValue))\">\(HTML.escape(entry.record.code.rawValue))</a></td><td>\(HTML.escape(entry.record.name))</td><td>\(entry.record.kind.rawValue)</td><td>\(entry.tier?.rawValue ?? "")</td><td>\(entry.record.abn?.digits ?? "")</td></tr>"
+            "<tr><td><a href=\"/partners/\(HTML.escape(entry.record.code.rawValue))\">\(HTML.escape(entry.record.code.rawValue))</a></td><td>\(HTML.escape(entry.record.name))</td><td>\(entry.record.kind.rawValue)</td><td>\(entry.tier?.rawValue ?? "")</td><td>\(entry.record.abn.map { ABN.grouped($0.digits) } ?? "")</td></tr>"
         }.joined()
         func option(_ value: String, _ selected: Bool) -> String { "<option\(selected ? " selected" : "")>\(value)</option>" }
         let filters = """
@@ -54,7 +54,7 @@ struct PartnerRoutes {
         let history = detail.tierHistory.map { entry in
             "<li>\(entry.tier.rawValue) from \(entry.from.year == 1 ? "the beginning" : entry.from.description)</li>"
         }.joined()
-        var body = "<p>\(HTML.escape(record.name)) · \(record.kind.rawValue)\(record.abn.map { " · ABN \($0.digits)" } ?? "")</p>"
+        var body = "<p>\(HTML.escape(record.name)) · \(record.kind.rawValue)\(record.abn.map { " · ABN \(ABN.grouped($0.digits))" } ?? "")</p>"
         if record.kind == .reseller {
             body += "<p>Account manager: \(contacts.accountManager.map(HTML.escape) ?? "not assigned")</p>"
         } else {

@@ -226,7 +226,7 @@ struct QuarterEndRoutes {
                     + "<td>\(HTML.escape(statement.partner.rawValue)) \(HTML.escape(statement.partnerName))</td><td>\(status)</td>"
                     + "<td class=\"money\">\(HTML.escape(statement.total.displayString))</td><td>\(actions)</td></tr>"
             }.joined()
-            body += "<table><thead><tr><th>statement</th><th>partner</th><th>status</th><th>total</th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
+            body += "<table><thead><tr><th>statement</th><th>partner</th><th>status</th><th class=\"money\">total</th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
                 + page.pager(request, noun: "statements")
         }
         if mayApprove { body += Self.paymentSection(quarter, approved: approved, payments: payments, exports: exports, csrf: csrf, problem: problem) }
@@ -397,7 +397,7 @@ struct QuarterEndRoutes {
         let rows = statements.map {
             "<tr><td>\(HTML.escape($0.reference))</td><td>\(HTML.escape($0.partner.rawValue)) \(HTML.escape($0.partnerName))</td><td class=\"money\">\(HTML.escape($0.total.displayString))</td></tr>"
         }.joined()
-        return "<table><thead><tr><th>statement</th><th>partner</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>"
+        return "<table><thead><tr><th>statement</th><th>partner</th><th class=\"money\">total</th></tr></thead><tbody>\(rows)</tbody></table>"
     }
 
     private static func postButton(_ action: String, _ label: String, csrf: String) -> String {

@@ -138,7 +138,7 @@ struct RenewalsRoutes {
             ("sold by", view.soldBy), ("owner", view.owner), ("SKU and seats", "\(view.sku) × \(view.seats)"), ("term", "\(view.starts) to \(view.ends)"),
             ("window", "open \(view.window.opensOn) to \(view.window.lastDay); lapses \(view.window.lapsesOn) unless renewed"),
             ("status", "\(view.status.rawValue) (\(view.daysToEnd) days to the end)"),
-            ("quote", view.quote.map { "\($0.decimalString) on \(view.quotedOn?.description ?? "")" } ?? "—"),
+            ("quote", view.quote.map { "\($0.displayString) on \(view.quotedOn?.description ?? "")" } ?? "—"),
             ("renewed", view.renewedOn.map { "\($0) by \(view.renewedBy ?? "")" } ?? "—"),
             ("lapsed", view.lapsedOn.map { "\($0): \(view.lapseReason ?? "")" } ?? "—"),
         ]
@@ -155,7 +155,7 @@ struct RenewalsRoutes {
             ? "<p>Nothing recorded yet.</p>"
             : "<table><thead><tr><th>date</th><th>event</th><th>amount</th><th>note</th><th>by</th></tr></thead><tbody>"
                 + events.map {
-                    "<tr><td>\($0.date)</td><td>\($0.event)</td><td class=\"money\">\($0.amount?.decimalString ?? "")</td><td>\(HTML.escape($0.note))</td><td>\(HTML.escape($0.actor))</td></tr>"
+                    "<tr><td>\($0.date)</td><td>\($0.event)</td><td class=\"money\">\($0.amount?.displayString ?? "")</td><td>\(HTML.escape($0.note))</td><td>\(HTML.escape($0.actor))</td></tr>"
                 }.joined() + "</tbody></table>"
         body += "<p><a href=\"/renewals\">Back to the queue</a></p>"
         return signedInPage("Renewal opportunity \(id)", context, body).withStatus(problem == nil ? .ok : .badRequest)
@@ -177,7 +177,7 @@ struct RenewalsRoutes {
         let rows = items.map { view in
             "<tr><td><a href=\"/renewals/\(view.id)\">\(view.id)</a></td><td>\(HTML.escape(view.contractID))</td><td>\(HTML.escape(view.customer))</td>"
                 + "<td>\(HTML.escape(view.reseller.rawValue))</td><td>\(HTML.escape(view.owner))</td><td>\(HTML.escape(view.sku))</td><td class=\"money\">\(view.seats)</td>"
-                + "<td>\(view.ends)</td><td class=\"money\">\(view.daysToEnd)</td><td>\(view.status.rawValue)</td><td class=\"money\">\(view.quote?.decimalString ?? "")</td></tr>"
+                + "<td>\(view.ends)</td><td class=\"money\">\(view.daysToEnd)</td><td>\(view.status.rawValue)</td><td class=\"money\">\(view.quote?.displayString ?? "")</td></tr>"
         }.joined()
         return "<div class=\"table-scroll\"><table class=\"renewal-queue\"><thead><tr><th>id</th><th>contract</th><th>customer</th><th>reseller</th><th>owner</th><th>SKU</th><th>seats</th><th>ends</th><th>days</th><th>status</th><th>quote</th></tr></thead><tbody>\(rows)</tbody></table></div>"
     }
@@ -189,7 +189,7 @@ struct RenewalsRoutes {
             [("0–30 days", Int64(totals.0), String(totals.0)), ("31–60 days", Int64(totals.1), String(totals.1)), ("61–90 days", Int64(totals.2), String(totals.2))],
             title: "Open and quoted renewals by days to the contract's end")
         let table = rows.map {
-            "<tr><td>\(HTML.escape($0.owner))</td><td class=\"money\">\($0.due0To30)</td><td class=\"money\">\($0.due31To60)</td><td class=\"money\">\($0.due61To90)</td><td class=\"money\">\($0.seats0To90)</td><td class=\"money\">\($0.value0To90.decimalString)</td></tr>"
+            "<tr><td>\(HTML.escape($0.owner))</td><td class=\"money\">\($0.due0To30)</td><td class=\"money\">\($0.due31To60)</td><td class=\"money\">\($0.due61To90)</td><td class=\"money\">\($0.seats0To90)</td><td class=\"money\">\($0.value0To90.displayString)</td></tr>"
         }.joined()
         return "<figure class=\"pipeline\">\(chart)</figure><table><thead><tr><th>owner</th><th>0–30 days</th><th>31–60</th><th>61–90</th><th>seats</th><th>value</th></tr></thead><tbody>\(table)</tbody></table>"
     }
@@ -197,7 +197,7 @@ struct RenewalsRoutes {
     static func rates(_ quarters: [(Quarter, [RenewalRateRow])]) -> String {
         let rows = quarters.flatMap { quarter, rows in
             rows.map {
-                "<tr><td>\(quarter)</td><td>\(HTML.escape($0.owner))</td><td class=\"money\">\($0.ending)</td><td class=\"money\">\($0.renewed)</td><td class=\"money\">\($0.lapsed)</td><td class=\"money\">\($0.open)</td><td class=\"money\">\($0.rateBasisPoints.map { BasisPoints($0).description } ?? "—")</td></tr>"
+                "<tr><td>\(quarter)</td><td>\(HTML.escape($0.owner))</td><td class=\"money\">\($0.ending)</td><td class=\"money\">\($0.renewed)</td><td class=\"money\">\($0.lapsed)</td><td class=\"money\">\($0.open)</td><td class=\"money\">\($0.rateBasisPoints.map { BasisPoints($0).percentString } ?? "—")</td></tr>"
             }
         }
         guard !rows.isEmpty else { return "<p>No contract ends in \(quarters.first!.0) to \(quarters.last!.0).</p>" }

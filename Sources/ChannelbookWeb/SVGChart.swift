@@ -8,7 +8,7 @@ enum SVGChart {
         let barWidth = 56, gap = 16
         let largest = max(1, values.map(\.value).max() ?? 1)
         let width = values.count * (barWidth + gap) + gap
-        var svg = "<svg width=\"\(width)\" height=\"\(height + 44)\" role=\"img\" aria-label=\"\(HTML.escape(title))\"><title>\(HTML.escape(title))</title>"
+        var svg = "<svg width=\"\(width)\" height=\"\(height + 44)\" viewBox=\"0 0 \(width) \(height + 44)\" role=\"img\" aria-label=\"\(HTML.escape(title))\"><title>\(HTML.escape(title))</title>"
         for (index, entry) in values.enumerated() {
             // In 128 bits: a stored figure near the 64-bit limit times the height must not trap.
             let barHeight = Int64(Int128(max(0, entry.value)) * Int128(height) / Int128(largest))
@@ -38,7 +38,7 @@ enum SVGChart {
         let largest = max(1, stacked ? totals.max() ?? 1 : Int128(series.flatMap(\.values).max() ?? 1))
         let width = max(categories.count * (groupWidth + gap) + gap, 320)
         let legendRows = (series.count + 2) / 3
-        var svg = "<svg width=\"\(width)\" height=\"\(Int(height) + 48 + legendRows * 16)\" role=\"img\" aria-label=\"\(HTML.escape(title))\"><title>\(HTML.escape(title))</title>"
+        var svg = "<svg width=\"\(width)\" height=\"\(Int(height) + 48 + legendRows * 16)\" viewBox=\"0 0 \(width) \(Int(height) + 48 + legendRows * 16)\" role=\"img\" aria-label=\"\(HTML.escape(title))\"><title>\(HTML.escape(title))</title>"
         func scaled(_ value: Int128) -> Int64 { Int64(max(0, value) * Int128(height) / largest) }
         for (index, category) in categories.enumerated() {
             let x = gap + index * (groupWidth + gap)

@@ -34,7 +34,7 @@ struct StatementRoutes {
     private func statementPage(_ statement: StatementView, _ context: WebContext) -> Response {
         var rows = ""
         for line in statement.lines {
-            rows += "<tr><td>\(HTML.escape(line.kind.rawValue))</td><td>\(HTML.escape(line.description))</td><td class=\"money\">\(HTML.escape(line.amount.displayString))</td></tr>"
+            rows += "<tr><td>\(HTML.escape(line.kind.label))</td><td>\(HTML.escape(line.description))</td><td class=\"money\">\(HTML.escape(line.amount.displayString))</td></tr>"
             rows += "<tr><td></td><td colspan=\"2\"><details><summary>How it was computed</summary><ul>"
                 + line.explanation.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul></details></td></tr>"
         }

@@ -34,7 +34,7 @@ import Testing
         try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
             let page = String(buffer: try await client.execute(uri: "/mdf", method: .get, headers: partner.headers).body)
-            #expect(page.contains("<td class=\"money\">5000.00</td>"))
+            #expect(page.contains("<td class=\"money\">$5,000.00</td>"))
             #expect(page.contains("action=\"/mdf/requests\""))
             let dashboard = String(buffer: try await client.execute(uri: "/", method: .get, headers: partner.headers).body)
             #expect(dashboard.contains("$5,000.00 available"), "\(dashboard)")
@@ -123,7 +123,7 @@ import Testing
             let actions = try await database.auditLog(partner: "P01").map(\.action).filter { $0.hasPrefix("mdf") }
             #expect(actions == ["mdf allocate", "mdf request", "mdf approve", "mdf claim", "mdf accept claim"])
             let partnerPage = String(buffer: try await client.execute(uri: "/mdf", method: .get, headers: partner.headers).body)
-            #expect(partnerPage.contains("<td>payable</td><td>\(id)</td><td class=\"money\">1000.00</td>"))
+            #expect(partnerPage.contains("<td>payable</td><td>\(id)</td><td class=\"money\">$1,000.00</td>"))
         }
         await database.close()
     }

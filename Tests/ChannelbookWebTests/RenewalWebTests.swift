@@ -74,7 +74,7 @@ import Testing
             let quoted = try await client.execute(uri: "/renewals/1/quote", method: .post, headers: distributor.headers, body: form(["csrf": distributor.csrf, "amount": "4800.00"]))
             #expect(quoted.status == .seeOther)
             let detail = String(buffer: try await client.execute(uri: "/renewals/1?done=quoted", method: .get, headers: distributor.headers).body)
-            #expect(detail.contains("Quote recorded.") && detail.contains("<td>quoted (17 days to the end)</td>") && detail.contains("4800.00 on 2027-01-15"))
+            #expect(detail.contains("Quote recorded.") && detail.contains("<td>quoted (17 days to the end)</td>") && detail.contains("$4,800.00 on 2027-01-15"))
             #expect(!detail.contains("renewal-lapse"))  // a distributor records quotes; the vendor lapses
             #expect(try await client.execute(uri: "/renewals/1/lapse", method: .post, headers: distributor.headers, body: form(["csrf": distributor.csrf, "reason": "x"])).status == .forbidden)
             #expect(try await client.execute(uri: "/renewals/2/quote", method: .post, headers: distributor.headers, body: form(["csrf": distributor.csrf, "amount": "1.00"])).status == .notFound)

@@ -1,5 +1,16 @@
 /// Who a login is (PRODUCT.md section 1). A partner user is bound to one partner and sees only its data.
 public enum Role: String, CaseIterable, Sendable, Codable {
+    /// The role in words, as pages show it (the raw value is what commands and the API take).
+    public var label: String {
+        switch self {
+        case .admin: "admin"
+        case .accountManager: "account manager"
+        case .maintenanceOfficer: "maintenance officer"
+        case .finance: "finance"
+        case .partner: "partner"
+        }
+    }
+
     /// The vendor's channel manager: program, partners, tiers, closing quarters.
     case admin
     /// A national reseller account manager.

@@ -10,6 +10,18 @@ public enum StatementStatus: String, CaseIterable, Sendable, Codable {
 
 /// What a statement line is.
 public enum StatementLineKind: String, CaseIterable, Sendable, Codable {
+    /// The line's kind in words, as pages show it (the raw value is the stored and exported name).
+    public var label: String {
+        switch self {
+        case .rebate: "Rebate"
+        case .referralFee: "Referral fee"
+        case .adjustment: "Adjustment"
+        case .carriedForward: "Carried forward"
+        case .mdf: "Market development funds"
+        }
+    }
+
+
     /// The quarter's rebate.
     case rebate
     /// A fee for a referral closed in the quarter.
