@@ -121,12 +121,16 @@ extension APIHandler {
     func listAudit(_ input: Operations.listAudit.Input) async throws -> Operations.listAudit.Output {
         try await gated(.viewAuditLog) { _ in
             guard let limit = Self.pageLimit(input.query.limit) else { return .badRequest(Self.badRequest("limit must be 1 to 500")) }
-            if let problem = Self.lengthProblem([("actor", input.query.actor, 254), ("action", input.query.action, 100), ("partner", input.query.partner, 64)]) {
+            // An empty value is refused here (the document says at least one character); `AuditFilter.parse`, shared
+            // with the page, reads an empty field as no filter.
+            let query = input.query
+            if let problem = Self.lengthProblem([
+                ("since", query.since, 10), ("until", query.until, 10), ("actor", query.actor, 254), ("action", query.action, 100), ("partner", query.partner, 64),
+            ]) {
                 return .badRequest(Self.badRequest(problem))
             }
             let filter: AuditFilter
             do {
-                let query = input.query
                 filter = try AuditFilter.parse(since: query.since, until: query.until, actor: query.actor, action: query.action, partner: query.partner)
             } catch let problem as TextProblem {
                 return .badRequest(Self.badRequest(problem.description))
