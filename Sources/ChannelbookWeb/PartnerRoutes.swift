@@ -2,7 +2,8 @@ import ChannelbookCore
 import ChannelbookStore
 import Hummingbird
 
-/// `/partners` (vendor): the list, filtered and paginated; `/partners/{code}`: tier history, distributors,
+/// `/partners` (vendor): the list filtered by kind, tier and code, name or ABN, paged in SQL (the API's query), and
+/// `/partners.csv`, every match streamed; `/partners/{code}`: tier history, distributors,
 /// quarterly sales as a chart. A partner login may open only its own detail page.
 struct PartnerRoutes {
     let database: DatabasePool
@@ -10,12 +11,31 @@ struct PartnerRoutes {
     func register(on router: Router<WebContext>) {
         router.get("/partners") { request, context in
             _ = try context.requireVendor(json: false)
-            let query = request.formQuery
-            let kind = query.get("kind").flatMap(PartnerKind.init(rawValue:))
-            let tier = query.get("tier").flatMap(ResellerTier.init(rawValue:))
-            let search = query.get("q").map { String($0) } ?? ""
-            let partners = Pagination(try await database.read { try await $0.partners(kind: kind, tier: tier, search: search) }, request: request)
-            return listPage(partners, request, kind: kind, tier: tier, search: search, context)
+            let filter = Filter(request)
+            let page = try await database.read {
+                try await $0.partnerPage(kind: filter.kind, tier: filter.tier, search: filter.search, after: filter.after, limit: Self.partnersPerPage)
+            }
+            return listPage(page, filter, context)
+        }
+        // Every partner the filter matches, streamed a thousand at a time: the same query as the page.
+        router.get("/partners.csv") { request, context in
+            _ = try context.requireVendor(json: false)
+            let filter = Filter(request)
+            let database = self.database
+            let body = ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: CSVText.line(["code", "name", "kind", "tier", "abn"]) + "\r\n"))
+                var after: String?
+                repeat {
+                    let page = try await database.read { [after] in
+                        try await $0.partnerPage(kind: filter.kind, tier: filter.tier, search: filter.search, after: after, limit: 1_000)
+                    }
+                    let lines = page.items.map { CSVText.line([$0.code.rawValue, $0.name, $0.kind.rawValue, $0.tier?.rawValue ?? "", $0.abn ?? ""]) + "\r\n" }
+                    try await writer.write(ByteBuffer(string: lines.joined()))
+                    after = page.nextCursor
+                } while after != nil
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"partners.csv\""], body: body)
         }
         router.get("/partners/:code") { _, context in
             let user = try context.requireUser(json: false)
@@ -27,24 +47,55 @@ struct PartnerRoutes {
         }
     }
 
-    private func listPage(
-        _ partners: Pagination<(record: PartnerRecord, tier: ResellerTier?)>, _ request: Request, kind: PartnerKind?, tier: ResellerTier?,
-        search: String, _ context: WebContext
-    ) -> Response {
-        let rows = partners.items.map { entry in
-            "<tr><td><a href=\"/partners/\(HTML.escape(entry.record.code.rawValue))\">\(HTML.escape(entry.record.code.rawValue))</a></td><td>\(HTML.escape(entry.record.name))</td><td>\(entry.record.kind.rawValue)</td><td>\(entry.tier?.rawValue ?? "")</td><td>\(entry.record.abn.map { ABN.grouped($0.digits) } ?? "")</td></tr>"
+    static let partnersPerPage = 50
+
+    /// The list's filter as the page's form sends it: kind, tier, a code, name or ABN, and where the page starts.
+    struct Filter: Sendable {
+        let kind: PartnerKind?
+        let tier: ResellerTier?
+        let search: String
+        let after: String?
+
+        init(_ request: Request) {
+            let query = request.formQuery
+            kind = query.get("kind").flatMap { PartnerKind(rawValue: String($0)) }
+            tier = query.get("tier").flatMap { ResellerTier(rawValue: String($0)) }
+            search = String((query.get("q") ?? "").prefix(200))
+            after = query.get("after").flatMap { $0.isEmpty ? nil : String($0.prefix(40)) }
+        }
+
+        /// The filter as a query, without the page's start.
+        var query: String {
+            var parts: [String] = []
+            if let kind { parts.append("kind=\(kind.rawValue)") }
+            if let tier { parts.append("tier=\(tier.rawValue)") }
+            if !search.isEmpty { parts.append("q=\(search.addingPercentEncodingForQuery())") }
+            return parts.joined(separator: "&amp;")
+        }
+    }
+
+    private func listPage(_ page: KeyedPage<PartnerListing>, _ filter: Filter, _ context: WebContext) -> Response {
+        let rows = page.items.map { entry in
+            "<tr><td><a href=\"/partners/\(HTML.escape(entry.code.rawValue))\">\(HTML.escape(entry.code.rawValue))</a></td><td>\(HTML.escape(entry.name))</td><td>\(entry.kind.rawValue)</td><td>\(entry.tier?.rawValue ?? "")</td><td>\(entry.abn.map(ABN.grouped) ?? "")</td></tr>"
         }.joined()
         func option(_ value: String, _ selected: Bool) -> String { "<option\(selected ? " selected" : "")>\(value)</option>" }
-        let filters = """
-            <form method="get" action="/partners">
-            <label>Kind <select name="kind"><option value=""></option>\(PartnerKind.allCases.map { option($0.rawValue, $0 == kind) }.joined())</select></label>
-            <label>Tier <select name="tier"><option value=""></option>\(ResellerTier.allCases.map { option($0.rawValue, $0 == tier) }.joined())</select></label>
-            <label>Code or name <input name="q" value="\(HTML.escape(search))"></label> <button>Filter</button></form>
+        let query = filter.query
+        var body = """
+            <form method="get" action="/partners" class="filters">
+            <label>Kind <select name="kind"><option value="">any</option>\(PartnerKind.allCases.map { option($0.rawValue, $0 == filter.kind) }.joined())</select></label>
+            <label>Tier <select name="tier"><option value="">any</option>\(ResellerTier.allCases.map { option($0.rawValue, $0 == filter.tier) }.joined())</select></label>
+            <label>Code, name or ABN <input name="q" value="\(HTML.escape(filter.search))"></label> <button>Filter</button>
+            <a href="/partners.csv\(query.isEmpty ? "" : "?" + query)">Export CSV</a></form>
             """
-        return signedInPage(
-            "Partners", context,
-            filters + "<table><thead><tr><th>code</th><th>name</th><th>kind</th><th>tier</th><th>ABN</th></tr></thead><tbody>\(rows)</tbody></table>"
-                + partners.pager(request, noun: "partners"))
+        if page.items.isEmpty {
+            body += "<p>No partners\(query.isEmpty ? " yet: import them with <code>channelbook import partners FILE</code>" : " match the filter").</p>"
+        } else {
+            body += "<table><thead><tr><th>code</th><th>name</th><th>kind</th><th>tier</th><th>ABN</th></tr></thead><tbody>\(rows)</tbody></table>"
+        }
+        if let next = page.nextCursor {
+            body += "<p><a href=\"/partners?\(query.isEmpty ? "" : query + "&amp;")after=\(next.addingPercentEncodingForQuery())\">Next \(Self.partnersPerPage) →</a></p>"
+        }
+        return signedInPage("Partners", context, body)
     }
 
     private func detailPage(
