@@ -520,6 +520,14 @@ def main():
         page = driver.page_source
         check("amount: &#39;12abc&#39; is not an amount" in page or "amount: '12abc' is not an amount" in page, "an upload with an error shows the error report")
         check("1 problem; nothing was imported" in page, "an upload with an error imports nothing")
+        # The mistake fixed, the same file again: imported.
+        visit(driver, f"{base}/sales/upload")
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as fixed:
+            fixed.write("line_id,date,source,reseller,customer,sku,category,seats,amount,currency\n")
+            fixed.write("SEL-1,2026-05-01,D01,R00012,Acme,SW-1001,software,1,12.00,AUD\n")
+        driver.find_element(By.NAME, "file").send_keys(fixed.name)
+        submit(driver, driver.find_element(By.XPATH, "//button[text()='Upload']"))
+        check("1 new" in driver.page_source, "the corrected file is imported")
 
         quarter_end_walk(driver, base, args.screenshots)
         referral_walk(driver, base, referral_page)
