@@ -218,7 +218,7 @@ extension ChannelbookDatabase {
                     rebate.partner,
                     PlannedLine(
                         kind: .rebate, forQuarter: figures.quarter, amountMinor: result.amount.minorUnits,
-                        description: "\(figures.quarter) rebate: \(result.rate.percentString) of \(result.basis.decimalString) (\(result.tier.rawValue))",
+                        description: "\(figures.quarter) rebate: \(result.rate.percentString) of \(result.basis.displayString) (\(result.tier.rawValue))",
                         explanation: rebate.explanation, sourceStatementID: nil)
                 ))
         }
