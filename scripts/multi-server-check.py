@@ -194,8 +194,12 @@ def main():
         # Finance cannot upload, so take its CSRF token from the quarter page's approve form.
         _, page = financers[0].request("GET", f"/quarters/{QUARTER}")
         fcsrf = re.search(r'(?:name="csrf" value="|/sales/upload\?csrf=)([0-9a-f]+)', page).group(1)
+        # Approving is confirmed on a page that shows what will be approved; its digest goes back with the confirmation.
+        _, confirmation = financers[0].request("GET", f"/quarters/{QUARTER}/approve")
+        shown = re.search(r'name="shown" value="([0-9a-f]{64})"', confirmation).group(1)
+        approve = {"csrf": fcsrf, "confirm": "yes", "shown": shown}
         with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-            approvals = [f.result()[0] for f in [pool.submit(f.post_form, f"/quarters/{QUARTER}/approve", {"csrf": fcsrf}) for f in financers]]
+            approvals = [f.result()[0] for f in [pool.submit(f.post_form, f"/quarters/{QUARTER}/approve", approve) for f in financers]]
         check(sorted(approvals) == [303, 400, 400], f"three approvals at once: one approves, two are told there is nothing left (got {approvals})")
 
         # Payment from three CLI processes at once, beside the servers: one pays, two are told there is nothing to pay.
