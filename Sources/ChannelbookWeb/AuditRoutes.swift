@@ -40,21 +40,10 @@ struct AuditRoutes {
                 throw WebError(.badRequest, refusal.description, json: false)
             }
             let database = self.database
-            let body = ResponseBody { writer in
-                try await writer.write(ByteBuffer(string: CSVText.line(["at", "actor", "action", "partner", "subject", "before", "after"]) + "\r\n"))
-                var before: Int64?
-                repeat {
-                    let page = try await database.read { [before] in try await $0.auditPage(filter, before: before, limit: Self.csvBatch) }
-                    let lines = page.items.map {
-                        CSVText.line([$0.timestamp, $0.actor, $0.action, $0.partner?.rawValue ?? "", $0.subject, $0.before, $0.after]) + "\r\n"
-                    }
-                    try await writer.write(ByteBuffer(string: lines.joined()))
-                    before = page.nextCursor.flatMap { Int64($0) }
-                } while before != nil
-                try await writer.finish(nil)
+            return StreamedCSV.response(fileName: "audit-log.csv", header: ["at", "actor", "action", "partner", "subject", "before", "after"]) { cursor in
+                let page = try await database.read { try await $0.auditPage(filter, before: cursor.flatMap { Int64($0) }, limit: Self.csvBatch) }
+                return (page.items.map { [$0.timestamp, $0.actor, $0.action, $0.partner?.rawValue ?? "", $0.subject, $0.before, $0.after] }, page.nextCursor)
             }
-            return Response(
-                status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"audit-log.csv\""], body: body)
         }
     }
 

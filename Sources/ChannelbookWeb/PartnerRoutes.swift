@@ -22,20 +22,12 @@ struct PartnerRoutes {
             _ = try context.requireVendor(json: false)
             let filter = Filter(request)
             let database = self.database
-            let body = ResponseBody { writer in
-                try await writer.write(ByteBuffer(string: CSVText.line(["code", "name", "kind", "tier", "abn"]) + "\r\n"))
-                var after: String?
-                repeat {
-                    let page = try await database.read { [after] in
-                        try await $0.partnerPage(kind: filter.kind, tier: filter.tier, search: filter.search, after: after, limit: 1_000)
-                    }
-                    let lines = page.items.map { CSVText.line([$0.code.rawValue, $0.name, $0.kind.rawValue, $0.tier?.rawValue ?? "", $0.abn ?? ""]) + "\r\n" }
-                    try await writer.write(ByteBuffer(string: lines.joined()))
-                    after = page.nextCursor
-                } while after != nil
-                try await writer.finish(nil)
+            return StreamedCSV.response(fileName: "partners.csv", header: ["code", "name", "kind", "tier", "abn"]) { cursor in
+                let page = try await database.read {
+                    try await $0.partnerPage(kind: filter.kind, tier: filter.tier, search: filter.search, after: cursor, limit: 1_000)
+                }
+                return (page.items.map { [$0.code.rawValue, $0.name, $0.kind.rawValue, $0.tier?.rawValue ?? "", $0.abn ?? ""] }, page.nextCursor)
             }
-            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"partners.csv\""], body: body)
         }
         router.get("/partners/:code") { _, context in
             let user = try context.requireUser(json: false)

@@ -23,7 +23,7 @@ enum Templates {
     /// `bootstrap.min.css` and `channelbook.css` as served under `/assets/`.
     static func asset(_ name: String) -> ByteBuffer? { (try? assets.get())?[name] }
 
-    private static func folder(_ name: String) throws -> URL {
+    private static func folder(_ name: String) -> URL {
         // The bundle holds the copied `Resources` folder (Foundation's `resourceURL` may or may not already point into it).
         Bundle.module.bundleURL.appendingPathComponent("Resources").appendingPathComponent(name)
     }
@@ -40,7 +40,7 @@ enum Templates {
 
     private static func loadLibrary() throws -> MustacheLibrary {
         var library = MustacheLibrary()
-        for (name, text) in try files(in: try folder("templates"), ending: ".mustache") {
+        for (name, text) in try files(in: folder("templates"), ending: ".mustache") {
             do { try library.register(text, named: name) } catch { throw TemplateError(description: "template \(name): \(error)") }
         }
         for required in ["layout", "navigation", "error"] where library.getTemplate(named: required) == nil {
@@ -50,7 +50,7 @@ enum Templates {
     }
 
     private static func loadAssets() throws -> [String: ByteBuffer] {
-        let assets = Dictionary(uniqueKeysWithValues: try files(in: try folder("assets"), ending: ".css").map { ("\($0.name).css", ByteBuffer(string: $0.text)) })
+        let assets = Dictionary(uniqueKeysWithValues: try files(in: folder("assets"), ending: ".css").map { ("\($0.name).css", ByteBuffer(string: $0.text)) })
         guard assets["bootstrap.min.css"] != nil, assets["channelbook.css"] != nil else { throw TemplateError(description: "the stylesheets are missing") }
         return assets
     }
