@@ -33,10 +33,7 @@ extension ChannelbookDatabase {
             FROM sales_lines s JOIN partners p ON p.id = s.reseller_id WHERE s.quarter = \(bind: quarter.description)
             """)
         if let reseller {
-            guard let row = try await plainRows("SELECT id FROM partners WHERE code = $1", [.text(reseller.rawValue)]).first else {
-                return KeyedPage(items: [], nextCursor: nil)
-            }
-            let id = try row.integer(0)
+            guard let id = try await partnerID(reseller)?.rawValue else { return KeyedPage(items: [], nextCursor: nil) }
             guard try await !plainRows("SELECT 1 FROM sales_totals WHERE quarter = $1 AND reseller_id = $2 LIMIT 1", [.text(quarter.description), .integer(id)]).isEmpty
             else { return KeyedPage(items: [], nextCursor: nil) }
             query.appendInterpolation(" AND s.reseller_id = \(bind: id)" as SQLQueryString)

@@ -35,7 +35,8 @@ extension ChannelbookDatabase {
             let statement = try await statement(partner: partner, quarter: quarter)
             guard statement.status == .draft else { throw StatementError.notDraft(statement.reference, statement.status) }
             if let hold = try await statementHolds(in: quarter)[partner] { throw StatementError.alreadyHeld(statement.reference, reason: hold.reason) }
-            let partnerID = try await partnerID(of: partner)
+            // Its statement was found, so the partner exists.
+            guard let partnerID = try await partnerID(partner) else { throw StatementError.noStatement(partner: partner.rawValue, quarter: quarter) }
             try await sql.raw(
                 """
                 INSERT INTO statement_holds (quarter, partner_id, reason, held_by, held_at_us)
@@ -54,7 +55,8 @@ extension ChannelbookDatabase {
         try await transaction(locking: [.ledger]) {
             let statement = try await statement(partner: partner, quarter: quarter)
             guard let hold = try await statementHolds(in: quarter)[partner] else { throw StatementError.notHeld(statement.reference) }
-            let partnerID = try await partnerID(of: partner)
+            // Its statement was found, so the partner exists.
+            guard let partnerID = try await partnerID(partner) else { throw StatementError.noStatement(partner: partner.rawValue, quarter: quarter) }
             try await sql.raw(
                 "DELETE FROM statement_holds WHERE quarter = \(bind: quarter.description) AND partner_id = \(bind: partnerID.rawValue)"
             ).run()
@@ -62,10 +64,5 @@ extension ChannelbookDatabase {
                 actor: actor, action: "release statement", partner: partnerID, subject: statement.reference,
                 before: "held: \(hold.reason)", after: "draft \(statement.total.decimalString)")
         }
-    }
-
-    /// The partner's row id; called after its statement was found, so the partner exists.
-    private func partnerID(of partner: PartnerCode) async throws -> PartnerID {
-        PartnerID(try await plainRows("SELECT id FROM partners WHERE code = $1", [.text(partner.rawValue)])[0].integer(0))
     }
 }

@@ -164,3 +164,11 @@ enum ResellerResolution: Sendable {
     case unresolved(SourceName)
     case ignored(SourceName)
 }
+
+extension ChannelbookDatabase {
+    /// A partner's row id by its code, or nil when no partner has it: one indexed lookup, for the paths that need one
+    /// partner and not the whole directory.
+    func partnerID(_ code: PartnerCode) async throws -> PartnerID? {
+        try await plainRows("SELECT id FROM partners WHERE code = $1", [.text(code.rawValue)]).first.map { PartnerID(try $0.integer(0)) }
+    }
+}

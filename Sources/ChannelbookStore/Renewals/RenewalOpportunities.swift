@@ -375,10 +375,6 @@ extension ChannelbookDatabase {
         return found
     }
 
-    private func partnerID(_ code: PartnerCode) async throws -> PartnerID? {
-        try await plainRows("SELECT id FROM partners WHERE code = $1", [.text(code.rawValue)]).first.map { PartnerID(try $0.integer(0)) }
-    }
-
     // MARK: Reports
 
     /// Open and quoted opportunities ending 0–30, 31–60 and 61–90 days after `date`, per owner, with seats and their
