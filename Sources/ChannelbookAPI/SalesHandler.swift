@@ -81,6 +81,9 @@ extension APIHandler {
         if let problem = Self.lengthProblem([("reseller", input.query.reseller, 64), ("source", input.query.source, 64), ("cursor", input.query.cursor, 500)]) {
             return .badRequest(Self.badRequest(problem))
         }
+        // The quarter is checked before the partner's scope can answer an empty page: a malformed request is a 400 for every login.
+        let quarter: Quarter
+        do { quarter = try Self.quarter(input.query.quarter) } catch let problem as TextProblem { return .badRequest(Self.badRequest(problem.description)) }
         var reseller = input.query.reseller.map { PartnerCode(rawValue: $0) }
         var source = input.query.source
         if user.role == .partner {
@@ -95,7 +98,6 @@ extension APIHandler {
             }
         }
         do {
-            let quarter = try Self.quarter(input.query.quarter)
             let page = try await database.read { try await $0.salesLinePage(quarter, reseller: reseller, source: source, after: input.query.cursor, limit: limit) }
             return .ok(
                 .init(
