@@ -74,7 +74,7 @@ struct DashboardRoutes {
         }.joined()
         body += "<h2>Statements</h2><table><thead><tr><th>statement</th><th>quarter</th><th>status</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>"
         let referrals = try await database.read { try await $0.referrals(partner: partner, asOf: WebClock.today(context)) }.prefix(10).map { referral in
-            "<tr><td>\(referral.id.rawValue)</td><td>\(HTML.escape(referral.customer))</td><td>\(referral.status.rawValue)</td><td>\(referral.registeredOn)</td></tr>"
+            "<tr><td><a href=\"/referrals/\(referral.id.rawValue)\">\(referral.id.reference)</a></td><td>\(HTML.escape(referral.customer))</td><td>\(referral.status.rawValue)</td><td>\(referral.registeredOn)</td></tr>"
         }.joined()
         body += "<h2>Referrals</h2><table><thead><tr><th>id</th><th>customer</th><th>status</th><th>registered</th></tr></thead><tbody>\(referrals)</tbody></table>"
             + "<p><a href=\"/referrals\">All referrals and registering one</a></p>"

@@ -43,9 +43,18 @@ struct HTMLPage {
     }
 
     /// Every table in a box of its own that scrolls sideways on a narrow screen (the page never does), focusable so
-    /// a keyboard can scroll it too. Done here, once, for the tables every page builds.
+    /// a keyboard can scroll it too: done here, once, for the tables a page builds by hand; a `DataTable` draws its
+    /// own box (`data-scrolls`) and is left as it is.
     static func scrollingTables(_ body: String) -> String {
-        body.replacingOccurrences(of: "<table", with: "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Table\"><table")
-            .replacingOccurrences(of: "</table>", with: "</table></div>")
+        var result = "", rest = Substring(body)
+        while let open = rest.range(of: "<table") {
+            result += rest[..<open.lowerBound]
+            rest = rest[open.lowerBound...]
+            let close = rest.range(of: "</table>")?.upperBound ?? rest.endIndex
+            let table = rest[..<close]
+            result += table.hasPrefix("<table data-scrolls") ? String(table) : "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Table\">\(table)</div>"
+            rest = rest[close...]
+        }
+        return result + rest
     }
 }

@@ -43,6 +43,10 @@ struct QuarterEndRoutes {
             _ = try context.requireVendor(json: false)
             return try await quarterPage(try Self.quarter(context), request, context, problem: nil)
         }
+        router.get("/quarters/:quarter/statements.csv") { request, context in
+            _ = try context.requireVendor(json: false)
+            return statementsCSV(try Self.quarter(context), request)
+        }
         router.post("/quarters/:quarter/close") { request, context in
             let user = try context.require(.closeQuarter)
             let form = try await FormRoutes.decodeForm(CloseForm.self, request, context)
@@ -185,35 +189,39 @@ struct QuarterEndRoutes {
     private func quarterPage(_ quarter: Quarter, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
         let user = try context.requireVendor(json: false)
         let today = WebClock.today(context)
-        let (statements, holds, payments, exports, exceptions) = try await database.read { database in
+        let filter = Self.statementFilter(request)
+        let order = TableOrder(request, default: StatementColumn.partner, descending: false)
+        let (standing, page, payments, exports, exceptions) = try await database.read { database in
             (
-                try await database.statements(for: quarter), try await database.statementHolds(in: quarter), try await database.quarterPayments(quarter),
-                try await database.auditPage(AuditFilter(action: "export payouts", subject: quarter.description), limit: 20).items,
+                try await database.quarterStanding(quarter), try await database.statementTable(quarter, filter, order.slice(StatementColumn.self)!),
+                try await database.quarterPayments(quarter),
+                try await database.auditPage(AuditFilter(action: "export payouts", subjects: [quarter.description]), limit: 20).items,
                 try await database.routeExceptionPage(quarter, reviewed: false, limit: 1).items.count
             )
         }
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
         let mayApprove = user.role.may(.approveStatements)
         var body = FormHTML.notices(request, context, problem)
-        let drafts = statements.filter { $0.status == .draft }, approved = statements.filter { $0.status == .approved }
-        let held = drafts.filter { holds[$0.partner] != nil }
-        body += "<p>\(Self.count(drafts.count, "draft")) (\(held.count) held) · \(approved.count) approved · "
-            + "\(statements.filter { $0.status == .paid }.count) paid · <a href=\"/quarters/\(quarter)/exceptions\">route exceptions</a>"
-            + (exceptions > 0 ? " (some not reviewed)" : "") + "</p>"
+        body += "<p>\(Self.count(standing.drafts, "draft")) (\(standing.held) held) · \(standing.approved) approved · \(standing.paid) paid · "
+            + "<a href=\"/quarters/\(quarter)/exceptions\">route exceptions</a>" + (exceptions > 0 ? " (some not reviewed)" : "") + "</p>"
 
         if user.role.may(.closeQuarter) { body += Self.closeForm(quarter, today: today, csrf: csrf, problem: problem?.form == "close" ? problem : nil) }
-        if mayApprove && drafts.count > held.count {
-            body += "<p><a class=\"button\" href=\"/quarters/\(quarter)/approve\">Approve all \(Self.count(drafts.count - held.count, "draft"))…</a></p>"
+        if mayApprove && standing.drafts > standing.held {
+            body += "<p><a class=\"button\" href=\"/quarters/\(quarter)/approve\">Approve all \(Self.count(standing.drafts - standing.held, "draft"))…</a></p>"
         }
-        if statements.isEmpty {
-            body += "<p>No statements for \(quarter) yet: they are drafted when the quarter is closed.</p>"
-        } else {
-            let page = Pagination(statements, request: request)
-            let rows = page.items.map { statement in
-                var status = HTML.escape(statement.status.rawValue)
+        body += "<h2>Statements</h2>"
+        if standing.total > 0 { body += Self.statementFilterForm(quarter, filter) }
+        let table = DataTable(
+            label: "Statements \(quarter)",
+            columns: [
+                .init(heading: "Statement", sort: "statement"), .init(heading: "Partner", sort: "partner"), .init(heading: "Status", sort: "status"),
+                .init(heading: "Total", sort: "total", numeric: true), .init(heading: "Actions"),
+            ],
+            rows: page.items.map { statement in
+                var status = DataTable.Cell.text(statement.status.rawValue)
                 var actions = ""
-                if let hold = holds[statement.partner], statement.status == .draft {
-                    status = "held: \(HTML.escape(hold.reason)) <small>(\(HTML.escape(hold.heldBy)))</small>"
+                if let hold = statement.hold, statement.isHeld {
+                    status = .markup("held: \(HTML.escape(hold.reason)) <small>(\(HTML.escape(hold.heldBy)))</small>")
                     if mayApprove {
                         actions = Self.postButton("/quarters/\(quarter)/statements/\(Self.path(statement.partner))/release", "Release", csrf: csrf)
                     }
@@ -222,15 +230,47 @@ struct QuarterEndRoutes {
                     actions = "<a href=\"/quarters/\(quarter)/approve?partner=\(statement.partner.rawValue.addingPercentEncodingForQuery())\">Approve…</a> "
                         + Self.holdForm(quarter, statement.partner, csrf: csrf, problem: holdProblem)
                 }
-                return "<tr><td><a href=\"/statements/\(quarter)/\(Self.path(statement.partner))\">\(HTML.escape(statement.reference))</a></td>"
-                    + "<td>\(HTML.escape(statement.partner.rawValue)) \(HTML.escape(statement.partnerName))</td><td>\(status)</td>"
-                    + "<td class=\"money\">\(HTML.escape(statement.total.displayString))</td><td>\(actions)</td></tr>"
-            }.joined()
-            body += "<table><thead><tr><th>statement</th><th>partner</th><th>status</th><th class=\"money\">total</th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
-                + page.pager(request, noun: "statements")
-        }
-        if mayApprove { body += Self.paymentSection(quarter, approved: approved, payments: payments, exports: exports, csrf: csrf, problem: problem) }
+                return [
+                    .text(statement.reference, link: "/statements/\(quarter)/\(Self.path(statement.partner))"), .text("\(statement.partner.rawValue) \(statement.partnerName)"),
+                    status, .money(statement.total.displayString), .markup(actions),
+                ]
+            },
+            empty: standing.total == 0 ? "No statements for \(quarter) yet: they are drafted when the quarter is closed." : "No statement matches these filters.",
+            order: order, pager: order.pager(total: page.total), csv: order.href(at: "/quarters/\(quarter)/statements.csv"))
+        body += table.html()
+        if mayApprove { body += Self.paymentSection(quarter, standing, payments: payments, exports: exports, csrf: csrf, problem: problem) }
         return signedInPage("Statements \(quarter)", context, body).withStatus(problem == nil ? .ok : .badRequest)
+    }
+
+    /// The quarter's statements with the list's filters and order, as CSV, a thousand at a time.
+    private func statementsCSV(_ quarter: Quarter, _ request: Request) -> Response {
+        let filter = Self.statementFilter(request), order = TableOrder(request, default: StatementColumn.partner, descending: false)
+        let database = self.database
+        let header = ["statement", "partner", "name", "status", "held", "total"]
+        return StreamedCSV.response(fileName: "statements-\(quarter).csv", header: header) { cursor in
+            let offset = Int(cursor ?? "0") ?? 0
+            var slice = order.slice(StatementColumn.self)!
+            (slice.offset, slice.limit) = (offset, 1_000)
+            let page = try await database.read { [slice] in try await $0.statementTable(quarter, filter, slice) }
+            let rows = page.items.map {
+                [$0.reference, $0.partner.rawValue, $0.partnerName, $0.status.rawValue, $0.isHeld ? "held: \($0.hold!.reason)" : "", $0.total.decimalString]
+            }
+            return (rows, offset + page.items.count < page.total && !page.items.isEmpty ? String(offset + page.items.count) : nil)
+        }
+    }
+
+    private static func statementFilter(_ request: Request) -> StatementFilter {
+        let query = request.formQuery
+        return StatementFilter(
+            standing: query.get("standing").flatMap { StatementFilter.Standing(rawValue: String($0)) },
+            search: query.get("partner").map { String($0.prefix(100)) }.nonEmpty)
+    }
+
+    private static func statementFilterForm(_ quarter: Quarter, _ filter: StatementFilter) -> String {
+        let standings = StatementFilter.Standing.allCases.map { (value: $0.rawValue, label: $0.rawValue) }
+        return "<form method=\"get\" action=\"/quarters/\(quarter)\" class=\"filters\" role=\"search\">"
+            + FormHTML.select("standing", "Status", standings, selected: filter.standing?.rawValue ?? "", problem: nil)
+            + FormHTML.input("partner", "Partner code or name", nil, size: 20, fallback: filter.search ?? "") + " <button>Show</button></form>"
     }
 
     /// What approving will do: how many statements, for whom, the total; and the held drafts it passes by.
@@ -367,16 +407,15 @@ struct QuarterEndRoutes {
 
     /// The payout file (when something approved is payable), marking paid, and what was exported and paid before.
     private static func paymentSection(
-        _ quarter: Quarter, approved: [StatementView], payments: [QuarterPayment], exports: [AuditEntry], csrf: String, problem: FormProblem?
+        _ quarter: Quarter, _ standing: QuarterStanding, payments: [QuarterPayment], exports: [AuditEntry], csrf: String, problem: FormProblem?
     ) -> String {
         var html = "<h2>Payment</h2>"
-        let inFile = approved.filter(\.isInPayoutFile), settled = approved.filter(\.isSettledByPayment)
         if let problem, problem.form == "payouts" { html += "<p class=\"error\" role=\"alert\">\(HTML.escape(problem.message))</p>" }
-        if settled.isEmpty {
+        if standing.settledByPayment == 0 {
             html += "<p>No approved statement is waiting to be paid, so there is no payout file to export.</p>"
         } else {
-            html += inFile.isEmpty ? "<p>The approved statements total nothing to pay: mark them paid to settle them.</p>"
-                : "<p>\(count(inFile.count, "approved statement")) to pay. "
+            html += standing.inPayoutFile == 0 ? "<p>The approved statements total nothing to pay: mark them paid to settle them.</p>"
+                : "<p>\(count(standing.inPayoutFile, "approved statement")) to pay. "
                     + "<form method=\"post\" action=\"/quarters/\(quarter)/payouts.csv\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Payout file (CSV)</button></form></p>"
             let mine = problem?.form == "pay" ? problem : nil
             html += "<form method=\"post\" action=\"/quarters/\(quarter)/mark-paid\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"

@@ -39,6 +39,9 @@ struct ReferralRoutes {
             let user = try context.requireUser(json: false)
             return try await listPage(user, request, context, problem: nil)
         }
+        router.get("/referrals.csv") { request, context in
+            listCSV(try context.requireUser(json: false), request, context)
+        }
         router.post("/referrals") { request, context in
             let user = try context.require(.registerReferral)
             let form = try await FormRoutes.decodeForm(RegisterForm.self, request, context)
@@ -62,7 +65,7 @@ struct ReferralRoutes {
                 referral.sku = form.sku.nonEmpty.map { SKU(rawValue: $0) }
                 referral.notes = form.notes ?? ""
                 let id = try await database.write { try await $0.registerReferral(referral, on: WebClock.today(context), actor: user.email) }
-                return FormHTML.redirect(to: "/referrals/\(id.rawValue)", done: "Referral \(id.rawValue) registered.", context)
+                return FormHTML.redirect(to: "/referrals/\(id.rawValue)", done: "Referral \(id.reference) registered.", context)
             } catch let failure as DatabaseFailure {
                 throw WebError(failure, json: false)
             } catch let refusal where FormInput.isRefusal(refusal) {
@@ -89,13 +92,13 @@ struct ReferralRoutes {
                 switch action {
                 case "approve":
                     try await database.write { try await $0.approveReferral(id, fulfiller: form.fulfiller.nonEmpty, on: today, actor: user.email) }
-                    done = "Referral \(id.rawValue) approved: the customer is protected until it expires."
+                    done = "Referral \(id.reference) approved: the customer is protected until it expires."
                 case "reject":
                     try await database.write { try await $0.rejectReferral(id, reason: form.reason ?? "", on: today, actor: user.email) }
-                    done = "Referral \(id.rawValue) rejected."
+                    done = "Referral \(id.reference) rejected."
                 case "lose":
                     try await database.write { try await $0.loseReferral(id, reason: form.reason ?? "", on: today, actor: user.email) }
-                    done = "Referral \(id.rawValue) closed as lost."
+                    done = "Referral \(id.reference) closed as lost."
                 case "close":
                     guard let seats = form.seats.nonEmpty.flatMap({ Int64($0) }) else { throw FormInput.FieldRefusal("seats", "seats must be a whole number") }
                     let date = try FormInput.date("closedOn", form.closedOn)
@@ -110,7 +113,7 @@ struct ReferralRoutes {
                     let outcome = try await database.write {
                         try await $0.closeReferral(id, sku: sku, seats: seats, on: date, fulfiller: form.fulfiller.nonEmpty, actor: user.email, today: today)
                     }
-                    done = "Referral \(id.rawValue) won: a fee of \(outcome.fee.amount.displayString) on \(outcome.partner.rawValue)'s \(outcome.quarter) statement."
+                    done = "Referral \(id.reference) won: a fee of \(outcome.fee.amount.displayString) on \(outcome.partner.rawValue)'s \(outcome.quarter) statement."
                 default:
                     throw WebError.notFound(json: false)
                 }
@@ -125,7 +128,8 @@ struct ReferralRoutes {
 
     /// The referral, if this login may see it: the vendor any, a partner its own (another's is a 404, as if it did not exist).
     private func visible(_ user: SignedInUser, _ context: WebContext) async throws -> ReferralView {
-        let id = ReferralID(try FormInput.id(context))
+        // `/referrals/REG-12` as well as `/referrals/12`: the id people read is the one they may type.
+        guard let id = context.parameters.get("id").flatMap(ReferralID.init(reference:)) else { throw WebError.notFound(json: false) }
         let referral: ReferralView
         do { referral = try await database.read { try await $0.referral(id, asOf: WebClock.today(context)) } } catch ReferralError.notFound {
             throw WebError.notFound(json: false)
@@ -137,30 +141,68 @@ struct ReferralRoutes {
     // MARK: Pages
 
     private func listPage(_ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
-        let status = request.formQuery.get("status").flatMap { ReferralStatus(rawValue: String($0)) }
-        let referrals = try await database.read {
-            try await $0.referrals(partner: user.role.isVendor ? nil : user.partner, status: status, asOf: WebClock.today(context))
-        }
-        let page = Pagination(referrals, request: request)
+        let filter = Self.filter(user, request)
+        let order = TableOrder(request, default: ReferralColumn.id, descending: true)
+        let page = try await database.read { try await $0.referralTable(filter, asOf: WebClock.today(context), order.slice(ReferralColumn.self)!) }
         var body = FormHTML.notices(request, context, problem)
-        let statuses = ReferralStatus.allCases.map { "<a href=\"/referrals?status=\($0.rawValue)\">\($0.rawValue)</a>" }.joined(separator: " · ")
-        body += "<p>Show: <a href=\"/referrals\">all</a> · \(statuses)</p>"
-        if page.items.isEmpty {
-            body += "<p>No referrals\(status.map { " \($0.rawValue)" } ?? "") yet.</p>"
-        } else {
-            let rows = page.items.map { referral in
-                "<tr><td><a href=\"/referrals/\(referral.id.rawValue)\">\(referral.id.rawValue)</a></td><td>\(HTML.escape(referral.partner.rawValue))</td>"
-                    + "<td><a href=\"/referrals/\(referral.id.rawValue)\">\(HTML.escape(referral.customer))</a></td><td>\(referral.status.rawValue)</td>"
-                    + "<td>\(referral.registeredOn)</td><td>\(referral.expiresOn.map { "\($0)" } ?? "")</td></tr>"
-            }.joined()
-            body += "<table><thead><tr><th>id</th><th>partner</th><th>customer</th><th>status</th><th>registered</th><th>expires</th></tr></thead><tbody>\(rows)</tbody></table>"
-                + page.pager(request, noun: "referrals")
-        }
+        body += Self.filterForm(user, filter)
+        let table = DataTable(
+            label: "Referrals",
+            columns: [
+                .init(heading: "Referral", sort: "id"), .init(heading: "Partner", sort: "partner"), .init(heading: "Customer", sort: "customer"),
+                .init(heading: "Status", sort: "status"), .init(heading: "Registered", sort: "registered"), .init(heading: "Protected until", sort: "expires"),
+            ],
+            rows: page.items.map { referral in
+                let link = "/referrals/\(referral.id.rawValue)"
+                return [
+                    .text(referral.id.reference, link: link), .text(referral.partner.rawValue), .text(referral.customer, link: link),
+                    .text(referral.status.rawValue), .text(referral.registeredOn.description), .text(referral.expiresOn?.description ?? ""),
+                ]
+            },
+            empty: filter.status == nil && filter.customer == nil ? "No referrals yet." : "No referral matches these filters.",
+            order: order, pager: order.pager(total: page.total), csv: order.href(at: "/referrals.csv"))
+        body += table.html()
         if user.role.may(.registerReferral) {
             let partners = user.role == .partner ? [] : try await database.read { try await $0.partners(kind: .reseller) }.map(\.record)
             body += "<h2>Register a referral</h2>" + Self.registerForm(user, partners, csrf: context.session?.csrfToken ?? "", problem?.form == "register" ? problem : nil)
         }
         return signedInPage("Referrals", context, body).withStatus(problem == nil ? .ok : .badRequest)
+    }
+
+    /// Every referral the list shows with its filters and order, as CSV, read a thousand at a time.
+    private func listCSV(_ user: SignedInUser, _ request: Request, _ context: WebContext) -> Response {
+        let filter = Self.filter(user, request), order = TableOrder(request, default: ReferralColumn.id, descending: true)
+        let today = WebClock.today(context), database = self.database
+        let header = ["referral", "partner", "customer", "abn", "domain", "status", "registered_on", "expires_on", "fulfiller", "ended_on"]
+        return StreamedCSV.response(fileName: "referrals.csv", header: header) { cursor in
+            let offset = Int(cursor ?? "0") ?? 0
+            let slice = TableSlice(column: order.slice(ReferralColumn.self)!.column, descending: order.descending, offset: offset, limit: 1_000)
+            let page = try await database.read { try await $0.referralTable(filter, asOf: today, slice) }
+            let rows = page.items.map {
+                [$0.id.reference, $0.partner.rawValue, $0.customer, $0.abn ?? "", $0.domain ?? "", $0.status.rawValue, $0.registeredOn.description,
+                 $0.expiresOn?.description ?? "", $0.fulfiller ?? "", $0.endedOn?.description ?? ""]
+            }
+            return (rows, offset + page.items.count < page.total && !page.items.isEmpty ? String(offset + page.items.count) : nil)
+        }
+    }
+
+    /// The list's filters from the query: a partner login sees only its own partner's, whatever the query says.
+    private static func filter(_ user: SignedInUser, _ request: Request) -> ReferralFilter {
+        let query = request.formQuery
+        let partner = user.role.isVendor ? query.get("partner").map { String($0.prefix(40)) }.nonEmpty.map { PartnerCode(rawValue: $0) } : user.partner
+        return ReferralFilter(
+            partner: partner, status: query.get("status").flatMap { ReferralStatus(rawValue: String($0)) },
+            customer: query.get("customer").map { String($0.prefix(100)) }.nonEmpty)
+    }
+
+    private static func filterForm(_ user: SignedInUser, _ filter: ReferralFilter) -> String {
+        let statuses = ReferralStatus.allCases.map { (value: $0.rawValue, label: $0.rawValue) }
+        var html = "<form method=\"get\" action=\"/referrals\" class=\"filters\" role=\"search\">"
+            + FormHTML.select("status", "Status", statuses, selected: filter.status?.rawValue ?? "", problem: nil)
+        if user.role.isVendor {
+            html += FormHTML.input("partner", "Partner", nil, size: 10, fallback: filter.partner?.rawValue ?? "")
+        }
+        return html + FormHTML.input("customer", "Customer contains", nil, size: 20, fallback: filter.customer ?? "") + " <button>Show</button></form>"
     }
 
     private func detailPage(_ referral: ReferralView, _ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
@@ -182,7 +224,9 @@ struct ReferralRoutes {
             body += "<h2>Duplicate attempts</h2>"
             body += referral.refusedDuplicates.isEmpty ? "<p>No other partner tried to register this customer while it was open.</p>"
                 : "<ul>" + referral.refusedDuplicates.map { "<li>\(HTML.escape($0.partner.rawValue)) on \($0.on)</li>" }.joined() + "</ul>"
-            let history = try await database.read { try await $0.auditPage(AuditFilter(subject: "referral \(referral.id.rawValue)"), limit: 50).items }
+            // Entries written before the one id (`REG-12`) name the referral by its number.
+            let subjects = ["referral \(referral.id.reference)", "referral \(referral.id.rawValue)"]
+            let history = try await database.read { try await $0.auditPage(AuditFilter(subjects: subjects), limit: 50).items }
             body += "<h2>History</h2>"
             body += history.isEmpty ? "<p>Nothing recorded yet.</p>"
                 : "<table><thead><tr><th>at</th><th>who</th><th>action</th><th>before</th><th>after</th></tr></thead><tbody>"
@@ -193,7 +237,7 @@ struct ReferralRoutes {
         if user.role.may(.reviewReferrals) {
             body += try await actionForms(referral, csrf: context.session?.csrfToken ?? "", today: WebClock.today(context), problem: problem)
         }
-        return signedInPage("Referral \(referral.id.rawValue): \(referral.customer)", context, body, crumbs: [("/referrals", "Referrals")])
+        return signedInPage("Referral \(referral.id.reference): \(referral.customer)", context, body, crumbs: [("/referrals", "Referrals")])
             .withStatus(problem == nil ? .ok : .badRequest)
     }
 
@@ -201,14 +245,14 @@ struct ReferralRoutes {
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
         let hidden = ["sku", "seats", "closedOn", "fulfiller"].map { "<input type=\"hidden\" name=\"\($0)\" value=\"\(HTML.escape(typed[$0] ?? ""))\">" }.joined()
         let body = """
-            <p>Record referral \(referral.id.rawValue) (\(HTML.escape(referral.customer))) as won: \(HTML.escape(typed["seats"] ?? "")) seats of
+            <p>Record referral \(referral.id.reference) (\(HTML.escape(referral.customer))) as won: \(HTML.escape(typed["seats"] ?? "")) seats of
             \(HTML.escape(typed["sku"] ?? "")) on \(HTML.escape(typed["closedOn"] ?? ""))? \(HTML.escape(preview.partner.rawValue)) earns a referral fee of
             <strong>\(HTML.escape(preview.fee.amount.displayString))</strong>, on its \(preview.quarter) statement.</p>
             <ul>\(preview.fee.explanation.lines.map { "<li>\(HTML.escape($0))</li>" }.joined())</ul>
             <form method="post" action="/referrals/\(referral.id.rawValue)/close"><input type="hidden" name="csrf" value="\(csrf)">\
             <input type="hidden" name="confirm" value="yes">\(hidden)<button>Record the win</button> <a href="/referrals/\(referral.id.rawValue)">Cancel</a></form>
             """
-        return signedInPage("Record referral \(referral.id.rawValue) as won", context, body, crumbs: [("/referrals", "Referrals"), ("/referrals/\(referral.id.rawValue)", "Referral \(referral.id.rawValue)")])
+        return signedInPage("Record referral \(referral.id.reference) as won", context, body, crumbs: [("/referrals", "Referrals"), ("/referrals/\(referral.id.rawValue)", "Referral \(referral.id.reference)")])
     }
 
     // MARK: Forms

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Mustache
 
-/// The pages' frame from mustache templates (`Resources/templates`: the layout, the navigation, the error page),
+/// The pages' frame and parts from mustache templates (`Resources/templates`: the layout, the navigation, the error page, the table),
 /// escaped by default, and the stylesheets (`Resources/assets`), both loaded once from the package's resources.
 /// `WebApp.build` loads them first, so a server missing its resources refuses to start instead of serving
 /// broken pages.
@@ -43,7 +43,7 @@ enum Templates {
         for (name, text) in try files(in: folder("templates"), ending: ".mustache") {
             do { try library.register(text, named: name) } catch { throw TemplateError(description: "template \(name): \(error)") }
         }
-        for required in ["layout", "navigation", "error"] where library.getTemplate(named: required) == nil {
+        for required in ["layout", "navigation", "error", "table"] where library.getTemplate(named: required) == nil {
             throw TemplateError(description: "the template \(required).mustache is missing")
         }
         return library

@@ -21,7 +21,8 @@ import Testing
              "--sku", "SW-1", "--on", "2026-01-10", "--actor", "p01-user"] + db)
         #expect(registered.exitCode == 0, "\(registered.stderr)")
         let id = try #require(registered.stdoutLines.first)
-        #expect(Int(id) != nil)
+        // One id everywhere (issue 16): register prints REG-N, and the fee report, list and show say the same.
+        #expect(id.hasPrefix("REG-") && Int(id.dropFirst(4)) != nil)
 
         let duplicate = await channelbook(["referral", "register", "--partner", "A01", "--customer", "ACME MINING LIMITED", "--domain", "other.com", "--on", "2026-01-11"] + db)
         #expect(duplicate.exitCode == 1)
@@ -40,10 +41,14 @@ import Testing
         let show = await channelbook(["referral", "show", id, "--as-of", "2026-03-02"] + db)
         #expect(show.stdoutLines.contains("refused duplicate  A01 on 2026-01-11"))
         #expect(show.stdoutLines.contains("status             won"))
+        #expect(show.stdoutLines.first == "referral           \(id)")
+        // Its number alone still names it, as scripts written before used it.
+        let byNumber = await channelbook(["referral", "show", String(id.dropFirst(4)), "--as-of", "2026-03-02"] + db)
+        #expect(byNumber.stdout == show.stdout)
 
         _ = await channelbook(["close", "2026Q1"] + db)
         let fees = await channelbook(["referral-fees", "2026Q1"] + db)
-        #expect(fees.stdout == "referral_id,partner,seats,price,rate_bps,fee\nREG-\(id),P01,501,60120.00,1000,6012.00\n")
+        #expect(fees.stdout == "referral_id,partner,seats,price,rate_bps,fee\n\(id),P01,501,60120.00,1000,6012.00\n")
     }
 
     @Test func badInputIsAClearErrorWithANonZeroExit() async throws {
@@ -54,7 +59,9 @@ import Testing
         let badDate = await channelbook(["referral", "register", "--partner", "P01", "--customer", "Acme", "--domain", "a.com", "--on", "2026-02-30"] + db)
         #expect(badDate.exitCode == 64)
         let unknown = await channelbook(["referral", "approve", "4242", "--on", "2026-01-10"] + db)
-        #expect(unknown.stderr == "Error: no referral has the id 4242\n")
+        #expect(unknown.stderr == "Error: no referral has the id REG-4242\n")
+        let notAnID = await channelbook(["referral", "show", "REF-1"] + db)
+        #expect(notAnID.exitCode == 64)
         let badStatus = await channelbook(["referral", "list", "--status", "pending"] + db)
         #expect(badStatus.exitCode == 64)
     }

@@ -41,7 +41,8 @@ import Testing
         // Written under a temporary name and renamed: nothing else is left in the folder.
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains(".tmp-") }.isEmpty)
         let exported = await channelbook(["audit", "--format", "csv"] + db)
-        #expect(exported.stdout.contains("2 payouts totalling 12499.98 AUD to \(payoutFile)"))
+        // The audit log is read by people: its amounts are written as they read them (issue 16).
+        #expect(exported.stdout.contains("2 payouts totalling $12,499.98 to \(payoutFile)"))
         let paid = await channelbook(["payouts", "mark-paid", "2026Q1", "--reference", "EFT-0042", "--actor", "finance"] + db)
         #expect(paid.stdout == "marked 2 statements of 2026Q1 paid as EFT-0042\n")
 

@@ -191,4 +191,33 @@ import Testing
         }
         await database.close()
     }
+
+    /// The quarter's statements sort by column, filter by status or partner, and download as CSV with the same order.
+    @Test func theQuartersStatementsSortFilterAndDownload() async throws {
+        let database = try await database()
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let finance = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
+            func partners(_ html: String) -> [String] {
+                ["N01 National &lt;One&gt;", "P01 Premier One"].compactMap { name in html.range(of: "<td>\(name)</td>").map { (name, $0.lowerBound) } }
+                    .sorted { $0.1 < $1.1 }.map { String($0.0.prefix(3)) }
+            }
+            let (_, byPartner) = try await page(client, "/quarters/2026Q1", finance)
+            #expect(partners(byPartner) == ["N01", "P01"])
+            #expect(byPartner.contains(#"<th scope="col" class="money"><a href="/quarters/2026Q1?sort=total&amp;dir=asc">Total</a></th>"#))
+            // P01's 50,000.00 at premier rates earns more than N01's 101,000.00 at national ones, or less: the order follows the totals.
+            let totals = try await database.statements(for: Quarter.parse("2026Q1")).sorted { $0.total > $1.total }.map(\.partner.rawValue)
+            #expect(partners(try await page(client, "/quarters/2026Q1?sort=total&dir=desc", finance).1) == totals)
+            #expect(partners(try await page(client, "/quarters/2026Q1?sort=total&dir=asc", finance).1) == totals.reversed())
+            #expect(partners(try await page(client, "/quarters/2026Q1?partner=premier", finance).1) == ["P01"])
+            #expect(try await page(client, "/quarters/2026Q1?standing=paid", finance).1.contains("No statement matches these filters."))
+            let csv = String(buffer: try await client.execute(uri: "/quarters/2026Q1/statements.csv?sort=total&dir=desc", method: .get, headers: finance.headers).body)
+            let rows = csv.split(separator: "\r\n").map(String.init)
+            #expect(rows.first == "statement,partner,name,status,held,total")
+            #expect(rows.dropFirst().map { String($0.split(separator: ",")[1]) } == totals)
+            // A partner's login gets no quarter's statements, as a page or as a file.
+            let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
+            #expect(try await client.execute(uri: "/quarters/2026Q1/statements.csv", method: .get, headers: partner.headers).status == .notFound)
+        }
+        await database.close()
+    }
 }

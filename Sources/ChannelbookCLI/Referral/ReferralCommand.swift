@@ -17,7 +17,7 @@ struct ReferralCommand: AsyncParsableCommand {
         subcommands: [Register.self, Approve.self, Reject.self, Lose.self, Close.self, List.self, Show.self])
 
     struct Register: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register a referral; prints its id alone on the first line.")
+        static let configuration = CommandConfiguration(abstract: "Register a referral; prints its id (REG-12) alone on the first line.")
 
         @Option(help: "The referring partner's code.") var partner: String
         @Option(help: "The end customer's name.") var customer: String
@@ -39,66 +39,66 @@ struct ReferralCommand: AsyncParsableCommand {
             request.notes = notes ?? ""
             let date = on ?? Today.date
             let id = try await database.perform { try await $0.registerReferral(request, on: date, actor: actor.name) }
-            Console.line(String(id.rawValue))
-            Console.line("registered referral \(id.rawValue) for \(customer) by \(partner) on \(date); awaiting review")
+            Console.line(id.reference)
+            Console.line("registered referral \(id.reference) for \(customer) by \(partner) on \(date); awaiting review")
         }
     }
 
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Approve a registered referral, optionally naming who fulfils the sale.")
 
-        @Argument(help: "The referral's id.") var id: Int64
+        @Argument(help: "The referral: REG-12 as register printed it (or 12).") var referral: ReferralArgument
         @Option(help: "The fulfilling partner's code, or DIRECT.") var fulfiller: String?
         @Option(help: "The approval date (default today).") var on: BusinessDate?
         @OptionGroup var actor: ActorOption
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let date = on ?? Today.date
+            let date = on ?? Today.date, id = referral.id
             let view = try await database.perform { database in
-                try await database.approveReferral(ReferralID(id), fulfiller: fulfiller, on: date, actor: actor.name)
-                return try await database.referral(ReferralID(id), asOf: date)
+                try await database.approveReferral(id, fulfiller: fulfiller, on: date, actor: actor.name)
+                return try await database.referral(id, asOf: date)
             }
-            Console.line("approved referral \(id) on \(date); it expires on \(view.expiresOn!) unless closed")
+            Console.line("approved referral \(id.reference) on \(date); it expires on \(view.expiresOn!) unless closed")
         }
     }
 
     struct Reject: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Reject a registered referral with a reason.")
 
-        @Argument(help: "The referral's id.") var id: Int64
+        @Argument(help: "The referral: REG-12 as register printed it (or 12).") var referral: ReferralArgument
         @Option(help: "Why (the partner reads it).") var reason: String
         @Option(help: "The date (default today).") var on: BusinessDate?
         @OptionGroup var actor: ActorOption
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let date = on ?? Today.date
-            try await database.perform { try await $0.rejectReferral(ReferralID(id), reason: reason, on: date, actor: actor.name) }
-            Console.line("rejected referral \(id) on \(date)")
+            let date = on ?? Today.date, id = referral.id
+            try await database.perform { try await $0.rejectReferral(id, reason: reason, on: date, actor: actor.name) }
+            Console.line("rejected referral \(id.reference) on \(date)")
         }
     }
 
     struct Lose: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Close a referral as lost: no fee.")
 
-        @Argument(help: "The referral's id.") var id: Int64
+        @Argument(help: "The referral: REG-12 as register printed it (or 12).") var referral: ReferralArgument
         @Option(help: "Why it was lost.") var reason: String?
         @Option(help: "The date (default today).") var on: BusinessDate?
         @OptionGroup var actor: ActorOption
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let date = on ?? Today.date
-            try await database.perform { try await $0.loseReferral(ReferralID(id), reason: reason ?? "", on: date, actor: actor.name) }
-            Console.line("closed referral \(id) as lost on \(date)")
+            let date = on ?? Today.date, id = referral.id
+            try await database.perform { try await $0.loseReferral(id, reason: reason ?? "", on: date, actor: actor.name) }
+            Console.line("closed referral \(id.reference) as lost on \(date)")
         }
     }
 
     struct Close: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record the won sale of an approved referral and its fee.")
 
-        @Argument(help: "The referral's id.") var id: Int64
+        @Argument(help: "The referral: REG-12 as register printed it (or 12).") var referral: ReferralArgument
         @Option(help: "The SKU sold.") var sku: String
         @Option(help: "Seats in the closed sale.") var seats: Int64
         @Option(help: "The close date: its price is the one that counts.") var on: BusinessDate
@@ -107,11 +107,12 @@ struct ReferralCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
+            let id = referral.id
             let outcome = try await database.perform {
-                try await $0.closeReferral(ReferralID(id), sku: SKU(sku), seats: seats, on: on, fulfiller: fulfiller, actor: actor.name, today: Today.date)
+                try await $0.closeReferral(id, sku: SKU(sku), seats: seats, on: on, fulfiller: fulfiller, actor: actor.name, today: Today.date)
             }
             Console.line(
-                "closed referral \(id) as won on \(on): fee \(outcome.fee.amount) for \(outcome.partner.rawValue), on its \(outcome.quarter) statement")
+                "closed referral \(id.reference) as won on \(on): fee \(outcome.fee.amount) for \(outcome.partner.rawValue), on its \(outcome.quarter) statement")
             outcome.fee.explanation.lines.forEach { Console.line("  " + $0) }
         }
     }
@@ -135,7 +136,7 @@ struct ReferralCommand: AsyncParsableCommand {
             let report = Report(
                 columns: ["id", "partner", "customer", "status", "registered_on", "expires_on", "fulfiller"],
                 rows: rows.map {
-                    [String($0.id.rawValue), $0.partner.rawValue, $0.customer, $0.status.rawValue, $0.registeredOn.description,
+                    [$0.id.reference, $0.partner.rawValue, $0.customer, $0.status.rawValue, $0.registeredOn.description,
                      $0.expiresOn?.description ?? "", $0.fulfiller ?? ""]
                 })
             try report.print(format) { try jsonText(rows.map(ReferralJSON.init)) }
@@ -145,14 +146,14 @@ struct ReferralCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one referral, with duplicates refused against it.")
 
-        @Argument(help: "The referral's id.") var id: Int64
+        @Argument(help: "The referral: REG-12 as register printed it (or 12).") var referral: ReferralArgument
         @Option(name: .customLong("as-of"), help: "The date its status is taken on (default today).") var asOf: BusinessDate?
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let view = try await database.perform { try await $0.referral(ReferralID(id), asOf: asOf ?? Today.date) }
+            let view = try await database.perform { try await $0.referral(referral.id, asOf: asOf ?? Today.date) }
             var rows: [(String, String)] = [
-                ("referral", String(view.id.rawValue)), ("partner", view.partner.rawValue), ("customer", view.customer),
+                ("referral", view.id.reference), ("partner", view.partner.rawValue), ("customer", view.customer),
                 ("abn", view.abn ?? ""), ("domain", view.domain ?? ""), ("contact", view.contact),
                 ("expected seats", view.expectedSeats.map(String.init) ?? ""), ("sku", view.sku ?? ""), ("notes", view.notes),
                 ("status", view.status.rawValue), ("registered", "\(view.registeredOn) by \(view.registeredBy)"),
@@ -168,9 +169,21 @@ struct ReferralCommand: AsyncParsableCommand {
 
 extension ReferralStatus: ExpressibleByArgument {}
 
+/// A referral named on the command line as `register` printed it (`REG-12`), or by its number (`12`).
+struct ReferralArgument: ExpressibleByArgument {
+    let id: ReferralID
+
+    init?(argument: String) {
+        guard let id = ReferralID(reference: argument) else { return nil }
+        self.id = id
+    }
+}
+
 /// A referral in JSON.
 struct ReferralJSON: Encodable {
     let id: Int64
+    /// The id as people see it: `REG-12`.
+    let reference: String
     let partner, customer, status, registered_on: String
     let abn, domain, sku, approved_on, expires_on, fulfiller, ended_on: String?
     let expected_seats: Int64?
@@ -178,6 +191,7 @@ struct ReferralJSON: Encodable {
 
     init(_ view: ReferralView) {
         id = view.id.rawValue
+        reference = view.id.reference
         partner = view.partner.rawValue
         customer = view.customer
         status = view.status.rawValue

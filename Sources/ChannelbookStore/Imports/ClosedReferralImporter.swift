@@ -18,10 +18,10 @@ struct ClosedReferralImporter {
         let problems = try await ImportFile.read(path: path, name: name, required: ClosedReferralRow.requiredColumns) { record, header, problems in
             guard limit.admit(record, &problems) else { return }
             guard let row = ClosedReferralRow.parse(record, header: header, problems: &problems) else { return }
-            if row.referralID.hasPrefix(ChannelbookDatabase.registeredReferralPrefix) {
+            if row.referralID.hasPrefix(ReferralID.referencePrefix) {
                 problems.add(
                     line: row.line, field: "referral_id",
-                    "'\(row.referralID)': ids starting \(ChannelbookDatabase.registeredReferralPrefix) are reserved for referrals registered in Channelbook")
+                    "'\(row.referralID)': ids starting \(ReferralID.referencePrefix) are reserved for referrals registered in Channelbook")
                 return
             }
             if let earlier = seen[row.referralID] {

@@ -122,7 +122,7 @@ extension ChannelbookDatabase {
                 try await appendMDF([MDFEntry(date: quarter.firstDay, kind: .allocated, allocationID: allocation, requestID: nil, amount: amount.minorUnits)], partner: partner.id)
                 try await audit(
                     actor: actor, action: "mdf allocate", partner: partner.id, subject: "\(quarter) allocation \(allocation)",
-                    after: "\(tier.rawValue) \(amount.decimalString), expires \(expiresOn)")
+                    after: "\(tier.rawValue) \(amount.displayString), expires \(expiresOn)")
                 added += 1
             }
             return added
@@ -162,7 +162,7 @@ extension ChannelbookDatabase {
             let id = try row.decode(column: "id", as: Int64.self)
             try await audit(
                 actor: actor, action: "mdf request", partner: partner, subject: "mdf request \(id)",
-                after: "\(activity) (\(kind.rawValue)), planned cost \(plannedCost.decimalString), requested \(amount.decimalString)")
+                after: "\(activity) (\(kind.rawValue)), planned cost \(plannedCost.displayString), requested \(amount.displayString)")
             return id
         }
     }
@@ -237,7 +237,7 @@ extension ChannelbookDatabase {
             ).run()
             try await audit(
                 actor: actor, action: "mdf claim", partner: request.partner, subject: "mdf request \(id)", before: "approved \(money(request.approved!, currency))",
-                after: "claimed \(amount.decimalString) of actual cost \(actualCost.decimalString) with \(proofs.count) proof file\(proofs.count == 1 ? "" : "s")")
+                after: "claimed \(amount.displayString) of actual cost \(actualCost.displayString) with \(proofs.count) proof file\(proofs.count == 1 ? "" : "s")")
         }
     }
 
@@ -422,7 +422,8 @@ extension ChannelbookDatabase {
 
     // MARK: Helpers
 
-    private func money(_ minor: Int64, _ currency: Currency) -> String { Money(minorUnits: minor, currency: currency).decimalString }
+    /// An amount as the audit log shows it to people: `$1,500.00`.
+    private func money(_ minor: Int64, _ currency: Currency) -> String { Money(minorUnits: minor, currency: currency).displayString }
 
     private func checkedReason(_ reason: String) throws -> String {
         try TextRules.require("reason", reason, maximumLength: TextRules.Limit.reason)

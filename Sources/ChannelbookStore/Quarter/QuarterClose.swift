@@ -17,10 +17,16 @@ public struct QuarterCloseSummary: Sendable, CustomStringConvertible {
     public var mdfClaims = 0
     public var mdfTotal: Money? = nil
 
-    public var description: String {
-        let mdf = mdfClaims == 0 ? "" : ", \(mdfClaims) MDF claim\(mdfClaims == 1 ? "" : "s") totalling \(mdfTotal.map(\.description) ?? "")"
-        return "closed \(quarter) under \(programVersion): \(rebates) rebate\(rebates == 1 ? "" : "s") totalling \(rebateTotal), "
-            + "\(referralFees) referral fee\(referralFees == 1 ? "" : "s") totalling \(feeTotal)\(mdf); "
+    /// For the command line: amounts as plain decimals with their currency (`13959.96 AUD`).
+    public var description: String { text(\.description) }
+
+    /// For people reading the audit log on a page: amounts as `$13,959.96`.
+    public var displayText: String { text(\.displayString) }
+
+    private func text(_ money: (Money) -> String) -> String {
+        let mdf = mdfClaims == 0 ? "" : ", \(mdfClaims) MDF claim\(mdfClaims == 1 ? "" : "s") totalling \(mdfTotal.map(money) ?? "")"
+        return "closed \(quarter) under \(programVersion): \(rebates) rebate\(rebates == 1 ? "" : "s") totalling \(money(rebateTotal)), "
+            + "\(referralFees) referral fee\(referralFees == 1 ? "" : "s") totalling \(money(feeTotal))\(mdf); "
             + "\(draftStatements) draft statement\(draftStatements == 1 ? "" : "s"), \(adjustments) adjustment\(adjustments == 1 ? "" : "s")"
     }
 }
@@ -107,7 +113,7 @@ extension ChannelbookDatabase {
             let closedEarly = !quarter.hasEnded(on: today)
             try await audit(
                 actor: actor, action: closedEarly ? "close early" : "close", subject: quarter.description,
-                after: closedEarly ? "on \(today), before the quarter ended (last day \(quarter.lastDay)): \(summary.description)" : summary.description)
+                after: closedEarly ? "on \(today), before the quarter ended (last day \(quarter.lastDay)): \(summary.displayText)" : summary.displayText)
             step(4, "done")
             return summary
         }

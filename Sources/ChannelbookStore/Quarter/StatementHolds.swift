@@ -45,7 +45,7 @@ extension ChannelbookDatabase {
             ).run()
             try await audit(
                 actor: actor, action: "hold statement", partner: partnerID, subject: statement.reference,
-                before: "draft \(statement.total.decimalString)", after: "held: \(reason)")
+                before: "draft \(statement.total.displayString)", after: "held: \(reason)")
         }
     }
 
@@ -62,7 +62,7 @@ extension ChannelbookDatabase {
             ).run()
             try await audit(
                 actor: actor, action: "release statement", partner: partnerID, subject: statement.reference,
-                before: "held: \(hold.reason)", after: "draft \(statement.total.decimalString)")
+                before: "held: \(hold.reason)", after: "draft \(statement.total.displayString)")
         }
     }
 }

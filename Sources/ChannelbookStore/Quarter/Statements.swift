@@ -22,10 +22,13 @@ public struct StatementView: Sendable, Equatable {
         return SHA256.hash(data: Array(lines.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
+    public var isInPayoutFile: Bool { StatementView.isInPayoutFile(status, total) }
+    public var isSettledByPayment: Bool { StatementView.isSettledByPayment(status, total) }
+
     /// An approved statement the payout file carries: a positive total (a negative one is carried forward).
-    public var isInPayoutFile: Bool { status == .approved && total.minorUnits > 0 }
+    public static func isInPayoutFile(_ status: StatementStatus, _ total: Money) -> Bool { status == .approved && total.minorUnits > 0 }
     /// An approved statement marking paid settles: the payout file's, and those of nothing to pay (zero).
-    public var isSettledByPayment: Bool { status == .approved && total.minorUnits >= 0 }
+    public static func isSettledByPayment(_ status: StatementStatus, _ total: Money) -> Bool { status == .approved && total.minorUnits >= 0 }
 }
 
 public struct StatementLineView: Sendable, Equatable {
@@ -213,7 +216,7 @@ extension ChannelbookDatabase {
                 let partner = directory.byCode[draft.partner]?.id
                 try await audit(
                     actor: actor, action: "approve statement", partner: partner, subject: draft.reference,
-                    before: "draft \(draft.total.decimalString)", after: "approved \(draft.total.decimalString)")
+                    before: "draft \(draft.total.displayString)", after: "approved \(draft.total.displayString)")
                 try await emitWebhookEvent(.statementApproved, Self.webhookData(of: draft))
                 // The MDF claims this statement pays are paid from today.
                 if let partner {
@@ -242,7 +245,7 @@ extension ChannelbookDatabase {
             }
             let total = try Money.sum(rows.map(\.amount), currency: try await program(on: quarter.lastDay).program.currency)
             try await deliver(rows)
-            try await audit(actor: actor, action: "export payouts", subject: quarter.description, after: "\(rows.count) payouts totalling \(total) to \(file)")
+            try await audit(actor: actor, action: "export payouts", subject: quarter.description, after: "\(rows.count) payouts totalling \(total.displayString) to \(file)")
             return rows
         }
     }
@@ -275,7 +278,7 @@ extension ChannelbookDatabase {
                 try await settleOffsets(on: statement.reference, paidAt: now, actor: actor, partner: directory.byCode[statement.partner]?.id)
                 try await audit(
                     actor: actor, action: "mark paid", partner: directory.byCode[statement.partner]?.id, subject: statement.reference,
-                    before: "approved \(statement.total.decimalString)", after: "paid \(statement.total.decimalString) as \(reference)")
+                    before: "approved \(statement.total.displayString)", after: "paid \(statement.total.displayString) as \(reference)")
                 var data = Self.webhookData(of: statement)
                 data["paymentReference"] = .text(reference)
                 try await emitWebhookEvent(.statementPaid, data)

@@ -35,19 +35,19 @@ public struct AuditFilter: Sendable {
     public var actor: String?
     public var action: String?
     public var partner: PartnerCode?
-    /// What the action was on: a quarter (`2026Q2`), a statement's reference, a file.
-    public var subject: String?
+    /// What the action was on, any of these (none: no filter): a quarter (`2026Q2`), a statement's reference, a file.
+    public var subjects: [String]
 
     public init(
         since: BusinessDate? = nil, until: BusinessDate? = nil, actor: String? = nil, action: String? = nil, partner: PartnerCode? = nil,
-        subject: String? = nil
+        subjects: [String] = []
     ) {
         self.since = since
         self.until = until
         self.actor = actor
         self.action = action
         self.partner = partner
-        self.subject = subject
+        self.subjects = subjects
     }
 
     /// A filter from what a person or client typed, each value as text (nil or empty: no filter on it): the rule the
@@ -85,8 +85,7 @@ extension ChannelbookDatabase {
         if let tier { query.appendInterpolation(" AND \(unsafeRaw: latestTier) = \(bind: tier.rawValue)" as SQLQueryString) }
         if let only { query.appendInterpolation(" AND p.code = \(bind: only.rawValue)" as SQLQueryString) }
         if let search, !search.isEmpty {
-            let needle = "%" + search.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            let needle = Self.likePattern(search)
             let digits = search.filter { !$0.isWhitespace }
             query.appendInterpolation(
                 " AND (lower(p.code) LIKE \(bind: needle) ESCAPE '\\' OR lower(p.name) LIKE \(bind: needle) ESCAPE '\\' OR p.abn = \(bind: digits))" as SQLQueryString)
@@ -135,7 +134,7 @@ extension ChannelbookDatabase {
         if let actor = filter.actor { query.appendInterpolation(" AND a.actor = \(bind: actor.lowercased())" as SQLQueryString) }
         if let action = filter.action { query.appendInterpolation(" AND a.action = \(bind: action)" as SQLQueryString) }
         if let partner = filter.partner { query.appendInterpolation(" AND p.code = \(bind: partner.rawValue)" as SQLQueryString) }
-        if let subject = filter.subject { query.appendInterpolation(" AND a.subject = \(bind: subject)" as SQLQueryString) }
+        if !filter.subjects.isEmpty { query.appendInterpolation(" AND a.subject IN (\(binds: filter.subjects))" as SQLQueryString) }
         if let cursor { query.appendInterpolation(" AND a.id < \(bind: cursor)" as SQLQueryString) }
         query.appendInterpolation(" ORDER BY a.id DESC LIMIT \(bind: limit + 1)" as SQLQueryString)
         let rows = try await sql.raw(query).all().map(AuditEntry.init(row:))

@@ -82,8 +82,8 @@ public enum ReferralError: RefusalError, Equatable, Sendable {
         case .emptyCustomer: return "the customer's name is required"
         case .duplicate(let date):
             return "this customer already has an open registration (registered on \(date)); the first registration wins"
-        case .notFound(let id): return "no referral has the id \(id.rawValue)"
-        case let .notAllowed(action, id, status): return "referral \(id.rawValue) is \(status.rawValue) and cannot be \(action)"
+        case .notFound(let id): return "no referral has the id \(id.reference)"
+        case let .notAllowed(action, id, status): return "referral \(id.reference) is \(status.rawValue) and cannot be \(action)"
         case let .beforeRegistration(action, date, registeredOn):
             return "cannot be \(action) on \(date), before it was registered (\(registeredOn))"
         case let .wonInFuture(date, today):
@@ -126,7 +126,7 @@ extension ChannelbookDatabase {
                 """
             ).first()!
             let id = ReferralID(try row.decode(column: "id", as: Int64.self))
-            try await audit(actor: actor, action: "register referral", partner: partner.id, subject: "referral \(id.rawValue)", after: request.customer)
+            try await audit(actor: actor, action: "register referral", partner: partner.id, subject: "referral \(id.reference)", after: request.customer)
             try await emitWebhookEvent(
                 .referralRegistered,
                 ["id": .number(id.rawValue), "partner": .text(request.partner.rawValue), "customer": .text(request.customer), "registeredOn": .text(date.description)])
@@ -192,13 +192,13 @@ extension ChannelbookDatabase {
             try await sql.raw(
                 """
                 INSERT INTO closed_referrals (referral_id, partner_id, customer, sku, seats, closed_on, quarter, self_fulfilled, registration_id)
-                VALUES (\(bind: Self.closedReferralKey(id)), \(bind: partnerID.rawValue), \(bind: referral.customer), \(bind: sku.rawValue), \(bind: seats),
+                VALUES (\(bind: id.reference), \(bind: partnerID.rawValue), \(bind: referral.customer), \(bind: sku.rawValue), \(bind: seats),
                         \(bind: date.description), \(bind: Quarter(containing: date).description), \(bind: win.selfFulfilled ? 1 : 0), \(bind: id.rawValue))
                 """
             ).run()
             try await noteLedgerChange()
             try await auditReferral(
-                referral, actor: actor, action: "close referral", after: "won \(seats) seats of \(sku.rawValue) on \(date), fee \(fee.amount)")
+                referral, actor: actor, action: "close referral", after: "won \(seats) seats of \(sku.rawValue) on \(date), fee \(fee.amount.displayString)")
             try await emitWebhookEvent(
                 .referralWon,
                 [
@@ -239,48 +239,25 @@ extension ChannelbookDatabase {
         return (referral, ClosedReferralOutcome(id: id, partner: referral.partner, quarter: Quarter(containing: date), fee: fee), fulfilledBy, selfFulfilled)
     }
 
-    /// How a registered referral is keyed among closed referrals; imported referral ids may not use the prefix.
-    static func closedReferralKey(_ id: ReferralID) -> String { "\(registeredReferralPrefix)\(id.rawValue)" }
-    public static let registeredReferralPrefix = "REG-"
 
     /// Registrations with their status on `asOf`, newest first, filtered by partner, status and registration quarter.
     public func referrals(partner: PartnerCode? = nil, status: ReferralStatus? = nil, quarter: Quarter? = nil, asOf: BusinessDate) async throws
         -> [ReferralView]
     {
         try await requireInitialised()
-        var query = SQLQueryString("SELECT r.*, p.code FROM referral_registrations r JOIN partners p ON p.id = r.partner_id WHERE 1 = 1")
-        if let partner { query.appendInterpolation(" AND p.code = \(bind: partner.rawValue)" as SQLQueryString) }
-        if let quarter {
-            query.appendInterpolation(
-                " AND r.registered_on BETWEEN \(bind: quarter.firstDay.description) AND \(bind: quarter.lastDay.description)" as SQLQueryString)
-        }
-        query.appendLiteral(" ORDER BY r.id DESC")
-        let views = try await sql.raw(query).all().compactMap { try view(of: $0, asOf: asOf, duplicates: []) }
-        return status.map { wanted in views.filter { $0.status == wanted } } ?? views
+        let query = referralSelection(ReferralFilter(partner: partner, status: status, quarter: quarter), asOf: asOf) + " ORDER BY id DESC"
+        return try await sql.raw(query).all().compactMap { try referralView(of: $0, asOf: asOf) }
     }
 
-    /// Registrations newest first, a page at a time: read from the database in batches by id (a status is the
-    /// registration's on `asOf`, so it is filtered as each batch is read), never the whole table at once.
+    /// Registrations newest first, a page at a time by id, the status filtered in SQL.
     public func referralPage(partner: PartnerCode? = nil, status: ReferralStatus? = nil, asOf: BusinessDate, before cursor: Int64? = nil, limit: Int) async throws
         -> KeyedPage<ReferralView>
     {
         try await requireInitialised()
-        var found: [ReferralView] = []
-        var before = cursor
-        let batch = max(200, limit * 2)
-        while found.count <= limit {
-            var query = SQLQueryString("SELECT r.*, p.code FROM referral_registrations r JOIN partners p ON p.id = r.partner_id WHERE 1 = 1")
-            if let partner { query.appendInterpolation(" AND p.code = \(bind: partner.rawValue)" as SQLQueryString) }
-            if let before { query.appendInterpolation(" AND r.id < \(bind: before)" as SQLQueryString) }
-            query.appendInterpolation(" ORDER BY r.id DESC LIMIT \(bind: batch)" as SQLQueryString)
-            let rows = try await sql.raw(query).all()
-            for row in rows {
-                guard let view = try view(of: row, asOf: asOf, duplicates: []) else { continue }
-                if status == nil || view.status == status { found.append(view) }
-            }
-            guard rows.count == batch, let last = rows.last else { break }
-            before = try last.decode(column: "id", as: Int64.self)
-        }
+        var query = referralSelection(ReferralFilter(partner: partner, status: status), asOf: asOf)
+        if let cursor { query += " AND id < \(bind: cursor)" }
+        query += " ORDER BY id DESC LIMIT \(bind: limit + 1)"
+        let found = try await sql.raw(query).all().compactMap { try referralView(of: $0, asOf: asOf) }
         let next = found.count > limit ? String(found[limit - 1].id.rawValue) : nil
         return KeyedPage(items: Array(found.prefix(limit)), nextCursor: next)
     }
@@ -297,7 +274,7 @@ extension ChannelbookDatabase {
             WHERE a.registration_id = \(bind: id.rawValue) ORDER BY a.id
             """
         ).all().map { (PartnerCode(rawValue: try $0.decode(column: "code", as: String.self)), try BusinessDate.parse($0.decode(column: "attempted_on", as: String.self))) }
-        guard let view = try view(of: row, asOf: asOf, duplicates: duplicates) else { throw ReferralError.notFound(id) }
+        guard let view = try referralView(of: row, asOf: asOf, duplicates: duplicates) else { throw ReferralError.notFound(id) }
         return view
     }
 
@@ -336,7 +313,7 @@ extension ChannelbookDatabase {
         if let domain = identity.domain { query.appendInterpolation(" OR r.domain = \(bind: domain)" as SQLQueryString) }
         query.appendLiteral(") ORDER BY r.registered_on, r.id")
         for row in try await sql.raw(query).all() {
-            if let view = try view(of: row, asOf: date, duplicates: []), view.status.isOpen { return view }
+            if let view = try referralView(of: row, asOf: date), view.status.isOpen { return view }
         }
         return nil
     }
@@ -371,7 +348,7 @@ extension ChannelbookDatabase {
     private func auditReferral(_ referral: ReferralView, actor: String, action: String, after: String) async throws {
         let partner = try await PartnerDirectory.load(from: self).byCode[referral.partner]?.id
         try await audit(
-            actor: actor, action: action, partner: partner, subject: "referral \(referral.id.rawValue)", before: referral.status.rawValue, after: after)
+            actor: actor, action: action, partner: partner, subject: "referral \(referral.id.reference)", before: referral.status.rawValue, after: after)
     }
 
     /// A fulfiller is DIRECT (the vendor) or a known partner's code.
@@ -381,7 +358,8 @@ extension ChannelbookDatabase {
         if known == 0 { throw ReferralError.unknownPartner(fulfiller) }
     }
 
-    private func view(of row: any SQLRow, asOf: BusinessDate, duplicates: [(PartnerCode, BusinessDate)]) throws -> ReferralView? {
+    /// A registration row as it stands on `asOf`; nil before it was registered.
+    func referralView(of row: any SQLRow, asOf: BusinessDate, duplicates: [(PartnerCode, BusinessDate)] = []) throws -> ReferralView? {
         func date(_ column: String) throws -> BusinessDate? {
             try row.decode(column: column, as: String?.self).map { try BusinessDate.parse($0) }
         }

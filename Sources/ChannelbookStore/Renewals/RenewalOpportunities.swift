@@ -334,7 +334,7 @@ extension ChannelbookDatabase {
             try await appendRenewalEvent(contract: id, on: date, event: "quoted", amount: amount.minorUnits, note: "", actor: actor)
             try await audit(
                 actor: actor, action: "renewal quote", partner: try await partnerID(opportunity.reseller), subject: "opportunity \(id) (\(opportunity.contractID))",
-                before: opportunity.quote.map { "quoted \($0.decimalString)" } ?? opportunity.status.rawValue, after: "quoted \(amount.decimalString) on \(date)")
+                before: opportunity.quote.map { "quoted \($0.displayString)" } ?? opportunity.status.rawValue, after: "quoted \(amount.displayString) on \(date)")
         }
     }
 

@@ -1,0 +1,130 @@
+import ChannelbookStore
+import Hummingbird
+
+/// A table as the list pages show it, through the `table` template: headers that sort by their column (the sorted
+/// one marked for screen readers too), escaped cells, an empty state in words, the pager, and the same rows as CSV.
+/// Sorting and paging happen in SQL (`TableSlice`); this only draws the page the store answered.
+struct DataTable {
+    struct Column {
+        let heading: String
+        /// The `?sort=` value it sorts by; nil: not sortable.
+        var sort: String? = nil
+        var numeric = false
+    }
+
+    /// A cell: text (escaped by the template), optionally a link; or markup a page built itself (a form, a button),
+    /// every value in it already escaped.
+    struct Cell {
+        var text = ""
+        var link: String? = nil
+        var markup: String? = nil
+        var numeric = false
+
+        static func text(_ text: String, link: String? = nil) -> Cell { Cell(text: text, link: link) }
+        static func money(_ text: String) -> Cell { Cell(text: text, numeric: true) }
+        static func markup(_ html: String) -> Cell { Cell(markup: html) }
+    }
+
+    /// What the table is, for its caption and its scrolling region ("Referrals").
+    let label: String
+    let columns: [Column]
+    let rows: [[Cell]]
+    /// Shown instead of an empty table: "No referrals yet."
+    let empty: String
+    var footer: [Cell] = []
+    var order: TableOrder? = nil
+    var pager: Pager? = nil
+    /// The CSV of every row with the same filters and order.
+    var csv: String? = nil
+
+    func html() -> String {
+        let columns = self.columns.map { column -> [String: Any] in
+            let sorted = column.sort != nil && column.sort == order?.column
+            var values: [String: Any] = [
+                "heading": column.heading, "isNumeric": column.numeric, "sortable": column.sort != nil && order != nil, "isSorted": sorted,
+                "ariaSort": order?.descending == true ? "descending" : "ascending", "arrow": order?.descending == true ? "▼" : "▲",
+            ]
+            if let key = column.sort, let order { values["sortHref"] = order.href(sortingBy: key) }
+            return values
+        }
+        func cell(_ cell: Cell) -> [String: Any] {
+            [
+                "text": cell.text, "isNumeric": cell.numeric, "isLink": cell.link != nil, "link": cell.link ?? "", "isMarkup": cell.markup != nil,
+                "markup": cell.markup ?? "",
+            ]
+        }
+        var values: [String: Any] = [
+            "label": label, "columns": columns, "rows": rows.map { ["cells": $0.map(cell)] }, "hasRows": !rows.isEmpty, "empty": empty,
+            "hasFooter": !footer.isEmpty && !rows.isEmpty, "footer": footer.map(cell), "hasLinks": (pager?.pages ?? 1) > 1 || (csv != nil && !rows.isEmpty),
+        ]
+        if let sorted = columns.first(where: { $0["isSorted"] as? Bool == true }) {
+            values["sortedBy"] = "\(sorted["heading"] ?? ""), \(order?.descending == true ? "descending" : "ascending")"
+        }
+        if let pager, pager.pages > 1 { values["pager"] = pager.values }
+        if let csv, !rows.isEmpty { values["csv"] = csv }
+        return Templates.render("table", values)
+    }
+}
+
+/// The order and page a list page was asked for (`?sort=customer&dir=desc&page=2`), with links to the others that
+/// keep the page's filters. An unknown column or page is the default, as a hand-edited address should still show
+/// the list.
+struct TableOrder {
+    let column: String
+    let descending: Bool
+    let page: Int
+    /// The path and the query without sort, direction and page: the filters.
+    private let path: String
+    private let filters: [(String, String)]
+
+    static let pageSize = 50
+
+    init<Column: SortColumn>(_ request: Request, default column: Column, descending: Bool, of _: Column.Type = Column.self) {
+        let query = request.formQuery
+        let asked = query.get("sort").flatMap { Column(rawValue: String($0)) }
+        self.column = (asked ?? column).rawValue
+        self.descending = asked == nil ? descending : query.get("dir") == "desc"
+        page = max(1, min(1_000_000, query.get("page").flatMap { Int($0) } ?? 1))
+        path = request.uri.path
+        filters = query.filter { !["sort", "dir", "page", "done", "sig"].contains(String($0.key)) }.map { (String($0.key), String($0.value)) }
+    }
+
+    /// The store's slice for this page.
+    func slice<Column: SortColumn>(_: Column.Type) -> TableSlice<Column>? {
+        Column(rawValue: column).map { TableSlice(column: $0, descending: descending, offset: (page - 1) * Self.pageSize, limit: Self.pageSize) }
+    }
+
+    /// This list sorted by `key`: the other way round when it already is, from its first page.
+    func href(sortingBy key: String) -> String {
+        link(path, [("sort", key), ("dir", key == column && !descending ? "desc" : "asc")])
+    }
+
+    /// The same rows at another address (the CSV), with these filters and this order.
+    func href(at other: String) -> String { link(other, [("sort", column), ("dir", descending ? "desc" : "asc")]) }
+
+    func pager(total: Int) -> Pager {
+        let pages = max(1, (total + Self.pageSize - 1) / Self.pageSize)
+        func at(_ page: Int) -> String { link(path, [("sort", column), ("dir", descending ? "desc" : "asc"), ("page", String(page))]) }
+        return Pager(page: min(page, pages), pages: pages, total: total, previous: page > 1 ? at(min(page, pages) - 1) : nil, next: page < pages ? at(page + 1) : nil)
+    }
+
+    private func link(_ path: String, _ extra: [(String, String)]) -> String {
+        path + "?" + (filters + extra).map { "\($0.0.addingPercentEncodingForQuery())=\($0.1.addingPercentEncodingForQuery())" }.joined(separator: "&")
+    }
+}
+
+/// "Page 2 of 7 (320)" with its links.
+struct Pager {
+    let page: Int
+    let pages: Int
+    let total: Int
+    let previous: String?
+    let next: String?
+
+    var values: [String: Any] {
+        var values: [String: Any] = ["page": page, "pages": pages, "total": total]
+        if let previous { values["previous"] = previous }
+        if let next { values["next"] = next }
+        return values
+    }
+}
