@@ -69,7 +69,7 @@ struct DataTable {
 /// The order and page a list page was asked for (`?sort=customer&dir=desc&page=2`), with links to the others that
 /// keep the page's filters. An unknown column or page is the default, as a hand-edited address should still show
 /// the list.
-struct TableOrder {
+struct TableOrder: Sendable {
     let column: String
     let descending: Bool
     let page: Int

@@ -71,15 +71,22 @@ enum FormHTML {
     }
 
     static func select(
-        _ name: String, _ label: String, _ options: [(value: String, label: String)], selected: String, problem: FormProblem?, required: Bool = false
+        _ name: String, _ label: String, _ options: [(value: String, label: String)], selected: String, problem: FormProblem?, required: Bool = false,
+        id: String? = nil
     ) -> String {
-        let id = "field-\(name)"
+        let id = HTML.escape(id ?? "field-\(name)")
         let invalid = problem?.field == name
         let choices = (required ? "" : "<option value=\"\">—</option>")
             + options.map { "<option value=\"\(HTML.escape($0.value))\"\($0.value == selected ? " selected" : "")>\(HTML.escape($0.label))</option>" }.joined()
         return "<label for=\"\(id)\">\(HTML.escape(label))</label> <select id=\"\(id)\" name=\"\(name)\"\(required ? " required" : "")"
             + (invalid ? " aria-invalid=\"true\" aria-describedby=\"\(id)-error\"" : "") + ">\(choices)</select>"
             + (invalid ? " <span class=\"error\" id=\"\(id)-error\">\(HTML.escape(problem?.message ?? ""))</span>" : "")
+    }
+
+    /// A list's filter form (GET, so the filters are in the address and kept by its sort and page links): its fields'
+    /// ids start `filter-`, apart from any form of the same page.
+    static func filters(action: String, _ fields: [String], button: String = "Show") -> String {
+        "<form method=\"get\" action=\"\(HTML.escape(action))\" class=\"filters\" role=\"search\">" + fields.joined() + " <button>\(button)</button></form>"
     }
 
     /// A success message carried by the redirect (`?done=`, signed for the session by `redirect(to:done:)`), or the

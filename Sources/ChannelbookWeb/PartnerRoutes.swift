@@ -2,8 +2,8 @@ import ChannelbookCore
 import ChannelbookStore
 import Hummingbird
 
-/// `/partners` (vendor): the list filtered by kind, tier and code, name or ABN, paged in SQL (the API's query), and
-/// `/partners.csv`, every match streamed; `/partners/{code}`: tier history, distributors,
+/// `/partners` (vendor): the list filtered by kind, tier and code, name or ABN, sorted by any column and paged in SQL,
+/// and `/partners.csv`, every match in the same order, streamed; `/partners/{code}`: tier history, distributors,
 /// quarterly sales as a chart. A partner login may open only its own detail page.
 struct PartnerRoutes {
     let database: DatabasePool
@@ -11,22 +11,20 @@ struct PartnerRoutes {
     func register(on router: Router<WebContext>) {
         router.get("/partners") { request, context in
             _ = try context.requireVendor(json: false)
-            let filter = Filter(request)
+            let filter = Filter(request), order = TableOrder(request, default: PartnerColumn.code, descending: false)
             let page = try await database.read {
-                try await $0.partnerPage(kind: filter.kind, tier: filter.tier, search: filter.search, after: filter.after, limit: Self.partnersPerPage)
+                try await $0.partnerTable(kind: filter.kind, tier: filter.tier, search: filter.search, order.slice(PartnerColumn.self)!)
             }
-            return listPage(page, filter, context)
+            return listPage(page, filter, order, context)
         }
-        // Every partner the filter matches, streamed a thousand at a time: the same query as the page.
+        // Every partner the list shows, in its order.
         router.get("/partners.csv") { request, context in
             _ = try context.requireVendor(json: false)
-            let filter = Filter(request)
-            let database = self.database
-            return StreamedCSV.response(fileName: "partners.csv", header: ["code", "name", "kind", "tier", "abn"]) { cursor in
-                let page = try await database.read {
-                    try await $0.partnerPage(kind: filter.kind, tier: filter.tier, search: filter.search, after: cursor, limit: 1_000)
-                }
-                return (page.items.map { [$0.code.rawValue, $0.name, $0.kind.rawValue, $0.tier?.rawValue ?? "", $0.abn ?? ""] }, page.nextCursor)
+            let filter = Filter(request), order = TableOrder(request, default: PartnerColumn.code, descending: false), database = self.database
+            return StreamedCSV.sortedTable(fileName: "partners.csv", header: ["code", "name", "kind", "tier", "abn"], order: order, PartnerColumn.self) { slice in
+                try await database.read { try await $0.partnerTable(kind: filter.kind, tier: filter.tier, search: filter.search, slice) }
+            } row: {
+                [$0.code.rawValue, $0.name, $0.kind.rawValue, $0.tier?.rawValue ?? "", $0.abn ?? ""]
             }
         }
         router.get("/partners/:code") { _, context in
@@ -39,54 +37,46 @@ struct PartnerRoutes {
         }
     }
 
-    static let partnersPerPage = 50
-
-    /// The list's filter as the page's form sends it: kind, tier, a code, name or ABN, and where the page starts.
+    /// The list's filter as the page's form sends it: kind, tier, and a code, name or ABN.
     struct Filter: Sendable {
         let kind: PartnerKind?
         let tier: ResellerTier?
         let search: String
-        let after: String?
 
         init(_ request: Request) {
             let query = request.formQuery
             kind = query.get("kind").flatMap { PartnerKind(rawValue: String($0)) }
             tier = query.get("tier").flatMap { ResellerTier(rawValue: String($0)) }
             search = String((query.get("q") ?? "").prefix(200))
-            after = query.get("after").flatMap { $0.isEmpty ? nil : String($0.prefix(40)) }
         }
 
-        /// The filter as a query, without the page's start.
-        var query: String {
-            var parts: [String] = []
-            if let kind { parts.append("kind=\(kind.rawValue)") }
-            if let tier { parts.append("tier=\(tier.rawValue)") }
-            if !search.isEmpty { parts.append("q=\(search.addingPercentEncodingForQuery())") }
-            return parts.joined(separator: "&amp;")
-        }
+        var isEmpty: Bool { kind == nil && tier == nil && search.isEmpty }
     }
 
-    private func listPage(_ page: KeyedPage<PartnerListing>, _ filter: Filter, _ context: WebContext) -> Response {
-        let rows = page.items.map { entry in
-            "<tr><td><a href=\"/partners/\(HTML.escape(entry.code.rawValue))\">\(HTML.escape(entry.code.rawValue))</a></td><td>\(HTML.escape(entry.name))</td><td>\(entry.kind.rawValue)</td><td>\(entry.tier?.rawValue ?? "")</td><td>\(entry.abn.map(ABN.grouped) ?? "")</td></tr>"
-        }.joined()
-        func option(_ value: String, _ selected: Bool) -> String { "<option\(selected ? " selected" : "")>\(value)</option>" }
-        let query = filter.query
-        var body = """
-            <form method="get" action="/partners" class="filters">
-            <label>Kind <select name="kind"><option value="">any</option>\(PartnerKind.allCases.map { option($0.rawValue, $0 == filter.kind) }.joined())</select></label>
-            <label>Tier <select name="tier"><option value="">any</option>\(ResellerTier.allCases.map { option($0.rawValue, $0 == filter.tier) }.joined())</select></label>
-            <label>Code, name or ABN <input name="q" value="\(HTML.escape(filter.search))"></label> <button>Filter</button>
-            <a href="/partners.csv\(query.isEmpty ? "" : "?" + query)">Export CSV</a></form>
-            """
-        if page.items.isEmpty {
-            body += "<p>No partners\(query.isEmpty ? " yet: import them with <code>channelbook import partners FILE</code>" : " match the filter").</p>"
-        } else {
-            body += "<table><thead><tr><th>code</th><th>name</th><th>kind</th><th>tier</th><th>ABN</th></tr></thead><tbody>\(rows)</tbody></table>"
-        }
-        if let next = page.nextCursor {
-            body += "<p><a href=\"/partners?\(query.isEmpty ? "" : query + "&amp;")after=\(next.addingPercentEncodingForQuery())\">Next \(Self.partnersPerPage) →</a></p>"
-        }
+    private func listPage(_ page: CountedPage<PartnerListing>, _ filter: Filter, _ order: TableOrder, _ context: WebContext) -> Response {
+        let any = [(value: String, label: String)]()
+        var body = FormHTML.filters(
+            action: "/partners",
+            [
+                FormHTML.select("kind", "Kind", any + PartnerKind.allCases.map { ($0.rawValue, $0.rawValue) }, selected: filter.kind?.rawValue ?? "", problem: nil, id: "filter-kind"),
+                FormHTML.select("tier", "Tier", any + ResellerTier.allCases.map { ($0.rawValue, $0.rawValue) }, selected: filter.tier?.rawValue ?? "", problem: nil, id: "filter-tier"),
+                FormHTML.input("q", "Code, name or ABN", nil, size: 20, fallback: filter.search, id: "filter-q"),
+            ], button: "Filter")
+        body += DataTable(
+            label: "Partners",
+            columns: [
+                .init(heading: "Code", sort: "code"), .init(heading: "Name", sort: "name"), .init(heading: "Kind", sort: "kind"),
+                .init(heading: "Tier", sort: "tier"), .init(heading: "ABN", sort: "abn"),
+            ],
+            rows: page.items.map { entry in
+                [
+                    .text(entry.code.rawValue, link: "/partners/\(entry.code.rawValue.addingPercentEncodingForQuery())"), .text(entry.name),
+                    .text(entry.kind.rawValue), .text(entry.tier?.rawValue ?? ""), .text(entry.abn.map(ABN.grouped) ?? ""),
+                ]
+            },
+            empty: filter.isEmpty ? "No partners yet: import them with channelbook import partners FILE." : "No partner matches the filter.",
+            order: order, pager: order.pager(total: page.total), csv: order.href(at: "/partners.csv")
+        ).html()
         return signedInPage("Partners", context, body)
     }
 

@@ -242,20 +242,16 @@ struct QuarterEndRoutes {
         return signedInPage("Statements \(quarter)", context, body).withStatus(problem == nil ? .ok : .badRequest)
     }
 
-    /// The quarter's statements with the list's filters and order, as CSV, a thousand at a time.
+    /// The quarter's statements with the list's filters and order, as CSV.
     private func statementsCSV(_ quarter: Quarter, _ request: Request) -> Response {
-        let filter = Self.statementFilter(request), order = TableOrder(request, default: StatementColumn.partner, descending: false)
-        let database = self.database
-        let header = ["statement", "partner", "name", "status", "held", "total"]
-        return StreamedCSV.response(fileName: "statements-\(quarter).csv", header: header) { cursor in
-            let offset = Int(cursor ?? "0") ?? 0
-            var slice = order.slice(StatementColumn.self)!
-            (slice.offset, slice.limit) = (offset, 1_000)
-            let page = try await database.read { [slice] in try await $0.statementTable(quarter, filter, slice) }
-            let rows = page.items.map {
-                [$0.reference, $0.partner.rawValue, $0.partnerName, $0.status.rawValue, $0.isHeld ? "held: \($0.hold!.reason)" : "", $0.total.decimalString]
-            }
-            return (rows, offset + page.items.count < page.total && !page.items.isEmpty ? String(offset + page.items.count) : nil)
+        let filter = Self.statementFilter(request), database = self.database
+        let order = TableOrder(request, default: StatementColumn.partner, descending: false)
+        return StreamedCSV.sortedTable(
+            fileName: "statements-\(quarter).csv", header: ["statement", "partner", "name", "status", "held", "total"], order: order, StatementColumn.self
+        ) { slice in
+            try await database.read { try await $0.statementTable(quarter, filter, slice) }
+        } row: {
+            [$0.reference, $0.partner.rawValue, $0.partnerName, $0.status.rawValue, $0.isHeld ? "held: \($0.hold?.reason ?? "")" : "", $0.total.decimalString]
         }
     }
 
@@ -268,9 +264,12 @@ struct QuarterEndRoutes {
 
     private static func statementFilterForm(_ quarter: Quarter, _ filter: StatementFilter) -> String {
         let standings = StatementFilter.Standing.allCases.map { (value: $0.rawValue, label: $0.rawValue) }
-        return "<form method=\"get\" action=\"/quarters/\(quarter)\" class=\"filters\" role=\"search\">"
-            + FormHTML.select("standing", "Status", standings, selected: filter.standing?.rawValue ?? "", problem: nil)
-            + FormHTML.input("partner", "Partner code or name", nil, size: 20, fallback: filter.search ?? "") + " <button>Show</button></form>"
+        return FormHTML.filters(
+            action: "/quarters/\(quarter)",
+            [
+                FormHTML.select("standing", "Status", standings, selected: filter.standing?.rawValue ?? "", problem: nil, id: "filter-standing"),
+                FormHTML.input("partner", "Partner code or name", nil, size: 20, fallback: filter.search ?? "", id: "filter-partner"),
+            ])
     }
 
     /// What approving will do: how many statements, for whom, the total; and the held drafts it passes by.

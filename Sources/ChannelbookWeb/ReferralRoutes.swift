@@ -169,20 +169,16 @@ struct ReferralRoutes {
         return signedInPage("Referrals", context, body).withStatus(problem == nil ? .ok : .badRequest)
     }
 
-    /// Every referral the list shows with its filters and order, as CSV, read a thousand at a time.
+    /// Every referral the list shows with its filters and order, as CSV.
     private func listCSV(_ user: SignedInUser, _ request: Request, _ context: WebContext) -> Response {
-        let filter = Self.filter(user, request), order = TableOrder(request, default: ReferralColumn.id, descending: true)
-        let today = WebClock.today(context), database = self.database
+        let filter = Self.filter(user, request), today = WebClock.today(context), database = self.database
         let header = ["referral", "partner", "customer", "abn", "domain", "status", "registered_on", "expires_on", "fulfiller", "ended_on"]
-        return StreamedCSV.response(fileName: "referrals.csv", header: header) { cursor in
-            let offset = Int(cursor ?? "0") ?? 0
-            let slice = TableSlice(column: order.slice(ReferralColumn.self)!.column, descending: order.descending, offset: offset, limit: 1_000)
-            let page = try await database.read { try await $0.referralTable(filter, asOf: today, slice) }
-            let rows = page.items.map {
-                [$0.id.reference, $0.partner.rawValue, $0.customer, $0.abn ?? "", $0.domain ?? "", $0.status.rawValue, $0.registeredOn.description,
-                 $0.expiresOn?.description ?? "", $0.fulfiller ?? "", $0.endedOn?.description ?? ""]
-            }
-            return (rows, offset + page.items.count < page.total && !page.items.isEmpty ? String(offset + page.items.count) : nil)
+        let order = TableOrder(request, default: ReferralColumn.id, descending: true)
+        return StreamedCSV.sortedTable(fileName: "referrals.csv", header: header, order: order, ReferralColumn.self) { slice in
+            try await database.read { try await $0.referralTable(filter, asOf: today, slice) }
+        } row: {
+            [$0.id.reference, $0.partner.rawValue, $0.customer, $0.abn ?? "", $0.domain ?? "", $0.status.rawValue, $0.registeredOn.description,
+             $0.expiresOn?.description ?? "", $0.fulfiller ?? "", $0.endedOn?.description ?? ""]
         }
     }
 
@@ -192,17 +188,15 @@ struct ReferralRoutes {
         let partner = user.role.isVendor ? query.get("partner").map { String($0.prefix(40)) }.nonEmpty.map { PartnerCode(rawValue: $0) } : user.partner
         return ReferralFilter(
             partner: partner, status: query.get("status").flatMap { ReferralStatus(rawValue: String($0)) },
-            customer: query.get("customer").map { String($0.prefix(100)) }.nonEmpty)
+            customer: query.get("q").map { String($0.prefix(100)) }.nonEmpty)
     }
 
     private static func filterForm(_ user: SignedInUser, _ filter: ReferralFilter) -> String {
         let statuses = ReferralStatus.allCases.map { (value: $0.rawValue, label: $0.rawValue) }
-        var html = "<form method=\"get\" action=\"/referrals\" class=\"filters\" role=\"search\">"
-            + FormHTML.select("status", "Status", statuses, selected: filter.status?.rawValue ?? "", problem: nil)
-        if user.role.isVendor {
-            html += FormHTML.input("partner", "Partner", nil, size: 10, fallback: filter.partner?.rawValue ?? "")
-        }
-        return html + FormHTML.input("customer", "Customer contains", nil, size: 20, fallback: filter.customer ?? "") + " <button>Show</button></form>"
+        var fields = [FormHTML.select("status", "Status", statuses, selected: filter.status?.rawValue ?? "", problem: nil, id: "filter-status")]
+        if user.role.isVendor { fields.append(FormHTML.input("partner", "Partner", nil, size: 10, fallback: filter.partner?.rawValue ?? "", id: "filter-partner")) }
+        fields.append(FormHTML.input("q", "Customer contains", nil, size: 20, fallback: filter.customer ?? "", id: "filter-q"))
+        return FormHTML.filters(action: "/referrals", fields)
     }
 
     private func detailPage(_ referral: ReferralView, _ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {

@@ -85,11 +85,11 @@ import Testing
             #expect(byName.contains(#"aria-sort="ascending"><a href="/referrals?sort=customer&amp;dir=desc">Customer"#))
             #expect(order(try await page("/referrals?sort=customer&dir=desc", admin.headers)) == ["Zeta Mining", "Mike &amp; Co", "Alpha Health"])
             // Filters, kept by the sort links; an unknown sort is the default order, not an error.
-            let p01 = try await page("/referrals?partner=P01&customer=mi", admin.headers)
+            let p01 = try await page("/referrals?partner=P01&q=mi", admin.headers)
             #expect(order(p01) == ["Mike &amp; Co", "Zeta Mining"])
-            #expect(p01.contains(#"<a href="/referrals?partner=P01&amp;customer=mi&amp;sort=customer&amp;dir=asc">Customer</a>"#))
+            #expect(p01.contains(#"<a href="/referrals?partner=P01&amp;q=mi&amp;sort=customer&amp;dir=asc">Customer</a>"#))
             #expect(order(try await page("/referrals?sort=nonsense&dir=up", admin.headers)) == ["Mike &amp; Co", "Alpha Health", "Zeta Mining"])
-            #expect(try await page("/referrals?customer=nobody", admin.headers).contains(#"<p class="empty-state">No referral matches these filters.</p>"#))
+            #expect(try await page("/referrals?q=nobody", admin.headers).contains(#"<p class="empty-state">No referral matches these filters.</p>"#))
             // The CSV: every row, the list's order and filters.
             let csv = try await client.execute(uri: "/referrals.csv?sort=customer&dir=asc", method: .get, headers: admin.headers)
             #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")

@@ -457,13 +457,20 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
             #expect(dashboard.contains("0 referrals awaiting review"))
             let list = String(buffer: try await client.execute(uri: "/partners?kind=reseller&q=one", method: .get, headers: vendor.headers).body)
             #expect(list.contains(">N01</a>") && list.contains(">P01</a>") && !list.contains(">D01</a>"))
-            #expect(!list.contains("Next 50"))
+            #expect(!list.contains("rel=\"next\""))
             // By ABN as people write it (the API's query, in SQL), and the same filter as CSV.
             try await database.importText(.partners, "code,name,kind,tier,distributors,abn\nP09,Taxed Co,reseller,premier,D01,53004085616\n")
             let byABN = String(buffer: try await client.execute(uri: "/partners?q=53+004+085+616", method: .get, headers: vendor.headers).body)
             #expect(byABN.contains(">P09</a>") && byABN.contains("<td>53 004 085 616</td>") && !byABN.contains(">P01</a>"))
             let csv = String(buffer: try await client.execute(uri: "/partners.csv?kind=reseller&q=one", method: .get, headers: vendor.headers).body)
             #expect(csv == "code,name,kind,tier,abn\r\nN01,National <One>,reseller,national,\r\nP01,Premier One,reseller,premier,\r\n")
+            // Sorted by a column either way (issue 16), the CSV in the same order.
+            let byTier = String(buffer: try await client.execute(uri: "/partners?kind=reseller&sort=tier&dir=desc", method: .get, headers: vendor.headers).body)
+            let positions = ["P09", "P01", "N01"].map { byTier.range(of: ">\($0)</a>")?.lowerBound }
+            #expect(positions.allSatisfy { $0 != nil } && positions[0]! < positions[1]! && positions[1]! < positions[2]!, "premier (by code, the same way round) before national")
+            #expect(byTier.contains(#"aria-sort="descending"><a href="/partners?kind=reseller&amp;sort=tier&amp;dir=asc">Tier"#))
+            let sortedCSV = String(buffer: try await client.execute(uri: "/partners.csv?kind=reseller&sort=name&dir=desc", method: .get, headers: vendor.headers).body)
+            #expect(sortedCSV.split(separator: "\r\n").dropFirst().map { String($0.prefix(3)) } == ["P09", "P01", "N01"])
             #expect(try await client.execute(uri: "/partners.csv", method: .get, headers: signedIn(client, database, "jo@p01.example", "partner secret 123").headers).status == .notFound)
             let detail = String(buffer: try await client.execute(uri: "/partners/P01", method: .get, headers: vendor.headers).body)
             #expect(detail.contains("premier from the beginning") && detail.contains("Buys through</h2><p>D01"))

@@ -19,6 +19,22 @@ public struct KeyedPage<Item: Sendable>: Sendable {
     }
 }
 
+/// The partner list's columns, as people sort it.
+public enum PartnerColumn: String, SortColumn {
+    case code, name, kind, tier, abn
+
+    public var sqlOrder: String {
+        switch self {
+        case .code: "code"
+        case .name: "lower(name)"
+        case .kind: "kind"
+        // No tier (a distributor) and no ABN sort first either way round on both databases.
+        case .tier: "COALESCE(tier, '')"
+        case .abn: "COALESCE(abn, '')"
+        }
+    }
+}
+
 /// A partner in a list: its tier today (its latest) with its fields.
 public struct PartnerListing: Sendable, Equatable {
     public let code: PartnerCode
@@ -26,6 +42,21 @@ public struct PartnerListing: Sendable, Equatable {
     public let kind: PartnerKind
     public let abn: String?
     public let tier: ResellerTier?
+
+    init(code: PartnerCode, name: String, kind: PartnerKind, abn: String?, tier: ResellerTier?) {
+        self.code = code
+        self.name = name
+        self.kind = kind
+        self.abn = abn
+        self.tier = tier
+    }
+
+    init(row: any SQLRow) throws {
+        self.init(
+            code: PartnerCode(rawValue: try row.decode(column: "code", as: String.self)), name: try row.decode(column: "name", as: String.self),
+            kind: PartnerKind(rawValue: try row.decode(column: "kind", as: String.self))!, abn: try row.decode(column: "abn", as: String?.self),
+            tier: try row.decode(column: "tier", as: String?.self).flatMap(ResellerTier.init(rawValue:)))
+    }
 }
 
 /// One row of the audit log's filters.
@@ -71,34 +102,42 @@ public struct AuditFilter: Sendable {
 }
 
 /// Partners, the price book and the audit log a page at a time, filtered and limited in SQL (a page never reads
-/// the whole table into memory), each keyed so the next page starts after the last row of this one.
+/// the whole table into memory).
 extension ChannelbookDatabase {
-    /// Partners by code. `search` matches a code or name containing it (any case) or, written as 11 digits (spaces
-    /// ignored), an ABN. `only` limits the list to one partner (a partner's own login).
+    /// Partners with their latest tier, narrowed by kind, tier, one code, and a search of code, name (any case) or
+    /// ABN (as people write it): a whole query for the API's keyed pages and the page's sorted ones.
+    func partnerSelection(kind: PartnerKind?, tier: ResellerTier?, search: String?, only: PartnerCode? = nil) -> SQLQueryString {
+        let latestTier = "(SELECT t.tier FROM partner_tiers t WHERE t.partner_id = p.id ORDER BY t.effective_from DESC LIMIT 1)"
+        var query = SQLQueryString("SELECT p.code, p.name, p.kind, p.abn, \(unsafeRaw: latestTier) AS tier FROM partners p WHERE 1 = 1")
+        if let kind { query += " AND p.kind = \(bind: kind.rawValue)" }
+        if let tier { query += " AND \(unsafeRaw: latestTier) = \(bind: tier.rawValue)" }
+        if let only { query += " AND p.code = \(bind: only.rawValue)" }
+        if let search, !search.isEmpty {
+            let needle = Self.likePattern(search)
+            let digits = search.filter { !$0.isWhitespace }
+            query += " AND (lower(p.code) LIKE \(bind: needle) ESCAPE '\\' OR lower(p.name) LIKE \(bind: needle) ESCAPE '\\' OR p.abn = \(bind: digits))"
+        }
+        return query
+    }
+
+    /// Partners by code, a page at a time from `cursor` (the last code shown): the API's list.
     public func partnerPage(
         kind: PartnerKind? = nil, tier: ResellerTier? = nil, search: String? = nil, only: PartnerCode? = nil, after cursor: String? = nil, limit: Int
     ) async throws -> KeyedPage<PartnerListing> {
         try await requireInitialised()
-        let latestTier = "(SELECT t.tier FROM partner_tiers t WHERE t.partner_id = p.id ORDER BY t.effective_from DESC LIMIT 1)"
-        var query = SQLQueryString("SELECT p.code, p.name, p.kind, p.abn, \(unsafeRaw: latestTier) AS tier FROM partners p WHERE 1 = 1")
-        if let kind { query.appendInterpolation(" AND p.kind = \(bind: kind.rawValue)" as SQLQueryString) }
-        if let tier { query.appendInterpolation(" AND \(unsafeRaw: latestTier) = \(bind: tier.rawValue)" as SQLQueryString) }
-        if let only { query.appendInterpolation(" AND p.code = \(bind: only.rawValue)" as SQLQueryString) }
-        if let search, !search.isEmpty {
-            let needle = Self.likePattern(search)
-            let digits = search.filter { !$0.isWhitespace }
-            query.appendInterpolation(
-                " AND (lower(p.code) LIKE \(bind: needle) ESCAPE '\\' OR lower(p.name) LIKE \(bind: needle) ESCAPE '\\' OR p.abn = \(bind: digits))" as SQLQueryString)
-        }
-        if let cursor { query.appendInterpolation(" AND p.code \(unsafeRaw: byteOrder) > \(bind: cursor)" as SQLQueryString) }
-        query.appendInterpolation(" ORDER BY p.code \(unsafeRaw: byteOrder) LIMIT \(bind: limit + 1)" as SQLQueryString)
-        let rows = try await sql.raw(query).all().map { row in
-            PartnerListing(
-                code: PartnerCode(rawValue: try row.decode(column: "code", as: String.self)), name: try row.decode(column: "name", as: String.self),
-                kind: PartnerKind(rawValue: try row.decode(column: "kind", as: String.self))!, abn: try row.decode(column: "abn", as: String?.self),
-                tier: try row.decode(column: "tier", as: String?.self).flatMap(ResellerTier.init(rawValue:)))
-        }
+        var query = partnerSelection(kind: kind, tier: tier, search: search, only: only)
+        if let cursor { query += " AND p.code \(unsafeRaw: byteOrder) > \(bind: cursor)" }
+        query += " ORDER BY p.code \(unsafeRaw: byteOrder) LIMIT \(bind: limit + 1)"
+        let rows = try await sql.raw(query).all().map(PartnerListing.init(row:))
         return KeyedPage(items: Array(rows.prefix(limit)), nextCursor: rows.count > limit ? rows[limit - 1].code.rawValue : nil)
+    }
+
+    /// Partners sorted by any of the list's columns and paged, with how many match: the page's list and its CSV.
+    public func partnerTable(kind: PartnerKind? = nil, tier: ResellerTier? = nil, search: String? = nil, _ slice: TableSlice<PartnerColumn>) async throws
+        -> CountedPage<PartnerListing>
+    {
+        try await requireInitialised()
+        return try await sortedPage(partnerSelection(kind: kind, tier: tier, search: search), slice, tiebreak: "code", collates: true, row: PartnerListing.init(row:))
     }
 
     /// Price book rows by SKU, then effective date. The cursor is `SKU|DATE` of the last row.
