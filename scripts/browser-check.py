@@ -15,6 +15,7 @@ check that fails.
 """
 import argparse
 import datetime
+import decimal
 import os
 import sys
 import tempfile
@@ -116,6 +117,33 @@ def sign_in(driver, base, email):
     driver.find_element(By.NAME, "email").send_keys(email)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     submit(driver, driver.find_element(By.CSS_SELECTOR, "form button"))
+
+
+DOWNLOADS = tempfile.mkdtemp(prefix="channelbook-downloads-")
+
+
+def downloaded(driver, click, name):
+    """Clicks what downloads a file (a link, or a form's button) and answers the file's text once the browser has
+    written it under `name` in the walk's own download folder."""
+    path = os.path.join(DOWNLOADS, name)
+    if os.path.exists(path):
+        os.remove(path)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": DOWNLOADS})
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click()", click)
+    WebDriverWait(driver, 20).until(lambda _: os.path.exists(path) and not os.path.exists(path + ".crdownload"))
+    with open(path, encoding="utf-8") as file:
+        return file.read()
+
+
+def error_pages(driver, base):
+    """The styled error pages, each with a way back, checked by axe like every page: 403 (a role without the
+    right), 400 (a filter that is not a date), 404 (no such page). The 429 page is the sign-in's, checked first."""
+    visit(driver, f"{base}/webhooks")
+    check("may not" in driver.page_source and "Back to the dashboard" in driver.page_source, "a page the role may not see is a styled 403 with a way back")
+    visit(driver, f"{base}/audit?since=2026-02-30")
+    check("error" in driver.page_source and "2026-02-30" in driver.page_source, "a filter that is not a date is refused on the page, what was typed kept")
+    visit(driver, f"{base}/no-such-page")
+    check("Back to the dashboard" in driver.page_source, "an unknown page is a styled 404 with a way back")
 
 
 def fill(driver, form, name, value):
@@ -454,6 +482,16 @@ def quarter_end_walk(driver, base, screenshots):
     submit(driver, driver.find_element(By.XPATH, "//button[starts-with(text(), 'Approve 1 statement')]"))
     check(not driver.find_elements(By.CSS_SELECTOR, "form[action$='/hold']"), "every statement of the quarter is approved")
     check(driver.find_elements(By.XPATH, "//button[text()='Payout file (CSV)']"), "the payout file is offered once statements are approved")
+    payouts = downloaded(driver, driver.find_element(By.XPATH, "//button[text()='Payout file (CSV)']"), f"payouts-{quarter}.csv")
+    check(payouts.startswith("partner,abn,amount,statement_reference") and payouts.count("\n") >= 3, "the payout file downloads with a row per approved statement")
+    visit(driver, f"{base}/quarters/{quarter}")
+
+    # The statements sort by a column (the sort said to screen readers) and download in that order.
+    submit(driver, driver.find_element(By.XPATH, "//th/a[starts-with(text(), 'Total')]"))
+    check(driver.find_elements(By.CSS_SELECTOR, "th[aria-sort='ascending']"), "the statements sort by total")
+    listing = downloaded(driver, driver.find_element(By.XPATH, "//a[text()='Download CSV']"), f"statements-{quarter}.csv")
+    totals = [decimal.Decimal(line.rsplit(",", 1)[1]) for line in listing.strip().splitlines()[1:]]
+    check(len(totals) >= 3 and totals == sorted(totals), "the statements' CSV is in the order the page shows")
 
     pay = driver.find_element(By.CSS_SELECTOR, "form[action$='/mark-paid']")
     fill(driver, pay, "reference", "EFT-BROWSER-1")
@@ -483,6 +521,9 @@ def main():
     try:
         sign_in(driver, base, "nobody@demo.channelbook.example")
         check("the email or password is not right" in driver.page_source, "a wrong sign-in is refused with a message")
+        for _ in range(6):
+            sign_in(driver, base, "locked-out@demo.channelbook.example")
+        check("too many failed sign-ins for this email" in driver.page_source, "sign-in is throttled after five failures, on the sign-in page answered 429")
 
         sign_in(driver, base, "partner@demo.channelbook.example")
         body = driver.find_element(By.TAG_NAME, "body").text
@@ -546,6 +587,8 @@ def main():
             shot(driver, os.path.join(args.screenshots, "whatif.png"))
 
         analytics_walk(driver, base, args.screenshots)
+        sign_in(driver, base, "finance@demo.channelbook.example")
+        error_pages(driver, base)
         tour(driver, base, args.screenshots)
     finally:
         driver.quit()
