@@ -58,7 +58,7 @@ struct AnalyticsRoutes {
             if let problem = query.problem { throw SalesReportError(message: problem) }
             report = try await database.read { try await $0.salesReport(query.report) }
         } catch let refusal as SalesReportError {
-            var response = signedInPage("Analytics", context, body + "<p class=\"error\" role=\"alert\">\(HTML.escape(refusal.message))</p>")
+            var response = signedInPage("Analytics", context, body + FormHTML.notice(refusal.message, isError: true))
             response.status = .badRequest
             return response
         }

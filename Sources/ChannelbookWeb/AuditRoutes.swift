@@ -58,7 +58,7 @@ struct AuditRoutes {
             "<label>\(label) <input type=\"\(type)\" name=\"\(name)\" size=\"\(size)\" value=\"\(HTML.escape(values[name] ?? ""))\"></label>"
         }
         let filterQuery = fields.compactMap { name in values[name].flatMap { $0.isEmpty ? nil : "\(name)=\($0.addingPercentEncodingForQuery())" } }
-        var html = problem.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0))</p>" } ?? ""
+        var html = problem.map { FormHTML.notice($0, isError: true) } ?? ""
         html += "<form method=\"get\" action=\"/audit\" class=\"filters\">\(field("since", "From", type: "date")) \(field("until", "To", type: "date")) "
             + "\(field("actor", "Who")) \(field("action", "Action")) \(field("partner", "Partner", size: 8)) <button>Filter</button> "
             + "<a href=\"/audit.csv\(filterQuery.isEmpty ? "" : "?" + filterQuery.joined(separator: "&amp;"))\">Export CSV</a></form>"

@@ -57,30 +57,36 @@ extension Request {
 /// The HTML of forms that help: labelled fields keeping what was typed with their refusal beside them, and the
 /// message a page shows after a redirect (`?done=`) or for a refusal of the whole form.
 enum FormHTML {
-    /// A labelled input keeping what was typed, with its refusal beside it.
+    /// A labelled input keeping what was typed, with its refusal beside it (the `field` template). `extra` is
+    /// attribute markup the page writes itself (` min="1"`), every value in it escaped.
     static func input(
         _ name: String, _ label: String, _ problem: FormProblem?, type: String = "text", required: Bool = false, size: Int = 14, extra: String = "",
         fallback: String = "", id: String? = nil
     ) -> String {
-        let id = HTML.escape(id ?? "field-\(name)")
-        let invalid = problem?.field == name
-        let value = problem?.values[name] ?? fallback
-        return "<label for=\"\(id)\">\(HTML.escape(label))</label> <input id=\"\(id)\" type=\"\(type)\" name=\"\(name)\" size=\"\(size)\" value=\"\(HTML.escape(value))\""
-            + (required ? " required" : "") + extra + (invalid ? " aria-invalid=\"true\" aria-describedby=\"\(id)-error\"" : "") + ">"
-            + (invalid ? " <span class=\"error\" id=\"\(id)-error\">\(HTML.escape(problem?.message ?? ""))</span>" : "")
+        var values = field(name, label, problem, required: required, id: id)
+        values["isSelect"] = false
+        (values["type"], values["size"], values["extra"], values["value"]) = (type, size, extra, problem?.values[name] ?? fallback)
+        return Templates.render("field", values)
     }
 
+    /// A labelled list to choose from, with its refusal beside it; without `required`, a blank choice first.
     static func select(
         _ name: String, _ label: String, _ options: [(value: String, label: String)], selected: String, problem: FormProblem?, required: Bool = false,
         id: String? = nil
     ) -> String {
-        let id = HTML.escape(id ?? "field-\(name)")
+        var values = field(name, label, problem, required: required, id: id)
+        values["isSelect"] = true
+        values["blank"] = !required
+        values["options"] = options.map { ["value": $0.value, "text": $0.label, "chosen": $0.value == selected] as [String: Any] }
+        return Templates.render("field", values)
+    }
+
+    private static func field(_ name: String, _ label: String, _ problem: FormProblem?, required: Bool, id: String?) -> [String: Any] {
         let invalid = problem?.field == name
-        let choices = (required ? "" : "<option value=\"\">—</option>")
-            + options.map { "<option value=\"\(HTML.escape($0.value))\"\($0.value == selected ? " selected" : "")>\(HTML.escape($0.label))</option>" }.joined()
-        return "<label for=\"\(id)\">\(HTML.escape(label))</label> <select id=\"\(id)\" name=\"\(name)\"\(required ? " required" : "")"
-            + (invalid ? " aria-invalid=\"true\" aria-describedby=\"\(id)-error\"" : "") + ">\(choices)</select>"
-            + (invalid ? " <span class=\"error\" id=\"\(id)-error\">\(HTML.escape(problem?.message ?? ""))</span>" : "")
+        return [
+            "id": id ?? "field-\(name)", "name": name, "label": label, "required": required, "invalid": invalid,
+            "message": invalid ? problem?.message ?? "" : "",
+        ]
     }
 
     /// A list's filter form (GET, so the filters are in the address and kept by its sort and page links): its fields'
@@ -92,12 +98,17 @@ enum FormHTML {
     /// A success message carried by the redirect (`?done=`, signed for the session by `redirect(to:done:)`), or the
     /// refusal of a form without a field of its own. An unsigned or foreign message is not shown.
     static func notices(_ request: Request, _ context: WebContext, _ problem: FormProblem?) -> String {
-        if let problem { return problem.field == nil ? "<p class=\"error\" role=\"alert\">\(HTML.escape(problem.message))</p>" : "" }
+        if let problem { return problem.field == nil ? notice(problem.message, isError: true) : "" }
         let query = request.formQuery
         guard let done = query.get("done").map({ String($0) }), let signature = query.get("sig").map({ String($0) }), let session = context.session,
             WebApp.sameBytes(signature, session.signature(of: done))
         else { return "" }
-        return "<p class=\"notice\" role=\"status\">\(HTML.escape(String(done.prefix(300))))</p>"
+        return notice(String(done.prefix(300)), isError: false)
+    }
+
+    /// A message on a page (the `notice` template): a success, or a refusal announced to screen readers at once.
+    static func notice(_ message: String, isError: Bool) -> String {
+        Templates.render("notice", ["message": message, "isError": isError])
     }
 
     /// Back to `path` after a form, with `message` shown there (signed for this session).

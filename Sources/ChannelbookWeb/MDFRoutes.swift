@@ -149,8 +149,8 @@ struct MDFRoutes {
         let today = WebClock.today(context)
         let csrf = context.session?.csrfToken ?? ""
         var body = ""
-        if let done = request.formQuery.get("done"), problem == nil { body += "<p class=\"notice\" role=\"status\">\(HTML.escape(Self.doneMessage(done)))</p>" }
-        if let problem, problem.field == nil { body += "<p class=\"error\" role=\"alert\">\(HTML.escape(problem.message))</p>" }
+        if let done = request.formQuery.get("done"), problem == nil { body += FormHTML.notice(Self.doneMessage(done), isError: false) }
+        if let problem, problem.field == nil { body += FormHTML.notice(problem.message, isError: true) }
         if user.role == .partner {
             guard let partner = user.partner, user.partnerKind == .reseller else {
                 return signedInPage("Market development funds", context, body + "<p>MDF goes to resellers: a distributor's login has none.</p>")

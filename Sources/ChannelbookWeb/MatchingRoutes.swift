@@ -83,8 +83,8 @@ struct MatchingRoutes {
         let currency = try await database.read { try await $0.latestProgram().program.currency }
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
         var body = ""
-        if let notice { body += "<p class=\"notice\" role=\"status\">\(HTML.escape(notice))</p>" }
-        if let problem { body += "<div class=\"error\" role=\"alert\"><p>\(HTML.escape(problem))</p></div>" }
+        if let notice { body += FormHTML.notice(notice, isError: false) }
+        if let problem { body += FormHTML.notice(problem, isError: true) }
         body += "<p>Lines whose reseller is no partner's code or ABN and no mapped name wait here instead of failing their file. "
             + (access.mayDecide ? "Map a name once and its lines enter the ledger as if imported then; later files from that source resolve it."
                 : access.maySuggest ? "Suggest the partner each name is; the vendor's channel team maps it." : "The channel team maps each name once.") + "</p>"

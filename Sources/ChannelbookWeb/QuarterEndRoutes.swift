@@ -278,9 +278,9 @@ struct QuarterEndRoutes {
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
         var body = "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>"
         guard !approving.isEmpty else {
-            body += "<p class=\"error\" role=\"alert\">"
-                + (passedBy.isEmpty ? "There is no draft statement to approve\(partner.map { " for \(HTML.escape($0.rawValue))" } ?? "")."
-                    : "Every draft is held: release a hold first.") + "</p>"
+            body += FormHTML.notice(
+                passedBy.isEmpty ? "There is no draft statement to approve\(partner.map { " for \($0.rawValue)" } ?? "")." : "Every draft is held: release a hold first.",
+                isError: true)
             return signedInPage("Approve statements for \(quarter)", context, body)
         }
         body += "<p>Approve <strong>\(Self.count(approving.count, "statement"))</strong> totalling <strong>\(HTML.escape(Self.total(approving)))</strong>? "
@@ -304,7 +304,7 @@ struct QuarterEndRoutes {
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
         var body = "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>"
         guard !payable.isEmpty else {
-            return signedInPage("Mark \(quarter) paid", context, body + "<p class=\"error\" role=\"alert\">No approved statement of \(quarter) is waiting to be paid.</p>")
+            return signedInPage("Mark \(quarter) paid", context, body + FormHTML.notice("No approved statement of \(quarter) is waiting to be paid.", isError: true))
         }
         body += "<p>Mark <strong>\(Self.count(payable.count, "statement"))</strong> totalling <strong>\(HTML.escape(Self.total(payable)))</strong> "
             + "paid under the reference <strong>\(HTML.escape(reference))</strong>? This cannot be undone.</p>"
@@ -386,7 +386,7 @@ struct QuarterEndRoutes {
     // MARK: Parts
 
     private static func closeForm(_ quarter: Quarter, today: BusinessDate, csrf: String, problem: FormProblem?) -> String {
-        let error = problem.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0.message))</p>" } ?? ""
+        let error = problem.map { FormHTML.notice($0.message, isError: true) } ?? ""
         if quarter.hasEnded(on: today) {
             return error + "<form method=\"post\" action=\"/quarters/\(quarter)/close\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Close \(quarter)</button></form>"
         }
@@ -409,7 +409,7 @@ struct QuarterEndRoutes {
         _ quarter: Quarter, _ standing: QuarterStanding, payments: [QuarterPayment], exports: [AuditEntry], csrf: String, problem: FormProblem?
     ) -> String {
         var html = "<h2>Payment</h2>"
-        if let problem, problem.form == "payouts" { html += "<p class=\"error\" role=\"alert\">\(HTML.escape(problem.message))</p>" }
+        if let problem, problem.form == "payouts" { html += FormHTML.notice(problem.message, isError: true) }
         if standing.settledByPayment == 0 {
             html += "<p>No approved statement is waiting to be paid, so there is no payout file to export.</p>"
         } else {

@@ -131,7 +131,7 @@ struct RenewalsRoutes {
         }
         var body = ""
         if let done = request.formQuery.get("done"), problem == nil {
-            body += "<p class=\"notice\" role=\"status\">\(done == "quoted" ? "Quote recorded." : done == "lapsed" ? "Opportunity lapsed." : "Done.")</p>"
+            body += FormHTML.notice(done == "quoted" ? "Quote recorded." : done == "lapsed" ? "Opportunity lapsed." : "Done.", isError: false)
         }
         let rows: [(String, String)] = [
             ("contract", view.contractID), ("customer", view.customer), ("reseller", "\(view.reseller.rawValue) \(view.resellerName)"),
@@ -148,7 +148,7 @@ struct RenewalsRoutes {
             if access.mayQuote { body += Self.actionForm(view.id, "quote", csrf, label: "quote amount", button: "Record quote", problem: problem, extra: " inputmode=\"decimal\" required") }
             if access.mayLapse { body += Self.actionForm(view.id, "lapse", csrf, label: "reason", button: "Lapse", problem: problem, extra: " maxlength=\"500\" required") }
         } else if let problem {
-            body += "<p class=\"error\" role=\"alert\">\(HTML.escape(problem.message))</p>"
+            body += FormHTML.notice(problem.message, isError: true)
         }
         body += "<h2>History</h2>"
         body += events.isEmpty

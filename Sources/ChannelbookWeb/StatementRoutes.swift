@@ -31,18 +31,18 @@ struct StatementRoutes {
         }
     }
 
+    /// The statement from its template (`statement.mustache`): the lines in words, each with how it was computed.
     private func statementPage(_ statement: StatementView, _ context: WebContext) -> Response {
-        var rows = ""
-        for line in statement.lines {
-            rows += "<tr><td>\(HTML.escape(line.kind.label))</td><td>\(HTML.escape(line.description))</td><td class=\"money\">\(HTML.escape(line.amount.displayString))</td></tr>"
-            rows += "<tr><td></td><td colspan=\"2\"><details><summary>How it was computed</summary><ul>"
-                + line.explanation.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul></details></td></tr>"
-        }
-        let body = """
-            <p>\(HTML.escape(statement.partner.rawValue)) \(HTML.escape(statement.partnerName)) · \(statement.quarter) · \(statement.status.rawValue)</p>
-            <table><thead><tr><th>line</th><th>description</th><th>amount</th></tr></thead><tbody>\(rows)</tbody>
-            <tfoot><tr><th></th><th>total</th><th class="money">\(HTML.escape(statement.total.displayString))</th></tr></tfoot></table>
-            """
+        let body = Templates.render(
+            "statement",
+            [
+                "partner": statement.partner.rawValue, "partnerName": statement.partnerName, "quarter": statement.quarter.description,
+                "status": statement.status.rawValue, "reference": statement.reference, "total": statement.total.displayString,
+                "hasLines": !statement.lines.isEmpty,
+                "lines": statement.lines.map { line -> [String: Any] in
+                    ["kind": line.kind.label, "description": line.description, "amount": line.amount.displayString, "explanation": line.explanation]
+                },
+            ])
         return signedInPage("Statement \(statement.reference)", context, body)
     }
 }

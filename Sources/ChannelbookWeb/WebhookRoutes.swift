@@ -33,7 +33,7 @@ struct WebhookRoutes {
                     """
                 return try await page(context, notice: notice, typedURL: "")
             } catch let refusal as any RefusalError {
-                var response = try await page(context, notice: "<p class=\"error\" role=\"alert\">\(HTML.escape(refusal.description))</p>", typedURL: form.url)
+                var response = try await page(context, notice: FormHTML.notice(refusal.description, isError: true), typedURL: form.url)
                 response.status = .badRequest
                 return response
             }

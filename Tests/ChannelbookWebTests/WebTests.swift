@@ -112,6 +112,28 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
         await database.close()
     }
 
+    /// The statement page from its template: the lines in words with amounts for people, each explained, the total.
+    @Test func aStatementIsDrawnFromItsTemplate() async throws {
+        let database = try await preparedDatabase()
+        let statement = try await database.statement(partner: "P01", quarter: Quarter.parse("2026Q1"))
+        let line = try #require(statement.lines.first)
+        // As a page writes text (the template escapes & < > " ').
+        @Sendable func escaped(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+                .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
+        }
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
+            let page = String(buffer: try await client.execute(uri: "/statements/2026Q1/P01", method: .get, headers: partner.headers).body)
+            #expect(page.contains("<p>P01 Premier One · 2026Q1 · draft</p>"))
+            #expect(page.contains("<tr><td>\(line.kind.label)</td><td>\(escaped(line.description))</td><td class=\"money\">\(line.amount.displayString)</td></tr>"))
+            #expect(page.contains("<details><summary>How it was computed</summary><ul><li>\(escaped(line.explanation[0]))</li>"))
+            #expect(page.contains("<tfoot><tr><th></th><th>Total</th><th class=\"money\">\(statement.total.displayString)</th></tr></tfoot>"))
+            #expect(statement.total.displayString.hasPrefix("$"))
+        }
+        await database.close()
+    }
+
     @Test func aSignedOutVisitSignsInAndReturnsToThePage() async throws {
         let database = try await preparedDatabase()
         try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
