@@ -436,19 +436,35 @@ def quarter_end_walk(driver, base, screenshots):
     one statement, approves another alone and then the rest through the confirmation page, releases and approves the
     held one, and marks the quarter paid after seeing what will be paid."""
     quarter = "2026Q2"
-    visit(driver, f"{base}/quarters/{quarter}")
-    submit(driver, driver.find_element(By.XPATH, f"//button[text()='Close {quarter}']"))
-    check(f"Closed {quarter}" in driver.page_source and "draft" in driver.page_source, "closing a quarter shows its draft statements")
-
     visit(driver, f"{base}/quarters/{quarter}/exceptions?reviewed=no")
     forms = driver.find_elements(By.CSS_SELECTOR, "form[action$='/exceptions/review']")
-    check(forms, "the exceptions page lists route exceptions to review")
+    check(len(forms) >= 2, "the exceptions page lists route exceptions to review")
     line = forms[0].find_element(By.NAME, "line").get_attribute("value")
     fill(driver, forms[0], "note", "confirmed with the distributor")
     submit(driver, forms[0].find_element(By.TAG_NAME, "button"))
     check(f"Accepted line {line}" in driver.page_source, "a route exception is accepted with a note")
     if screenshots:
         shot(driver, os.path.join(screenshots, "exceptions.png"))
+
+    # Another one belongs to a different reseller: reassigned, first to a code that is no reseller (refused beside
+    # the field, what was typed kept), then to the right one.
+    details = driver.find_elements(By.CSS_SELECTOR, "td details")[0]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].open = true", details)
+    form = details.find_element(By.TAG_NAME, "form")
+    line = form.find_element(By.NAME, "line").get_attribute("value")
+    fill(driver, form, "reseller", "NOT-A-RESELLER")
+    fill(driver, form, "note", "wrong code on the report")
+    submit(driver, form.find_element(By.TAG_NAME, "button"))
+    check("NOT-A-RESELLER is not a reseller" in driver.page_source, "a reassignment to an unknown code is refused beside the field")
+    form = driver.find_element(By.CSS_SELECTOR, "details[open] form")
+    fill(driver, form, "reseller", "R00012")
+    submit(driver, form.find_element(By.TAG_NAME, "button"))
+    check(f"Reassigned line {line}" in driver.page_source and "reassigned to R00012: wrong code on the report" in driver.page_source,
+          "a route exception's line is reassigned to the reseller it belongs to")
+
+    visit(driver, f"{base}/quarters/{quarter}")
+    submit(driver, driver.find_element(By.XPATH, f"//button[text()='Close {quarter}']"))
+    check(f"Closed {quarter}" in driver.page_source and "draft" in driver.page_source, "closing a quarter shows its draft statements")
 
     sign_in(driver, base, "finance@demo.channelbook.example")
     visit(driver, f"{base}/quarters/{quarter}")

@@ -5,8 +5,8 @@ import Hummingbird
 
 /// Quarter end in the browser, for the roles the commands have: a quarter's statements with approve and hold per
 /// statement, "approve all" and "mark paid" behind pages that say what will happen, close (before the quarter's end
-/// only with an explicit "close early"), the payout file with the history of files and payments, and the route
-/// exceptions to review. Every action is the store's, with its refusals shown on the page in its words.
+/// only with an explicit "close early"), the payout file with the history of files and payments (the route
+/// exceptions are `RouteExceptionRoutes`). Every action is the store's, with its refusals shown on the page in its words.
 struct QuarterEndRoutes {
     let database: DatabasePool
 
@@ -30,12 +30,6 @@ struct QuarterEndRoutes {
         let reference: String?
         let confirm: String?
         let shown: String?
-    }
-    struct ReviewForm: Decodable {
-        let csrf: String
-        let source: String
-        let line: String
-        let note: String?
     }
 
     func register(on router: Router<WebContext>) {
@@ -140,29 +134,6 @@ struct QuarterEndRoutes {
                 status: .ok,
                 headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"payouts-\(quarter).csv\""],
                 body: .init(byteBuffer: ByteBuffer(string: PayoutRow.csv(rows))))
-        }
-        router.get("/quarters/:quarter/exceptions") { request, context in
-            let user = try context.requireUser(json: false)
-            let quarter = try Self.quarter(context)
-            return try await exceptionsPage(quarter, user, request, context, problem: nil)
-        }
-        router.post("/quarters/:quarter/exceptions/review") { request, context in
-            let user = try context.require(.reviewRouteExceptions)
-            let form = try await FormRoutes.decodeForm(ReviewForm.self, request, context)
-            try context.checkCSRF(form.csrf)
-            let quarter = try Self.quarter(context)
-            let note = form.note ?? ""
-            do {
-                _ = try await database.write {
-                    try await $0.reviewRouteException(source: String(form.source.prefix(64)), lineID: String(form.line.prefix(200)), note: note, actor: user.email)
-                }
-            } catch let failure as DatabaseFailure {
-                throw WebError(failure, json: false)
-            } catch let refusal as any RefusalError {
-                let problem = FormProblem(form: "review-\(form.source)-\(form.line)", field: "note", message: refusal.description, values: ["note": note])
-                return try await exceptionsPage(quarter, user, request, context, problem: problem)
-            }
-            return FormHTML.redirect(to: "/quarters/\(quarter)/exceptions", done: "Accepted line \(form.line) of \(form.source).", context)
         }
     }
 
@@ -318,71 +289,6 @@ struct QuarterEndRoutes {
         return signedInPage("Mark \(quarter) paid", context, body)
     }
 
-    /// The quarter's route exceptions, a page at a time, filtered by review state, reseller and source; the vendor
-    /// accepts one with a note. A distributor sees its own reports' exceptions, read only.
-    private func exceptionsPage(_ quarter: Quarter, _ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
-        let query = request.formQuery
-        let reviewed: Bool? = switch query.get("reviewed") { case "yes": true; case "no": false; default: nil }
-        let reseller = query.get("reseller").flatMap { $0.isEmpty ? nil : PartnerCode(rawValue: String($0.prefix(40))) }
-        var source = query.get("source").flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
-        if !user.role.isVendor {
-            // A partner's login sees the exceptions of its own reports, and only a distributor has reports.
-            guard user.partnerKind == .distributor, let own = user.partner else { throw WebError.notFound(json: false) }
-            source = own.rawValue
-        }
-        let after = query.get("after").map { String($0.prefix(600)) }
-        let page: KeyedPage<RouteExceptionListing>
-        do {
-            page = try await database.read { [source] in
-                try await $0.routeExceptionPage(quarter, reseller: reseller, source: source, reviewed: reviewed, after: after, limit: Self.exceptionsPerPage)
-            }
-        } catch let refusal as any RefusalError {
-            throw WebError(.badRequest, refusal.description, json: false)
-        }
-        let csrf = HTML.escape(context.session?.csrfToken ?? "")
-        let mayReview = user.role.may(.reviewRouteExceptions)
-        var body = (user.role.isVendor ? "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>" : "") + FormHTML.notices(request, context, problem)
-        body += """
-            <p>A route exception is a sale that did not reach the customer the way the program expects: national resellers buy direct,
-            the others through a distributor they are linked to. The line counts as reported; accepting it records that someone looked, and why.</p>
-            <form method="get" action="/quarters/\(quarter)/exceptions" class="filters">\
-            <label>Reviewed <select name="reviewed"><option value="">all</option>\
-            <option value="no"\(reviewed == false ? " selected" : "")>not yet</option><option value="yes"\(reviewed == true ? " selected" : "")>accepted</option></select></label> \
-            <label>Reseller <input name="reseller" size="10" value="\(HTML.escape(reseller?.rawValue ?? ""))"></label> \
-            \(user.role.isVendor ? "<label>Source <input name=\"source\" size=\"10\" value=\"\(HTML.escape(source ?? ""))\"></label> " : "")\
-            <button>Filter</button></form>
-            """
-        if page.items.isEmpty {
-            body += "<p>No route exceptions\(reviewed == false ? " left to review" : "") in \(quarter).</p>"
-        } else {
-            let rows = page.items.map { line in
-                var review = line.reviewNote.map { "accepted: \(HTML.escape($0)) <small>(\(HTML.escape(line.reviewedBy ?? "")))</small>" } ?? "not reviewed"
-                if line.reviewNote == nil && mayReview {
-                    let form = "review-\(line.source)-\(line.lineID)"
-                    let mine = problem?.form == form ? problem : nil
-                    review = """
-                        <form method="post" action="/quarters/\(quarter)/exceptions/review"><input type="hidden" name="csrf" value="\(csrf)">\
-                        <input type="hidden" name="source" value="\(HTML.escape(line.source))"><input type="hidden" name="line" value="\(HTML.escape(line.lineID))">
-                        """ + FormHTML.input("note", "Note", mine, required: true, size: 16, extra: " maxlength=\"500\"", id: "note-\(line.source)-\(line.lineID)")
-                        + " <button>Accept</button></form>"
-                }
-                return "<tr><td>\(line.date)</td><td>\(HTML.escape(line.source))</td><td>\(HTML.escape(line.lineID))</td><td>\(HTML.escape(line.reseller.rawValue))</td>"
-                    + "<td class=\"money\">\(HTML.escape(line.amount.displayString))</td><td>\(HTML.escape(line.reason.explanation))</td><td>\(review)</td></tr>"
-            }.joined()
-            body += "<table><thead><tr><th>date</th><th>source</th><th>line</th><th>reseller</th><th>amount</th><th>why</th><th>review</th></tr></thead><tbody>\(rows)</tbody></table>"
-            if let next = page.nextCursor {
-                var items = [("after", next)]
-                if let reviewed { items.append(("reviewed", reviewed ? "yes" : "no")) }
-                if let reseller { items.append(("reseller", reseller.rawValue)) }
-                if let source, user.role.isVendor { items.append(("source", source)) }
-                body += "<p><a href=\"/quarters/\(quarter)/exceptions?\(items.map { "\($0.0)=\($0.1.addingPercentEncodingForQuery())" }.joined(separator: "&amp;"))\">Next \(Self.exceptionsPerPage) →</a></p>"
-            }
-        }
-        return signedInPage("Route exceptions \(quarter)", context, body).withStatus(problem == nil ? .ok : .badRequest)
-    }
-
-    static let exceptionsPerPage = 100
-
     // MARK: Parts
 
     private static func closeForm(_ quarter: Quarter, today: BusinessDate, csrf: String, problem: FormProblem?) -> String {
@@ -444,7 +350,8 @@ struct QuarterEndRoutes {
 
     // MARK: Values
 
-    private static func quarter(_ context: WebContext) throws -> Quarter {
+    /// The `:quarter` of the path; one that is not a quarter names nothing (404).
+    static func quarter(_ context: WebContext) throws -> Quarter {
         guard let quarter = try? Quarter.parse(context.parameters.get("quarter") ?? "") else { throw WebError.notFound(json: false) }
         return quarter
     }

@@ -57,6 +57,7 @@ public enum WebApp {
         MatchingRoutes(database: database).register(on: router)
         ReferralRoutes(database: database).register(on: router)
         QuarterEndRoutes(database: database).register(on: router)
+        RouteExceptionRoutes(database: database).register(on: router)
         AuditRoutes(database: database).register(on: router)
         SalesUploadRoutes(database: database, uploadLimitBytes: settings.uploadLimitBytes, uploadFolder: settings.uploadFolder).register(on: router)
         PartnerRoutes(database: database).register(on: router)

@@ -178,7 +178,7 @@ import Testing
             let (_, after) = try await page(client, "/quarters/2026Q1/exceptions?reviewed=no", admin)
             #expect(after.contains("No route exceptions left to review in 2026Q1."))
             let (_, reviewed) = try await page(client, "/quarters/2026Q1/exceptions?reviewed=yes", admin)
-            #expect(reviewed.contains("accepted: agreed &lt;by phone&gt;"))
+            #expect(reviewed.contains("<td>agreed &lt;by phone&gt; <small>(admin@vendor.example)</small></td>"))
             // Finance may look but not accept; the distributor sees its own reports' exceptions, read only; a reseller nothing.
             let finance = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
             #expect(try await post(client, "/quarters/2026Q1/exceptions/review", finance, ["source": "D01", "line": "X1", "note": "x"]).status == .forbidden)
@@ -217,6 +217,37 @@ import Testing
             // A partner's login gets no quarter's statements, as a page or as a file.
             let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
             #expect(try await client.execute(uri: "/quarters/2026Q1/statements.csv", method: .get, headers: partner.headers).status == .notFound)
+        }
+        await database.close()
+    }
+
+    /// An exception's line reassigned from the page: refusals beside the reseller field, then the move with its
+    /// message, the queue sorted by amount, and the same rows as CSV.
+    @Test func aRouteExceptionIsReassignedToTheResellerItBelongsTo() async throws {
+        let database = try await database()
+        try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
+            let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
+            let (_, queue) = try await page(client, "/quarters/2026Q1/exceptions", admin)
+            #expect(queue.contains(#"<form method="post" action="/quarters/2026Q1/exceptions/reassign">"#))
+            let unknown = try await post(client, "/quarters/2026Q1/exceptions/reassign", admin, ["source": "D01", "line": "X1", "reseller": "ZZ9", "note": "typo"])
+            #expect(unknown.status == .badRequest)
+            let refused = String(buffer: unknown.body)
+            #expect(refused.contains(#"<span class="error" id="reseller-D01-X1-error">ZZ9 is not a reseller&#39;s code</span>"#))
+            #expect(refused.contains(#"name="reseller" size="10" value="ZZ9""#) && refused.contains("<details open>"))
+            let moved = try await post(client, "/quarters/2026Q1/exceptions/reassign", admin, ["source": "D01", "line": "X1", "reseller": "P01", "note": "P01's customer"])
+            #expect(moved.status == .seeOther)
+            let location = try #require(moved.headers[.location])
+            #expect(location.hasPrefix("/quarters/2026Q1/exceptions?done=Reassigned%20line%20X1%20of%20D01%20to%20P01."))
+            let (_, after) = try await page(client, location, admin)
+            #expect(after.contains("Reassigned line X1 of D01 to P01."))
+            #expect(after.contains("<td>reassigned to P01: P01&#39;s customer <small>(admin@vendor.example)</small></td>"))
+            #expect(after.contains("<td>X1~out</td>") && !after.contains("<td>X1~in</td>"), "the new line is on P01's route")
+            // Sorted by amount, the reversal (negative) first; the CSV in the same order.
+            let (_, byAmount) = try await page(client, "/quarters/2026Q1/exceptions?sort=amount&dir=asc", admin)
+            #expect(try #require(byAmount.range(of: "<td>X1~out</td>")).lowerBound < (try #require(byAmount.range(of: "<td>X1</td>")).lowerBound))
+            let csv = String(buffer: try await client.execute(uri: "/quarters/2026Q1/exceptions.csv?sort=amount&dir=asc", method: .get, headers: admin.headers).body)
+            #expect(csv.split(separator: "\r\n").map { String($0.split(separator: ",")[2]) } == ["line_id", "X1~out", "X1"])
+            #expect(try await database.integrityProblems() == [])
         }
         await database.close()
     }

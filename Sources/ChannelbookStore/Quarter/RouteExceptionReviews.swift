@@ -9,9 +9,29 @@ public struct RouteExceptionListing: Sendable, Equatable {
     public let source: String
     public let lineID: String
     public let amount: Money
+    public let category: SalesCategory
     public let reason: RouteException
     public let reviewNote: String?
     public let reviewedBy: String?
+}
+
+/// The route-exception queue's columns, as people sort it.
+public enum RouteExceptionColumn: String, SortColumn {
+    case date, source, line, reseller, category, amount, reason, review
+
+    public var sqlOrder: String {
+        switch self {
+        case .date: "sale_date"
+        case .source: "source"
+        case .line: "line_id"
+        case .reseller: "code"
+        case .category: "category"
+        case .amount: "amount_minor"
+        case .reason: "route_exception"
+        // Not yet reviewed first.
+        case .review: "COALESCE(note, '')"
+        }
+    }
 }
 
 public enum RouteExceptionReviewError: RefusalError, Equatable {
@@ -29,6 +49,31 @@ public enum RouteExceptionReviewError: RefusalError, Equatable {
 }
 
 extension ChannelbookDatabase {
+    /// A quarter's route exceptions with their reviews, narrowed by reseller, source and review state: a whole query.
+    func routeExceptionSelection(_ quarter: Quarter, reseller: PartnerCode?, source: String?, reviewed: Bool?) -> SQLQueryString {
+        var query: SQLQueryString = """
+            SELECT p.code, s.sale_date, s.source, s.line_id, s.amount_minor, s.category, s.route_exception, r.note, r.reviewed_by
+            FROM sales_lines s JOIN partners p ON p.id = s.reseller_id
+            LEFT JOIN route_exception_reviews r ON r.source = s.source AND r.line_id = s.line_id
+            WHERE s.quarter = \(bind: quarter.description) AND s.route_exception IS NOT NULL
+            """
+        if let reseller { query += " AND p.code = \(bind: reseller.rawValue)" }
+        if let source { query += " AND s.source = \(bind: source)" }
+        if let reviewed { query += reviewed ? " AND r.note IS NOT NULL" : " AND r.note IS NULL" }
+        return query
+    }
+
+    private func routeExceptionListing(_ row: any SQLRow, _ currency: Currency) throws -> RouteExceptionListing {
+        RouteExceptionListing(
+            reseller: PartnerCode(rawValue: try row.decode(column: "code", as: String.self)),
+            date: try BusinessDate.parse(row.decode(column: "sale_date", as: String.self)), source: try row.decode(column: "source", as: String.self),
+            lineID: try row.decode(column: "line_id", as: String.self),
+            amount: Money(minorUnits: try row.decode(column: "amount_minor", as: Int64.self), currency: currency),
+            category: SalesCategory(rawValue: try row.decode(column: "category", as: String.self)) ?? .hardware,
+            reason: RouteException(rawValue: try row.decode(column: "route_exception", as: String.self)) ?? .unlinkedDistributor,
+            reviewNote: try row.decode(column: "note", as: String?.self), reviewedBy: try row.decode(column: "reviewed_by", as: String?.self))
+    }
+
     /// A quarter's route exceptions by date, source and line, a page at a time (the partial index on exceptions keeps
     /// this off the other lines); optionally one reseller's, one source's, or only those (not) reviewed.
     public func routeExceptionPage(
@@ -36,41 +81,33 @@ extension ChannelbookDatabase {
     ) async throws -> KeyedPage<RouteExceptionListing> {
         try await requireInitialised()
         let currency = try await program(on: quarter.lastDay).program.currency
-        var query = SQLQueryString(
-            """
-            SELECT p.code, s.sale_date, s.source, s.line_id, s.amount_minor, s.route_exception, r.note, r.reviewed_by
-            FROM sales_lines s JOIN partners p ON p.id = s.reseller_id
-            LEFT JOIN route_exception_reviews r ON r.source = s.source AND r.line_id = s.line_id
-            WHERE s.quarter = \(bind: quarter.description) AND s.route_exception IS NOT NULL
-            """)
-        if let reseller { query.appendInterpolation(" AND p.code = \(bind: reseller.rawValue)" as SQLQueryString) }
-        if let source { query.appendInterpolation(" AND s.source = \(bind: source)" as SQLQueryString) }
-        if let reviewed { query.appendLiteral(reviewed ? " AND r.note IS NOT NULL" : " AND r.note IS NULL") }
+        var query = routeExceptionSelection(quarter, reseller: reseller, source: source, reviewed: reviewed)
         if let cursor {
             let parts = try KeyedPage<RouteExceptionListing>.key(of: cursor, parts: 3)
-            query.appendInterpolation(
-                """
+            query += """
                  AND (s.sale_date > \(bind: parts[0]) OR (s.sale_date = \(bind: parts[0]) AND (s.source \(unsafeRaw: byteOrder) > \(bind: parts[1])
                       OR (s.source = \(bind: parts[1]) AND s.line_id \(unsafeRaw: byteOrder) > \(bind: parts[2])))))
-                """ as SQLQueryString)
+                """
         }
-        query.appendInterpolation(
-            " ORDER BY s.sale_date, s.source \(unsafeRaw: byteOrder), s.line_id \(unsafeRaw: byteOrder) LIMIT \(bind: limit + 1)" as SQLQueryString)
-        let rows = try await sql.raw(query).all().map { row in
-            RouteExceptionListing(
-                reseller: PartnerCode(rawValue: try row.decode(column: "code", as: String.self)),
-                date: try BusinessDate.parse(row.decode(column: "sale_date", as: String.self)), source: try row.decode(column: "source", as: String.self),
-                lineID: try row.decode(column: "line_id", as: String.self),
-                amount: Money(minorUnits: try row.decode(column: "amount_minor", as: Int64.self), currency: currency),
-                reason: RouteException(rawValue: try row.decode(column: "route_exception", as: String.self)) ?? .unlinkedDistributor,
-                reviewNote: try row.decode(column: "note", as: String?.self), reviewedBy: try row.decode(column: "reviewed_by", as: String?.self))
-        }
+        query += " ORDER BY s.sale_date, s.source \(unsafeRaw: byteOrder), s.line_id \(unsafeRaw: byteOrder) LIMIT \(bind: limit + 1)"
+        let rows = try await sql.raw(query).all().map { try routeExceptionListing($0, currency) }
         var next: String?
         if rows.count > limit {
             let last = rows[limit - 1]
             next = try KeyedPage<RouteExceptionListing>.cursor([last.date.description, last.source, last.lineID])
         }
         return KeyedPage(items: Array(rows.prefix(limit)), nextCursor: next)
+    }
+
+    /// A quarter's route exceptions sorted by any of the queue's columns and paged, with how many match.
+    public func routeExceptionTable(
+        _ quarter: Quarter, reseller: PartnerCode? = nil, source: String? = nil, reviewed: Bool? = nil, _ slice: TableSlice<RouteExceptionColumn>
+    ) async throws -> CountedPage<RouteExceptionListing> {
+        try await requireInitialised()
+        let currency = try await program(on: quarter.lastDay).program.currency
+        let select = routeExceptionSelection(quarter, reseller: reseller, source: source, reviewed: reviewed)
+        // Each line is keyed by its source and id: "source, line_id" breaks ties.
+        return try await sortedPage(select, slice, tiebreak: "source, line_id", collates: slice.column != .amount) { try routeExceptionListing($0, currency) }
     }
 
     /// The vendor accepts a route exception with a note. The line is not changed (its figures are the ledger's);
