@@ -226,13 +226,13 @@ def renewals_walk(driver, base, screenshots):
     if screenshots:
         shot(driver, os.path.join(screenshots, "renewals-officer.png"))
     visit(driver, f"{base}/renewals?status=quoted")
-    statuses = [row.find_elements(By.TAG_NAME, "td")[9].text for row in driver.find_elements(By.CSS_SELECTOR, "table.renewal-queue tbody tr")]
+    statuses = [row.find_elements(By.TAG_NAME, "td")[9].text for row in driver.find_elements(By.CSS_SELECTOR, "table#renewal-queue tbody tr")]
     check(statuses and all(status == "quoted" for status in statuses), "the status filter shows quoted opportunities only")
     visit(driver, f"{base}/renewals")
-    search = driver.find_element(By.CSS_SELECTOR, "form.renewal-filter")
+    search = driver.find_element(By.CSS_SELECTOR, "form[action='/renewals']")
     fill(driver, search, "customer", "summit clinics")
     submit(driver, search.find_element(By.TAG_NAME, "button"))
-    check([row.find_elements(By.TAG_NAME, "td")[2].text for row in driver.find_elements(By.CSS_SELECTOR, "table.renewal-queue tbody tr")]
+    check([row.find_elements(By.TAG_NAME, "td")[2].text for row in driver.find_elements(By.CSS_SELECTOR, "table#renewal-queue tbody tr")]
           == ["Summit Clinics (D01)"], "the customer search finds the open Summit Clinics contract (D02 lapsed its own)")
     submit(driver, row_of(driver, "Summit Clinics (D01)").find_element(By.CSS_SELECTOR, "a"))
     form = driver.find_element(By.CSS_SELECTOR, "form.renewal-quote")
@@ -258,7 +258,7 @@ def renewals_walk(driver, base, screenshots):
     sign_in(driver, base, "distributor@demo.channelbook.example")
     visit(driver, f"{base}/renewals?status=open")
     check("The renewals D01 owns" in driver.page_source and "(D02)" not in driver.page_source, "a distributor sees the renewals it owns")
-    submit(driver, driver.find_element(By.CSS_SELECTOR, "table.renewal-queue tbody tr a"))
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "table#renewal-queue tbody tr a"))
     check(driver.find_elements(By.CSS_SELECTOR, "form.renewal-quote") and not driver.find_elements(By.CSS_SELECTOR, "form.renewal-lapse"),
           "a distributor may quote but not lapse")
 
@@ -437,7 +437,7 @@ def quarter_end_walk(driver, base, screenshots):
     held one, and marks the quarter paid after seeing what will be paid."""
     quarter = "2026Q2"
     visit(driver, f"{base}/quarters/{quarter}/exceptions?reviewed=no")
-    forms = driver.find_elements(By.CSS_SELECTOR, "form[action$='/exceptions/review']")
+    forms = driver.find_elements(By.CSS_SELECTOR, "form[action*='/exceptions/review?']")
     check(len(forms) >= 2, "the exceptions page lists route exceptions to review")
     line = forms[0].find_element(By.NAME, "line").get_attribute("value")
     fill(driver, forms[0], "note", "confirmed with the distributor")
@@ -459,8 +459,9 @@ def quarter_end_walk(driver, base, screenshots):
     form = driver.find_element(By.CSS_SELECTOR, "details[open] form")
     fill(driver, form, "reseller", "R00012")
     submit(driver, form.find_element(By.TAG_NAME, "button"))
-    check(f"Reassigned line {line}" in driver.page_source and "reassigned to R00012: wrong code on the report" in driver.page_source,
-          "a route exception's line is reassigned to the reseller it belongs to")
+    check(f"Reassigned line {line}" in driver.page_source, "a route exception's line is reassigned to the reseller it belongs to")
+    visit(driver, f"{base}/quarters/{quarter}/exceptions?reviewed=yes")
+    check("reassigned to R00012: wrong code on the report" in driver.page_source, "the reassigned line is reviewed, with why")
 
     visit(driver, f"{base}/quarters/{quarter}")
     submit(driver, driver.find_element(By.XPATH, f"//button[text()='Close {quarter}']"))
@@ -468,7 +469,7 @@ def quarter_end_walk(driver, base, screenshots):
 
     sign_in(driver, base, "finance@demo.channelbook.example")
     visit(driver, f"{base}/quarters/{quarter}")
-    holds = driver.find_elements(By.CSS_SELECTOR, "form[action$='/hold']")
+    holds = driver.find_elements(By.CSS_SELECTOR, "form[action*='/hold?']")
     check(len(holds) >= 2, "finance can hold each draft statement")
     held_partner = holds[0].get_attribute("action").split("/")[-2]
     fill(driver, holds[0], "reason", "ABN to confirm")
@@ -491,12 +492,12 @@ def quarter_end_walk(driver, base, screenshots):
     submit(driver, driver.find_element(By.XPATH, "//button[starts-with(text(), 'Approve ')]"))
     check("Approved " in driver.page_source and "held: ABN to confirm" in driver.page_source, "approve all approves every draft but the held one")
 
-    release = driver.find_element(By.CSS_SELECTOR, "form[action$='/release'] button")
+    release = driver.find_element(By.CSS_SELECTOR, "form[action*='/release?'] button")
     submit(driver, release)
     check(f"{held_partner}'s statement is released" in driver.page_source, "a hold is released")
     visit(driver, f"{base}/quarters/{quarter}/approve?partner={held_partner}")
     submit(driver, driver.find_element(By.XPATH, "//button[starts-with(text(), 'Approve 1 statement')]"))
-    check(not driver.find_elements(By.CSS_SELECTOR, "form[action$='/hold']"), "every statement of the quarter is approved")
+    check(not driver.find_elements(By.CSS_SELECTOR, "form[action*='/hold?']"), "every statement of the quarter is approved")
     check(driver.find_elements(By.XPATH, "//button[text()='Payout file (CSV)']"), "the payout file is offered once statements are approved")
     payouts = downloaded(driver, driver.find_element(By.XPATH, "//button[text()='Payout file (CSV)']"), f"payouts-{quarter}.csv")
     check(payouts.startswith("partner,abn,amount,statement_reference") and payouts.count("\n") >= 3, "the payout file downloads with a row per approved statement")

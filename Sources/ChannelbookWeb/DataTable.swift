@@ -32,10 +32,12 @@ struct DataTable {
     /// Shown instead of an empty table: "No referrals yet."
     let empty: String
     var footer: [Cell] = []
-    var order: TableOrder? = nil
+    var order: (any SortLinks)? = nil
     var pager: Pager? = nil
     /// The CSV of every row with the same filters and order.
     var csv: String? = nil
+    /// The table's `id`, for a link or a script to find it.
+    var id: String? = nil
 
     func html() -> String {
         let columns = self.columns.map { column -> [String: Any] in
@@ -55,7 +57,7 @@ struct DataTable {
         }
         var values: [String: Any] = [
             "label": label, "columns": columns, "rows": rows.map { ["cells": $0.map(cell)] }, "hasRows": !rows.isEmpty, "empty": empty,
-            "hasFooter": !footer.isEmpty && !rows.isEmpty, "footer": footer.map(cell), "hasLinks": (pager?.pages ?? 1) > 1 || (csv != nil && !rows.isEmpty),
+            "hasID": id != nil, "tableID": id ?? "", "hasFooter": !footer.isEmpty && !rows.isEmpty, "footer": footer.map(cell), "hasLinks": (pager?.pages ?? 1) > 1 || (csv != nil && !rows.isEmpty),
         ]
         if let sorted = columns.first(where: { $0["isSorted"] as? Bool == true }) {
             values["sortedBy"] = "\(sorted["heading"] ?? ""), \(order?.descending == true ? "descending" : "ascending")"
@@ -69,30 +71,44 @@ struct DataTable {
 /// The order and page a list page was asked for (`?sort=customer&dir=desc&page=2`), with links to the others that
 /// keep the page's filters. An unknown column or page is the default, as a hand-edited address should still show
 /// the list.
-struct TableOrder: Sendable {
-    let column: String
+/// What a table's headings need of its order: the sorted column's name, the way round, the links.
+protocol SortLinks {
+    var column: String { get }
+    var descending: Bool { get }
+    func href(sortingBy key: String) -> String
+}
+
+struct TableOrder<Column: SortColumn>: SortLinks, Sendable {
+    let sorted: Column
+    var column: String { sorted.rawValue }
     let descending: Bool
     let page: Int
     /// The path and the query without sort, direction and page: the filters.
     private let path: String
     private let filters: [(String, String)]
 
-    static let pageSize = 50
+    static var pageSize: Int { 50 }
 
-    init<Column: SortColumn>(_ request: Request, default column: Column, descending: Bool, of _: Column.Type = Column.self) {
+    /// The order of the list at `path` the request asks for. A form on the list posts to its own action with the
+    /// list's query (`query`), so a refusal shows the page the person was on and a success returns to it.
+    init(_ request: Request, path: String, default column: Column, descending: Bool) {
         let query = request.formQuery
         let asked = query.get("sort").flatMap { Column(rawValue: String($0)) }
-        self.column = (asked ?? column).rawValue
+        sorted = asked ?? column
         self.descending = asked == nil ? descending : query.get("dir") == "desc"
         page = max(1, min(1_000_000, query.get("page").flatMap { Int($0) } ?? 1))
-        path = request.uri.path
+        self.path = path
         filters = query.filter { !["sort", "dir", "page", "done", "sig"].contains(String($0.key)) }.map { (String($0.key), String($0.value)) }
     }
 
+    /// The list as shown — filters, order and page — as a query (no `?`), for a form's action and the way back.
+    var query: String { Self.encoded(filters + [("sort", column), ("dir", descending ? "desc" : "asc"), ("page", String(page))]) }
+
+    /// The list's address as shown.
+    var here: String { "\(path)?\(query)" }
+
     /// The store's slice for this page.
-    func slice<Column: SortColumn>(_: Column.Type) -> TableSlice<Column>? {
-        Column(rawValue: column).map { TableSlice(column: $0, descending: descending, offset: (page - 1) * Self.pageSize, limit: Self.pageSize) }
-    }
+    var slice: TableSlice<Column> { TableSlice(column: sorted, descending: descending, offset: (page - 1) * Self.pageSize, limit: Self.pageSize) }
 
     /// This list sorted by `key`: the other way round when it already is, from its first page.
     func href(sortingBy key: String) -> String {
@@ -108,8 +124,10 @@ struct TableOrder: Sendable {
         return Pager(page: min(page, pages), pages: pages, total: total, previous: page > 1 ? at(min(page, pages) - 1) : nil, next: page < pages ? at(page + 1) : nil)
     }
 
-    private func link(_ path: String, _ extra: [(String, String)]) -> String {
-        path + "?" + (filters + extra).map { "\($0.0.addingPercentEncodingForQuery())=\($0.1.addingPercentEncodingForQuery())" }.joined(separator: "&")
+    private func link(_ path: String, _ extra: [(String, String)]) -> String { path + "?" + Self.encoded(filters + extra) }
+
+    private static func encoded(_ items: [(String, String)]) -> String {
+        items.map { "\($0.0.addingPercentEncodingForQuery())=\($0.1.addingPercentEncodingForQuery())" }.joined(separator: "&")
     }
 }
 

@@ -11,17 +11,17 @@ struct PartnerRoutes {
     func register(on router: Router<WebContext>) {
         router.get("/partners") { request, context in
             _ = try context.requireVendor(json: false)
-            let filter = Filter(request), order = TableOrder(request, default: PartnerColumn.code, descending: false)
+            let filter = Filter(request), order = TableOrder(request, path: "/partners", default: PartnerColumn.code, descending: false)
             let page = try await database.read {
-                try await $0.partnerTable(kind: filter.kind, tier: filter.tier, search: filter.search, order.slice(PartnerColumn.self)!)
+                try await $0.partnerTable(kind: filter.kind, tier: filter.tier, search: filter.search, order.slice)
             }
             return listPage(page, filter, order, context)
         }
         // Every partner the list shows, in its order.
         router.get("/partners.csv") { request, context in
             _ = try context.requireVendor(json: false)
-            let filter = Filter(request), order = TableOrder(request, default: PartnerColumn.code, descending: false), database = self.database
-            return StreamedCSV.sortedTable(fileName: "partners.csv", header: ["code", "name", "kind", "tier", "abn"], order: order, PartnerColumn.self) { slice in
+            let filter = Filter(request), order = TableOrder(request, path: "/partners", default: PartnerColumn.code, descending: false), database = self.database
+            return StreamedCSV.sortedTable(fileName: "partners.csv", header: ["code", "name", "kind", "tier", "abn"], order: order) { slice in
                 try await database.read { try await $0.partnerTable(kind: filter.kind, tier: filter.tier, search: filter.search, slice) }
             } row: {
                 [$0.code.rawValue, $0.name, $0.kind.rawValue, $0.tier?.rawValue ?? "", $0.abn ?? ""]
@@ -53,7 +53,7 @@ struct PartnerRoutes {
         var isEmpty: Bool { kind == nil && tier == nil && search.isEmpty }
     }
 
-    private func listPage(_ page: CountedPage<PartnerListing>, _ filter: Filter, _ order: TableOrder, _ context: WebContext) -> Response {
+    private func listPage(_ page: CountedPage<PartnerListing>, _ filter: Filter, _ order: TableOrder<PartnerColumn>, _ context: WebContext) -> Response {
         let any = [(value: String, label: String)]()
         var body = FormHTML.filters(
             action: "/partners",

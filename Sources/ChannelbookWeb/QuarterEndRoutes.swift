@@ -152,7 +152,9 @@ struct QuarterEndRoutes {
         } catch let refusal as any RefusalError {
             return try await quarterPage(quarter, request, context, problem: problem(refusal.description))
         }
-        return FormHTML.redirect(to: "/quarters/\(quarter)", done: message, context)
+        // Back to the statements as they were shown (a form on the list posts with its query).
+        let order = TableOrder(request, path: "/quarters/\(quarter)", default: StatementColumn.partner, descending: false)
+        return FormHTML.redirect(to: order.here, done: message, context)
     }
 
     // MARK: Pages
@@ -161,10 +163,10 @@ struct QuarterEndRoutes {
         let user = try context.requireVendor(json: false)
         let today = WebClock.today(context)
         let filter = Self.statementFilter(request)
-        let order = TableOrder(request, default: StatementColumn.partner, descending: false)
+        let order = TableOrder(request, path: "/quarters/\(quarter)", default: StatementColumn.partner, descending: false)
         let (standing, page, payments, exports, exceptions) = try await database.read { database in
             (
-                try await database.quarterStanding(quarter), try await database.statementTable(quarter, filter, order.slice(StatementColumn.self)!),
+                try await database.quarterStanding(quarter), try await database.statementTable(quarter, filter, order.slice),
                 try await database.quarterPayments(quarter),
                 try await database.auditPage(AuditFilter(action: "export payouts", subjects: [quarter.description]), limit: 20).items,
                 try await database.routeExceptionPage(quarter, reviewed: false, limit: 1).items.count
@@ -194,12 +196,12 @@ struct QuarterEndRoutes {
                 if let hold = statement.hold, statement.isHeld {
                     status = .markup("held: \(HTML.escape(hold.reason)) <small>(\(HTML.escape(hold.heldBy)))</small>")
                     if mayApprove {
-                        actions = Self.postButton("/quarters/\(quarter)/statements/\(Self.path(statement.partner))/release", "Release", csrf: csrf)
+                        actions = Self.postButton("/quarters/\(quarter)/statements/\(Self.path(statement.partner))/release?\(order.query)", "Release", csrf: csrf)
                     }
                 } else if statement.status == .draft && mayApprove {
                     let holdProblem = problem?.form == "hold-\(statement.partner.rawValue)" ? problem : nil
                     actions = "<a href=\"/quarters/\(quarter)/approve?partner=\(statement.partner.rawValue.addingPercentEncodingForQuery())\">Approve…</a> "
-                        + Self.holdForm(quarter, statement.partner, csrf: csrf, problem: holdProblem)
+                        + Self.holdForm(quarter, statement.partner, listQuery: order.query, csrf: csrf, problem: holdProblem)
                 }
                 return [
                     .text(statement.reference, link: "/statements/\(quarter)/\(Self.path(statement.partner))"), .text("\(statement.partner.rawValue) \(statement.partnerName)"),
@@ -216,9 +218,9 @@ struct QuarterEndRoutes {
     /// The quarter's statements with the list's filters and order, as CSV.
     private func statementsCSV(_ quarter: Quarter, _ request: Request) -> Response {
         let filter = Self.statementFilter(request), database = self.database
-        let order = TableOrder(request, default: StatementColumn.partner, descending: false)
+        let order = TableOrder(request, path: "/quarters/\(quarter)", default: StatementColumn.partner, descending: false)
         return StreamedCSV.sortedTable(
-            fileName: "statements-\(quarter).csv", header: ["statement", "partner", "name", "status", "held", "total"], order: order, StatementColumn.self
+            fileName: "statements-\(quarter).csv", header: ["statement", "partner", "name", "status", "held", "total"], order: order
         ) { slice in
             try await database.read { try await $0.statementTable(quarter, filter, slice) }
         } row: {
@@ -304,8 +306,9 @@ struct QuarterEndRoutes {
             """
     }
 
-    private static func holdForm(_ quarter: Quarter, _ partner: PartnerCode, csrf: String, problem: FormProblem?) -> String {
-        "<form method=\"post\" action=\"/quarters/\(quarter)/statements/\(path(partner))/hold\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
+    /// Posted with the statements' query, so a refusal shows the page the row was on.
+    private static func holdForm(_ quarter: Quarter, _ partner: PartnerCode, listQuery: String, csrf: String, problem: FormProblem?) -> String {
+        "<form method=\"post\" action=\"\(HTML.escape("/quarters/\(quarter)/statements/\(path(partner))/hold?\(listQuery)"))\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
             + FormHTML.input("reason", "Hold reason", problem, required: true, size: 16, extra: " maxlength=\"500\"", id: "hold-\(partner.rawValue)")
             + " <button>Hold</button></form>"
     }
@@ -345,7 +348,7 @@ struct QuarterEndRoutes {
     }
 
     private static func postButton(_ action: String, _ label: String, csrf: String) -> String {
-        "<form method=\"post\" action=\"\(action)\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>\(HTML.escape(label))</button></form>"
+        "<form method=\"post\" action=\"\(HTML.escape(action))\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>\(HTML.escape(label))</button></form>"
     }
 
     // MARK: Values

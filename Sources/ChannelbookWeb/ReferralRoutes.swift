@@ -142,8 +142,8 @@ struct ReferralRoutes {
 
     private func listPage(_ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
         let filter = Self.filter(user, request)
-        let order = TableOrder(request, default: ReferralColumn.id, descending: true)
-        let page = try await database.read { try await $0.referralTable(filter, asOf: WebClock.today(context), order.slice(ReferralColumn.self)!) }
+        let order = TableOrder(request, path: "/referrals", default: ReferralColumn.id, descending: true)
+        let page = try await database.read { try await $0.referralTable(filter, asOf: WebClock.today(context), order.slice) }
         var body = FormHTML.notices(request, context, problem)
         body += Self.filterForm(user, filter)
         let table = DataTable(
@@ -173,8 +173,8 @@ struct ReferralRoutes {
     private func listCSV(_ user: SignedInUser, _ request: Request, _ context: WebContext) -> Response {
         let filter = Self.filter(user, request), today = WebClock.today(context), database = self.database
         let header = ["referral", "partner", "customer", "abn", "domain", "status", "registered_on", "expires_on", "fulfiller", "ended_on"]
-        let order = TableOrder(request, default: ReferralColumn.id, descending: true)
-        return StreamedCSV.sortedTable(fileName: "referrals.csv", header: header, order: order, ReferralColumn.self) { slice in
+        let order = TableOrder(request, path: "/referrals", default: ReferralColumn.id, descending: true)
+        return StreamedCSV.sortedTable(fileName: "referrals.csv", header: header, order: order) { slice in
             try await database.read { try await $0.referralTable(filter, asOf: today, slice) }
         } row: {
             [$0.id.reference, $0.partner.rawValue, $0.customer, $0.abn ?? "", $0.domain ?? "", $0.status.rawValue, $0.registeredOn.description,
@@ -218,8 +218,7 @@ struct ReferralRoutes {
             body += "<h2>Duplicate attempts</h2>"
             body += referral.refusedDuplicates.isEmpty ? "<p>No other partner tried to register this customer while it was open.</p>"
                 : "<ul>" + referral.refusedDuplicates.map { "<li>\(HTML.escape($0.partner.rawValue)) on \($0.on)</li>" }.joined() + "</ul>"
-            // Entries written before the one id (`REG-12`) name the referral by its number.
-            let subjects = ["referral \(referral.id.reference)", "referral \(referral.id.rawValue)"]
+            let subjects = ChannelbookDatabase.referralAuditSubjects(referral.id)
             let history = try await database.read { try await $0.auditPage(AuditFilter(subjects: subjects), limit: 50).items }
             body += "<h2>History</h2>"
             body += history.isEmpty ? "<p>Nothing recorded yet.</p>"

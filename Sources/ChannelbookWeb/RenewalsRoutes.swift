@@ -32,6 +32,19 @@ struct RenewalsRoutes {
             let user = try context.requireUser(json: false)
             return try await queuePage(user, request, context)
         }
+        router.get("/renewals.csv") { request, context in
+            let user = try context.requireUser(json: false)
+            let access = try await RenewalAccess.of(user, database)
+            let filter = Self.filter(request, WebClock.today(context)), database = self.database
+            let order = TableOrder(request, path: "/renewals", default: RenewalColumn.ends, descending: false)
+            let header = ["id", "contract", "customer", "reseller", "owner", "sku", "seats", "ends", "days_to_end", "status", "quote"]
+            return StreamedCSV.sortedTable(fileName: "renewals.csv", header: header, order: order) { slice in
+                try await database.read { try await $0.renewalTable(filter, access: access, slice) }
+            } row: {
+                [String($0.id), $0.contractID, $0.customer, $0.reseller.rawValue, $0.owner, $0.sku, String($0.seats), $0.ends.description, String($0.daysToEnd),
+                 $0.status.rawValue, $0.quote?.decimalString ?? ""]
+            }
+        }
         router.get("/renewals/:id") { request, context in
             let user = try context.requireUser(json: false)
             return try await detailPage(user, FormInput.id(context), request, context, problem: nil)
@@ -77,46 +90,60 @@ struct RenewalsRoutes {
 
     // MARK: Pages
 
+    /// The queue's filters from the query: a status (open and quoted by default), an owner, a customer, ending within.
+    private static func filter(_ request: Request, _ today: BusinessDate) -> RenewalFilter {
+        let query = request.formQuery
+        let status = query.get("status").flatMap(RenewalStatus.init(rawValue:))
+        return RenewalFilter(
+            asOf: today, statuses: status.map { [$0] } ?? RenewalStatus.worked, owner: query.get("owner").flatMap { $0.isEmpty ? nil : String($0.prefix(64)) },
+            dueWithin: query.get("due").flatMap { Int($0) }.map { max(0, min($0, 3650)) },
+            customer: query.get("customer").flatMap { $0.isEmpty ? nil : String($0.prefix(200)) })
+    }
+
     /// The queue with its filters, paged in SQL, then the pipeline and the rate per quarter.
     func queuePage(_ user: SignedInUser, _ request: Request, _ context: WebContext) async throws -> Response {
         let access = try await RenewalAccess.of(user, database)
         let today = WebClock.today(context)
-        let query = request.formQuery
-        let status = query.get("status").flatMap(RenewalStatus.init(rawValue:))
-        let owner = query.get("owner").flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
-        let due = query.get("due").flatMap { Int($0) }.map { max(0, min($0, 3650)) }
-        let customer = query.get("customer").flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
-        let cursor = query.get("after").flatMap { RenewalCursor(String($0)) }
-        let filter = RenewalFilter(asOf: today, statuses: status.map { [$0] } ?? RenewalStatus.worked, owner: owner, dueWithin: due, customer: customer)
+        let filter = Self.filter(request, today)
+        let order = TableOrder(request, path: "/renewals", default: RenewalColumn.ends, descending: false)
         let quarter = Quarter(containing: today)
         let quarters = [quarter.previous.previous, quarter.previous, quarter, quarter.next]
         let (page, pipeline, rates) = try await database.read { database in
             (
-                try await database.renewalOpportunities(filter, access: access, after: cursor, limit: 50),
+                try await database.renewalTable(filter, access: access, order.slice),
                 try await database.renewalPipeline(asOf: today, access: access),
                 try await quarters.asyncMap { ($0, try await database.renewalRate($0, asOf: today, access: access)) }
             )
         }
         var body = "<p>\(Self.scopeSentence(user, access)) Statuses as of \(today).</p>"
-        let owners = user.role.isVendor ? "<label>owner <input name=\"owner\" value=\"\(HTML.escape(owner ?? ""))\" maxlength=\"64\" size=\"8\" placeholder=\"D01 or DIRECT\"></label>" : ""
-        let statuses = RenewalStatus.allCases.map { "<option value=\"\($0.rawValue)\"\(status == $0 ? " selected" : "")>\($0.rawValue)</option>" }.joined()
-        body += """
-            <form method="get" action="/renewals" class="renewal-filter">\(owners)
-            <label>customer <input name="customer" value="\(HTML.escape(customer ?? ""))" maxlength="200" size="14"></label>
-            <label>status <select name="status"><option value="">open and quoted</option>\(statuses)</select></label>
-            <label>ending within <input type="number" name="due" min="0" max="3650" value="\(due.map(String.init) ?? "")" size="4"> days</label>
-            <button>Filter</button></form>
-            """
-        body += "<h2>Queue</h2>"
-        if page.items.isEmpty {
-            body += cursor == nil ? "<p>No renewal opportunities here: contracts appear as their end comes within the renewal horizon.</p>" : "<p>No more opportunities.</p>"
-        } else {
-            body += Self.queueTable(page.items)
-            if let next = page.next {
-                let kept = query.filter { $0.key != "after" }.map { "\($0.key)=\(String($0.value).addingPercentEncodingForQuery())" }
-                body += "<p><a href=\"/renewals?\(HTML.escape((kept + ["after=\(next)"]).joined(separator: "&")))\">next page</a></p>"
-            }
+        let statuses = RenewalStatus.allCases.map { (value: $0.rawValue, label: $0.rawValue) }
+        var fields: [String] = []
+        if user.role.isVendor {
+            fields.append(FormHTML.input("owner", "Owner", nil, size: 8, extra: " maxlength=\"64\" placeholder=\"D01 or DIRECT\"", fallback: filter.owner ?? "", id: "filter-owner"))
         }
+        fields.append(FormHTML.input("customer", "Customer", nil, size: 14, extra: " maxlength=\"200\"", fallback: filter.customer ?? "", id: "filter-customer"))
+        fields.append(FormHTML.select("status", "Status (open and quoted unless chosen)", statuses, selected: filter.statuses.count == 1 ? filter.statuses[0].rawValue : "", problem: nil, id: "filter-status"))
+        fields.append(FormHTML.input("due", "Ending within (days)", nil, type: "number", size: 4, extra: " min=\"0\" max=\"3650\"", fallback: filter.dueWithin.map(String.init) ?? "", id: "filter-due"))
+        body += FormHTML.filters(action: "/renewals", fields, button: "Filter")
+        body += "<h2>Queue</h2>"
+        body += DataTable(
+            label: "Renewal queue",
+            columns: [
+                .init(heading: "Id", sort: "id"), .init(heading: "Contract", sort: "contract"), .init(heading: "Customer", sort: "customer"),
+                .init(heading: "Reseller", sort: "reseller"), .init(heading: "Owner", sort: "owner"), .init(heading: "SKU", sort: "sku"),
+                .init(heading: "Seats", sort: "seats", numeric: true), .init(heading: "Ends", sort: "ends"), .init(heading: "Days", numeric: true),
+                .init(heading: "Status", sort: "status"), .init(heading: "Quote", sort: "quote", numeric: true),
+            ],
+            rows: page.items.map { view in
+                [
+                    .text(String(view.id), link: "/renewals/\(view.id)"), .text(view.contractID), .text(view.customer), .text(view.reseller.rawValue), .text(view.owner),
+                    .text(view.sku), .money(String(view.seats)), .text(view.ends.description), .money(String(view.daysToEnd)), .text(view.status.rawValue),
+                    .money(view.quote?.displayString ?? ""),
+                ]
+            },
+            empty: "No renewal opportunities here: contracts appear as their end comes within the renewal horizon.",
+            order: order, pager: order.pager(total: page.total), csv: order.href(at: "/renewals.csv"), id: "renewal-queue"
+        ).html()
         body += "<h2>Pipeline on \(today)</h2>" + Self.pipeline(pipeline)
         body += "<h2>Renewal rate</h2>" + Self.rates(rates)
         return signedInPage("Renewals", context, body)
@@ -171,15 +198,6 @@ struct RenewalsRoutes {
         case .ownedBy(let owner): return "The renewals \(HTML.escape(owner)) owns: record a quote when you send one."
         case .boughtBy: return "Maintenance contracts you bought and their renewals."
         }
-    }
-
-    static func queueTable(_ items: [RenewalOpportunity]) -> String {
-        let rows = items.map { view in
-            "<tr><td><a href=\"/renewals/\(view.id)\">\(view.id)</a></td><td>\(HTML.escape(view.contractID))</td><td>\(HTML.escape(view.customer))</td>"
-                + "<td>\(HTML.escape(view.reseller.rawValue))</td><td>\(HTML.escape(view.owner))</td><td>\(HTML.escape(view.sku))</td><td class=\"money\">\(view.seats)</td>"
-                + "<td>\(view.ends)</td><td class=\"money\">\(view.daysToEnd)</td><td>\(view.status.rawValue)</td><td class=\"money\">\(view.quote?.displayString ?? "")</td></tr>"
-        }.joined()
-        return "<div class=\"table-scroll\"><table class=\"renewal-queue\"><thead><tr><th>id</th><th>contract</th><th>customer</th><th>reseller</th><th>owner</th><th>SKU</th><th>seats</th><th>ends</th><th>days</th><th>status</th><th>quote</th></tr></thead><tbody>\(rows)</tbody></table></div>"
     }
 
     static func pipeline(_ rows: [RenewalPipelineRow]) -> String {

@@ -1,6 +1,7 @@
 import ChannelbookCore
 import ChannelbookImport
 import ChannelbookStore
+import Foundation
 import Hummingbird
 
 /// `/quarters/{quarter}/exceptions`: the quarter's route exceptions, filtered by review state, reseller and source,
@@ -47,9 +48,9 @@ struct RouteExceptionRoutes {
         router.get("/quarters/:quarter/exceptions.csv") { request, context in
             let user = try context.requireUser(json: false)
             let quarter = try QuarterEndRoutes.quarter(context), filter = try Filter(request, user), database = self.database
-            let order = TableOrder(request, default: RouteExceptionColumn.date, descending: false)
+            let order = TableOrder(request, path: "/quarters/\(quarter)/exceptions", default: RouteExceptionColumn.date, descending: false)
             let header = ["date", "source", "line_id", "reseller", "category", "amount", "reason", "review", "reviewed_by"]
-            return StreamedCSV.sortedTable(fileName: "route-exceptions-\(quarter).csv", header: header, order: order, RouteExceptionColumn.self) { slice in
+            return StreamedCSV.sortedTable(fileName: "route-exceptions-\(quarter).csv", header: header, order: order) { slice in
                 try await database.read {
                     try await $0.routeExceptionTable(quarter, reseller: filter.reseller, source: filter.source, reviewed: filter.reviewed, slice)
                 }
@@ -89,7 +90,9 @@ struct RouteExceptionRoutes {
             csrf: form.csrf, source: String(form.source.prefix(64)), line: String(form.line.prefix(200)), note: form.note, reseller: form.reseller)
         do {
             let done = try await database.write { try await perform(bounded, user, $0) }
-            return FormHTML.redirect(to: "/quarters/\(quarter)/exceptions", done: done, context)
+            // Back to the queue as it was shown: the form posted with its filters, order and page.
+            let order = TableOrder(request, path: "/quarters/\(quarter)/exceptions", default: RouteExceptionColumn.date, descending: false)
+            return FormHTML.redirect(to: order.here, done: done, context)
         } catch let failure as DatabaseFailure {
             throw WebError(failure, json: false)
         } catch let refusal where FormInput.isRefusal(refusal) || refusal is ImportProblems {
@@ -107,9 +110,9 @@ struct RouteExceptionRoutes {
 
     private func page(_ quarter: Quarter, _ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
         let filter = try Filter(request, user)
-        let order = TableOrder(request, default: RouteExceptionColumn.date, descending: false)
+        let order = TableOrder(request, path: "/quarters/\(quarter)/exceptions", default: RouteExceptionColumn.date, descending: false)
         let page = try await database.read {
-            try await $0.routeExceptionTable(quarter, reseller: filter.reseller, source: filter.source, reviewed: filter.reviewed, order.slice(RouteExceptionColumn.self)!)
+            try await $0.routeExceptionTable(quarter, reseller: filter.reseller, source: filter.source, reviewed: filter.reviewed, order.slice)
         }
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
         let mayReview = user.role.may(.reviewRouteExceptions)
@@ -139,7 +142,7 @@ struct RouteExceptionRoutes {
                 if let note = line.reviewNote {
                     review = .markup("\(HTML.escape(note)) <small>(\(HTML.escape(line.reviewedBy ?? "")))</small>")
                 } else if mayReview {
-                    review = .markup(Self.reviewForms(quarter, line, csrf: csrf, problem: problem))
+                    review = .markup(Self.reviewForms(quarter, line, listQuery: order.query, csrf: csrf, problem: problem))
                 }
                 return [
                     .text(line.date.description), .text(line.source), .text(line.lineID), .text(line.reseller.rawValue), .text(line.category.rawValue),
@@ -153,20 +156,25 @@ struct RouteExceptionRoutes {
         return signedInPage("Route exceptions \(quarter)", context, body).withStatus(problem == nil ? .ok : .badRequest)
     }
 
-    /// Accept with a note, or reassign to another reseller with a note: two small forms, each keeping what was typed
-    /// and showing its refusal beside its field.
-    private static func reviewForms(_ quarter: Quarter, _ line: RouteExceptionListing, csrf: String, problem: FormProblem?) -> String {
+    /// Accept with a note, or reassign to another reseller with a note: two small forms posting with the queue's
+    /// query (so a refusal shows this same page), each keeping what was typed and showing its refusal beside its
+    /// field. A line that cannot be reassigned says why instead (`reassignRefusal`, the store's own rule).
+    private static func reviewForms(_ quarter: Quarter, _ line: RouteExceptionListing, listQuery: String, csrf: String, problem: FormProblem?) -> String {
         let key = "\(line.source)-\(line.lineID)"
+        // Element ids hold no spaces or markup, whatever a line id holds.
+        let id = String(key.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_" })
         func mine(_ action: String) -> FormProblem? { problem?.form == "\(action)-\(key)" ? problem : nil }
+        func action(_ name: String) -> String { HTML.escape("/quarters/\(quarter)/exceptions/\(name)?\(listQuery)") }
         let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><input type=\"hidden\" name=\"source\" value=\"\(HTML.escape(line.source))\">"
             + "<input type=\"hidden\" name=\"line\" value=\"\(HTML.escape(line.lineID))\">"
-        let reassign = "<details\(mine("reassign") == nil ? "" : " open")><summary>Reassign…</summary><form method=\"post\" action=\"/quarters/\(quarter)/exceptions/reassign\">\(hidden)"
-            + FormHTML.input("reseller", "To reseller", mine("reassign"), required: true, size: 10, extra: " maxlength=\"40\"", id: "reseller-\(key)")
-            + " " + FormHTML.input("note", "Why", mine("reassign"), required: true, size: 16, extra: " maxlength=\"500\"", id: "reassign-note-\(key)")
-            + " <button>Reassign</button></form></details>"
-        return "<form method=\"post\" action=\"/quarters/\(quarter)/exceptions/review\">\(hidden)"
-            + FormHTML.input("note", "Note", mine("review"), required: true, size: 16, extra: " maxlength=\"500\"", id: "note-\(key)")
+        let accept = "<form method=\"post\" action=\"\(action("review"))\">\(hidden)"
+            + FormHTML.input("note", "Note", mine("review"), required: true, size: 16, extra: " maxlength=\"500\"", id: "note-\(id)")
             + " <button>Accept</button></form>"
-            + (line.category == .renewal ? "<p><small>A renewal: its contract follows the report, so the distributor corrects and resends it.</small></p>" : reassign)
+        if let refusal = line.reassignRefusal { return accept + "<p><small>Not reassigned here: \(HTML.escape(refusal.description)).</small></p>" }
+        return accept
+            + "<details\(mine("reassign") == nil ? "" : " open")><summary>Reassign…</summary><form method=\"post\" action=\"\(action("reassign"))\">\(hidden)"
+            + FormHTML.input("reseller", "To reseller", mine("reassign"), required: true, size: 10, extra: " maxlength=\"40\"", id: "reseller-\(id)")
+            + " " + FormHTML.input("note", "Why", mine("reassign"), required: true, size: 16, extra: " maxlength=\"\(ChannelbookDatabase.reassignNoteLimit)\"", id: "reassign-note-\(id)")
+            + " <button>Reassign</button></form></details>"
     }
 }

@@ -26,16 +26,16 @@ enum StreamedCSV {
     /// Every row of a sorted table with the list's filters and order (`order`), read a thousand at a time: the list
     /// pages' "Download CSV".
     static func sortedTable<Column: SortColumn, Item: Sendable>(
-        fileName: String, header: [String], order: TableOrder, _: Column.Type,
+        fileName: String, header: [String], order: TableOrder<Column>,
         page: @escaping @Sendable (TableSlice<Column>) async throws -> CountedPage<Item>, row: @escaping @Sendable (Item) -> [String]
     ) -> Response {
-        guard let first = order.slice(Column.self) else { return response(fileName: fileName, header: header) { _ in ([], nil) } }
+        let first = order.slice
         return response(fileName: fileName, header: header) { cursor in
             var slice = first
-            (slice.offset, slice.limit) = (Int(cursor ?? "0") ?? 0, 1_000)
+            (slice.offset, slice.limit, slice.counts) = (Int(cursor ?? "0") ?? 0, 1_000, false)
             let rows = try await page(slice)
-            let read = slice.offset + rows.items.count
-            return (rows.items.map(row), !rows.items.isEmpty && read < rows.total ? String(read) : nil)
+            // A short page is the last; nothing is counted.
+            return (rows.items.map(row), rows.items.count == slice.limit ? String(slice.offset + slice.limit) : nil)
         }
     }
 }

@@ -55,7 +55,7 @@ import Testing
             #expect(try await database.statements(for: Quarter.parse("2027Q1")).isEmpty)
             let early = try await post(client, "/quarters/2027Q1/close", admin, ["early": "yes"])
             #expect(early.status == .seeOther)
-            #expect(early.headers[.location]?.hasPrefix("/quarters/2027Q1?done=Closed%202027Q1") == true)
+            #expect(early.headers[.location]?.hasPrefix("/quarters/2027Q1?sort=partner&dir=asc&page=1&done=Closed%202027Q1") == true)
             #expect(try await database.statements(for: Quarter.parse("2027Q1")).map(\.partner) == ["N01"])
             #expect(try await database.auditLog().last.map { "\($0.actor) \($0.action)" } == "admin@vendor.example close early")
             // An ended quarter has a plain close button.
@@ -228,16 +228,20 @@ import Testing
         try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
             let (_, queue) = try await page(client, "/quarters/2026Q1/exceptions", admin)
-            #expect(queue.contains(#"<form method="post" action="/quarters/2026Q1/exceptions/reassign">"#))
-            let unknown = try await post(client, "/quarters/2026Q1/exceptions/reassign", admin, ["source": "D01", "line": "X1", "reseller": "ZZ9", "note": "typo"])
+            #expect(queue.contains(#"<form method="post" action="/quarters/2026Q1/exceptions/reassign?sort=date&amp;dir=asc&amp;page=1">"#))
+            // Posted with the queue's query, a refusal shows that same queue: its links still the queue's, with its filters.
+            let unknown = try await post(
+                client, "/quarters/2026Q1/exceptions/reassign?reviewed=no&sort=amount&dir=desc&page=1", admin, ["source": "D01", "line": "X1", "reseller": "ZZ9", "note": "typo"])
             #expect(unknown.status == .badRequest)
             let refused = String(buffer: unknown.body)
             #expect(refused.contains(#"<span class="error" id="reseller-D01-X1-error">ZZ9 is not a reseller&#39;s code</span>"#))
             #expect(refused.contains(#"name="reseller" size="10" value="ZZ9""#) && refused.contains("<details open>"))
+            #expect(refused.contains(#"<a href="/quarters/2026Q1/exceptions?reviewed=no&amp;sort=amount&amp;dir=asc">Amount"#))
+            #expect(refused.contains(#"<option value="no" selected>not yet</option>"#))
             let moved = try await post(client, "/quarters/2026Q1/exceptions/reassign", admin, ["source": "D01", "line": "X1", "reseller": "P01", "note": "P01's customer"])
             #expect(moved.status == .seeOther)
             let location = try #require(moved.headers[.location])
-            #expect(location.hasPrefix("/quarters/2026Q1/exceptions?done=Reassigned%20line%20X1%20of%20D01%20to%20P01."))
+            #expect(location.hasPrefix("/quarters/2026Q1/exceptions?sort=date&dir=asc&page=1&done=Reassigned%20line%20X1%20of%20D01%20to%20P01."))
             let (_, after) = try await page(client, location, admin)
             #expect(after.contains("Reassigned line X1 of D01 to P01."))
             #expect(after.contains("<td>reassigned to P01: P01&#39;s customer <small>(admin@vendor.example)</small></td>"))

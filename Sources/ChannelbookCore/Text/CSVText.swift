@@ -14,6 +14,15 @@ public enum CSVText {
     /// One line of cells, without its line break.
     public static func line(_ cells: [String]) -> String { cells.map(cell).joined(separator: ",") }
 
+    /// One line of cells for a file Channelbook reads back itself (never opened in a spreadsheet): RFC 4180 quoting
+    /// only, every value exactly as it is.
+    public static func exactLine(_ cells: [String]) -> String {
+        cells.map { value in
+            guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }.joined(separator: ",")
+    }
+
     private static let formulaStarts: Set<UInt8> = [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D]
 
     /// `-12.30`, `+5`, `-0.5`: an optional sign, digits, an optional fraction — nothing a spreadsheet evaluates.

@@ -35,6 +35,8 @@ public enum ResellerReference: Hashable, Sendable, CustomStringConvertible {
 /// A line of `sales.csv`: `line_id,date,source,reseller,customer,sku,category,seats,amount,currency`.
 public struct SalesRow: Hashable, Sendable {
     public static let requiredColumns = ["line_id", "date", "source", "reseller", "customer", "sku", "category", "seats", "amount", "currency"]
+    /// The longest line id a sales file may carry.
+    public static let lineIDLimit = 100
 
     public let line: Int
     public let lineID: SalesLineID
@@ -84,7 +86,7 @@ public struct SalesRow: Hashable, Sendable {
         let row = RowReader(header: header, record: record)
         guard row.checkFieldCount(&problems) else { return nil }
         let before = problems.count
-        let lineID = row.text("line_id", maximumLength: 100, &problems)
+        let lineID = row.text("line_id", maximumLength: Self.lineIDLimit, &problems)
         let dateText = header.value("date", in: record) ?? ""
         let date = row.date("date", &problems)
         let source = row.code("source", &problems)

@@ -88,16 +88,22 @@ extension ChannelbookDatabase {
             case .enablement: summary = try await EnablementImporter(database: self, actor: actor).run(path: path, name: name)
             case .contracts: summary = try await ContractImporter(database: self).run(path: path, name: name)
             }
-            if kind.touchesLedger && (summary.new > 0 || summary.changed > 0) { try await noteLedgerChange() }
-            try await audit(actor: actor, action: "import \(kind.rawValue)", subject: name, after: summary.description)
-            try await emitWebhookEvent(
-                .importCompleted,
-                [
-                    "kind": .text(kind.rawValue), "file": .text(name), "lines": .number(Int64(summary.lines)), "new": .number(Int64(summary.new)),
-                    "present": .number(Int64(summary.present)), "summary": .text(summary.description),
-                ])
+            try await recordImported(kind, name: name, summary, actor: actor)
             return summary
         }
+    }
+
+    /// What every import does once its lines are in, inside its transaction: drafts marked stale when the ledger
+    /// changed, the audit row (the integrity check counts one per import), the `import.completed` event.
+    func recordImported(_ kind: ImportKind, name: String, _ summary: ImportSummary, actor: String) async throws {
+        if kind.touchesLedger && (summary.new > 0 || summary.changed > 0) { try await noteLedgerChange() }
+        try await audit(actor: actor, action: "import \(kind.rawValue)", subject: name, after: summary.description)
+        try await emitWebhookEvent(
+            .importCompleted,
+            [
+                "kind": .text(kind.rawValue), "file": .text(name), "lines": .number(Int64(summary.lines)), "new": .number(Int64(summary.new)),
+                "present": .number(Int64(summary.present)), "summary": .text(summary.description),
+            ])
     }
 
     /// Records an import and returns its id; its counts are filled in by `finishImport`.

@@ -10,9 +10,23 @@ public struct RouteExceptionListing: Sendable, Equatable {
     public let lineID: String
     public let amount: Money
     public let category: SalesCategory
+    public let seats: Int64
+    public let customer: String
+    public let sku: String
+    /// The SKU's maintenance term on the line's date: a sale of it made a maintenance contract.
+    public let maintenanceMonths: Int?
     public let reason: RouteException
     public let reviewNote: String?
     public let reviewedBy: String?
+
+    /// Why this line cannot be moved to another reseller by correcting lines, or nil when it can: a line of a SKU
+    /// with a maintenance term made a contract that follows the distributor's report, and a price adjustment (0 seats)
+    /// has no reversal a sales file may carry (`LineLimits.seatsProblem`).
+    public var reassignRefusal: RouteExceptionReassignError? {
+        if maintenanceMonths != nil { return .maintainedSKU(lineID: lineID, sku: sku) }
+        if seats == 0 { return .priceAdjustment(lineID: lineID) }
+        return nil
+    }
 }
 
 /// The route-exception queue's columns, as people sort it.
@@ -32,6 +46,8 @@ public enum RouteExceptionColumn: String, SortColumn {
         case .review: "COALESCE(note, '')"
         }
     }
+
+    public var sortsAsText: Bool { self != .amount }
 }
 
 public enum RouteExceptionReviewError: RefusalError, Equatable {
@@ -52,7 +68,9 @@ extension ChannelbookDatabase {
     /// A quarter's route exceptions with their reviews, narrowed by reseller, source and review state: a whole query.
     func routeExceptionSelection(_ quarter: Quarter, reseller: PartnerCode?, source: String?, reviewed: Bool?) -> SQLQueryString {
         var query: SQLQueryString = """
-            SELECT p.code, s.sale_date, s.source, s.line_id, s.amount_minor, s.category, s.route_exception, r.note, r.reviewed_by
+            SELECT p.code, s.sale_date, s.source, s.line_id, s.amount_minor, s.category, s.seats, s.customer, s.sku, s.route_exception, r.note, r.reviewed_by,
+                   (SELECT b.maintenance_months FROM price_book b WHERE b.sku = s.sku AND b.effective_from <= s.sale_date
+                    ORDER BY b.effective_from DESC LIMIT 1) AS maintenance_months
             FROM sales_lines s JOIN partners p ON p.id = s.reseller_id
             LEFT JOIN route_exception_reviews r ON r.source = s.source AND r.line_id = s.line_id
             WHERE s.quarter = \(bind: quarter.description) AND s.route_exception IS NOT NULL
@@ -70,6 +88,8 @@ extension ChannelbookDatabase {
             lineID: try row.decode(column: "line_id", as: String.self),
             amount: Money(minorUnits: try row.decode(column: "amount_minor", as: Int64.self), currency: currency),
             category: SalesCategory(rawValue: try row.decode(column: "category", as: String.self)) ?? .hardware,
+            seats: try row.decode(column: "seats", as: Int64.self), customer: try row.decode(column: "customer", as: String.self),
+            sku: try row.decode(column: "sku", as: String.self), maintenanceMonths: try row.decode(column: "maintenance_months", as: Int?.self),
             reason: RouteException(rawValue: try row.decode(column: "route_exception", as: String.self)) ?? .unlinkedDistributor,
             reviewNote: try row.decode(column: "note", as: String?.self), reviewedBy: try row.decode(column: "reviewed_by", as: String?.self))
     }
@@ -99,6 +119,13 @@ extension ChannelbookDatabase {
         return KeyedPage(items: Array(rows.prefix(limit)), nextCursor: next)
     }
 
+    /// One exception of the quarter as the queue lists it, or nil.
+    func routeException(_ quarter: Quarter, source: String, lineID: String) async throws -> RouteExceptionListing? {
+        let currency = try await program(on: quarter.lastDay).program.currency
+        let query = routeExceptionSelection(quarter, reseller: nil, source: source, reviewed: nil) + " AND s.line_id = \(bind: lineID)"
+        return try await sql.raw(query).first().map { try routeExceptionListing($0, currency) }
+    }
+
     /// A quarter's route exceptions sorted by any of the queue's columns and paged, with how many match.
     public func routeExceptionTable(
         _ quarter: Quarter, reseller: PartnerCode? = nil, source: String? = nil, reviewed: Bool? = nil, _ slice: TableSlice<RouteExceptionColumn>
@@ -106,8 +133,8 @@ extension ChannelbookDatabase {
         try await requireInitialised()
         let currency = try await program(on: quarter.lastDay).program.currency
         let select = routeExceptionSelection(quarter, reseller: reseller, source: source, reviewed: reviewed)
-        // Each line is keyed by its source and id: "source, line_id" breaks ties.
-        return try await sortedPage(select, slice, tiebreak: "source, line_id", collates: slice.column != .amount) { try routeExceptionListing($0, currency) }
+        // Each line is keyed by its source and id.
+        return try await sortedPage(select, slice, tiebreak: ["source", "line_id"]) { try routeExceptionListing($0, currency) }
     }
 
     /// The vendor accepts a route exception with a note. The line is not changed (its figures are the ledger's);
@@ -119,25 +146,36 @@ extension ChannelbookDatabase {
         try TextRules.require("source", source, maximumLength: 64)
         try TextRules.require("lineId", lineID, maximumLength: 200)
         return try await transaction(locking: [.ledger]) {
-            guard let line = try await plainRows(
-                "SELECT quarter, reseller_id FROM sales_lines WHERE source = $1 AND line_id = $2 AND route_exception IS NOT NULL", [.text(source), .text(lineID)]
-            ).first else { throw RouteExceptionReviewError.notAnException(source: source, lineID: lineID) }
-            if let by = try await plainRows("SELECT reviewed_by FROM route_exception_reviews WHERE source = $1 AND line_id = $2", [.text(source), .text(lineID)]).first {
-                throw RouteExceptionReviewError.alreadyReviewed(source: source, lineID: lineID, by: try by.text(0))
-            }
-            try await sql.raw(
-                """
-                INSERT INTO route_exception_reviews (source, line_id, note, reviewed_by, reviewed_at_us)
-                VALUES (\(bind: source), \(bind: lineID), \(bind: note), \(bind: actor), \(bind: Self.nowMicroseconds()))
-                """
-            ).run()
+            let line = try await openRouteException(source: source, lineID: lineID)
+            try await recordRouteExceptionReview(source: source, lineID: lineID, note: note, actor: actor)
             try await audit(
                 actor: actor, action: "review route exception", partner: PartnerID(try line.integer(1)), subject: "line \(lineID) of \(source)",
                 before: "open", after: "accepted: \(note)")
-            let quarter = try Quarter.parse(line.text(0))
-            let page = try await routeExceptionPage(quarter, source: source, limit: 500)
-            guard let listing = page.items.first(where: { $0.lineID == lineID }) else { throw RouteExceptionReviewError.notAnException(source: source, lineID: lineID) }
+            guard let listing = try await routeException(Quarter.parse(line.text(0)), source: source, lineID: lineID) else {
+                throw RouteExceptionReviewError.notAnException(source: source, lineID: lineID)
+            }
             return listing
         }
+    }
+
+    /// The stored exception `lineID` of `source` not reviewed yet: its quarter and reseller's id (refused otherwise).
+    func openRouteException(source: String, lineID: String) async throws -> PlainRow {
+        guard let line = try await plainRows(
+            "SELECT quarter, reseller_id FROM sales_lines WHERE source = $1 AND line_id = $2 AND route_exception IS NOT NULL", [.text(source), .text(lineID)]
+        ).first else { throw RouteExceptionReviewError.notAnException(source: source, lineID: lineID) }
+        if let by = try await plainRows("SELECT reviewed_by FROM route_exception_reviews WHERE source = $1 AND line_id = $2", [.text(source), .text(lineID)]).first {
+            throw RouteExceptionReviewError.alreadyReviewed(source: source, lineID: lineID, by: try by.text(0))
+        }
+        return line
+    }
+
+    /// Records the review of an exception (checked open by `openRouteException` in the same transaction).
+    func recordRouteExceptionReview(source: String, lineID: String, note: String, actor: String) async throws {
+        try await sql.raw(
+            """
+            INSERT INTO route_exception_reviews (source, line_id, note, reviewed_by, reviewed_at_us)
+            VALUES (\(bind: source), \(bind: lineID), \(bind: note), \(bind: actor), \(bind: Self.nowMicroseconds()))
+            """
+        ).run()
     }
 }

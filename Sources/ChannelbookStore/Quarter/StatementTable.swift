@@ -8,11 +8,12 @@ public struct StatementListing: Sendable, Equatable {
     public let partnerName: String
     public let status: StatementStatus
     public let total: Money
+    /// Its hold, while it is a held draft (`heldSQL`).
     public let hold: StatementHold?
 
     public var isInPayoutFile: Bool { StatementView.isInPayoutFile(status, total) }
     public var isSettledByPayment: Bool { StatementView.isSettledByPayment(status, total) }
-    public var isHeld: Bool { status == .draft && hold != nil }
+    public var isHeld: Bool { hold != nil }
 }
 
 /// The statement list's columns, as people sort it.
@@ -28,7 +29,7 @@ public enum StatementColumn: String, SortColumn {
         }
     }
 
-    var isText: Bool { self != .total }
+    public var sortsAsText: Bool { self != .total }
 }
 
 /// What a quarter's statement list is narrowed to: a status, or the held drafts; a partner's code or name.
@@ -55,28 +56,34 @@ public struct QuarterStanding: Sendable, Equatable {
 }
 
 extension ChannelbookDatabase {
+    /// A held statement, over `statements s` joined to its `statement_holds h`: a draft with a hold. (A hold only
+    /// exists on a draft; approving refuses a held one.) The one place the lists' "held" is decided.
+    static let heldSQL = "(s.status = 'draft' AND h.reason IS NOT NULL)"
+
     /// A quarter's statements (not void), narrowed, sorted and paged in SQL, with how many match.
     public func statementTable(_ quarter: Quarter, _ filter: StatementFilter, _ slice: TableSlice<StatementColumn>) async throws -> CountedPage<StatementListing> {
         try await requireInitialised()
         let currency = try await program(on: quarter.lastDay).program.currency
         var select: SQLQueryString = """
-            SELECT s.id, s.reference, p.code, p.name, s.status, s.total_minor, h.reason AS hold_reason, h.held_by, h.held_at_us
+            SELECT s.id, s.reference, p.code, p.name, s.status, s.total_minor, h.reason AS hold_reason, h.held_by, h.held_at_us,
+                   CASE WHEN \(unsafeRaw: Self.heldSQL) THEN 1 ELSE 0 END AS held
             FROM statements s JOIN partners p ON p.id = s.partner_id
             LEFT JOIN statement_holds h ON h.quarter = s.quarter AND h.partner_id = s.partner_id
             WHERE s.quarter = \(bind: quarter.description) AND s.status <> 'void'
             """
         switch filter.standing {
         case nil: break
-        case .held: select += " AND s.status = 'draft' AND h.reason IS NOT NULL"
+        case .held: select += " AND \(unsafeRaw: Self.heldSQL)"
         case let standing?: select += " AND s.status = \(bind: standing.rawValue)"
         }
         if let search = filter.search, !search.isEmpty {
             let pattern = Self.likePattern(search)
             select += " AND (lower(p.code) LIKE \(bind: pattern) ESCAPE '\\' OR lower(p.name) LIKE \(bind: pattern) ESCAPE '\\')"
         }
-        return try await sortedPage(select, slice, tiebreak: "id", collates: slice.column.isText) { row in
+        return try await sortedPage(select, slice, tiebreak: ["id"]) { row in
             let partner = PartnerCode(rawValue: try row.decode(column: "code", as: String.self))
-            let hold = try row.decode(column: "hold_reason", as: String?.self).map { reason in
+            let held = try row.decode(column: "held", as: Int.self) == 1
+            let hold = try row.decode(column: "hold_reason", as: String?.self).flatMap { reason in held ? reason : nil }.map { reason in
                 StatementHold(
                     partner: partner, reason: reason, heldBy: try row.decode(column: "held_by", as: String.self),
                     heldAtMicroseconds: try row.decode(column: "held_at_us", as: Int64.self))
@@ -94,7 +101,7 @@ extension ChannelbookDatabase {
         let currency = try await program(on: quarter.lastDay).program.currency
         let rows = try await plainRows(
             """
-            SELECT s.status, s.total_minor, CASE WHEN h.reason IS NULL THEN 0 ELSE 1 END FROM statements s
+            SELECT s.status, s.total_minor, CASE WHEN \(Self.heldSQL) THEN 1 ELSE 0 END FROM statements s
             LEFT JOIN statement_holds h ON h.quarter = s.quarter AND h.partner_id = s.partner_id
             WHERE s.quarter = $1 AND s.status <> 'void'
             """, [.text(quarter.description)])
@@ -103,13 +110,12 @@ extension ChannelbookDatabase {
             guard let status = StatementStatus(rawValue: try row.text(0)) else { continue }
             let total = Money(minorUnits: try row.integer(1), currency: currency)
             switch status {
-            case .draft:
-                standing.drafts += 1
-                if try row.integer(2) == 1 { standing.held += 1 }
+            case .draft: standing.drafts += 1
             case .approved: standing.approved += 1
             case .paid: standing.paid += 1
             case .void: break
             }
+            if try row.integer(2) == 1 { standing.held += 1 }
             if StatementView.isInPayoutFile(status, total) { standing.inPayoutFile += 1 }
             if StatementView.isSettledByPayment(status, total) { standing.settledByPayment += 1 }
         }

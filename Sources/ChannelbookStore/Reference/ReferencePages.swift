@@ -33,6 +33,8 @@ public enum PartnerColumn: String, SortColumn {
         case .abn: "COALESCE(abn, '')"
         }
     }
+
+    public var sortsAsText: Bool { true }
 }
 
 /// A partner in a list: its tier today (its latest) with its fields.
@@ -137,7 +139,7 @@ extension ChannelbookDatabase {
         -> CountedPage<PartnerListing>
     {
         try await requireInitialised()
-        return try await sortedPage(partnerSelection(kind: kind, tier: tier, search: search), slice, tiebreak: "code", collates: true, row: PartnerListing.init(row:))
+        return try await sortedPage(partnerSelection(kind: kind, tier: tier, search: search), slice, tiebreak: ["code"], row: PartnerListing.init(row:))
     }
 
     /// Price book rows by SKU, then effective date. The cursor is `SKU|DATE` of the last row.

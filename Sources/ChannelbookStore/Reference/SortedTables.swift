@@ -6,16 +6,20 @@ import SQLKit
 public protocol SortColumn: RawRepresentable, CaseIterable, Sendable, Equatable where RawValue == String {
     /// The SQL expression rows are ordered by (a column of the table's query, or an alias of its select list).
     var sqlOrder: String { get }
+    /// Whether it sorts as text (byte by byte on both databases), or as a number.
+    var sortsAsText: Bool { get }
 }
 
-/// Which rows of a table a page shows: sorted by one column either way, then cut to a page — all in SQL, so a
-/// page costs the same on a table of ten rows or ten million.
+/// Which rows of a table a page shows: sorted by one column either way, then cut to a page — all in SQL, so memory
+/// holds one page whatever the table's size (a deep page costs the database the rows it skips).
 public struct TableSlice<Column: SortColumn>: Sendable {
     public var column: Column
     public var descending: Bool
     /// Rows skipped before the page (`(page - 1) × limit`).
     public var offset: Int
     public var limit: Int
+    /// Whether the page also counts every matching row (a page shows "page 2 of 7"; a download needs no count).
+    public var counts = true
 
     public init(column: Column, descending: Bool = false, offset: Int = 0, limit: Int) {
         self.column = column
@@ -24,12 +28,12 @@ public struct TableSlice<Column: SortColumn>: Sendable {
         self.limit = max(1, limit)
     }
 
-    /// `ORDER BY … LIMIT … OFFSET …`, with `tiebreak` (a unique key) after the column so equal values keep one
-    /// order from page to page; text sorts byte by byte on both databases.
-    func clause(tiebreak: String, textOrder: String) -> SQLQueryString {
+    /// `ORDER BY … LIMIT … OFFSET …`, with `tiebreak` (a unique key's columns) after the column so equal values keep
+    /// one order from page to page; text sorts byte by byte on both databases (`textOrder`).
+    func clause(tiebreak: [String], textOrder: String) -> SQLQueryString {
         let direction = descending ? "DESC" : "ASC"
-        return " ORDER BY \(unsafeRaw: column.sqlOrder) \(unsafeRaw: textOrder) \(unsafeRaw: direction), \(unsafeRaw: tiebreak) \(unsafeRaw: direction)"
-            + " LIMIT \(bind: limit) OFFSET \(bind: offset)"
+        let order = ["\(column.sqlOrder) \(column.sortsAsText ? textOrder : "") \(direction)"] + tiebreak.map { "\($0) \(direction)" }
+        return " ORDER BY \(unsafeRaw: order.joined(separator: ", ")) LIMIT \(bind: limit) OFFSET \(bind: offset)"
     }
 }
 
@@ -46,13 +50,20 @@ public struct CountedPage<Item: Sendable>: Sendable {
 
 extension ChannelbookDatabase {
     /// The rows of `select` (a whole query without ORDER BY) on the page `slice` asks for, with the count of all of
-    /// them. `collates` says whether the sort column is text, which sorts byte by byte on both databases.
+    /// them when the slice asks for it (otherwise `total` is the rows up to this page's end).
     func sortedPage<Column, Item>(
-        _ select: SQLQueryString, _ slice: TableSlice<Column>, tiebreak: String, collates: Bool, row: (any SQLRow) throws -> Item?
+        _ select: SQLQueryString, _ slice: TableSlice<Column>, tiebreak: [String], row: (any SQLRow) throws -> Item?
     ) async throws -> CountedPage<Item> {
+        let query = "SELECT * FROM (" + select + ") sorted" + slice.clause(tiebreak: tiebreak, textOrder: byteOrder)
+        let items = try await sql.raw(query).all().compactMap(row)
+        guard slice.counts else { return CountedPage(items: items, total: slice.offset + items.count) }
         let counted = try await sql.raw("SELECT COUNT(*) AS n FROM (" + select + ") counted").first()
-        let total = try counted?.decode(column: "n", as: Int.self) ?? 0
-        let query = "SELECT * FROM (" + select + ") sorted" + slice.clause(tiebreak: tiebreak, textOrder: collates ? byteOrder : "")
-        return CountedPage(items: try await sql.raw(query).all().compactMap(row), total: total)
+        return CountedPage(items: items, total: try counted?.decode(column: "n", as: Int.self) ?? 0)
+    }
+
+    /// `%text%` for `LIKE … ESCAPE '\'`, lower-cased, with the pattern characters in `text` taken literally.
+    static func likePattern(_ text: String) -> String {
+        "%" + text.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            + "%"
     }
 }

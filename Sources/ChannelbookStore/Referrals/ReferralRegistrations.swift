@@ -126,7 +126,7 @@ extension ChannelbookDatabase {
                 """
             ).first()!
             let id = ReferralID(try row.decode(column: "id", as: Int64.self))
-            try await audit(actor: actor, action: "register referral", partner: partner.id, subject: "referral \(id.reference)", after: request.customer)
+            try await audit(actor: actor, action: "register referral", partner: partner.id, subject: Self.referralAuditSubject(id), after: request.customer)
             try await emitWebhookEvent(
                 .referralRegistered,
                 ["id": .number(id.rawValue), "partner": .text(request.partner.rawValue), "customer": .text(request.customer), "registeredOn": .text(date.description)])
@@ -240,6 +240,12 @@ extension ChannelbookDatabase {
     }
 
 
+    /// What the audit log names a referral by.
+    static func referralAuditSubject(_ id: ReferralID) -> String { "referral \(id.reference)" }
+
+    /// Every name the audit log has had for a referral: entries written before the one id (`REG-12`) used its number.
+    public static func referralAuditSubjects(_ id: ReferralID) -> [String] { [referralAuditSubject(id), "referral \(id.rawValue)"] }
+
     /// Registrations with their status on `asOf`, newest first, filtered by partner, status and registration quarter.
     public func referrals(partner: PartnerCode? = nil, status: ReferralStatus? = nil, quarter: Quarter? = nil, asOf: BusinessDate) async throws
         -> [ReferralView]
@@ -348,7 +354,7 @@ extension ChannelbookDatabase {
     private func auditReferral(_ referral: ReferralView, actor: String, action: String, after: String) async throws {
         let partner = try await PartnerDirectory.load(from: self).byCode[referral.partner]?.id
         try await audit(
-            actor: actor, action: action, partner: partner, subject: "referral \(referral.id.reference)", before: referral.status.rawValue, after: after)
+            actor: actor, action: action, partner: partner, subject: Self.referralAuditSubject(referral.id), before: referral.status.rawValue, after: after)
     }
 
     /// A fulfiller is DIRECT (the vendor) or a known partner's code.

@@ -17,7 +17,7 @@ public enum ReferralColumn: String, SortColumn {
         }
     }
 
-    var isText: Bool { self != .id }
+    public var sortsAsText: Bool { self != .id }
 }
 
 /// What the referral list is narrowed to; nil or empty: no narrowing on it.
@@ -38,7 +38,7 @@ public struct ReferralFilter: Sendable {
 
 extension ReferralLifecycle {
     /// `status(on:)` as SQL over a `referral_registrations r` row, so a list is filtered and sorted by status in the
-    /// database. The rule's words are `status(on:)`'s; `ReferralListTests` holds the two to the same answer on every
+    /// database. The rule's words are `status(on:)`'s; `SortedListTests` holds the two to the same answer on every
     /// combination of dates, on both databases.
     static func sqlStatus(on date: BusinessDate) -> SQLQueryString {
         let day = date.description
@@ -72,14 +72,8 @@ extension ChannelbookDatabase {
     /// Registrations on `asOf`, filtered, sorted and paged in SQL, with how many match.
     public func referralTable(_ filter: ReferralFilter, asOf: BusinessDate, _ slice: TableSlice<ReferralColumn>) async throws -> CountedPage<ReferralView> {
         try await requireInitialised()
-        return try await sortedPage(referralSelection(filter, asOf: asOf), slice, tiebreak: "id", collates: slice.column.isText) { row in
+        return try await sortedPage(referralSelection(filter, asOf: asOf), slice, tiebreak: ["id"]) { row in
             try referralView(of: row, asOf: asOf)
         }
-    }
-
-    /// `%text%` for `LIKE … ESCAPE '\'`, lower-cased, with the pattern characters in `text` taken literally.
-    static func likePattern(_ text: String) -> String {
-        "%" + text.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-            + "%"
     }
 }

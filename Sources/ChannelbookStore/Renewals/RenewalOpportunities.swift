@@ -42,6 +42,29 @@ public struct RenewalEvent: Sendable, Equatable {
 }
 
 /// Which opportunities a queue shows.
+/// A renewal queue's columns, as people sort it (days to the end sort as the end date does).
+public enum RenewalColumn: String, SortColumn {
+    case id, contract, customer, reseller, owner, sku, seats, ends, status, quote
+
+    public var sqlOrder: String {
+        switch self {
+        case .id: "id"
+        case .contract: "contract_ref"
+        case .customer: "lower(customer)"
+        case .reseller: "code"
+        case .owner: "owner"
+        case .sku: "sku"
+        case .seats: "seats"
+        case .ends: "ends"
+        case .status: "status"
+        // Not quoted first either way round on both databases.
+        case .quote: "COALESCE(quote_minor, -9223372036854775807)"
+        }
+    }
+
+    public var sortsAsText: Bool { ![.id, .seats, .quote].contains(self) }
+}
+
 public struct RenewalFilter: Sendable, Equatable {
     public var asOf: BusinessDate
     /// The statuses shown; open and quoted (the worked ones) by default.
@@ -227,12 +250,9 @@ extension ChannelbookDatabase {
         c.renewed_by, c.lapsed_on, c.lapse_reason
         """
 
-    /// A page of a queue, by contract end then id, within the login's scope.
-    public func renewalOpportunities(_ filter: RenewalFilter, access: RenewalAccess, after cursor: RenewalCursor? = nil, limit: Int = 50) async throws
-        -> RenewalPage
-    {
-        try await requireInitialised()
-        let (program, expression) = try await renewalRules(on: filter.asOf)
+    /// A queue's opportunities as a whole query (`opportunityColumns`, `owner`, `status`), within the login's scope
+    /// and narrowed by `filter`.
+    private func renewalSelection(_ filter: RenewalFilter, access: RenewalAccess, _ expression: RenewalStatusSQL) async throws -> SQLQueryString {
         var query = SQLQueryString("SELECT ")
         query.appendInterpolation(Self.opportunityColumns)
         query.appendLiteral(", ")
@@ -262,6 +282,16 @@ extension ChannelbookDatabase {
         if let customer = filter.customer.map({ CustomerIdentity.normalize(name: String($0.prefix(200))) }), !customer.isEmpty {
             query.appendInterpolation(" AND c.customer_key LIKE \(bind: "%" + customer + "%")" as SQLQueryString)
         }
+        return query
+    }
+
+    /// A page of a queue, by contract end then id, within the login's scope.
+    public func renewalOpportunities(_ filter: RenewalFilter, access: RenewalAccess, after cursor: RenewalCursor? = nil, limit: Int = 50) async throws
+        -> RenewalPage
+    {
+        try await requireInitialised()
+        let (program, expression) = try await renewalRules(on: filter.asOf)
+        var query = try await renewalSelection(filter, access: access, expression)
         if let cursor {
             query.appendInterpolation(
                 " AND (c.ends > \(bind: cursor.ends.description) OR (c.ends = \(bind: cursor.ends.description) AND c.id > \(bind: cursor.id)))" as SQLQueryString)
@@ -271,6 +301,16 @@ extension ChannelbookDatabase {
         let rows = try await sql.raw(query).all()
         let items = try rows.prefix(size).map { try opportunity($0, asOf: filter.asOf, rules: program.renewals, currency: program.currency, access: access) }
         return RenewalPage(items: items, next: rows.count > size ? items.last.map { RenewalCursor(ends: $0.ends, id: $0.id) } : nil)
+    }
+
+    /// A queue sorted by any of its columns and paged, with how many match: the page's table and its CSV.
+    public func renewalTable(_ filter: RenewalFilter, access: RenewalAccess, _ slice: TableSlice<RenewalColumn>) async throws -> CountedPage<RenewalOpportunity> {
+        try await requireInitialised()
+        let (program, expression) = try await renewalRules(on: filter.asOf)
+        let select = try await renewalSelection(filter, access: access, expression)
+        return try await sortedPage(select, slice, tiebreak: ["id"]) {
+            try opportunity($0, asOf: filter.asOf, rules: program.renewals, currency: program.currency, access: access)
+        }
     }
 
     /// One opportunity and its history, within the login's scope (`notFound` outside it).
