@@ -63,27 +63,40 @@ struct DashboardRoutes {
         return "<h2>My partners</h2><table><thead><tr><th>partner</th><th>tier</th><th>\(Quarter(containing: today)) so far</th><th>reps trained</th></tr></thead><tbody>\(rows)</tbody></table>"
     }
 
+    /// A partner's dashboard from its template (`partner-dashboard.mustache`): a reseller's tier progress, its
+    /// statements and newest referrals, its MDF; a distributor's reports.
     private func partnerDashboard(_ user: SignedInUser, _ context: WebContext) async throws -> Response {
         guard let partner = user.partner else { throw WebError.notFound(json: false) }
-        var body = ""
-        if let progress = try await database.read({ try await $0.tierProgress(of: partner, on: WebClock.today(context)) }) {
-            body += progressSection(progress)
+        let today = WebClock.today(context)
+        var values: [String: Any] = [:]
+        if let progress = try await database.read({ try await $0.tierProgress(of: partner, on: today) }) { values["progress"] = Self.progressValues(progress) }
+        let statements = try await database.read { try await $0.statements(ofPartner: partner) }
+        values["statements"] = DataTable(
+            label: "Your statements", columns: [.init(heading: "Statement"), .init(heading: "Quarter"), .init(heading: "Status"), .init(heading: "Total", numeric: true)],
+            rows: statements.map { statement in
+                [
+                    .text(statement.reference, link: "/statements/\(statement.quarter)/\(statement.partner.rawValue.addingPercentEncodingForQuery())"),
+                    .text(statement.quarter.description), .text(statement.status.rawValue), .money(statement.total.displayString),
+                ]
+            },
+            empty: "No statements yet: each quarter's appears once the quarter is closed."
+        ).html()
+        let referrals = try await database.read { try await $0.referrals(partner: partner, asOf: today) }.prefix(10)
+        values["referrals"] = DataTable(
+            label: "Your newest referrals", columns: [.init(heading: "Referral"), .init(heading: "Customer"), .init(heading: "Status"), .init(heading: "Registered")],
+            rows: referrals.map { referral in
+                [
+                    .text(referral.id.reference, link: "/referrals/\(referral.id.rawValue)"), .text(referral.customer), .text(referral.status.rawValue),
+                    .text(referral.registeredOn.description),
+                ]
+            },
+            empty: "No referrals yet."
+        ).html()
+        if user.partnerKind == .reseller, let mdf = try await database.read({ try await $0.mdfBalances(partner: partner, asOf: today) }).first {
+            values["mdf"] = ["available": mdf.available.displayString, "reserved": mdf.reserved.displayString, "payable": mdf.payable.displayString]
         }
-        let rows = try await database.read { try await $0.statements(ofPartner: partner) }.map { statement in
-            "<tr><td><a href=\"/statements/\(statement.quarter)/\(HTML.escape(statement.partner.rawValue))\">\(HTML.escape(statement.reference))</a></td><td>\(statement.quarter)</td><td>\(statement.status.rawValue)</td><td class=\"money\">\(HTML.escape(statement.total.displayString))</td></tr>"
-        }.joined()
-        body += "<h2>Statements</h2><table><thead><tr><th>statement</th><th>quarter</th><th>status</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>"
-        let referrals = try await database.read { try await $0.referrals(partner: partner, asOf: WebClock.today(context)) }.prefix(10).map { referral in
-            "<tr><td><a href=\"/referrals/\(referral.id.rawValue)\">\(referral.id.reference)</a></td><td>\(HTML.escape(referral.customer))</td><td>\(referral.status.rawValue)</td><td>\(referral.registeredOn)</td></tr>"
-        }.joined()
-        body += "<h2>Referrals</h2><table><thead><tr><th>id</th><th>customer</th><th>status</th><th>registered</th></tr></thead><tbody>\(referrals)</tbody></table>"
-            + "<p><a href=\"/referrals\">All referrals and registering one</a></p>"
-        if user.partnerKind == .reseller, let mdf = try await database.read({ try await $0.mdfBalances(partner: partner, asOf: WebClock.today(context)) }).first {
-            body += "<h2>Market development funds</h2><p>\(HTML.escape(mdf.available.displayString)) available, \(HTML.escape(mdf.reserved.displayString)) reserved, "
-                + "\(HTML.escape(mdf.payable.displayString)) payable on your next statement. <a href=\"/mdf\">Request funds, claim, and the ledger</a></p>"
-        }
-        if user.partnerKind == .distributor { body += try await distributorSections(user, partner, today: WebClock.today(context)) }
-        return signedInPage("Dashboard", context, body)
+        if user.partnerKind == .distributor { values["distributor"] = try await distributorSections(user, partner, today: today) }
+        return signedInPage("Dashboard", context, Templates.render("partner-dashboard", values))
     }
 
     /// A distributor's own reports: names waiting to be mapped, its resellers' sell-through by quarter, and its lines
@@ -134,9 +147,9 @@ struct DashboardRoutes {
 
     static let sellThroughRowsShown = 500
 
-    /// This quarter's basis so far against the rebate tiers, as an inline SVG bar with a mark at each tier
-    /// (no JavaScript); an ineligible reseller is told why it earns no rebate.
-    private func progressSection(_ progress: TierProgress) -> String {
+    /// This quarter's basis so far against the rebate tiers, for the template's inline SVG bar with a mark at each
+    /// tier (no JavaScript); an ineligible reseller is told why it earns no rebate.
+    static func progressValues(_ progress: TierProgress) -> [String: Any] {
         var text = "\(progress.quarter) so far: net hardware + software sales \(progress.basis.displayString)"
         if let reason = progress.ineligibleReason {
             text += ". No rebate this quarter: \(progress.tier.map { "as a \($0.rawValue) reseller, " } ?? "")\(reason)."
@@ -152,12 +165,9 @@ struct DashboardRoutes {
         // The bar spans up to the top tier's start plus a fifth; pixels in integers, like everything derived from money.
         let top = max(1, (progress.tierMarks.last?.minorUnits ?? 1) / 5 * 6)
         func pixels(_ amount: Money) -> Int64 { min(400, max(0, amount.minorUnits) / max(1, top / 400)) }
-        let marks = progress.tierMarks.map { mark in
-            "<line x1=\"\(pixels(mark))\" x2=\"\(pixels(mark))\" y1=\"0\" y2=\"18\" stroke=\"#333\"/><text x=\"\(pixels(mark) + 2)\" y=\"30\" font-size=\"10\">\(HTML.escape(mark.displayString))</text>"
-        }.joined()
-        return """
-            <h2>Rebate progress</h2><p>\(HTML.escape(text))</p>
-            <svg width="420" height="34" viewBox="0 0 420 34" role="img" aria-label="\(HTML.escape(text))"><rect width="400" height="18" fill="#eee"/><rect width="\(pixels(progress.basis))" height="18" fill="\(progress.eligible ? "#2a7" : "#999")"/>\(marks)</svg>
-            """
+        return [
+            "text": text, "basisPixels": pixels(progress.basis), "fill": progress.eligible ? "#2a7" : "#999",
+            "marks": progress.tierMarks.map { mark -> [String: Any] in ["x": pixels(mark), "labelX": pixels(mark) + 2, "label": mark.displayString] },
+        ]
     }
 }

@@ -43,7 +43,7 @@ enum Templates {
         for (name, text) in try files(in: folder("templates"), ending: ".mustache") {
             do { try library.register(text, named: name) } catch { throw TemplateError(description: "template \(name): \(error)") }
         }
-        for required in ["layout", "navigation", "error", "table", "field", "notice", "statement"] where library.getTemplate(named: required) == nil {
+        for required in ["layout", "navigation", "error", "table", "field", "notice", "statement", "partner-dashboard"] where library.getTemplate(named: required) == nil {
             throw TemplateError(description: "the template \(required).mustache is missing")
         }
         return library

@@ -180,6 +180,10 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
             #expect(html.contains("2027Q1 so far: net hardware + software sales $0.00, rebate rate 0%; $30,000.00 to the next tier (5% from $30,000.00)"))
             #expect(html.contains("<svg width=\"420\" height=\"34\""))
             #expect(html.contains("CB-2026Q1-P01-1") && !html.contains("CB-2026Q1-N01-1"))
+            // From the dashboard's template: a mark per tier, the statement linked, an empty state in words.
+            #expect(html.components(separatedBy: "stroke=\"#333\"").count == 4)
+            #expect(html.contains(#"<td><a href="/statements/2026Q1/P01">CB-2026Q1-P01-1</a></td><td>2026Q1</td><td>draft</td>"#))
+            #expect(html.contains(#"<p class="empty-state">No referrals yet.</p>"#))
             let csrf = try #require(try await database.session(token: session, nowMicroseconds: fixedClock.nowMicroseconds())?.csrfToken)
             var headers = formHeaders
             headers[.cookie] = "cb_session=\(session)"
