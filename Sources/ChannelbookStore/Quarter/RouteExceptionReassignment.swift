@@ -17,7 +17,7 @@ public enum RouteExceptionReassignError: RefusalError, Equatable {
         case let .sameReseller(code): return "the line already names \(code.rawValue): choose the reseller it belongs to"
         case let .notAReseller(code): return "\(code) is not a reseller's code"
         case let .maintainedSKU(lineID, sku):
-            return "line \(lineID) sold \(sku), which carries maintenance: its contract follows the distributor's report, so ask the distributor to correct and resend it"
+            return "line \(lineID) is maintenance (\(sku)): its contract follows the distributor's report, so ask the distributor to correct and resend it"
         case let .priceAdjustment(lineID):
             return "line \(lineID) is a price adjustment (0 seats), which no correcting line can reverse: ask the distributor to correct and resend its report"
         case let .lineIDTooLong(lineID): return "line \(lineID) has an id too long to name its correcting lines"

@@ -19,11 +19,11 @@ public struct RouteExceptionListing: Sendable, Equatable {
     public let reviewNote: String?
     public let reviewedBy: String?
 
-    /// Why this line cannot be moved to another reseller by correcting lines, or nil when it can: a line of a SKU
-    /// with a maintenance term made a contract that follows the distributor's report, and a price adjustment (0 seats)
-    /// has no reversal a sales file may carry (`LineLimits.seatsProblem`).
+    /// Why this line cannot be moved to another reseller by correcting lines, or nil when it can: a renewal, or a
+    /// line of a SKU with a maintenance term, made or renewed a contract that follows the distributor's report, and a
+    /// price adjustment (0 seats) has no reversal a sales file may carry (`LineLimits.seatsProblem`).
     public var reassignRefusal: RouteExceptionReassignError? {
-        if maintenanceMonths != nil { return .maintainedSKU(lineID: lineID, sku: sku) }
+        if category == .renewal || maintenanceMonths != nil { return .maintainedSKU(lineID: lineID, sku: sku) }
         if seats == 0 { return .priceAdjustment(lineID: lineID) }
         return nil
     }
