@@ -26,7 +26,9 @@ struct DashboardRoutes {
         let rows = summaries.map { summary in
             "<tr><td><a href=\"/quarters/\(summary.quarter)\">\(summary.quarter)</a></td><td>\(summary.status.rawValue)</td><td>\(summary.count)</td><td class=\"money\">\(HTML.escape(summary.total.displayString))</td></tr>"
         }.joined()
-        body += "<h2>Statements by quarter</h2><table><thead><tr><th>quarter</th><th>status</th><th>statements</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>"
+        body += "<h2>Statements by quarter</h2>"
+            + (summaries.isEmpty ? "<p class=\"empty-state\">No statements yet: close a quarter to draft them.</p>"
+                : "<table><thead><tr><th>quarter</th><th>status</th><th>statements</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>")
         body += "<h2>Resellers by tier</h2>"
             + SVGChart.bars(overview.tierCounts.map { ($0.tier.rawValue, Int64($0.count), String($0.count)) }, title: "Resellers by tier")
         if let quarter = overview.quarter {
@@ -34,7 +36,7 @@ struct DashboardRoutes {
             body += "<h2>Near the next rebate tier in \(quarter)</h2>"
                 + (near.isEmpty ? "<p>No eligible reseller is within \(QuarterEngine.defaultNearTierWithin.percentString) of its next tier.</p>"
                     : NearTierRoutes.table(near) + "<p><a href=\"/near-tier?quarter=\(quarter)\">All near-tier resellers in \(quarter)</a></p>")
-            body += "<p>\(overview.routeExceptions) route exception\(overview.routeExceptions == 1 ? "" : "s") in \(quarter) (<code>channelbook exceptions \(quarter)</code>)</p>"
+            body += "<p><a href=\"/quarters/\(quarter)/exceptions\">\(overview.routeExceptions) route exception\(overview.routeExceptions == 1 ? "" : "s") in \(quarter)</a></p>"
         }
         body += "<p><a href=\"/referrals?status=registered\">\(overview.referralsAwaitingReview) referral\(overview.referralsAwaitingReview == 1 ? "" : "s") awaiting review</a> · <a href=\"/partners\">Partners</a></p>"
         return signedInPage("Dashboard", context, body)

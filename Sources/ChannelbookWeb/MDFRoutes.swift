@@ -219,7 +219,7 @@ struct MDFRoutes {
         html += """
             <h2>Balances on \(today)</h2>
             <form method="get" action="/mdf"><label>partner <input name="partner" value="\(HTML.escape(partnerFilter?.rawValue ?? ""))" maxlength="40"></label>
-            <label>status <select name="status"><option value="">any</option>\(MDFRequestStatus.allCases.map { "<option\(statusFilter == $0 ? " selected" : "")>\($0.rawValue)</option>" }.joined())</select></label>
+            <label>status <select name="status"><option value="">any</option>\(MDFRequestStatus.allCases.map { "<option value=\"\($0.rawValue)\"\(statusFilter == $0 ? " selected" : "")>\($0.label)</option>" }.joined())</select></label>
             <button>Filter</button></form>
             """
         html += balances.isEmpty ? "<p>No MDF allocated yet (<code>channelbook mdf allocate QUARTER</code>).</p>" : Self.balanceTable(balances)
@@ -242,7 +242,7 @@ struct MDFRoutes {
             "<tr><td><a href=\"/mdf/requests/\(view.id)\">\(view.id)</a></td><td>\(HTML.escape(view.partner.rawValue))</td><td>\(HTML.escape(view.activity))</td>"
                 + "<td>\(view.kind.rawValue)</td><td>\(view.startsOn) to \(view.endsOn)</td>"
                 + [view.requested, view.approved, view.claimed, view.accepted].map { "<td class=\"money\">\($0?.displayString ?? "")</td>" }.joined()
-                + "<td>\(view.status.rawValue)\(view.reason.map { ": " + HTML.escape($0) } ?? "")</td><td>\(actions(view))</td></tr>"
+                + "<td>\(view.status.label)\(view.reason.map { ": " + HTML.escape($0) } ?? "")</td><td>\(actions(view))</td></tr>"
         }.joined()
         return "<table><thead><tr><th>id</th><th>partner</th><th>activity</th><th>kind</th><th>dates</th><th>requested</th><th>approved</th><th>claimed</th><th>accepted</th><th>status</th><th></th></tr></thead><tbody>\(cells)</tbody></table>"
     }
@@ -306,7 +306,7 @@ struct MDFRoutes {
         func money(_ value: Money?) -> String { value?.displayString ?? "—" }
         let rows: [(String, String)] = [
             ("partner", "\(view.partner.rawValue) \(view.partnerName)"), ("activity", view.activity), ("kind", view.kind.rawValue),
-            ("dates", "\(view.startsOn) to \(view.endsOn)"), ("status", view.status.rawValue + (view.reason.map { ": \($0)" } ?? "")),
+            ("dates", "\(view.startsOn) to \(view.endsOn)"), ("status", view.status.label + (view.reason.map { ": \($0)" } ?? "")),
             ("planned cost", money(view.plannedCost)), ("requested", "\(money(view.requested)) on \(view.requestedOn)"),
             ("approved", money(view.approved) + (view.approvedOn.map { " on \($0)" } ?? "")), ("claim by", view.claimDeadline.description),
             ("actual cost", money(view.actualCost)), ("claimed", money(view.claimed) + (view.claimedOn.map { " on \($0)" } ?? "")),

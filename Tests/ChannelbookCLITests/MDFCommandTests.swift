@@ -28,7 +28,7 @@ import Testing
             ["mdf", "request", "--partner", "P01", "--activity", "Big", "--kind", "campaign", "--planned-cost", "20000.00", "--amount", "5000.01",
              "--starts", "2026-02-01", "--ends", "2026-02-03", "--on", "2026-01-11"] + db)
         #expect(tooMuch.exitCode == 1)
-        #expect(tooMuch.stderr == "Error: 5000.01 is more than the 5000.00 of MDF available on 2026-01-11\n")
+        #expect(tooMuch.stderr == "Error: $5,000.01 is more than the $5,000.00 of MDF available on 2026-01-11\n")
 
         let approved = await channelbook(["mdf", "approve", id, "--amount", "2500.00", "--on", "2026-01-12", "--actor", "admin"] + db)
         #expect(approved.stdout == "approved MDF request \(id) on 2026-01-12: 2500.00 reserved; claim by 2026-04-04\n", "\(approved.stderr)")

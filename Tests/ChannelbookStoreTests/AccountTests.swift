@@ -108,7 +108,7 @@ import Testing
             #expect(await refusalOf { try await database.assignContact(partner: "D01", email: "am@vendor.example", role: .accountManager, actor: "a") } == .wrongPartnerKind(partner: "D01", contact: "account manager"))
             #expect(await refusalOf { try await database.assignContact(partner: "N01", email: "mo@vendor.example", role: .accountManager, actor: "a") } == .wrongRole(email: "mo@vendor.example", needed: .accountManager))
             #expect(await refusalOf { try await database.assignContact(partner: "Z9", email: "am@vendor.example", role: .accountManager, actor: "a") } == .unknownPartner("Z9"))
-            #expect(try await database.auditLog().contains { $0.action == "assign account_manager" && $0.subject == "N01" })
+            #expect(try await database.auditLog().contains { $0.action == "assign account manager" && $0.subject == "N01" })
         }
     }
 

@@ -161,7 +161,7 @@ import Testing
             let second = try await Self.request(database, planned: "6000.00", amount: "3000.00", on: "2026-01-15")
             try await database.approveMDF(first, amount: nil, on: Self.date("2026-01-20"), actor: "a")
             let refused = await Self.refusal { try await database.approveMDF(second, amount: nil, on: Self.date("2026-01-20"), actor: "a") }
-            #expect(refused == "3000.00 is more than the 2000.00 of MDF available on 2026-01-20")
+            #expect(refused == "$3,000.00 is more than the $2,000.00 of MDF available on 2026-01-20")
             try await database.approveMDF(second, amount: Self.aud("2000.00"), on: Self.date("2026-01-20"), actor: "a")  // part of it fits
             let balance = try await Self.balance(database, "P01", "2026-01-20")!
             #expect((balance.reserved, balance.available) == (Self.aud("5000.00"), Self.aud("0.00")))

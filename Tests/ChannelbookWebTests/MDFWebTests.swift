@@ -46,7 +46,7 @@ import Testing
             #expect(refused.status == .badRequest)
             let refusedPage = String(buffer: refused.body)
             #expect(refusedPage.contains("id=\"amount-error\""))
-            #expect(refusedPage.contains("1600.00 is more than 50% of the planned cost 3000.00 (at most 1500.00)"))
+            #expect(refusedPage.contains("$1,600.00 is more than 50% of the planned cost $3,000.00 (at most $1,500.00)"))
             #expect(refusedPage.contains("value=\"Roadshow &lt;Perth&gt;\""))
             // A field given twice, or a broken % escape, is a 400, never a 500.
             var twice = String(buffer: form(fields))
@@ -114,7 +114,7 @@ import Testing
             let over = try await client.execute(
                 uri: "/mdf/requests/\(id)/accept-claim", method: .post, headers: admin.headers, body: form(["csrf": admin.csrf, "amount": "1200.01"]))
             #expect(over.status == .badRequest)
-            #expect(String(buffer: over.body).contains("1200.01 is more than the 1200.00 claimed"))
+            #expect(String(buffer: over.body).contains("$1,200.01 is more than the $1,200.00 claimed"))
             let accepted = try await client.execute(
                 uri: "/mdf/requests/\(id)/accept-claim", method: .post, headers: admin.headers, body: form(["csrf": admin.csrf, "amount": "1000.00"]))
             #expect(accepted.status == .seeOther)
@@ -150,7 +150,7 @@ import Testing
             #expect(try await call(.post, "/api/v1/mdf/requests", admin, json: body).0 == .forbidden)  // only a reseller requests
             let over = try await call(.post, "/api/v1/mdf/requests", partner, json: body.replacingOccurrences(of: "\"1500.00\"", with: "\"1500.01\""))
             #expect(over.0 == .badRequest)
-            #expect(over.1["error"] as? String == "1500.01 is more than 50% of the planned cost 3000.00 (at most 1500.00)")
+            #expect(over.1["error"] as? String == "$1,500.01 is more than 50% of the planned cost $3,000.00 (at most $1,500.00)")
             let created = try await call(.post, "/api/v1/mdf/requests", partner, json: body)
             #expect(created.0 == .created)
             #expect(created.1["status"] as? String == "requested")

@@ -24,6 +24,9 @@ public enum MDFRequestStatus: String, CaseIterable, Sendable, Codable {
 
     /// Stored statuses: what an action records.
     public var isStored: Bool { self != .lapsed && self != .paid }
+
+    /// The status in words, as pages show it (the raw value is the stored and exported name).
+    public var label: String { self == .claimRejected ? "claim rejected" : rawValue }
 }
 
 /// An MDF request with everything that decides its status on any day.
@@ -242,12 +245,12 @@ public enum MDFError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notPositive(let field): return "\(field) must be more than 0.00"
         case let .endsBeforeStart(starts, ends): return "the activity ends (\(ends)) before it starts (\(starts))"
         case let .overAvailable(asked, available, date):
-            return "\(asked.decimalString) is more than the \(available.decimalString) of MDF available on \(date)"
+            return "\(asked.displayString) is more than the \(available.displayString) of MDF available on \(date)"
         case let .overShare(asked, cost, what, share, most):
-            return "\(asked.decimalString) is more than \(share.percentString) of the \(what) \(cost.decimalString) (at most \(most.decimalString))"
-        case let .overRequested(asked, requested): return "\(asked.decimalString) is more than the \(requested.decimalString) requested"
-        case let .overReserved(asked, reserved): return "\(asked.decimalString) is more than the \(reserved.decimalString) reserved for this activity"
-        case let .overClaimed(asked, claimed): return "\(asked.decimalString) is more than the \(claimed.decimalString) claimed"
+            return "\(asked.displayString) is more than \(share.percentString) of the \(what) \(cost.displayString) (at most \(most.displayString))"
+        case let .overRequested(asked, requested): return "\(asked.displayString) is more than the \(requested.displayString) requested"
+        case let .overReserved(asked, reserved): return "\(asked.displayString) is more than the \(reserved.displayString) reserved for this activity"
+        case let .overClaimed(asked, claimed): return "\(asked.displayString) is more than the \(claimed.displayString) claimed"
         case let .wrongStatus(id, status, expected): return "MDF request \(id) is \(status.rawValue), not \(expected)"
         case let .beforeEarlierStep(date, step, earlier): return "\(date) is before \(step) (\(earlier))"
         case .activityNotEnded(let ends): return "the activity has not ended: claim on or after \(ends)"

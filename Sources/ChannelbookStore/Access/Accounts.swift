@@ -125,7 +125,7 @@ extension ChannelbookDatabase {
                 VALUES (\(bind: email), \(bind: role.rawValue), \(bind: partnerID?.rawValue), \(bind: hash), \(bind: Self.nowMicroseconds())) RETURNING id
                 """
             ).first()!
-            try await audit(actor: actor, action: "add user", partner: partnerID, subject: email, after: role.rawValue)
+            try await audit(actor: actor, action: "add user", partner: partnerID, subject: email, after: role.label)
             return SignedInUser(
                 id: UserID(try row.decode(column: "id", as: Int64.self)), email: email, role: role, partner: partner, partnerID: partnerID)
         }

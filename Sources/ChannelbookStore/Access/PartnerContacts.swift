@@ -34,7 +34,7 @@ extension ChannelbookDatabase {
             default: throw ContactError.wrongPartnerKind(partner: code.rawValue, contact: role == .accountManager ? "account manager" : "maintenance officer")
             }
             try await sql.raw("UPDATE partners SET \(unsafeRaw: column) = \(bind: user.id.rawValue) WHERE id = \(bind: partner.id.rawValue)").run()
-            try await audit(actor: actor, action: "assign \(role.rawValue)", partner: partner.id, subject: code.rawValue, after: email)
+            try await audit(actor: actor, action: "assign \(role.label)", partner: partner.id, subject: code.rawValue, after: email)
         }
     }
 

@@ -56,7 +56,7 @@ extension ChannelbookDatabase {
             """
         ).first()
         try await noteLedgerChange()
-        try await audit(actor: actor, action: "store program", subject: program.versionLabel, after: "\(program.currency.code), national_max \(program.nationalMax)")
+        try await audit(actor: actor, action: "store program", subject: program.versionLabel, after: "\(program.currency.code), at most \(program.nationalMax) national resellers")
         // Analytics read every quarter through the newest program's segments: new ones regroup the kept totals.
         let segmentsAfter = try await latestProgram().program.segments
         if let segmentsBefore, segmentsBefore != segmentsAfter {
