@@ -175,4 +175,18 @@ private func refusal(_ body: () async throws -> Void) async -> ReferralError? {
             #expect(found == ["referrals.csv:2: referral_id: 'REG-1': ids starting REG- are reserved for referrals registered in Channelbook"])
         }
     }
+
+    /// A closed referral imported with a date after the importer's today is refused, as a win recorded here is.
+    @Test(arguments: TestDatabase.available)
+    func anImportedReferralIsNotWonInTheFuture(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            let path = try fixtureFile("referrals.csv", "referral_id,partner,customer,sku,seats,closed_on\nX-1,P01,Acme,SW-1,300,2026-02-01\nX-2,P01,Bank,SW-1,300,2026-02-02\n")
+            let found = await problems { try await database.importFile(.referrals, path: path, name: "referrals.csv", today: try BusinessDate.parse("2026-02-01")) }
+            #expect(found == ["referrals.csv:3: closed_on: 2026-02-02 has not come yet (today is 2026-02-01): a referral is not won in the future"])
+            #expect(try await database.count("closed_referrals") == 0)
+            // On the day itself, both are fine.
+            #expect(try await database.importFile(.referrals, path: path, name: "referrals.csv", today: try BusinessDate.parse("2026-02-02")).new == 2)
+        }
+    }
 }

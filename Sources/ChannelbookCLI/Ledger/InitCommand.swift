@@ -53,7 +53,7 @@ struct ImportCommand: AsyncParsableCommand {
     func run() async throws {
         let summary = try await TerminalProgress.watching(quiet: quiet.quiet) {
             try await database.perform { database in
-                try await database.importFile(kind.kind, path: file, name: file, actor: actor.name)
+                try await database.importFile(kind.kind, path: file, name: file, actor: actor.name, today: Today.date)
             }
         }
         Console.line(summary.description)

@@ -6,6 +6,8 @@ import SQLKit
 /// A referral is identified by its `referral_id`; the same row again is present, other content a conflict.
 struct ClosedReferralImporter {
     let database: ChannelbookDatabase
+    /// Closed referrals dated after this day are refused, as a win recorded in Channelbook is (`wonInFuture`).
+    var today: BusinessDate? = nil
 
     static let maximumRows = 1_000_000
 
@@ -29,6 +31,9 @@ struct ClosedReferralImporter {
                 return
             }
             seen[row.referralID] = row.line
+            if let today, row.closedOn > today {
+                problems.add(line: row.line, field: "closed_on", "\(row.closedOn) has not come yet (today is \(today)): a referral is not won in the future")
+            }
             let partner = directory.byCode[row.partner]
             if partner == nil { problems.add(line: row.line, field: "partner", "no partner has the code '\(row.partner.rawValue)'") }
             if !priceBook.knows(row.sku) {

@@ -63,8 +63,10 @@ extension ChannelbookDatabase {
     /// - Throws: `ImportProblems` listing every problem found (nothing is written then).
     @discardableResult
     /// - Parameter onlySource: for a distributor's own upload: every sales line must come from this source.
+    /// - Parameter today: the importer's today: a closed referral dated after it is refused (a referral is not won
+    ///   on a day that has not come). Nil for a file made for an earlier day, as the demo's is.
     public func importFile(
-        _ kind: ImportKind, path: String, name: String, actor: String = "system", onlySource: PartnerCode? = nil
+        _ kind: ImportKind, path: String, name: String, actor: String = "system", onlySource: PartnerCode? = nil, today: BusinessDate? = nil
     ) async throws -> ImportSummary {
         try await requireInitialised()
         // Referral files write the closed referrals that referral decisions also write; enablement records
@@ -84,7 +86,7 @@ extension ChannelbookDatabase {
             case .partners: summary = try await PartnerImporter(database: self, actor: actor).run(path: path, name: name)
             case .pricebook: summary = try await PriceBookImporter(database: self).run(path: path, name: name)
             case .sales: summary = try await SalesImporter(database: self, onlySource: onlySource, actor: actor).run(path: path, name: name)
-            case .referrals: summary = try await ClosedReferralImporter(database: self).run(path: path, name: name)
+            case .referrals: summary = try await ClosedReferralImporter(database: self, today: today).run(path: path, name: name)
             case .enablement: summary = try await EnablementImporter(database: self, actor: actor).run(path: path, name: name)
             case .contracts: summary = try await ContractImporter(database: self).run(path: path, name: name)
             }
