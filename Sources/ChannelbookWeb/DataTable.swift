@@ -91,9 +91,10 @@ struct TableOrder<Column: SortColumn>: SortLinks, Sendable {
 
     /// The order of the list at `path` the request asks for. A form on the list posts to its own action with the
     /// list's query (`query`), so a refusal shows the page the person was on and a success returns to it.
-    init(_ request: Request, path: String, default column: Column, descending: Bool) {
+    /// `allowed`: the columns this login may sort by (a column it may not see is not one to sort by either).
+    init(_ request: Request, path: String, default column: Column, descending: Bool, allowed: (Column) -> Bool = { _ in true }) {
         let query = request.formQuery
-        let asked = query.get("sort").flatMap { Column(rawValue: String($0)) }
+        let asked = query.get("sort").flatMap { Column(rawValue: String($0)) }.flatMap { allowed($0) ? $0 : nil }
         sorted = asked ?? column
         self.descending = asked == nil ? descending : query.get("dir") == "desc"
         page = max(1, min(1_000_000, query.get("page").flatMap { Int($0) } ?? 1))

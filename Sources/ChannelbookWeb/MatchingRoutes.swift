@@ -24,7 +24,17 @@ struct MatchingRoutes {
             // `after` pages through the names (100 a page, in SQL); a cursor is a source and a name key, never shown as text.
             let after = request.formQuery.get("after").map { String($0) }.flatMap { (try? TextRules.require("after", $0, maximumLength: 500)) != nil ? $0 : nil }
             return try await page(
-                access, context, notice: done.flatMap(Self.notices.index(forKey:)).map { Self.notices[$0].value }, problem: nil, after: after)
+                access, request, context, notice: done.flatMap(Self.notices.index(forKey:)).map { Self.notices[$0].value }, problem: nil, after: after)
+        }
+        // The decided names with the page's order, as CSV; a distributor's own, without the vendor's staff's names.
+        router.get("/matching/decided.csv") { request, context in
+            let (_, access) = try scope(context)
+            let order = Self.decisionOrder(request, access), database = self.database
+            return StreamedCSV.sortedTable(fileName: "decided-names.csv", header: ["source", "name", "partner", "set_aside", "decided_by", "decided_at"], order: order) { slice in
+                try await database.read { try await $0.resellerNameDecisionTable(source: access.source, slice) }
+            } row: {
+                [$0.source, $0.writtenAs, $0.partner?.rawValue ?? "", $0.ignoreReason ?? "", Self.decidedBy($0, access), $0.decidedAt]
+            }
         }
         router.post("/matching/map") { request, context in
             try await decide(request, context, forbidden: { !$0.mayDecide }, field: "partner") { form, user, database in
@@ -69,7 +79,7 @@ struct MatchingRoutes {
             let done = try await database.write { try await action(form, user, $0) }
             return Response.redirect(to: "/matching?done=\(done)", type: .normal)
         } catch let refusal where FormInput.isRefusal(refusal) {
-            var response = try await page(access, context, notice: nil, problem: "\(form.name ?? ""): \(refusal)")
+            var response = try await page(access, request, context, notice: nil, problem: "\(form.name ?? ""): \(refusal)")
             response.status = .badRequest
             return response
         }
@@ -77,9 +87,22 @@ struct MatchingRoutes {
 
     static let pageSize = 100
 
-    private func page(_ access: MatchingAccess, _ context: WebContext, notice: String?, problem: String?, after: String? = nil) async throws -> Response {
+    /// The decided names' order; a distributor may not sort by who decided.
+    private static func decisionOrder(_ request: Request, _ access: MatchingAccess) -> TableOrder<NameDecisionColumn> {
+        TableOrder(request, path: "/matching", default: .source, descending: false) { access.source == nil || $0 != .by }
+    }
+
+    /// Who decided, as this login may know it: a distributor sees that the vendor decided, not which of its staff.
+    private static func decidedBy(_ decision: ResellerNameDecisionView, _ access: MatchingAccess) -> String {
+        access.source == nil ? decision.decidedBy : "the vendor"
+    }
+
+    private func page(
+        _ access: MatchingAccess, _ request: Request, _ context: WebContext, notice: String?, problem: String?, after: String? = nil
+    ) async throws -> Response {
         let names = try await database.read { try await $0.parkedNames(source: access.source, after: after, limit: Self.pageSize) }
-        let decisions = try await database.read { try await $0.resellerNameDecisions(source: access.source) }
+        let order = Self.decisionOrder(request, access)
+        let decisions = try await database.read { try await $0.resellerNameDecisionTable(source: access.source, order.slice) }
         let currency = try await database.read { try await $0.latestProgram().program.currency }
         let csrf = HTML.escape(context.session?.csrfToken ?? "")
         var body = ""
@@ -112,13 +135,22 @@ struct MatchingRoutes {
             body += "<p><a href=\"/matching?after=\(HTML.escape(last.cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))\">Next \(Self.pageSize) names</a></p>"
         }
         if after != nil { body += "<p><a href=\"/matching\">First page</a></p>" }
-        // A distributor sees what was decided and when, not which of the vendor's staff decided it.
-        let decided = decisions.map { decision in
-            "<tr><td>\(HTML.escape(decision.source))</td><td>\(HTML.escape(decision.writtenAs))</td><td>\(decision.partner.map { HTML.escape($0.rawValue) } ?? "set aside: " + HTML.escape(decision.ignoreReason ?? ""))</td>"
-                + "<td>\(access.source == nil ? HTML.escape(decision.decidedBy) : "the vendor")</td><td>\(HTML.escape(decision.decidedAt))</td></tr>"
-        }.joined()
-        if !decisions.isEmpty {
-            body += "<h2>Decided names</h2><table><thead><tr><th>source</th><th>name</th><th>partner</th><th>by</th><th>at</th></tr></thead><tbody>\(decided)</tbody></table>"
+        // A distributor sees what was decided and when, not which of the vendor's staff decided it (nor sorts by it).
+        if decisions.total > 0 {
+            body += "<h2>Decided names</h2>" + DataTable(
+                label: "Decided names",
+                columns: [
+                    .init(heading: "Source", sort: "source"), .init(heading: "Name", sort: "name"), .init(heading: "Partner", sort: "partner"),
+                    .init(heading: "By", sort: access.source == nil ? "by" : nil), .init(heading: "At", sort: "at"),
+                ],
+                rows: decisions.items.map { decision in
+                    [
+                        .text(decision.source), .text(decision.writtenAs), .text(decision.partner?.rawValue ?? "set aside: \(decision.ignoreReason ?? "")"),
+                        .text(Self.decidedBy(decision, access)), .text(decision.decidedAt),
+                    ]
+                },
+                empty: "No decided names.", order: order, pager: order.pager(total: decisions.total), csv: order.href(at: "/matching/decided.csv")
+            ).html()
         }
         return signedInPage("Reseller names", context, body)
     }

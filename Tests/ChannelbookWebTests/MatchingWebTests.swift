@@ -63,6 +63,17 @@ import Testing
             #expect(mapped.status == .seeOther)
             let after = String(buffer: try await client.execute(uri: "/matching?done=mapped", method: .get, headers: admin.headers).body)
             #expect(after.contains("Mapped: the name") && after.contains("No parked lines") && after.contains("<td>ASSOCIATE ONE PTY LTD</td><td>A01</td>"))
+            // Decided names sort by their columns and download as CSV (issue 16); the vendor sees who decided, the
+            // distributor only that the vendor did, and may not sort by it.
+            #expect(after.contains(#"<a href="/matching?sort=by&amp;dir=asc">By</a>"#) && after.contains("<td>admin@vendor.example</td>"))
+            let adminCSV = String(buffer: try await client.execute(uri: "/matching/decided.csv?sort=at&dir=desc", method: .get, headers: admin.headers).body)
+            #expect(adminCSV.hasPrefix("source,name,partner,set_aside,decided_by,decided_at\r\nD01,ASSOCIATE ONE PTY LTD,A01,,admin@vendor.example,"))
+            let theirs = String(buffer: try await client.execute(uri: "/matching?sort=by&dir=desc", method: .get, headers: d01.headers).body)
+            #expect(theirs.contains("<td>the vendor</td>") && !theirs.contains("admin@vendor.example") && theirs.contains(#"<th scope="col">By</th>"#))
+            #expect(theirs.contains(#"aria-sort="ascending"><a href="/matching?sort=source&amp;dir=desc">Source"#), "an order by who decided is not one a distributor may ask for")
+            let theirCSV = String(buffer: try await client.execute(uri: "/matching/decided.csv?sort=by", method: .get, headers: d01.headers).body)
+            #expect(theirCSV.contains(",the vendor,") && !theirCSV.contains("admin@vendor.example"))
+            #expect(!String(buffer: try await client.execute(uri: "/matching/decided.csv", method: .get, headers: d02.headers).body).contains("ASSOCIATE"))
             // A workbook with the same columns: a date cell, number cells, and the mapped name resolving now.
             let workbook = try XLSXFixture.sheet(
                 [["line_id", "date", "source", "reseller", "customer", "sku", "category", "seats", "amount", "currency"],

@@ -23,6 +23,24 @@ public struct ParkedName: Sendable, Equatable {
 }
 
 /// What was decided for a source's name: mapped to a partner, or set aside with a reason.
+/// The decided names' columns, as people sort them.
+public enum NameDecisionColumn: String, SortColumn {
+    case source, name, partner, by, at
+
+    public var sqlOrder: String {
+        switch self {
+        case .source: "source"
+        case .name: "name_key"
+        // Mapped names by the partner's code; names set aside after them, by the reason.
+        case .partner: "COALESCE(code, '~' || COALESCE(ignore_reason, ''))"
+        case .by: "decided_by"
+        case .at: "decided_at_us"
+        }
+    }
+
+    public var sortsAsText: Bool { self != .at }
+}
+
 public struct ResellerNameDecisionView: Sendable, Equatable {
     public let source: String
     public let writtenAs: String
@@ -125,19 +143,34 @@ extension ChannelbookDatabase {
         }
     }
 
+    /// The decisions recorded for names (mappings and names set aside), `source` scoping them: a whole query.
+    private func resellerNameDecisionSelection(source: String?) -> SQLQueryString {
+        var query: SQLQueryString = """
+            SELECT n.source, n.name_key, n.written_as, p.code, n.ignore_reason, n.decided_by, n.decided_at_us
+            FROM reseller_names n LEFT JOIN partners p ON p.id = n.partner_id
+            """
+        if let source { query += " WHERE n.source = \(bind: source)" }
+        return query
+    }
+
+    private func resellerNameDecision(_ row: any SQLRow) throws -> ResellerNameDecisionView {
+        ResellerNameDecisionView(
+            source: try row.decode(column: "source", as: String.self), writtenAs: try row.decode(column: "written_as", as: String.self),
+            partner: try row.decode(column: "code", as: String?.self).map { PartnerCode(rawValue: $0) },
+            ignoreReason: try row.decode(column: "ignore_reason", as: String?.self), decidedBy: try row.decode(column: "decided_by", as: String.self),
+            decidedAtMicroseconds: try row.decode(column: "decided_at_us", as: Int64.self))
+    }
+
     /// Every decision recorded for names (mappings and names set aside), by source then name; `source` scopes it.
     public func resellerNameDecisions(source: String? = nil) async throws -> [ResellerNameDecisionView] {
-        var query = SQLQueryString(
-            "SELECT n.source, n.written_as, p.code, n.ignore_reason, n.decided_by, n.decided_at_us FROM reseller_names n LEFT JOIN partners p ON p.id = n.partner_id")
-        if let source { query.appendInterpolation(" WHERE n.source = \(bind: source)" as SQLQueryString) }
-        query.appendLiteral(" ORDER BY n.source, n.name_key LIMIT 10000")
-        return try await sql.raw(query).all().map { row in
-            ResellerNameDecisionView(
-                source: try row.decode(column: "source", as: String.self), writtenAs: try row.decode(column: "written_as", as: String.self),
-                partner: try row.decode(column: "code", as: String?.self).map { PartnerCode(rawValue: $0) },
-                ignoreReason: try row.decode(column: "ignore_reason", as: String?.self), decidedBy: try row.decode(column: "decided_by", as: String.self),
-                decidedAtMicroseconds: try row.decode(column: "decided_at_us", as: Int64.self))
-        }
+        let query = resellerNameDecisionSelection(source: source) + " ORDER BY n.source, n.name_key LIMIT 10000"
+        return try await sql.raw(query).all().map(resellerNameDecision)
+    }
+
+    /// The decisions sorted by any of the list's columns and paged, with how many there are: the page and its CSV.
+    public func resellerNameDecisionTable(source: String? = nil, _ slice: TableSlice<NameDecisionColumn>) async throws -> CountedPage<ResellerNameDecisionView> {
+        try await requireInitialised()
+        return try await sortedPage(resellerNameDecisionSelection(source: source), slice, tiebreak: ["source", "name_key"], row: resellerNameDecision)
     }
 
     /// Maps a source's name to a reseller once: its parked lines enter the ledger as if imported then (totals, route
