@@ -89,6 +89,11 @@ enum FormHTML {
         ]
     }
 
+    /// A choice per case, named by its stored value: a filter's options.
+    static func options<Choice: RawRepresentable>(_ cases: some Sequence<Choice>) -> [(value: String, label: String)] where Choice.RawValue == String {
+        cases.map { (value: $0.rawValue, label: $0.rawValue) }
+    }
+
     /// A list's filter form (GET, so the filters are in the address and kept by its sort and page links): its fields'
     /// ids start `filter-`, apart from any form of the same page.
     static func filters(action: String, _ fields: [String], button: String = "Show") -> String {

@@ -11,7 +11,7 @@ struct PartnerRoutes {
     func register(on router: Router<WebContext>) {
         router.get("/partners") { request, context in
             _ = try context.requireVendor(json: false)
-            let filter = Filter(request), order = TableOrder(request, path: "/partners", default: PartnerColumn.code, descending: false)
+            let filter = Filter(request), order = Self.order(request)
             let page = try await database.read {
                 try await $0.partnerTable(kind: filter.kind, tier: filter.tier, search: filter.search, order.slice)
             }
@@ -20,7 +20,7 @@ struct PartnerRoutes {
         // Every partner the list shows, in its order.
         router.get("/partners.csv") { request, context in
             _ = try context.requireVendor(json: false)
-            let filter = Filter(request), order = TableOrder(request, path: "/partners", default: PartnerColumn.code, descending: false), database = self.database
+            let filter = Filter(request), order = Self.order(request), database = self.database
             return StreamedCSV.sortedTable(fileName: "partners.csv", header: ["code", "name", "kind", "tier", "abn"], order: order) { slice in
                 try await database.read { try await $0.partnerTable(kind: filter.kind, tier: filter.tier, search: filter.search, slice) }
             } row: {
@@ -36,6 +36,9 @@ struct PartnerRoutes {
             return detailPage(detail, try await database.read { try await $0.contacts(of: code) }, reps, context)
         }
     }
+
+    /// The order the list is shown in, as the request asks: by code unless told otherwise.
+    private static func order(_ request: Request) -> TableOrder<PartnerColumn> { TableOrder(request, path: "/partners", default: .code, descending: false) }
 
     /// The list's filter as the page's form sends it: kind, tier, and a code, name or ABN.
     struct Filter: Sendable {
@@ -54,12 +57,11 @@ struct PartnerRoutes {
     }
 
     private func listPage(_ page: CountedPage<PartnerListing>, _ filter: Filter, _ order: TableOrder<PartnerColumn>, _ context: WebContext) -> Response {
-        let any = [(value: String, label: String)]()
         var body = FormHTML.filters(
             action: "/partners",
             [
-                FormHTML.select("kind", "Kind", any + PartnerKind.allCases.map { ($0.rawValue, $0.rawValue) }, selected: filter.kind?.rawValue ?? "", problem: nil, id: "filter-kind"),
-                FormHTML.select("tier", "Tier", any + ResellerTier.allCases.map { ($0.rawValue, $0.rawValue) }, selected: filter.tier?.rawValue ?? "", problem: nil, id: "filter-tier"),
+                FormHTML.select("kind", "Kind", FormHTML.options(PartnerKind.allCases), selected: filter.kind?.rawValue ?? "", problem: nil, id: "filter-kind"),
+                FormHTML.select("tier", "Tier", FormHTML.options(ResellerTier.allCases), selected: filter.tier?.rawValue ?? "", problem: nil, id: "filter-tier"),
                 FormHTML.input("q", "Code, name or ABN", nil, size: 20, fallback: filter.search, id: "filter-q"),
             ], button: "Filter")
         body += DataTable(

@@ -153,7 +153,7 @@ struct QuarterEndRoutes {
             return try await quarterPage(quarter, request, context, problem: problem(refusal.description))
         }
         // Back to the statements as they were shown (a form on the list posts with its query).
-        let order = TableOrder(request, path: "/quarters/\(quarter)", default: StatementColumn.partner, descending: false)
+        let order = Self.statementOrder(request, quarter)
         return FormHTML.redirect(to: order.here, done: message, context)
     }
 
@@ -163,7 +163,7 @@ struct QuarterEndRoutes {
         let user = try context.requireVendor(json: false)
         let today = WebClock.today(context)
         let filter = Self.statementFilter(request)
-        let order = TableOrder(request, path: "/quarters/\(quarter)", default: StatementColumn.partner, descending: false)
+        let order = Self.statementOrder(request, quarter)
         let (standing, page, payments, exports, exceptions) = try await database.read { database in
             (
                 try await database.quarterStanding(quarter), try await database.statementTable(quarter, filter, order.slice),
@@ -218,7 +218,7 @@ struct QuarterEndRoutes {
     /// The quarter's statements with the list's filters and order, as CSV.
     private func statementsCSV(_ quarter: Quarter, _ request: Request) -> Response {
         let filter = Self.statementFilter(request), database = self.database
-        let order = TableOrder(request, path: "/quarters/\(quarter)", default: StatementColumn.partner, descending: false)
+        let order = Self.statementOrder(request, quarter)
         return StreamedCSV.sortedTable(
             fileName: "statements-\(quarter).csv", header: ["statement", "partner", "name", "status", "held", "total"], order: order
         ) { slice in
@@ -226,6 +226,11 @@ struct QuarterEndRoutes {
         } row: {
             [$0.reference, $0.partner.rawValue, $0.partnerName, $0.status.rawValue, $0.isHeld ? "held: \($0.hold?.reason ?? "")" : "", $0.total.decimalString]
         }
+    }
+
+    /// The order a quarter's statements are shown in, as the request asks: by partner unless told otherwise.
+    private static func statementOrder(_ request: Request, _ quarter: Quarter) -> TableOrder<StatementColumn> {
+        TableOrder(request, path: "/quarters/\(quarter)", default: .partner, descending: false)
     }
 
     private static func statementFilter(_ request: Request) -> StatementFilter {
@@ -236,7 +241,7 @@ struct QuarterEndRoutes {
     }
 
     private static func statementFilterForm(_ quarter: Quarter, _ filter: StatementFilter) -> String {
-        let standings = StatementFilter.Standing.allCases.map { (value: $0.rawValue, label: $0.rawValue) }
+        let standings = FormHTML.options(StatementFilter.Standing.allCases)
         return FormHTML.filters(
             action: "/quarters/\(quarter)",
             [

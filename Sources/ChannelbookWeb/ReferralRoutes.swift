@@ -142,7 +142,7 @@ struct ReferralRoutes {
 
     private func listPage(_ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
         let filter = Self.filter(user, request)
-        let order = TableOrder(request, path: "/referrals", default: ReferralColumn.id, descending: true)
+        let order = Self.order(request)
         let page = try await database.read { try await $0.referralTable(filter, asOf: WebClock.today(context), order.slice) }
         var body = FormHTML.notices(request, context, problem)
         body += Self.filterForm(user, filter)
@@ -173,7 +173,7 @@ struct ReferralRoutes {
     private func listCSV(_ user: SignedInUser, _ request: Request, _ context: WebContext) -> Response {
         let filter = Self.filter(user, request), today = WebClock.today(context), database = self.database
         let header = ["referral", "partner", "customer", "abn", "domain", "status", "registered_on", "expires_on", "fulfiller", "ended_on"]
-        let order = TableOrder(request, path: "/referrals", default: ReferralColumn.id, descending: true)
+        let order = Self.order(request)
         return StreamedCSV.sortedTable(fileName: "referrals.csv", header: header, order: order) { slice in
             try await database.read { try await $0.referralTable(filter, asOf: today, slice) }
         } row: {
@@ -181,6 +181,9 @@ struct ReferralRoutes {
              $0.expiresOn?.description ?? "", $0.fulfiller ?? "", $0.endedOn?.description ?? ""]
         }
     }
+
+    /// The order the list is shown in, as the request asks: newest first unless told otherwise.
+    private static func order(_ request: Request) -> TableOrder<ReferralColumn> { TableOrder(request, path: "/referrals", default: .id, descending: true) }
 
     /// The list's filters from the query: a partner login sees only its own partner's, whatever the query says.
     private static func filter(_ user: SignedInUser, _ request: Request) -> ReferralFilter {
@@ -192,7 +195,7 @@ struct ReferralRoutes {
     }
 
     private static func filterForm(_ user: SignedInUser, _ filter: ReferralFilter) -> String {
-        let statuses = ReferralStatus.allCases.map { (value: $0.rawValue, label: $0.rawValue) }
+        let statuses = FormHTML.options(ReferralStatus.allCases)
         var fields = [FormHTML.select("status", "Status", statuses, selected: filter.status?.rawValue ?? "", problem: nil, id: "filter-status")]
         if user.role.isVendor { fields.append(FormHTML.input("partner", "Partner", nil, size: 10, fallback: filter.partner?.rawValue ?? "", id: "filter-partner")) }
         fields.append(FormHTML.input("q", "Customer contains", nil, size: 20, fallback: filter.customer ?? "", id: "filter-q"))

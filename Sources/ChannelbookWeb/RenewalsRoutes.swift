@@ -36,7 +36,7 @@ struct RenewalsRoutes {
             let user = try context.requireUser(json: false)
             let access = try await RenewalAccess.of(user, database)
             let filter = Self.filter(request, WebClock.today(context)), database = self.database
-            let order = TableOrder(request, path: "/renewals", default: RenewalColumn.ends, descending: false)
+            let order = Self.order(request)
             let header = ["id", "contract", "customer", "reseller", "owner", "sku", "seats", "ends", "days_to_end", "status", "quote"]
             return StreamedCSV.sortedTable(fileName: "renewals.csv", header: header, order: order) { slice in
                 try await database.read { try await $0.renewalTable(filter, access: access, slice) }
@@ -90,6 +90,9 @@ struct RenewalsRoutes {
 
     // MARK: Pages
 
+    /// The order the queue is shown in, as the request asks: the soonest end first unless told otherwise.
+    private static func order(_ request: Request) -> TableOrder<RenewalColumn> { TableOrder(request, path: "/renewals", default: .ends, descending: false) }
+
     /// The queue's filters from the query: a status (open and quoted by default), an owner, a customer, ending within.
     private static func filter(_ request: Request, _ today: BusinessDate) -> RenewalFilter {
         let query = request.formQuery
@@ -105,7 +108,7 @@ struct RenewalsRoutes {
         let access = try await RenewalAccess.of(user, database)
         let today = WebClock.today(context)
         let filter = Self.filter(request, today)
-        let order = TableOrder(request, path: "/renewals", default: RenewalColumn.ends, descending: false)
+        let order = Self.order(request)
         let quarter = Quarter(containing: today)
         let quarters = [quarter.previous.previous, quarter.previous, quarter, quarter.next]
         let (page, pipeline, rates) = try await database.read { database in
@@ -116,7 +119,7 @@ struct RenewalsRoutes {
             )
         }
         var body = "<p>\(Self.scopeSentence(user, access)) Statuses as of \(today).</p>"
-        let statuses = RenewalStatus.allCases.map { (value: $0.rawValue, label: $0.rawValue) }
+        let statuses = FormHTML.options(RenewalStatus.allCases)
         var fields: [String] = []
         if user.role.isVendor {
             fields.append(FormHTML.input("owner", "Owner", nil, size: 8, extra: " maxlength=\"64\" placeholder=\"D01 or DIRECT\"", fallback: filter.owner ?? "", id: "filter-owner"))

@@ -40,6 +40,11 @@ struct RouteExceptionRoutes {
         }
     }
 
+    /// The order the queue is shown in, as the request asks: by date unless told otherwise.
+    private static func order(_ request: Request, _ quarter: Quarter) -> TableOrder<RouteExceptionColumn> {
+        TableOrder(request, path: "/quarters/\(quarter)/exceptions", default: .date, descending: false)
+    }
+
     func register(on router: Router<WebContext>) {
         router.get("/quarters/:quarter/exceptions") { request, context in
             let user = try context.requireUser(json: false)
@@ -48,7 +53,7 @@ struct RouteExceptionRoutes {
         router.get("/quarters/:quarter/exceptions.csv") { request, context in
             let user = try context.requireUser(json: false)
             let quarter = try QuarterEndRoutes.quarter(context), filter = try Filter(request, user), database = self.database
-            let order = TableOrder(request, path: "/quarters/\(quarter)/exceptions", default: RouteExceptionColumn.date, descending: false)
+            let order = Self.order(request, quarter)
             let header = ["date", "source", "line_id", "reseller", "category", "amount", "reason", "review", "reviewed_by"]
             return StreamedCSV.sortedTable(fileName: "route-exceptions-\(quarter).csv", header: header, order: order) { slice in
                 try await database.read {
@@ -91,7 +96,7 @@ struct RouteExceptionRoutes {
         do {
             let done = try await database.write { try await perform(bounded, user, $0) }
             // Back to the queue as it was shown: the form posted with its filters, order and page.
-            let order = TableOrder(request, path: "/quarters/\(quarter)/exceptions", default: RouteExceptionColumn.date, descending: false)
+            let order = Self.order(request, quarter)
             return FormHTML.redirect(to: order.here, done: done, context)
         } catch let failure as DatabaseFailure {
             throw WebError(failure, json: false)
@@ -110,7 +115,7 @@ struct RouteExceptionRoutes {
 
     private func page(_ quarter: Quarter, _ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
         let filter = try Filter(request, user)
-        let order = TableOrder(request, path: "/quarters/\(quarter)/exceptions", default: RouteExceptionColumn.date, descending: false)
+        let order = Self.order(request, quarter)
         let page = try await database.read {
             try await $0.routeExceptionTable(quarter, reseller: filter.reseller, source: filter.source, reviewed: filter.reviewed, order.slice)
         }
