@@ -78,7 +78,7 @@ struct DashboardRoutes {
             rows: statements.map { statement in
                 [
                     .text(statement.reference, link: "/statements/\(statement.quarter)/\(statement.partner.rawValue.addingPercentEncodingForQuery())"),
-                    .text(statement.quarter.description), .text(statement.status.rawValue), .money(statement.total.displayString),
+                    .text(statement.quarter.description), .text(statement.status.rawValue), .money(statement.total),
                 ]
             },
             empty: "No statements yet: each quarter's appears once the quarter is closed."
@@ -98,7 +98,7 @@ struct DashboardRoutes {
             values["mdf"] = ["available": mdf.available.displayString, "reserved": mdf.reserved.displayString, "payable": mdf.payable.displayString]
         }
         if user.partnerKind == .distributor { values["distributor"] = try await distributorSections(user, partner, today: today) }
-        return signedInPage("Dashboard", context, Templates.render("partner-dashboard", values))
+        return signedInPage("Dashboard", context, Templates.render(.partnerDashboard, values))
     }
 
     /// A distributor's own reports: names waiting to be mapped, its resellers' sell-through by quarter, and its lines

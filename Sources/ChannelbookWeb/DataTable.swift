@@ -1,3 +1,4 @@
+import ChannelbookCore
 import ChannelbookStore
 import Hummingbird
 
@@ -19,9 +20,12 @@ struct DataTable {
         var link: String? = nil
         var markup: String? = nil
         var numeric = false
+        /// An amount, drawn by the `money` partial.
+        var amount: Money? = nil
 
         static func text(_ text: String, link: String? = nil) -> Cell { Cell(text: text, link: link) }
         static func money(_ text: String) -> Cell { Cell(text: text, numeric: true) }
+        static func money(_ amount: Money) -> Cell { Cell(numeric: true, amount: amount) }
         static func markup(_ html: String) -> Cell { Cell(markup: html) }
     }
 
@@ -52,7 +56,7 @@ struct DataTable {
         func cell(_ cell: Cell) -> [String: Any] {
             [
                 "text": cell.text, "isNumeric": cell.numeric, "isLink": cell.link != nil, "link": cell.link ?? "", "isMarkup": cell.markup != nil,
-                "markup": cell.markup ?? "",
+                "markup": cell.markup ?? "", "isAmount": cell.amount != nil, "amount": cell.amount.map(Templates.money) ?? [:],
             ]
         }
         var values: [String: Any] = [
@@ -64,7 +68,7 @@ struct DataTable {
         }
         if let pager, pager.pages > 1 { values["pager"] = pager.values }
         if let csv, !rows.isEmpty { values["csv"] = csv }
-        return Templates.render("table", values)
+        return Templates.render(.table, values)
     }
 }
 

@@ -66,7 +66,7 @@ enum FormHTML {
         var values = field(name, label, problem, required: required, id: id)
         values["isSelect"] = false
         (values["type"], values["size"], values["extra"], values["value"]) = (type, size, extra, problem?.values[name] ?? fallback)
-        return Templates.render("field", values)
+        return Templates.render(.field, values)
     }
 
     /// A labelled list to choose from, with its refusal beside it; without `required`, a blank choice first.
@@ -78,7 +78,7 @@ enum FormHTML {
         values["isSelect"] = true
         values["blank"] = !required
         values["options"] = options.map { ["value": $0.value, "text": $0.label, "chosen": $0.value == selected] as [String: Any] }
-        return Templates.render("field", values)
+        return Templates.render(.field, values)
     }
 
     private static func field(_ name: String, _ label: String, _ problem: FormProblem?, required: Bool, id: String?) -> [String: Any] {
@@ -113,7 +113,7 @@ enum FormHTML {
 
     /// A message on a page (the `notice` template): a success, or a refusal announced to screen readers at once.
     static func notice(_ message: String, isError: Bool) -> String {
-        Templates.render("notice", ["message": message, "isError": isError])
+        Templates.render(.notice, ["message": message, "isError": isError])
     }
 
     /// Back to `path` after a form, with `message` shown there (signed for this session).

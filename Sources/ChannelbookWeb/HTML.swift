@@ -38,7 +38,7 @@ struct HTMLPage {
         ]
         if let script { values["script"] = script }
         if let navigation { values["navigation"] = navigation }
-        let html = Templates.render("layout", values)
+        let html = Templates.render(.layout, values)
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 

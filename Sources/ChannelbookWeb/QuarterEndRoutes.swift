@@ -205,7 +205,7 @@ struct QuarterEndRoutes {
                 }
                 return [
                     .text(statement.reference, link: "/statements/\(quarter)/\(Self.path(statement.partner))"), .text("\(statement.partner.rawValue) \(statement.partnerName)"),
-                    status, .money(statement.total.displayString), .markup(actions),
+                    status, .money(statement.total), .markup(actions),
                 ]
             },
             empty: standing.total == 0 ? "No statements for \(quarter) yet: they are drafted when the quarter is closed." : "No statement matches these filters.",

@@ -141,7 +141,7 @@ struct RenewalsRoutes {
                 [
                     .text(String(view.id), link: "/renewals/\(view.id)"), .text(view.contractID), .text(view.customer), .text(view.reseller.rawValue), .text(view.owner),
                     .text(view.sku), .money(String(view.seats)), .text(view.ends.description), .money(String(view.daysToEnd)), .text(view.status.rawValue),
-                    .money(view.quote?.displayString ?? ""),
+                    view.quote.map { .money($0) } ?? .money(""),
                 ]
             },
             empty: "No renewal opportunities here: contracts appear as their end comes within the renewal horizon.",

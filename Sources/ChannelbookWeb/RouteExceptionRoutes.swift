@@ -151,7 +151,7 @@ struct RouteExceptionRoutes {
                 }
                 return [
                     .text(line.date.description), .text(line.source), .text(line.lineID), .text(line.reseller.rawValue), .text(line.category.rawValue),
-                    .money(line.amount.displayString),
+                    .money(line.amount),
                     .text(line.reason.explanation), review,
                 ]
             },

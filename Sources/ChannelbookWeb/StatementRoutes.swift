@@ -34,13 +34,13 @@ struct StatementRoutes {
     /// The statement from its template (`statement.mustache`): the lines in words, each with how it was computed.
     private func statementPage(_ statement: StatementView, _ context: WebContext) -> Response {
         let body = Templates.render(
-            "statement",
+            .statement,
             [
                 "partner": statement.partner.rawValue, "partnerName": statement.partnerName, "quarter": statement.quarter.description,
-                "status": statement.status.rawValue, "reference": statement.reference, "total": statement.total.displayString,
+                "status": statement.status.rawValue, "reference": statement.reference, "total": Templates.money(statement.total),
                 "hasLines": !statement.lines.isEmpty,
                 "lines": statement.lines.map { line -> [String: Any] in
-                    ["kind": line.kind.label, "description": line.description, "amount": line.amount.displayString, "explanation": line.explanation]
+                    ["kind": line.kind.label, "description": line.description, "amount": Templates.money(line.amount), "explanation": line.explanation]
                 },
             ])
         return signedInPage("Statement \(statement.reference)", context, body)

@@ -1,3 +1,4 @@
+import ChannelbookCore
 import Foundation
 import Hummingbird
 import Mustache
@@ -14,11 +15,29 @@ enum Templates {
         let description: String
     }
 
-    /// Renders `name` with `values`; a template that is missing (a packaging mistake `WebApp.build` refuses first)
-    /// renders as nothing rather than trapping.
-    static func render(_ name: String, _ values: [String: Any]) -> String {
-        (try? library.get())?.render(values, withTemplate: name) ?? ""
+    /// Every template the app renders, by its file's name: a page's body, a part of one, or a partial (`money`,
+    /// `date`) the others include. `WebApp.build` refuses to start when any is missing, so a name here is a page
+    /// that renders.
+    enum Name: String, CaseIterable {
+        case layout, navigation, error, table, field, notice, money, date
+        case statement, partnerDashboard = "partner-dashboard"
+        case signIn = "sign-in", nearTier = "near-tier", enablement, partnerReps = "partner-reps"
     }
+
+    /// Renders the template with `values` (escaped unless the template says `{{{…}}}`); a template that is missing
+    /// (a packaging mistake `WebApp.build` refuses first) renders as nothing rather than trapping.
+    static func render(_ name: Name, _ values: [String: Any]) -> String {
+        (try? library.get())?.render(values, withTemplate: name.rawValue) ?? ""
+    }
+
+    /// An amount for the `money` partial (`{{#total}}{{> money}}{{/total}}`): `$1,234.56` for people, the exact
+    /// decimal for machines (`<data value="1234.56">`), and whether it is negative, for its colour.
+    static func money(_ amount: Money) -> [String: Any] {
+        ["text": amount.displayString, "value": amount.decimalString, "negative": amount.isNegative]
+    }
+
+    /// A day for the `date` partial (`{{#closedOn}}{{> date}}{{/closedOn}}`): `<time datetime="2026-03-31">`.
+    static func date(_ day: BusinessDate) -> [String: Any] { ["iso": day.description] }
 
     /// `bootstrap.min.css` and `channelbook.css` as served under `/assets/`.
     static func asset(_ name: String) -> ByteBuffer? { (try? assets.get())?[name] }
@@ -43,8 +62,8 @@ enum Templates {
         for (name, text) in try files(in: folder("templates"), ending: ".mustache") {
             do { try library.register(text, named: name) } catch { throw TemplateError(description: "template \(name): \(error)") }
         }
-        for required in ["layout", "navigation", "error", "table", "field", "notice", "statement", "partner-dashboard"] where library.getTemplate(named: required) == nil {
-            throw TemplateError(description: "the template \(required).mustache is missing")
+        for required in Name.allCases where library.getTemplate(named: required.rawValue) == nil {
+            throw TemplateError(description: "the template \(required.rawValue).mustache is missing")
         }
         return library
     }

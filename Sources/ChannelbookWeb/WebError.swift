@@ -46,7 +46,7 @@ public struct WebError: HTTPResponseError {
         if status == .unauthorized && request.method == .get {
             return Response.redirect(to: "/login?next=\(request.uri.description.addingPercentEncodingForQuery())", type: .normal)
         }
-        let body = Templates.render("error", ["message": message, "signIn": status == .unauthorized || status == .forbidden])
+        let body = Templates.render(.error, ["message": message, "signIn": status == .unauthorized || status == .forbidden])
         return HTMLPage(title: "\(status.code) \(status.reasonPhrase)", body: body).response(status: status)
     }
 
