@@ -170,7 +170,7 @@ def mdf_walk(driver, base, screenshots):
     for name, value in (("activity", "Selenium roadshow"), ("planned_cost", "2000.00"), ("amount", "1500.00"), ("starts", today), ("ends", today)):
         fill(driver, form, name, value)
     submit(driver, form.find_element(By.TAG_NAME, "button"))
-    error = driver.find_element(By.ID, "amount-error").text
+    error = driver.find_element(By.ID, "request-amount-error").text
     check("more than 50% of the planned cost" in error, "an MDF request over half the cost is refused beside the amount")
     form = driver.find_element(By.CSS_SELECTOR, "form.mdf-request")
     check(form.find_element(By.NAME, "activity").get_attribute("value") == "Selenium roadshow", "the refused form keeps what was typed")

@@ -27,7 +27,7 @@ func signedInPage(
     if (user.role.isVendor && user.role != .maintenanceOfficer) || user.partnerKind == .reseller { menu.append(("/mdf", "MDF")) }
     menu.append(("/renewals", "Renewals"))
     if user.role.isVendor {
-        menu += [("/partners", "Partners"), ("/near-tier", "Near tier"), ("/enablement", "Enablement")]
+        menu += [("/quarters", "Quarter end"), ("/partners", "Partners"), ("/near-tier", "Near tier"), ("/enablement", "Enablement")]
         if user.role.may(.runWhatIf) { menu.append(("/whatif", "What if")) }
         if user.role.may(.viewChannelAnalytics) { menu.append(("/analytics", "Analytics")) }
         menu.append(("/audit", "Audit log"))

@@ -45,37 +45,48 @@ struct AnalyticsRoutes {
         }
     }
 
+    /// The page from `analytics.mustache`: the form, then the refusal of the query or the report — an account
+    /// manager's own resellers first, the charts, the table a page at a time and its CSV link.
     private func page(_ request: Request, _ context: WebContext, _ user: SignedInUser) async throws -> Response {
         let today = WebClock.today(context)
         let (latest, program) = (try await defaultEnd(today), try await database.read { try await $0.latestProgram().program })
         let query = AnalyticsQuery(request, latest: latest, today: today)
-        var body = "<p>Net hardware and software sales by quarter, renewals apart, from the totals kept at every import. "
-            + "A change is on the previous quarter and on the same quarter last year; blank without a base.</p>"
-        body += form(query, program: program)
+        var values = Self.formValues(query, program: program)
         // A query that does not parse, or a range the report refuses (backwards, too long): said under the form.
         let report: SalesReport
         do {
             if let problem = query.problem { throw SalesReportError(message: problem) }
             report = try await database.read { try await $0.salesReport(query.report) }
         } catch let refusal as SalesReportError {
-            var response = signedInPage("Analytics", context, body + FormHTML.notice(refusal.message, isError: true))
+            values["refusal"] = ["message": refusal.message, "isError": true] as [String: Any]
+            var response = signedInPage("Analytics", context, Templates.render(.analytics, values))
             response.status = .badRequest
             return response
         }
-        if user.role == .accountManager { body += try await myResellers(user, query) }
-        body += try await charts(query, program: program)
+        var shown: [String: Any] = [:]
+        if user.role == .accountManager { shown["mine"] = try await myResellers(user, query) }
+        let pictures = try await charts(query, program: program)
+        shown.merge(pictures) { _, picture in picture }
         let rows = Pagination(report.rows, request: request)
-        let head = report.columns.map { "<th>\(HTML.escape(Self.heading($0)))</th>" }.joined()
-        let cells = rows.items.map { row in
-            "<tr><td>\(row.quarter)</td>" + row.values.map { "<td>\(HTML.escape($0.isEmpty ? "none" : $0))</td>" }.joined()
-                + "<td class=\"money\">\(row.lines)</td>" + Self.figureCells(row) + "</tr>"
-        }.joined()
-        body += "<h2>Sales by quarter\(query.report.dimensions.isEmpty ? "" : " and " + query.report.dimensions.map(\.rawValue).joined(separator: ", "))</h2>"
-        body += report.rows.isEmpty
-            ? "<p>No sales in \(query.report.first)–\(query.report.last)\(query.report.filters.isEmpty ? "" : " with these filters").</p>"
-            : "<table id=\"sales-report\"><thead><tr>\(head)</tr></thead><tbody>\(cells)</tbody></table>" + rows.pager(request, noun: "rows")
-        body += "<p><a href=\"/analytics.csv?\(HTML.escape(query.queryString))\">Download this table as CSV</a> (the columns of <code>channelbook report sales</code>)</p>"
-        return signedInPage("Analytics", context, body)
+        let dimensions = query.report.dimensions
+        shown["headings"] = report.columns.map(Self.heading)
+        shown["rows"] = rows.items.map { row -> [String: Any] in
+            var line = Self.figureValues(row)
+            line["quarter"] = "\(row.quarter)"
+            line["cells"] = row.values.map { $0.isEmpty ? "none" : $0 }
+            line["lines"] = "\(row.lines)"
+            return line
+        }
+        shown["hasRows"] = !report.rows.isEmpty
+        shown["pager"] = rows.pager(request, noun: "rows")
+        shown["hasGrouping"] = !dimensions.isEmpty
+        shown["grouping"] = dimensions.map(\.rawValue).joined(separator: ", ")
+        shown["first"] = "\(query.report.first)"
+        shown["last"] = "\(query.report.last)"
+        shown["filtered"] = !query.report.filters.isEmpty
+        shown["query"] = query.queryString
+        values["report"] = shown
+        return signedInPage("Analytics", context, Templates.render(.analytics, values))
     }
 
     private static func heading(_ column: String) -> String {
@@ -93,46 +104,41 @@ struct AnalyticsRoutes {
         return (bps > 0 ? "+" : "") + BasisPoints(Int(clamping: bps)).percentString
     }
 
-    private func form(_ query: AnalyticsQuery, program: Program) -> String {
-        let boxes = SalesDimension.allCases.map { dimension in
-            "<label><input type=\"checkbox\" name=\"by\" value=\"\(dimension.rawValue)\"\(query.report.dimensions.contains(dimension) ? " checked" : "")> \(dimension.rawValue)</label>"
-        }.joined(separator: " ")
-        func select(_ dimension: SalesDimension, _ choices: [String], label: String) -> String {
+    /// The form's values: the range as typed, the dimensions grouped by, each filter's choices with the chosen one.
+    private static func formValues(_ query: AnalyticsQuery, program: Program) -> [String: Any] {
+        func options(_ dimension: SalesDimension, _ choices: [String]) -> [[String: Any]] {
             let chosen = query.report.filters[dimension]
-            let options = "<option value=\"\">any</option>" + choices.map { "<option\(chosen == $0 ? " selected" : "")>\(HTML.escape($0))</option>" }.joined()
-            return "<label>\(label) <select name=\"\(dimension.rawValue)\">\(options)</select></label>"
+            return choices.map { choice -> [String: Any] in ["name": choice, "selected": chosen == choice] }
         }
-        return """
-            <form method="get" action="/analytics" id="analytics-form">
-            <p><label>From <input name="from" value="\(HTML.escape(query.fromText))" size="7" pattern="[0-9]{4}[Qq][1-4]" required></label>
-            <label>through <input name="through" value="\(HTML.escape(query.throughText))" size="7" pattern="[0-9]{4}[Qq][1-4]" required></label></p>
-            <fieldset><legend>Group by</legend>\(boxes)</fieldset>
-            <p>\(select(.segment, program.segments.names, label: "Segment")) \(select(.route, ["DIRECT", "distributor"], label: "Route"))
-            <label>Distributor <input name="distributor" value="\(HTML.escape(query.report.filters[.distributor] ?? ""))" size="8" maxlength="64"></label>
-            \(select(.tier, ResellerTier.allCases.sorted().map(\.rawValue), label: "Tier"))</p>
-            <p><button>Show</button></p></form>
-            """
+        return [
+            "fromText": query.fromText, "throughText": query.throughText,
+            "dimensions": SalesDimension.allCases.map { dimension -> [String: Any] in
+                ["name": dimension.rawValue, "checked": query.report.dimensions.contains(dimension)]
+            },
+            "segments": options(.segment, program.segments.names), "routes": options(.route, ["DIRECT", "distributor"]),
+            "distributor": query.report.filters[.distributor] ?? "", "tiers": options(.tier, ResellerTier.allCases.sorted().map(\.rawValue)),
+        ]
     }
 
     /// The account manager's own resellers, by quarter: the figures it answers for, before the channel's.
-    private func myResellers(_ user: SignedInUser, _ query: AnalyticsQuery) async throws -> String {
+    private func myResellers(_ user: SignedInUser, _ query: AnalyticsQuery) async throws -> [String: Any] {
         let mine = Set(try await database.read { try await $0.partners(ofAccountManager: user.email) }.map(\.rawValue))
-        guard !mine.isEmpty else { return "<h2>My resellers</h2><p>No reseller is assigned to you yet.</p>" }
+        guard !mine.isEmpty else { return ["assigned": false] }
         var own = query.report
         own.dimensions = [.reseller]
         let rows = try await run(own).rows.filter { mine.contains($0.values[0]) }
-        let cells = rows.map { row in
-            "<tr><td><a href=\"/partners/\(HTML.escape(row.values[0]))\">\(HTML.escape(row.values[0]))</a></td><td>\(row.quarter)</td>"
-                + Self.figureCells(row) + "</tr>"
-        }.joined()
-        return "<h2>My resellers</h2>"
-            + (rows.isEmpty ? "<p>No sales by your resellers in \(query.report.first)–\(query.report.last).</p>"
-                : "<table id=\"my-resellers\"><thead><tr><th>reseller</th><th>quarter</th><th>net sales</th><th>renewals</th><th>on previous quarter</th><th>on a year before</th></tr></thead><tbody>\(cells)</tbody></table>")
+        let ownRows = rows.map { row -> [String: Any] in
+            var values = Self.figureValues(row)
+            values["reseller"] = row.values[0]
+            values["quarter"] = "\(row.quarter)"
+            return values
+        }
+        return ["assigned": true, "hasOwnRows": !rows.isEmpty, "ownRows": ownRows]
     }
 
     /// The four pictures of the strategy, from one report over the range by segment, route, distributor and tier (the
     /// page's filters apply), summed per picture here with checked sums.
-    private func charts(_ query: AnalyticsQuery, program: Program) async throws -> String {
+    private func charts(_ query: AnalyticsQuery, program: Program) async throws -> [String: Any] {
         let quarters = Self.quarters(query.report.first, query.report.last)
         let labels = quarters.map(\.description)
         var all = query.report
@@ -143,25 +149,29 @@ struct AnalyticsRoutes {
         }
         let money = { (minor: Int64) in Money(minorUnits: minor, currency: program.currency).compactDisplayString }
         let exact = { (minor: Int64) in Money(minorUnits: minor, currency: program.currency).displayString }
-        var html = "<h2>Net sales by segment</h2>"
-            + SVGChart.series(categories: labels, series: try series(by: 0), title: "Net sales per quarter, stacked by segment", stacked: true, caption: money, detail: exact)
-        html += "<h2>Direct against distribution</h2>"
-            + SVGChart.series(categories: labels, series: try series(by: 1), title: "Net sales per quarter, DIRECT against distribution", stacked: false, caption: money, detail: exact)
+        var values: [String: Any] = [:]
+        values["segmentChart"] = SVGChart.series(
+            categories: labels, series: try series(by: 0), title: "Net sales per quarter, stacked by segment", stacked: true, caption: money, detail: exact)
+        values["routeChart"] = SVGChart.series(
+            categories: labels, series: try series(by: 1), title: "Net sales per quarter, DIRECT against distribution", stacked: false, caption: money, detail: exact)
         // The SMB push: the segment a sale of 2 seats falls in (the article's `smb`, 2 to 500 seats, unless a program
         // draws its segments otherwise — then the page names the segment it shows).
         let smb = program.segments.segment(forSeats: 2)
         let bySMBDistributor = try series(by: 2) { $0.values[0] == smb && $0.values[1] != SalesDimension.directSource }
-        html += "<h2>Each distributor's \(smb == "smb" ? "SMB" : "‘" + HTML.escape(smb) + "’ segment") sales</h2>"
-            + SVGChart.series(categories: labels, series: bySMBDistributor, title: "SMB sales per quarter by distributor", stacked: false, caption: money, detail: exact)
-        html += try await mdfAgainstSMB(query, quarters: quarters, program: program, smbByTier: try series(by: 3) { $0.values[0] == smb })
-        return html
+        values["isSMB"] = smb == "smb"
+        values["smb"] = smb
+        values["distributorChart"] = SVGChart.series(
+            categories: labels, series: bySMBDistributor, title: "SMB sales per quarter by distributor", stacked: false, caption: money, detail: exact)
+        let mdf = try await mdfAgainstSMB(query, quarters: quarters, program: program, smbByTier: try series(by: 3) { $0.values[0] == smb })
+        values.merge(mdf) { _, new in new }
+        return values
     }
 
     /// MDF paid per quarter (across the channel) beside the SMB sales of the tiers MDF goes to (the page's filters
     /// apply to these), and that sales' change on the quarter before.
     private func mdfAgainstSMB(
         _ query: AnalyticsQuery, quarters: [Quarter], program: Program, smbByTier: [(name: String, values: [Int64])]
-    ) async throws -> String {
+    ) async throws -> [String: Any] {
         let tiers = program.mdf.eligibleTiers.sorted()
         let funded = smbByTier.filter { entry in tiers.contains { $0.rawValue == entry.name } }
         let sales = try quarters.indices.map { index in
@@ -170,16 +180,19 @@ struct AnalyticsRoutes {
         let paid = try await database.read { try await $0.mdfPaidByQuarter(from: query.report.first, through: query.report.last) }
         let money = { (minor: Int64) in Money(minorUnits: minor, currency: program.currency).displayString }
         let names = tiers.map(\.rawValue).joined(separator: " and ")
-        let rows = quarters.enumerated().map { index, quarter in
+        let rows = quarters.enumerated().map { index, quarter -> [String: Any] in
             let change = index > 0 ? SalesChange.basisPoints(current: sales[index], base: sales[index - 1]) : nil
-            return "<tr><td>\(quarter)</td><td class=\"money\">\(HTML.escape(paid[quarter]?.displayString ?? money(0)))</td>"
-                + "<td class=\"money\">\(HTML.escape(money(sales[index])))</td><td class=\"money\">\(Self.percent(change))</td></tr>"
-        }.joined()
-        return "<h2>MDF paid against SMB sales growth (\(HTML.escape(names)))</h2>"
-            + "<p>MDF paid is the whole channel's, by the payment's quarter; the SMB sales follow the filters above.</p><div class=\"charts\">"
-            + SVGChart.bars(quarters.map { ($0.description, paid[$0]?.minorUnits ?? 0, (paid[$0] ?? Money(minorUnits: 0, currency: program.currency)).compactDisplayString) }, title: "MDF paid per quarter")
-            + SVGChart.bars(quarters.indices.map { (quarters[$0].description, sales[$0], Money(minorUnits: sales[$0], currency: program.currency).compactDisplayString) }, title: "SMB sales of \(names) partners per quarter", palette: ["#0072b2"])
-            + "</div><table id=\"mdf-smb\"><thead><tr><th>quarter</th><th>MDF paid</th><th>SMB sales (\(HTML.escape(names)))</th><th>on previous quarter</th></tr></thead><tbody>\(rows)</tbody></table>"
+            return ["quarter": "\(quarter)", "paid": paid[quarter]?.displayString ?? money(0), "sales": money(sales[index]), "change": Self.percent(change)]
+        }
+        return [
+            "mdfTiers": names, "mdfRows": rows,
+            "mdfChart": SVGChart.bars(
+                quarters.map { ($0.description, paid[$0]?.minorUnits ?? 0, (paid[$0] ?? Money(minorUnits: 0, currency: program.currency)).compactDisplayString) },
+                title: "MDF paid per quarter"),
+            "smbChart": SVGChart.bars(
+                quarters.indices.map { (quarters[$0].description, sales[$0], Money(minorUnits: sales[$0], currency: program.currency).compactDisplayString) },
+                title: "SMB sales of \(names) partners per quarter", palette: ["#0072b2"]),
+        ]
     }
 
     /// A chart's series from report rows: net sales per quarter of each value of dimension `index` (in the report's
@@ -198,11 +211,19 @@ struct AnalyticsRoutes {
         return names.map { name in (name, quarters.map { sums[name]?[$0] ?? 0 }) }
     }
 
-    /// A row's figures as table cells: net sales, renewals, the change on the previous quarter and, when asked, on a
-    /// year before — the page's table, an account manager's resellers and a distributor's sell-through alike.
+    /// A row's figures for the `sales-figures` partial: net sales, renewals, the change on the previous quarter and,
+    /// when asked, on a year before — the page's table, an account manager's resellers and a distributor's
+    /// sell-through alike.
+    static func figureValues(_ row: SalesReportRow, yearAgo: Bool = true) -> [String: Any] {
+        [
+            "netSales": row.netSales.displayString, "renewals": row.renewals.displayString, "onPrevious": percent(row.changePreviousBps),
+            "yearAgo": yearAgo, "onYearBefore": percent(row.changeYearBps),
+        ]
+    }
+
+    /// The same figures as table cells (`sales-figures.mustache`), for a page that inserts them as markup.
     static func figureCells(_ row: SalesReportRow, yearAgo: Bool = true) -> String {
-        "<td class=\"money\">\(HTML.escape(row.netSales.displayString))</td><td class=\"money\">\(HTML.escape(row.renewals.displayString))</td>"
-            + "<td class=\"money\">\(percent(row.changePreviousBps))</td>" + (yearAgo ? "<td class=\"money\">\(percent(row.changeYearBps))</td>" : "")
+        Templates.render(.salesFigures, figureValues(row, yearAgo: yearAgo))
     }
 
     static func quarters(_ first: Quarter, _ last: Quarter) -> [Quarter] {

@@ -53,24 +53,22 @@ struct AuditRoutes {
         try AuditFilter.parse(since: values["since"], until: values["until"], actor: values["actor"], action: values["action"], partner: values["partner"])
     }
 
-    private static func body(_ page: KeyedPage<AuditEntry>?, _ values: [String: String], problem: String?) -> String {
-        func field(_ name: String, _ label: String, type: String = "text", size: Int = 14) -> String {
-            "<label>\(label) <input type=\"\(type)\" name=\"\(name)\" size=\"\(size)\" value=\"\(HTML.escape(values[name] ?? ""))\"></label>"
-        }
-        let filterQuery = fields.compactMap { name in values[name].flatMap { $0.isEmpty ? nil : "\(name)=\($0.addingPercentEncodingForQuery())" } }
-        var html = problem.map { FormHTML.notice($0, isError: true) } ?? ""
-        html += "<form method=\"get\" action=\"/audit\" class=\"filters\">\(field("since", "From", type: "date")) \(field("until", "To", type: "date")) "
-            + "\(field("actor", "Who")) \(field("action", "Action")) \(field("partner", "Partner", size: 8)) <button>Filter</button> "
-            + "<a href=\"/audit.csv\(filterQuery.isEmpty ? "" : "?" + filterQuery.joined(separator: "&amp;"))\">Export CSV</a></form>"
-        guard let page, !page.items.isEmpty else { return html + "<p>No audit entries\(filterQuery.isEmpty ? "" : " match the filter").</p>" }
-        let rows = page.items.map { entry in
-            "<tr><td>\(HTML.escape(entry.timestamp))</td><td>\(HTML.escape(entry.actor))</td><td>\(HTML.escape(entry.action))</td>"
-                + "<td>\(HTML.escape(entry.partner?.rawValue ?? ""))</td><td>\(HTML.escape(entry.subject))</td><td>\(HTML.escape(entry.before))</td><td>\(HTML.escape(entry.after))</td></tr>"
-        }.joined()
-        html += "<table><thead><tr><th>at</th><th>who</th><th>action</th><th>partner</th><th>subject</th><th>before</th><th>after</th></tr></thead><tbody>\(rows)</tbody></table>"
-        if let next = page.nextCursor {
-            html += "<p><a href=\"/audit?\((filterQuery + ["before=\(next)"]).joined(separator: "&amp;"))\">Older entries →</a></p>"
-        }
-        return html
+    /// The page from `audit.mustache`: the filter as typed, the entries, the link to the older ones.
+    private static func body(_ page: KeyedPage<AuditEntry>?, _ typed: [String: String], problem: String?) -> String {
+        let filterQuery = fields.compactMap { name in typed[name].flatMap { $0.isEmpty ? nil : "\(name)=\($0.addingPercentEncodingForQuery())" } }
+        let entries = page?.items ?? []
+        var values: [String: Any] = [
+            "typed": typed, "csvHref": "/audit.csv" + (filterQuery.isEmpty ? "" : "?" + filterQuery.joined(separator: "&")),
+            "hasEntries": !entries.isEmpty, "filtered": !filterQuery.isEmpty,
+            "entries": entries.map { entry -> [String: Any] in
+                [
+                    "at": entry.timestamp, "actor": entry.actor, "action": entry.action, "partner": entry.partner?.rawValue ?? "",
+                    "subject": entry.subject, "before": entry.before, "after": entry.after,
+                ]
+            },
+        ]
+        if let problem { values["problem"] = ["message": problem, "isError": true] as [String: Any] }
+        if let next = page?.nextCursor { values["olderHref"] = "/audit?" + (filterQuery + ["before=\(next)"]).joined(separator: "&") }
+        return Templates.render(.audit, values)
     }
 }

@@ -15,43 +15,46 @@ struct DashboardRoutes {
         }
     }
 
+    /// The vendor's dashboard from its template (`vendor-dashboard.mustache`): an account manager's own resellers,
+    /// the statements by quarter, the resellers by tier, who is near the next tier, and what waits for review.
     private func vendorDashboard(_ context: WebContext) async throws -> Response {
         let summaries = try await database.read { try await $0.statementSummaries() }
         let overview = try await database.read { try await $0.channelOverview(asOf: WebClock.today(context)) }
-        var body = ""
+        var values: [String: Any] = [
+            "hasStatements": !summaries.isEmpty,
+            "quarters": summaries.map { summary -> [String: Any] in
+                [
+                    "quarter": summary.quarter.description, "status": summary.status.rawValue, "count": "\(summary.count)",
+                    "total": summary.total.displayString,
+                ]
+            },
+            "tierChart": SVGChart.bars(overview.tierCounts.map { ($0.tier.rawValue, Int64($0.count), String($0.count)) }, title: "Resellers by tier"),
+            "referrals": "\(overview.referralsAwaitingReview) referral\(overview.referralsAwaitingReview == 1 ? "" : "s")",
+        ]
         // An account manager sees its own resellers first: progress this quarter and enablement.
         if let user = context.user, user.role == .accountManager {
-            body += try await myPartnersSection(user, context)
+            values["myPartners"] = try await myPartnersValues(user, context)
         }
-        let rows = summaries.map { summary in
-            "<tr><td><a href=\"/quarters/\(summary.quarter)\">\(summary.quarter)</a></td><td>\(summary.status.rawValue)</td><td>\(summary.count)</td><td class=\"money\">\(HTML.escape(summary.total.displayString))</td></tr>"
-        }.joined()
-        body += "<h2>Statements by quarter</h2>"
-            + (summaries.isEmpty ? "<p class=\"empty-state\">No statements yet: close a quarter to draft them.</p>"
-                : "<table><thead><tr><th>quarter</th><th>status</th><th>statements</th><th>total</th></tr></thead><tbody>\(rows)</tbody></table>")
-        body += "<h2>Resellers by tier</h2>"
-            + SVGChart.bars(overview.tierCounts.map { ($0.tier.rawValue, Int64($0.count), String($0.count)) }, title: "Resellers by tier")
         if let quarter = overview.quarter {
-            let near = overview.nearTier.prefix(20).map { NearTierRoutes.row($0) }.joined()
-            body += "<h2>Near the next rebate tier in \(quarter)</h2>"
-                + (near.isEmpty ? "<p>No eligible reseller is within \(QuarterEngine.defaultNearTierWithin.percentString) of its next tier.</p>"
-                    : NearTierRoutes.table(near) + "<p><a href=\"/near-tier?quarter=\(quarter)\">All near-tier resellers in \(quarter)</a></p>")
-            body += "<p><a href=\"/quarters/\(quarter)/exceptions\">\(overview.routeExceptions) route exception\(overview.routeExceptions == 1 ? "" : "s") in \(quarter)</a></p>"
+            let near = overview.nearTier.prefix(20)
+            values["near"] = [
+                "quarter": quarter.description, "hasRows": !near.isEmpty, "table": near.isEmpty ? "" : NearTierRoutes.table(near, empty: ""),
+                "within": QuarterEngine.defaultNearTierWithin.percentString,
+                "exceptions": "\(overview.routeExceptions) route exception\(overview.routeExceptions == 1 ? "" : "s")",
+            ] as [String: Any]
         }
-        body += "<p><a href=\"/referrals?status=registered\">\(overview.referralsAwaitingReview) referral\(overview.referralsAwaitingReview == 1 ? "" : "s") awaiting review</a> · <a href=\"/partners\">Partners</a></p>"
-        return signedInPage("Dashboard", context, body)
+        return signedInPage("Dashboard", context, Templates.render(.vendorDashboard, values))
     }
 
     /// The account manager's resellers: tier, this quarter's basis so far and the next tier, reps trained.
-    private func myPartnersSection(_ user: SignedInUser, _ context: WebContext) async throws -> String {
+    private func myPartnersValues(_ user: SignedInUser, _ context: WebContext) async throws -> [String: Any] {
         let today = WebClock.today(context)
         let mine = try await database.read { try await $0.partners(ofAccountManager: user.email) }
-        guard !mine.isEmpty else { return "<h2>My partners</h2><p>No reseller is assigned to you yet (<code>channelbook partner assign CODE --account-manager EMAIL</code>).</p>" }
+        guard !mine.isEmpty else { return ["hasPartners": false] }
         let enablement = Dictionary(
             try await database.read { try await $0.enablementReport(asOf: today) }.map { ($0.partner, $0) }, uniquingKeysWith: { first, _ in first })
         let progressOf = try await database.read { try await $0.tierProgress(of: mine, on: today) }
-        var rows = ""
-        for code in mine {
+        let rows = mine.map { code -> [String: Any] in
             let progress = progressOf[code]
             let standing = progress.map { progress in
                 progress.ineligibleReason == nil
@@ -59,10 +62,9 @@ struct DashboardRoutes {
                     : "\(progress.basis.displayString), not eligible"
             } ?? ""
             let reps = enablement[code].map { "\($0.trainedReps) of \($0.reps)" } ?? "0 of 0"
-            rows += "<tr><td><a href=\"/partners/\(HTML.escape(code.rawValue))\">\(HTML.escape(code.rawValue))</a></td><td>\(progress?.tier?.rawValue ?? "")</td>"
-                + "<td>\(HTML.escape(standing))</td><td>\(reps)</td></tr>"
+            return ["code": code.rawValue, "tier": progress?.tier?.rawValue ?? "", "standing": standing, "reps": reps]
         }
-        return "<h2>My partners</h2><table><thead><tr><th>partner</th><th>tier</th><th>\(Quarter(containing: today)) so far</th><th>reps trained</th></tr></thead><tbody>\(rows)</tbody></table>"
+        return ["hasPartners": true, "quarter": Quarter(containing: today).description, "rows": rows]
     }
 
     /// A partner's dashboard from its template (`partner-dashboard.mustache`): a reseller's tier progress, its
@@ -101,50 +103,54 @@ struct DashboardRoutes {
         return signedInPage("Dashboard", context, Templates.render(.partnerDashboard, values))
     }
 
-    /// A distributor's own reports: names waiting to be mapped, its resellers' sell-through by quarter, and its lines
-    /// flagged as route exceptions — its own source only.
-    private func distributorSections(_ user: SignedInUser, _ distributor: PartnerCode, today: BusinessDate) async throws -> String {
+    /// A distributor's own reports, for `distributor-dashboard.mustache` (a partial of the partner's dashboard): names
+    /// waiting to be mapped, its resellers' sell-through by quarter, and its lines flagged as route exceptions — its
+    /// own source only.
+    private func distributorSections(_ user: SignedInUser, _ distributor: PartnerCode, today: BusinessDate) async throws -> [String: Any] {
         let source = distributor.rawValue
         let parked = try await database.read { try await $0.parkedNames(source: source, limit: 500) }
-        var body = "<h2>Reseller names waiting</h2><p>"
-            + (parked.isEmpty ? "Every reseller your reports named resolved." : "\(parked.count) name\(parked.count == 1 ? "" : "s") in your reports match no partner yet: <a href=\"/matching\">suggest who they are</a>.")
-            + " <a href=\"/sales/upload\">Upload a report</a></p>"
-        if let access = AnalyticsAccess.of(user) { body += try await sellThroughSection(access, today: today) }
-        let exceptions = try await database.read { try await $0.routeExceptions(source: source, limit: 100) }.map { row in
-            "<tr><td>\(row.date)</td><td>\(HTML.escape(row.lineID))</td><td>\(HTML.escape(row.reseller.rawValue))</td><td class=\"money\">\(HTML.escape(row.amount.displayString))</td><td>\(HTML.escape(row.reason.explanation))</td></tr>"
-        }.joined()
-        body += "<h2>Route exceptions in your reports</h2>"
-            + (exceptions.isEmpty ? "<p>None: every line came the reseller's way to market.</p>"
-                : "<table><thead><tr><th>date</th><th>line</th><th>reseller</th><th>amount</th><th>why</th></tr></thead><tbody>\(exceptions)</tbody></table>")
-        return body
+        let exceptions = try await database.read { try await $0.routeExceptions(source: source, limit: 100) }
+        var values: [String: Any] = [
+            "hasExceptions": !exceptions.isEmpty,
+            "exceptions": exceptions.map { row -> [String: Any] in
+                [
+                    "date": "\(row.date)", "line": row.lineID, "reseller": row.reseller.rawValue, "amount": row.amount.displayString,
+                    "why": row.reason.explanation,
+                ]
+            },
+        ]
+        if !parked.isEmpty { values["parked"] = "\(parked.count) name\(parked.count == 1 ? "" : "s")" }
+        if let access = AnalyticsAccess.of(user) { values["sellThrough"] = try await sellThroughValues(access, today: today) }
+        return values
     }
 
     /// A distributor's sell-through by segment and reseller (what `AnalyticsAccess` lets it see) over the four quarters
     /// up to its newest so far — this quarter's uploads included — from the totals kept at import: a chart stacked by
     /// segment, then the table with the changes.
-    private func sellThroughSection(_ access: AnalyticsAccess, today: BusinessDate) async throws -> String {
+    private func sellThroughValues(_ access: AnalyticsAccess, today: BusinessDate) async throws -> [String: Any] {
         let source = access.onlySource
         let (latest, currency) = try await database.read { (try await $0.latestSalesQuarter(asOf: today, source: source), try await $0.latestProgram().program.currency) }
-        guard let latest else { return "<h2>Sell-through by segment and reseller</h2><p>No sales reported yet.</p>" }
+        guard let latest else { return ["hasRows": false, "noSales": "No sales reported yet."] }
         let first = latest.previous.previous.previous
         let report = { (dimensions: [SalesDimension]) in
             try await database.read { try await $0.salesReport(SalesReportQuery(first: first, last: latest, dimensions: dimensions, onlySource: source)) }
         }
         let bySegment = try await report([.segment])
-        guard !bySegment.rows.isEmpty else { return "<h2>Sell-through by segment and reseller</h2><p>No sales reported in \(first)–\(latest).</p>" }
+        guard !bySegment.rows.isEmpty else { return ["hasRows": false, "noSales": "No sales reported in \(first)–\(latest)."] }
         let quarters = AnalyticsRoutes.quarters(first, latest)
         let series = try AnalyticsRoutes.netSalesSeries(bySegment.rows, by: 0, over: quarters)
         let byReseller = try await report([.reseller, .segment]).rows
         // Newest quarter first, at most `sellThroughRowsShown` rows (the API has every row).
-        let rows = quarters.reversed().flatMap { quarter in byReseller.filter { $0.quarter == quarter } }.prefix(Self.sellThroughRowsShown).map { row in
-            "<tr><td>\(row.quarter)</td><td>\(HTML.escape(row.values[0]))</td><td>\(HTML.escape(row.values[1]))</td><td class=\"money\">\(row.lines)</td>"
-                + AnalyticsRoutes.figureCells(row, yearAgo: false) + "</tr>"
-        }.joined()
-        return "<h2>Sell-through by segment and reseller</h2>"
-            + SVGChart.series(
-                categories: quarters.map(\.description), series: series, title: "Your sell-through per quarter, stacked by segment", stacked: true,
-                caption: { Money(minorUnits: $0, currency: currency).compactDisplayString }, detail: { Money(minorUnits: $0, currency: currency).displayString })
-            + "<table id=\"sell-through\"><thead><tr><th>quarter</th><th>reseller</th><th>segment</th><th>lines</th><th>net sales</th><th>renewals</th><th>on previous quarter</th></tr></thead><tbody>\(rows)</tbody></table>"
+        let rows = quarters.reversed().flatMap { quarter in byReseller.filter { $0.quarter == quarter } }.prefix(Self.sellThroughRowsShown).map { row -> [String: Any] in
+            [
+                "quarter": row.quarter.description, "reseller": row.values[0], "segment": row.values[1], "lines": "\(row.lines)",
+                "figures": AnalyticsRoutes.figureValues(row, yearAgo: false),
+            ]
+        }
+        let chart = SVGChart.series(
+            categories: quarters.map(\.description), series: series, title: "Your sell-through per quarter, stacked by segment", stacked: true,
+            caption: { Money(minorUnits: $0, currency: currency).compactDisplayString }, detail: { Money(minorUnits: $0, currency: currency).displayString })
+        return ["hasRows": true, "chart": chart, "rows": Array(rows)]
     }
 
     static let sellThroughRowsShown = 500

@@ -82,7 +82,7 @@ protocol SortLinks {
     func href(sortingBy key: String) -> String
 }
 
-struct TableOrder<Column: SortColumn>: SortLinks, Sendable {
+struct TableOrder<Column: ListColumn>: SortLinks, Sendable {
     let sorted: Column
     var column: String { sorted.rawValue }
     let descending: Bool
@@ -112,8 +112,23 @@ struct TableOrder<Column: SortColumn>: SortLinks, Sendable {
     /// The list's address as shown.
     var here: String { "\(path)?\(query)" }
 
-    /// The store's slice for this page.
-    var slice: TableSlice<Column> { TableSlice(column: sorted, descending: descending, offset: (page - 1) * Self.pageSize, limit: Self.pageSize) }
+    /// A list the page computed whole (the engine's near-tier answer, MDF balances from their ledgers) in this
+    /// order: by the sorted column's `key` (a number, or text byte by byte) either way round, then by `tiebreak`
+    /// (unique), so equal values keep one order from page to page, as `TableSlice` does in SQL.
+    func sorted<Item>(_ items: [Item], key: (Column, Item) -> (number: Int64, text: String), tiebreak: (Item) -> String) -> [Item] {
+        items.map { (key(sorted, $0), tiebreak($0), $0) }.sorted { left, right in
+            let (a, b) = ((left.0.number, Array(left.0.text.utf8), Array(left.1.utf8)), (right.0.number, Array(right.0.text.utf8), Array(right.1.utf8)))
+            if a.0 != b.0 { return descending ? a.0 > b.0 : a.0 < b.0 }
+            if a.1 != b.1 { return descending ? b.1.lexicographicallyPrecedes(a.1) : a.1.lexicographicallyPrecedes(b.1) }
+            return descending ? b.2.lexicographicallyPrecedes(a.2) : a.2.lexicographicallyPrecedes(b.2)
+        }.map(\.2)
+    }
+
+    /// This page of a list the page computed whole (the engine's near-tier answer): already in `order`'s order.
+    func page<Item>(of items: [Item]) -> ArraySlice<Item> {
+        let start = min(items.count, (min(page, max(1, (items.count + Self.pageSize - 1) / Self.pageSize)) - 1) * Self.pageSize)
+        return items[start..<min(items.count, start + Self.pageSize)]
+    }
 
     /// This list sorted by `key`: the other way round when it already is, from its first page.
     func href(sortingBy key: String) -> String {
@@ -134,6 +149,11 @@ struct TableOrder<Column: SortColumn>: SortLinks, Sendable {
     private static func encoded(_ items: [(String, String)]) -> String {
         items.map { "\($0.0.addingPercentEncodingForQuery())=\($0.1.addingPercentEncodingForQuery())" }.joined(separator: "&")
     }
+}
+
+extension TableOrder where Column: SortColumn {
+    /// The store's slice for this page.
+    var slice: TableSlice<Column> { TableSlice(column: sorted, descending: descending, offset: (page - 1) * Self.pageSize, limit: Self.pageSize) }
 }
 
 /// "Page 2 of 7 (320)" with its links.

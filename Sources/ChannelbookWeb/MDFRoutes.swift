@@ -40,6 +40,49 @@ struct MDFRoutes {
             let user = try context.requireUser(json: false)
             return try await page(user, request, context, problem: nil)
         }
+        // Every request the list shows, in its order.
+        router.get("/mdf/requests.csv") { request, context in
+            let user = try context.requireUser(json: false)
+            let access = try await MDFAccess.of(user, database), today = WebClock.today(context), database = self.database
+            let filter = Self.filter(request, access)
+            return StreamedCSV.sortedTable(
+                fileName: "mdf-requests.csv",
+                header: ["id", "partner", "activity", "kind", "starts_on", "ends_on", "requested", "approved", "claimed", "accepted", "status", "reason"],
+                order: Self.order(request)
+            ) { slice in
+                try await database.read { try await $0.mdfRequestTable(filter, asOf: today, slice) }
+            } row: {
+                [
+                    String($0.id), $0.partner.rawValue, $0.activity, $0.kind.rawValue, $0.startsOn.description, $0.endsOn.description, $0.requested.decimalString,
+                    $0.approved?.decimalString ?? "", $0.claimed?.decimalString ?? "", $0.accepted?.decimalString ?? "", $0.status.rawValue, $0.reason ?? "",
+                ]
+            }
+        }
+        router.get("/mdf/balances") { request, context in
+            let (today, filter, rows) = try await balances(request, context)
+            let order = Self.balanceOrder(request)
+            let body = Templates.render(
+                .mdfBalances,
+                [
+                    "today": Templates.date(today),
+                    "filters": FormHTML.filters(
+                        action: "/mdf/balances", [FormHTML.input("partner", "Partner", nil, size: 10, extra: " maxlength=\"40\"", fallback: filter, id: "filter-partner")],
+                        button: "Filter"),
+                    "table": Self.balanceTable(
+                        Array(order.page(of: rows)), empty: filter.isEmpty ? "No MDF allocated yet (channelbook mdf allocate QUARTER)." : "No partner matches the filter.",
+                        order: order, pager: order.pager(total: rows.count), csv: order.href(at: "/mdf/balances.csv")),
+                ])
+            return signedInPage("MDF balances", context, body, crumbs: [("/mdf", "Market development funds")])
+        }
+        router.get("/mdf/balances.csv") { request, context in
+            let rows = try await balances(request, context).rows
+            let csv = ([["partner", "name"] + BalanceColumn.amounts.map(\.rawValue)] + rows.map { row in
+                [row.partner.rawValue, row.name] + BalanceColumn.amounts.map { $0.amount(of: row).decimalString }
+            }).map(CSVText.line).joined(separator: "\r\n") + "\r\n"
+            return Response(
+                status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"mdf-balances.csv\""],
+                body: .init(byteBuffer: ByteBuffer(string: csv)))
+        }
         router.post("/mdf/requests") { request, context in
             let user = try context.require(.requestMDF)
             let form = try await FormRoutes.decodeForm(RequestForm.self, request, context)
@@ -145,178 +188,264 @@ struct MDFRoutes {
 
     // MARK: Pages
 
+    /// The order of the request list: newest first unless told otherwise.
+    private static func order(_ request: Request) -> TableOrder<MDFRequestColumn> { TableOrder(request, path: "/mdf", default: .id, descending: true) }
+
+    /// The request list's filter as its form sends it (`?partner=&status=`), held to what the login may read.
+    private static func filter(_ request: Request, _ access: MDFAccess) -> MDFRequestFilter {
+        let query = request.formQuery
+        let partner = query.get("partner").flatMap { $0.isEmpty ? nil : PartnerCode(rawValue: String($0.prefix(40))) }
+        return MDFRequestFilter(partners: access.reading(access.partner ?? partner), status: query.get("status").flatMap(MDFRequestStatus.init(rawValue:)))
+    }
+
     private func page(_ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
         let today = WebClock.today(context)
         let csrf = context.session?.csrfToken ?? ""
-        var body = ""
-        if let done = request.formQuery.get("done"), problem == nil { body += FormHTML.notice(Self.doneMessage(done), isError: false) }
-        if let problem, problem.field == nil { body += FormHTML.notice(problem.message, isError: true) }
-        if user.role == .partner {
-            guard let partner = user.partner, user.partnerKind == .reseller else {
-                return signedInPage("Market development funds", context, body + "<p>MDF goes to resellers: a distributor's login has none.</p>")
-            }
-            body += try await partnerSection(partner, today, csrf, problem)
-        } else {
-            body += try await vendorSection(user, request, today, csrf, problem)
+        var values: [String: Any] = [:]
+        if let done = request.formQuery.get("done"), problem == nil {
+            values["notice"] = FormHTML.notice(Self.doneMessage(done), isError: false)
+        } else if let problem, problem.field == nil {
+            values["notice"] = FormHTML.notice(problem.message, isError: true)
         }
-        return signedInPage("Market development funds", context, body).withStatus(problem == nil ? .ok : .badRequest)
+        let access = try await MDFAccess.of(user, database)
+        if user.role == .partner {
+            if let partner = user.partner, user.partnerKind == .reseller {
+                values["partner"] = try await partnerSection(partner, access, request, today, csrf, problem)
+            } else {
+                values["noMDF"] = true
+            }
+        } else if access.readScope?.isEmpty == true {
+            values["noAccess"] = true
+        } else {
+            values["vendor"] = try await vendorSection(user, access, request, today, csrf, problem)
+        }
+        return signedInPage("Market development funds", context, Templates.render(.mdf, values)).withStatus(problem == nil ? .ok : .badRequest)
     }
 
-    private func partnerSection(_ partner: PartnerCode, _ today: BusinessDate, _ csrf: String, _ problem: FormProblem?) async throws -> String {
+    private func partnerSection(
+        _ partner: PartnerCode, _ access: MDFAccess, _ request: Request, _ today: BusinessDate, _ csrf: String, _ problem: FormProblem?
+    ) async throws -> [String: Any] {
+        let order = Self.order(request), filter = Self.filter(request, access)
         let (balances, requests, ledger) = try await database.read { database in
             (
-                try await database.mdfBalances(partner: partner, asOf: today), try await database.mdfRequests(partner: partner, asOf: today, limit: 200),
+                try await database.mdfBalances(partner: partner, asOf: today), try await database.mdfRequestTable(filter, asOf: today, order.slice),
                 try await database.mdfLedgerRows(partner: partner, asOf: today)
             )
         }
-        var html = "<h2>Balance on \(today)</h2>"
-        html += balances.isEmpty ? "<p>No MDF allocated yet: premier and associate resellers get an allocation each quarter.</p>" : Self.balanceTable(balances)
-        html += "<h2>Request funds</h2>" + Self.requestForm(csrf, problem?.form == "request" ? problem : nil)
-        html += "<h2>My requests</h2>"
-        if requests.isEmpty {
-            html += "<p>No requests yet.</p>"
-        } else {
-            html += Self.requestTable(requests) { view in
+        return [
+            "today": Templates.date(today),
+            "balance": Self.balanceTable(balances, empty: "No MDF allocated yet: premier and associate resellers get an allocation each quarter."),
+            "requestForm": Self.requestForm(csrf, problem?.form == "request" ? problem : nil),
+            "filters": Self.filters(filter, partner: nil),
+            "requests": Self.requestTable(requests, order: order, empty: "No requests yet.") { view in
                 guard view.status == .approved else { return "" }
                 return Self.claimForm(view, csrf, problem?.form == "claim-\(view.id)" ? problem : nil)
-            }
-        }
-        html += "<h2>Ledger</h2>" + Self.ledgerTable(ledger)
-        return html
+            },
+            "ledger": DataTable(
+                label: "Ledger", columns: [.init(heading: "Date"), .init(heading: "Entry"), .init(heading: "Request"), .init(heading: "Amount", numeric: true)],
+                rows: ledger.map { [.text($0.date.description), .text($0.entry.rawValue), .text($0.requestID.map(String.init) ?? ""), .money($0.amount)] },
+                empty: "No entries yet."
+            ).html(),
+        ]
     }
 
-    private func vendorSection(_ user: SignedInUser, _ request: Request, _ today: BusinessDate, _ csrf: String, _ problem: FormProblem?) async throws -> String {
-        let access = try await MDFAccess.of(user, database)
-        guard access.readScope?.isEmpty != true else {
-            return "<p>MDF requests and claims are reviewed by admins and by account managers for their own partners; finance sees them all.</p>"
-        }
-        let partnerFilter = request.formQuery.get("partner").flatMap { $0.isEmpty ? nil : PartnerCode(rawValue: String($0.prefix(40))) }
-        let statusFilter = request.formQuery.get("status").flatMap(MDFRequestStatus.init(rawValue:))
+    /// How many rows of a review queue the page shows; the rest are in the list below, filtered by status.
+    private static let queueLength = 50
+
+    private func vendorSection(
+        _ user: SignedInUser, _ access: MDFAccess, _ request: Request, _ today: BusinessDate, _ csrf: String, _ problem: FormProblem?
+    ) async throws -> [String: Any] {
+        let order = Self.order(request), filter = Self.filter(request, access)
         let mayReview = user.role.may(.reviewMDF)
-        let (pending, claims, balances, all) = try await database.read { database in
+        // The queues: oldest first, the reviewer's own partners.
+        let queue = TableSlice<MDFRequestColumn>(column: .id, limit: Self.queueLength)
+        let (pending, claims, all) = try await database.read { database in
             (
-                try await database.mdfRequests(within: access.reviewScope, status: .requested, asOf: today, limit: 200),
-                try await database.mdfRequests(within: access.reviewScope, status: .claimed, asOf: today, limit: 200),
-                try await database.mdfBalances(within: access.reading(partnerFilter), asOf: today),
-                try await database.mdfRequests(within: access.reading(partnerFilter), status: statusFilter, asOf: today, limit: 200)
+                try await database.mdfRequestTable(MDFRequestFilter(partners: access.reviewScope, status: .requested), asOf: today, queue),
+                try await database.mdfRequestTable(MDFRequestFilter(partners: access.reviewScope, status: .claimed), asOf: today, queue),
+                try await database.mdfRequestTable(filter, asOf: today, order.slice)
             )
         }
-        var html = ""
-        if user.role == .accountManager { html += "<p>Your partners' requests and claims are yours to review.</p>" }
-        html += "<h2>Requests awaiting a decision</h2>"
-        html += pending.isEmpty ? "<p>No request is waiting.</p>" : Self.requestTable(pending) { view in
-            guard mayReview else { return "" }
-            return Self.reviewForm("approve", view.id, csrf, amount: view.requested.decimalString, button: "Approve", problem)
-                + Self.reviewForm("reject", view.id, csrf, reason: true, button: "Reject", problem)
-        }
-        html += "<h2>Claims awaiting review</h2>"
-        html += claims.isEmpty ? "<p>No claim is waiting.</p>" : Self.requestTable(claims) { view in
+        func actions(_ view: MDFRequestView) -> String {
             let proofs = view.proofs.map { "<a href=\"/mdf/proofs/\($0.id)\">\(HTML.escape($0.fileName))</a>" }.joined(separator: ", ")
             guard mayReview else { return proofs }
-            return "<p>proof: \(proofs)</p>" + Self.reviewForm("accept-claim", view.id, csrf, amount: view.claimed?.decimalString ?? "", button: "Accept claim", problem)
-                + Self.reviewForm("reject-claim", view.id, csrf, reason: true, button: "Reject claim", problem)
+            switch view.status {
+            case .requested:
+                return Self.reviewForm("approve", view.id, csrf, amount: view.requested.decimalString, button: "Approve", problem)
+                    + Self.reviewForm("reject", view.id, csrf, reason: true, button: "Reject", problem)
+            case .claimed:
+                return "<p>proof: \(proofs)</p>" + Self.reviewForm("accept-claim", view.id, csrf, amount: view.claimed?.decimalString ?? "", button: "Accept claim", problem)
+                    + Self.reviewForm("reject-claim", view.id, csrf, reason: true, button: "Reject claim", problem)
+            default: return proofs
+            }
         }
-        html += """
-            <h2>Balances on \(today)</h2>
-            <form method="get" action="/mdf"><label>partner <input name="partner" value="\(HTML.escape(partnerFilter?.rawValue ?? ""))" maxlength="40"></label>
-            <label>status <select name="status"><option value="">any</option>\(MDFRequestStatus.allCases.map { "<option value=\"\($0.rawValue)\"\(statusFilter == $0 ? " selected" : "")>\($0.label)</option>" }.joined())</select></label>
-            <button>Filter</button></form>
-            """
-        html += balances.isEmpty ? "<p>No MDF allocated yet (<code>channelbook mdf allocate QUARTER</code>).</p>" : Self.balanceTable(balances)
-        html += "<h2>Requests</h2>" + (all.isEmpty ? "<p>No requests.</p>" : Self.requestTable(all) { _ in "" })
-        return html
+        var values: [String: Any] = [
+            "isAccountManager": user.role == .accountManager, "today": Templates.date(today),
+            "pending": Self.requestTable(pending, empty: "No request is waiting.", actions: actions),
+            "claims": Self.requestTable(claims, empty: "No claim is waiting.", actions: actions),
+            "filters": Self.filters(filter, partner: request.formQuery.get("partner").map { String($0.prefix(40)) } ?? ""),
+            "requests": Self.requestTable(all, order: order, empty: filter.status == nil ? "No requests." : "No request matches the filter.") { _ in "" },
+        ]
+        if pending.total > Self.queueLength { values["morePending"] = pending.total }
+        if claims.total > Self.queueLength { values["moreClaims"] = claims.total }
+        return values
+    }
+
+    /// The balances a vendor login may read on today (its partners' for an account manager), filtered by a partner's
+    /// code, in the order asked. Each is its ledger's balance (`MDFLedger`, the one rule), computed whole per partner,
+    /// so the list is sorted and paged here rather than in SQL.
+    private func balances(_ request: Request, _ context: WebContext) async throws -> (today: BusinessDate, filter: String, rows: [MDFBalanceRow]) {
+        let user = try context.requireVendor(json: false)
+        let access = try await MDFAccess.of(user, database), today = WebClock.today(context)
+        let filter = String((request.formQuery.get("partner") ?? "").prefix(40))
+        let rows = access.readScope?.isEmpty == true ? [] : try await database.read {
+            try await $0.mdfBalances(within: access.reading(filter.isEmpty ? nil : PartnerCode(rawValue: filter)), asOf: today)
+        }
+        return (today, filter, Self.balanceOrder(request).sorted(rows, key: { column, row in
+            switch column {
+            case .partner: (0, row.partner.rawValue)
+            case .name: (0, row.name.lowercased())
+            default: (column.amount(of: row).minorUnits, "")
+            }
+        }, tiebreak: { $0.partner.rawValue }))
+    }
+
+    /// By partner code unless told otherwise.
+    private static func balanceOrder(_ request: Request) -> TableOrder<BalanceColumn> { TableOrder(request, path: "/mdf/balances", default: .partner, descending: false) }
+
+    /// The balance list's columns, sorted in memory.
+    enum BalanceColumn: String, ListColumn {
+        case partner, name, allocated, expired, reserved, payable, paid, available
+
+        static let amounts: [BalanceColumn] = [.allocated, .expired, .reserved, .payable, .paid, .available]
+
+        var heading: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
+
+        func amount(of row: MDFBalanceRow) -> Money {
+            switch self {
+            case .partner, .name, .allocated: row.allocated
+            case .expired: row.expired
+            case .reserved: row.reserved
+            case .payable: row.payable
+            case .paid: row.paid
+            case .available: row.available
+            }
+        }
     }
 
     // MARK: Pieces
 
-    static func balanceTable(_ rows: [MDFBalanceRow]) -> String {
-        let cells = rows.map { row in
-            "<tr><td>\(HTML.escape(row.partner.rawValue))</td><td>\(HTML.escape(row.name))</td>"
-                + [row.allocated, row.expired, row.reserved, row.payable, row.paid, row.available].map { "<td class=\"money\">\($0.displayString)</td>" }.joined() + "</tr>"
-        }.joined()
-        return "<table><thead><tr><th>partner</th><th>name</th><th>allocated</th><th>expired</th><th>reserved</th><th>payable</th><th>paid</th><th>available</th></tr></thead><tbody>\(cells)</tbody></table>"
+    /// The request list's filter form: a status, and (for the vendor) a partner's code.
+    private static func filters(_ filter: MDFRequestFilter, partner: String?) -> String {
+        var fields = [
+            FormHTML.select(
+                "status", "Status", MDFRequestStatus.allCases.map { ($0.rawValue, $0.label) }, selected: filter.status?.rawValue ?? "", problem: nil,
+                id: "filter-status")
+        ]
+        if let partner { fields.insert(FormHTML.input("partner", "Partner", nil, size: 10, extra: " maxlength=\"40\"", fallback: partner, id: "filter-partner"), at: 0) }
+        return FormHTML.filters(action: "/mdf", fields, button: "Filter")
     }
 
-    static func requestTable(_ rows: [MDFRequestView], actions: (MDFRequestView) -> String) -> String {
-        let cells = rows.map { view in
-            "<tr><td><a href=\"/mdf/requests/\(view.id)\">\(view.id)</a></td><td>\(HTML.escape(view.partner.rawValue))</td><td>\(HTML.escape(view.activity))</td>"
-                + "<td>\(view.kind.rawValue)</td><td>\(view.startsOn) to \(view.endsOn)</td>"
-                + [view.requested, view.approved, view.claimed, view.accepted].map { "<td class=\"money\">\($0?.displayString ?? "")</td>" }.joined()
-                + "<td>\(view.status.label)\(view.reason.map { ": " + HTML.escape($0) } ?? "")</td><td>\(actions(view))</td></tr>"
-        }.joined()
-        return "<table><thead><tr><th>id</th><th>partner</th><th>activity</th><th>kind</th><th>dates</th><th>requested</th><th>approved</th><th>claimed</th><th>accepted</th><th>status</th><th></th></tr></thead><tbody>\(cells)</tbody></table>"
+    /// Balances, one row per partner: a reseller's own on its page, every partner's on `/mdf/balances`.
+    static func balanceTable(
+        _ rows: [MDFBalanceRow], empty: String, order: TableOrder<BalanceColumn>? = nil, pager: Pager? = nil, csv: String? = nil
+    ) -> String {
+        DataTable(
+            label: "MDF balances",
+            columns: [.init(heading: "Partner", sort: "partner"), .init(heading: "Name", sort: "name")]
+                + BalanceColumn.amounts.map { .init(heading: $0.heading, sort: $0.rawValue, numeric: true) },
+            rows: rows.map { row in
+                [.text(row.partner.rawValue), .text(row.name)] + BalanceColumn.amounts.map { .money($0.amount(of: row)) }
+            },
+            empty: empty, order: order, pager: pager, csv: csv
+        ).html()
     }
 
-    static func ledgerTable(_ rows: [MDFLedgerRow]) -> String {
-        guard !rows.isEmpty else { return "<p>No entries yet.</p>" }
-        let cells = rows.map { "<tr><td>\($0.date)</td><td>\($0.entry.rawValue)</td><td>\($0.requestID.map(String.init) ?? "")</td><td class=\"money\">\($0.amount.displayString)</td></tr>" }
-        return "<table><thead><tr><th>date</th><th>entry</th><th>request</th><th>amount</th></tr></thead><tbody>\(cells.joined())</tbody></table>"
-    }
-
-    /// A form error, announced to screen readers; `id` lets an input point at it.
-    private static func errorText(_ message: String, id: String? = nil) -> String {
-        " <span class=\"error\"\(id.map { " id=\"\($0)\"" } ?? "") role=\"alert\">\(HTML.escape(message))</span>"
-    }
-
-    /// A labelled input with its error beside it and the typed value kept.
-    private static func field(_ name: String, _ label: String, _ problem: FormProblem?, type: String = "text", value: String = "", extra: String = "") -> String {
-        let typed = problem?.values[name] ?? value
-        let error = problem.flatMap { $0.field == name ? errorText($0.message, id: "\(name)-error") : nil } ?? ""
-        let described = error.isEmpty ? "" : " aria-invalid=\"true\" aria-describedby=\"\(name)-error\""
-        return "<label>\(label) <input type=\"\(type)\" name=\"\(name)\" value=\"\(HTML.escape(typed))\"\(extra)\(described)></label>\(error)"
+    /// Requests as a table: the review queues (no order: oldest first), the list (sorted, paged, with its CSV).
+    static func requestTable(
+        _ page: CountedPage<MDFRequestView>, order: TableOrder<MDFRequestColumn>? = nil, empty: String, actions: (MDFRequestView) -> String
+    ) -> String {
+        DataTable(
+            label: order == nil ? "Requests to review" : "MDF requests",
+            columns: [
+                .init(heading: "Id", sort: "id"), .init(heading: "Partner", sort: "partner"), .init(heading: "Activity", sort: "activity"),
+                .init(heading: "Kind", sort: "kind"), .init(heading: "Dates", sort: "starts"), .init(heading: "Requested", sort: "requested", numeric: true),
+                .init(heading: "Approved", sort: "approved", numeric: true), .init(heading: "Claimed", sort: "claimed", numeric: true),
+                .init(heading: "Accepted", sort: "accepted", numeric: true), .init(heading: "Status", sort: "status"), .init(heading: "Actions"),
+            ],
+            rows: page.items.map { view in
+                func amount(_ money: Money?) -> DataTable.Cell { money.map { .money($0) } ?? .money("") }
+                return [
+                    .text(String(view.id), link: "/mdf/requests/\(view.id)"), .text(view.partner.rawValue), .text(view.activity), .text(view.kind.rawValue),
+                    .text("\(view.startsOn) to \(view.endsOn)"), .money(view.requested), amount(view.approved), amount(view.claimed), amount(view.accepted),
+                    .text(view.status.label + (view.reason.map { ": " + $0 } ?? "")), .markup(actions(view)),
+                ]
+            },
+            empty: empty, order: order, pager: order?.pager(total: page.total), csv: order?.href(at: "/mdf/requests.csv")
+        ).html()
     }
 
     private static func requestForm(_ csrf: String, _ problem: FormProblem?) -> String {
-        let kinds = MDFActivityKind.allCases.map { "<option\(problem?.values["kind"] == $0.rawValue ? " selected" : "")>\($0.rawValue)</option>" }.joined()
-        let kindError = problem.flatMap { $0.field == "kind" ? errorText($0.message) : nil } ?? ""
-        return """
-            <form method="post" action="/mdf/requests" class="mdf-request">
-            <input type="hidden" name="csrf" value="\(HTML.escape(csrf))">
-            <p>\(field("activity", "activity", problem, extra: " maxlength=\"200\" required"))</p>
-            <p><label>kind <select name="kind">\(kinds)</select></label>\(kindError)</p>
-            <p>\(field("planned_cost", "planned cost", problem, extra: " inputmode=\"decimal\" required")) \(field("amount", "amount requested", problem, extra: " inputmode=\"decimal\" required"))</p>
-            <p>\(field("starts", "starts", problem, type: "date", extra: " required")) \(field("ends", "ends", problem, type: "date", extra: " required"))</p>
-            <button>Request funds</button></form>
-            """
+        func field(_ name: String, _ label: String, type: String = "text", extra: String) -> String {
+            FormHTML.input(name, label, problem, type: type, required: true, extra: extra, id: "request-\(name)")
+        }
+        return Templates.render(
+            .mdfRequestForm,
+            [
+                "csrf": csrf, "activity": field("activity", "Activity", extra: " maxlength=\"200\""),
+                "kind": FormHTML.select("kind", "Kind", FormHTML.options(MDFActivityKind.allCases), selected: problem?.values["kind"] ?? "", problem: problem, required: true, id: "request-kind"),
+                "plannedCost": field("planned_cost", "Planned cost", extra: " inputmode=\"decimal\""),
+                "amount": field("amount", "Amount requested", extra: " inputmode=\"decimal\""),
+                "starts": field("starts", "Starts", type: "date", extra: ""), "ends": field("ends", "Ends", type: "date", extra: ""),
+            ])
     }
 
     private static func claimForm(_ view: MDFRequestView, _ csrf: String, _ problem: FormProblem?) -> String {
-        let fileError = problem.flatMap { $0.field == "file" ? errorText($0.message) : nil } ?? ""
-        return """
-            <form method="post" action="/mdf/requests/\(view.id)/claim?csrf=\(HTML.escape(csrf))" enctype="multipart/form-data" class="mdf-claim">
-            \(field("actual_cost", "actual cost", problem, extra: " inputmode=\"decimal\" required")) \(field("amount", "claim", problem, value: view.approved?.decimalString ?? "", extra: " inputmode=\"decimal\" required"))
-            <label>proof (PDF, PNG or JPEG, up to 10 files of 10 MB) <input type="file" name="file" multiple accept=".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"></label>\(fileError)
-            <button>Claim</button> <small>by \(view.claimDeadline)</small></form>
-            """
+        let id = "claim-\(view.id)"
+        return Templates.render(
+            .mdfClaimForm,
+            [
+                "id": view.id, "csrf": csrf, "deadline": Templates.date(view.claimDeadline),
+                "actualCost": FormHTML.input("actual_cost", "Actual cost", problem, required: true, size: 10, extra: " inputmode=\"decimal\"", id: "\(id)-actual-cost"),
+                "amount": FormHTML.input(
+                    "amount", "Claim", problem, required: true, size: 10, extra: " inputmode=\"decimal\"", fallback: view.approved?.decimalString ?? "", id: "\(id)-amount"),
+                "file": FormHTML.input(
+                    "file", "Proof (PDF, PNG or JPEG, up to 10 files of 10 MB)", problem, type: "file",
+                    extra: " multiple accept=\".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg\"", id: "\(id)-file"),
+            ])
     }
 
     private static func reviewForm(_ action: String, _ id: Int64, _ csrf: String, amount: String? = nil, reason: Bool = false, button: String, _ problem: FormProblem?)
         -> String
     {
         let mine = problem?.form == "\(action)-\(id)" ? problem : nil
-        var inputs = ""
-        if let amount { inputs += field("amount", "amount", mine, value: amount, extra: " inputmode=\"decimal\" size=\"10\"") }
-        if reason { inputs += field("reason", "reason", mine, extra: " maxlength=\"500\" required") }
+        var fields = ""
+        if let amount { fields += FormHTML.input("amount", "Amount", mine, size: 10, extra: " inputmode=\"decimal\"", fallback: amount, id: "\(action)-\(id)-amount") }
+        if reason { fields += FormHTML.input("reason", "Reason", mine, required: true, extra: " maxlength=\"500\"", id: "\(action)-\(id)-reason") }
+        var values: [String: Any] = ["action": action, "id": id, "csrf": csrf, "fields": fields, "button": button]
         // A problem with no input of its own here (a status, a date) stands beside the button.
-        let general = mine.flatMap { $0.field == "amount" || $0.field == "reason" ? nil : errorText($0.message) } ?? ""
-        return "<form method=\"post\" action=\"/mdf/requests/\(id)/\(action)\" class=\"mdf-\(action)\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\">\(inputs) <button>\(button)</button>\(general)</form>"
+        if let mine, mine.field != "amount", mine.field != "reason" { values["general"] = mine.message }
+        return Templates.render(.mdfReviewForm, values)
     }
 
     static func detail(_ view: MDFRequestView) -> String {
         func money(_ value: Money?) -> String { value?.displayString ?? "—" }
-        let rows: [(String, String)] = [
-            ("partner", "\(view.partner.rawValue) \(view.partnerName)"), ("activity", view.activity), ("kind", view.kind.rawValue),
-            ("dates", "\(view.startsOn) to \(view.endsOn)"), ("status", view.status.label + (view.reason.map { ": \($0)" } ?? "")),
-            ("planned cost", money(view.plannedCost)), ("requested", "\(money(view.requested)) on \(view.requestedOn)"),
-            ("approved", money(view.approved) + (view.approvedOn.map { " on \($0)" } ?? "")), ("claim by", view.claimDeadline.description),
-            ("actual cost", money(view.actualCost)), ("claimed", money(view.claimed) + (view.claimedOn.map { " on \($0)" } ?? "")),
-            ("accepted", money(view.accepted) + (view.decidedOn.map { " (decided \($0))" } ?? "")), ("paid", view.paidOn?.description ?? "—"),
+        let facts: [(String, String)] = [
+            ("Partner", "\(view.partner.rawValue) \(view.partnerName)"), ("Activity", view.activity), ("Kind", view.kind.rawValue),
+            ("Dates", "\(view.startsOn) to \(view.endsOn)"), ("Status", view.status.label + (view.reason.map { ": \($0)" } ?? "")),
+            ("Planned cost", money(view.plannedCost)), ("Requested", "\(money(view.requested)) on \(view.requestedOn)"),
+            ("Approved", money(view.approved) + (view.approvedOn.map { " on \($0)" } ?? "")), ("Claim by", view.claimDeadline.description),
+            ("Actual cost", money(view.actualCost)), ("Claimed", money(view.claimed) + (view.claimedOn.map { " on \($0)" } ?? "")),
+            ("Accepted", money(view.accepted) + (view.decidedOn.map { " (decided \($0))" } ?? "")), ("Paid", view.paidOn?.description ?? "—"),
         ]
-        let table = rows.map { "<tr><th>\(HTML.escape($0.0))</th><td>\(HTML.escape($0.1))</td></tr>" }.joined()
-        let proofs = view.proofs.isEmpty
-            ? "<p>No proof files.</p>"
-            : "<ul>" + view.proofs.map { "<li><a href=\"/mdf/proofs/\($0.id)\">\(HTML.escape($0.fileName))</a> (\($0.contentType), \($0.sizeBytes) bytes, SHA-256 <code>\($0.sha256)</code>)</li>" }.joined() + "</ul>"
-        return "<table>\(table)</table><h2>Proof of performance</h2>\(proofs)<p><a href=\"/mdf\">Back to MDF</a></p>"
+        return Templates.render(
+            .mdfRequest,
+            [
+                "facts": facts.map { ["label": $0.0, "text": $0.1] }, "hasProofs": !view.proofs.isEmpty,
+                "proofs": view.proofs.map { proof -> [String: Any] in
+                    ["id": proof.id, "fileName": proof.fileName, "contentType": proof.contentType, "sizeBytes": proof.sizeBytes, "sha256": proof.sha256]
+                },
+            ])
     }
 
     private static func doneMessage(_ done: String) -> String {

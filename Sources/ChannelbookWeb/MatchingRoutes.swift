@@ -97,6 +97,8 @@ struct MatchingRoutes {
         access.source == nil ? decision.decidedBy : "the vendor"
     }
 
+    /// The page from `matching.mustache`: the parked names with the forms this login may use, a page at a time, then
+    /// the decided names' table.
     private func page(
         _ access: MatchingAccess, _ request: Request, _ context: WebContext, notice: String?, problem: String?, after: String? = nil
     ) async throws -> Response {
@@ -104,40 +106,27 @@ struct MatchingRoutes {
         let order = Self.decisionOrder(request, access)
         let decisions = try await database.read { try await $0.resellerNameDecisionTable(source: access.source, order.slice) }
         let currency = try await database.read { try await $0.latestProgram().program.currency }
-        let csrf = HTML.escape(context.session?.csrfToken ?? "")
-        var body = ""
-        if let notice { body += FormHTML.notice(notice, isError: false) }
-        if let problem { body += FormHTML.notice(problem, isError: true) }
-        body += "<p>Lines whose reseller is no partner's code or ABN and no mapped name wait here instead of failing their file. "
-            + (access.mayDecide ? "Map a name once and its lines enter the ledger as if imported then; later files from that source resolve it."
-                : access.maySuggest ? "Suggest the partner each name is; the vendor's channel team maps it." : "The channel team maps each name once.") + "</p>"
-        let rows = names.enumerated().map { index, name in
-            let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><input type=\"hidden\" name=\"source\" value=\"\(HTML.escape(name.source))\"><input type=\"hidden\" name=\"name\" value=\"\(HTML.escape(name.writtenAs))\">"
-            var actions = ""
-            let suggestion = HTML.escape(name.suggestion?.rawValue ?? "")
-            if access.mayDecide {
-                actions = """
-                    <form method="post" action="/matching/map" class="inline">\(hidden)<label for="map-\(index)">Partner</label> <input id="map-\(index)" name="partner" value="\(suggestion)" required size="10"> <button>Map</button></form>
-                    <form method="post" action="/matching/ignore" class="inline">\(hidden)<label for="ignore-\(index)">Reason</label> <input id="ignore-\(index)" name="reason" required size="16"> <button>Set aside</button></form>
-                    """
-            } else if access.maySuggest {
-                actions = """
-                    <form method="post" action="/matching/suggest" class="inline">\(hidden)<label for="suggest-\(index)">Partner</label> <input id="suggest-\(index)" name="partner" value="\(suggestion)" required size="10"> <button>Suggest</button></form>
-                    """
-            }
-            let suggested = name.suggestion.map { "\(HTML.escape($0.rawValue))" + (name.suggestedBy.map { " (suggested by \(HTML.escape($0)))" } ?? " (same name or ABN)") } ?? ""
-            return "<tr><td>\(HTML.escape(name.source))</td><td>\(HTML.escape(name.writtenAs))</td><td>\(name.lines)</td><td class=\"money\">\(HTML.escape(Money(minorUnits: name.amountMinor, currency: currency).displayString))</td>"
-                + "<td>\(name.firstDate) to \(name.lastDate)</td><td>\(suggested)</td><td>\(actions)</td></tr>"
-        }.joined()
-        body += names.isEmpty ? (after == nil ? "<p>No parked lines: every reseller in the reports resolved.</p>" : "<p>No more parked names.</p>")
-            : "<table><thead><tr><th>source</th><th>reseller as written</th><th>lines</th><th>amount</th><th>dates</th><th>likely partner</th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
+        var notices: [[String: Any]] = []
+        if let notice { notices.append(["message": notice, "isError": false]) }
+        if let problem { notices.append(["message": problem, "isError": true]) }
+        var values: [String: Any] = [
+            "csrf": context.session?.csrfToken ?? "", "notices": notices, "mayDecide": access.mayDecide, "maySuggest": access.maySuggest,
+            "hasNames": !names.isEmpty, "isLaterPage": after != nil, "pageSize": "\(Self.pageSize)", "hasDecisions": decisions.total > 0,
+            "names": names.enumerated().map { index, name -> [String: Any] in
+                let amount = Money(minorUnits: name.amountMinor, currency: currency).displayString
+                let suggested = name.suggestion.map { $0.rawValue + (name.suggestedBy.map { " (suggested by \($0))" } ?? " (same name or ABN)") } ?? ""
+                return [
+                    "index": "\(index)", "source": name.source, "writtenAs": name.writtenAs, "lines": "\(name.lines)", "amount": amount,
+                    "firstDate": name.firstDate, "lastDate": name.lastDate, "suggestion": name.suggestion?.rawValue ?? "", "suggested": suggested,
+                ]
+            },
+        ]
         if names.count == Self.pageSize, let last = names.last {
-            body += "<p><a href=\"/matching?after=\(HTML.escape(last.cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))\">Next \(Self.pageSize) names</a></p>"
+            values["nextHref"] = "/matching?after=" + (last.cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
         }
-        if after != nil { body += "<p><a href=\"/matching\">First page</a></p>" }
         // A distributor sees what was decided and when, not which of the vendor's staff decided it (nor sorts by it).
         if decisions.total > 0 {
-            body += "<h2>Decided names</h2>" + DataTable(
+            values["decided"] = DataTable(
                 label: "Decided names",
                 columns: [
                     .init(heading: "Source", sort: "source"), .init(heading: "Name", sort: "name"), .init(heading: "Partner", sort: "partner"),
@@ -152,6 +141,6 @@ struct MatchingRoutes {
                 empty: "No decided names.", order: order, pager: order.pager(total: decisions.total), csv: order.href(at: "/matching/decided.csv")
             ).html()
         }
-        return signedInPage("Reseller names", context, body)
+        return signedInPage("Reseller names", context, Templates.render(.matching, values))
     }
 }

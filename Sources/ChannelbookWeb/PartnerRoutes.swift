@@ -86,26 +86,27 @@ struct PartnerRoutes {
         _ detail: PartnerDetail, _ contacts: (accountManager: String?, maintenanceOfficer: String?), _ reps: [EnablementRep], _ context: WebContext
     ) -> Response {
         let record = detail.record
-        let history = detail.tierHistory.map { entry in
-            "<li>\(entry.tier.rawValue) from \(entry.from.year == 1 ? "the beginning" : entry.from.description)</li>"
-        }.joined()
-        var body = "<p>\(HTML.escape(record.name)) · \(record.kind.rawValue)\(record.abn.map { " · ABN \(ABN.grouped($0.digits))" } ?? "")</p>"
-        if record.kind == .reseller {
-            body += "<p>Account manager: \(contacts.accountManager.map(HTML.escape) ?? "not assigned")</p>"
-        } else {
-            body += "<p>Maintenance officer: \(contacts.maintenanceOfficer.map(HTML.escape) ?? "not assigned")</p>"
-        }
-        if !history.isEmpty { body += "<h2>Tier history</h2><ul>\(history)</ul>" }
-        if !detail.distributors.isEmpty {
-            body += "<h2>Buys through</h2><p>\(detail.distributors.map { HTML.escape($0.rawValue) }.joined(separator: ", "))</p>"
-        }
+        var values: [String: Any] = [
+            "name": record.name, "kind": record.kind.rawValue, "isReseller": record.kind == .reseller,
+            "hasTiers": !detail.tierHistory.isEmpty,
+            // The first tier "from the beginning" is stored as year 1.
+            "tiers": detail.tierHistory.map { entry -> [String: Any] in
+                entry.from.year == 1 ? ["tier": entry.tier.rawValue] : ["tier": entry.tier.rawValue, "from": Templates.date(entry.from)]
+            },
+            "hasDistributors": !detail.distributors.isEmpty,
+            "distributors": detail.distributors.enumerated().map { index, code -> [String: Any] in
+                ["code": code.rawValue, "last": index == detail.distributors.count - 1]
+            },
+            "reps": record.kind == .reseller ? EnablementRoutes.repsSection(reps) : "",
+        ]
+        if let abn = record.abn { values["abn"] = ABN.grouped(abn.digits) }
+        if let manager = contacts.accountManager { values["accountManager"] = manager }
+        if let officer = contacts.maintenanceOfficer { values["maintenanceOfficer"] = officer }
         if !detail.quarterlySales.isEmpty {
-            body += "<h2>Net sales per quarter</h2>"
-                + SVGChart.bars(
-                    detail.quarterlySales.map { ($0.quarter.description, $0.net.minorUnits, $0.net.displayString) },
-                    title: "Net sales per quarter of \(record.code.rawValue)")
+            values["chart"] = SVGChart.bars(
+                detail.quarterlySales.map { ($0.quarter.description, $0.net.minorUnits, $0.net.displayString) },
+                title: "Net sales per quarter of \(record.code.rawValue)")
         }
-        if record.kind == .reseller { body += EnablementRoutes.repsSection(reps) }
-        return signedInPage("Partner \(record.code.rawValue)", context, body)
+        return signedInPage("Partner \(record.code.rawValue)", context, Templates.render(.partner, values))
     }
 }

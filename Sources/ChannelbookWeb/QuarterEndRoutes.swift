@@ -33,6 +33,23 @@ struct QuarterEndRoutes {
     }
 
     func register(on router: Router<WebContext>) {
+        // Where quarter end starts: the quarter that just ended, the one in progress, and every quarter's statements.
+        router.get("/quarters") { _, context in
+            _ = try context.requireVendor(json: false)
+            let current = Quarter(containing: WebClock.today(context))
+            let summaries = try await database.read { try await $0.statementSummaries() }
+            func quarter(_ quarter: Quarter) -> [String: Any] { ["quarter": quarter.description, "lastDay": Templates.date(quarter.lastDay)] }
+            let statements = DataTable(
+                label: "Statements by quarter",
+                columns: [.init(heading: "Quarter"), .init(heading: "Status"), .init(heading: "Statements", numeric: true), .init(heading: "Total", numeric: true)],
+                rows: summaries.map {
+                    [.text($0.quarter.description, link: "/quarters/\($0.quarter)"), .text($0.status.rawValue), .money(String($0.count)), .money($0.total)]
+                },
+                empty: "No statements yet: close a quarter to draft them.")
+            return signedInPage(
+                "Quarter end", context,
+                Templates.render(.quarters, ["previous": quarter(current.previous), "current": quarter(current), "statements": statements.html()]))
+        }
         router.get("/quarters/:quarter") { request, context in
             _ = try context.requireVendor(json: false)
             return try await quarterPage(try Self.quarter(context), request, context, problem: nil)
@@ -172,18 +189,19 @@ struct QuarterEndRoutes {
                 try await database.routeExceptionPage(quarter, reviewed: false, limit: 1).items.count
             )
         }
-        let csrf = HTML.escape(context.session?.csrfToken ?? "")
+        let csrf = context.session?.csrfToken ?? ""
         let mayApprove = user.role.may(.approveStatements)
-        var body = FormHTML.notices(request, context, problem)
-        body += "<p>\(Self.count(standing.drafts, "draft")) (\(standing.held) held) · \(standing.approved) approved · \(standing.paid) paid · "
-            + "<a href=\"/quarters/\(quarter)/exceptions\">route exceptions</a>" + (exceptions > 0 ? " (some not reviewed)" : "") + "</p>"
-
-        if user.role.may(.closeQuarter) { body += Self.closeForm(quarter, today: today, csrf: csrf, problem: problem?.form == "close" ? problem : nil) }
-        if mayApprove && standing.drafts > standing.held {
-            body += "<p><a class=\"button\" href=\"/quarters/\(quarter)/approve\">Approve all \(Self.count(standing.drafts - standing.held, "draft"))…</a></p>"
+        var values: [String: Any] = [
+            "quarter": quarter.description, "csrf": csrf, "notices": FormHTML.notices(request, context, problem), "drafts": Self.count(standing.drafts, "draft"),
+            "held": "\(standing.held)", "approved": "\(standing.approved)", "paid": "\(standing.paid)", "unreviewed": exceptions > 0,
+        ]
+        if user.role.may(.closeQuarter) {
+            var close: [String: Any] = ["ended": quarter.hasEnded(on: today), "lastDay": quarter.lastDay.description]
+            if let problem, problem.form == "close" { close["closeError"] = FormHTML.notice(problem.message, isError: true) }
+            values["close"] = close
         }
-        body += "<h2>Statements</h2>"
-        if standing.total > 0 { body += Self.statementFilterForm(quarter, filter) }
+        if mayApprove && standing.drafts > standing.held { values["approveAll"] = Self.count(standing.drafts - standing.held, "draft") }
+        if standing.total > 0 { values["filters"] = Self.statementFilterForm(quarter, filter) }
         let table = DataTable(
             label: "Statements \(quarter)",
             columns: [
@@ -192,27 +210,32 @@ struct QuarterEndRoutes {
             ],
             rows: page.items.map { statement in
                 var status = DataTable.Cell.text(statement.status.rawValue)
-                var actions = ""
+                var actions: [String: Any]? = nil
                 if let hold = statement.hold, statement.isHeld {
-                    status = .markup("held: \(HTML.escape(hold.reason)) <small>(\(HTML.escape(hold.heldBy)))</small>")
+                    status = .markup(Templates.render(.noted, ["note": "held: \(hold.reason)", "by": hold.heldBy]))
                     if mayApprove {
-                        actions = Self.postButton("/quarters/\(quarter)/statements/\(Self.path(statement.partner))/release?\(order.query)", "Release", csrf: csrf)
+                        actions = ["csrf": csrf, "release": "/quarters/\(quarter)/statements/\(Self.path(statement.partner))/release?\(order.query)"]
                     }
                 } else if statement.status == .draft && mayApprove {
                     let holdProblem = problem?.form == "hold-\(statement.partner.rawValue)" ? problem : nil
-                    actions = "<a href=\"/quarters/\(quarter)/approve?partner=\(statement.partner.rawValue.addingPercentEncodingForQuery())\">Approve…</a> "
-                        + Self.holdForm(quarter, statement.partner, listQuery: order.query, csrf: csrf, problem: holdProblem)
+                    let hold: [String: Any] = [
+                        "quarter": quarter.description, "partner": statement.partner.rawValue.addingPercentEncodingForQuery(),
+                        "action": "/quarters/\(quarter)/statements/\(Self.path(statement.partner))/hold?\(order.query)",
+                        "reason": FormHTML.input(
+                            "reason", "Hold reason", holdProblem, required: true, size: 16, extra: " maxlength=\"500\"", id: "hold-\(statement.partner.rawValue)"),
+                    ]
+                    actions = ["csrf": csrf, "hold": hold]
                 }
                 return [
                     .text(statement.reference, link: "/statements/\(quarter)/\(Self.path(statement.partner))"), .text("\(statement.partner.rawValue) \(statement.partnerName)"),
-                    status, .money(statement.total), .markup(actions),
+                    status, .money(statement.total), .markup(actions.map { Templates.render(.statementActions, $0) } ?? ""),
                 ]
             },
             empty: standing.total == 0 ? "No statements for \(quarter) yet: they are drafted when the quarter is closed." : "No statement matches these filters.",
             order: order, pager: order.pager(total: page.total), csv: order.href(at: "/quarters/\(quarter)/statements.csv"))
-        body += table.html()
-        if mayApprove { body += Self.paymentSection(quarter, standing, payments: payments, exports: exports, csrf: csrf, problem: problem) }
-        return signedInPage("Statements \(quarter)", context, body).withStatus(problem == nil ? .ok : .badRequest)
+        values["table"] = table.html()
+        if mayApprove { values["payment"] = Self.paymentValues(standing, payments: payments, exports: exports, problem: problem) }
+        return signedInPage("Statements \(quarter)", context, Templates.render(.quarterPage, values)).withStatus(problem == nil ? .ok : .badRequest)
     }
 
     /// The quarter's statements with the list's filters and order, as CSV.
@@ -250,110 +273,68 @@ struct QuarterEndRoutes {
             ])
     }
 
-    /// What approving will do: how many statements, for whom, the total; and the held drafts it passes by.
+    /// What approving will do (`approve-confirmation.mustache`): how many statements, for whom, the total; and the
+    /// held drafts it passes by.
     private func approveConfirmation(_ quarter: Quarter, partner: PartnerCode?, _ context: WebContext) async throws -> Response {
         let (approving, passedBy, holds) = try await database.read { try await $0.approvalCandidates(quarter, partner: partner) }
-        let csrf = HTML.escape(context.session?.csrfToken ?? "")
-        var body = "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>"
-        guard !approving.isEmpty else {
-            body += FormHTML.notice(
+        var values: [String: Any] = ["quarter": quarter.description, "csrf": context.session?.csrfToken ?? "", "hasStatements": !approving.isEmpty]
+        if approving.isEmpty {
+            values["refusal"] = FormHTML.notice(
                 passedBy.isEmpty ? "There is no draft statement to approve\(partner.map { " for \($0.rawValue)" } ?? "")." : "Every draft is held: release a hold first.",
                 isError: true)
-            return signedInPage("Approve statements for \(quarter)", context, body)
+        } else {
+            values["count"] = Self.count(approving.count, "statement")
+            values["total"] = Self.total(approving)
+            values["statements"] = Self.statementRows(approving)
+            values["shown"] = StatementView.digest(approving)
+            if !passedBy.isEmpty { values["held"] = passedBy.map { "\($0.partner.rawValue) (\(holds[$0.partner]?.reason ?? ""))" }.joined(separator: ", ") }
+            if let partner { values["partner"] = partner.rawValue }
         }
-        body += "<p>Approve <strong>\(Self.count(approving.count, "statement"))</strong> totalling <strong>\(HTML.escape(Self.total(approving)))</strong>? "
-            + "Approved figures never change: a later correction reaches the partner as an adjustment on a later statement.</p>"
-        body += Self.statementTable(approving)
-        if !passedBy.isEmpty {
-            body += "<p>Held, and not approved: \(passedBy.map { HTML.escape("\($0.partner.rawValue) (\(holds[$0.partner]?.reason ?? ""))") }.joined(separator: ", ")).</p>"
-        }
-        body += """
-            <form method="post" action="/quarters/\(quarter)/approve"><input type="hidden" name="csrf" value="\(csrf)">\
-            <input type="hidden" name="confirm" value="yes"><input type="hidden" name="shown" value="\(StatementView.digest(approving))">\
-            \(partner.map { "<input type=\"hidden\" name=\"partner\" value=\"\(HTML.escape($0.rawValue))\">" } ?? "")\
-            <button>Approve \(Self.count(approving.count, "statement"))</button> <a href="/quarters/\(quarter)">Cancel</a></form>
-            """
-        return signedInPage("Approve statements for \(quarter)", context, body)
+        return signedInPage("Approve statements for \(quarter)", context, Templates.render(.approveConfirmation, values))
     }
 
-    /// What marking paid will do: the approved statements, the reference, the total.
+    /// What marking paid will do (`pay-confirmation.mustache`): the approved statements, the reference, the total.
     private func payConfirmation(_ quarter: Quarter, reference: String, _ context: WebContext) async throws -> Response {
         let payable = try await database.read { try await $0.statements(for: quarter, status: .approved) }.filter(\.isSettledByPayment)
-        let csrf = HTML.escape(context.session?.csrfToken ?? "")
-        var body = "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>"
-        guard !payable.isEmpty else {
-            return signedInPage("Mark \(quarter) paid", context, body + FormHTML.notice("No approved statement of \(quarter) is waiting to be paid.", isError: true))
+        var values: [String: Any] = ["quarter": quarter.description, "csrf": context.session?.csrfToken ?? "", "hasStatements": !payable.isEmpty]
+        if payable.isEmpty {
+            values["refusal"] = FormHTML.notice("No approved statement of \(quarter) is waiting to be paid.", isError: true)
+        } else {
+            values["count"] = Self.count(payable.count, "statement")
+            values["total"] = Self.total(payable)
+            values["reference"] = reference
+            values["statements"] = Self.statementRows(payable)
+            values["shown"] = StatementView.digest(payable)
         }
-        body += "<p>Mark <strong>\(Self.count(payable.count, "statement"))</strong> totalling <strong>\(HTML.escape(Self.total(payable)))</strong> "
-            + "paid under the reference <strong>\(HTML.escape(reference))</strong>? This cannot be undone.</p>"
-        body += Self.statementTable(payable)
-        body += """
-            <form method="post" action="/quarters/\(quarter)/mark-paid"><input type="hidden" name="csrf" value="\(csrf)">\
-            <input type="hidden" name="confirm" value="yes"><input type="hidden" name="reference" value="\(HTML.escape(reference))">\
-            <input type="hidden" name="shown" value="\(StatementView.digest(payable))">\
-            <button>Mark \(Self.count(payable.count, "statement")) paid</button> <a href="/quarters/\(quarter)">Cancel</a></form>
-            """
-        return signedInPage("Mark \(quarter) paid", context, body)
+        return signedInPage("Mark \(quarter) paid", context, Templates.render(.payConfirmation, values))
     }
 
     // MARK: Parts
 
-    private static func closeForm(_ quarter: Quarter, today: BusinessDate, csrf: String, problem: FormProblem?) -> String {
-        let error = problem.map { FormHTML.notice($0.message, isError: true) } ?? ""
-        if quarter.hasEnded(on: today) {
-            return error + "<form method=\"post\" action=\"/quarters/\(quarter)/close\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Close \(quarter)</button></form>"
-        }
-        return error + """
-            <form method="post" action="/quarters/\(quarter)/close"><input type="hidden" name="csrf" value="\(csrf)">\
-            <p>\(quarter) has not ended: its last day is \(quarter.lastDay). Sales and referral wins may still fall in it.</p>\
-            <label><input type="checkbox" name="early" value="yes" required> Close \(quarter) before its end (the audit log records an early close)</label> \
-            <button>Close early</button></form>
-            """
-    }
-
-    /// Posted with the statements' query, so a refusal shows the page the row was on.
-    private static func holdForm(_ quarter: Quarter, _ partner: PartnerCode, listQuery: String, csrf: String, problem: FormProblem?) -> String {
-        "<form method=\"post\" action=\"\(HTML.escape("/quarters/\(quarter)/statements/\(path(partner))/hold?\(listQuery)"))\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
-            + FormHTML.input("reason", "Hold reason", problem, required: true, size: 16, extra: " maxlength=\"500\"", id: "hold-\(partner.rawValue)")
-            + " <button>Hold</button></form>"
-    }
-
     /// The payout file (when something approved is payable), marking paid, and what was exported and paid before.
-    private static func paymentSection(
-        _ quarter: Quarter, _ standing: QuarterStanding, payments: [QuarterPayment], exports: [AuditEntry], csrf: String, problem: FormProblem?
-    ) -> String {
-        var html = "<h2>Payment</h2>"
-        if let problem, problem.form == "payouts" { html += FormHTML.notice(problem.message, isError: true) }
-        if standing.settledByPayment == 0 {
-            html += "<p>No approved statement is waiting to be paid, so there is no payout file to export.</p>"
-        } else {
-            html += standing.inPayoutFile == 0 ? "<p>The approved statements total nothing to pay: mark them paid to settle them.</p>"
-                : "<p>\(count(standing.inPayoutFile, "approved statement")) to pay. "
-                    + "<form method=\"post\" action=\"/quarters/\(quarter)/payouts.csv\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Payout file (CSV)</button></form></p>"
+    private static func paymentValues(_ standing: QuarterStanding, payments: [QuarterPayment], exports: [AuditEntry], problem: FormProblem?) -> [String: Any] {
+        let exported = exports.map { entry -> [String: Any] in ["at": entry.timestamp, "what": "payout file", "detail": entry.after, "by": entry.actor] }
+        let paid = payments.map { payment -> [String: Any] in
+            [
+                "at": AuditEntry.timestamp(payment.paidAtMicroseconds), "what": "paid",
+                "detail": "\(payment.reference): \(count(payment.statements, "statement")), \(payment.total.displayString)", "by": payment.paidBy,
+            ]
+        }
+        var values: [String: Any] = ["payable": standing.settledByPayment != 0, "hasHistory": !exports.isEmpty || !payments.isEmpty, "history": exported + paid]
+        if let problem, problem.form == "payouts" { values["paymentError"] = FormHTML.notice(problem.message, isError: true) }
+        if standing.settledByPayment != 0 {
+            if standing.inPayoutFile != 0 { values["payout"] = count(standing.inPayoutFile, "approved statement") }
             let mine = problem?.form == "pay" ? problem : nil
-            html += "<form method=\"post\" action=\"/quarters/\(quarter)/mark-paid\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
-                + FormHTML.input("reference", "Payment reference", mine, required: true, size: 20, extra: " maxlength=\"100\"", id: "reference")
-                + " <button>Mark paid…</button></form>"
+            values["reference"] = FormHTML.input("reference", "Payment reference", mine, required: true, size: 20, extra: " maxlength=\"100\"", id: "reference")
         }
-        if !exports.isEmpty || !payments.isEmpty {
-            let exported = exports.map { "<tr><td>\(HTML.escape($0.timestamp))</td><td>payout file</td><td>\(HTML.escape($0.after))</td><td>\(HTML.escape($0.actor))</td></tr>" }
-            let paid = payments.map {
-                "<tr><td>\(HTML.escape(AuditEntry.timestamp($0.paidAtMicroseconds)))</td><td>paid</td><td>\(HTML.escape($0.reference)): \(count($0.statements, "statement")), \(HTML.escape($0.total.displayString))</td><td>\(HTML.escape($0.paidBy))</td></tr>"
-            }
-            html += "<h3>History</h3><table><thead><tr><th>at</th><th>what</th><th>detail</th><th>by</th></tr></thead><tbody>\((exported + paid).joined())</tbody></table>"
-        }
-        return html
+        return values
     }
 
-    private static func statementTable(_ statements: [StatementView]) -> String {
-        let rows = statements.map {
-            "<tr><td>\(HTML.escape($0.reference))</td><td>\(HTML.escape($0.partner.rawValue)) \(HTML.escape($0.partnerName))</td><td class=\"money\">\(HTML.escape($0.total.displayString))</td></tr>"
-        }.joined()
-        return "<table><thead><tr><th>statement</th><th>partner</th><th class=\"money\">total</th></tr></thead><tbody>\(rows)</tbody></table>"
-    }
-
-    private static func postButton(_ action: String, _ label: String, csrf: String) -> String {
-        "<form method=\"post\" action=\"\(HTML.escape(action))\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>\(HTML.escape(label))</button></form>"
+    /// The statements a confirmation page lists (`statement-list.mustache`).
+    private static func statementRows(_ statements: [StatementView]) -> [[String: Any]] {
+        statements.map { statement -> [String: Any] in
+            ["reference": statement.reference, "partner": statement.partner.rawValue, "name": statement.partnerName, "total": statement.total.displayString]
+        }
     }
 
     // MARK: Values

@@ -144,8 +144,7 @@ struct ReferralRoutes {
         let filter = Self.filter(user, request)
         let order = Self.order(request)
         let page = try await database.read { try await $0.referralTable(filter, asOf: WebClock.today(context), order.slice) }
-        var body = FormHTML.notices(request, context, problem)
-        body += Self.filterForm(user, filter)
+        var values: [String: Any] = ["notices": FormHTML.notices(request, context, problem), "filters": Self.filterForm(user, filter)]
         let table = DataTable(
             label: "Referrals",
             columns: [
@@ -161,12 +160,14 @@ struct ReferralRoutes {
             },
             empty: filter.status == nil && filter.customer == nil ? "No referrals yet." : "No referral matches these filters.",
             order: order, pager: order.pager(total: page.total), csv: order.href(at: "/referrals.csv"))
-        body += table.html()
+        values["table"] = table.html()
         if user.role.may(.registerReferral) {
             let partners = user.role == .partner ? [] : try await database.read { try await $0.partners(kind: .reseller) }.map(\.record)
-            body += "<h2>Register a referral</h2>" + Self.registerForm(user, partners, csrf: context.session?.csrfToken ?? "", problem?.form == "register" ? problem : nil)
+            var register = Self.registerFields(user, partners, problem?.form == "register" ? problem : nil)
+            register["csrf"] = context.session?.csrfToken ?? ""
+            values["register"] = register
         }
-        return signedInPage("Referrals", context, body).withStatus(problem == nil ? .ok : .badRequest)
+        return signedInPage("Referrals", context, Templates.render(.referrals, values)).withStatus(problem == nil ? .ok : .badRequest)
     }
 
     /// Every referral the list shows with its filters and order, as CSV.
@@ -202,8 +203,9 @@ struct ReferralRoutes {
         return FormHTML.filters(action: "/referrals", fields)
     }
 
+    /// A referral's page from its template (`referral.mustache`): its facts, the vendor's duplicate attempts and
+    /// history, and the forms that review it.
     private func detailPage(_ referral: ReferralView, _ user: SignedInUser, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
-        var body = FormHTML.notices(request, context, problem)
         var facts: [(String, String)] = [
             ("Partner", referral.partner.rawValue), ("Customer", referral.customer), ("ABN", referral.abn.map(ABN.grouped) ?? "—"),
             ("Email domain", referral.domain ?? "—"), ("Contact", referral.contact.isEmpty ? "—" : referral.contact),
@@ -215,68 +217,65 @@ struct ReferralRoutes {
         if let expires = referral.expiresOn { facts.append(("Protected until", expires.description)) }
         if let fulfiller = referral.fulfiller { facts.append(("Fulfilled by", fulfiller)) }
         if let ended = referral.endedOn { facts.append(("Ended", ended.description + (referral.reason.isEmpty ? "" : ": \(referral.reason)"))) }
-        body += "<dl class=\"row\">" + facts.map { "<dt class=\"col-sm-3\">\(HTML.escape($0.0))</dt><dd class=\"col-sm-9\">\(HTML.escape($0.1))</dd>" }.joined() + "</dl>"
+        var values: [String: Any] = [
+            "id": "\(referral.id.rawValue)", "csrf": context.session?.csrfToken ?? "", "notices": FormHTML.notices(request, context, problem),
+            "facts": facts.map { ["label": $0.0, "value": $0.1] as [String: Any] },
+        ]
         if user.role.isVendor {
             // Which other partners tried to register this customer is the vendor's to know, never another partner's.
-            body += "<h2>Duplicate attempts</h2>"
-            body += referral.refusedDuplicates.isEmpty ? "<p>No other partner tried to register this customer while it was open.</p>"
-                : "<ul>" + referral.refusedDuplicates.map { "<li>\(HTML.escape($0.partner.rawValue)) on \($0.on)</li>" }.joined() + "</ul>"
             let subjects = ChannelbookDatabase.referralAuditSubjects(referral.id)
             let history = try await database.read { try await $0.auditPage(AuditFilter(subjects: subjects), limit: 50).items }
-            body += "<h2>History</h2>"
-            body += history.isEmpty ? "<p>Nothing recorded yet.</p>"
-                : "<table><thead><tr><th>at</th><th>who</th><th>action</th><th>before</th><th>after</th></tr></thead><tbody>"
-                    + history.map {
-                        "<tr><td>\(HTML.escape($0.timestamp))</td><td>\(HTML.escape($0.actor))</td><td>\(HTML.escape($0.action))</td><td>\(HTML.escape($0.before))</td><td>\(HTML.escape($0.after))</td></tr>"
-                    }.joined() + "</tbody></table>"
+            values["vendor"] = [
+                "hasDuplicates": !referral.refusedDuplicates.isEmpty,
+                "duplicates": referral.refusedDuplicates.map { ["partner": $0.partner.rawValue, "on": $0.on.description] as [String: Any] },
+                "hasHistory": !history.isEmpty,
+                "history": history.map { ["at": $0.timestamp, "who": $0.actor, "action": $0.action, "before": $0.before, "after": $0.after] as [String: Any] },
+            ] as [String: Any]
         }
         if user.role.may(.reviewReferrals) {
-            body += try await actionForms(referral, csrf: context.session?.csrfToken ?? "", today: WebClock.today(context), problem: problem)
+            if let actions = try await actionFields(referral, today: WebClock.today(context), problem: problem) { values["actions"] = actions }
         }
-        return signedInPage("Referral \(referral.id.reference): \(referral.customer)", context, body, crumbs: [("/referrals", "Referrals")])
+        return signedInPage("Referral \(referral.id.reference): \(referral.customer)", context, Templates.render(.referral, values), crumbs: [("/referrals", "Referrals")])
             .withStatus(problem == nil ? .ok : .badRequest)
     }
 
+    /// What a win will earn (`win-confirmation.mustache`), before it is recorded: the form posts what was typed again.
     private func winConfirmation(_ referral: ReferralView, _ preview: ClosedReferralOutcome, _ typed: [String: String], _ context: WebContext) -> Response {
-        let csrf = HTML.escape(context.session?.csrfToken ?? "")
-        let hidden = ["sku", "seats", "closedOn", "fulfiller"].map { "<input type=\"hidden\" name=\"\($0)\" value=\"\(HTML.escape(typed[$0] ?? ""))\">" }.joined()
-        let body = """
-            <p>Record referral \(referral.id.reference) (\(HTML.escape(referral.customer))) as won: \(HTML.escape(typed["seats"] ?? "")) seats of
-            \(HTML.escape(typed["sku"] ?? "")) on \(HTML.escape(typed["closedOn"] ?? ""))? \(HTML.escape(preview.partner.rawValue)) earns a referral fee of
-            <strong>\(HTML.escape(preview.fee.amount.displayString))</strong>, on its \(preview.quarter) statement.</p>
-            <ul>\(preview.fee.explanation.lines.map { "<li>\(HTML.escape($0))</li>" }.joined())</ul>
-            <form method="post" action="/referrals/\(referral.id.rawValue)/close"><input type="hidden" name="csrf" value="\(csrf)">\
-            <input type="hidden" name="confirm" value="yes">\(hidden)<button>Record the win</button> <a href="/referrals/\(referral.id.rawValue)">Cancel</a></form>
-            """
-        return signedInPage("Record referral \(referral.id.reference) as won", context, body, crumbs: [("/referrals", "Referrals"), ("/referrals/\(referral.id.rawValue)", "Referral \(referral.id.reference)")])
+        let values: [String: Any] = [
+            "id": "\(referral.id.rawValue)", "reference": referral.id.reference, "customer": referral.customer, "seats": typed["seats"] ?? "",
+            "sku": typed["sku"] ?? "", "closedOn": typed["closedOn"] ?? "", "partner": preview.partner.rawValue, "fee": preview.fee.amount.displayString,
+            "quarter": "\(preview.quarter)", "explanation": preview.fee.explanation.lines, "csrf": context.session?.csrfToken ?? "",
+            "hidden": ["sku", "seats", "closedOn", "fulfiller"].map { ["name": $0, "value": typed[$0] ?? ""] as [String: Any] },
+        ]
+        return signedInPage(
+            "Record referral \(referral.id.reference) as won", context, Templates.render(.winConfirmation, values),
+            crumbs: [("/referrals", "Referrals"), ("/referrals/\(referral.id.rawValue)", "Referral \(referral.id.reference)")])
     }
 
     // MARK: Forms
 
-    private func actionForms(_ referral: ReferralView, csrf: String, today: BusinessDate, problem: FormProblem?) async throws -> String {
-        let csrf = HTML.escape(csrf)
+    /// The fields of the forms that review an open referral (approve or reject a registered one, record an approved
+    /// one's win, close either as lost), each keeping what was typed with its refusal beside it; nil: nothing to review.
+    private func actionFields(_ referral: ReferralView, today: BusinessDate, problem: FormProblem?) async throws -> [String: Any]? {
+        guard referral.status == .registered || referral.status == .approved else { return nil }
         func mine(_ form: String) -> FormProblem? { problem?.form == form ? problem : nil }
-        var html = ""
-        if referral.status == .registered || referral.status == .approved {
-            let fulfillers = try await fulfillerOptions()
-            if referral.status == .registered {
-                let approve = mine("approve")
-                html += "<h2>Approve</h2><form method=\"post\" action=\"/referrals/\(referral.id.rawValue)/approve\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
-                    + FormHTML.select("fulfiller", "Fulfiller (optional)", fulfillers, selected: approve?.values["fulfiller"] ?? "", problem: approve)
-                    + " <button>Approve</button></form>"
-                html += "<h2>Reject</h2>" + Self.reasonForm(referral, "reject", "Reject", csrf: csrf, problem: mine("reject"))
-            } else {
-                let close = mine("close")
-                html += "<h2>Record the win</h2><form method=\"post\" action=\"/referrals/\(referral.id.rawValue)/close\" class=\"filters\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
-                    + FormHTML.input("sku", "SKU sold", close, required: true, size: 10)
-                    + FormHTML.input("seats", "Seats", close, type: "number", required: true, size: 6, extra: " min=\"1\"")
-                    + FormHTML.input("closedOn", "Won on", close, type: "date", required: true, extra: " max=\"\(today)\"", fallback: today.description)
-                    + FormHTML.select("fulfiller", "Fulfiller", fulfillers, selected: close?.values["fulfiller"] ?? referral.fulfiller ?? "", problem: close)
-                    + " <button>Show the fee…</button></form>"
-            }
-            html += "<h2>Close as lost</h2>" + Self.reasonForm(referral, "lose", "Close as lost", csrf: csrf, problem: mine("lose"))
+        let fulfillers = try await fulfillerOptions()
+        var values: [String: Any] = [
+            "isRegistered": referral.status == .registered,
+            "loseReason": Self.reasonField("lose", problem: mine("lose")),
+        ]
+        if referral.status == .registered {
+            let approve = mine("approve")
+            values["fulfiller"] = FormHTML.select("fulfiller", "Fulfiller (optional)", fulfillers, selected: approve?.values["fulfiller"] ?? "", problem: approve)
+            values["rejectReason"] = Self.reasonField("reject", problem: mine("reject"))
+        } else {
+            let close = mine("close")
+            values["sku"] = FormHTML.input("sku", "SKU sold", close, required: true, size: 10)
+            values["seats"] = FormHTML.input("seats", "Seats", close, type: "number", required: true, size: 6, extra: " min=\"1\"")
+            values["closedOn"] = FormHTML.input("closedOn", "Won on", close, type: "date", required: true, extra: " max=\"\(today)\"", fallback: today.description)
+            values["fulfiller"] = FormHTML.select("fulfiller", "Fulfiller", fulfillers, selected: close?.values["fulfiller"] ?? referral.fulfiller ?? "", problem: close)
         }
-        return html
+        return values
     }
 
     /// DIRECT (the vendor), the distributors, then the resellers: who may fulfil a referred sale.
@@ -286,22 +285,27 @@ struct ReferralRoutes {
         return [("DIRECT", "DIRECT (the vendor)")] + ordered.map { ($0.code.rawValue, "\($0.code.rawValue) \($0.name)") }
     }
 
-    private static func reasonForm(_ referral: ReferralView, _ action: String, _ label: String, csrf: String, problem: FormProblem?) -> String {
-        "<form method=\"post\" action=\"/referrals/\(referral.id.rawValue)/\(action)\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
-            + FormHTML.input("reason", "Reason", problem, required: true, size: 30, id: "\(action)-reason") + " <button>\(label)</button></form>"
+    /// The reason a rejection or a loss is recorded with.
+    private static func reasonField(_ action: String, problem: FormProblem?) -> String {
+        FormHTML.input("reason", "Reason", problem, required: true, size: 30, id: "\(action)-reason")
     }
 
-    private static func registerForm(_ user: SignedInUser, _ partners: [PartnerRecord], csrf: String, _ problem: FormProblem?) -> String {
-        var html = "<form method=\"post\" action=\"/referrals\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\">"
+    /// The registration form's fields (`referrals.mustache`), keeping what was typed: a vendor login chooses the partner.
+    private static func registerFields(_ user: SignedInUser, _ partners: [PartnerRecord], _ problem: FormProblem?) -> [String: Any] {
+        var fields: [String: Any] = [
+            "customer": FormHTML.input("customer", "Customer", problem, required: true, size: 30),
+            "abn": FormHTML.input("abn", "ABN", problem, size: 16, extra: " inputmode=\"numeric\""),
+            "domain": FormHTML.input("domain", "email domain", problem, size: 20),
+            "contact": FormHTML.input("contact", "Contact", problem),
+            "seats": FormHTML.input("seats", "Expected seats", problem, type: "number", size: 6, extra: " min=\"1\""),
+            "sku": FormHTML.input("sku", "SKU", problem, size: 10),
+            "notes": FormHTML.input("notes", "Notes", problem, size: 40),
+        ]
         if user.role != .partner {
-            html += "<p>" + FormHTML.select("partner", "Partner", partners.map { ($0.code.rawValue, "\($0.code.rawValue) \($0.name)") }, selected: problem?.values["partner"] ?? "", problem: problem, required: true) + "</p>"
+            let choices = partners.map { (value: $0.code.rawValue, label: "\($0.code.rawValue) \($0.name)") }
+            fields["partner"] = FormHTML.select("partner", "Partner", choices, selected: problem?.values["partner"] ?? "", problem: problem, required: true)
         }
-        html += "<p>" + FormHTML.input("customer", "Customer", problem, required: true, size: 30) + "</p>"
-        html += "<p>" + FormHTML.input("abn", "ABN", problem, size: 16, extra: " inputmode=\"numeric\"") + " or " + FormHTML.input("domain", "email domain", problem, size: 20) + "</p>"
-        html += "<p>" + FormHTML.input("contact", "Contact", problem) + " " + FormHTML.input("seats", "Expected seats", problem, type: "number", size: 6, extra: " min=\"1\"") + " "
-            + FormHTML.input("sku", "SKU", problem, size: 10) + "</p>"
-        html += "<p>" + FormHTML.input("notes", "Notes", problem, size: 40) + "</p><p><button>Register</button></p></form>"
-        return html
+        return fields
     }
 
     /// The field a refusal is about, so the page shows it there; nil: the form as a whole.

@@ -118,7 +118,6 @@ struct RenewalsRoutes {
                 try await quarters.asyncMap { ($0, try await database.renewalRate($0, asOf: today, access: access)) }
             )
         }
-        var body = "<p>\(Self.scopeSentence(user, access)) Statuses as of \(today).</p>"
         let statuses = FormHTML.options(RenewalStatus.allCases)
         var fields: [String] = []
         if user.role.isVendor {
@@ -127,9 +126,10 @@ struct RenewalsRoutes {
         fields.append(FormHTML.input("customer", "Customer", nil, size: 14, extra: " maxlength=\"200\"", fallback: filter.customer ?? "", id: "filter-customer"))
         fields.append(FormHTML.select("status", "Status (open and quoted unless chosen)", statuses, selected: filter.statuses.count == 1 ? filter.statuses[0].rawValue : "", problem: nil, id: "filter-status"))
         fields.append(FormHTML.input("due", "Ending within (days)", nil, type: "number", size: 4, extra: " min=\"0\" max=\"3650\"", fallback: filter.dueWithin.map(String.init) ?? "", id: "filter-due"))
-        body += FormHTML.filters(action: "/renewals", fields, button: "Filter")
-        body += "<h2>Queue</h2>"
-        body += DataTable(
+        var values: [String: Any] = [
+            "scope": Self.scopeSentence(user, access), "today": today.description, "filters": FormHTML.filters(action: "/renewals", fields, button: "Filter"),
+        ]
+        values["table"] = DataTable(
             label: "Renewal queue",
             columns: [
                 .init(heading: "Id", sort: "id"), .init(heading: "Contract", sort: "contract"), .init(heading: "Customer", sort: "customer"),
@@ -147,9 +147,9 @@ struct RenewalsRoutes {
             empty: "No renewal opportunities here: contracts appear as their end comes within the renewal horizon.",
             order: order, pager: order.pager(total: page.total), csv: order.href(at: "/renewals.csv"), id: "renewal-queue"
         ).html()
-        body += "<h2>Pipeline on \(today)</h2>" + Self.pipeline(pipeline)
-        body += "<h2>Renewal rate</h2>" + Self.rates(rates)
-        return signedInPage("Renewals", context, body)
+        values.merge(Self.pipelineValues(pipeline)) { _, new in new }
+        values.merge(Self.rateValues(rates)) { _, new in new }
+        return signedInPage("Renewals", context, Templates.render(.renewals, values))
     }
 
     private func detailPage(_ user: SignedInUser, _ id: Int64, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
@@ -159,11 +159,11 @@ struct RenewalsRoutes {
         do { (view, events) = try await database.read { try await $0.renewalOpportunity(id, asOf: today, access: access) } } catch RenewalError.notFound {
             throw WebError.notFound(json: false)
         }
-        var body = ""
+        var values: [String: Any] = ["id": "\(id)", "csrf": context.session?.csrfToken ?? ""]
         if let done = request.formQuery.get("done"), problem == nil {
-            body += FormHTML.notice(done == "quoted" ? "Quote recorded." : done == "lapsed" ? "Opportunity lapsed." : "Done.", isError: false)
+            values["notice"] = FormHTML.notice(done == "quoted" ? "Quote recorded." : done == "lapsed" ? "Opportunity lapsed." : "Done.", isError: false)
         }
-        let rows: [(String, String)] = [
+        let facts: [(String, String)] = [
             ("contract", view.contractID), ("customer", view.customer), ("reseller", "\(view.reseller.rawValue) \(view.resellerName)"),
             ("sold by", view.soldBy), ("owner", view.owner), ("SKU and seats", "\(view.sku) × \(view.seats)"), ("term", "\(view.starts) to \(view.ends)"),
             ("window", "open \(view.window.opensOn) to \(view.window.lastDay); lapses \(view.window.lapsesOn) unless renewed"),
@@ -172,23 +172,18 @@ struct RenewalsRoutes {
             ("renewed", view.renewedOn.map { "\($0) by \(view.renewedBy ?? "")" } ?? "—"),
             ("lapsed", view.lapsedOn.map { "\($0): \(view.lapseReason ?? "")" } ?? "—"),
         ]
-        body += "<table class=\"detail\">" + rows.map { "<tr><th>\(HTML.escape($0.0))</th><td>\(HTML.escape($0.1))</td></tr>" }.joined() + "</table>"
+        values["facts"] = facts.map { ["label": $0.0, "value": $0.1] as [String: Any] }
         if RenewalStatus.worked.contains(view.status) {
-            let csrf = context.session?.csrfToken ?? ""
-            if access.mayQuote { body += Self.actionForm(view.id, "quote", csrf, label: "quote amount", button: "Record quote", problem: problem, extra: " inputmode=\"decimal\" required") }
-            if access.mayLapse { body += Self.actionForm(view.id, "lapse", csrf, label: "reason", button: "Lapse", problem: problem, extra: " maxlength=\"500\" required") }
+            if access.mayQuote { values["quote"] = Self.formValues(problem, field: "amount") }
+            if access.mayLapse { values["lapse"] = Self.formValues(problem, field: "reason") }
         } else if let problem {
-            body += FormHTML.notice(problem.message, isError: true)
+            values["refusal"] = FormHTML.notice(problem.message, isError: true)
         }
-        body += "<h2>History</h2>"
-        body += events.isEmpty
-            ? "<p>Nothing recorded yet.</p>"
-            : "<table><thead><tr><th>date</th><th>event</th><th>amount</th><th>note</th><th>by</th></tr></thead><tbody>"
-                + events.map {
-                    "<tr><td>\($0.date)</td><td>\($0.event)</td><td class=\"money\">\($0.amount?.displayString ?? "")</td><td>\(HTML.escape($0.note))</td><td>\(HTML.escape($0.actor))</td></tr>"
-                }.joined() + "</tbody></table>"
-        body += "<p><a href=\"/renewals\">Back to the queue</a></p>"
-        return signedInPage("Renewal opportunity \(id)", context, body).withStatus(problem == nil ? .ok : .badRequest)
+        values["hasEvents"] = !events.isEmpty
+        values["events"] = events.map { event -> [String: Any] in
+            ["date": "\(event.date)", "event": "\(event.event)", "amount": event.amount?.displayString ?? "", "note": event.note, "by": event.actor]
+        }
+        return signedInPage("Renewal opportunity \(id)", context, Templates.render(.renewal, values)).withStatus(problem == nil ? .ok : .badRequest)
     }
 
     // MARK: Pieces
@@ -197,45 +192,48 @@ struct RenewalsRoutes {
         switch access.scope {
         case .all: return user.role == .admin ? "Every owner's renewals." : "Every owner's renewals (read only)."
         case .soldBy(let sources):
-            return sources.isEmpty ? "No distributor is assigned to you yet (channelbook partner assign)." : "Renewals of contracts sold by \(HTML.escape(sources.sorted().joined(separator: ", ")))."
-        case .ownedBy(let owner): return "The renewals \(HTML.escape(owner)) owns: record a quote when you send one."
+            return sources.isEmpty ? "No distributor is assigned to you yet (channelbook partner assign)." : "Renewals of contracts sold by \(sources.sorted().joined(separator: ", "))."
+        case .ownedBy(let owner): return "The renewals \(owner) owns: record a quote when you send one."
         case .boughtBy: return "Maintenance contracts you bought and their renewals."
         }
     }
 
-    static func pipeline(_ rows: [RenewalPipelineRow]) -> String {
-        guard !rows.isEmpty else { return "<p>No open or quoted opportunity ends in the next 90 days.</p>" }
+    /// The pipeline's values for `renewals.mustache`: a chart of what ends within 30, 60 and 90 days, and each owner's row.
+    static func pipelineValues(_ rows: [RenewalPipelineRow]) -> [String: Any] {
+        guard !rows.isEmpty else { return ["hasPipeline": false] }
         let totals = rows.reduce((0, 0, 0)) { ($0.0 + $1.due0To30, $0.1 + $1.due31To60, $0.2 + $1.due61To90) }
         let chart = SVGChart.bars(
             [("0–30 days", Int64(totals.0), String(totals.0)), ("31–60 days", Int64(totals.1), String(totals.1)), ("61–90 days", Int64(totals.2), String(totals.2))],
             title: "Open and quoted renewals by days to the contract's end")
-        let table = rows.map {
-            "<tr><td>\(HTML.escape($0.owner))</td><td class=\"money\">\($0.due0To30)</td><td class=\"money\">\($0.due31To60)</td><td class=\"money\">\($0.due61To90)</td><td class=\"money\">\($0.seats0To90)</td><td class=\"money\">\($0.value0To90.displayString)</td></tr>"
-        }.joined()
-        return "<figure class=\"pipeline\">\(chart)</figure><table><thead><tr><th>owner</th><th>0–30 days</th><th>31–60</th><th>61–90</th><th>seats</th><th>value</th></tr></thead><tbody>\(table)</tbody></table>"
+        let pipeline = rows.map { row -> [String: Any] in
+            [
+                "owner": row.owner, "due0To30": "\(row.due0To30)", "due31To60": "\(row.due31To60)", "due61To90": "\(row.due61To90)",
+                "seats": "\(row.seats0To90)", "value": row.value0To90.displayString,
+            ]
+        }
+        return ["hasPipeline": true, "chart": chart, "pipeline": pipeline]
     }
 
-    static func rates(_ quarters: [(Quarter, [RenewalRateRow])]) -> String {
-        let rows = quarters.flatMap { quarter, rows in
-            rows.map {
-                "<tr><td>\(quarter)</td><td>\(HTML.escape($0.owner))</td><td class=\"money\">\($0.ending)</td><td class=\"money\">\($0.renewed)</td><td class=\"money\">\($0.lapsed)</td><td class=\"money\">\($0.open)</td><td class=\"money\">\($0.rateBasisPoints.map { BasisPoints($0).percentString } ?? "—")</td></tr>"
+    /// The renewal rate per quarter and owner for `renewals.mustache`.
+    static func rateValues(_ quarters: [(Quarter, [RenewalRateRow])]) -> [String: Any] {
+        let rates = quarters.flatMap { quarter, rows in
+            rows.map { row -> [String: Any] in
+                [
+                    "quarter": "\(quarter)", "owner": row.owner, "ending": "\(row.ending)", "renewed": "\(row.renewed)", "lapsed": "\(row.lapsed)",
+                    "open": "\(row.open)", "rate": row.rateBasisPoints.map { BasisPoints($0).percentString } ?? "—",
+                ]
             }
         }
-        guard !rows.isEmpty else { return "<p>No contract ends in \(quarters.first!.0) to \(quarters.last!.0).</p>" }
-        return "<table><thead><tr><th>contracts ending in</th><th>owner</th><th>ending</th><th>renewed</th><th>lapsed</th><th>undecided</th><th>rate</th></tr></thead><tbody>\(rows.joined())</tbody></table>"
+        return [
+            "hasRates": !rates.isEmpty, "rates": rates, "first": quarters.first.map { "\($0.0)" } ?? "", "last": quarters.last.map { "\($0.0)" } ?? "",
+        ]
     }
 
-    private static func actionForm(_ id: Int64, _ action: String, _ csrf: String, label: String, button: String, problem: FormProblem?, extra: String) -> String {
-        let name = action == "quote" ? "amount" : "reason"
-        let mine = problem?.field == name ? problem : nil
-        let error = mine.map { " <span class=\"error\" id=\"\(action)-error\" role=\"alert\">\(HTML.escape($0.message))</span>" } ?? ""
-        let described = mine == nil ? "" : " aria-invalid=\"true\" aria-describedby=\"\(action)-error\""
-        return """
-            <form method="post" action="/renewals/\(id)/\(action)" class="renewal-\(action)"><input type="hidden" name="csrf" value="\(HTML.escape(csrf))">
-            <label>\(label) <input name="\(name)" value="\(HTML.escape(mine?.typed ?? ""))"\(extra)\(described)></label> <button>\(button)</button>\(error)</form>
-            """
+    /// A quote's or a lapse's form (`renewal.mustache`): what was typed and the refusal, when the refusal is about its field.
+    private static func formValues(_ problem: FormProblem?, field: String) -> [String: Any] {
+        let mine = problem?.field == field ? problem : nil
+        return ["typed": mine?.typed ?? "", "invalid": mine != nil, "message": mine?.message ?? ""]
     }
-
 
     private static func problem(_ id: Int64, _ field: String, _ error: any Error, _ typed: String) -> FormProblem {
         FormProblem(id: id, field: field, message: (error as? FormInput.FieldRefusal)?.message ?? "\(error)", typed: typed)

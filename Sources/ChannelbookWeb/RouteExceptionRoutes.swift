@@ -119,21 +119,18 @@ struct RouteExceptionRoutes {
         let page = try await database.read {
             try await $0.routeExceptionTable(quarter, reseller: filter.reseller, source: filter.source, reviewed: filter.reviewed, order.slice)
         }
-        let csrf = HTML.escape(context.session?.csrfToken ?? "")
+        let csrf = context.session?.csrfToken ?? ""
         let mayReview = user.role.may(.reviewRouteExceptions)
-        var body = (user.role.isVendor ? "<p><a href=\"/quarters/\(quarter)\">← Statements \(quarter)</a></p>" : "") + FormHTML.notices(request, context, problem)
-        body += """
-            <p>A route exception is a sale that did not reach the customer the way the program expects: national resellers buy direct,
-            the others through a distributor they are linked to. The line counts as reported. Accepting it records that someone looked, and why;
-            reassigning it moves its amount to the reseller it belongs to by two correcting lines beside it (the line as reported is kept).</p>
-            """
         let states = [(value: "no", label: "not yet"), (value: "yes", label: "reviewed")]
         var fields = [
             FormHTML.select("reviewed", "Reviewed", states, selected: filter.reviewed.map { $0 ? "yes" : "no" } ?? "", problem: nil, id: "filter-reviewed"),
             FormHTML.input("reseller", "Reseller", nil, size: 10, fallback: filter.reseller?.rawValue ?? "", id: "filter-reseller"),
         ]
         if user.role.isVendor { fields.append(FormHTML.input("source", "Source", nil, size: 10, fallback: filter.source ?? "", id: "filter-source")) }
-        body += FormHTML.filters(action: "/quarters/\(quarter)/exceptions", fields, button: "Filter")
+        var values: [String: Any] = [
+            "quarter": quarter.description, "vendor": user.role.isVendor, "notices": FormHTML.notices(request, context, problem),
+            "filters": FormHTML.filters(action: "/quarters/\(quarter)/exceptions", fields, button: "Filter"),
+        ]
         let table = DataTable(
             label: "Route exceptions \(quarter)",
             columns: [
@@ -145,9 +142,9 @@ struct RouteExceptionRoutes {
             rows: page.items.map { line in
                 var review = DataTable.Cell.text("not reviewed")
                 if let note = line.reviewNote {
-                    review = .markup("\(HTML.escape(note)) <small>(\(HTML.escape(line.reviewedBy ?? "")))</small>")
+                    review = .markup(Templates.render(.noted, ["note": note, "by": line.reviewedBy ?? ""]))
                 } else if mayReview {
-                    review = .markup(Self.reviewForms(quarter, line, listQuery: order.query, csrf: csrf, problem: problem))
+                    review = .markup(Templates.render(.routeExceptionReview, Self.reviewValues(quarter, line, listQuery: order.query, csrf: csrf, problem: problem)))
                 }
                 return [
                     .text(line.date.description), .text(line.source), .text(line.lineID), .text(line.reseller.rawValue), .text(line.category.rawValue),
@@ -157,29 +154,34 @@ struct RouteExceptionRoutes {
             },
             empty: filter.reviewed == false ? "No route exceptions left to review in \(quarter)." : "No route exceptions in \(quarter)\(filter.reseller != nil || filter.source != nil ? " match the filter" : "").",
             order: order, pager: order.pager(total: page.total), csv: order.href(at: "/quarters/\(quarter)/exceptions.csv"))
-        body += table.html()
-        return signedInPage("Route exceptions \(quarter)", context, body).withStatus(problem == nil ? .ok : .badRequest)
+        values["table"] = table.html()
+        return signedInPage("Route exceptions \(quarter)", context, Templates.render(.routeExceptions, values)).withStatus(problem == nil ? .ok : .badRequest)
     }
 
-    /// Accept with a note, or reassign to another reseller with a note: two small forms posting with the queue's
-    /// query (so a refusal shows this same page), each keeping what was typed and showing its refusal beside its
-    /// field. A line that cannot be reassigned says why instead (`reassignRefusal`, the store's own rule).
-    private static func reviewForms(_ quarter: Quarter, _ line: RouteExceptionListing, listQuery: String, csrf: String, problem: FormProblem?) -> String {
+    /// Accept with a note, or reassign to another reseller with a note (`route-exception-review.mustache`): two small
+    /// forms posting with the queue's query (so a refusal shows this same page), each keeping what was typed and
+    /// showing its refusal beside its field. A line that cannot be reassigned says why instead (`reassignRefusal`, the
+    /// store's own rule).
+    private static func reviewValues(_ quarter: Quarter, _ line: RouteExceptionListing, listQuery: String, csrf: String, problem: FormProblem?) -> [String: Any] {
         let key = "\(line.source)-\(line.lineID)"
         // Element ids hold no spaces or markup, whatever a line id holds.
         let id = String(key.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_" })
         func mine(_ action: String) -> FormProblem? { problem?.form == "\(action)-\(key)" ? problem : nil }
-        func action(_ name: String) -> String { HTML.escape("/quarters/\(quarter)/exceptions/\(name)?\(listQuery)") }
-        let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><input type=\"hidden\" name=\"source\" value=\"\(HTML.escape(line.source))\">"
-            + "<input type=\"hidden\" name=\"line\" value=\"\(HTML.escape(line.lineID))\">"
-        let accept = "<form method=\"post\" action=\"\(action("review"))\">\(hidden)"
-            + FormHTML.input("note", "Note", mine("review"), required: true, size: 16, extra: " maxlength=\"500\"", id: "note-\(id)")
-            + " <button>Accept</button></form>"
-        if let refusal = line.reassignRefusal { return accept + "<p><small>Not reassigned here: \(HTML.escape(refusal.description)).</small></p>" }
-        return accept
-            + "<details\(mine("reassign") == nil ? "" : " open")><summary>Reassign…</summary><form method=\"post\" action=\"\(action("reassign"))\">\(hidden)"
-            + FormHTML.input("reseller", "To reseller", mine("reassign"), required: true, size: 10, extra: " maxlength=\"40\"", id: "reseller-\(id)")
-            + " " + FormHTML.input("note", "Why", mine("reassign"), required: true, size: 16, extra: " maxlength=\"\(ChannelbookDatabase.reassignNoteLimit)\"", id: "reassign-note-\(id)")
-            + " <button>Reassign</button></form></details>"
+        func action(_ name: String) -> String { "/quarters/\(quarter)/exceptions/\(name)?\(listQuery)" }
+        var values: [String: Any] = [
+            "csrf": csrf, "source": line.source, "line": line.lineID, "reviewAction": action("review"),
+            "note": FormHTML.input("note", "Note", mine("review"), required: true, size: 16, extra: " maxlength=\"500\"", id: "note-\(id)"),
+        ]
+        if let refusal = line.reassignRefusal {
+            values["refusal"] = refusal.description
+        } else {
+            values["reassign"] = [
+                "action": action("reassign"), "open": mine("reassign") != nil,
+                "reseller": FormHTML.input("reseller", "To reseller", mine("reassign"), required: true, size: 10, extra: " maxlength=\"40\"", id: "reseller-\(id)"),
+                "note": FormHTML.input(
+                    "note", "Why", mine("reassign"), required: true, size: 16, extra: " maxlength=\"\(ChannelbookDatabase.reassignNoteLimit)\"", id: "reassign-note-\(id)"),
+            ] as [String: Any]
+        }
+        return values
     }
 }

@@ -20,7 +20,7 @@ struct SalesUploadRoutes {
         }
         router.get("/sales/upload") { _, context in
             _ = try await uploader(context)
-            return uploadPage(context, result: nil)
+            return uploadPage(context)
         }
         router.post("/sales/upload") { request, context in
             // Who, what they may do and the CSRF token are settled before the body is read.
@@ -30,11 +30,10 @@ struct SalesUploadRoutes {
             defer { try? FileManager.default.removeItem(atPath: upload.path) }
             do {
                 let summary = try await database.write { try await $0.importFile(.sales, path: upload.path, name: upload.fileName, actor: user.email, onlySource: onlySource) }
-                let parked = summary.parked > 0 ? " <a href=\"/matching\">See the parked names</a>" : ""
-                return uploadPage(context, result: "<p role=\"status\">\(HTML.escape(upload.fileName)): \(HTML.escape(summary.description))\(parked)</p>")
+                let imported: [String: Any] = ["fileName": upload.fileName, "summary": summary.description, "parked": summary.parked > 0]
+                return uploadPage(context, ["imported": imported])
             } catch let problems as ImportProblems {
-                let list = problems.lines.map { "<li>\(HTML.escape($0))</li>" }.joined()
-                var response = uploadPage(context, result: "<div class=\"error\"><ul>\(list)</ul></div>")
+                var response = uploadPage(context, ["hasProblems": true, "problems": problems.lines])
                 response.status = .badRequest
                 return response
             }
@@ -90,17 +89,11 @@ struct SalesUploadRoutes {
 
     private struct StoreFailure: Error {}
 
-    private func uploadPage(_ context: WebContext, result: String?) -> Response {
-        let csrf = HTML.escape(context.session?.csrfToken ?? "")
-        return signedInPage(
-            "Upload sales", context,
-            """
-            \(result ?? "")
-            <form method="post" action="/sales/upload?csrf=\(csrf)" enctype="multipart/form-data" data-upload>
-            <p><label>Sales file (CSV or XLSX with the columns line_id, date, source, reseller, customer, sku, category, seats, amount, currency) <input type="file" name="file" accept=".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required></label></p>
-            <p><button>Upload</button></p></form>
-            <div id="upload-progress" hidden><progress></progress> <span role="status" aria-live="polite"></span></div>
-            """, script: "upload.js")
+    /// The page from `sales-upload.mustache`: the form, after an import its summary (`imported`) or its problems.
+    private func uploadPage(_ context: WebContext, _ result: [String: Any] = [:]) -> Response {
+        var values = result
+        values["csrf"] = context.session?.csrfToken ?? ""
+        return signedInPage("Upload sales", context, Templates.render(.salesUpload, values), script: "upload.js")
     }
 
     /// The upload page's one script: the file's progress while it is sent, then the import's summary in place of the

@@ -81,18 +81,10 @@ struct SignInRoutes {
     }
 
     private func loginPage(csrf: String, message: String?, next: String?, status: HTTPResponse.Status = .ok) -> Response {
-        HTMLPage(
-            title: "Sign in",
-            body: """
-                \(message.map { "<p class=\"error\">\(HTML.escape($0))</p>" } ?? "")
-                <form method="post" action="/login">
-                <input type="hidden" name="csrf" value="\(HTML.escape(csrf))">\(next.map { "<input type=\"hidden\" name=\"next\" value=\"\(HTML.escape($0))\">" } ?? "")
-                <p><label>Email <input type="email" name="email" required autocomplete="email"></label></p>
-                <p><label>Password <input type="password" name="password" required autocomplete="current-password"></label></p>
-                <p><button type="submit">Sign in</button></p>
-                </form>
-                """
-        ).response(status: status)
+        var values: [String: Any] = ["csrf": csrf]
+        if let message { values["message"] = message }
+        if let next { values["next"] = next }
+        return HTMLPage(title: "Sign in", body: Templates.render(.signIn, values)).response(status: status)
     }
 }
 

@@ -21,7 +21,17 @@ enum Templates {
     enum Name: String, CaseIterable {
         case layout, navigation, error, table, field, notice, money, date
         case statement, partnerDashboard = "partner-dashboard"
-        case signIn = "sign-in", nearTier = "near-tier", enablement, partnerReps = "partner-reps"
+        case signIn = "sign-in", nearTier = "near-tier", enablement, partnerReps = "partner-reps", partner
+        case mdf, mdfRequestForm = "mdf-request-form", mdfClaimForm = "mdf-claim-form", mdfReviewForm = "mdf-review-form", mdfRequest = "mdf-request"
+        case mdfBalances = "mdf-balances"
+        case vendorDashboard = "vendor-dashboard", distributorDashboard = "distributor-dashboard"
+        case quarterPage = "quarter", statementActions = "statement-actions", noted, statementList = "statement-list"
+        case approveConfirmation = "approve-confirmation", payConfirmation = "pay-confirmation"
+        case referral, referrals, winConfirmation = "win-confirmation"
+        case renewals, renewal
+        case audit, tokens, webhooks, matching, analytics
+        case whatIf = "what-if", salesUpload = "sales-upload", salesFigures = "sales-figures"
+        case quarters, routeExceptions = "route-exceptions", routeExceptionReview = "route-exception-review"
     }
 
     /// Renders the template with `values` (escaped unless the template says `{{{…}}}`); a template that is missing

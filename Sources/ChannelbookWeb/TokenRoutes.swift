@@ -34,27 +34,14 @@ struct TokenRoutes {
         }
     }
 
+    /// The page from `tokens.mustache`: the login's tokens, the one just created (shown once), the forms.
     private func page(_ user: SignedInUser, _ context: WebContext, created: String?) async throws -> Response {
-        let csrf = HTML.escape(context.session?.csrfToken ?? "")
-        let rows = try await database.read { try await $0.apiTokens(of: user.id) }.map { token in
+        let tokens = try await database.read { try await $0.apiTokens(of: user.id) }.map { token -> [String: Any] in
             let created = Date(timeIntervalSince1970: TimeInterval(token.createdAtMicroseconds / 1_000_000))
-            let action = token.revoked ? "revoked"
-                : "<form method=\"post\" action=\"/tokens/\(token.id)/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><button>Revoke</button></form>"
-            return "<tr><td>\(token.id)</td><td>\(HTML.escape(token.name))</td><td>\(ISO8601DateFormatter().string(from: created))</td><td>\(action)</td></tr>"
-        }.joined()
-        var body = ""
-        if let created {
-            body += "<p>Your new token (shown once — copy it now): <code>\(HTML.escape(created))</code></p>"
+            return ["id": "\(token.id)", "name": token.name, "createdAt": ISO8601DateFormatter().string(from: created), "revoked": token.revoked]
         }
-        body += """
-            <table><thead><tr><th>id</th><th>name</th><th>created</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
-            <h2>Create a token</h2>
-            <form method="post" action="/tokens"><input type="hidden" name="csrf" value="\(csrf)">
-            <label>Name <input name="name" placeholder="what it is for"></label> <button>Create</button></form>
-            <h2>Sessions</h2>
-            <form method="post" action="/logout/everywhere"><input type="hidden" name="csrf" value="\(csrf)">
-            <p>Signed in on another browser, or lost a laptop? <button>Sign out everywhere</button></p></form>
-            """
-        return signedInPage("API tokens", context, body)
+        var values: [String: Any] = ["tokens": tokens, "csrf": context.session?.csrfToken ?? ""]
+        if let created { values["newToken"] = created }
+        return signedInPage("API tokens", context, Templates.render(.tokens, values))
     }
 }

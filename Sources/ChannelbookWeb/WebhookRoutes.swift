@@ -18,7 +18,7 @@ struct WebhookRoutes {
     func register(on router: Router<WebContext>) {
         router.get("/webhooks") { _, context in
             _ = try context.require(.manageWebhooks)
-            return try await page(context, notice: nil, typedURL: "")
+            return try await page(context)
         }
         router.post("/webhooks") { request, context in
             let user = try context.require(.manageWebhooks)
@@ -27,13 +27,9 @@ struct WebhookRoutes {
             do {
                 let events = (form.events ?? []).isEmpty ? nil : try WebhookEventType.parseList((form.events ?? []).joined(separator: ","))
                 let added = try await database.write { try await $0.addWebhook(url: form.url, events: events, actor: user.email) }
-                let notice = """
-                    <p role="status">Webhook \(added.endpoint.id) added. Its signing secret (shown once — give it to the receiver now):
-                    <code>\(HTML.escape(added.secret))</code></p>
-                    """
-                return try await page(context, notice: notice, typedURL: "")
+                return try await page(context, added: ["id": "\(added.endpoint.id)", "secret": added.secret])
             } catch let refusal as any RefusalError {
-                var response = try await page(context, notice: FormHTML.notice(refusal.description, isError: true), typedURL: form.url)
+                var response = try await page(context, refusal: refusal.description, typedURL: form.url)
                 response.status = .badRequest
                 return response
             }
@@ -47,40 +43,30 @@ struct WebhookRoutes {
         }
     }
 
-    private func page(_ context: WebContext, notice: String?, typedURL: String) async throws -> Response {
-        let csrf = HTML.escape(context.session?.csrfToken ?? "")
+    /// The page from `webhooks.mustache`: the endpoints, the form to add one (the URL kept after a refusal), the
+    /// newest attempts; `added`: the endpoint just added and its secret, shown once.
+    private func page(_ context: WebContext, added: [String: Any]? = nil, refusal: String? = nil, typedURL: String = "") async throws -> Response {
         let endpoints = try await database.read { try await $0.webhooks() }
         let attempts = try await database.read { try await $0.webhookAttempts(limit: 20) }
-        let rows = endpoints.map { endpoint in
-            let events = endpoint.events.map { $0.map(\.rawValue).joined(separator: ", ") } ?? "every event"
-            return "<tr><td>\(endpoint.id)</td><td>\(HTML.escape(endpoint.url))</td><td>\(HTML.escape(events))</td>"
-                + "<td>\(endpoint.pending)</td><td>\(endpoint.delivered)</td><td>\(endpoint.failed)</td><td>\(HTML.escape(endpoint.createdBy)) on \(endpoint.createdOn)</td>"
-                + "<td><form method=\"post\" action=\"/webhooks/\(endpoint.id)/remove\"><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\">"
-                + "<button aria-label=\"Remove webhook \(endpoint.id)\">Remove</button></form></td></tr>"
-        }.joined()
-        let table = endpoints.isEmpty ? "<p>No webhook endpoints yet.</p>"
-            : "<table><thead><tr><th>id</th><th>URL</th><th>events</th><th>pending</th><th>delivered</th><th>failed</th><th>added</th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
-        let checkboxes = WebhookEventType.allCases.map { event in
-            "<label><input type=\"checkbox\" name=\"events[]\" value=\"\(event.rawValue)\"> \(event.rawValue)</label>"
-        }.joined(separator: " ")
-        let attemptRows = attempts.map { attempt in
-            "<tr><td>\(attempt.attemptedAt)</td><td>\(attempt.endpoint)</td><td>\(HTML.escape(attempt.type))</td><td><code>\(HTML.escape(attempt.eventID))</code></td>"
-                + "<td>\(HTML.escape(attempt.answer))</td><td>\(HTML.escape(attempt.status))</td></tr>"
-        }.joined()
-        let attemptTable = attempts.isEmpty ? "<p>No deliveries attempted yet.</p>"
-            : "<table><thead><tr><th>when</th><th>webhook</th><th>event</th><th>event id</th><th>answer</th><th>delivery</th></tr></thead><tbody>\(attemptRows)</tbody></table>"
-        let body = """
-            \(notice ?? "")
-            <p>Channelbook sends each event as a signed POST (see the README's "The JSON API and webhooks"), retrying for a day.</p>
-            \(table)
-            <h2>Add an endpoint</h2>
-            <form method="post" action="/webhooks"><input type="hidden" name="csrf" value="\(csrf)">
-            <p><label>URL <input type="url" name="url" required maxlength="2000" value="\(HTML.escape(typedURL))" placeholder="https://erp.example/channelbook"></label></p>
-            <fieldset><legend>Events (none checked: every event)</legend>\(checkboxes)</fieldset>
-            <p><button>Add</button></p></form>
-            <h2>Newest attempts</h2>
-            \(attemptTable)
-            """
-        return signedInPage("Webhooks", context, body)
+        var values: [String: Any] = [
+            "csrf": context.session?.csrfToken ?? "", "typedURL": typedURL, "eventTypes": WebhookEventType.allCases.map(\.rawValue),
+            "hasEndpoints": !endpoints.isEmpty, "hasAttempts": !attempts.isEmpty,
+            "endpoints": endpoints.map { endpoint -> [String: Any] in
+                let events = endpoint.events.map { $0.map(\.rawValue).joined(separator: ", ") } ?? "every event"
+                return [
+                    "id": "\(endpoint.id)", "url": endpoint.url, "events": events, "pending": "\(endpoint.pending)", "delivered": "\(endpoint.delivered)",
+                    "failed": "\(endpoint.failed)", "createdBy": endpoint.createdBy, "createdOn": "\(endpoint.createdOn)",
+                ]
+            },
+            "attempts": attempts.map { attempt -> [String: Any] in
+                [
+                    "at": attempt.attemptedAt, "endpoint": "\(attempt.endpoint)", "type": attempt.type, "eventID": attempt.eventID,
+                    "answer": attempt.answer, "status": attempt.status,
+                ]
+            },
+        ]
+        if let added { values["added"] = added }
+        if let refusal { values["refusal"] = ["message": refusal, "isError": true] as [String: Any] }
+        return signedInPage("Webhooks", context, Templates.render(.webhooks, values))
     }
 }

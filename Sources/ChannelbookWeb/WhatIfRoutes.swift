@@ -12,7 +12,7 @@ struct WhatIfRoutes {
     func register(on router: Router<WebContext>) {
         router.get("/whatif") { _, context in
             _ = try context.require(.runWhatIf)
-            return page(context, range: try await defaultRange(), result: "")
+            return page(context, range: try await defaultRange())
         }
         router.post("/whatif") { request, context in
             _ = try context.require(.runWhatIf)
@@ -29,7 +29,7 @@ struct WhatIfRoutes {
             }
             do {
                 let result = try await database.read { try await $0.whatIf(proposed, from: first, through: last) }
-                return page(context, range: (first, last), result: Self.report(result, proposed: proposed, fileName: upload.fileName))
+                return page(context, range: (first, last), report: Self.report(result, proposed: proposed, fileName: upload.fileName))
             } catch let refusal as any RefusalError {
                 return failure(context, (first, last), [refusal.description])
             }
@@ -79,43 +79,37 @@ struct WhatIfRoutes {
     private struct ProgramTooLarge: Error {}
 
     private func failure(_ context: WebContext, _ range: (Quarter, Quarter)?, _ problems: [String]) -> Response {
-        var response = page(context, range: range, result: "<div class=\"error\"><p>The program was not run:</p><ul>" + problems.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul></div>")
+        var response = page(context, range: range, problems: problems)
         response.status = .badRequest
         return response
     }
 
-    private func page(_ context: WebContext, range: (Quarter, Quarter)?, result: String) -> Response {
-        let csrf = HTML.escape(context.session?.csrfToken ?? "")
-        let from = range.map { "\($0.0)" } ?? "", through = range.map { "\($0.1)" } ?? ""
-        return signedInPage(
-            "What if", context,
-            """
-            <p>Run a proposed program file against closed quarters: what it would have paid, partner by partner, next to what was paid. Nothing is saved.</p>
-            <form method="post" action="/whatif?csrf=\(csrf)" enctype="multipart/form-data">
-            <p><label>Program file (TOML, like <code>programs/default.toml</code>) <input type="file" name="file" accept=".toml,text/plain" required></label></p>
-            <p><label>From <input name="from" value="\(HTML.escape(from))" size="7" required></label> <label>through <input name="through" value="\(HTML.escape(through))" size="7" required></label></p>
-            <p><button>Run what-if</button></p></form>
-            \(result)
-            """)
+    /// The page from `what-if.mustache`: the form with the range, then why the program was not run or its report.
+    private func page(_ context: WebContext, range: (Quarter, Quarter)?, problems: [String] = [], report: [String: Any]? = nil) -> Response {
+        var values: [String: Any] = [
+            "csrf": context.session?.csrfToken ?? "", "from": range.map { "\($0.0)" } ?? "", "through": range.map { "\($0.1)" } ?? "",
+            "hasProblems": !problems.isEmpty, "problems": problems,
+        ]
+        if let report { values["report"] = report }
+        return signedInPage("What if", context, Templates.render(.whatIf, values))
     }
 
-    static func report(_ result: WhatIfResult, proposed: Program, fileName: String) -> String {
+    /// A run's report for the page: the totals, the chart by quarter and the table by partner and quarter.
+    static func report(_ result: WhatIfResult, proposed: Program, fileName: String) -> [String: Any] {
         let chart = SVGChart.bars(
             result.quarters.flatMap { entry in
                 [("\(entry.quarter) now", entry.current.minorUnits, entry.current.displayString),
                  ("\(entry.quarter) new", entry.proposed.minorUnits, entry.proposed.displayString)]
             }, title: "Cost by quarter, current against proposed", palette: ["#2a7", "#37c"])
-        let rows = result.rows.map { row in
-            "<tr><td><a href=\"/partners/\(HTML.escape(row.partner.rawValue))\">\(HTML.escape(row.partner.rawValue))</a></td><td>\(row.quarter)</td>"
-                + "<td class=\"money\">\(HTML.escape(row.current.displayString))</td><td class=\"money\">\(HTML.escape(row.proposed.displayString))</td>"
-                + "<td class=\"money\">\(HTML.escape(row.delta.displayString))</td></tr>"
-        }.joined()
-        return """
-            <h2>\(HTML.escape(fileName)): \(HTML.escape(proposed.versionLabel))</h2>
-            <p id="whatif-total">Total: current \(HTML.escape(result.current.displayString)), proposed \(HTML.escape(result.proposed.displayString)), change \(HTML.escape(result.delta.displayString))</p>
-            \(chart)
-            <table><thead><tr><th>partner</th><th>quarter</th><th>current</th><th>proposed</th><th>change</th></tr></thead><tbody>\(rows)</tbody>
-            <tfoot><tr><th>TOTAL</th><th></th><th class="money">\(HTML.escape(result.current.displayString))</th><th class="money">\(HTML.escape(result.proposed.displayString))</th><th class="money">\(HTML.escape(result.delta.displayString))</th></tr></tfoot></table>
-            """
+        let rows = result.rows.map { row -> [String: Any] in
+            [
+                "partner": row.partner.rawValue, "quarter": "\(row.quarter)", "current": row.current.displayString,
+                "proposed": row.proposed.displayString, "delta": row.delta.displayString,
+            ]
+        }
+        return [
+            "fileName": fileName, "version": proposed.versionLabel, "current": result.current.displayString, "proposed": result.proposed.displayString,
+            "delta": result.delta.displayString, "chart": chart, "rows": rows,
+        ]
     }
 }

@@ -197,6 +197,55 @@ import Testing
     }
 
     @Test(arguments: TestDatabase.available)
+    func aRequestsStatusInSQLIsTheRequestsOwnOnEveryDayAndTheListSortsAndPagesInSQL(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await Self.allocated(database)
+            try await database.importText(.sales, Fixtures.sales)
+            func request(_ amount: String) async throws -> Int64 { try await Self.request(database, planned: "2000.00", amount: amount) }
+            let (requested, lapses, rejected, paid, claimRejected, claimed) = (
+                try await request("100.00"), try await request("200.00"), try await request("300.00"), try await request("400.00"),
+                try await request("500.00"), try await request("600.00")
+            )
+            for id in [lapses, paid, claimRejected, claimed] { try await database.approveMDF(id, amount: nil, on: Self.date("2026-01-20"), actor: "a") }
+            try await database.rejectMDF(rejected, reason: "not this quarter", on: Self.date("2026-01-20"), actor: "a")
+            for id in [paid, claimRejected, claimed] {
+                try await database.claimMDF(id, actualCost: Self.aud("2000.00"), amount: Self.aud("100.00"), proofs: [Self.pdf], on: Self.date("2026-02-11"), actor: "p")
+            }
+            try await database.acceptMDFClaim(paid, amount: nil, on: Self.date("2026-03-01"), actor: "a")
+            try await database.rejectMDFClaim(claimRejected, reason: "no photos", on: Self.date("2026-03-01"), actor: "a")
+            _ = try await database.closeQuarter(Self.q1)
+            try await database.approveStatements(Self.q1, partner: PartnerCode(rawValue: "P01"), actor: "finance")
+            let today = BusinessDate(microsecondsSinceEpoch: ChannelbookDatabase.nowMicroseconds())
+            // Each day around every event: the SQL filter finds exactly the requests whose own status (Swift's) it is.
+            for day in ["2026-01-14", "2026-01-15", "2026-01-20", "2026-02-11", "2026-03-01", "2026-04-11", "2026-04-12"].map(Self.date) + [today] {
+                let all = try await database.mdfRequests(asOf: day)
+                for status in MDFRequestStatus.allCases {
+                    let bySQL = try await database.mdfRequests(status: status, asOf: day).map(\.id)
+                    #expect(bySQL == all.filter { $0.status == status }.map(\.id), "\(status) on \(day)")
+                }
+            }
+            let now = try await database.mdfRequests(asOf: today)
+            #expect(Dictionary(uniqueKeysWithValues: now.map { ($0.id, $0.status) }) == [
+                requested: .requested, lapses: .lapsed, rejected: .rejected, paid: .paid, claimRejected: .claimRejected, claimed: .claimed,
+            ])
+            // Sorted by any column either way round, paged, counted, and held to a reviewer's partners.
+            func ids(by column: MDFRequestColumn, descending: Bool = false, offset: Int = 0, limit: Int = 50, _ filter: MDFRequestFilter = MDFRequestFilter())
+                async throws -> (ids: [Int64], total: Int)
+            {
+                let page = try await database.mdfRequestTable(filter, asOf: today, TableSlice(column: column, descending: descending, offset: offset, limit: limit))
+                return (page.items.map(\.id), page.total)
+            }
+            #expect(try await ids(by: .requested).ids == [requested, lapses, rejected, paid, claimRejected, claimed])
+            #expect(try await ids(by: .requested, descending: true, offset: 1, limit: 2) == ([claimRejected, paid], 6))
+            #expect(try await ids(by: .status).ids == [claimRejected, claimed, lapses, paid, rejected, requested])
+            #expect(try await ids(by: .claimed).ids.prefix(3) == [requested, lapses, rejected])  // not claimed first, by id
+            #expect(try await ids(by: .id, MDFRequestFilter(status: .claimed)) == ([claimed], 1))
+            #expect(try await ids(by: .id, MDFRequestFilter(partners: [PartnerCode(rawValue: "P02")])) == ([], 0))
+            #expect(try await ids(by: .id, MDFRequestFilter(partners: [])) == ([], 0))
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
     func aReservationNotClaimedByTheDeadlineIsReleasedTheDayAfter(database kind: TestDatabase) async throws {
         try await kind.with { database in
             try await Self.allocated(database)

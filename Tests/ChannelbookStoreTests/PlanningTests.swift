@@ -114,4 +114,34 @@ import Testing
             #expect(try await database.count("enablement_courses") == 3)
         }
     }
+
+    @Test(arguments: TestDatabase.available)
+    func theEnablementListReadsTiersOnItsDayAndSortsFiltersAndPagesInSQL(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            // P02 becomes national on 2026-03-15: listed from that day, with no rep recorded.
+            try await database.importText(.partners, "code,name,kind,tier,distributors,abn,tier_since\nP02,Premier Two,reseller,national,D01;D02,,2026-03-15\n")
+            try await database.importText(
+                .enablement, "partner,rep_email,rep_name,course,completed_on\nA01,al@a01.example,Al,The way we sell,2026-02-01\nA01,bo@a01.example,Bo,,\n")
+            let directory = try await PartnerDirectory.load(from: database)
+            for day in ["2026-03-14", "2026-03-15", "2026-06-30"].map({ try! BusinessDate.parse($0) }) {
+                let report = try await database.enablementReport(asOf: day)
+                // The tier in SQL is the directory's on the day, for every row listed.
+                for row in report { #expect(row.tier == directory.tier(of: directory.byCode[row.partner]!.id, on: day), "\(row.partner) on \(day)") }
+                #expect(report.map(\.partner.rawValue) == (day.description == "2026-03-14" ? ["A01", "N01"] : ["A01", "N01", "P02"]), "\(day)")
+            }
+            let day = try BusinessDate.parse("2026-03-31")
+            func partners(by column: EnablementColumn, descending: Bool = false, limit: Int = 50, manager: String? = nil) async throws -> ([String], Int) {
+                let page = try await database.enablementTable(asOf: day, accountManager: manager, TableSlice(column: column, descending: descending, limit: limit))
+                return (page.items.map(\.partner.rawValue), page.total)
+            }
+            #expect(try await partners(by: .reps, descending: true) == (["A01", "P02", "N01"], 3))  // 2 reps, then none by code descending
+            #expect(try await partners(by: .tier, limit: 1) == (["A01"], 3))
+            #expect(try await partners(by: .last).0 == ["N01", "P02", "A01"])  // no completion first
+            _ = try await database.addUser(email: "am@vendor.example", role: .accountManager, partner: nil, password: "account manager secret", actor: "t", bcryptCost: 4)
+            try await database.assignContact(partner: "P02", email: "AM@vendor.example", role: .accountManager, actor: "t")
+            #expect(try await partners(by: .partner, manager: "am@vendor.example") == (["P02"], 1))
+            #expect(try await partners(by: .manager, descending: true).0 == ["P02", "N01", "A01"])
+        }
+    }
 }

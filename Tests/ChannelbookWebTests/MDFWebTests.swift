@@ -34,7 +34,7 @@ import Testing
         try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
             let page = String(buffer: try await client.execute(uri: "/mdf", method: .get, headers: partner.headers).body)
-            #expect(page.contains("<td class=\"money\">$5,000.00</td>"))
+            #expect(page.contains("value=\"5000.00\">$5,000.00</data></td>"))
             #expect(page.contains("action=\"/mdf/requests\""))
             let dashboard = String(buffer: try await client.execute(uri: "/", method: .get, headers: partner.headers).body)
             #expect(dashboard.contains("$5,000.00 available"), "\(dashboard)")
@@ -45,7 +45,7 @@ import Testing
             let refused = try await client.execute(uri: "/mdf/requests", method: .post, headers: partner.headers, body: form(fields))
             #expect(refused.status == .badRequest)
             let refusedPage = String(buffer: refused.body)
-            #expect(refusedPage.contains("id=\"amount-error\""))
+            #expect(refusedPage.contains("id=\"request-amount-error\""))
             #expect(refusedPage.contains("$1,600.00 is more than 50% of the planned cost $3,000.00 (at most $1,500.00)"))
             #expect(refusedPage.contains("value=\"Roadshow &lt;Perth&gt;\""))
             // A field given twice, or a broken % escape, is a 400, never a 500.
@@ -123,7 +123,7 @@ import Testing
             let actions = try await database.auditLog(partner: "P01").map(\.action).filter { $0.hasPrefix("mdf") }
             #expect(actions == ["mdf allocate", "mdf request", "mdf approve", "mdf claim", "mdf accept claim"])
             let partnerPage = String(buffer: try await client.execute(uri: "/mdf", method: .get, headers: partner.headers).body)
-            #expect(partnerPage.contains("<td>payable</td><td>\(id)</td><td class=\"money\">$1,000.00</td>"))
+            #expect(partnerPage.contains("<td>payable</td><td>\(id)</td><td class=\"money\"><data class=\"amount\" value=\"1000.00\">$1,000.00</data></td>"))
         }
         await database.close()
     }

@@ -29,8 +29,9 @@ import Testing
             #expect(quarter.headers[.cacheControl] == "no-store")
             #expect(page.contains(#"<link rel="stylesheet" href="/assets/bootstrap.min.css">"#))
             #expect(page.contains(##"<a class="visually-hidden-focusable" href="#main">Skip to the content</a>"##))
-            // Under the dashboard (/), no entry is the page itself: none is marked.
-            #expect(!page.contains("aria-current=\"page\""))
+            // A quarter is under the menu's "Quarter end" (/quarters): that entry is marked, and only it.
+            #expect(page.contains(#"aria-current="page" href="/quarters">Quarter end</a>"#))
+            #expect(page.components(separatedBy: "aria-current=\"page\"").count == 2)
             // The statements' table draws its own scrolling box, named; a table a page builds by hand gets one too.
             #expect(page.contains(#"<div class="table-scroll" tabindex="0" role="region" aria-label="Statements 2026Q1">"#))
             #expect(page.components(separatedBy: "<table").count == page.components(separatedBy: "class=\"table-scroll\"").count)

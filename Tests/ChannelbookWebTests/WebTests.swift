@@ -126,9 +126,13 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
             let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
             let page = String(buffer: try await client.execute(uri: "/statements/2026Q1/P01", method: .get, headers: partner.headers).body)
             #expect(page.contains("<p>P01 Premier One · 2026Q1 · draft</p>"))
-            #expect(page.contains("<tr><td>\(line.kind.label)</td><td>\(escaped(line.description))</td><td class=\"money\">\(line.amount.displayString)</td></tr>"))
+            // An amount through the money partial: for people, and exact for machines.
+            @Sendable func money(_ amount: Money) -> String {
+                "<data class=\"amount\(amount.isNegative ? " negative" : "")\" value=\"\(amount.decimalString)\">\(amount.displayString)</data>"
+            }
+            #expect(page.contains("<tr><td>\(line.kind.label)</td><td>\(escaped(line.description))</td><td class=\"money\">\(money(line.amount))</td></tr>"))
             #expect(page.contains("<details><summary>How it was computed</summary><ul><li>\(escaped(line.explanation[0]))</li>"))
-            #expect(page.contains("<tfoot><tr><th></th><th>Total</th><th class=\"money\">\(statement.total.displayString)</th></tr></tfoot>"))
+            #expect(page.contains("<tfoot><tr><th></th><th>Total</th><th class=\"money\">\(money(statement.total))</th></tr></tfoot>"))
             #expect(statement.total.displayString.hasPrefix("$"))
         }
         await database.close()
@@ -499,7 +503,7 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
             #expect(sortedCSV.split(separator: "\r\n").dropFirst().map { String($0.prefix(3)) } == ["P09", "P01", "N01"])
             #expect(try await client.execute(uri: "/partners.csv", method: .get, headers: signedIn(client, database, "jo@p01.example", "partner secret 123").headers).status == .notFound)
             let detail = String(buffer: try await client.execute(uri: "/partners/P01", method: .get, headers: vendor.headers).body)
-            #expect(detail.contains("premier from the beginning") && detail.contains("Buys through</h2><p>D01"))
+            #expect(detail.contains("premier from the beginning") && detail.contains("<h2>Buys through</h2>\n<p>D01"))
             #expect(detail.contains("<title>Net sales per quarter of P01</title>"))
             // The payout file is a POST with the form's CSRF token: a GET changes nothing and writes no audit row.
             #expect(try await client.execute(uri: "/quarters/2026Q1/payouts.csv", method: .get, headers: vendor.headers).status != .ok)

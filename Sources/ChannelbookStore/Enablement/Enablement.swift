@@ -15,6 +15,38 @@ public struct EnablementReportRow: Sendable, Equatable {
     public let lastCompleted: BusinessDate?
     /// The vendor's account manager for the partner, where assigned.
     public let accountManager: String?
+
+    init(row: any SQLRow) throws {
+        partner = PartnerCode(rawValue: try row.decode(column: "partner", as: String.self))
+        name = try row.decode(column: "name", as: String.self)
+        tier = try row.decode(column: "tier", as: String?.self).flatMap(ResellerTier.init(rawValue:))
+        reps = try row.decode(column: "reps", as: Int.self)
+        trainedReps = try row.decode(column: "trained", as: Int.self)
+        coursesCompleted = try row.decode(column: "courses", as: Int.self)
+        lastCompleted = try row.decode(column: "last_completed", as: String?.self).map { try BusinessDate.parse($0) }
+        accountManager = try row.decode(column: "manager", as: String?.self)
+    }
+}
+
+/// The enablement list's columns.
+public enum EnablementColumn: String, SortColumn {
+    case partner, name, tier, reps, trained, courses, last, manager
+
+    public var sqlOrder: String {
+        switch self {
+        case .partner: "partner"
+        case .name: "lower(name)"
+        case .tier: "COALESCE(tier, '')"
+        case .reps: "reps"
+        case .trained: "trained"
+        case .courses: "courses"
+        // No completion yet sorts first either way round on both databases, as no tier does.
+        case .last: "COALESCE(last_completed, '')"
+        case .manager: "COALESCE(manager, '')"
+        }
+    }
+
+    public var sortsAsText: Bool { ![.reps, .trained, .courses].contains(self) }
 }
 
 /// A rep and the courses they completed, oldest first.
@@ -96,27 +128,36 @@ extension ChannelbookDatabase {
         return new
     }
 
-    /// Every national reseller (by its tier on `date`), and any partner with records, by partner code.
+    /// Every national reseller (by its tier on `date`), and any partner with records, by partner code: the CLI's
+    /// and the API's report.
     public func enablementReport(asOf date: BusinessDate) async throws -> [EnablementReportRow] {
         try await requireInitialised()
-        let directory = try await PartnerDirectory.load(from: self)
-        let rows = try await plainRows(
+        let query = Self.enablementSelection(asOf: date, accountManager: nil) + " ORDER BY partner \(unsafeRaw: byteOrder)"
+        return try await sql.raw(query).all().map(EnablementReportRow.init(row:))
+    }
+
+    /// The same rows sorted by any column and paged in SQL, optionally only an account manager's: the page's list.
+    public func enablementTable(asOf date: BusinessDate, accountManager: String? = nil, _ slice: TableSlice<EnablementColumn>) async throws
+        -> CountedPage<EnablementReportRow>
+    {
+        try await requireInitialised()
+        return try await sortedPage(
+            Self.enablementSelection(asOf: date, accountManager: accountManager), slice, tiebreak: ["partner"], row: EnablementReportRow.init(row:))
+    }
+
+    /// Resellers with their reps, trained reps, courses and last completion; kept when national on `date` (the tier
+    /// as `tierSQL` reads it) or with any rep recorded.
+    static func enablementSelection(asOf date: BusinessDate, accountManager: String?) -> SQLQueryString {
+        var inner = SQLQueryString(
             """
-            SELECT p.id, p.code, p.name, COUNT(DISTINCT r.id), COUNT(DISTINCT c.rep_id), COUNT(c.course), MAX(c.completed_on), am.email
+            SELECT p.code AS partner, p.name AS name, \(unsafeRaw: tierSQL(on: date)) AS tier, COUNT(DISTINCT r.id) AS reps,
+            COUNT(DISTINCT c.rep_id) AS trained, COUNT(c.course) AS courses, MAX(c.completed_on) AS last_completed, am.email AS manager
             FROM partners p LEFT JOIN enablement_reps r ON r.partner_id = p.id LEFT JOIN enablement_courses c ON c.rep_id = r.id
-            LEFT JOIN users am ON am.id = p.account_manager_id
-            WHERE p.kind = 'reseller' GROUP BY p.id, p.code, p.name, am.email ORDER BY p.code
+            LEFT JOIN users am ON am.id = p.account_manager_id WHERE p.kind = 'reseller'
             """)
-        return try rows.compactMap { row in
-            let id = PartnerID(try row.integer(0))
-            let tier = directory.tier(of: id, on: date)
-            let reps = Int(try row.integer(3))
-            guard tier == .national || reps > 0 else { return nil }
-            return EnablementReportRow(
-                partner: PartnerCode(rawValue: try row.text(1)), name: try row.text(2), tier: tier, reps: reps, trainedReps: Int(try row.integer(4)),
-                coursesCompleted: Int(try row.integer(5)), lastCompleted: try row.optionalText(6).map { try BusinessDate.parse($0) },
-                accountManager: try row.optionalText(7))
-        }
+        if let accountManager { inner += " AND am.email = \(bind: accountManager.lowercased())" }
+        inner += " GROUP BY p.id, p.code, p.name, am.email"
+        return "SELECT * FROM (" + inner + ") enablement WHERE tier = 'national' OR reps > 0"
     }
 
     /// A partner's reps and their completed courses, by email.

@@ -298,7 +298,7 @@ extension ChannelbookDatabase {
         ).map { try $0.text(0) }
         guard !quarters.isEmpty else { return }
         let ledger = try await mdfLedger(of: partner)
-        for request in try await mdfRequestFacts(partners: [partner], stored: [.accepted]) where request.paidOn == nil {
+        for request in try await mdfRequestFacts(of: partner, stored: .accepted) where request.paidOn == nil {
             guard let decided = request.decidedOn, quarters.contains(Quarter(containing: decided).description) else { continue }
             let payable = ledger.recorded.filter { $0.requestID == request.id && $0.kind == .payable }
             // Never paid before it was payable (a quarter closed and approved before an acceptance's --on date).
@@ -317,32 +317,27 @@ extension ChannelbookDatabase {
         partner: PartnerCode? = nil, within scope: Set<PartnerCode>? = nil, status: MDFRequestStatus? = nil, asOf date: BusinessDate, limit: Int = 500
     ) async throws -> [MDFRequestView] {
         try await requireInitialised()
-        return try await readTransaction {
-            let directory = try await PartnerDirectory.load(from: self)
-            var partnerID: PartnerID?
-            if let partner {
-                guard let record = directory.byCode[partner] else { throw MDFStoreError.unknownPartner(partner.rawValue) }
-                partnerID = record.id
-            }
-            let program = try await program(on: date).program
-            // A status is taken on `date`: a request claimed since was `approved` then. So a status filter reads the
-            // requests made by `date` (newest first, at most `scanLimit`) and keeps those in that status on the day.
-            var partners = partnerID.map { [$0] }
-            if let scope {
-                let allowed = scope.compactMap { directory.byCode[$0]?.id }
-                partners = partners.map { $0.filter(allowed.contains) } ?? allowed
-            }
-            let facts = try await mdfRequestFacts(partners: partners, madeBy: date, limit: status == nil ? limit : Self.scanLimit)
-            var views: [MDFRequestView] = []
-            for request in facts {
-                guard let record = directory.byID[request.partner] else { continue }
-                let view = try await mdfView(request, record, program, asOf: date)
-                if let status, view.status != status { continue }
-                views.append(view)
-                if views.count == limit { break }
-            }
-            return views
+        if let partner, try await PartnerDirectory.load(from: self).byCode[partner] == nil { throw MDFStoreError.unknownPartner(partner.rawValue) }
+        let partners = partner.map { code in scope.map { $0.contains(code) ? [code] : [] } ?? [code] } ?? scope
+        let newest = TableSlice<MDFRequestColumn>(column: .id, descending: true, limit: limit)
+        return try await mdfRequestTable(MDFRequestFilter(partners: partners, status: status), asOf: date, newest).items
+    }
+
+    /// The requests `ids` as pages show them on `date`, in that order (one that vanished is left out).
+    func mdfViews(_ ids: [Int64], asOf date: BusinessDate) async throws -> [MDFRequestView] {
+        guard !ids.isEmpty else { return [] }
+        let directory = try await PartnerDirectory.load(from: self)
+        let program = try await program(on: date).program
+        // Ids are integers the database gave, never typed text: written into the query directly.
+        let facts = Dictionary(
+            uniqueKeysWithValues: try await plainRows(Self.requestColumns + " WHERE r.id IN (\(ids.map(String.init).joined(separator: ", ")))").map(requestFacts)
+                .map { ($0.id, $0) })
+        var views: [MDFRequestView] = []
+        for id in ids {
+            guard let request = facts[id], let record = directory.byID[request.partner] else { continue }
+            views.append(try await mdfView(request, record, program, asOf: date))
         }
+        return views
     }
 
     /// One request with its proofs, or `MDFStoreError.notFound` — also when its partner is not in `scope` (a partner
@@ -515,33 +510,11 @@ extension ChannelbookDatabase {
         try await plainRows(Self.requestColumns + " WHERE r.id = $1", [.integer(id)]).first.map(requestFacts)
     }
 
-    /// How many requests a status filter reads at most.
-    static let scanLimit = 100_000
-
-    /// Requests newest first: of some partners (none when the list is empty) or all, with some stored statuses or
-    /// any, made by a date or whenever.
-    func mdfRequestFacts(partners: [PartnerID]?, stored: [MDFRequestStatus]? = nil, madeBy date: BusinessDate? = nil, limit: Int? = nil) async throws
-        -> [MDFRequestFacts]
-    {
-        var conditions: [String] = []
-        var binds: [PlainValue] = []
-        if let partners {
-            // Partner ids are integers from the directory, never typed text: written into the query directly.
-            conditions.append(partners.isEmpty ? "1 = 0" : "r.partner_id IN (\(partners.map { String($0.rawValue) }.joined(separator: ", ")))")
-        }
-        if let stored {
-            let placeholders = stored.map { status -> String in
-                binds.append(.text(status.rawValue))
-                return "$\(binds.count)"
-            }
-            conditions.append("r.status IN (\(placeholders.joined(separator: ", ")))")
-        }
-        if let date {
-            binds.append(.text(date.description))
-            conditions.append("r.requested_on <= $\(binds.count)")
-        }
-        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        return try await plainRows(Self.requestColumns + filter + " ORDER BY r.id DESC" + (limit.map { " LIMIT \($0)" } ?? ""), binds).map(requestFacts)
+    /// A partner's requests whose last recorded status is `stored`, oldest first: the claims a statement may pay.
+    func mdfRequestFacts(of partner: PartnerID, stored: MDFRequestStatus) async throws -> [MDFRequestFacts] {
+        try await plainRows(
+            Self.requestColumns + " WHERE r.partner_id = $1 AND r.status = $2 ORDER BY r.id", [.integer(partner.rawValue), .text(stored.rawValue)]
+        ).map(requestFacts)
     }
 
     private func mdfRequestFacts(acceptedFrom first: BusinessDate, through last: BusinessDate) async throws -> [MDFRequestFacts] {

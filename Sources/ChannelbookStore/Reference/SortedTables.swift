@@ -1,9 +1,11 @@
 import ChannelbookCore
 import SQLKit
 
-/// A column people may sort a table by: its name in the page's `?sort=` and the SQL it sorts by. Each table's
-/// columns are an enum, so a sort is chosen from a closed list and never typed into SQL.
-public protocol SortColumn: RawRepresentable, CaseIterable, Sendable, Equatable where RawValue == String {
+/// A column people may sort a list by, named in the page's `?sort=`: an enum, so a sort is chosen from a closed list.
+public protocol ListColumn: RawRepresentable, CaseIterable, Sendable, Equatable where RawValue == String {}
+
+/// A list column sorted in SQL, with the expression it sorts by: never typed text.
+public protocol SortColumn: ListColumn {
     /// The SQL expression rows are ordered by (a column of the table's query, or an alias of its select list).
     var sqlOrder: String { get }
     /// Whether it sorts as text (byte by byte on both databases), or as a number.
