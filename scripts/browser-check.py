@@ -17,6 +17,7 @@ import argparse
 import datetime
 import decimal
 import os
+import re
 import sys
 import tempfile
 import zipfile
@@ -376,19 +377,26 @@ def analytics_walk(driver, base, screenshots):
     driver.execute_script("arguments[0].click()", form.find_element(By.CSS_SELECTOR, "input[name=by][value=distributor]"))
     Select(form.find_element(By.NAME, "segment")).select_by_visible_text("smb")
     submit(driver, form.find_element(By.TAG_NAME, "button"))
-    headings = [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "#sales-report thead th")]
+    headings = [cell.text.rstrip(" ▲▼") for cell in driver.find_elements(By.CSS_SELECTOR, "#sales-report thead th")]
     distributors = {row.find_elements(By.TAG_NAME, "td")[1].text for row in driver.find_elements(By.CSS_SELECTOR, "#sales-report tbody tr")}
     check(headings[:2] == ["quarter", "distributor"] and distributors <= {"DIRECT", "D01", "D02", "D03"} and "D01" in distributors,
           "the form regroups the table by distributor, filtered to the SMB segment")
     check("segment=smb" in driver.find_element(By.PARTIAL_LINK_TEXT, "Download this table as CSV").get_attribute("href"), "the CSV export keeps the page's query")
+    # Sorted by net sales, largest first: the heading's link, then the same order in the rows.
+    for _ in range(2):  # the first follow sorts smallest first, the second turns it round
+        visit(driver, driver.find_element(By.CSS_SELECTOR, "#sales-report thead a[href*='sort=net']").get_attribute("href"))
+    amounts = [float(cell.get_attribute("value")) for cell in driver.find_elements(By.CSS_SELECTOR, "#sales-report tbody tr td:nth-child(4) data")]
+    check(len(amounts) > 1 and amounts == sorted(amounts, reverse=True), "the analytics table sorts by net sales, largest first")
+    check("sort=net&dir=desc" in driver.find_element(By.PARTIAL_LINK_TEXT, "Download this table as CSV").get_attribute("href"), "the CSV keeps the table's order")
 
 
 def tour(driver, base, screenshots):
     """Every other page, as the role it is for: read only, so axe (and the phone's width) sees the whole app."""
     pages = {
-        "admin@demo.channelbook.example": ["/", "/partners", "/partners?q=Harbour+R00001", "/partners/R00012", "/near-tier", "/enablement",
-                                           "/audit", "/audit?action=close", "/tokens", "/webhooks", "/renewals", "/referrals", "/whatif",
-                                           "/quarters/2026Q1", "/no/such/page"],
+        "admin@demo.channelbook.example": ["/", "/partners", "/partners?q=Harbour+R00001", "/partners/R00012", "/near-tier?sort=basis&dir=desc",
+                                           "/enablement?sort=reps&dir=desc", "/audit", "/audit?action=close", "/tokens", "/webhooks", "/renewals",
+                                           "/referrals", "/whatif", "/quarters", "/quarters/2026Q1", "/mdf?status=requested", "/mdf/balances?sort=available",
+                                           "/no/such/page"],
         "finance@demo.channelbook.example": ["/", "/quarters/2026Q1", "/audit"],
         "partner@demo.channelbook.example": ["/", "/partners/R00012", "/referrals", "/tokens", "/renewals", "/mdf"],
         "distributor@demo.channelbook.example": ["/", "/sales/upload", "/matching", "/quarters/2026Q2/exceptions", "/renewals"],
@@ -486,7 +494,7 @@ def quarter_end_walk(driver, base, screenshots):
     visit(driver, f"{base}/quarters/{quarter}/approve")
     page = driver.page_source
     check("Held, and not approved: " + held_partner in page, "the approve-all confirmation names the held statement it passes by")
-    check("totalling <strong>$" in page, "the approve-all confirmation shows the total")
+    check(re.search(r"totalling <strong><data class=\"amount\" value=\"[0-9.]+\">\$[0-9,.]+</data></strong>", page), "the approve-all confirmation shows the total")
     if screenshots:
         shot(driver, os.path.join(screenshots, "approve-confirmation.png"))
     submit(driver, driver.find_element(By.XPATH, "//button[starts-with(text(), 'Approve ')]"))

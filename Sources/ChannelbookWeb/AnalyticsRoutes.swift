@@ -21,7 +21,9 @@ struct AnalyticsRoutes {
             let query = AnalyticsQuery(request, latest: try await defaultEnd(today), today: today)
             if let problem = query.problem { throw WebError(.badRequest, problem, json: false) }
             let report = try await run(query.report)
-            let csv = ([report.columns] + report.cells).map(CSVText.line).joined(separator: "\r\n") + "\r\n"
+            // In the page's order.
+            let rows = Self.sorted(report.rows, Self.order(request, query.report.dimensions), query.report.dimensions)
+            let csv = ([report.columns] + rows.map(\.cells)).map(CSVText.line).joined(separator: "\r\n") + "\r\n"
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"sales-\(query.report.first)-\(query.report.last).csv\""],
@@ -67,35 +69,63 @@ struct AnalyticsRoutes {
         if user.role == .accountManager { shown["mine"] = try await myResellers(user, query) }
         let pictures = try await charts(query, program: program)
         shown.merge(pictures) { _, picture in picture }
-        let rows = Pagination(report.rows, request: request)
         let dimensions = query.report.dimensions
-        shown["headings"] = report.columns.map(Self.heading)
-        shown["rows"] = rows.items.map { row -> [String: Any] in
-            var line = Self.figureValues(row)
-            line["quarter"] = "\(row.quarter)"
-            line["cells"] = row.values.map { $0.isEmpty ? "none" : $0 }
-            line["lines"] = "\(row.lines)"
-            return line
-        }
+        let order = Self.order(request, dimensions)
+        let rows = Self.sorted(report.rows, order, dimensions)
+        shown["table"] = DataTable(
+            label: "Sales by quarter",
+            columns: [.init(heading: "quarter", sort: "quarter")] + dimensions.map { .init(heading: $0.rawValue, sort: $0.rawValue) } + [
+                .init(heading: "lines", sort: "lines", numeric: true), .init(heading: "net sales", sort: "net", numeric: true),
+                .init(heading: "renewals", sort: "renewals", numeric: true), .init(heading: "on previous quarter", sort: "previous", numeric: true),
+                .init(heading: "on a year before", sort: "year", numeric: true),
+            ],
+            rows: order.page(of: rows).map { row in
+                [.text(row.quarter.description)] + row.values.map { .text($0.isEmpty ? "none" : $0) } + [
+                    .money(String(row.lines)), .money(row.netSales), .money(row.renewals), .money(Self.percent(row.changePreviousBps)),
+                    .money(Self.percent(row.changeYearBps)),
+                ]
+            },
+            empty: "", order: order, pager: order.pager(total: rows.count), id: "sales-report"
+        ).html()
         shown["hasRows"] = !report.rows.isEmpty
-        shown["pager"] = rows.pager(request, noun: "rows")
         shown["hasGrouping"] = !dimensions.isEmpty
         shown["grouping"] = dimensions.map(\.rawValue).joined(separator: ", ")
         shown["first"] = "\(query.report.first)"
         shown["last"] = "\(query.report.last)"
         shown["filtered"] = !query.report.filters.isEmpty
-        shown["query"] = query.queryString
+        shown["query"] = query.queryString + "&sort=\(order.column)&dir=\(order.descending ? "desc" : "asc")"
         values["report"] = shown
         return signedInPage("Analytics", context, Templates.render(.analytics, values))
     }
 
-    private static func heading(_ column: String) -> String {
-        switch column {
-        case "net_sales": return "net sales"
-        case "change_prev_bps": return "on previous quarter"
-        case "change_year_bps": return "on a year before"
-        default: return column
+    /// The report table's columns, sorted in memory: the report is computed whole (its changes need the quarters
+    /// before), from the totals kept at import, at most `SalesReportQuery.maximumRows` rows.
+    enum Column: String, ListColumn {
+        case quarter, segment, route, distributor, tier, reseller, lines, net, renewals, previous, year
+    }
+
+    /// By quarter unless told otherwise; a dimension's column only when the table is grouped by it.
+    private static func order(_ request: Request, _ dimensions: [SalesDimension]) -> TableOrder<Column> {
+        TableOrder(request, path: "/analytics", default: .quarter, descending: false) { column in
+            SalesDimension(rawValue: column.rawValue).map(dimensions.contains) ?? true
         }
+    }
+
+    /// The rows by the asked column either way round, then by quarter and group (a change without a base first).
+    private static func sorted(_ rows: [SalesReportRow], _ order: TableOrder<Column>, _ dimensions: [SalesDimension]) -> [SalesReportRow] {
+        order.sorted(rows, key: { column, row in
+            switch column {
+            case .quarter: return (Int64(row.quarter.year * 10 + row.quarter.number), "")
+            case .lines: return (row.lines, "")
+            case .net: return (row.netSales.minorUnits, "")
+            case .renewals: return (row.renewals.minorUnits, "")
+            case .previous: return (row.changePreviousBps ?? Int64.min, "")
+            case .year: return (row.changeYearBps ?? Int64.min, "")
+            case .segment, .route, .distributor, .tier, .reseller:
+                let index = dimensions.firstIndex { $0.rawValue == column.rawValue }
+                return (0, index.map { row.values[$0] } ?? "")
+            }
+        }, tiebreak: { ([$0.quarter.description] + $0.values).joined(separator: "\u{0}") })
     }
 
     /// A change in basis points as a percentage for people (`+12.34%`); blank without a base.
@@ -178,11 +208,11 @@ struct AnalyticsRoutes {
             try funded.reduce(Int64(0)) { try MinorUnits.add($0, $1.values[index], "the \(quarters[index]) SMB sales of MDF tiers") }
         }
         let paid = try await database.read { try await $0.mdfPaidByQuarter(from: query.report.first, through: query.report.last) }
-        let money = { (minor: Int64) in Money(minorUnits: minor, currency: program.currency).displayString }
+        let money = { (minor: Int64) in Templates.money(Money(minorUnits: minor, currency: program.currency)) }
         let names = tiers.map(\.rawValue).joined(separator: " and ")
         let rows = quarters.enumerated().map { index, quarter -> [String: Any] in
             let change = index > 0 ? SalesChange.basisPoints(current: sales[index], base: sales[index - 1]) : nil
-            return ["quarter": "\(quarter)", "paid": paid[quarter]?.displayString ?? money(0), "sales": money(sales[index]), "change": Self.percent(change)]
+            return ["quarter": "\(quarter)", "paid": paid[quarter].map(Templates.money) ?? money(0), "sales": money(sales[index]), "change": Self.percent(change)]
         }
         return [
             "mdfTiers": names, "mdfRows": rows,
@@ -216,7 +246,7 @@ struct AnalyticsRoutes {
     /// sell-through alike.
     static func figureValues(_ row: SalesReportRow, yearAgo: Bool = true) -> [String: Any] {
         [
-            "netSales": row.netSales.displayString, "renewals": row.renewals.displayString, "onPrevious": percent(row.changePreviousBps),
+            "netSales": Templates.money(row.netSales), "renewals": Templates.money(row.renewals), "onPrevious": percent(row.changePreviousBps),
             "yearAgo": yearAgo, "onYearBefore": percent(row.changeYearBps),
         ]
     }

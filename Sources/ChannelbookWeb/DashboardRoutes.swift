@@ -25,7 +25,7 @@ struct DashboardRoutes {
             "quarters": summaries.map { summary -> [String: Any] in
                 [
                     "quarter": summary.quarter.description, "status": summary.status.rawValue, "count": "\(summary.count)",
-                    "total": summary.total.displayString,
+                    "total": Templates.money(summary.total),
                 ]
             },
             "tierChart": SVGChart.bars(overview.tierCounts.map { ($0.tier.rawValue, Int64($0.count), String($0.count)) }, title: "Resellers by tier"),
@@ -114,7 +114,7 @@ struct DashboardRoutes {
             "hasExceptions": !exceptions.isEmpty,
             "exceptions": exceptions.map { row -> [String: Any] in
                 [
-                    "date": "\(row.date)", "line": row.lineID, "reseller": row.reseller.rawValue, "amount": row.amount.displayString,
+                    "date": "\(row.date)", "line": row.lineID, "reseller": row.reseller.rawValue, "amount": Templates.money(row.amount),
                     "why": row.reason.explanation,
                 ]
             },

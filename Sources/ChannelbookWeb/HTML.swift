@@ -58,3 +58,21 @@ struct HTMLPage {
         return result + rest
     }
 }
+
+extension String {
+    /// The string percent-encoded for a URL query value.
+    func addingPercentEncodingForQuery() -> String {
+        var encoded = ""
+        for byte in utf8 {
+            let character = Character(UnicodeScalar(byte))
+            if character.isASCII && (character.isLetter || character.isNumber || "-._~".contains(character)) {
+                encoded.append(character)
+            } else {
+                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return encoded
+    }
+
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

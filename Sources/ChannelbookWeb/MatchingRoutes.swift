@@ -113,7 +113,7 @@ struct MatchingRoutes {
             "csrf": context.session?.csrfToken ?? "", "notices": notices, "mayDecide": access.mayDecide, "maySuggest": access.maySuggest,
             "hasNames": !names.isEmpty, "isLaterPage": after != nil, "pageSize": "\(Self.pageSize)", "hasDecisions": decisions.total > 0,
             "names": names.enumerated().map { index, name -> [String: Any] in
-                let amount = Money(minorUnits: name.amountMinor, currency: currency).displayString
+                let amount = Templates.money(Money(minorUnits: name.amountMinor, currency: currency))
                 let suggested = name.suggestion.map { $0.rawValue + (name.suggestedBy.map { " (suggested by \($0))" } ?? " (same name or ABN)") } ?? ""
                 return [
                     "index": "\(index)", "source": name.source, "writtenAs": name.writtenAs, "lines": "\(name.lines)", "amount": amount,

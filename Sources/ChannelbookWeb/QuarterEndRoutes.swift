@@ -88,7 +88,7 @@ struct QuarterEndRoutes {
             }
             return try await acting(quarter, request, context, problem: { FormProblem(form: "approve", field: nil, message: $0, values: [:]) }) {
                 let approved = try await database.write { try await $0.approveStatements(quarter, partner: partner, actor: user.email, shown: shown) }
-                return "Approved \(Self.count(approved.count, "statement")) totalling \(Self.total(approved)): they can no longer change."
+                return "Approved \(Self.count(approved.count, "statement")) totalling \(Self.total(approved)?.displayString ?? ""): they can no longer change."
             }
         }
         router.post("/quarters/:quarter/statements/:partner/hold") { request, context in
@@ -131,7 +131,7 @@ struct QuarterEndRoutes {
             }
             return try await acting(quarter, request, context, problem: problem) {
                 let paid = try await database.write { try await $0.markPaid(quarter, reference: reference, actor: user.email, shown: shown) }
-                return "Marked \(Self.count(paid.count, "statement")) paid under \(reference), totalling \(Self.total(paid))."
+                return "Marked \(Self.count(paid.count, "statement")) paid under \(reference), totalling \(Self.total(paid)?.displayString ?? "")."
             }
         }
         // A POST: exporting is audited, and a GET must change nothing (a prefetch or a crawler would export).
@@ -284,7 +284,7 @@ struct QuarterEndRoutes {
                 isError: true)
         } else {
             values["count"] = Self.count(approving.count, "statement")
-            values["total"] = Self.total(approving)
+            values["total"] = Self.total(approving).map(Templates.money)
             values["statements"] = Self.statementRows(approving)
             values["shown"] = StatementView.digest(approving)
             if !passedBy.isEmpty { values["held"] = passedBy.map { "\($0.partner.rawValue) (\(holds[$0.partner]?.reason ?? ""))" }.joined(separator: ", ") }
@@ -301,7 +301,7 @@ struct QuarterEndRoutes {
             values["refusal"] = FormHTML.notice("No approved statement of \(quarter) is waiting to be paid.", isError: true)
         } else {
             values["count"] = Self.count(payable.count, "statement")
-            values["total"] = Self.total(payable)
+            values["total"] = Self.total(payable).map(Templates.money)
             values["reference"] = reference
             values["statements"] = Self.statementRows(payable)
             values["shown"] = StatementView.digest(payable)
@@ -333,7 +333,7 @@ struct QuarterEndRoutes {
     /// The statements a confirmation page lists (`statement-list.mustache`).
     private static func statementRows(_ statements: [StatementView]) -> [[String: Any]] {
         statements.map { statement -> [String: Any] in
-            ["reference": statement.reference, "partner": statement.partner.rawValue, "name": statement.partnerName, "total": statement.total.displayString]
+            ["reference": statement.reference, "partner": statement.partner.rawValue, "name": statement.partnerName, "total": Templates.money(statement.total)]
         }
     }
 
@@ -352,9 +352,9 @@ struct QuarterEndRoutes {
 
     /// The statements' total for a message; after the change has committed it must not fail, so an impossible sum
     /// (beyond 64 bits) shows as nothing rather than as a refusal of what was done.
-    private static func total(_ statements: [StatementView]) -> String {
-        guard let currency = statements.first?.total.currency else { return "" }
-        return (try? Money.sum(statements.map(\.total), currency: currency))?.displayString ?? ""
+    private static func total(_ statements: [StatementView]) -> Money? {
+        guard let currency = statements.first?.total.currency else { return nil }
+        return try? Money.sum(statements.map(\.total), currency: currency)
     }
 
     static func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }

@@ -243,7 +243,7 @@ struct ReferralRoutes {
     private func winConfirmation(_ referral: ReferralView, _ preview: ClosedReferralOutcome, _ typed: [String: String], _ context: WebContext) -> Response {
         let values: [String: Any] = [
             "id": "\(referral.id.rawValue)", "reference": referral.id.reference, "customer": referral.customer, "seats": typed["seats"] ?? "",
-            "sku": typed["sku"] ?? "", "closedOn": typed["closedOn"] ?? "", "partner": preview.partner.rawValue, "fee": preview.fee.amount.displayString,
+            "sku": typed["sku"] ?? "", "closedOn": typed["closedOn"] ?? "", "partner": preview.partner.rawValue, "fee": Templates.money(preview.fee.amount),
             "quarter": "\(preview.quarter)", "explanation": preview.fee.explanation.lines, "csrf": context.session?.csrfToken ?? "",
             "hidden": ["sku", "seats", "closedOn", "fulfiller"].map { ["name": $0, "value": typed[$0] ?? ""] as [String: Any] },
         ]

@@ -181,7 +181,7 @@ struct RenewalsRoutes {
         }
         values["hasEvents"] = !events.isEmpty
         values["events"] = events.map { event -> [String: Any] in
-            ["date": "\(event.date)", "event": "\(event.event)", "amount": event.amount?.displayString ?? "", "note": event.note, "by": event.actor]
+            ["date": "\(event.date)", "event": "\(event.event)", "amount": event.amount.map(Templates.money) ?? [:], "note": event.note, "by": event.actor]
         }
         return signedInPage("Renewal opportunity \(id)", context, Templates.render(.renewal, values)).withStatus(problem == nil ? .ok : .badRequest)
     }
@@ -208,7 +208,7 @@ struct RenewalsRoutes {
         let pipeline = rows.map { row -> [String: Any] in
             [
                 "owner": row.owner, "due0To30": "\(row.due0To30)", "due31To60": "\(row.due31To60)", "due61To90": "\(row.due61To90)",
-                "seats": "\(row.seats0To90)", "value": row.value0To90.displayString,
+                "seats": "\(row.seats0To90)", "value": Templates.money(row.value0To90),
             ]
         }
         return ["hasPipeline": true, "chart": chart, "pipeline": pipeline]

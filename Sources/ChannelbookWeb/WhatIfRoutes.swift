@@ -103,13 +103,14 @@ struct WhatIfRoutes {
             }, title: "Cost by quarter, current against proposed", palette: ["#2a7", "#37c"])
         let rows = result.rows.map { row -> [String: Any] in
             [
-                "partner": row.partner.rawValue, "quarter": "\(row.quarter)", "current": row.current.displayString,
-                "proposed": row.proposed.displayString, "delta": row.delta.displayString,
+                "partner": row.partner.rawValue, "quarter": "\(row.quarter)", "current": Templates.money(row.current),
+                "proposed": Templates.money(row.proposed), "delta": Templates.money(row.delta),
             ]
         }
         return [
             "fileName": fileName, "version": proposed.versionLabel, "current": result.current.displayString, "proposed": result.proposed.displayString,
             "delta": result.delta.displayString, "chart": chart, "rows": rows,
+            "totals": ["current": Templates.money(result.current), "proposed": Templates.money(result.proposed), "delta": Templates.money(result.delta)],
         ]
     }
 }

@@ -39,18 +39,18 @@ import Testing
             // By segment by default, over the four quarters up to the newest with sales (2025Q2–2026Q1): a line dated in
             // 2099 is in the ledger but moves nobody's window (the newest quarter is capped at today's, 2027Q1).
             #expect(page.contains("value=\"2025Q2\"") && page.contains("value=\"2026Q1\""))
-            #expect(page.contains("<tr><td>2026Q1</td><td>single</td><td class=\"money\">1</td><td class=\"money\">$1,000.00</td><td class=\"money\">$0.00</td><td class=\"money\"></td><td class=\"money\"></td></tr>"), "\(page)")
-            #expect(page.contains("<tr><td>2026Q1</td><td>smb</td><td class=\"money\">2</td><td class=\"money\">$150,000.00</td><td class=\"money\">$0.00</td><td class=\"money\"></td><td class=\"money\">+650%</td></tr>"))
-            #expect(page.contains("<tr><td>2026Q1</td><td>enterprise</td><td class=\"money\">1</td><td class=\"money\">$600,000.00</td>"))
+            #expect(page.contains("<tr><td>2026Q1</td><td>single</td><td class=\"money\">1</td><td class=\"money\">\(amount("$1,000.00"))</td><td class=\"money\">\(amount("$0.00"))</td><td class=\"money\"></td><td class=\"money\"></td></tr>"), "\(page)")
+            #expect(page.contains("<tr><td>2026Q1</td><td>smb</td><td class=\"money\">2</td><td class=\"money\">\(amount("$150,000.00"))</td><td class=\"money\">\(amount("$0.00"))</td><td class=\"money\"></td><td class=\"money\">+650%</td></tr>"))
+            #expect(page.contains("<tr><td>2026Q1</td><td>enterprise</td><td class=\"money\">1</td><td class=\"money\">\(amount("$600,000.00"))</td>"))
             for chart in ["Net sales per quarter, stacked by segment", "Net sales per quarter, DIRECT against distribution", "SMB sales per quarter by distributor", "MDF paid per quarter"] {
                 #expect(page.contains("aria-label=\"\(chart)\""), "\(chart)")
             }
             // Grouped by route and tier, filtered to the SMB segment: only the lines of 2 to 500 seats.
             let filtered = String(buffer: try await client.execute(uri: "/analytics?from=2026Q1&through=2026Q1&by=route&by=tier&segment=smb", method: .get, headers: finance.headers).body)
-            #expect(filtered.contains("<tr><td>2026Q1</td><td>DIRECT</td><td>national</td><td class=\"money\">1</td><td class=\"money\">$100,000.00</td>"))
-            #expect(filtered.contains("<tr><td>2026Q1</td><td>distributor</td><td>premier</td><td class=\"money\">1</td><td class=\"money\">$50,000.00</td>"))
+            #expect(filtered.contains("<tr><td>2026Q1</td><td>DIRECT</td><td>national</td><td class=\"money\">1</td><td class=\"money\">\(amount("$100,000.00"))</td>"))
+            #expect(filtered.contains("<tr><td>2026Q1</td><td>distributor</td><td>premier</td><td class=\"money\">1</td><td class=\"money\">\(amount("$50,000.00"))</td>"))
             #expect(!filtered.contains("$600,000.00</td>"))
-            #expect(filtered.contains("href=\"/analytics.csv?from=2026Q1&amp;through=2026Q1&amp;by=route&amp;by=tier&amp;segment=smb\""))
+            #expect(filtered.contains("href=\"/analytics.csv?from=2026Q1&amp;through=2026Q1&amp;by=route&amp;by=tier&amp;segment=smb&amp;sort=quarter&amp;dir=asc\""))
             // The export is the command's CSV for the same query.
             let csv = try await client.execute(uri: "/analytics.csv?from=2026Q1&through=2026Q1&by=route&by=tier&segment=smb", method: .get, headers: finance.headers)
             #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
@@ -84,8 +84,8 @@ import Testing
             let finance = try await signedIn(client, database, "fin@vendor.example", "finance secret 123")
             let page = String(buffer: try await client.execute(uri: "/analytics?from=2026Q1&through=\(paidIn)", method: .get, headers: finance.headers).body)
             // P01 is premier: its 50 seats ($50,000.00) are SMB sales of a funded tier; N01's are national, not funded.
-            #expect(page.contains("<tr><td>2026Q1</td><td class=\"money\">$0.00</td><td class=\"money\">$50,000.00</td><td class=\"money\"></td></tr>"), "\(page)")
-            #expect(page.contains("<tr><td>\(paidIn)</td><td class=\"money\">$1,900.00</td><td class=\"money\">$0.00</td>"))
+            #expect(page.contains("<tr><td>2026Q1</td><td class=\"money\">\(amount("$0.00"))</td><td class=\"money\">\(amount("$50,000.00"))</td><td class=\"money\"></td></tr>"), "\(page)")
+            #expect(page.contains("<tr><td>\(paidIn)</td><td class=\"money\">\(amount("$1,900.00"))</td><td class=\"money\">\(amount("$0.00"))</td>"))
             // 2026Q1 stacked: $751,000.00 in all (single 1,000 + SMB 150,000 + enterprise 600,000), captioned short.
             #expect(page.contains(">$751.0K</text>"))
             #expect(page.contains("<title>2026Q1 enterprise: $600,000.00</title>"))
@@ -123,7 +123,7 @@ import Testing
             let mine = try #require(page.range(of: "<h2>My resellers</h2>"))
             let channel = try #require(page.range(of: "<h2>Net sales by segment</h2>"))
             #expect(mine.lowerBound < channel.lowerBound)
-            #expect(page.contains("<tr><td><a href=\"/partners/N01\">N01</a></td><td>2026Q1</td><td class=\"money\">$700,000.00</td>"))
+            #expect(page.contains("<tr><td><a href=\"/partners/N01\">N01</a></td><td>2026Q1</td><td class=\"money\">\(amount("$700,000.00"))</td>"))
             #expect(!page.contains("<a href=\"/partners/P01\">P01</a></td><td>2026Q1</td>"))
             // A partner's login: no analytics, no export (its own figures are on its dashboard).
             let partner = try await signedIn(client, database, "jo@p01.example", "partner secret 123")

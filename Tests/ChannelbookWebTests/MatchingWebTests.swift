@@ -97,8 +97,8 @@ import Testing
             // The mapped lines are the distributor's sell-through now, by segment: 2,000.00 for 2 seats (SMB); the return
             // of 1 seat and the workbook's sale of 1 seat net to 0.00 in the single-seat segment.
             let sellThrough = String(buffer: try await client.execute(uri: "/", method: .get, headers: d01.headers).body)
-            #expect(sellThrough.contains("<tr><td>2026Q1</td><td>A01</td><td>single</td><td class=\"money\">2</td><td class=\"money\">$0.00</td>"), "\(sellThrough)")
-            #expect(sellThrough.contains("<tr><td>2026Q1</td><td>A01</td><td>smb</td><td class=\"money\">1</td><td class=\"money\">$2,000.00</td>"))
+            #expect(sellThrough.contains("<tr><td>2026Q1</td><td>A01</td><td>single</td><td class=\"money\">2</td><td class=\"money\">\(amount("$0.00"))</td>"), "\(sellThrough)")
+            #expect(sellThrough.contains("<tr><td>2026Q1</td><td>A01</td><td>smb</td><td class=\"money\">1</td><td class=\"money\">\(amount("$2,000.00"))</td>"))
         }
         await database.close()
     }

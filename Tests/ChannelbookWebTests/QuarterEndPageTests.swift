@@ -75,7 +75,7 @@ import Testing
             // The confirmation page: how many, for whom, the total; nothing changed by looking.
             let (status, confirm) = try await page(client, "/quarters/2026Q1/approve", finance)
             #expect(status == .ok)
-            #expect(confirm.contains("Approve <strong>2 statements</strong> totalling <strong>\(total.displayString)</strong>?"))
+            #expect(confirm.contains("Approve <strong>2 statements</strong> totalling <strong>\(amount(total.displayString))</strong>?"))
             #expect(confirm.contains("N01 National &lt;One&gt;") && confirm.contains("P01 Premier One"))
             #expect(try await database.statements(for: Quarter.parse("2026Q1")).allSatisfy { $0.status == .draft })
             // Hold P01 with a reason; an empty reason is refused beside the field.
@@ -143,7 +143,7 @@ import Testing
             let total = try Money.sum(try await database.statements(for: Quarter.parse("2026Q1")).map(\.total), currency: .aud)
             let confirm = try await post(client, "/quarters/2026Q1/mark-paid", finance, ["reference": "EFT-77"])
             #expect(confirm.status == .ok)
-            #expect(String(buffer: confirm.body).contains("Mark <strong>2 statements</strong> totalling <strong>\(total.displayString)</strong> paid under the reference <strong>EFT-77</strong>?"))
+            #expect(String(buffer: confirm.body).contains("Mark <strong>2 statements</strong> totalling <strong>\(amount(total.displayString))</strong> paid under the reference <strong>EFT-77</strong>?"))
             #expect(try await database.statements(for: Quarter.parse("2026Q1")).allSatisfy { $0.status == .approved })
             let paid = try await post(client, "/quarters/2026Q1/mark-paid", finance, ["reference": "EFT-77", "confirm": "yes", "shown": try shown(String(buffer: confirm.body))])
             #expect(paid.status == .seeOther)

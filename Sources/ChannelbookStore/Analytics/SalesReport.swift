@@ -199,12 +199,14 @@ extension SalesReport {
         ["quarter"] + dimensions.map(\.rawValue) + ["lines", "net_sales", "renewals", "change_prev_bps", "change_year_bps"]
     }
 
-    /// Each row as text cells under `columns`: money as decimal strings, a change without a base blank.
-    public var cells: [[String]] {
-        rows.map { row in
-            [row.quarter.description] + row.values
-                + [String(row.lines), row.netSales.decimalString, row.renewals.decimalString,
-                   row.changePreviousBps.map(String.init) ?? "", row.changeYearBps.map(String.init) ?? ""]
-        }
+    /// Each row as text cells under `columns`.
+    public var cells: [[String]] { rows.map(\.cells) }
+}
+
+extension SalesReportRow {
+    /// The row as text cells under the report's `columns`: money as decimal strings, a change without a base blank.
+    public var cells: [String] {
+        [quarter.description] + values
+            + [String(lines), netSales.decimalString, renewals.decimalString, changePreviousBps.map(String.init) ?? "", changeYearBps.map(String.init) ?? ""]
     }
 }
