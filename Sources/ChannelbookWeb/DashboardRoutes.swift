@@ -103,15 +103,26 @@ struct DashboardRoutes {
         return signedInPage("Dashboard", context, Templates.render(.partnerDashboard, values))
     }
 
+    /// How many of its newest route exceptions a distributor's dashboard shows; the quarters' pages show them all.
+    private static let newestExceptions = 10
+
     /// A distributor's own reports, for `distributor-dashboard.mustache` (a partial of the partner's dashboard): names
     /// waiting to be mapped, its resellers' sell-through by quarter, and its lines flagged as route exceptions — its
     /// own source only.
     private func distributorSections(_ user: SignedInUser, _ distributor: PartnerCode, today: BusinessDate) async throws -> [String: Any] {
         let source = distributor.rawValue
-        let parked = try await database.read { try await $0.parkedNames(source: source, limit: 500) }
-        let exceptions = try await database.read { try await $0.routeExceptions(source: source, limit: 100) }
+        let (parked, exceptions, byQuarter) = try await database.read { database in
+            (
+                try await database.parkedNameCount(source: source), try await database.routeExceptions(source: source, limit: Self.newestExceptions),
+                try await database.routeExceptionCounts(source: source)
+            )
+        }
         var values: [String: Any] = [
             "hasExceptions": !exceptions.isEmpty,
+            // Each quarter's exceptions are on its exceptions page: every one, sortable, with its CSV.
+            "exceptionQuarters": byQuarter.map { entry -> [String: Any] in
+                ["quarter": entry.quarter.description, "count": "\(entry.count) route exception\(entry.count == 1 ? "" : "s")"]
+            },
             "exceptions": exceptions.map { row -> [String: Any] in
                 [
                     "date": "\(row.date)", "line": row.lineID, "reseller": row.reseller.rawValue, "amount": Templates.money(row.amount),
@@ -119,7 +130,7 @@ struct DashboardRoutes {
                 ]
             },
         ]
-        if !parked.isEmpty { values["parked"] = "\(parked.count) name\(parked.count == 1 ? "" : "s")" }
+        if parked > 0 { values["parked"] = "\(parked) name\(parked == 1 ? "" : "s")" }
         if let access = AnalyticsAccess.of(user) { values["sellThrough"] = try await sellThroughValues(access, today: today) }
         return values
     }

@@ -139,11 +139,25 @@ import Testing
                     try await database.suggestPartner(source: "D02", name: "Assoc 1", partner: PartnerCode(code), actor: "d02@example.com")
                 }
             }
+            #expect(try await database.parkedNameCount(source: "D02") == 1)
+            #expect(try await database.parkedNameCount(source: "D01") == 0)
             try await database.suggestPartner(source: "D02", name: "Assoc 1", partner: "A01", actor: "d02@example.com")
             let name = try #require(try await database.parkedNames(source: "D02").first)
             #expect(name.suggestion == "A01" && name.suggestedBy == "d02@example.com")
             _ = try await database.mapResellerName(source: "D02", name: name.writtenAs, to: name.suggestion!, actor: "admin")
+            #expect(try await database.parkedNameCount(source: "D02") == 0)
             #expect(try await total(database, "A01") == 1000)
+            // A distributor's exceptions counted per quarter agree with the lines listed.
+            try await database.importText(.sales, Fixtures.sales)
+            var exceptions = 0
+            for source in ["D01", "D02", "DIRECT"] {
+                let listed = Dictionary(grouping: try await database.routeExceptions(source: source, limit: 1000)) { Quarter(containing: $0.date) }.mapValues(\.count)
+                let counted = try await database.routeExceptionCounts(source: source)
+                #expect(Dictionary(uniqueKeysWithValues: counted.map { ($0.quarter, $0.count) }) == listed, "\(source)")
+                #expect(counted.map(\.quarter) == counted.map(\.quarter).sorted(by: >))
+                exceptions += counted.map(\.count).reduce(0, +)
+            }
+            #expect(exceptions == 3)  // the fixtures' three route exceptions
         }
     }
 

@@ -15,4 +15,20 @@ extension ChannelbookDatabase {
             """
         ).all().map { try RouteExceptionRow($0, currency: currency) }
     }
+
+    /// How many of a source's lines are route exceptions in each quarter, newest quarter first.
+    public func routeExceptionCounts(source: String) async throws -> [(quarter: Quarter, count: Int)] {
+        try await requireInitialised()
+        return try await plainRows(
+            "SELECT quarter, COUNT(*) FROM sales_lines WHERE route_exception IS NOT NULL AND source = $1 GROUP BY quarter ORDER BY quarter DESC", [.text(source)]
+        ).map { (try Quarter.parse(try $0.text(0)), Int(try $0.integer(1))) }
+    }
+
+    /// How many names a source's parked lines (not set aside) wait under: counted in SQL, whatever their number.
+    public func parkedNameCount(source: String) async throws -> Int {
+        try await requireInitialised()
+        return Int(try await plainRows(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT name_key FROM parked_sales_lines WHERE ignored = 0 AND source = $1) names", [.text(source)]
+        ).first?.integer(0) ?? 0)
+    }
 }
