@@ -162,4 +162,19 @@ import Testing
             }
         }
     }
+
+    /// A stored name this version does not know (the CHECK constraints keep them out; SQLite can be told to ignore
+    /// them, as a file edited by hand or written by a newer version might be): an error naming it, not a crash.
+    @Test func anUnknownStoredStatusIsAnErrorNamingItNotACrash() async throws {
+        try await TestDatabase.sqlite.with { database in
+            try await seeded(database)
+            try await database.importText(.sales, Fixtures.sales)
+            _ = try await database.closeQuarter(Self.q1)
+            try await database.sql.raw("PRAGMA ignore_check_constraints = ON").run()
+            try await database.sql.raw("UPDATE statements SET status = 'weird'").run()
+            await #expect(throws: UnknownStoredValue(type: "StatementStatus", value: "weird")) { try await database.statementSummaries() }
+            try await database.sql.raw("UPDATE partner_tiers SET tier = 'platinum'").run()
+            await #expect(throws: UnknownStoredValue(type: "ResellerTier", value: "platinum")) { _ = try await PartnerDirectory.load(from: database) }
+        }
+    }
 }

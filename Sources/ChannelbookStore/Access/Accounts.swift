@@ -304,7 +304,7 @@ extension ChannelbookDatabase {
     private static func signedInUser(_ row: PlainRow) throws -> SignedInUser {
         let partnerID = row.values[3] == .null ? nil : PartnerID(try row.integer(3))
         return SignedInUser(
-            id: UserID(try row.integer(0)), email: try row.text(1), role: Role(rawValue: try row.text(2))!,
+            id: UserID(try row.integer(0)), email: try row.text(1), role: try row.stored(Role.self, 2),
             partner: try row.optionalText(4).map { PartnerCode(rawValue: $0) }, partnerID: partnerID,
             partnerKind: try row.optionalText(5).flatMap(PartnerKind.init(rawValue:)))
     }

@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import SQLKit
 import SQLiteNIO
 
 /// A value read or bound by `plainRows`: the only types Channelbook's tables hold.
@@ -31,6 +32,30 @@ struct PlainRow: Sendable {
     func optionalText(_ index: Int) throws -> String? {
         if case .null = values[index] { return nil }
         return try text(index)
+    }
+
+    /// A stored name of one of our enums (a status, a kind, a tier), or `UnknownStoredValue`.
+    func stored<Value: RawRepresentable>(_ type: Value.Type, _ index: Int) throws -> Value where Value.RawValue == String {
+        let text = try text(index)
+        guard let value = Value(rawValue: text) else { throw UnknownStoredValue(type: "\(Value.self)", value: text) }
+        return value
+    }
+}
+
+/// A stored value this version does not know (the schema's CHECK constraints keep them out; a database written by a
+/// newer version might not): an error that names it, never a crash nor a guess.
+public struct UnknownStoredValue: Error, CustomStringConvertible, Equatable {
+    public let type: String
+    public let value: String
+    public var description: String { "the database holds '\(value.prefix(60))', which is not a \(type) this version knows" }
+}
+
+extension SQLRow {
+    /// The column as a stored name of one of our enums, or `UnknownStoredValue`.
+    func stored<Value: RawRepresentable>(_ type: Value.Type, column: String) throws -> Value where Value.RawValue == String {
+        let text = try decode(column: column, as: String.self)
+        guard let value = Value(rawValue: text) else { throw UnknownStoredValue(type: "\(Value.self)", value: text) }
+        return value
     }
 }
 

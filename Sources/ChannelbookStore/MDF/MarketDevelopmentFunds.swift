@@ -488,7 +488,7 @@ extension ChannelbookDatabase {
             "SELECT on_date, entry, allocation_id, request_id, amount_minor FROM mdf_ledger WHERE partner_id = $1 ORDER BY id", [.integer(partner.rawValue)]
         ).map { row in
             MDFEntry(
-                date: try BusinessDate.parse(try row.text(0)), kind: MDFEntryKind(rawValue: try row.text(1))!, allocationID: try row.integer(2),
+                date: try BusinessDate.parse(try row.text(0)), kind: try row.stored(MDFEntryKind.self, 1), allocationID: try row.integer(2),
                 requestID: try row.optionalInteger(3), amount: try row.integer(4))
         }
         var deadlines: [Int64: BusinessDate] = [:]
@@ -526,10 +526,10 @@ extension ChannelbookDatabase {
     private func requestFacts(_ row: PlainRow) throws -> MDFRequestFacts {
         func date(_ index: Int) throws -> BusinessDate? { try row.optionalText(index).map { try BusinessDate.parse($0) } }
         return MDFRequestFacts(
-            id: try row.integer(0), partner: PartnerID(try row.integer(1)), activity: try row.text(2), kind: MDFActivityKind(rawValue: try row.text(3))!,
+            id: try row.integer(0), partner: PartnerID(try row.integer(1)), activity: try row.text(2), kind: try row.stored(MDFActivityKind.self, 3),
             plannedCost: try row.integer(4), requested: try row.integer(5), startsOn: try BusinessDate.parse(try row.text(6)),
             endsOn: try BusinessDate.parse(try row.text(7)), requestedOn: try BusinessDate.parse(try row.text(8)),
-            claimDeadline: try BusinessDate.parse(try row.text(9)), stored: MDFRequestStatus(rawValue: try row.text(10))!, approved: try row.optionalInteger(11),
+            claimDeadline: try BusinessDate.parse(try row.text(9)), stored: try row.stored(MDFRequestStatus.self, 10), approved: try row.optionalInteger(11),
             approvedOn: try date(12), reason: try row.optionalText(13), actualCost: try row.optionalInteger(14), claimed: try row.optionalInteger(15),
             claimedOn: try date(16), accepted: try row.optionalInteger(17), decidedOn: try date(18), paidOn: try date(19), proofCount: Int(try row.integer(20)))
     }

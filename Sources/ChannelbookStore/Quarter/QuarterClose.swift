@@ -158,7 +158,7 @@ extension ChannelbookDatabase {
         var totals: [PartnerID: [SalesTotalFact]] = [:]
         for row in rows {
             let partner = PartnerID(try row.integer(0))
-            let (category, source) = (SalesCategory(rawValue: try row.text(1))!, try row.text(2))
+            let (category, source) = (try row.stored(SalesCategory.self, 1), try row.text(2))
             var amount = try row.integer(3), lines = try row.integer(4)
             if let last = totals[partner]?.last, last.category == category, last.source == source {
                 amount = try MinorUnits.add(last.amount.minorUnits, amount, "the \(quarter) \(category.rawValue) total from \(source)")

@@ -40,7 +40,7 @@ public struct RouteExceptionRow: Sendable, Equatable {
         source = try row.decode(column: "source", as: String.self)
         lineID = try row.decode(column: "line_id", as: String.self)
         amount = Money(minorUnits: try row.decode(column: "amount_minor", as: Int64.self), currency: currency)
-        reason = RouteException(rawValue: try row.decode(column: "route_exception", as: String.self))!
+        reason = try row.stored(RouteException.self, column: "route_exception")
     }
 }
 
@@ -57,7 +57,7 @@ extension ChannelbookDatabase {
         ).all().map { row in
             RebateReportRow(
                 partner: PartnerCode(try row.decode(column: "code", as: String.self)), quarter: quarter,
-                tier: ResellerTier(rawValue: try row.decode(column: "tier", as: String.self))!,
+                tier: try row.stored(ResellerTier.self, column: "tier"),
                 basis: Money(minorUnits: try row.decode(column: "basis_minor", as: Int64.self), currency: currency),
                 rate: BasisPoints(try row.decode(column: "rate_bps", as: Int.self)),
                 rebate: Money(minorUnits: try row.decode(column: "rebate_minor", as: Int64.self), currency: currency),

@@ -87,10 +87,10 @@ extension ChannelbookDatabase {
             date: try BusinessDate.parse(row.decode(column: "sale_date", as: String.self)), source: try row.decode(column: "source", as: String.self),
             lineID: try row.decode(column: "line_id", as: String.self),
             amount: Money(minorUnits: try row.decode(column: "amount_minor", as: Int64.self), currency: currency),
-            category: SalesCategory(rawValue: try row.decode(column: "category", as: String.self)) ?? .hardware,
+            category: try row.stored(SalesCategory.self, column: "category"),
             seats: try row.decode(column: "seats", as: Int64.self), customer: try row.decode(column: "customer", as: String.self),
             sku: try row.decode(column: "sku", as: String.self), maintenanceMonths: try row.decode(column: "maintenance_months", as: Int?.self),
-            reason: RouteException(rawValue: try row.decode(column: "route_exception", as: String.self)) ?? .unlinkedDistributor,
+            reason: try row.stored(RouteException.self, column: "route_exception"),
             reviewNote: try row.decode(column: "note", as: String?.self), reviewedBy: try row.decode(column: "reviewed_by", as: String?.self))
     }
 

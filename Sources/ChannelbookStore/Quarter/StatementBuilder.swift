@@ -151,7 +151,7 @@ extension ChannelbookDatabase {
             id: try row.decode(column: "id", as: Int64.self), reference: try row.decode(column: "reference", as: String.self),
             partnerID: PartnerID(try row.decode(column: "partner_id", as: Int64.self)),
             quarter: try Quarter.parse(row.decode(column: "quarter", as: String.self)),
-            status: StatementStatus(rawValue: try row.decode(column: "status", as: String.self))!,
+            status: try row.stored(StatementStatus.self, column: "status"),
             totalMinor: try row.decode(column: "total_minor", as: Int64.self),
             approvedAtMicroseconds: try row.decode(column: "approved_at_us", as: Int64?.self),
             computedAtMicroseconds: try row.decode(column: "computed_at_us", as: Int64.self))
@@ -447,7 +447,7 @@ extension ChannelbookDatabase {
             for row in rows {
                 kept[try row.decode(column: "statement_id", as: Int64.self), default: []].append(
                     PlannedLine(
-                        kind: StatementLineKind(rawValue: try row.decode(column: "kind", as: String.self))!,
+                        kind: try row.stored(StatementLineKind.self, column: "kind"),
                         forQuarter: try Quarter.parse(row.decode(column: "for_quarter", as: String.self)),
                         amountMinor: try row.decode(column: "amount_minor", as: Int64.self), description: try row.decode(column: "description", as: String.self),
                         explanation: try row.decode(column: "explanation", as: String.self).split(separator: "\n").map(String.init),

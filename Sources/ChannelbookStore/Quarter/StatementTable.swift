@@ -90,7 +90,7 @@ extension ChannelbookDatabase {
             }
             return StatementListing(
                 reference: try row.decode(column: "reference", as: String.self), partner: partner, partnerName: try row.decode(column: "name", as: String.self),
-                status: StatementStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .void,
+                status: try row.stored(StatementStatus.self, column: "status"),
                 total: Money(minorUnits: try row.decode(column: "total_minor", as: Int64.self), currency: currency), hold: hold)
         }
     }

@@ -147,14 +147,14 @@ extension ChannelbookDatabase {
                 guard line.values[10] != .null else { continue }
                 lines.append(
                     StatementLineView(
-                        kind: StatementLineKind(rawValue: try line.text(10))!, forQuarter: try Quarter.parse(line.text(11)),
+                        kind: try line.stored(StatementLineKind.self, 10), forQuarter: try Quarter.parse(line.text(11)),
                         amount: Money(minorUnits: try line.integer(12), currency: currency), description: try line.text(13),
                         explanation: try line.text(14).split(separator: "\n").map(String.init)))
             }
             views.append(
                 StatementView(
                     reference: try row.text(1), partner: PartnerCode(rawValue: try row.text(2)), partnerName: try row.text(3),
-                    abn: try row.optionalText(4), quarter: try Quarter.parse(row.text(5)), status: StatementStatus(rawValue: try row.text(6))!,
+                    abn: try row.optionalText(4), quarter: try Quarter.parse(row.text(5)), status: try row.stored(StatementStatus.self, 6),
                     total: Money(minorUnits: try row.integer(7), currency: currency), approvedBy: try row.optionalText(8),
                     paymentReference: try row.optionalText(9), lines: lines))
         }
@@ -360,7 +360,7 @@ extension ChannelbookDatabase {
             "SELECT quarter, status, COUNT(*), CAST(SUM(total_minor) AS BIGINT) FROM statements WHERE status <> 'void' GROUP BY quarter, status ORDER BY quarter DESC, status"
         ).map { row in
             QuarterStatementSummary(
-                quarter: try Quarter.parse(row.text(0)), status: StatementStatus(rawValue: try row.text(1))!, count: Int(try row.integer(2)),
+                quarter: try Quarter.parse(row.text(0)), status: try row.stored(StatementStatus.self, 1), count: Int(try row.integer(2)),
                 total: Money(minorUnits: try row.integer(3), currency: currency))
         }
     }

@@ -47,10 +47,10 @@ public struct PartnerDirectory: Sendable {
             directory.add(
                 PartnerRecord(
                     id: PartnerID(try row.integer(0)), code: PartnerCode(rawValue: try row.text(1)), name: try row.text(2),
-                    kind: PartnerKind(rawValue: try row.text(3))!, abn: abn))
+                    kind: try row.stored(PartnerKind.self, 3), abn: abn))
         }
         for row in try await database.plainRows("SELECT partner_id, effective_from, tier FROM partner_tiers ORDER BY partner_id, effective_from") {
-            directory.tiers.append(PartnerID(try row.integer(0)), from: try BusinessDate.parse(row.text(1)), tier: ResellerTier(rawValue: try row.text(2))!)
+            directory.tiers.append(PartnerID(try row.integer(0)), from: try BusinessDate.parse(row.text(1)), tier: try row.stored(ResellerTier.self, 2))
         }
         for row in try await database.plainRows("SELECT reseller_id, distributor_id FROM partner_distributors") {
             directory.distributorsOf[PartnerID(try row.integer(0)), default: []].insert(PartnerID(try row.integer(1)))

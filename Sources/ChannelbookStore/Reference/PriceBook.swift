@@ -26,7 +26,7 @@ public struct PriceBook: Sendable {
                 sku: SKU(try row.decode(column: "sku", as: String.self)),
                 effectiveFrom: try BusinessDate.parse(row.decode(column: "effective_from", as: String.self)),
                 name: try row.decode(column: "name", as: String.self),
-                category: SalesCategory(rawValue: try row.decode(column: "category", as: String.self))!,
+                category: try row.stored(SalesCategory.self, column: "category"),
                 partnerBuyPriceMinor: try row.decode(column: "partner_buy_price_minor", as: Int64.self),
                 maintenanceMonths: try row.decode(column: "maintenance_months", as: Int?.self))
             book.entries[entry.sku, default: []].append(entry)

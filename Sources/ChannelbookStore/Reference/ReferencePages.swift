@@ -56,7 +56,7 @@ public struct PartnerListing: Sendable, Equatable {
     init(row: any SQLRow) throws {
         self.init(
             code: PartnerCode(rawValue: try row.decode(column: "code", as: String.self)), name: try row.decode(column: "name", as: String.self),
-            kind: PartnerKind(rawValue: try row.decode(column: "kind", as: String.self))!, abn: try row.decode(column: "abn", as: String?.self),
+            kind: try row.stored(PartnerKind.self, column: "kind"), abn: try row.decode(column: "abn", as: String?.self),
             tier: try row.decode(column: "tier", as: String?.self).flatMap(ResellerTier.init(rawValue:)))
     }
 }
@@ -165,7 +165,7 @@ extension ChannelbookDatabase {
             PriceEntry(
                 sku: SKU(rawValue: try row.decode(column: "sku", as: String.self)),
                 effectiveFrom: try BusinessDate.parse(row.decode(column: "effective_from", as: String.self)), name: try row.decode(column: "name", as: String.self),
-                category: SalesCategory(rawValue: try row.decode(column: "category", as: String.self))!,
+                category: try row.stored(SalesCategory.self, column: "category"),
                 partnerBuyPriceMinor: try row.decode(column: "partner_buy_price_minor", as: Int64.self),
                 maintenanceMonths: try row.decode(column: "maintenance_months", as: Int?.self))
         }

@@ -371,7 +371,7 @@ extension ChannelbookDatabase {
         }
         let registeredOn = try date("registered_on")!
         let lifecycle = ReferralLifecycle(
-            stored: ReferralStatus(rawValue: try row.decode(column: "status", as: String.self))!, registeredOn: registeredOn,
+            stored: try row.stored(ReferralStatus.self, column: "status"), registeredOn: registeredOn,
             approvedOn: try date("approved_on"), expiresOn: try date("expires_on"), endedOn: try date("ended_on"))
         guard let status = lifecycle.status(on: asOf) else { return nil }
         return ReferralView(

@@ -347,7 +347,7 @@ extension ChannelbookDatabase {
             resellerName: try row.decode(column: "name", as: String.self), soldBy: try row.decode(column: "source", as: String.self),
             owner: try row.decode(column: "owner", as: String.self), sku: try row.decode(column: "sku", as: String.self),
             seats: try row.decode(column: "seats", as: Int64.self), starts: try BusinessDate.parse(row.decode(column: "starts", as: String.self)), ends: ends,
-            window: RenewalWindow(ends: ends, rules: rules), status: RenewalStatus(rawValue: try row.decode(column: "status", as: String.self))!,
+            window: RenewalWindow(ends: ends, rules: rules), status: try row.stored(RenewalStatus.self, column: "status"),
             daysToEnd: date.days(until: ends), quote: try row.decode(column: "quote_minor", as: Int64?.self).map { Money(minorUnits: $0, currency: currency) },
             quotedOn: try day("quoted_on"), renewedOn: try day("renewed_on"), renewedBy: access.mayRead(renewalLine: try row.decode(column: "renewed_by", as: String?.self)),
             lapsedOn: try day("lapsed_on"), lapseReason: try row.decode(column: "lapse_reason", as: String?.self))
@@ -469,7 +469,7 @@ extension ChannelbookDatabase {
             " AND c.ends BETWEEN \(bind: quarter.firstDay.description) AND \(bind: quarter.lastDay.description) GROUP BY 1, 2" as SQLQueryString)
         var counts: [String: [RenewalStatus: Int]] = [:]
         for row in try await sql.raw(query).all() {
-            let status = RenewalStatus(rawValue: try row.decode(column: "status", as: String.self))!
+            let status = try row.stored(RenewalStatus.self, column: "status")
             counts[try row.decode(column: "owner", as: String.self), default: [:]][status, default: 0] += try row.decode(column: "n", as: Int.self)
         }
         return counts.sorted { $0.key < $1.key }.map { owner, byStatus in
