@@ -17,6 +17,10 @@ extension WebContext {
     }
 }
 
+/// Who of the vendor's staff acted (reviewed an exception, decided a name), as a login may know it: the vendor's own
+/// roles see the email, a partner's login sees that the vendor did, not which of its staff.
+func staffName(_ email: String, seenByVendor: Bool) -> String { seenByVendor ? email : "the vendor" }
+
 /// Signed-in pages share one frame: the menu for the login's role with the page's own entry marked, who is signed
 /// in, and sign-out.
 func signedInPage(
@@ -33,7 +37,7 @@ func signedInPage(
         menu.append(("/audit", "Audit log"))
         if user.role.may(.manageWebhooks) { menu.append(("/webhooks", "Webhooks")) }
     }
-    if let partner = user.partner { menu.append(("/partners/\(partner.rawValue.addingPercentEncodingForQuery())", "My partner")) }
+    if let partner = user.partner { menu.append((PartnerRoutes.path(partner), "My partner")) }
     menu.append(("/tokens", "API tokens"))
     if MatchingAccess.of(user) != nil { menu.append(("/matching", "Reseller names")) }
     if user.role.may(.uploadSales) && (user.role.isVendor || user.partnerKind == .distributor) { menu.append(("/sales/upload", "Upload sales")) }

@@ -160,6 +160,7 @@ struct AnalyticsRoutes {
         let ownRows = rows.map { row -> [String: Any] in
             var values = Self.figureValues(row)
             values["reseller"] = row.values[0]
+            values["partnerPath"] = PartnerRoutes.path(PartnerCode(rawValue: row.values[0]))
             values["quarter"] = "\(row.quarter)"
             return values
         }

@@ -62,7 +62,7 @@ struct DashboardRoutes {
                     : "\(progress.basis.displayString), not eligible"
             } ?? ""
             let reps = enablement[code].map { "\($0.trainedReps) of \($0.reps)" } ?? "0 of 0"
-            return ["code": code.rawValue, "tier": progress?.tier?.rawValue ?? "", "standing": standing, "reps": reps]
+            return ["code": code.rawValue, "partnerPath": PartnerRoutes.path(code), "tier": progress?.tier?.rawValue ?? "", "standing": standing, "reps": reps]
         }
         return ["hasPartners": true, "quarter": Quarter(containing: today).description, "rows": rows]
     }

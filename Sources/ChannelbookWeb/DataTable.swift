@@ -103,7 +103,9 @@ struct TableOrder<Column: ListColumn>: SortLinks, Sendable {
         self.descending = asked == nil ? descending : query.get("dir") == "desc"
         page = max(1, min(1_000_000, query.get("page").flatMap { Int($0) } ?? 1))
         self.path = path
-        filters = query.filter { !["sort", "dir", "page", "done", "sig"].contains(String($0.key)) }.map { (String($0.key), String($0.value)) }
+        // Not the list's filters: its order and page, a done message, and a form's CSRF token (a multipart form
+        // posts it in its address), which must never reach a link.
+        filters = query.filter { !["sort", "dir", "page", "done", "sig", "csrf"].contains(String($0.key)) }.map { (String($0.key), String($0.value)) }
     }
 
     /// The list as shown — filters, order and page — as a query (no `?`), for a form's action and the way back.

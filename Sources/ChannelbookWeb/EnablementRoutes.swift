@@ -32,7 +32,7 @@ struct EnablementRoutes {
                 ],
                 rows: page.items.map { row in
                     [
-                        .text(row.partner.rawValue + (row.accountManager == user.email ? " (mine)" : ""), link: "/partners/\(row.partner.rawValue.addingPercentEncodingForQuery())"),
+                        .text(row.partner.rawValue + (row.accountManager == user.email ? " (mine)" : ""), link: PartnerRoutes.path(row.partner)),
                         .text(row.name), .text(row.tier?.rawValue ?? ""), .money(String(row.reps)), .money(String(row.trainedReps)),
                         .money(String(row.coursesCompleted)), .text(row.lastCompleted?.description ?? ""), .text(row.accountManager ?? ""),
                     ]

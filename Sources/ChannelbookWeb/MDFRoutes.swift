@@ -208,23 +208,27 @@ struct MDFRoutes {
             values["notice"] = FormHTML.notice(problem.message, isError: true)
         }
         let access = try await MDFAccess.of(user, database)
+        // The forms the page draws: a refusal about a field is shown beside it, or above the page when its form is not
+        // drawn (a row on another page of the list, or gone from a queue since).
+        var drawn: Set<String> = []
         if user.role == .partner {
             if let partner = user.partner, user.partnerKind == .reseller {
-                values["partner"] = try await partnerSection(partner, access, request, today, csrf, problem)
+                (values["partner"], drawn) = try await partnerSection(partner, access, request, today, csrf, problem)
             } else {
                 values["noMDF"] = true
             }
         } else if access.readScope?.isEmpty == true {
             values["noAccess"] = true
         } else {
-            values["vendor"] = try await vendorSection(user, access, request, today, csrf, problem)
+            (values["vendor"], drawn) = try await vendorSection(user, access, request, today, csrf, problem)
         }
+        if let problem, problem.field != nil, !drawn.contains(problem.form) { values["notice"] = FormHTML.notice(problem.message, isError: true) }
         return signedInPage("Market development funds", context, Templates.render(.mdf, values)).withStatus(problem == nil ? .ok : .badRequest)
     }
 
     private func partnerSection(
         _ partner: PartnerCode, _ access: MDFAccess, _ request: Request, _ today: BusinessDate, _ csrf: String, _ problem: FormProblem?
-    ) async throws -> [String: Any] {
+    ) async throws -> (values: [String: Any], forms: Set<String>) {
         let order = Self.order(request), filter = Self.filter(request, access)
         let (balances, requests, ledger) = try await database.read { database in
             (
@@ -232,14 +236,15 @@ struct MDFRoutes {
                 try await database.mdfLedgerRows(partner: partner, asOf: today)
             )
         }
-        return [
+        let claimable = requests.items.filter { $0.status == .approved }.map { "claim-\($0.id)" }
+        let values: [String: Any] = [
             "today": Templates.date(today),
             "balance": Self.balanceTable(balances, empty: "No MDF allocated yet: premier and associate resellers get an allocation each quarter."),
             "requestForm": Self.requestForm(csrf, problem?.form == "request" ? problem : nil),
             "filters": Self.filters(filter, partner: nil),
             "requests": Self.requestTable(requests, order: order, empty: "No requests yet.") { view in
                 guard view.status == .approved else { return "" }
-                return Self.claimForm(view, csrf, problem?.form == "claim-\(view.id)" ? problem : nil)
+                return Self.claimForm(view, csrf, listQuery: order.query, problem?.form == "claim-\(view.id)" ? problem : nil)
             },
             "ledger": DataTable(
                 label: "Ledger", columns: [.init(heading: "Date"), .init(heading: "Entry"), .init(heading: "Request"), .init(heading: "Amount", numeric: true)],
@@ -247,6 +252,7 @@ struct MDFRoutes {
                 empty: "No entries yet."
             ).html(),
         ]
+        return (values, Set(["request"] + claimable))
     }
 
     /// How many rows of a review queue the page shows; the rest are in the list below, filtered by status.
@@ -254,7 +260,7 @@ struct MDFRoutes {
 
     private func vendorSection(
         _ user: SignedInUser, _ access: MDFAccess, _ request: Request, _ today: BusinessDate, _ csrf: String, _ problem: FormProblem?
-    ) async throws -> [String: Any] {
+    ) async throws -> (values: [String: Any], forms: Set<String>) {
         let order = Self.order(request), filter = Self.filter(request, access)
         let mayReview = user.role.may(.reviewMDF)
         // The queues: oldest first, the reviewer's own partners.
@@ -281,14 +287,16 @@ struct MDFRoutes {
         }
         var values: [String: Any] = [
             "isAccountManager": user.role == .accountManager, "today": Templates.date(today),
-            "pending": Self.requestTable(pending, empty: "No request is waiting.", actions: actions),
-            "claims": Self.requestTable(claims, empty: "No claim is waiting.", actions: actions),
+            "pending": Self.requestTable(pending, label: "Requests awaiting a decision", empty: "No request is waiting.", actions: actions),
+            "claims": Self.requestTable(claims, label: "Claims awaiting review", empty: "No claim is waiting.", actions: actions),
             "filters": Self.filters(filter, partner: request.formQuery.get("partner").map { String($0.prefix(40)) } ?? ""),
             "requests": Self.requestTable(all, order: order, empty: filter.status == nil ? "No requests." : "No request matches the filter.") { _ in "" },
         ]
         if pending.total > Self.queueLength { values["morePending"] = pending.total }
         if claims.total > Self.queueLength { values["moreClaims"] = claims.total }
-        return values
+        let forms = mayReview
+            ? pending.items.flatMap { ["approve-\($0.id)", "reject-\($0.id)"] } + claims.items.flatMap { ["accept-claim-\($0.id)", "reject-claim-\($0.id)"] } : []
+        return (values, Set(forms))
     }
 
     /// The balances a vendor login may read on today (its partners' for an account manager), filtered by a partner's
@@ -363,10 +371,11 @@ struct MDFRoutes {
 
     /// Requests as a table: the review queues (no order: oldest first), the list (sorted, paged, with its CSV).
     static func requestTable(
-        _ page: CountedPage<MDFRequestView>, order: TableOrder<MDFRequestColumn>? = nil, empty: String, actions: (MDFRequestView) -> String
+        _ page: CountedPage<MDFRequestView>, order: TableOrder<MDFRequestColumn>? = nil, label: String = "MDF requests", empty: String,
+        actions: (MDFRequestView) -> String
     ) -> String {
         DataTable(
-            label: order == nil ? "Requests to review" : "MDF requests",
+            label: label,
             columns: [
                 .init(heading: "Id", sort: "id"), .init(heading: "Partner", sort: "partner"), .init(heading: "Activity", sort: "activity"),
                 .init(heading: "Kind", sort: "kind"), .init(heading: "Dates", sort: "starts"), .init(heading: "Requested", sort: "requested", numeric: true),
@@ -400,12 +409,13 @@ struct MDFRoutes {
             ])
     }
 
-    private static func claimForm(_ view: MDFRequestView, _ csrf: String, _ problem: FormProblem?) -> String {
+    /// A claim posts with the list's query (`listQuery`), so a refusal shows the page the row was on.
+    private static func claimForm(_ view: MDFRequestView, _ csrf: String, listQuery: String, _ problem: FormProblem?) -> String {
         let id = "claim-\(view.id)"
         return Templates.render(
             .mdfClaimForm,
             [
-                "id": view.id, "csrf": csrf, "deadline": Templates.date(view.claimDeadline),
+                "id": view.id, "csrf": csrf, "listQuery": listQuery, "deadline": Templates.date(view.claimDeadline),
                 "actualCost": FormHTML.input("actual_cost", "Actual cost", problem, required: true, size: 10, extra: " inputmode=\"decimal\"", id: "\(id)-actual-cost"),
                 "amount": FormHTML.input(
                     "amount", "Claim", problem, required: true, size: 10, extra: " inputmode=\"decimal\"", fallback: view.approved?.decimalString ?? "", id: "\(id)-amount"),

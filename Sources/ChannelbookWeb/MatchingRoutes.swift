@@ -94,7 +94,7 @@ struct MatchingRoutes {
 
     /// Who decided, as this login may know it: a distributor sees that the vendor decided, not which of its staff.
     private static func decidedBy(_ decision: ResellerNameDecisionView, _ access: MatchingAccess) -> String {
-        access.source == nil ? decision.decidedBy : "the vendor"
+        staffName(decision.decidedBy, seenByVendor: access.source == nil)
     }
 
     /// The page from `matching.mustache`: the parked names with the forms this login may use, a page at a time, then

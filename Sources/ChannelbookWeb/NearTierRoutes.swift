@@ -69,7 +69,7 @@ struct NearTierRoutes {
             rows: rows.map { entry in
                 let progress = entry.progress, next = progress.next
                 return [
-                    .text(entry.partner.rawValue, link: "/partners/\(entry.partner.rawValue.addingPercentEncodingForQuery())"), .text(progress.tier?.rawValue ?? ""),
+                    .text(entry.partner.rawValue, link: PartnerRoutes.path(entry.partner)), .text(progress.tier?.rawValue ?? ""),
                     .money(progress.basis), next.map { .money($0.from) } ?? .money(""), next?.shortfall.map { .money($0) } ?? .money(""),
                     .money(next?.rate.percentString ?? ""),
                 ]

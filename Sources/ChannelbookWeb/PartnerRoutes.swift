@@ -37,6 +37,9 @@ struct PartnerRoutes {
         }
     }
 
+    /// A partner's page: its code percent-encoded, as a code may hold any character a path may not.
+    static func path(_ code: PartnerCode) -> String { "/partners/\(code.rawValue.addingPercentEncodingForQuery())" }
+
     /// The order the list is shown in, as the request asks: by code unless told otherwise.
     private static func order(_ request: Request) -> TableOrder<PartnerColumn> { TableOrder(request, path: "/partners", default: .code, descending: false) }
 
@@ -72,7 +75,7 @@ struct PartnerRoutes {
             ],
             rows: page.items.map { entry in
                 [
-                    .text(entry.code.rawValue, link: "/partners/\(entry.code.rawValue.addingPercentEncodingForQuery())"), .text(entry.name),
+                    .text(entry.code.rawValue, link: Self.path(entry.code)), .text(entry.name),
                     .text(entry.kind.rawValue), .text(entry.tier?.rawValue ?? ""), .text(entry.abn.map(ABN.grouped) ?? ""),
                 ]
             },

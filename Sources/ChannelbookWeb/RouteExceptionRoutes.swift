@@ -61,7 +61,7 @@ struct RouteExceptionRoutes {
                 }
             } row: {
                 [$0.date.description, $0.source, $0.lineID, $0.reseller.rawValue, $0.category.rawValue, $0.amount.decimalString, $0.reason.rawValue, $0.reviewNote ?? "",
-                 $0.reviewedBy ?? ""]
+                 $0.reviewedBy.map { staffName($0, seenByVendor: user.role.isVendor) } ?? ""]
             }
         }
         router.post("/quarters/:quarter/exceptions/review") { request, context in
@@ -142,7 +142,7 @@ struct RouteExceptionRoutes {
             rows: page.items.map { line in
                 var review = DataTable.Cell.text("not reviewed")
                 if let note = line.reviewNote {
-                    review = .markup(Templates.render(.noted, ["note": note, "by": line.reviewedBy ?? ""]))
+                    review = .markup(Templates.render(.noted, ["note": note, "by": staffName(line.reviewedBy ?? "", seenByVendor: user.role.isVendor)]))
                 } else if mayReview {
                     review = .markup(Templates.render(.routeExceptionReview, Self.reviewValues(quarter, line, listQuery: order.query, csrf: csrf, problem: problem)))
                 }

@@ -103,7 +103,7 @@ struct WhatIfRoutes {
             }, title: "Cost by quarter, current against proposed", palette: ["#2a7", "#37c"])
         let rows = result.rows.map { row -> [String: Any] in
             [
-                "partner": row.partner.rawValue, "quarter": "\(row.quarter)", "current": Templates.money(row.current),
+                "partner": row.partner.rawValue, "partnerPath": PartnerRoutes.path(row.partner), "quarter": "\(row.quarter)", "current": Templates.money(row.current),
                 "proposed": Templates.money(row.proposed), "delta": Templates.money(row.delta),
             ]
         }

@@ -237,6 +237,8 @@ import Testing
             }
             #expect(try await ids(by: .requested).ids == [requested, lapses, rejected, paid, claimRejected, claimed])
             #expect(try await ids(by: .requested, descending: true, offset: 1, limit: 2) == ([claimRejected, paid], 6))
+            // A page past the end is the last page.
+            #expect(try await ids(by: .id, offset: 100, limit: 4) == ([claimRejected, claimed], 6))
             #expect(try await ids(by: .status).ids == [claimRejected, claimed, lapses, paid, rejected, requested])
             #expect(try await ids(by: .claimed).ids.prefix(3) == [requested, lapses, rejected])  // not claimed first, by id
             #expect(try await ids(by: .id, MDFRequestFilter(status: .claimed)) == ([claimed], 1))

@@ -148,9 +148,9 @@ extension ChannelbookDatabase {
     /// Resellers with their reps, trained reps, courses and last completion; kept when national on `date` (the tier
     /// as `tierSQL` reads it) or with any rep recorded.
     static func enablementSelection(asOf date: BusinessDate, accountManager: String?) -> SQLQueryString {
-        var inner = SQLQueryString(
+        var inner: SQLQueryString = "SELECT p.code AS partner, p.name AS name, " + tierSQL(on: date) + SQLQueryString(
             """
-            SELECT p.code AS partner, p.name AS name, \(unsafeRaw: tierSQL(on: date)) AS tier, COUNT(DISTINCT r.id) AS reps,
+             AS tier, COUNT(DISTINCT r.id) AS reps,
             COUNT(DISTINCT c.rep_id) AS trained, COUNT(c.course) AS courses, MAX(c.completed_on) AS last_completed, am.email AS manager
             FROM partners p LEFT JOIN enablement_reps r ON r.partner_id = p.id LEFT JOIN enablement_courses c ON c.rep_id = r.id
             LEFT JOIN users am ON am.id = p.account_manager_id WHERE p.kind = 'reseller'

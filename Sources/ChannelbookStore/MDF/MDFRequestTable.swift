@@ -26,7 +26,7 @@ public enum MDFRequestColumn: String, SortColumn {
 
 extension MDFRequestFacts {
     /// `status(on:)` as SQL over `mdf_requests r` with its `paid_on` (the first `paid` ledger entry), so a status
-    /// filter, a sort and a page are the database's work; `MDFRequestTableTests` holds the two to the same answer.
+    /// filter, a sort and a page are the database's work; `MDFTests` holds the two to the same answer on every day.
     static func sqlStatus(on date: BusinessDate) -> SQLQueryString {
         let day = date.description
         return """

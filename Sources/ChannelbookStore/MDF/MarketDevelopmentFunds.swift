@@ -319,7 +319,8 @@ extension ChannelbookDatabase {
         try await requireInitialised()
         if let partner, try await PartnerDirectory.load(from: self).byCode[partner] == nil { throw MDFStoreError.unknownPartner(partner.rawValue) }
         let partners = partner.map { code in scope.map { $0.contains(code) ? [code] : [] } ?? [code] } ?? scope
-        let newest = TableSlice<MDFRequestColumn>(column: .id, descending: true, limit: limit)
+        var newest = TableSlice<MDFRequestColumn>(column: .id, descending: true, limit: limit)
+        newest.counts = false
         return try await mdfRequestTable(MDFRequestFilter(partners: partners, status: status), asOf: date, newest).items
     }
 
@@ -328,10 +329,12 @@ extension ChannelbookDatabase {
         guard !ids.isEmpty else { return [] }
         let directory = try await PartnerDirectory.load(from: self)
         let program = try await program(on: date).program
-        // Ids are integers the database gave, never typed text: written into the query directly.
-        let facts = Dictionary(
-            uniqueKeysWithValues: try await plainRows(Self.requestColumns + " WHERE r.id IN (\(ids.map(String.init).joined(separator: ", ")))").map(requestFacts)
-                .map { ($0.id, $0) })
+        // Ids are integers the database gave, never typed text: written into the query directly, a thousand at a time.
+        var facts: [Int64: MDFRequestFacts] = [:]
+        for start in stride(from: 0, to: ids.count, by: 1_000) {
+            let chunk = ids[start..<min(ids.count, start + 1_000)].map(String.init).joined(separator: ", ")
+            for request in try await plainRows(Self.requestColumns + " WHERE r.id IN (\(chunk))").map(requestFacts) { facts[request.id] = request }
+        }
         var views: [MDFRequestView] = []
         for id in ids {
             guard let request = facts[id], let record = directory.byID[request.partner] else { continue }

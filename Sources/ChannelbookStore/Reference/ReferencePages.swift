@@ -107,19 +107,19 @@ public struct AuditFilter: Sendable {
 /// the whole table into memory).
 extension ChannelbookDatabase {
     /// The tier of partner `p` on `date` (its latest with none), as SQL: the last tier change on or before the day,
-    /// as `PartnerDirectory.tier(of:on:)` reads it in Swift (`EnablementTableTests` holds the two together).
-    static func tierSQL(on date: BusinessDate?) -> String {
-        let through = date.map { " AND t.effective_from <= '\($0.description)'" } ?? ""
-        return "(SELECT t.tier FROM partner_tiers t WHERE t.partner_id = p.id\(through) ORDER BY t.effective_from DESC LIMIT 1)"
+    /// as `PartnerDirectory.tier(of:on:)` reads it in Swift (`PlanningTests` holds the two together).
+    static func tierSQL(on date: BusinessDate?) -> SQLQueryString {
+        var tier: SQLQueryString = "(SELECT t.tier FROM partner_tiers t WHERE t.partner_id = p.id"
+        if let date { tier += " AND t.effective_from <= \(bind: date.description)" }
+        return tier + " ORDER BY t.effective_from DESC LIMIT 1)"
     }
 
     /// Partners with their latest tier, narrowed by kind, tier, one code, and a search of code, name (any case) or
     /// ABN (as people write it): a whole query for the API's keyed pages and the page's sorted ones.
     func partnerSelection(kind: PartnerKind?, tier: ResellerTier?, search: String?, only: PartnerCode? = nil) -> SQLQueryString {
-        let latestTier = Self.tierSQL(on: nil)
-        var query = SQLQueryString("SELECT p.code, p.name, p.kind, p.abn, \(unsafeRaw: latestTier) AS tier FROM partners p WHERE 1 = 1")
+        var query = "SELECT p.code, p.name, p.kind, p.abn, " + Self.tierSQL(on: nil) + " AS tier FROM partners p WHERE 1 = 1"
         if let kind { query += " AND p.kind = \(bind: kind.rawValue)" }
-        if let tier { query += " AND \(unsafeRaw: latestTier) = \(bind: tier.rawValue)" }
+        if let tier { query += " AND " + Self.tierSQL(on: nil) + " = \(bind: tier.rawValue)" }
         if let only { query += " AND p.code = \(bind: only.rawValue)" }
         if let search, !search.isEmpty {
             let needle = Self.likePattern(search)

@@ -56,11 +56,18 @@ extension ChannelbookDatabase {
     func sortedPage<Column, Item>(
         _ select: SQLQueryString, _ slice: TableSlice<Column>, tiebreak: [String], row: (any SQLRow) throws -> Item?
     ) async throws -> CountedPage<Item> {
-        let query = "SELECT * FROM (" + select + ") sorted" + slice.clause(tiebreak: tiebreak, textOrder: byteOrder)
-        let items = try await sql.raw(query).all().compactMap(row)
+        func rows(_ slice: TableSlice<Column>) async throws -> [Item] {
+            try await sql.raw("SELECT * FROM (" + select + ") sorted" + slice.clause(tiebreak: tiebreak, textOrder: byteOrder)).all().compactMap(row)
+        }
+        let items = try await rows(slice)
         guard slice.counts else { return CountedPage(items: items, total: slice.offset + items.count) }
         let counted = try await sql.raw("SELECT COUNT(*) AS n FROM (" + select + ") counted").first()
-        return CountedPage(items: items, total: try counted?.decode(column: "n", as: Int.self) ?? 0)
+        let total = try counted?.decode(column: "n", as: Int.self) ?? 0
+        // A page past the end (an old link, a hand-edited address) shows the last page, as its pager says.
+        guard items.isEmpty, slice.offset > 0, total > 0 else { return CountedPage(items: items, total: total) }
+        var last = slice
+        last.offset = (total - 1) / slice.limit * slice.limit
+        return CountedPage(items: try await rows(last), total: total)
     }
 
     /// `%text%` for `LIKE … ESCAPE '\'`, lower-cased, with the pattern characters in `text` taken literally.
