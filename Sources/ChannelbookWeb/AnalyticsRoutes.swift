@@ -22,7 +22,7 @@ struct AnalyticsRoutes {
             if let problem = query.problem { throw WebError(.badRequest, problem, json: false) }
             let report = try await run(query.report)
             // In the page's order.
-            let rows = Self.sorted(report.rows, Self.order(request, query.report.dimensions), query.report.dimensions)
+            let rows = Self.sorted(report.rows, Self.order(request, path: "/analytics", query.report.dimensions), query.report.dimensions)
             let csv = ([report.columns] + rows.map(\.cells)).map(CSVText.line).joined(separator: "\r\n") + "\r\n"
             return Response(
                 status: .ok,
@@ -70,29 +70,14 @@ struct AnalyticsRoutes {
         let pictures = try await charts(query, program: program)
         shown.merge(pictures) { _, picture in picture }
         let dimensions = query.report.dimensions
-        let order = Self.order(request, dimensions)
-        let rows = Self.sorted(report.rows, order, dimensions)
-        shown["table"] = DataTable(
-            label: "Sales by quarter",
-            columns: [.init(heading: "quarter", sort: "quarter")] + dimensions.map { .init(heading: $0.rawValue, sort: $0.rawValue) } + [
-                .init(heading: "lines", sort: "lines", numeric: true), .init(heading: "net sales", sort: "net", numeric: true),
-                .init(heading: "renewals", sort: "renewals", numeric: true), .init(heading: "on previous quarter", sort: "previous", numeric: true),
-                .init(heading: "on a year before", sort: "year", numeric: true),
-            ],
-            rows: order.page(of: rows).map { row in
-                [.text(row.quarter.description)] + row.values.map { .text($0.isEmpty ? "none" : $0) } + [
-                    .money(String(row.lines)), .money(row.netSales), .money(row.renewals), .money(Self.percent(row.changePreviousBps)),
-                    .money(Self.percent(row.changeYearBps)),
-                ]
-            },
-            empty: "", order: order, pager: order.pager(total: rows.count), id: "sales-report"
-        ).html()
+        shown["table"] = Self.table(report.rows, dimensions, Self.order(request, path: "/analytics", dimensions), label: "Sales by quarter", id: "sales-report")
         shown["hasRows"] = !report.rows.isEmpty
         shown["hasGrouping"] = !dimensions.isEmpty
         shown["grouping"] = dimensions.map(\.rawValue).joined(separator: ", ")
         shown["first"] = "\(query.report.first)"
         shown["last"] = "\(query.report.last)"
         shown["filtered"] = !query.report.filters.isEmpty
+        let order = Self.order(request, path: "/analytics", dimensions)
         shown["query"] = query.queryString + "&sort=\(order.column)&dir=\(order.descending ? "desc" : "asc")"
         values["report"] = shown
         return signedInPage("Analytics", context, Templates.render(.analytics, values))
@@ -104,9 +89,35 @@ struct AnalyticsRoutes {
         case quarter, segment, route, distributor, tier, reseller, lines, net, renewals, previous, year
     }
 
-    /// By quarter unless told otherwise; a dimension's column only when the table is grouped by it.
-    private static func order(_ request: Request, _ dimensions: [SalesDimension]) -> TableOrder<Column> {
-        TableOrder(request, path: "/analytics", default: .quarter, descending: false) { column in
+    /// A sales report's rows as a table, sorted, a page at a time: the analytics page's, and a distributor's
+    /// sell-through on its dashboard (`yearAgo: false`: four quarters have no year-ago change).
+    static func table(
+        _ rows: [SalesReportRow], _ dimensions: [SalesDimension], _ order: TableOrder<Column>, label: String, id: String, yearAgo: Bool = true
+    ) -> String {
+        let sorted = Self.sorted(rows, order, dimensions)
+        var columns: [DataTable.Column] = [.init(heading: "Quarter", sort: "quarter")]
+        columns += dimensions.map { .init(heading: $0.rawValue.prefix(1).uppercased() + $0.rawValue.dropFirst(), sort: $0.rawValue) }
+        columns += [
+            .init(heading: "Lines", sort: "lines", numeric: true), .init(heading: "Net sales", sort: "net", numeric: true),
+            .init(heading: "Renewals", sort: "renewals", numeric: true), .init(heading: "On previous quarter", sort: "previous", numeric: true),
+        ]
+        if yearAgo { columns.append(.init(heading: "On a year before", sort: "year", numeric: true)) }
+        return DataTable(
+            label: label, columns: columns,
+            rows: order.page(of: sorted).map { row in
+                var cells: [DataTable.Cell] = [.text(row.quarter.description)] + row.values.map { .text($0.isEmpty ? "none" : $0) }
+                cells += [.money(String(row.lines)), .money(row.netSales), .money(row.renewals), .money(Self.percent(row.changePreviousBps))]
+                if yearAgo { cells.append(.money(Self.percent(row.changeYearBps))) }
+                return cells
+            },
+            empty: "", order: order, pager: order.pager(total: sorted.count), id: id
+        ).html()
+    }
+
+    /// By quarter unless told otherwise (`descending`: newest first); a dimension's column only when the table is
+    /// grouped by it.
+    static func order(_ request: Request, path: String, _ dimensions: [SalesDimension], descending: Bool = false) -> TableOrder<Column> {
+        TableOrder(request, path: path, default: .quarter, descending: descending) { column in
             SalesDimension(rawValue: column.rawValue).map(dimensions.contains) ?? true
         }
     }
@@ -242,19 +253,13 @@ struct AnalyticsRoutes {
         return names.map { name in (name, quarters.map { sums[name]?[$0] ?? 0 }) }
     }
 
-    /// A row's figures for the `sales-figures` partial: net sales, renewals, the change on the previous quarter and,
-    /// when asked, on a year before — the page's table, an account manager's resellers and a distributor's
-    /// sell-through alike.
+    /// A row's figures for the `sales-figures` partial (an account manager's own resellers): net sales, renewals, the
+    /// change on the previous quarter and on a year before.
     static func figureValues(_ row: SalesReportRow, yearAgo: Bool = true) -> [String: Any] {
         [
             "netSales": Templates.money(row.netSales), "renewals": Templates.money(row.renewals), "onPrevious": percent(row.changePreviousBps),
             "yearAgo": yearAgo, "onYearBefore": percent(row.changeYearBps),
         ]
-    }
-
-    /// The same figures as table cells (`sales-figures.mustache`), for a page that inserts them as markup.
-    static func figureCells(_ row: SalesReportRow, yearAgo: Bool = true) -> String {
-        Templates.render(.salesFigures, figureValues(row, yearAgo: yearAgo))
     }
 
     static func quarters(_ first: Quarter, _ last: Quarter) -> [Quarter] {

@@ -27,7 +27,14 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 try? await database.write { try await $0.touchSession(token: token, nowMicroseconds: now) }
             }
         }
-        return try await next(request, context)
+        guard context.user != nil else { return try await next(request, context) }
+        // A page's refusal for a signed-in login is drawn here, where the login is known, so the error page keeps
+        // the menu; everything else (the API's JSON, a database failure) goes on to the outer middlewares.
+        do { return try await next(request, context) } catch let error as WebError where !error.json {
+            return try error.response(from: request, context: context)
+        } catch let error as HTTPError where !request.uri.path.hasPrefix("/api/") {
+            return try WebError(error, path: request.uri.path).response(from: request, context: context)
+        }
     }
 }
 

@@ -11,7 +11,7 @@ struct DashboardRoutes {
             guard let user = context.user else { return Response.redirect(to: "/login", type: .normal) }
             // A maintenance officer's work is its renewal queue: that is its dashboard.
             if user.role == .maintenanceOfficer { return try await RenewalsRoutes(database: database).queuePage(user, request, context) }
-            return user.role.isVendor ? try await vendorDashboard(context) : try await partnerDashboard(user, context)
+            return user.role.isVendor ? try await vendorDashboard(context) : try await partnerDashboard(user, request, context)
         }
     }
 
@@ -69,7 +69,7 @@ struct DashboardRoutes {
 
     /// A partner's dashboard from its template (`partner-dashboard.mustache`): a reseller's tier progress, its
     /// statements and newest referrals, its MDF; a distributor's reports.
-    private func partnerDashboard(_ user: SignedInUser, _ context: WebContext) async throws -> Response {
+    private func partnerDashboard(_ user: SignedInUser, _ request: Request, _ context: WebContext) async throws -> Response {
         guard let partner = user.partner else { throw WebError.notFound(json: false) }
         let today = WebClock.today(context)
         var values: [String: Any] = [:]
@@ -83,7 +83,8 @@ struct DashboardRoutes {
                     .text(statement.quarter.description), .text(statement.status.rawValue), .money(statement.total),
                 ]
             },
-            empty: "No statements yet: each quarter's appears once the quarter is closed."
+            empty: user.partnerKind == .distributor
+                ? "No statements: rebates, referral fees and MDF are paid to resellers." : "No statements yet: each quarter's appears once the quarter is closed."
         ).html()
         let referrals = try await database.read { try await $0.referrals(partner: partner, asOf: today) }.prefix(10)
         values["referrals"] = DataTable(
@@ -91,7 +92,7 @@ struct DashboardRoutes {
             rows: referrals.map { referral in
                 [
                     .text(referral.id.reference, link: "/referrals/\(referral.id.rawValue)"), .text(referral.customer), .text(referral.status.rawValue),
-                    .text(referral.registeredOn.description),
+                    .date(referral.registeredOn),
                 ]
             },
             empty: "No referrals yet."
@@ -99,7 +100,7 @@ struct DashboardRoutes {
         if user.partnerKind == .reseller, let mdf = try await database.read({ try await $0.mdfBalances(partner: partner, asOf: today) }).first {
             values["mdf"] = ["available": mdf.available.displayString, "reserved": mdf.reserved.displayString, "payable": mdf.payable.displayString]
         }
-        if user.partnerKind == .distributor { values["distributor"] = try await distributorSections(user, partner, today: today) }
+        if user.partnerKind == .distributor { values["distributor"] = try await distributorSections(user, partner, request, today: today) }
         return signedInPage("Dashboard", context, Templates.render(.partnerDashboard, values))
     }
 
@@ -109,7 +110,7 @@ struct DashboardRoutes {
     /// A distributor's own reports, for `distributor-dashboard.mustache` (a partial of the partner's dashboard): names
     /// waiting to be mapped, its resellers' sell-through by quarter, and its lines flagged as route exceptions — its
     /// own source only.
-    private func distributorSections(_ user: SignedInUser, _ distributor: PartnerCode, today: BusinessDate) async throws -> [String: Any] {
+    private func distributorSections(_ user: SignedInUser, _ distributor: PartnerCode, _ request: Request, today: BusinessDate) async throws -> [String: Any] {
         let source = distributor.rawValue
         let (parked, exceptions, byQuarter) = try await database.read { database in
             (
@@ -131,14 +132,14 @@ struct DashboardRoutes {
             },
         ]
         if parked > 0 { values["parked"] = "\(parked) name\(parked == 1 ? "" : "s")" }
-        if let access = AnalyticsAccess.of(user) { values["sellThrough"] = try await sellThroughValues(access, today: today) }
+        if let access = AnalyticsAccess.of(user) { values["sellThrough"] = try await sellThroughValues(access, request, today: today) }
         return values
     }
 
     /// A distributor's sell-through by segment and reseller (what `AnalyticsAccess` lets it see) over the four quarters
     /// up to its newest so far — this quarter's uploads included — from the totals kept at import: a chart stacked by
     /// segment, then the table with the changes.
-    private func sellThroughValues(_ access: AnalyticsAccess, today: BusinessDate) async throws -> [String: Any] {
+    private func sellThroughValues(_ access: AnalyticsAccess, _ request: Request, today: BusinessDate) async throws -> [String: Any] {
         let source = access.onlySource
         let (latest, currency) = try await database.read { (try await $0.latestSalesQuarter(asOf: today, source: source), try await $0.latestProgram().program.currency) }
         guard let latest else { return ["hasRows": false, "noSales": "No sales reported yet."] }
@@ -151,20 +152,14 @@ struct DashboardRoutes {
         let quarters = AnalyticsRoutes.quarters(first, latest)
         let series = try AnalyticsRoutes.netSalesSeries(bySegment.rows, by: 0, over: quarters)
         let byReseller = try await report([.reseller, .segment]).rows
-        // Newest quarter first, at most `sellThroughRowsShown` rows (the API has every row).
-        let rows = quarters.reversed().flatMap { quarter in byReseller.filter { $0.quarter == quarter } }.prefix(Self.sellThroughRowsShown).map { row -> [String: Any] in
-            [
-                "quarter": row.quarter.description, "reseller": row.values[0], "segment": row.values[1], "lines": "\(row.lines)",
-                "figures": AnalyticsRoutes.figureValues(row, yearAgo: false),
-            ]
-        }
+        // Newest quarter first unless sorted otherwise, a page at a time (the API has every row).
+        let order = AnalyticsRoutes.order(request, path: "/", [.reseller, .segment], descending: true)
+        let table = AnalyticsRoutes.table(byReseller, [.reseller, .segment], order, label: "Sell-through by segment and reseller", id: "sell-through", yearAgo: false)
         let chart = SVGChart.series(
             categories: quarters.map(\.description), series: series, title: "Your sell-through per quarter, stacked by segment", stacked: true,
             caption: { Money(minorUnits: $0, currency: currency).compactDisplayString }, detail: { Money(minorUnits: $0, currency: currency).displayString })
-        return ["hasRows": true, "chart": chart, "rows": Array(rows)]
+        return ["hasRows": true, "chart": chart, "table": table]
     }
-
-    static let sellThroughRowsShown = 500
 
     /// This quarter's basis so far against the rebate tiers, for the template's inline SVG bar with a mark at each
     /// tier (no JavaScript); an ineligible reseller is told why it earns no rebate.

@@ -22,10 +22,14 @@ struct DataTable {
         var numeric = false
         /// An amount, drawn by the `money` partial.
         var amount: Money? = nil
+        /// A day, drawn by the `date` partial.
+        var date: BusinessDate? = nil
 
         static func text(_ text: String, link: String? = nil) -> Cell { Cell(text: text, link: link) }
         static func money(_ text: String) -> Cell { Cell(text: text, numeric: true) }
         static func money(_ amount: Money) -> Cell { Cell(numeric: true, amount: amount) }
+        /// A day, or nothing.
+        static func date(_ day: BusinessDate?) -> Cell { Cell(date: day) }
         static func markup(_ html: String) -> Cell { Cell(markup: html) }
     }
 
@@ -57,6 +61,7 @@ struct DataTable {
             [
                 "text": cell.text, "isNumeric": cell.numeric, "isLink": cell.link != nil, "link": cell.link ?? "", "isMarkup": cell.markup != nil,
                 "markup": cell.markup ?? "", "isAmount": cell.amount != nil, "amount": cell.amount.map(Templates.money) ?? [:],
+                "isDate": cell.date != nil, "day": cell.date.map(Templates.date) ?? [:],
             ]
         }
         var values: [String: Any] = [

@@ -20,7 +20,7 @@ struct EnablementRoutes {
                 ? FormHTML.filters(
                     action: "/enablement",
                     [FormHTML.select("whose", "Partners", [("mine", "only mine")], selected: mine == nil ? "" : "mine", problem: nil, id: "filter-whose")],
-                    button: "Show")
+                    button: "Filter")
                 : ""
             let table = DataTable(
                 label: "Enablement",
@@ -34,7 +34,7 @@ struct EnablementRoutes {
                     [
                         .text(row.partner.rawValue + (row.accountManager == user.email ? " (mine)" : ""), link: PartnerRoutes.path(row.partner)),
                         .text(row.name), .text(row.tier?.rawValue ?? ""), .money(String(row.reps)), .money(String(row.trainedReps)),
-                        .money(String(row.coursesCompleted)), .text(row.lastCompleted?.description ?? ""), .text(row.accountManager ?? ""),
+                        .money(String(row.coursesCompleted)), .date(row.lastCompleted), .text(row.accountManager ?? ""),
                     ]
                 },
                 empty: "None of your partners is a national reseller or has enablement records.",

@@ -248,7 +248,7 @@ struct MDFRoutes {
             },
             "ledger": DataTable(
                 label: "Ledger", columns: [.init(heading: "Date"), .init(heading: "Entry"), .init(heading: "Request"), .init(heading: "Amount", numeric: true)],
-                rows: ledger.map { [.text($0.date.description), .text($0.entry.rawValue), .text($0.requestID.map(String.init) ?? ""), .money($0.amount)] },
+                rows: ledger.map { [.date($0.date), .text($0.entry.rawValue), .text($0.requestID.map(String.init) ?? ""), .money($0.amount)] },
                 empty: "No entries yet."
             ).html(),
         ]
@@ -377,7 +377,7 @@ struct MDFRoutes {
         DataTable(
             label: label,
             columns: [
-                .init(heading: "Id", sort: "id"), .init(heading: "Partner", sort: "partner"), .init(heading: "Activity", sort: "activity"),
+                .init(heading: "ID", sort: "id"), .init(heading: "Partner", sort: "partner"), .init(heading: "Activity", sort: "activity"),
                 .init(heading: "Kind", sort: "kind"), .init(heading: "Dates", sort: "starts"), .init(heading: "Requested", sort: "requested", numeric: true),
                 .init(heading: "Approved", sort: "approved", numeric: true), .init(heading: "Claimed", sort: "claimed", numeric: true),
                 .init(heading: "Accepted", sort: "accepted", numeric: true), .init(heading: "Status", sort: "status"), .init(heading: "Actions"),

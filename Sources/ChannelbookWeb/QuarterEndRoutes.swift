@@ -67,7 +67,9 @@ struct QuarterEndRoutes {
                 let summary = try await database.write {
                     try await $0.closeQuarter(quarter, actor: user.email, today: WebClock.today(context), early: form.early == "yes")
                 }
-                return "Closed \(quarter): \(summary.draftStatements) draft statement\(summary.draftStatements == 1 ? "" : "s")."
+                let adjustments = summary.adjustments > 0
+                    ? "; \(Self.count(summary.adjustments, "adjustment")) of approved figures wait on draft statements" : ""
+                return "Closed \(quarter): \(Self.count(summary.rebates, "rebate")), \(Self.count(summary.referralFees, "referral fee"))\(adjustments)."
             }
         }
         router.get("/quarters/:quarter/approve") { request, context in
@@ -196,7 +198,12 @@ struct QuarterEndRoutes {
             "held": "\(standing.held)", "approved": "\(standing.approved)", "paid": "\(standing.paid)", "unreviewed": exceptions > 0,
         ]
         if user.role.may(.closeQuarter) {
-            var close: [String: Any] = ["ended": quarter.hasEnded(on: today), "lastDay": quarter.lastDay.description]
+            // A quarter closes once it has ended (early, with a confirmation, once it has begun); closing again
+            // recomputes its drafts and puts what changed since on draft statements as adjustments.
+            var close: [String: Any] = [
+                "ended": quarter.hasEnded(on: today), "begun": quarter.firstDay <= today, "lastDay": Templates.date(quarter.lastDay),
+                "firstDay": Templates.date(quarter.firstDay), "again": standing.total > 0,
+            ]
             if let problem, problem.form == "close" { close["closeError"] = FormHTML.notice(problem.message, isError: true) }
             values["close"] = close
         }

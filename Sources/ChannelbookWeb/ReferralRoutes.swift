@@ -155,7 +155,7 @@ struct ReferralRoutes {
                 let link = "/referrals/\(referral.id.rawValue)"
                 return [
                     .text(referral.id.reference, link: link), .text(referral.partner.rawValue), .text(referral.customer, link: link),
-                    .text(referral.status.rawValue), .text(referral.registeredOn.description), .text(referral.expiresOn?.description ?? ""),
+                    .text(referral.status.rawValue), .date(referral.registeredOn), .date(referral.expiresOn),
                 ]
             },
             empty: filter.status == nil && filter.customer == nil ? "No referrals yet." : "No referral matches these filters.",

@@ -132,7 +132,7 @@ struct RenewalsRoutes {
         values["table"] = DataTable(
             label: "Renewal queue",
             columns: [
-                .init(heading: "Id", sort: "id"), .init(heading: "Contract", sort: "contract"), .init(heading: "Customer", sort: "customer"),
+                .init(heading: "ID", sort: "id"), .init(heading: "Contract", sort: "contract"), .init(heading: "Customer", sort: "customer"),
                 .init(heading: "Reseller", sort: "reseller"), .init(heading: "Owner", sort: "owner"), .init(heading: "SKU", sort: "sku"),
                 .init(heading: "Seats", sort: "seats", numeric: true), .init(heading: "Ends", sort: "ends"), .init(heading: "Days", numeric: true),
                 .init(heading: "Status", sort: "status"), .init(heading: "Quote", sort: "quote", numeric: true),
@@ -140,7 +140,7 @@ struct RenewalsRoutes {
             rows: page.items.map { view in
                 [
                     .text(String(view.id), link: "/renewals/\(view.id)"), .text(view.contractID), .text(view.customer), .text(view.reseller.rawValue), .text(view.owner),
-                    .text(view.sku), .money(String(view.seats)), .text(view.ends.description), .money(String(view.daysToEnd)), .text(view.status.rawValue),
+                    .text(view.sku), .money(String(view.seats)), .date(view.ends), .money(String(view.daysToEnd)), .text(view.status.rawValue),
                     view.quote.map { .money($0) } ?? .money(""),
                 ]
             },

@@ -15,10 +15,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         do { response = try await next(request, context) } catch let error as WebError {
             response = try error.response(from: request, context: context)
         } catch let error as HTTPError {
-            // Hummingbird's own refusals (an unknown page, a wrong method): a styled page with a way back, or the
-            // API's JSON error under /api/.
-            let message = error.status == .notFound ? "There is no page at this address." : (error.body ?? error.status.reasonPhrase)
-            response = try WebError(error.status, message, json: request.uri.path.hasPrefix("/api/")).response(from: request, context: context)
+            response = try WebError(error, path: request.uri.path).response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
         } catch {

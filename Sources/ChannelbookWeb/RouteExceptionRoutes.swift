@@ -147,7 +147,7 @@ struct RouteExceptionRoutes {
                     review = .markup(Templates.render(.routeExceptionReview, Self.reviewValues(quarter, line, listQuery: order.query, csrf: csrf, problem: problem)))
                 }
                 return [
-                    .text(line.date.description), .text(line.source), .text(line.lineID), .text(line.reseller.rawValue), .text(line.category.rawValue),
+                    .date(line.date), .text(line.source), .text(line.lineID), .text(line.reseller.rawValue), .text(line.category.rawValue),
                     .money(line.amount),
                     .text(line.reason.explanation), review,
                 ]

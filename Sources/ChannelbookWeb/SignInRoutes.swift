@@ -75,13 +75,15 @@ struct SignInRoutes {
             return response
         } catch let error as AccountError {
             let next = Self.returnPath(form.next)
-            if case .throttled = error { return loginPage(csrf: form.csrf, message: error.description, next: next, status: .tooManyRequests) }
-            return loginPage(csrf: form.csrf, message: error.description, next: next, status: .unauthorized)
+            // The email typed is kept (never the password), so a mistyped password is the only thing to type again.
+            let email = String(form.email.prefix(254))
+            if case .throttled = error { return loginPage(csrf: form.csrf, message: error.description, next: next, email: email, status: .tooManyRequests) }
+            return loginPage(csrf: form.csrf, message: error.description, next: next, email: email, status: .unauthorized)
         }
     }
 
-    private func loginPage(csrf: String, message: String?, next: String?, status: HTTPResponse.Status = .ok) -> Response {
-        var values: [String: Any] = ["csrf": csrf]
+    private func loginPage(csrf: String, message: String?, next: String?, email: String = "", status: HTTPResponse.Status = .ok) -> Response {
+        var values: [String: Any] = ["csrf": csrf, "email": email]
         if let message { values["message"] = message }
         if let next { values["next"] = next }
         return HTMLPage(title: "Sign in", body: Templates.render(.signIn, values)).response(status: status)

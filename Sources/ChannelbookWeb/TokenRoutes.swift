@@ -40,7 +40,7 @@ struct TokenRoutes {
             let created = Date(timeIntervalSince1970: TimeInterval(token.createdAtMicroseconds / 1_000_000))
             return ["id": "\(token.id)", "name": token.name, "createdAt": ISO8601DateFormatter().string(from: created), "revoked": token.revoked]
         }
-        var values: [String: Any] = ["tokens": tokens, "csrf": context.session?.csrfToken ?? ""]
+        var values: [String: Any] = ["tokens": tokens, "hasTokens": !tokens.isEmpty, "csrf": context.session?.csrfToken ?? ""]
         if let created { values["newToken"] = created }
         return signedInPage("API tokens", context, Templates.render(.tokens, values))
     }

@@ -46,8 +46,14 @@ public struct WebError: HTTPResponseError {
         if status == .unauthorized && request.method == .get {
             return Response.redirect(to: "/login?next=\(request.uri.description.addingPercentEncodingForQuery())", type: .normal)
         }
+        let title = "\(status.code) \(status.reasonPhrase)"
+        // Signed in (`AuthenticationMiddleware` renders a signed-in login's errors with its context): the page keeps
+        // its frame, the menu and who is signed in, and offers no sign-in.
+        if let context = context as? WebContext, context.user != nil {
+            return signedInPage(title, context, Templates.render(.error, ["message": message])).withStatus(status)
+        }
         let body = Templates.render(.error, ["message": message, "signIn": status == .unauthorized || status == .forbidden])
-        return HTMLPage(title: "\(status.code) \(status.reasonPhrase)", body: body).response(status: status)
+        return HTMLPage(title: title, body: body).response(status: status)
     }
 
     /// A database conflict (busy, deadlock, a duplicate written at the same moment) is 409: the request may be
@@ -65,6 +71,13 @@ public struct WebError: HTTPResponseError {
     /// A figure that cannot be computed (a stored sum beyond 64 bits): 422 naming the sum, never a 500 or a trap.
     init(_ overflow: MoneyError, json: Bool) {
         self.init(.unprocessableContent, "\(overflow); `channelbook check` shows what is stored wrong", json: json)
+    }
+
+    /// Hummingbird's own refusals (an unknown page, a wrong method): a styled page with a way back, or the API's
+    /// JSON error under /api/.
+    init(_ error: HTTPError, path: String) {
+        let message = error.status == .notFound ? "There is no page at this address." : (error.body ?? error.status.reasonPhrase)
+        self.init(error.status, message, json: path.hasPrefix("/api/"))
     }
 
     /// The answer for a missing or forbidden thing: 404, so another partner's data is not even confirmed to exist.

@@ -50,6 +50,11 @@ import Testing
             let forbidden = try await client.execute(uri: "/quarters/2026Q1/approve", method: .get, headers: partner.headers)
             #expect(forbidden.status == .notFound)
             #expect(String(buffer: forbidden.body).contains("Back to the dashboard"))
+            // Signed in, an error page keeps the frame (the menu, who is signed in) and offers no sign-in.
+            #expect(text.contains(#"<nav class="navbar"#) && text.contains("jo@p01.example") && !text.contains(#"href="/login""#))
+            let notAllowed = try await client.execute(uri: "/webhooks", method: .get, headers: finance.headers)
+            #expect(notAllowed.status == .forbidden)
+            #expect(String(buffer: notAllowed.body).contains("<title>403 Forbidden · Channelbook</title>") && String(buffer: notAllowed.body).contains("fin@vendor.example"))
             // The API's unknown paths stay JSON.
             let api = try await client.execute(uri: "/api/v1/no-such-thing", method: .get, headers: partner.headers)
             #expect(api.status == .notFound)

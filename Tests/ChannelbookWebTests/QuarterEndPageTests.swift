@@ -47,7 +47,7 @@ import Testing
         try await WebApp.build(database: try await database.pool(), clock: fixedClock).test(.router) { client in
             let admin = try await signedIn(client, database, "admin@vendor.example", "admin secret 1234")
             let (_, before) = try await page(client, "/quarters/2027Q1", admin)
-            #expect(before.contains("2027Q1 has not ended: its last day is 2027-03-31"))
+            #expect(before.contains(#"2027Q1 has not ended: its last day is <time datetime="2027-03-31">2027-03-31</time>"#))
             #expect(before.contains("<button>Close early</button>"))
             let refused = try await post(client, "/quarters/2027Q1/close", admin)
             #expect(refused.status == .badRequest)
@@ -58,10 +58,13 @@ import Testing
             #expect(early.headers[.location]?.hasPrefix("/quarters/2027Q1?sort=partner&dir=asc&page=1&done=Closed%202027Q1") == true)
             #expect(try await database.statements(for: Quarter.parse("2027Q1")).map(\.partner) == ["N01"])
             #expect(try await database.auditLog().last.map { "\($0.actor) \($0.action)" } == "admin@vendor.example close early")
-            // An ended quarter has a plain close button.
+            // An ended quarter already closed says what closing it again does; a quarter not begun offers no close.
             let (_, ended) = try await page(client, "/quarters/2026Q1", admin)
-            #expect(ended.contains("<button>Close 2026Q1</button>"))
+            #expect(ended.contains("<button>Close 2026Q1 again</button>") && ended.contains("Closing it again recomputes its drafts"))
             #expect(!ended.contains("Close early"))
+            let (_, future) = try await page(client, "/quarters/2027Q2", admin)
+            #expect(future.contains(#"2027Q2 has not begun: it starts on <time datetime="2027-04-01">2027-04-01</time>."#))
+            #expect(!future.contains("action=\"/quarters/2027Q2/close\""))
         }
         await database.close()
     }
