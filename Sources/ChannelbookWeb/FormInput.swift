@@ -72,11 +72,13 @@ enum FormHTML {
     /// A labelled list to choose from, with its refusal beside it; without `required`, a blank choice first.
     static func select(
         _ name: String, _ label: String, _ options: [(value: String, label: String)], selected: String, problem: FormProblem?, required: Bool = false,
-        id: String? = nil
+        id: String? = nil, chooseFirst: Bool = false
     ) -> String {
         var values = field(name, label, problem, required: required, id: id)
         values["isSelect"] = true
-        values["blank"] = !required
+        // An optional choice starts blank; so does a required one that must be chosen on purpose (`chooseFirst`: the
+        // browser refuses the form until it is).
+        values["blank"] = !required || chooseFirst
         values["options"] = options.map { ["value": $0.value, "text": $0.label, "chosen": $0.value == selected] as [String: Any] }
         return Templates.render(.field, values)
     }

@@ -386,7 +386,7 @@ struct MDFRoutes {
                 func amount(_ money: Money?) -> DataTable.Cell { money.map { .money($0) } ?? .money("") }
                 return [
                     .text(String(view.id), link: "/mdf/requests/\(view.id)"), .text(view.partner.rawValue), .text(view.activity), .text(view.kind.rawValue),
-                    .text("\(view.startsOn) to \(view.endsOn)"), .money(view.requested), amount(view.approved), amount(view.claimed), amount(view.accepted),
+                    .markup(Templates.render(.date, Templates.date(view.startsOn)) + " to " + Templates.render(.date, Templates.date(view.endsOn))), .money(view.requested), amount(view.approved), amount(view.claimed), amount(view.accepted),
                     .text(view.status.label + (view.reason.map { ": " + $0 } ?? "")), .markup(actions(view)),
                 ]
             },

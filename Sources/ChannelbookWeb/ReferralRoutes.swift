@@ -303,7 +303,8 @@ struct ReferralRoutes {
         ]
         if user.role != .partner {
             let choices = partners.map { (value: $0.code.rawValue, label: "\($0.code.rawValue) \($0.name)") }
-            fields["partner"] = FormHTML.select("partner", "Partner", choices, selected: problem?.values["partner"] ?? "", problem: problem, required: true)
+            // Registering for the wrong partner is too easy with one preselected: the admin chooses.
+            fields["partner"] = FormHTML.select("partner", "Partner", choices, selected: problem?.values["partner"] ?? "", problem: problem, required: true, chooseFirst: true)
         }
         return fields
     }
