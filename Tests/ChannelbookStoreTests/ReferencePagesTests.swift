@@ -86,6 +86,23 @@ import Testing
 extension ReferencePagesTests {
     /// Referrals a page at a time, filtered by their status on a date: the same as the whole list, across the batches
     /// the page is read in (more than 200 registrations).
+    /// A search folds every letter's case, not only ASCII's, on SQLite as on PostgreSQL; the users' lower-case email
+    /// check still holds.
+    @Test(arguments: TestDatabase.available)
+    func aSearchFindsANameWhateverTheCaseOfItsAccentedLetters(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.importText(.partners, "code,name,kind,tier,distributors,abn,tier_since\nR77,Émile Électrique Ökonomie,reseller,registered,D01,,\n")
+            for search in ["émile", "ÉMILE", "électrique", "ökonomie", "ÖKON"] {
+                let found = try await database.partnerTable(search: search, TableSlice(column: .code, limit: 10)).items.map(\.code.rawValue)
+                #expect(found == ["R77"], "\(search)")
+            }
+            #expect(try await database.partnerTable(search: "emile", TableSlice(column: .code, limit: 10)).items.isEmpty)  // an accent is a letter
+            _ = try await database.addUser(email: "Zoë@Vendor.example", role: .finance, partner: nil, password: "finance secret 123", actor: "t", bcryptCost: 4)
+            #expect(try await database.users().contains { $0.email == "zoë@vendor.example" })
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func referralPagesMatchTheWholeListAcrossBatches(database kind: TestDatabase) async throws {
         try await kind.with { database in

@@ -79,6 +79,19 @@ public final class ChannelbookDatabase: Sendable {
         }
     }
 
+    /// SQLite's own `lower()` folds ASCII letters only; PostgreSQL's (ICU) and Swift's fold every letter. Replaced on
+    /// each connection by Swift's, so a search for "émile" finds "Émile" and a name sorts the same on both databases.
+    /// Deterministic and allowed in the schema (the users' `email = lower(email)` check), as the built-in was.
+    private static func unicodeLower() -> SQLiteCustomFunction {
+        SQLiteCustomFunction("lower", argumentCount: 1, pure: true, indirect: true) { arguments in
+            switch arguments.first {
+            case .text(let text): text.lowercased()
+            case .null, nil: nil
+            case let value?: value.description.lowercased()
+            }
+        }
+    }
+
     /// A SQLite connection set up for Channelbook: WAL (readers work while one writer writes), FULL sync
     /// (a committed money action survives an operating-system crash), a busy timeout for other processes.
     static func openSQLite(path: String, readOnly: Bool, logger: Logger, schema: SchemaCheck) async throws -> ChannelbookDatabase {
@@ -87,6 +100,7 @@ public final class ChannelbookDatabase: Sendable {
         // A new money database is readable by its owner only (its WAL and shared-memory files follow its mode).
         if isNew { _ = try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path) }
         let database = ChannelbookDatabase(dialect: .sqlite, location: .sqlite(path: path), sqlite: connection, postgres: nil, logger: logger, schema: schema)
+        try await connection.install(customFunction: unicodeLower())
         var pragmas = [
             "PRAGMA busy_timeout = \(SQLiteSettings.busyTimeoutMilliseconds)", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL",
         ]
