@@ -67,6 +67,20 @@ struct DashboardRoutes {
         return ["hasPartners": true, "quarter": Quarter(containing: today).description, "rows": rows]
     }
 
+    /// A partner's statements, each linked to its page: its dashboard's list and its partner page's.
+    static func statementsTable(_ statements: [StatementView], label: String, empty: String) -> String {
+        DataTable(
+            label: label, columns: [.init(heading: "Statement"), .init(heading: "Quarter"), .init(heading: "Status"), .init(heading: "Total", numeric: true)],
+            rows: statements.map { statement in
+                [
+                    .text(statement.reference, link: "/statements/\(statement.quarter)/\(statement.partner.rawValue.addingPercentEncodingForQuery())"),
+                    .text(statement.quarter.description), .text(statement.status.rawValue), .money(statement.total),
+                ]
+            },
+            empty: empty
+        ).html()
+    }
+
     /// A partner's dashboard from its template (`partner-dashboard.mustache`): a reseller's tier progress, its
     /// statements and newest referrals, its MDF; a distributor's reports.
     private func partnerDashboard(_ user: SignedInUser, _ request: Request, _ context: WebContext) async throws -> Response {
@@ -75,17 +89,10 @@ struct DashboardRoutes {
         var values: [String: Any] = [:]
         if let progress = try await database.read({ try await $0.tierProgress(of: partner, on: today) }) { values["progress"] = Self.progressValues(progress) }
         let statements = try await database.read { try await $0.statements(ofPartner: partner) }
-        values["statements"] = DataTable(
-            label: "Your statements", columns: [.init(heading: "Statement"), .init(heading: "Quarter"), .init(heading: "Status"), .init(heading: "Total", numeric: true)],
-            rows: statements.map { statement in
-                [
-                    .text(statement.reference, link: "/statements/\(statement.quarter)/\(statement.partner.rawValue.addingPercentEncodingForQuery())"),
-                    .text(statement.quarter.description), .text(statement.status.rawValue), .money(statement.total),
-                ]
-            },
+        values["statements"] = Self.statementsTable(
+            statements, label: "Your statements",
             empty: user.partnerKind == .distributor
-                ? "No statements: rebates, referral fees and MDF are paid to resellers." : "No statements yet: each quarter's appears once the quarter is closed."
-        ).html()
+                ? "No statements: rebates, referral fees and MDF are paid to resellers." : "No statements yet: each quarter's appears once the quarter is closed.")
         let referrals = try await database.read { try await $0.referrals(partner: partner, asOf: today) }.prefix(10)
         values["referrals"] = DataTable(
             label: "Your newest referrals", columns: [.init(heading: "Referral"), .init(heading: "Customer"), .init(heading: "Status"), .init(heading: "Registered")],

@@ -32,8 +32,10 @@ struct PartnerRoutes {
             let code = PartnerCode(rawValue: context.parameters.get("code") ?? "")
             if user.role == .partner && user.partner != code { throw WebError.notFound(json: false) }
             guard let detail = try await database.read({ try await $0.partnerDetail(code) }) else { throw WebError.notFound(json: false) }
-            let reps = try await database.read { try await $0.enablementReps(of: code) }
-            return detailPage(detail, try await database.read { try await $0.contacts(of: code) }, reps, context)
+            let (reps, contacts, statements) = try await database.read { database in
+                (try await database.enablementReps(of: code), try await database.contacts(of: code), try await database.statements(ofPartner: code))
+            }
+            return detailPage(detail, contacts, reps, statements, user, context)
         }
     }
 
@@ -86,7 +88,8 @@ struct PartnerRoutes {
     }
 
     private func detailPage(
-        _ detail: PartnerDetail, _ contacts: (accountManager: String?, maintenanceOfficer: String?), _ reps: [EnablementRep], _ context: WebContext
+        _ detail: PartnerDetail, _ contacts: (accountManager: String?, maintenanceOfficer: String?), _ reps: [EnablementRep],
+        _ statements: [StatementView], _ user: SignedInUser, _ context: WebContext
     ) -> Response {
         let record = detail.record
         var values: [String: Any] = [
@@ -101,7 +104,15 @@ struct PartnerRoutes {
                 ["code": code.rawValue, "last": index == detail.distributors.count - 1]
             },
             "reps": record.kind == .reseller ? EnablementRoutes.repsSection(reps) : "",
+            "statements": record.kind == .reseller ? DashboardRoutes.statementsTable(statements, label: "Statements of \(record.code.rawValue)", empty: "No statements yet.") : "",
         ]
+        // The vendor's ways into this partner's lists, each filtered to it.
+        if user.role.isVendor {
+            let code = record.code.rawValue.addingPercentEncodingForQuery()
+            values["hasLists"] = true
+            values["lists"] = [["href": "/referrals?partner=\(code)", "label": "Referrals"]]
+                + (record.kind == .reseller ? [["href": "/mdf?partner=\(code)", "label": "MDF requests"]] : [])
+        }
         if let abn = record.abn { values["abn"] = ABN.grouped(abn.digits) }
         if let manager = contacts.accountManager { values["accountManager"] = manager }
         if let officer = contacts.maintenanceOfficer { values["maintenanceOfficer"] = officer }

@@ -513,6 +513,9 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
             let detail = String(buffer: try await client.execute(uri: "/partners/P01", method: .get, headers: vendor.headers).body)
             #expect(detail.contains("premier from the beginning") && detail.contains("<h2>Buys through</h2>\n<p>D01"))
             #expect(detail.contains("<title>Net sales per quarter of P01</title>"))
+            // Its statements, and the vendor's ways into its referrals and MDF, filtered to it.
+            #expect(detail.contains(#"aria-label="Statements of P01""#) && detail.contains(#"<a href="/referrals?partner=P01">Referrals</a>"#))
+            #expect(detail.contains(#"<a href="/mdf?partner=P01">MDF requests</a>"#))
             // The payout file is a POST with the form's CSRF token: a GET changes nothing and writes no audit row.
             #expect(try await client.execute(uri: "/quarters/2026Q1/payouts.csv", method: .get, headers: vendor.headers).status != .ok)
             let forged = try await client.execute(uri: "/quarters/2026Q1/payouts.csv", method: .post, headers: vendor.headers, body: form(["csrf": "forged"]))
@@ -569,6 +572,7 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
 
             let detail = String(buffer: try await client.execute(uri: "/partners/P01", method: .get, headers: partner.headers).body)
             #expect(detail.contains("Account manager: am@vendor.example"))
+            #expect(!detail.contains("/mdf?partner="))  // the vendor's links are the vendor's
             let dashboard = String(buffer: try await client.execute(uri: "/", method: .get, headers: partner.headers).body)
             #expect(dashboard.contains("<h2>Referrals</h2>"))
 
