@@ -144,4 +144,18 @@ import Testing
             #expect(try await partners(by: .manager, descending: true).0 == ["P02", "N01", "A01"])
         }
     }
+
+    @Test(arguments: TestDatabase.available)
+    func theChannelOverviewShowsTheLatestQuarterWithSalesThatCountTowardATier(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            try await database.importText(.sales, Fixtures.sales)
+            // A renewal in 2026Q2 is no sale toward a tier: the overview stays on 2026Q1.
+            try await database.importText(.sales, Fixtures.salesHeader + "RN-9,2026-04-10,D01,P01,Acme Mining,RN-1,renewal,10,900.00,AUD\n")
+            let overview = try await database.channelOverview(asOf: try BusinessDate.parse("2026-05-01"))
+            #expect(overview.quarter?.description == "2026Q1")
+            try await database.importText(.sales, Fixtures.salesHeader + "HW-9,2026-04-11,D01,P01,Acme Mining,HW-1,hardware,1,1000.00,AUD\n")
+            #expect(try await database.channelOverview(asOf: try BusinessDate.parse("2026-05-01")).quarter?.description == "2026Q2")
+        }
+    }
 }

@@ -425,7 +425,7 @@ public struct NearTierRow: Sendable, Equatable {
 public struct ChannelOverview: Sendable {
     /// Resellers by their latest tier.
     public let tierCounts: [(tier: ResellerTier, count: Int)]
-    /// The latest quarter with sales, up to the current one.
+    /// The latest quarter with hardware or software sales, up to the current one.
     public let quarter: Quarter?
     /// Eligible resellers within 10 % below their next rebate tier in that quarter, closest first.
     public let nearTier: [NearTierRow]
@@ -451,7 +451,10 @@ extension ChannelbookDatabase {
         for record in directory.byID.values where record.kind == .reseller {
             if let tier = directory.latestTier(of: record.id) { counts[tier, default: 0] += 1 }
         }
-        let latest = try await plainRows("SELECT MAX(quarter) FROM sales_totals WHERE quarter <= $1", [.text(Quarter(containing: today).description)])
+        // The latest quarter with sales that count toward a tier (hardware and software): a quarter of renewals alone
+        // (contracts coming round) has nobody near a tier to show.
+        let latest = try await plainRows(
+            "SELECT MAX(quarter) FROM sales_totals WHERE quarter <= $1 AND category <> 'renewal'", [.text(Quarter(containing: today).description)])
             .first.flatMap { try $0.optionalText(0) }.map { try Quarter.parse($0) }
         var near: [NearTierRow] = []
         var exceptions = 0
