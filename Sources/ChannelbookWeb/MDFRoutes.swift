@@ -168,7 +168,7 @@ struct MDFRoutes {
             do { view = try await database.read { try await $0.mdfRequest(id, asOf: WebClock.today(context), within: access.readScope) } } catch MDFStoreError.notFound {
                 throw WebError.notFound(json: false)
             }
-            return signedInPage("MDF request \(id)", context, Self.detail(view))
+            return signedInPage("MDF request \(id)", context, Self.detail(view), crumbs: [("/mdf", "Market development funds")])
         }
         router.get("/mdf/proofs/:id") { _, context in
             let user = try context.requireUser(json: false)

@@ -121,6 +121,6 @@ struct PartnerRoutes {
                 detail.quarterlySales.map { ($0.quarter.description, $0.net.minorUnits, $0.net.displayString) },
                 title: "Net sales per quarter of \(record.code.rawValue)")
         }
-        return signedInPage("Partner \(record.code.rawValue)", context, Templates.render(.partner, values))
+        return signedInPage("Partner \(record.code.rawValue)", context, Templates.render(.partner, values), crumbs: user.role.isVendor ? [("/partners", "Partners")] : [])
     }
 }

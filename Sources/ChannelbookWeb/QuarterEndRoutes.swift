@@ -178,6 +178,9 @@ struct QuarterEndRoutes {
 
     // MARK: Pages
 
+    /// The way back from a page under a quarter: quarter end, then the quarter's statements.
+    static func crumbs(_ quarter: Quarter) -> [(href: String, label: String)] { [("/quarters", "Quarter end"), ("/quarters/\(quarter)", "Statements \(quarter)")] }
+
     private func quarterPage(_ quarter: Quarter, _ request: Request, _ context: WebContext, problem: FormProblem?) async throws -> Response {
         let user = try context.requireVendor(json: false)
         let today = WebClock.today(context)
@@ -242,7 +245,8 @@ struct QuarterEndRoutes {
             order: order, pager: order.pager(total: page.total), csv: order.href(at: "/quarters/\(quarter)/statements.csv"))
         values["table"] = table.html()
         if mayApprove { values["payment"] = Self.paymentValues(standing, payments: payments, exports: exports, problem: problem) }
-        return signedInPage("Statements \(quarter)", context, Templates.render(.quarterPage, values)).withStatus(problem == nil ? .ok : .badRequest)
+        return signedInPage("Statements \(quarter)", context, Templates.render(.quarterPage, values), crumbs: [("/quarters", "Quarter end")])
+            .withStatus(problem == nil ? .ok : .badRequest)
     }
 
     /// The quarter's statements with the list's filters and order, as CSV.
@@ -297,7 +301,7 @@ struct QuarterEndRoutes {
             if !passedBy.isEmpty { values["held"] = passedBy.map { "\($0.partner.rawValue) (\(holds[$0.partner]?.reason ?? ""))" }.joined(separator: ", ") }
             if let partner { values["partner"] = partner.rawValue }
         }
-        return signedInPage("Approve statements for \(quarter)", context, Templates.render(.approveConfirmation, values))
+        return signedInPage("Approve statements for \(quarter)", context, Templates.render(.approveConfirmation, values), crumbs: Self.crumbs(quarter))
     }
 
     /// What marking paid will do (`pay-confirmation.mustache`): the approved statements, the reference, the total.
@@ -313,7 +317,7 @@ struct QuarterEndRoutes {
             values["statements"] = Self.statementRows(payable)
             values["shown"] = StatementView.digest(payable)
         }
-        return signedInPage("Mark \(quarter) paid", context, Templates.render(.payConfirmation, values))
+        return signedInPage("Mark \(quarter) paid", context, Templates.render(.payConfirmation, values), crumbs: Self.crumbs(quarter))
     }
 
     // MARK: Parts

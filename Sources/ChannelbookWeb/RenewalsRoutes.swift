@@ -183,7 +183,8 @@ struct RenewalsRoutes {
         values["events"] = events.map { event -> [String: Any] in
             ["date": "\(event.date)", "event": "\(event.event)", "amount": event.amount.map(Templates.money) ?? [:], "note": event.note, "by": event.actor]
         }
-        return signedInPage("Renewal opportunity \(id)", context, Templates.render(.renewal, values)).withStatus(problem == nil ? .ok : .badRequest)
+        return signedInPage("Renewal opportunity \(id)", context, Templates.render(.renewal, values), crumbs: [("/renewals", "Renewals")])
+            .withStatus(problem == nil ? .ok : .badRequest)
     }
 
     // MARK: Pieces

@@ -155,7 +155,9 @@ struct RouteExceptionRoutes {
             empty: filter.reviewed == false ? "No route exceptions left to review in \(quarter)." : "No route exceptions in \(quarter)\(filter.reseller != nil || filter.source != nil ? " match the filter" : "").",
             order: order, pager: order.pager(total: page.total), csv: order.href(at: "/quarters/\(quarter)/exceptions.csv"))
         values["table"] = table.html()
-        return signedInPage("Route exceptions \(quarter)", context, Templates.render(.routeExceptions, values)).withStatus(problem == nil ? .ok : .badRequest)
+        // A distributor's login has no quarter pages: its way back is its dashboard.
+        let crumbs = user.role.isVendor ? QuarterEndRoutes.crumbs(quarter) : [("/", "Dashboard")]
+        return signedInPage("Route exceptions \(quarter)", context, Templates.render(.routeExceptions, values), crumbs: crumbs).withStatus(problem == nil ? .ok : .badRequest)
     }
 
     /// Accept with a note, or reassign to another reseller with a note (`route-exception-review.mustache`): two small

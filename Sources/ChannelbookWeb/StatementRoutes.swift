@@ -43,6 +43,7 @@ struct StatementRoutes {
                     ["kind": line.kind.label, "description": line.description, "amount": Templates.money(line.amount), "explanation": line.explanation]
                 },
             ])
-        return signedInPage("Statement \(statement.reference)", context, body)
+        let crumbs = context.user?.role.isVendor == true ? QuarterEndRoutes.crumbs(statement.quarter) : [("/", "Dashboard")]
+        return signedInPage("Statement \(statement.reference)", context, body, crumbs: crumbs)
     }
 }

@@ -31,7 +31,9 @@ import Testing
             #expect(page.contains(##"<a class="visually-hidden-focusable" href="#main">Skip to the content</a>"##))
             // A quarter is under the menu's "Quarter end" (/quarters): that entry is marked, and only it.
             #expect(page.contains(#"aria-current="page" href="/quarters">Quarter end</a>"#))
-            #expect(page.components(separatedBy: "aria-current=\"page\"").count == 2)
+            #expect(page.components(separatedBy: "nav-link active").count == 2)
+            // Its way back: quarter end, the quarter itself the end of the trail.
+            #expect(page.contains(#"<li class="breadcrumb-item"><a href="/quarters">Quarter end</a></li><li class="breadcrumb-item active" aria-current="page">Statements 2026Q1</li>"#))
             // The statements' table draws its own scrolling box, named; a table a page builds by hand gets one too.
             #expect(page.contains(#"<div class="table-scroll" tabindex="0" role="region" aria-label="Statements 2026Q1">"#))
             #expect(page.components(separatedBy: "<table").count == page.components(separatedBy: "class=\"table-scroll\"").count)
