@@ -26,6 +26,25 @@ struct MatchingRoutes {
             return try await page(
                 access, request, context, notice: done.flatMap(Self.notices.index(forKey:)).map { Self.notices[$0].value }, problem: nil, after: after)
         }
+        // Every parked name this login sees, in the page's order (source, then name), as CSV: read by cursor in SQL,
+        // 500 at a time, however many there are.
+        router.get("/matching/parked.csv") { _, context in
+            let (_, access) = try scope(context)
+            let database = self.database
+            let currency = try await database.read { try await $0.latestProgram().program.currency }
+            return StreamedCSV.response(
+                fileName: "parked-names.csv", header: ["source", "reseller_as_written", "lines", "amount", "first_date", "last_date", "likely_partner"]
+            ) { cursor in
+                let names = try await database.read { try await $0.parkedNames(source: access.source, after: cursor, limit: 500) }
+                let rows = names.map { name in
+                    [
+                        name.source, name.writtenAs, String(name.lines), Money(minorUnits: name.amountMinor, currency: currency).decimalString, name.firstDate,
+                        name.lastDate, name.suggestion?.rawValue ?? "",
+                    ]
+                }
+                return (rows, names.count == 500 ? names.last?.cursor : nil)
+            }
+        }
         // The decided names with the page's order, as CSV; a distributor's own, without the vendor's staff's names.
         router.get("/matching/decided.csv") { request, context in
             let (_, access) = try scope(context)

@@ -45,11 +45,16 @@ import Testing
             let names = String(buffer: try await client.execute(uri: "/matching", method: .get, headers: d01.headers).body)
             #expect(names.contains("<td>ASSOCIATE ONE PTY LTD</td>") && names.contains("A01 (same name or ABN)") && names.contains("action=\"/matching/suggest\""))
             #expect(!names.contains("/matching/map"))
+            // Every parked name as CSV: its own source's only.
+            let parkedCSV = String(buffer: try await client.execute(uri: "/matching/parked.csv", method: .get, headers: d01.headers).body)
+            #expect(parkedCSV.hasPrefix("source,reseller_as_written,lines,amount,first_date,last_date,likely_partner\r\nD01,ASSOCIATE ONE PTY LTD,"), "\(parkedCSV)")
+            #expect(parkedCSV.hasSuffix(",A01\r\n"))
             let suggested = try await client.execute(uri: "/matching/suggest", method: .post, headers: d01.headers, body: form(["csrf": d01.csrf, "name": "Associate One", "partner": "A01"]))
             #expect(suggested.status == .seeOther)
             #expect(try await client.execute(uri: "/matching/map", method: .post, headers: d01.headers, body: form(["csrf": d01.csrf, "source": "D01", "name": "Associate One", "partner": "A01"])).status == .forbidden)
             let d02 = try await signedIn(client, database, "sales@d02.example", "distributor secret 2")
             #expect(String(buffer: try await client.execute(uri: "/matching", method: .get, headers: d02.headers).body).contains("No parked lines"))
+            #expect(String(buffer: try await client.execute(uri: "/matching/parked.csv", method: .get, headers: d02.headers).body) == "source,reseller_as_written,lines,amount,first_date,last_date,likely_partner\r\n")
             // A reseller's login has no such page.
             let reseller = try await signedIn(client, database, "jo@p01.example", "partner secret 123")
             #expect(try await client.execute(uri: "/matching", method: .get, headers: reseller.headers).status == .notFound)
