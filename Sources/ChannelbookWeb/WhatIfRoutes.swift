@@ -94,14 +94,21 @@ struct WhatIfRoutes {
         return signedInPage("What if", context, Templates.render(.whatIf, values))
     }
 
-    /// A run's report for the page: the totals, the chart by quarter and the table by partner and quarter.
+    /// How many partner-quarters the page lists: the largest changes (a channel of thousands has tens of thousands).
+    static let rowsShown = 50
+
+    /// A run's report for the page: the totals, the chart by quarter, and the partner-quarters that change most (every
+    /// one is in `channelbook whatif` and the API's answer).
     static func report(_ result: WhatIfResult, proposed: Program, fileName: String) -> [String: Any] {
         let chart = SVGChart.bars(
             result.quarters.flatMap { entry in
                 [("\(entry.quarter) now", entry.current.minorUnits, entry.current.displayString),
                  ("\(entry.quarter) new", entry.proposed.minorUnits, entry.proposed.displayString)]
             }, title: "Cost by quarter, current against proposed", palette: ["#2a7", "#37c"])
-        let rows = result.rows.map { row -> [String: Any] in
+        let largest = result.rows.sorted { left, right in
+            (left.delta.minorUnits.magnitude, right.partner.rawValue, right.quarter) > (right.delta.minorUnits.magnitude, left.partner.rawValue, left.quarter)
+        }.prefix(Self.rowsShown)
+        let rows = largest.map { row -> [String: Any] in
             [
                 "partner": row.partner.rawValue, "partnerPath": PartnerRoutes.path(row.partner), "quarter": "\(row.quarter)", "current": Templates.money(row.current),
                 "proposed": Templates.money(row.proposed), "delta": Templates.money(row.delta),
@@ -109,7 +116,8 @@ struct WhatIfRoutes {
         }
         return [
             "fileName": fileName, "version": proposed.versionLabel, "current": result.current.displayString, "proposed": result.proposed.displayString,
-            "delta": result.delta.displayString, "chart": chart, "rows": rows,
+            "delta": result.delta.displayString, "chart": chart, "rows": rows, "shown": "\(rows.count)", "all": "\(result.rows.count)",
+            "isPart": result.rows.count > rows.count,
             "totals": ["current": Templates.money(result.current), "proposed": Templates.money(result.proposed), "delta": Templates.money(result.delta)],
         ]
     }

@@ -770,6 +770,10 @@ private func errorMessage(_ response: TestResponse) throws -> String? {
             // P01: 50,000.00 → 7.5 % volume = 3,750.00; graduated 5 % of 20,000.00 = 1,000.00. N01: 10,000.00 → 4,750.00.
             #expect(html.contains("Total: current $13,750.00, proposed $5,750.00, change -$8,000.00"), "\(html)")
             #expect(html.contains("<svg") && html.contains("2026Q1 new"))
+            // Largest change first: N01's -5,250.00 before P01's -2,750.00 (both listed: fewer than the page's 50).
+            #expect(html.contains("Every partner and quarter, largest change first"))
+            let (p01, n01) = (try #require(html.range(of: ">P01</a>")), try #require(html.range(of: ">N01</a>")))
+            #expect(n01.lowerBound < p01.lowerBound)
             // An invalid program: every problem, nothing run.
             (headers, upload) = body([("csrf", csrf), ("from", "2026Q1"), ("through", "2026Q1")], program: "[#]\n")
             headers[.cookie] = "cb_session=\(session)"
