@@ -99,7 +99,7 @@ enum FormHTML {
     /// A list's filter form (GET, so the filters are in the address and kept by its sort and page links): its fields'
     /// ids start `filter-`, apart from any form of the same page.
     static func filters(action: String, _ fields: [String], button: String = "Filter") -> String {
-        "<form method=\"get\" action=\"\(HTML.escape(action))\" class=\"filters\" role=\"search\">" + fields.joined() + " <button>\(button)</button></form>"
+        Templates.render(.filters, ["action": action, "fields": fields, "button": button])
     }
 
     /// A success message carried by the redirect (`?done=`, signed for the session by `redirect(to:done:)`), or the

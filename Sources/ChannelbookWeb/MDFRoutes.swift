@@ -273,16 +273,25 @@ struct MDFRoutes {
             )
         }
         func actions(_ view: MDFRequestView) -> String {
-            let proofs = view.proofs.map { "<a href=\"/mdf/proofs/\($0.id)\">\(HTML.escape($0.fileName))</a>" }.joined(separator: ", ")
-            guard mayReview else { return proofs }
+            func proofs(labelled: Bool) -> String {
+                Templates.render(
+                    .mdfProofs,
+                    [
+                        "labelled": labelled,
+                        "proofs": view.proofs.enumerated().map { index, proof -> [String: Any] in
+                            ["id": proof.id, "fileName": proof.fileName, "last": index == view.proofs.count - 1]
+                        },
+                    ])
+            }
+            guard mayReview else { return proofs(labelled: false) }
             switch view.status {
             case .requested:
                 return Self.reviewForm("approve", view.id, csrf, amount: view.requested.decimalString, button: "Approve", problem)
                     + Self.reviewForm("reject", view.id, csrf, reason: true, button: "Reject", problem)
             case .claimed:
-                return "<p>proof: \(proofs)</p>" + Self.reviewForm("accept-claim", view.id, csrf, amount: view.claimed?.decimalString ?? "", button: "Accept claim", problem)
+                return proofs(labelled: true) + Self.reviewForm("accept-claim", view.id, csrf, amount: view.claimed?.decimalString ?? "", button: "Accept claim", problem)
                     + Self.reviewForm("reject-claim", view.id, csrf, reason: true, button: "Reject claim", problem)
-            default: return proofs
+            default: return proofs(labelled: false)
             }
         }
         var values: [String: Any] = [

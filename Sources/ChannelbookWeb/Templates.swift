@@ -31,6 +31,7 @@ enum Templates {
         case renewals, renewal
         case audit, tokens, webhooks, matching, analytics
         case whatIf = "what-if", salesUpload = "sales-upload", salesFigures = "sales-figures"
+        case filters, mdfProofs = "mdf-proofs"
         case quarters, routeExceptions = "route-exceptions", routeExceptionReview = "route-exception-review"
     }
 
