@@ -23,11 +23,7 @@ struct AnalyticsRoutes {
             let report = try await run(query.report)
             // In the page's order.
             let rows = Self.sorted(report.rows, Self.order(request, path: "/analytics", query.report.dimensions), query.report.dimensions)
-            let csv = ([report.columns] + rows.map(\.cells)).map(CSVText.line).joined(separator: "\r\n") + "\r\n"
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"sales-\(query.report.first)-\(query.report.last).csv\""],
-                body: .init(byteBuffer: ByteBuffer(string: csv)))
+            return StreamedCSV.rows(fileName: "sales-\(query.report.first)-\(query.report.last).csv", header: report.columns, rows.map(\.cells))
         }
     }
 

@@ -76,12 +76,9 @@ struct MDFRoutes {
         }
         router.get("/mdf/balances.csv") { request, context in
             let rows = try await balances(request, context).rows
-            let csv = ([["partner", "name"] + BalanceColumn.amounts.map(\.rawValue)] + rows.map { row in
+            return StreamedCSV.rows(fileName: "mdf-balances.csv", header: ["partner", "name"] + BalanceColumn.amounts.map(\.rawValue), rows.map { row in
                 [row.partner.rawValue, row.name] + BalanceColumn.amounts.map { $0.amount(of: row).decimalString }
-            }).map(CSVText.line).joined(separator: "\r\n") + "\r\n"
-            return Response(
-                status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"mdf-balances.csv\""],
-                body: .init(byteBuffer: ByteBuffer(string: csv)))
+            })
         }
         router.post("/mdf/requests") { request, context in
             let user = try context.require(.requestMDF)

@@ -25,16 +25,13 @@ struct NearTierRoutes {
         }
         router.get("/near-tier.csv") { request, context in
             let rows = try await nearTier(request, context).rows
-            let csv = ([["partner", "tier", "basis", "next_tier_from", "shortfall", "next_rate"]] + rows.map { entry in
+            return StreamedCSV.rows(fileName: "near-tier.csv", header: ["partner", "tier", "basis", "next_tier_from", "shortfall", "next_rate"], rows.map { entry in
                 let progress = entry.progress, next = progress.next
                 return [
                     entry.partner.rawValue, progress.tier?.rawValue ?? "", progress.basis.decimalString, next?.from.decimalString ?? "",
                     next?.shortfall?.decimalString ?? "", next?.rate.percentString ?? "",
                 ]
-            }).map(CSVText.line).joined(separator: "\r\n") + "\r\n"
-            return Response(
-                status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"near-tier.csv\""],
-                body: .init(byteBuffer: ByteBuffer(string: csv)))
+            })
         }
     }
 

@@ -149,10 +149,7 @@ struct QuarterEndRoutes {
             } catch let refusal as any RefusalError {
                 return try await quarterPage(quarter, request, context, problem: FormProblem(form: "payouts", field: nil, message: refusal.description, values: [:]))
             }
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"payouts-\(quarter).csv\""],
-                body: .init(byteBuffer: ByteBuffer(string: PayoutRow.csv(rows))))
+            return StreamedCSV.download(fileName: "payouts-\(quarter).csv", PayoutRow.csv(rows))
         }
     }
 

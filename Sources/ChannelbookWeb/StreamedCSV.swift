@@ -2,9 +2,24 @@ import ChannelbookCore
 import ChannelbookStore
 import Hummingbird
 
-/// A CSV download of every row a paged query gives, written a page at a time as it is read, so memory does not grow
-/// with the table: the audit log's and the partners' exports.
+/// Every CSV download, with one set of headers: a paged query's rows written a page at a time as they are read, so
+/// memory does not grow with the table (the sorted lists, the audit log, parked names), or a document made whole
+/// (the payout file, a list computed whole).
 enum StreamedCSV {
+    /// A download of `text` as the CSV file `fileName` (the payout file, a list computed whole).
+    static func download(fileName: String, _ text: String) -> Response {
+        Response(status: .ok, headers: headers(fileName), body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The rows of a list computed whole (near tier, MDF balances, the analytics table), under `header`, as a download.
+    static func rows(fileName: String, header: [String], _ rows: [[String]]) -> Response {
+        download(fileName: fileName, ([header] + rows).map(CSVText.line).joined(separator: "\r\n") + "\r\n")
+    }
+
+    private static func headers(_ fileName: String) -> HTTPFields {
+        [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(fileName)\""]
+    }
+
     /// `page(cursor)` answers one page's rows and the cursor of the next (nil: the last page), starting from nil.
     static func response(
         fileName: String, header: [String], page: @escaping @Sendable (String?) async throws -> (rows: [[String]], next: String?)
@@ -19,8 +34,7 @@ enum StreamedCSV {
             } while cursor != nil
             try await writer.finish(nil)
         }
-        return Response(
-            status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(fileName)\""], body: body)
+        return Response(status: .ok, headers: headers(fileName), body: body)
     }
 
     /// Every row of a sorted table with the list's filters and order (`order`), read a thousand at a time: the list
