@@ -66,14 +66,14 @@ struct AnalyticsRoutes {
         let pictures = try await charts(query, program: program)
         shown.merge(pictures) { _, picture in picture }
         let dimensions = query.report.dimensions
-        shown["table"] = Self.table(report.rows, dimensions, Self.order(request, path: "/analytics", dimensions), label: "Sales by quarter", id: "sales-report")
+        let order = Self.order(request, path: "/analytics", dimensions)
+        shown["table"] = Self.table(report.rows, dimensions, order, label: "Sales by quarter", id: "sales-report")
         shown["hasRows"] = !report.rows.isEmpty
         shown["hasGrouping"] = !dimensions.isEmpty
         shown["grouping"] = dimensions.map(\.rawValue).joined(separator: ", ")
         shown["first"] = "\(query.report.first)"
         shown["last"] = "\(query.report.last)"
         shown["filtered"] = !query.report.filters.isEmpty
-        let order = Self.order(request, path: "/analytics", dimensions)
         shown["query"] = query.queryString + "&sort=\(order.column)&dir=\(order.descending ? "desc" : "asc")"
         values["report"] = shown
         return signedInPage("Analytics", context, Templates.render(.analytics, values))

@@ -52,7 +52,7 @@ struct DashboardRoutes {
         let mine = try await database.read { try await $0.partners(ofAccountManager: user.email) }
         guard !mine.isEmpty else { return ["hasPartners": false] }
         let enablement = Dictionary(
-            try await database.read { try await $0.enablementReport(asOf: today) }.map { ($0.partner, $0) }, uniquingKeysWith: { first, _ in first })
+            try await database.read { try await $0.enablementReport(asOf: today, accountManager: user.email) }.map { ($0.partner, $0) }, uniquingKeysWith: { first, _ in first })
         let progressOf = try await database.read { try await $0.tierProgress(of: mine, on: today) }
         let rows = mine.map { code -> [String: Any] in
             let progress = progressOf[code]

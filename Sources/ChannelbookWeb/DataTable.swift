@@ -133,7 +133,7 @@ struct TableOrder<Column: ListColumn>: SortLinks, Sendable {
 
     /// This page of a list the page computed whole (the engine's near-tier answer): already in `order`'s order.
     func page<Item>(of items: [Item]) -> ArraySlice<Item> {
-        let start = min(items.count, (min(page, max(1, (items.count + Self.pageSize - 1) / Self.pageSize)) - 1) * Self.pageSize)
+        let start = min(items.count, (min(page, Self.pages(items.count)) - 1) * Self.pageSize)
         return items[start..<min(items.count, start + Self.pageSize)]
     }
 
@@ -146,10 +146,13 @@ struct TableOrder<Column: ListColumn>: SortLinks, Sendable {
     func href(at other: String) -> String { link(other, [("sort", column), ("dir", descending ? "desc" : "asc")]) }
 
     func pager(total: Int) -> Pager {
-        let pages = max(1, (total + Self.pageSize - 1) / Self.pageSize)
+        let pages = Self.pages(total)
         func at(_ page: Int) -> String { link(path, [("sort", column), ("dir", descending ? "desc" : "asc"), ("page", String(page))]) }
         return Pager(page: min(page, pages), pages: pages, total: total, previous: page > 1 ? at(min(page, pages) - 1) : nil, next: page < pages ? at(page + 1) : nil)
     }
+
+    /// How many pages `total` rows make (one when there are none).
+    private static func pages(_ total: Int) -> Int { max(1, (total + pageSize - 1) / pageSize) }
 
     private func link(_ path: String, _ extra: [(String, String)]) -> String { path + "?" + Self.encoded(filters + extra) }
 

@@ -30,8 +30,12 @@ public struct MDFAccess: Sendable {
     }
 
     /// What a read asking for `partner` (or for all, `nil`) may see: the asked partner within the read scope.
-    public func reading(_ partner: PartnerCode?) -> Set<PartnerCode>? {
-        guard let partner else { return readScope }
-        return readScope.map { $0.contains(partner) ? [partner] : [] } ?? [partner]
+    public func reading(_ partner: PartnerCode?) -> Set<PartnerCode>? { Self.narrowing(readScope, to: partner) }
+
+    /// The partners a scope (`nil`: all) holds of the one asked for (`nil`: all of them): the asked one if the scope
+    /// has it, none if not.
+    static func narrowing(_ scope: Set<PartnerCode>?, to partner: PartnerCode?) -> Set<PartnerCode>? {
+        guard let partner else { return scope }
+        return scope.map { $0.contains(partner) ? [partner] : [] } ?? [partner]
     }
 }

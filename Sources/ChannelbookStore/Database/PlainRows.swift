@@ -36,9 +36,7 @@ struct PlainRow: Sendable {
 
     /// A stored name of one of our enums (a status, a kind, a tier), or `UnknownStoredValue`.
     func stored<Value: RawRepresentable>(_ type: Value.Type, _ index: Int) throws -> Value where Value.RawValue == String {
-        let text = try text(index)
-        guard let value = Value(rawValue: text) else { throw UnknownStoredValue(type: "\(Value.self)", value: text) }
-        return value
+        try UnknownStoredValue.known(try text(index))
     }
 }
 
@@ -48,14 +46,18 @@ public struct UnknownStoredValue: Error, CustomStringConvertible, Equatable {
     public let type: String
     public let value: String
     public var description: String { "the database holds '\(value.prefix(60))', which is not a \(type) this version knows" }
+
+    /// The value `text` names, or this error.
+    static func known<Value: RawRepresentable>(_ text: String) throws -> Value where Value.RawValue == String {
+        guard let value = Value(rawValue: text) else { throw UnknownStoredValue(type: "\(Value.self)", value: text) }
+        return value
+    }
 }
 
 extension SQLRow {
     /// The column as a stored name of one of our enums, or `UnknownStoredValue`.
     func stored<Value: RawRepresentable>(_ type: Value.Type, column: String) throws -> Value where Value.RawValue == String {
-        let text = try decode(column: column, as: String.self)
-        guard let value = Value(rawValue: text) else { throw UnknownStoredValue(type: "\(Value.self)", value: text) }
-        return value
+        try UnknownStoredValue.known(try decode(column: column, as: String.self))
     }
 }
 

@@ -129,10 +129,10 @@ extension ChannelbookDatabase {
     }
 
     /// Every national reseller (by its tier on `date`), and any partner with records, by partner code: the CLI's
-    /// and the API's report.
-    public func enablementReport(asOf date: BusinessDate) async throws -> [EnablementReportRow] {
+    /// and the API's report, and an account manager's own (`accountManager`) on its dashboard.
+    public func enablementReport(asOf date: BusinessDate, accountManager: String? = nil) async throws -> [EnablementReportRow] {
         try await requireInitialised()
-        let query = Self.enablementSelection(asOf: date, accountManager: nil) + " ORDER BY partner \(unsafeRaw: byteOrder)"
+        let query = Self.enablementSelection(asOf: date, accountManager: accountManager) + " ORDER BY partner \(unsafeRaw: byteOrder)"
         return try await sql.raw(query).all().map(EnablementReportRow.init(row:))
     }
 

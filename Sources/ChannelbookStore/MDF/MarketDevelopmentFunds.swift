@@ -318,7 +318,7 @@ extension ChannelbookDatabase {
     ) async throws -> [MDFRequestView] {
         try await requireInitialised()
         if let partner, try await PartnerDirectory.load(from: self).byCode[partner] == nil { throw MDFStoreError.unknownPartner(partner.rawValue) }
-        let partners = partner.map { code in scope.map { $0.contains(code) ? [code] : [] } ?? [code] } ?? scope
+        let partners = MDFAccess.narrowing(scope, to: partner)
         var newest = TableSlice<MDFRequestColumn>(column: .id, descending: true, limit: limit)
         newest.counts = false
         return try await mdfRequestTable(MDFRequestFilter(partners: partners, status: status), asOf: date, newest).items

@@ -22,7 +22,6 @@ public struct ParkedName: Sendable, Equatable {
     public let suggestedBy: String?
 }
 
-/// What was decided for a source's name: mapped to a partner, or set aside with a reason.
 /// The decided names' columns, as people sort them.
 public enum NameDecisionColumn: String, SortColumn {
     case source, name, partner, by, at
@@ -41,6 +40,7 @@ public enum NameDecisionColumn: String, SortColumn {
     public var sortsAsText: Bool { self != .at }
 }
 
+/// What was decided for a source's name: mapped to a partner, or set aside with a reason.
 public struct ResellerNameDecisionView: Sendable, Equatable {
     public let source: String
     public let writtenAs: String
