@@ -46,10 +46,15 @@ run_channelbook() {
 rm -f "$WORK"/cb.sqlite*
 run_channelbook sqlite --db "$WORK/cb.sqlite"
 
+# PostgreSQL twice: the throwaway settings (fsync off) and the ones a vendor runs (fsync, synchronous_commit on).
 export CHANNELBOOK_PG_DIR=$WORK/pg CHANNELBOOK_PG_PORT=55499
-PGURL=$("$ROOT/scripts/test-postgres.sh" start)
 trap '"$ROOT/scripts/test-postgres.sh" stop >/dev/null 2>&1 || true' EXIT
+PGURL=$(CHANNELBOOK_PG_DURABLE=0 "$ROOT/scripts/test-postgres.sh" start)
 run_channelbook postgres --database-url "$PGURL"
+"$ROOT/scripts/test-postgres.sh" stop
+PGURL=$(CHANNELBOOK_PG_DURABLE=1 "$ROOT/scripts/test-postgres.sh" start)
+run_channelbook postgres-durable --database-url "$PGURL"
+"$ROOT/scripts/test-postgres.sh" stop
 
 measure duckdb-table /tmp/duckvenv/bin/python "$BENCH_TOOLS/duckdb_close.py" --data "$DATA" --out "$WORK/duck" --mode table
 cp "$WORK/duckdb-table.err" "$WORK/duckdb-table.phases"
@@ -57,7 +62,7 @@ measure duckdb-scan /tmp/duckvenv/bin/python "$BENCH_TOOLS/duckdb_close.py" --da
 
 # Cross-check: Channelbook's 2026Q1 rebates (SQLite and PostgreSQL) equal DuckDB's, partner by partner.
 grep ',2026Q1,' "$WORK/duck/rebates.csv" | awk -F, '{print $1","$3","$4","$5}' | sort > "$WORK/expected.csv"
-for label in sqlite postgres; do
+for label in sqlite postgres postgres-durable; do
     tail -n +2 "$WORK/$label-rebates.csv" | awk -F, '{print $1","$4","$5","$6}' | sort > "$WORK/$label-got.csv"
     if ! diff -q "$WORK/expected.csv" "$WORK/$label-got.csv" > /dev/null; then
         echo "MISMATCH: $label rebates differ from DuckDB's (diff $WORK/expected.csv $WORK/$label-got.csv)" >&2

@@ -3,7 +3,8 @@
 #   scripts/test-postgres.sh start   -> prints the URL to export as CHANNELBOOK_TEST_POSTGRES_URL
 #   scripts/test-postgres.sh stop
 # Installs the Debian package when the server binaries are missing. Runs the server as the `postgres`
-# user (initdb refuses root), with trust auth and fsync off: test data only, never real data.
+# user (initdb refuses root), with trust auth and fsync off: test data only, never real data
+# (CHANNELBOOK_PG_DURABLE=1: fsync on, for the benchmarks' durable numbers).
 set -euo pipefail
 PGBIN=/usr/lib/postgresql/15/bin
 DIR=${CHANNELBOOK_PG_DIR:-/tmp/channelbook-test-pg}
@@ -30,8 +31,12 @@ start)
         --locale=C.UTF-8 --locale-provider=icu --icu-locale=en-US >/dev/null
     # The tests run in parallel, each on a database of its own with pools of connections: 100 (the default) was
     # reached once the suite grew ("sorry, too many clients already"), so the throwaway cluster takes 400.
+    # CHANNELBOOK_PG_DURABLE=1 keeps PostgreSQL's own settings (fsync, synchronous_commit, full_page_writes on), as a
+    # vendor runs it: the benchmarks measure imports both ways (BENCHMARKS.md).
+    SETTINGS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${CHANNELBOOK_PG_DURABLE:-0}" = 1 ] && SETTINGS="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
     as_postgres "$PGBIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w \
-        -o "-c listen_addresses=127.0.0.1 -p $PORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -k $DIR" start >&2
+        -o "-c listen_addresses=127.0.0.1 -p $PORT $SETTINGS -c max_connections=400 -k $DIR" start >&2
     echo "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"
     ;;
 stop)

@@ -49,16 +49,17 @@ public enum ImportFile {
     }
 }
 
-/// Where an import's records come from: CSV text streamed a buffer at a time, or a workbook's first worksheet.
+/// Where an import's records come from: CSV text streamed a buffer at a time and split into records on a thread of its
+/// own, or a workbook's first worksheet.
 enum RecordSource {
-    case csv(CSVReader)
+    case csv(PrefetchedRecords)
     case workbook(XLSXReader)
 
     init(path: String) throws(CSVError) {
         if XLSXReader.isWorkbook(path: path) {
             self = .workbook(try XLSXReader(path: path))
         } else {
-            do { self = .csv(try CSVReader(path: path)) } catch { throw CSVError(line: 0, message: "cannot open the file") }
+            do { self = .csv(PrefetchedRecords(try CSVReader(path: path))) } catch { throw CSVError(line: 0, message: "cannot open the file") }
         }
     }
 

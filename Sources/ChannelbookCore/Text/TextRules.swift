@@ -3,10 +3,18 @@
 /// databases would disagree; a newline or escape in a name breaks every CSV and terminal it is printed to.
 public enum TextRules {
     /// Why `text` may not be stored, or nil when it may.
+    /// Inlinable, so every caller gets it specialised for its own string type: every field of every imported line passes
+    /// here, and the generic version was a fifth of an import's time (BENCHMARKS.md, *Import speed*).
+    @inlinable
     public static func controlCharacterProblem(_ text: some StringProtocol) -> String? {
-        guard let byte = text.utf8.first(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) else { return nil }
+        let found = text.utf8.withContiguousStorageIfAvailable { $0.first(where: isControlByte) } ?? text.utf8.first(where: isControlByte)
+        guard let byte = found else { return nil }
         return "control character \(codePoint(byte)) is not allowed"
     }
+
+    /// A control character other than tab, or DEL.
+    @inlinable
+    static func isControlByte(_ byte: UInt8) -> Bool { (byte < 0x20 && byte != 0x09) || byte == 0x7F }
 
     /// An email address as logins and reps are identified by: one `@`, a dotted domain, no spaces or control
     /// characters, at most 254 characters.
@@ -26,6 +34,7 @@ public enum TextRules {
 extension TextRules {
     /// Refuses `text` for `field` when it holds a control character or is longer than `maximumLength`
     /// characters: the one check every entry point calls (the schema holds the same limits as CHECKs).
+    @inlinable
     public static func require(_ field: String, _ text: some StringProtocol, maximumLength: Int) throws(TextProblem) {
         if let problem = controlCharacterProblem(text) { throw TextProblem(field: field, problem: problem) }
         // Counted in Unicode code points, as both databases' length() counts: an accented letter written as a

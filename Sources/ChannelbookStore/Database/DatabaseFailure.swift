@@ -96,13 +96,16 @@ public struct DatabaseFailure: RefusalError, Equatable, Sendable {
         }
     }
 
+    /// Another process has held the SQLite database's write lock beyond the busy timeout.
+    static let sqliteBusy = DatabaseFailure(
+        kind: .busy,
+        message: "the database is busy: another program has been writing to it for more than \(SQLiteSettings.busyTimeoutMilliseconds / 1000) s; try again when it has finished")
+
     private static func sqliteFailure(_ error: any Error) -> DatabaseFailure? {
         guard let error = error as? SQLiteError else { return nil }
         switch error.reason {
         case .busy, .busyTimeout, .busyInRecovery, .busyInSnapshot, .locked:
-            return DatabaseFailure(
-                kind: .busy,
-                message: "the database is busy: another program has been writing to it for more than \(SQLiteSettings.busyTimeoutMilliseconds / 1000) s; try again when it has finished")
+            return sqliteBusy
         case .cantOpen, .cantOpenDirectory, .cantOpenInvalidPath:
             return DatabaseFailure(kind: .unavailable, message: "the database file cannot be opened: \(error.message)")
         case _ where error.message.contains("integer overflow"):

@@ -2,44 +2,51 @@ import ChannelbookCore
 import ChannelbookImport
 import SQLiteNIO
 
-/// Loads sales lines into SQLite with prepared multi-row INSERTs inside the import's transaction.
+/// Loads sales lines into SQLite through one prepared `INSERT … ON CONFLICT DO NOTHING`, reused and bound line by
+/// line inside the import's transaction (`SQLitePreparedStatement`).
 ///
-/// `ON CONFLICT DO NOTHING` and `changes()` tell, batch by batch, whether every line was new; only a batch
-/// with lines already stored is looked up and compared, so a first import pays nothing for idempotency.
+/// A batch is stored while the next one is read and checked, so reading and SQLite each get a core. SQLite says of
+/// every line whether it was stored; only the lines whose `(source, line_id)` was already there are looked up and
+/// compared (present unchanged, or a conflict), so a first import pays nothing for idempotency.
 struct SQLiteSalesLoader: SalesLoader {
     let database: ChannelbookDatabase
     let segments: SalesSegments
 
-    /// 13 values a line: 500 lines stay far below SQLite's 32,766 bound parameters per statement.
-    static let batchSize = 500
-    static let columns = "source, line_id, sale_date, quarter, reseller_id, customer, sku, category, seats, amount_minor, route_exception, import_id, line_no"
+    /// Lines handed to SQLite at a time: large enough that handing over costs nothing, small enough to overlap.
+    static let batchSize = 2048
+    static let insert = """
+        INSERT INTO sales_lines (source, line_id, sale_date, quarter, reseller_id, customer, sku, category, seats, amount_minor, route_exception, import_id, line_no)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, line_id) DO NOTHING
+        """
 
     func load(
         importID: Int64, problems: ProblemSink, produce: ((ResolvedSalesLine) async throws -> Void) async throws -> Void
     ) async throws -> SalesLoadOutcome {
-        let connection = database.sqlite!
+        guard let statement = try SQLitePreparedStatement(Self.insert, on: database.sqlite!) else {
+            throw SQLiteStatementFailure.unreachableHandle
+        }
+        let inserter = LineInserter(statement: statement, importID: importID)
         var outcome = SalesLoadOutcome(segments: segments)
         var batch: [ResolvedSalesLine] = []
         batch.reserveCapacity(Self.batchSize)
-        let fullBatchStatement = Self.insertStatement(rows: Self.batchSize)
-        // One batch is inserted while the next one is read: reading and SQLite each get a core.
-        // Only one statement is ever in flight, so the connection is never used concurrently.
-        var inFlight: Task<(lines: [ResolvedSalesLine], insertedCount: Int), any Error>?
+        // Only one batch is ever in flight, so the statement and the connection are never used concurrently.
+        var inFlight: Task<(lines: [ResolvedSalesLine], notStored: [Int]), any Error>?
 
         func settle() async throws {
             guard let task = inFlight else { return }
             inFlight = nil
-            let (lines, insertedCount) = try await task.value
-            // Usually every line is new. Otherwise ask which lines are this import's own rows (new) and
-            // compare the rest with what was stored before.
-            var newLines = lines
-            if insertedCount < lines.count {
-                let classified = try await StoredSalesLines.classify(lines, in: database, importID: importID, problems: problems)
-                newLines = classified.new
-                outcome.present += classified.present
-            }
-            for line in newLines {
+            let (lines, notStored) = try await task.value
+            var next = notStored.makeIterator(), skip = next.next()
+            for (index, line) in lines.enumerated() {
+                if index == skip {
+                    skip = next.next()
+                    continue
+                }
                 try outcome.add(line)
+            }
+            if !notStored.isEmpty {
+                // Already stored: by an earlier import (present or a conflict), or earlier in this file.
+                outcome.present += try await StoredSalesLines.compare(notStored.map { lines[$0] }, in: database, importID: importID, problems: problems)
             }
         }
 
@@ -48,12 +55,7 @@ struct SQLiteSalesLoader: SalesLoader {
             try await settle()
             let lines = batch
             batch.removeAll(keepingCapacity: true)
-            let statement = lines.count == Self.batchSize ? fullBatchStatement : Self.insertStatement(rows: lines.count)
-            inFlight = Task {
-                _ = try await connection.query(statement, Self.binds(lines, importID: importID))
-                let changes = try await connection.query("SELECT changes() AS n", []).first?.column("n")?.integer ?? 0
-                return (lines, changes)
-            }
+            inFlight = Task { (lines, try inserter.insert(lines)) }
         }
 
         do {
@@ -64,38 +66,46 @@ struct SQLiteSalesLoader: SalesLoader {
             try await send()
             try await settle()
         } catch {
-            _ = try? await inFlight?.value  // let the statement in flight finish before the caller rolls back
+            _ = try? await inFlight?.value  // let the batch in flight finish before the caller rolls back
             throw error
         }
         return outcome
     }
+}
 
-    /// The values of `lines` in the order of `columns`.
-    static func binds(_ lines: [ResolvedSalesLine], importID: Int64) -> [SQLiteData] {
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(lines.count * 13)
-        for line in lines {
-            binds.append(.text(line.source))
-            binds.append(.text(line.lineID))
-            binds.append(.text(line.date))
-            binds.append(.text(line.quarter))
-            binds.append(.integer(Int(line.resellerID)))
-            binds.append(.text(line.customer))
-            binds.append(.text(line.sku))
-            binds.append(.text(line.category))
-            binds.append(.integer(Int(line.seats)))
-            binds.append(.integer(Int(line.amountMinor)))
-            binds.append(line.routeException.map { .text($0.rawValue) } ?? .null)
-            binds.append(.integer(Int(importID)))
-            binds.append(.integer(line.line))
-        }
-        return binds
+/// Binds and runs the prepared insert for each line of a batch. Handed to one task at a time (`inFlight`).
+private final class LineInserter: @unchecked Sendable {
+    let statement: SQLitePreparedStatement
+    let importID: Int64
+
+    init(statement: SQLitePreparedStatement, importID: Int64) {
+        self.statement = statement
+        self.importID = importID
     }
 
-    static func insertStatement(rows: Int) -> String {
-        let placeholders = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        return "INSERT INTO sales_lines (\(columns)) VALUES "
-            + Array(repeating: placeholders, count: rows).joined(separator: ", ")
-            + " ON CONFLICT (source, line_id) DO NOTHING"
+    /// Stores `lines` in order; the positions of those whose key was already stored.
+    func insert(_ lines: [ResolvedSalesLine]) throws -> [Int] {
+        var notStored: [Int] = []
+        do {
+            for (index, line) in lines.enumerated() {
+                statement.bind(line.source)
+                statement.bind(line.lineID)
+                statement.bind(line.date)
+                statement.bind(line.quarter)
+                statement.bind(line.resellerID)
+                statement.bind(line.customer)
+                statement.bind(line.sku)
+                statement.bind(line.category)
+                statement.bind(line.seats)
+                statement.bind(line.amountMinor)
+                statement.bind(line.routeException?.rawValue)
+                statement.bind(importID)
+                statement.bind(Int64(line.line))
+                if try statement.run() == 0 { notStored.append(index) }
+            }
+        } catch let failure as SQLiteStatementFailure {
+            throw failure.translated
+        }
+        return notStored
     }
 }

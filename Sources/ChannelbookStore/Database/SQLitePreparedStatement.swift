@@ -1,0 +1,103 @@
+import SQLiteNIO
+import VaporCSQLite
+
+/// One statement prepared once and run many times on a SQLite connection, bound value by value: the import's
+/// insert, which sqlite-nio would otherwise prepare afresh for every statement (it keeps no statement and exposes
+/// no handle). It calls the SQLite library sqlite-nio bundles, on that connection's own `sqlite3*`: one process links
+/// one SQLite (two copies would drop each other's POSIX locks on the same file), and the statement runs inside the
+/// transaction the connection has open. BENCHMARKS.md, *Import speed*, measures what it buys.
+///
+/// Used by one task at a time while no sqlite-nio query runs on the connection (the import awaits each of those);
+/// sqlite-nio opens connections `SQLITE_OPEN_FULLMUTEX` in its serialized build, so any thread may call it.
+final class SQLitePreparedStatement {
+    private let database: OpaquePointer
+    private var statement: OpaquePointer?
+    private var nextParameter: Int32 = 1
+
+    /// Prepares `sql` on `connection`; nil when the connection's handle cannot be reached (a sqlite-nio whose
+    /// connection is laid out differently), so the caller falls back to statements sent through sqlite-nio.
+    init?(_ sql: String, on connection: SQLiteConnection) throws {
+        guard let database = Self.handle(of: connection) else { return nil }
+        self.database = database
+        let status = sqlite_nio_sqlite3_prepare_v3(database, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard status == SQLITE_OK else { throw SQLiteStatementFailure(status: status, database: database) }
+    }
+
+    deinit { sqlite_nio_sqlite3_finalize(statement) }
+
+    /// The connection's `sqlite3*`. sqlite-nio 1.13 keeps it in `SQLiteConnection.handle.raw` and offers no accessor;
+    /// reflection reads it, and a version that moved it gets nil (the import then runs the slower way, still correct).
+    static func handle(of connection: SQLiteConnection) -> OpaquePointer? {
+        guard let box = Mirror(reflecting: connection).descendant("handle"),
+            let raw = Mirror(reflecting: box).descendant("raw")
+        else { return nil }
+        return raw as? OpaquePointer
+    }
+
+    func bind(_ value: Int64) {
+        sqlite_nio_sqlite3_bind_int64(statement, nextParameter, value)
+        nextParameter += 1
+    }
+
+    /// Binds text, copied by SQLite (`SQLITE_TRANSIENT`): the Swift string's bytes live only for the call.
+    func bind(_ value: String) {
+        var value = value
+        value.withUTF8 { bytes in
+            _ = sqlite_nio_sqlite3_bind_text64(
+                statement, nextParameter, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), UInt64(bytes.count),
+                transient, UInt8(SQLITE_UTF8))
+        }
+        nextParameter += 1
+    }
+
+    func bind(_ value: String?) {
+        if let value { bind(value) } else {
+            sqlite_nio_sqlite3_bind_null(statement, nextParameter)
+            nextParameter += 1
+        }
+    }
+
+    /// Runs the statement with the values bound since the last run; how many rows it changed (an
+    /// `INSERT … ON CONFLICT DO NOTHING` of one row: 1 when stored, 0 when its key was already there).
+    func run() throws -> Int {
+        nextParameter = 1
+        let status = sqlite_nio_sqlite3_step(statement)
+        sqlite_nio_sqlite3_reset(statement)
+        guard status == SQLITE_DONE else { throw SQLiteStatementFailure(status: status, database: database) }
+        return Int(sqlite_nio_sqlite3_changes(database))
+    }
+}
+
+/// SQLite's `SQLITE_TRANSIENT` (a C macro Swift does not import): SQLite copies the bound value before the call returns.
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// A failed prepared statement, in the words `DatabaseFailure` gives the same failure through sqlite-nio.
+struct SQLiteStatementFailure: Error, CustomStringConvertible {
+    let status: Int32
+    let message: String
+
+    init(status: Int32, database: OpaquePointer) {
+        self.status = status
+        self.message = sqlite_nio_sqlite3_errmsg(database).map { String(cString: $0) } ?? "SQLite error \(status)"
+    }
+
+    var description: String { message }
+
+    /// sqlite-nio keeps the connection's handle where this build does not look: a dependency upgrade moved it.
+    static let unreachableHandle = SQLiteStatementFailure(
+        status: SQLITE_INTERNAL, message: "cannot reach the SQLite connection's handle: this sqlite-nio lays its connection out differently")
+
+    init(status: Int32, message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    /// The failure as `DatabaseFailure` when it is one of its kinds (busy, a constraint, an overflow).
+    var translated: any Error {
+        switch status & 0xFF {
+        case SQLITE_BUSY, SQLITE_LOCKED: return DatabaseFailure.sqliteBusy
+        case SQLITE_CONSTRAINT: return DatabaseFailure(kind: .constraint, message: "the database refused a value: \(message)")
+        default: return self
+        }
+    }
+}
