@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func givesEveryRecordInFileOrderAcrossManyChunks() throws {
-        let count = PrefetchedRecords.recordsPerChunk * (PrefetchedRecords.maximumChunks + 3) + 17
+        let count = PrefetchSizes.recordsPerChunk * (PrefetchSizes.maximumChunks + 3) + 17
         let (path, remove) = try file("id,n\n" + lines(count) + "\n")
         defer { remove() }
         let records = PrefetchedRecords(try CSVReader(path: path))
@@ -36,7 +36,7 @@ import Testing
 
     @Test func anErrorComesAfterTheRecordsBeforeIt() throws {
         // The broken record sits several chunks in: every record before it arrives first, then its line's error.
-        let before = PrefetchedRecords.recordsPerChunk * 3 + 5
+        let before = PrefetchSizes.recordsPerChunk * 3 + 5
         let (path, remove) = try file("id,n\n" + lines(before) + "\nL-bad,\"unterminated\n")
         defer { remove() }
         let records = PrefetchedRecords(try CSVReader(path: path))
@@ -48,17 +48,20 @@ import Testing
     }
 
     @Test func aConsumerThatStopsEarlyStopsTheReadingThread() async throws {
-        let (path, remove) = try file("id,n\n" + lines(PrefetchedRecords.recordsPerChunk * 40) + "\n")
+        let (path, remove) = try file("id,n\n" + lines(PrefetchSizes.recordsPerChunk * 40) + "\n")
         defer { remove() }
-        let queue: ChunkQueue
+        weak var abandoned: PrefetchedRecords<CSVRecord>?
+        var stopped: () -> Bool = { false }
         do {
             let records = PrefetchedRecords(try CSVReader(path: path))
-            queue = records.queue
+            abandoned = records
+            stopped = { [queueState = records.stoppedFlag] in queueState() }
             #expect(try records.next()?.fields == ["id", "n"])
         }
         // Dropped after one record, the queue full: the thread is told to stop instead of waiting for ever.
-        for _ in 0..<1000 where !queue.readerStopped { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(queue.readerStopped)
+        #expect(abandoned == nil)
+        for _ in 0..<1000 where !stopped() { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(stopped())
     }
 
     @Test func importFileReportsTheSameProblemsAsBefore() async throws {

@@ -1,4 +1,5 @@
 import ChannelbookCore
+import Foundation
 import ChannelbookImport
 import Testing
 
@@ -109,6 +110,38 @@ func problems(_ body: () async throws -> Void) async -> [String] {
             let found = await problems { try await database.importText(.sales, conflicting) }
             #expect(found == ["sales.csv:3: line_id: D01-2 from D01 is already recorded (line 2 of this file) with a different amount; a correction is a new line (a credit), not an edit"])
             #expect(try await database.count("sales_lines") == 1)
+        }
+    }
+
+    /// Files longer than one insert statement (SQLite stores 32 lines a statement, a batch's remainder one a statement):
+    /// a repeat or a conflict in the middle of a full statement is found as in a short file, and only new lines count.
+    @Test(arguments: TestDatabase.available)
+    func repeatsAndConflictsInsideLongFilesAreFoundLineByLine(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            func line(_ number: Int, cents: Int = 100) -> String {
+                "L-\(number),2026-01-\(10 + number % 18),D01,P01,Acme \(number),HW-1,hardware,1,\(cents / 100).\(String(format: "%02d", cents % 100)),AUD"
+            }
+            // 100 lines, line L-10 repeated word for word at position 50 and at the very end.
+            var lines = (1...100).map { line($0) }
+            lines.insert(line(10), at: 49)
+            lines.append(line(10))
+            let first = try await database.importText(.sales, Fixtures.salesHeader + lines.joined(separator: "\n") + "\n")
+            #expect(first.description == "imported 102 lines (100 new, 2 already present)")
+            #expect(try await database.count("sales_lines") == 100)
+            let totals = try await database.sql.raw("SELECT CAST(SUM(amount_minor) AS BIGINT) AS s, CAST(SUM(line_count) AS BIGINT) AS n FROM sales_totals").first()!
+            #expect(try totals.decode(column: "s", as: Int64.self) == 10_000)
+            #expect(try totals.decode(column: "n", as: Int64.self) == 100)
+            // Again, with 40 new lines among them: only those are new; then one line changed in the middle of a statement.
+            let again = try await database.importText(.sales, Fixtures.salesHeader + ((1...140).map { line($0) }).joined(separator: "\n") + "\n")
+            #expect(again.description == "imported 140 lines (40 new, 100 already present)")
+            var changed = (1...140).map { line($0) }
+            changed[69] = line(70, cents: 101)
+            let found = await problems { try await database.importText(.sales, Fixtures.salesHeader + changed.joined(separator: "\n") + "\n") }
+            #expect(found.count == 1)
+            #expect(found.first?.hasPrefix("sales.csv:71: line_id: L-70 from D01 is already recorded (import ") == true)
+            #expect(found.first?.contains("with a different amount") == true)
+            #expect(try await database.count("sales_lines") == 140)
         }
     }
 

@@ -11,7 +11,13 @@ public struct TierHistory: Sendable {
 
     /// The reseller's tier on `date`, or `nil` when it held none yet (or is a distributor).
     public func tier(of partner: PartnerID, on date: BusinessDate) -> ResellerTier? {
-        changes[partner]?.last { $0.from <= date }?.tier
+        changes[partner].flatMap { Self.tier(in: $0, on: date) }
+    }
+
+    /// The one rule: the tier of the latest change on or before `date`, among one reseller's changes (oldest first).
+    @inlinable
+    public static func tier(in changes: [(from: BusinessDate, tier: ResellerTier)], on date: BusinessDate) -> ResellerTier? {
+        changes.last { $0.from <= date }?.tier
     }
 
     /// The reseller's most recent tier.

@@ -1,6 +1,8 @@
 /// The columns of an import file, found by name in its header row so column order does not matter.
 public struct CSVHeader: Sendable {
-    private let indexByName: [String: Int]
+    /// Each column's name and place. Looked up by a scan, not a hash: a file has a dozen columns at most, and comparing
+    /// short names is cheaper than hashing one, ten times a line of a file of millions (BENCHMARKS.md, *Import speed*).
+    private let columns: [(name: String, index: Int)]
 
     /// Reads the header: every required column present, no unknown or repeated column.
     /// - Returns: the header, or the problems found (each naming the column).
@@ -23,18 +25,24 @@ public struct CSVHeader: Sendable {
         for name in required where indexByName[name] == nil {
             problems.add(line: record.line, field: name, "required column is missing")
         }
-        return problems.isEmpty ? .success(CSVHeader(indexByName: indexByName)) : .failure(problems)
+        let columns = indexByName.map { (name: $0.key, index: $0.value) }.sorted { $0.index < $1.index }
+        return problems.isEmpty ? .success(CSVHeader(columns: columns)) : .failure(problems)
     }
 
     /// The record's value in `column`, or `nil` when the column is absent from the file (optional columns).
     public func value(_ column: String, in record: CSVRecord) -> String? {
-        guard let index = indexByName[column] else { return nil }
+        guard let index = index(of: column) else { return nil }
         return index < record.fields.count ? record.fields[index] : ""
     }
 
-    public func has(_ column: String) -> Bool { indexByName[column] != nil }
+    public func has(_ column: String) -> Bool { index(of: column) != nil }
 
-    public var columnCount: Int { indexByName.count }
+    public var columnCount: Int { columns.count }
+
+    private func index(of column: String) -> Int? {
+        for entry in columns where entry.name == column { return entry.index }
+        return nil
+    }
 }
 
 extension String {

@@ -38,6 +38,22 @@ struct PostgresSalesLoader: SalesLoader {
         }
     }
 
+    /// Adds sums to `sales_totals`, 500 rows a statement.
+    func addToTotals(_ entries: [(key: SalesTotalKey, value: SalesTotal)]) async throws {
+        for start in stride(from: 0, to: entries.count, by: 500) {
+            let chunk = entries[start..<min(start + 500, entries.count)]
+            var query = SQLQueryString(SalesTotalKey.upsertHead)
+            for (index, (key, total)) in chunk.enumerated() {
+                if index > 0 { query.appendLiteral(", ") }
+                query.appendInterpolation(
+                    "(\(bind: key.resellerID), \(bind: key.quarter), \(bind: key.category), \(bind: key.source), \(bind: key.segment), \(bind: total.amountMinor), \(bind: total.lineCount))"
+                        as SQLQueryString)
+            }
+            query.appendLiteral(SalesTotalKey.upsertTail)
+            try await database.sql.raw(query).run()
+        }
+    }
+
     /// SQLSTATE unique_violation: a `(source, line_id)` already stored.
     static let uniqueViolation = "23505"
 

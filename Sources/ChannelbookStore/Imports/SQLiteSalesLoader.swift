@@ -2,51 +2,62 @@ import ChannelbookCore
 import ChannelbookImport
 import SQLiteNIO
 
-/// Loads sales lines into SQLite through one prepared `INSERT … ON CONFLICT DO NOTHING`, reused and bound line by
-/// line inside the import's transaction (`SQLitePreparedStatement`).
+/// Loads sales lines into SQLite through prepared `INSERT … ON CONFLICT DO NOTHING` statements of `rowsPerStatement`
+/// lines, prepared once and bound value by value inside the import's transaction (`SQLitePreparedStatement`).
 ///
-/// A batch is stored while the next one is read and checked, so reading and SQLite each get a core. SQLite says of
-/// every line whether it was stored; only the lines whose `(source, line_id)` was already there are looked up and
-/// compared (present unchanged, or a conflict), so a first import pays nothing for idempotency.
+/// A batch is stored while the next one is read and checked, so reading and SQLite each get a core. SQLite counts the
+/// rows each statement stored: when a statement stored all of its lines they are new; only the lines of a statement
+/// that stored fewer are looked up and compared (this import's own row: new; the same content: present; anything else:
+/// a conflict), so a first import pays nothing for idempotency.
 struct SQLiteSalesLoader: SalesLoader {
     let database: ChannelbookDatabase
     let segments: SalesSegments
 
     /// Lines handed to SQLite at a time: large enough that handing over costs nothing, small enough to overlap.
     static let batchSize = 2048
-    static let insert = """
-        INSERT INTO sales_lines (source, line_id, sale_date, quarter, reseller_id, customer, sku, category, seats, amount_minor, route_exception, import_id, line_no)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, line_id) DO NOTHING
-        """
+    /// Lines one statement inserts: a statement's start and end cost as much as a few rows, so several rows share
+    /// them (BENCHMARKS.md, *Import speed*). A batch's remainder goes one line a statement.
+    static let rowsPerStatement = 32
+    static let columns = "source, line_id, sale_date, quarter, reseller_id, customer, sku, category, seats, amount_minor, route_exception, import_id, line_no"
+
+    static func insert(rows: Int) -> String {
+        "INSERT INTO sales_lines (\(columns)) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+            + " ON CONFLICT (source, line_id) DO NOTHING"
+    }
 
     func load(
         importID: Int64, problems: ProblemSink, produce: ((ResolvedSalesLine) async throws -> Void) async throws -> Void
     ) async throws -> SalesLoadOutcome {
-        guard let statement = try SQLitePreparedStatement(Self.insert, on: database.sqlite!) else {
-            throw SQLiteStatementFailure.unreachableHandle
-        }
-        let inserter = LineInserter(statement: statement, importID: importID)
+        let connection = database.sqlite!
+        guard let many = try SQLitePreparedStatement(Self.insert(rows: Self.rowsPerStatement), on: connection),
+            let one = try SQLitePreparedStatement(Self.insert(rows: 1), on: connection)
+        else { throw SQLiteStatementFailure.unreachableHandle }
+        let inserter = LineInserter(many: many, one: one, importID: importID)
         var outcome = SalesLoadOutcome(segments: segments)
         var batch: [ResolvedSalesLine] = []
         batch.reserveCapacity(Self.batchSize)
-        // Only one batch is ever in flight, so the statement and the connection are never used concurrently.
-        var inFlight: Task<(lines: [ResolvedSalesLine], notStored: [Int]), any Error>?
+        // Only one batch is ever in flight, so the statements and the connection are never used concurrently.
+        var inFlight: Task<(lines: [ResolvedSalesLine], unsure: [Range<Int>]), any Error>?
 
         func settle() async throws {
             guard let task = inFlight else { return }
             inFlight = nil
-            let (lines, notStored) = try await task.value
-            var next = notStored.makeIterator(), skip = next.next()
-            for (index, line) in lines.enumerated() {
-                if index == skip {
-                    skip = next.next()
+            let (lines, unsure) = try await task.value
+            var ranges = unsure.makeIterator(), next = ranges.next()
+            var index = 0
+            while index < lines.count {
+                if let range = next, range.lowerBound == index {
+                    // Some line of this statement was already stored: by this import (new), or earlier.
+                    let classified = try await StoredSalesLines.classify(Array(lines[range]), in: database, importID: importID, problems: problems)
+                    for line in classified.new { try outcome.add(line) }
+                    outcome.present += classified.present
+                    index = range.upperBound
+                    next = ranges.next()
                     continue
                 }
-                try outcome.add(line)
-            }
-            if !notStored.isEmpty {
-                // Already stored: by an earlier import (present or a conflict), or earlier in this file.
-                outcome.present += try await StoredSalesLines.compare(notStored.map { lines[$0] }, in: database, importID: importID, problems: problems)
+                try outcome.add(lines[index])
+                index += 1
             }
         }
 
@@ -73,39 +84,74 @@ struct SQLiteSalesLoader: SalesLoader {
     }
 }
 
-/// Binds and runs the prepared insert for each line of a batch. Handed to one task at a time (`inFlight`).
-private final class LineInserter: @unchecked Sendable {
-    let statement: SQLitePreparedStatement
-    let importID: Int64
-
-    init(statement: SQLitePreparedStatement, importID: Int64) {
-        self.statement = statement
-        self.importID = importID
-    }
-
-    /// Stores `lines` in order; the positions of those whose key was already stored.
-    func insert(_ lines: [ResolvedSalesLine]) throws -> [Int] {
-        var notStored: [Int] = []
+extension SQLiteSalesLoader {
+    /// Adds sums to `sales_totals` through one prepared upsert, a row at a time.
+    func addToTotals(_ entries: [(key: SalesTotalKey, value: SalesTotal)]) async throws {
+        let sql = SalesTotalKey.upsertHead + "(?, ?, ?, ?, ?, ?, ?)" + SalesTotalKey.upsertTail
+        guard let upsert = try SQLitePreparedStatement(sql, on: database.sqlite!) else { throw SQLiteStatementFailure.unreachableHandle }
         do {
-            for (index, line) in lines.enumerated() {
-                statement.bind(line.source)
-                statement.bind(line.lineID)
-                statement.bind(line.date)
-                statement.bind(line.quarter)
-                statement.bind(line.resellerID)
-                statement.bind(line.customer)
-                statement.bind(line.sku)
-                statement.bind(line.category)
-                statement.bind(line.seats)
-                statement.bind(line.amountMinor)
-                statement.bind(line.routeException?.rawValue)
-                statement.bind(importID)
-                statement.bind(Int64(line.line))
-                if try statement.run() == 0 { notStored.append(index) }
+            for (index, (key, total)) in entries.enumerated() {
+                // A server's other requests get the thread now and then.
+                if index % 4096 == 4095 { await Task.yield() }
+                upsert.bind(key.resellerID)
+                upsert.bind(key.quarter)
+                upsert.bind(key.category)
+                upsert.bind(key.source)
+                upsert.bind(key.segment)
+                upsert.bind(total.amountMinor)
+                upsert.bind(total.lineCount)
+                _ = try upsert.run()
             }
         } catch let failure as SQLiteStatementFailure {
             throw failure.translated
         }
-        return notStored
+    }
+}
+
+/// Binds and runs the prepared inserts for a batch's lines. Handed to one task at a time (`inFlight`).
+private final class LineInserter: @unchecked Sendable {
+    let many: SQLitePreparedStatement
+    let one: SQLitePreparedStatement
+    let importID: Int64
+
+    init(many: SQLitePreparedStatement, one: SQLitePreparedStatement, importID: Int64) {
+        self.many = many
+        self.one = one
+        self.importID = importID
+    }
+
+    /// Stores `lines` in order; the ranges of lines whose statement stored fewer rows than it was given.
+    func insert(_ lines: [ResolvedSalesLine]) throws -> [Range<Int>] {
+        var unsure: [Range<Int>] = []
+        let size = SQLiteSalesLoader.rowsPerStatement
+        do {
+            var start = 0
+            while start < lines.count {
+                let statement = lines.count - start >= size ? many : one
+                let end = start + (statement === many ? size : 1)
+                for line in lines[start..<end] { bind(line, to: statement) }
+                if try statement.run() < end - start { unsure.append(start..<end) }
+                start = end
+            }
+        } catch let failure as SQLiteStatementFailure {
+            throw failure.translated
+        }
+        return unsure
+    }
+
+    private func bind(_ line: ResolvedSalesLine, to statement: SQLitePreparedStatement) {
+        statement.bind(line.source)
+        statement.bind(line.lineID)
+        statement.bind(line.date)
+        statement.bind(line.quarter)
+        statement.bind(line.resellerID)
+        statement.bind(line.customer)
+        statement.bind(line.sku)
+        statement.bind(line.category)
+        statement.bind(line.seats)
+        statement.bind(line.amountMinor)
+        statement.bind(line.routeException?.rawValue)
+        statement.bind(importID)
+        statement.bind(Int64(line.line))
     }
 }

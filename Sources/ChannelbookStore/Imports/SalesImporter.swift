@@ -55,6 +55,19 @@ struct SalesTotalKey: Hashable, Sendable {
     let source: String
     /// The line's analytics segment by its seats (`SalesSegments`).
     let segment: String
+
+    /// Hashes the reseller and each text's length and end bytes, not every byte of four texts: every imported line
+    /// looks its key up (BENCHMARKS.md, *Import speed*). Keys of one reseller differ in those bytes (`2026Q1`/`2026Q2`,
+    /// `DIRECT`/`D01`, the categories and segments), and equality still compares the texts whole.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(resellerID)
+        hasher.combine(Self.fingerprint(quarter) &* 31 &+ Self.fingerprint(category) &* 17 &+ Self.fingerprint(source) &* 7 &+ Self.fingerprint(segment))
+    }
+
+    private static func fingerprint(_ text: String) -> Int {
+        let bytes = text.utf8
+        return bytes.count << 16 | Int(bytes.first ?? 0) << 8 | Int(bytes.last ?? 0)
+    }
 }
 
 /// Net amount and line count for one totals key.
@@ -79,11 +92,14 @@ struct SalesLoadOutcome {
         if line.routeException != nil { newRouteExceptions += 1 }
         let key = SalesTotalKey(
             resellerID: line.resellerID, quarter: line.quarter, category: line.category, source: line.source, segment: segments.segment(forSeats: line.seats))
-        var total = totals[key, default: SalesTotal()]
+        // Added in place: one lookup of the key a line.
+        try Self.accumulate(line, into: &totals[key, default: SalesTotal()])
+    }
+
+    private static func accumulate(_ line: ResolvedSalesLine, into total: inout SalesTotal) throws {
         total.amountMinor = try MinorUnits.add(
             total.amountMinor, line.amountMinor, "the \(line.quarter) \(line.category) total from \(line.source) at line \(line.line)")
         total.lineCount += 1
-        totals[key] = total
     }
 }
 
@@ -97,6 +113,8 @@ protocol SalesLoader {
         importID: Int64, problems: ProblemSink,
         produce: (_ emit: (ResolvedSalesLine) async throws -> Void) async throws -> Void
     ) async throws -> SalesLoadOutcome
+    /// Adds sums to `sales_totals`, in the order given.
+    func addToTotals(_ entries: [(key: SalesTotalKey, value: SalesTotal)]) async throws
 }
 
 /// The import's problem list, shared by the row reader and the loaders' conflict checks.
@@ -114,18 +132,10 @@ struct SalesImporter {
     var onlySource: PartnerCode? = nil
     /// Who imports: the renewals its renewal lines make are audited in that name.
     var actor = "system"
-    private let quarterNames = QuarterNames()
-
-    /// What one line of the file became: a line for the ledger, or one parked until its reseller's name is mapped.
-    private enum Checked {
-        case line(ResolvedSalesLine, maintenanceMonths: Int?)
-        case parked(ParkedSalesLine)
-    }
-
     func run(path: String, name: String) async throws -> ImportSummary {
         let currency = try await database.latestProgram().program.currency
         let directory = try await PartnerDirectory.load(from: database)
-        let priceBook = try await PriceBook.load(from: database)
+        let checker = SalesLineChecker(directory: directory, priceBook: try await PriceBook.load(from: database), onlySource: onlySource)
         let importID = try await database.startImport(.sales, name: name)
         let sink = ProblemSink(file: name)
         var lines = 0
@@ -136,15 +146,19 @@ struct SalesImporter {
             lines = 0
             parked.removeAll()
             sink.problems = ImportProblems(file: name)
+            // Each line's fields are parsed and checked on the reading thread, a chunk ahead; resolved and stored here.
             let readProblems = try await ImportFile.read(path: path, name: name, required: SalesRow.requiredColumns) { record, header, problems in
-                lines += 1
                 var references = SalesRow.References()
-                guard let row = SalesRow.parse(record, header: header, currency: currency, problems: &problems, references: &references) else {
+                let row = SalesRow.parse(record, header: header, currency: currency, problems: &problems, references: &references)
+                return row.map { ParsedSalesLine.row($0) } ?? .bad(references)
+            } row: { (line: Int, parsed: ParsedSalesLine, problems: inout ImportProblems) in
+                lines += 1
+                guard case .row(let row) = parsed else {
                     // Another field is bad; what the line names is still checked, so every problem of it is reported at once.
-                    _ = check(references, line: record.line, directory, priceBook, &problems)
+                    if case .bad(let references) = parsed { _ = checker.check(references, line: line, &problems) }
                     return
                 }
-                guard let checked = resolve(row, directory, priceBook, &problems) else { return }
+                guard let checked = checker.resolve(row, &problems) else { return }
                 // Once the file is known to be bad, stop writing: nothing of it will be kept.
                 guard problems.isEmpty && sink.problems.isEmpty else { return }
                 switch checked {
@@ -167,17 +181,39 @@ struct SalesImporter {
         try await database.finishImport(importID, summary)
         return summary
     }
+}
+
+/// Checks each line of a sales file against what is stored: the partners, the price book, a distributor's own upload.
+/// A class, so the closure that reads the file holds one reference instead of copying the directory's tables for
+/// each of millions of lines (BENCHMARKS.md, *Import speed*).
+private final class SalesLineChecker {
+    let directory: PartnerDirectory
+    let priceBook: PriceBook
+    let onlySource: PartnerCode?
+    let quarterNames = QuarterNames()
+
+    init(directory: PartnerDirectory, priceBook: PriceBook, onlySource: PartnerCode?) {
+        self.directory = directory
+        self.priceBook = priceBook
+        self.onlySource = onlySource
+    }
+
+    /// What one line of the file became: a line for the ledger, or one parked until its reseller's name is mapped.
+    enum Checked {
+        case line(ResolvedSalesLine, maintenanceMonths: Int?)
+        case parked(ParkedSalesLine)
+    }
 
     /// Resolves the row's partners and SKU against what is stored, and checks its route to market: the line ready to
     /// store with its SKU's maintenance term, or the line parked when its reseller's name is not known yet.
-    private func resolve(_ row: SalesRow, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems) -> Checked? {
-        guard let (resolution, distributor, entry) = check(row.references, line: row.line, directory, priceBook, &problems) else { return nil }
+    func resolve(_ row: SalesRow, _ problems: inout ImportProblems) -> Checked? {
+        guard let (resolution, distributor, entry) = check(row.references, line: row.line, &problems) else { return nil }
         switch resolution {
         case .partner(let reseller):
             let line = ResolvedSalesLine(
                 line: row.line, source: row.source, distributor: distributor?.id, lineID: row.lineID.rawValue, date: row.date, dateText: row.dateText, reseller: reseller,
                 customer: row.customer, sku: row.sku.rawValue, category: row.category.rawValue, seats: row.seats, amountMinor: row.amount.minorUnits,
-                directory: directory, quarterNames: quarterNames)
+                quarterNames: quarterNames)
             return .line(line, maintenanceMonths: entry?.maintenanceMonths)
         case .unresolved(let name), .ignored(let name):
             let ignored = if case .ignored = resolution { true } else { false }
@@ -187,8 +223,8 @@ struct SalesImporter {
 
     /// Checks what a line names against what is stored — the reseller, the source, the SKU and its category, a
     /// distributor's own upload — as far as those fields parsed; how the reseller resolved when all is well.
-    private func check(
-        _ line: SalesRow.References, line number: Int, _ directory: PartnerDirectory, _ priceBook: PriceBook, _ problems: inout ImportProblems
+    func check(
+        _ line: SalesRow.References, line number: Int, _ problems: inout ImportProblems
     ) -> (reseller: ResellerResolution, distributor: PartnerRecord?, entry: PriceEntry?)? {
         let before = problems.count
         let distributor = line.source.flatMap { directory.distributor($0, line: number, &problems) } ?? nil
@@ -220,6 +256,12 @@ struct SalesImporter {
         guard problems.count == before, let reseller else { return nil }
         return (reseller, distributor, governing)
     }
+}
+
+/// A sales line as its fields parsed: the row when every field is good, otherwise what it names.
+private enum ParsedSalesLine: Sendable {
+    case row(SalesRow)
+    case bad(SalesRow.References)
 }
 
 /// `2026Q1` for a date, remembered: a file's lines fall in a few quarters, so the name is built a few times.

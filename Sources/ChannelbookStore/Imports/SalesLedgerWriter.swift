@@ -38,7 +38,7 @@ struct SalesLedgerWriter {
             try contracts.reset()
             // `store` does not outlive this reading; the lines are handed to it one at a time, never re-entrantly.
             try await withoutActuallyEscaping(store) { emit in try await produce { line, date, months in
-                if late.count < Self.lateCandidatesKept
+                if late.count < Self.lateCandidatesKept && stated.any
                     && (stated.approvedQuarters.contains(line.quarter)
                         || stated.partners.contains(StatedKey(resellerID: line.resellerID, quarter: line.quarter)))
                 {
@@ -49,7 +49,7 @@ struct SalesLedgerWriter {
             } }
         }
         guard sink.problems.isEmpty else { throw sink.problems }
-        try await addToTotals(outcome.totals)
+        try await addToTotals(outcome.totals, with: loader)
         try await recordLate(late, importID: importID)
         var written = Written(outcome: outcome)
         written.renewed = try await database.storeContracts(from: contracts, actor: actor)
@@ -74,12 +74,14 @@ struct SalesLedgerWriter {
 
     /// Partners and quarters that already have a statement, and approved quarters (`approvedQuarters`, the rule
     /// the true-ups follow): a line for one of them arrives late, in an approved quarter for every partner.
-    private func statedPartnerQuarters() async throws -> (partners: Set<StatedKey>, approvedQuarters: Set<String>) {
+    private func statedPartnerQuarters() async throws -> (partners: Set<StatedKey>, approvedQuarters: Set<String>, any: Bool) {
         let partners = Set(
             try await database.plainRows("SELECT DISTINCT partner_id, quarter FROM statements WHERE status <> 'void'").map {
                 StatedKey(resellerID: try $0.integer(0), quarter: try $0.text(1))
             })
-        return (partners, Set(try await database.approvedQuarters().keys.map(\.description)))
+        let approved = Set(try await database.approvedQuarters().keys.map(\.description))
+        // Whether any line can arrive late at all: a first import into a new quarter asks no set about its lines.
+        return (partners, approved, !partners.isEmpty || !approved.isEmpty)
     }
 
     /// Records the first `lateLinesKept` candidates this import really added (stored with its own import id; a line
@@ -104,41 +106,42 @@ struct SalesLedgerWriter {
     }
 
     /// Adds the new lines' sums to `sales_totals`, so closing a quarter never rescans the lines.
-    private func addToTotals(_ totals: [SalesTotalKey: SalesTotal]) async throws {
+    private func addToTotals(_ totals: [SalesTotalKey: SalesTotal], with loader: any SalesLoader) async throws {
         // In one fixed key order: two writers upserting the same keys in different orders could deadlock.
-        let entries = totals.sorted {
-            ($0.key.resellerID, $0.key.quarter, $0.key.category, $0.key.source, $0.key.segment) < ($1.key.resellerID, $1.key.quarter, $1.key.category, $1.key.source, $1.key.segment)
-        }
-        for start in stride(from: 0, to: entries.count, by: 500) {
-            let chunk = entries[start..<min(start + 500, entries.count)]
-            var query = SQLQueryString("INSERT INTO sales_totals (reseller_id, quarter, category, source, segment, amount_minor, line_count) VALUES ")
-            for (index, (key, total)) in chunk.enumerated() {
-                if index > 0 { query.appendLiteral(", ") }
-                query.appendInterpolation(
-                    "(\(bind: key.resellerID), \(bind: key.quarter), \(bind: key.category), \(bind: key.source), \(bind: key.segment), \(bind: total.amountMinor), \(bind: total.lineCount))"
-                        as SQLQueryString)
-            }
-            query.appendLiteral(
-                """
-                 ON CONFLICT (reseller_id, quarter, category, source, segment) DO UPDATE SET
-                 amount_minor = sales_totals.amount_minor + excluded.amount_minor, line_count = sales_totals.line_count + excluded.line_count
-                """)
-            try await database.sql.raw(query).run()
-        }
+        let entries = totals.sorted { $0.key.precedes($1.key) }
+        try await loader.addToTotals(entries)
     }
+}
+
+extension SalesTotalKey {
+    /// The order totals are written in: reseller, quarter, category, source, segment.
+    func precedes(_ other: SalesTotalKey) -> Bool {
+        if resellerID != other.resellerID { return resellerID < other.resellerID }
+        if quarter != other.quarter { return quarter < other.quarter }
+        if category != other.category { return category < other.category }
+        if source != other.source { return source < other.source }
+        return segment < other.segment
+    }
+
+    /// The upsert that adds new lines' sums to their rows of `sales_totals`: `upsertHead`, one or more rows of
+    /// values, `upsertTail`.
+    static let upsertHead = "INSERT INTO sales_totals (reseller_id, quarter, category, source, segment, amount_minor, line_count) VALUES "
+    static let upsertTail = """
+         ON CONFLICT (reseller_id, quarter, category, source, segment) DO UPDATE SET
+         amount_minor = sales_totals.amount_minor + excluded.amount_minor, line_count = sales_totals.line_count + excluded.line_count
+        """
 }
 
 extension ResolvedSalesLine {
     /// The line ready to store, its route to market judged on its date: one rule for imported and mapped lines.
-    /// `distributor` is the source's partner (nil for DIRECT).
+    /// `distributor` is the source's partner (nil for DIRECT); `reseller` as its directory was loaded.
     init(
         line: Int, source: SalesSource, distributor: PartnerID?, lineID: String, date: BusinessDate, dateText: String, reseller: PartnerRecord,
-        customer: String, sku: String, category: String, seats: Int64, amountMinor: Int64, directory: PartnerDirectory, quarterNames: QuarterNames
+        customer: String, sku: String, category: String, seats: Int64, amountMinor: Int64, quarterNames: QuarterNames
     ) {
         self.init(
             line: line, source: source.description, lineID: lineID, date: dateText, quarter: quarterNames.name(of: date), resellerID: reseller.id.rawValue,
             customer: customer, sku: sku, category: category, seats: seats, amountMinor: amountMinor,
-            routeException: RouteException.judge(
-                tier: directory.tier(of: reseller.id, on: date), distributor: distributor, linked: directory.distributorsOf[reseller.id] ?? []))
+            routeException: RouteException.judge(tier: reseller.tier(on: date), distributor: distributor, linked: reseller.distributors))
     }
 }

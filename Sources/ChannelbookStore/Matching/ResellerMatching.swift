@@ -297,7 +297,7 @@ extension ChannelbookDatabase {
                     let resolved = ResolvedSalesLine(
                         line: line.lineNo, source: source, distributor: distributor, lineID: line.lineID, date: date, dateText: line.date, reseller: partner,
                         customer: line.customer, sku: line.sku, category: line.category, seats: line.seats, amountMinor: line.amountMinor,
-                        directory: directory, quarterNames: quarterNames)
+                        quarterNames: quarterNames)
                     try await emit(resolved, date, priceBook.governingEntry(for: SKU(line.sku), on: date)?.maintenanceMonths)
                 }
                 }

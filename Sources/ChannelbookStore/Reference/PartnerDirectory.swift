@@ -10,14 +10,26 @@ public final class PartnerRecord: Sendable {
     public let name: String
     public let kind: PartnerKind
     public let abn: ABN?
+    /// As the directory was loaded: the reseller's tier changes, oldest first, and the distributors it buys through.
+    /// Each imported line's route is judged on them without a lookup (BENCHMARKS.md, *Import speed*).
+    let tierChanges: [(from: BusinessDate, tier: ResellerTier)]
+    let distributors: Set<PartnerID>
 
-    init(id: PartnerID, code: PartnerCode, name: String, kind: PartnerKind, abn: ABN?) {
+    init(
+        id: PartnerID, code: PartnerCode, name: String, kind: PartnerKind, abn: ABN?, tierChanges: [(from: BusinessDate, tier: ResellerTier)] = [],
+        distributors: Set<PartnerID> = []
+    ) {
         self.id = id
         self.code = code
         self.name = name
         self.kind = kind
         self.abn = abn
+        self.tierChanges = tierChanges
+        self.distributors = distributors
     }
+
+    /// The reseller's tier on `date`, as loaded (`TierHistory`'s rule).
+    func tier(on date: BusinessDate) -> ResellerTier? { TierHistory.tier(in: tierChanges, on: date) }
 }
 
 /// Every partner, its tier history and distributor links, held in memory while an import or close runs.
@@ -42,18 +54,20 @@ public struct PartnerDirectory: Sendable {
 
     public static func load(from database: ChannelbookDatabase) async throws -> PartnerDirectory {
         var directory = PartnerDirectory()
-        for row in try await database.plainRows("SELECT id, code, name, kind, abn FROM partners") {
-            let abn = try row.optionalText(4).map { try ABN.parse($0) }
-            directory.add(
-                PartnerRecord(
-                    id: PartnerID(try row.integer(0)), code: PartnerCode(rawValue: try row.text(1)), name: try row.text(2),
-                    kind: try row.stored(PartnerKind.self, 3), abn: abn))
-        }
+        // Tiers and links first: each partner's record carries its own.
         for row in try await database.plainRows("SELECT partner_id, effective_from, tier FROM partner_tiers ORDER BY partner_id, effective_from") {
             directory.tiers.append(PartnerID(try row.integer(0)), from: try BusinessDate.parse(row.text(1)), tier: try row.stored(ResellerTier.self, 2))
         }
         for row in try await database.plainRows("SELECT reseller_id, distributor_id FROM partner_distributors") {
             directory.distributorsOf[PartnerID(try row.integer(0)), default: []].insert(PartnerID(try row.integer(1)))
+        }
+        for row in try await database.plainRows("SELECT id, code, name, kind, abn FROM partners") {
+            let abn = try row.optionalText(4).map { try ABN.parse($0) }
+            let id = PartnerID(try row.integer(0))
+            directory.add(
+                PartnerRecord(
+                    id: id, code: PartnerCode(rawValue: try row.text(1)), name: try row.text(2), kind: try row.stored(PartnerKind.self, 3), abn: abn,
+                    tierChanges: directory.tiers.changes[id] ?? [], distributors: directory.distributorsOf[id] ?? []))
         }
         for row in try await database.plainRows("SELECT source, name_key, partner_id FROM reseller_names") {
             let name = SourceName(source: try row.text(0), key: try row.text(1))
