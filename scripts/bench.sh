@@ -13,7 +13,8 @@ LINES=${1:?usage: scripts/bench.sh LINES [PARTNERS]}
 PARTNERS=${2:-20000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_TOOLS=${CHANNELBOOK_BENCH_TOOLS:-$ROOT/scripts/bench}
-BIN=$ROOT/.build/release/channelbook
+# CHANNELBOOK_BENCH_BIN runs another build (a baseline) on the same files: BENCHMARKS.md sets them side by side.
+BIN=${CHANNELBOOK_BENCH_BIN:-$ROOT/.build/release/channelbook}
 WORK=${BENCH_DIR:-/tmp/channelbook-bench}/$LINES
 DATA=$WORK/data
 mkdir -p "$WORK"

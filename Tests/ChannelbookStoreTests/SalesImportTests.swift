@@ -145,6 +145,22 @@ func problems(_ body: () async throws -> Void) async -> [String] {
         }
     }
 
+    /// What the loaders write by hand (PostgreSQL's COPY text, SQLite's bound values) comes back exactly: a tab and a
+    /// backslash in a name, a credit's negative amount and seats.
+    @Test(arguments: TestDatabase.available)
+    func namesAndNegativeFiguresComeBackAsWritten(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            let file = Fixtures.salesHeader + "T-1,2026-01-10,D01,P01,\"Tab\there \\ back\\slash\",HW-1,hardware,-12,-1234567.89,AUD\n"
+            let summary = try await database.importText(.sales, file).description
+            #expect(summary == "imported 1 lines (1 new, 0 already present)")
+            let row = try await database.sql.raw("SELECT customer, seats, amount_minor FROM sales_lines WHERE line_id = 'T-1'").first()!
+            #expect(try row.decode(column: "customer", as: String.self) == "Tab\there \\ back\\slash")
+            #expect(try row.decode(column: "seats", as: Int64.self) == -12)
+            #expect(try row.decode(column: "amount_minor", as: Int64.self) == -123_456_789)
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func everyBadFieldIsReportedAndNothingIsWritten(database kind: TestDatabase) async throws {
         try await kind.with { database in

@@ -181,31 +181,60 @@ struct PostgresSalesLoader: SalesLoader {
     /// One line in COPY's text format: tab-separated, `\N` for NULL, backslash escapes in text;
     /// with `importID`, that column is added last (for COPY straight into `sales_lines`).
     static func append(_ line: ResolvedSalesLine, to buffer: inout ByteBuffer, importID: Int64? = nil) {
-        buffer.writeString(String(line.line))
-        for text in [line.source, line.lineID, line.date, line.quarter] {
-            buffer.writeInteger(UInt8(ascii: "\t"))
-            appendEscaped(text, to: &buffer)
-        }
+        appendDecimal(Int64(line.line), to: &buffer)
+        appendField(line.source, to: &buffer)
+        appendField(line.lineID, to: &buffer)
+        appendField(line.date, to: &buffer)
+        appendField(line.quarter, to: &buffer)
         buffer.writeInteger(UInt8(ascii: "\t"))
-        buffer.writeString(String(line.resellerID))
-        for text in [line.customer, line.sku, line.category] {
-            buffer.writeInteger(UInt8(ascii: "\t"))
-            appendEscaped(text, to: &buffer)
-        }
+        appendDecimal(line.resellerID, to: &buffer)
+        appendField(line.customer, to: &buffer)
+        appendField(line.sku, to: &buffer)
+        appendField(line.category, to: &buffer)
         buffer.writeInteger(UInt8(ascii: "\t"))
-        buffer.writeString(String(line.seats))
+        appendDecimal(line.seats, to: &buffer)
         buffer.writeInteger(UInt8(ascii: "\t"))
-        buffer.writeString(String(line.amountMinor))
+        appendDecimal(line.amountMinor, to: &buffer)
         buffer.writeInteger(UInt8(ascii: "\t"))
         buffer.writeString(line.routeException?.rawValue ?? "\\N")
         if let importID {
             buffer.writeInteger(UInt8(ascii: "\t"))
-            buffer.writeString(String(importID))
+            appendDecimal(importID, to: &buffer)
         }
         buffer.writeInteger(UInt8(ascii: "\n"))
     }
 
+    /// A tab, then `text` escaped.
+    private static func appendField(_ text: String, to buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        appendEscaped(text, to: &buffer)
+    }
+
+    /// `value` in decimal digits, written straight into the buffer (no `String` per number).
+    static func appendDecimal(_ value: Int64, to buffer: inout ByteBuffer) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: 19 digits and a sign fit
+        withUnsafeMutableBytes(of: &digits) { bytes in
+            var magnitude = value.magnitude
+            var start = bytes.count
+            repeat {
+                start -= 1
+                bytes[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                start -= 1
+                bytes[start] = UInt8(ascii: "-")
+            }
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[start...]))
+        }
+    }
+
     static func appendEscaped(_ text: String, to buffer: inout ByteBuffer) {
+        // Almost every field has nothing to escape: copied whole.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
+            buffer.writeString(text)
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
