@@ -39,19 +39,24 @@ struct PostgresSalesLoader: SalesLoader {
     }
 
     /// Adds sums to `sales_totals`, 500 rows a statement.
-    func addToTotals(_ entries: [(key: SalesTotalKey, value: SalesTotal)]) async throws {
-        for start in stride(from: 0, to: entries.count, by: 500) {
-            let chunk = entries[start..<min(start + 500, entries.count)]
-            var query = SQLQueryString(SalesTotalKey.upsertHead)
-            for (index, (key, total)) in chunk.enumerated() {
-                if index > 0 { query.appendLiteral(", ") }
-                query.appendInterpolation(
-                    "(\(bind: key.resellerID), \(bind: key.quarter), \(bind: key.category), \(bind: key.source), \(bind: key.segment), \(bind: total.amountMinor), \(bind: total.lineCount))"
-                        as SQLQueryString)
-            }
+    func addToTotals(_ entries: some Sequence<(key: SalesTotalKey, value: SalesTotal)>) async throws {
+        var query = SQLQueryString(SalesTotalKey.upsertHead)
+        var rows = 0
+        func send() async throws {
             query.appendLiteral(SalesTotalKey.upsertTail)
             try await database.sql.raw(query).run()
+            query = SQLQueryString(SalesTotalKey.upsertHead)
+            rows = 0
         }
+        for (key, total) in entries {
+            if rows > 0 { query.appendLiteral(", ") }
+            query.appendInterpolation(
+                "(\(bind: key.resellerID), \(bind: key.quarter), \(bind: key.category), \(bind: key.source), \(bind: key.segment), \(bind: total.amountMinor), \(bind: total.lineCount))"
+                    as SQLQueryString)
+            rows += 1
+            if rows == 500 { try await send() }
+        }
+        if rows > 0 { try await send() }
     }
 
     /// SQLSTATE unique_violation: a `(source, line_id)` already stored.
@@ -135,7 +140,7 @@ struct PostgresSalesLoader: SalesLoader {
                 category: try row.decode(column: "category", as: String.self), source: try row.decode(column: "source", as: String.self),
                 segment: try row.decode(column: "segment", as: String.self))
             let count = try row.decode(column: "line_count", as: Int64.self)
-            outcome.totals[key] = SalesTotal(amountMinor: try row.decode(column: "amount_minor", as: Int64.self), lineCount: count)
+            outcome.record(key, SalesTotal(amountMinor: try row.decode(column: "amount_minor", as: Int64.self), lineCount: count))
             outcome.new += Int(count)
             outcome.newRouteExceptions += Int(try row.decode(column: "exceptions", as: Int64.self))
         }

@@ -86,7 +86,7 @@ struct SQLiteSalesLoader: SalesLoader {
 
 extension SQLiteSalesLoader {
     /// Adds sums to `sales_totals` through one prepared upsert, a row at a time.
-    func addToTotals(_ entries: [(key: SalesTotalKey, value: SalesTotal)]) async throws {
+    func addToTotals(_ entries: some Sequence<(key: SalesTotalKey, value: SalesTotal)>) async throws {
         let sql = SalesTotalKey.upsertHead + "(?, ?, ?, ?, ?, ?, ?)" + SalesTotalKey.upsertTail
         guard let upsert = try SQLitePreparedStatement(sql, on: database.sqlite!) else { throw SQLiteStatementFailure.unreachableHandle }
         do {

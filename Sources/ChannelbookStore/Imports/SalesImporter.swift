@@ -55,19 +55,6 @@ struct SalesTotalKey: Hashable, Sendable {
     let source: String
     /// The line's analytics segment by its seats (`SalesSegments`).
     let segment: String
-
-    /// Hashes the reseller and each text's length and end bytes, not every byte of four texts: every imported line
-    /// looks its key up (BENCHMARKS.md, *Import speed*). Keys of one reseller differ in those bytes (`2026Q1`/`2026Q2`,
-    /// `DIRECT`/`D01`, the categories and segments), and equality still compares the texts whole.
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(resellerID)
-        hasher.combine(Self.fingerprint(quarter) &* 31 &+ Self.fingerprint(category) &* 17 &+ Self.fingerprint(source) &* 7 &+ Self.fingerprint(segment))
-    }
-
-    private static func fingerprint(_ text: String) -> Int {
-        let bytes = text.utf8
-        return bytes.count << 16 | Int(bytes.first ?? 0) << 8 | Int(bytes.last ?? 0)
-    }
 }
 
 /// Net amount and line count for one totals key.
@@ -77,29 +64,109 @@ struct SalesTotal: Sendable {
 }
 
 /// What loading a file's lines into the ledger found.
+///
+/// The new lines' sums are kept by reseller and four small numbers standing for the key's texts (each quarter,
+/// category, source and segment numbered once per import): a 24-byte key hashed once a line instead of four texts,
+/// and a third of the memory for the hundreds of thousands of keys a large file makes (BENCHMARKS.md, *Import speed*).
 struct SalesLoadOutcome {
     /// The segments the totals are kept by: the newest program's.
     let segments: SalesSegments
     var new = 0
     var present = 0
     var newRouteExceptions = 0
-    /// The new lines' sums, to add to `sales_totals`.
-    var totals: [SalesTotalKey: SalesTotal] = [:]
+    private var texts = NumberedTexts()
+    private var sums: [PackedKey: SalesTotal] = [:]
+
+    init(segments: SalesSegments) { self.segments = segments }
+
+    private struct PackedKey: Hashable {
+        let resellerID: Int64
+        /// The quarter's text number in the high half, the category's in the low half.
+        let quarterCategory: UInt64
+        /// The source's text number in the high half, the segment's in the low half.
+        let sourceSegment: UInt64
+    }
 
     /// Counts a new line and adds it to its totals row; a sum beyond `Int64` is an error, not a trap.
     mutating func add(_ line: ResolvedSalesLine) throws {
         new += 1
         if line.routeException != nil { newRouteExceptions += 1 }
-        let key = SalesTotalKey(
+        let key = pack(
             resellerID: line.resellerID, quarter: line.quarter, category: line.category, source: line.source, segment: segments.segment(forSeats: line.seats))
         // Added in place: one lookup of the key a line.
-        try Self.accumulate(line, into: &totals[key, default: SalesTotal()])
+        try Self.accumulate(line, into: &sums[key, default: SalesTotal()])
     }
 
     private static func accumulate(_ line: ResolvedSalesLine, into total: inout SalesTotal) throws {
         total.amountMinor = try MinorUnits.add(
             total.amountMinor, line.amountMinor, "the \(line.quarter) \(line.category) total from \(line.source) at line \(line.line)")
         total.lineCount += 1
+    }
+
+    /// Records the sums of a key computed elsewhere (PostgreSQL's merge sums them in SQL).
+    mutating func record(_ key: SalesTotalKey, _ total: SalesTotal) {
+        sums[pack(resellerID: key.resellerID, quarter: key.quarter, category: key.category, source: key.source, segment: key.segment)] = total
+    }
+
+    private mutating func pack(resellerID: Int64, quarter: String, category: String, source: String, segment: String) -> PackedKey {
+        PackedKey(
+            resellerID: resellerID, quarterCategory: UInt64(texts.number(quarter)) << 32 | UInt64(texts.number(category)),
+            sourceSegment: UInt64(texts.number(source)) << 32 | UInt64(texts.number(segment)))
+    }
+
+    private func unpack(_ key: PackedKey) -> SalesTotalKey {
+        SalesTotalKey(
+            resellerID: key.resellerID, quarter: texts.text(Int(key.quarterCategory >> 32)), category: texts.text(Int(key.quarterCategory & 0xFFFF_FFFF)),
+            source: texts.text(Int(key.sourceSegment >> 32)), segment: texts.text(Int(key.sourceSegment & 0xFFFF_FFFF)))
+    }
+
+    /// How many totals rows the new lines add to.
+    var totalsCount: Int { sums.count }
+
+    /// The sums in the order they are written: reseller, quarter, category, source, segment (texts in byte order).
+    /// Two writers upserting the same keys in different orders could deadlock. Each key's texts are made as it is read,
+    /// so the whole list is never held as texts.
+    func sortedTotals() -> some Sequence<(key: SalesTotalKey, value: SalesTotal)> {
+        let rank = texts.ranks()
+        func order(_ key: PackedKey) -> (Int64, Int, Int, Int, Int) {
+            (
+                key.resellerID, rank[Int(key.quarterCategory >> 32)], rank[Int(key.quarterCategory & 0xFFFF_FFFF)], rank[Int(key.sourceSegment >> 32)],
+                rank[Int(key.sourceSegment & 0xFFFF_FFFF)]
+            )
+        }
+        let sorted = sums.sorted { order($0.key) < order($1.key) }
+        return sorted.lazy.map { (key: unpack($0.key), value: $0.value) }
+    }
+
+    /// The sums of the keys whose quarter is one of `quarters` (few: an approved quarter's late lines).
+    func totals(inQuarters quarters: Set<String>) -> [(key: SalesTotalKey, value: SalesTotal)] {
+        let numbers = Set(quarters.compactMap { texts.existingNumber($0) })
+        guard !numbers.isEmpty else { return [] }
+        return sums.filter { numbers.contains(Int($0.key.quarterCategory >> 32)) }.map { (key: unpack($0.key), value: $0.value) }
+    }
+}
+
+/// Texts numbered in the order they are first seen: a few dozen per import (quarters, categories, sources, segments).
+private struct NumberedTexts {
+    private var numbers: [String: Int] = [:]
+    private var texts: [String] = []
+
+    mutating func number(_ text: String) -> Int {
+        if let number = numbers[text] { return number }
+        numbers[text] = texts.count
+        texts.append(text)
+        return texts.count - 1
+    }
+
+    func existingNumber(_ text: String) -> Int? { numbers[text] }
+
+    func text(_ number: Int) -> String { texts[number] }
+
+    /// Each text's place among all of them in byte order, by number.
+    func ranks() -> [Int] {
+        var rank = [Int](repeating: 0, count: texts.count)
+        for (place, number) in texts.indices.sorted(by: { texts[$0] < texts[$1] }).enumerated() { rank[number] = place }
+        return rank
     }
 }
 
@@ -114,7 +181,7 @@ protocol SalesLoader {
         produce: (_ emit: (ResolvedSalesLine) async throws -> Void) async throws -> Void
     ) async throws -> SalesLoadOutcome
     /// Adds sums to `sales_totals`, in the order given.
-    func addToTotals(_ entries: [(key: SalesTotalKey, value: SalesTotal)]) async throws
+    func addToTotals(_ entries: some Sequence<(key: SalesTotalKey, value: SalesTotal)>) async throws
 }
 
 /// The import's problem list, shared by the row reader and the loaders' conflict checks.

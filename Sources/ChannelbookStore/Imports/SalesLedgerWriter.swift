@@ -49,15 +49,15 @@ struct SalesLedgerWriter {
             } }
         }
         guard sink.problems.isEmpty else { throw sink.problems }
-        try await addToTotals(outcome.totals, with: loader)
+        try await loader.addToTotals(outcome.sortedTotals())
         try await recordLate(late, importID: importID)
         var written = Written(outcome: outcome)
         written.renewed = try await database.storeContracts(from: contracts, actor: actor)
         // Lines that arrived for an approved quarter: said now, so nobody learns of them from a statement.
-        let settled = outcome.totals.filter { stated.approvedQuarters.contains($0.key.quarter) }
-        written.lateLines = Int(settled.values.reduce(0) { $0 + $1.lineCount })
-        written.lateQuarters = Set(settled.keys.map { $0.quarter }).compactMap { try? Quarter.parse($0) }.sorted()
-        written.latePartners = Set(settled.keys.compactMap { directory.byID[PartnerID($0.resellerID)]?.code.rawValue }).sorted()
+        let settled = outcome.totals(inQuarters: stated.approvedQuarters)
+        written.lateLines = Int(settled.reduce(0) { $0 + $1.value.lineCount })
+        written.lateQuarters = Set(settled.map { $0.key.quarter }).compactMap { try? Quarter.parse($0) }.sorted()
+        written.latePartners = Set(settled.compactMap { directory.byID[PartnerID($0.key.resellerID)]?.code.rawValue }).sorted()
         return written
     }
 
@@ -104,25 +104,9 @@ struct SalesLedgerWriter {
             recorded += try await database.sql.raw(query).all().count
         }
     }
-
-    /// Adds the new lines' sums to `sales_totals`, so closing a quarter never rescans the lines.
-    private func addToTotals(_ totals: [SalesTotalKey: SalesTotal], with loader: any SalesLoader) async throws {
-        // In one fixed key order: two writers upserting the same keys in different orders could deadlock.
-        let entries = totals.sorted { $0.key.precedes($1.key) }
-        try await loader.addToTotals(entries)
-    }
 }
 
 extension SalesTotalKey {
-    /// The order totals are written in: reseller, quarter, category, source, segment.
-    func precedes(_ other: SalesTotalKey) -> Bool {
-        if resellerID != other.resellerID { return resellerID < other.resellerID }
-        if quarter != other.quarter { return quarter < other.quarter }
-        if category != other.category { return category < other.category }
-        if source != other.source { return source < other.source }
-        return segment < other.segment
-    }
-
     /// The upsert that adds new lines' sums to their rows of `sales_totals`: `upsertHead`, one or more rows of
     /// values, `upsertTail`.
     static let upsertHead = "INSERT INTO sales_totals (reseller_id, quarter, category, source, segment, amount_minor, line_count) VALUES "
