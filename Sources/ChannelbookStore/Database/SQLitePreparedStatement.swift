@@ -20,7 +20,7 @@ final class SQLitePreparedStatement {
         guard let database = Self.handle(of: connection) else { return nil }
         self.database = database
         let status = sqlite_nio_sqlite3_prepare_v3(database, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
-        guard status == SQLITE_OK else { throw SQLiteStatementFailure(status: status, database: database) }
+        guard status == SQLITE_OK else { throw SQLiteStatementFailure(status: status, database: database).translated }
     }
 
     deinit { sqlite_nio_sqlite3_finalize(statement) }
@@ -59,11 +59,12 @@ final class SQLitePreparedStatement {
 
     /// Runs the statement with the values bound since the last run; how many rows it changed (an
     /// `INSERT … ON CONFLICT DO NOTHING` of one row: 1 when stored, 0 when its key was already there).
+    /// A failure is thrown as `DatabaseFailure` when it is one of its kinds.
     func run() throws -> Int {
         nextParameter = 1
         let status = sqlite_nio_sqlite3_step(statement)
         sqlite_nio_sqlite3_reset(statement)
-        guard status == SQLITE_DONE else { throw SQLiteStatementFailure(status: status, database: database) }
+        guard status == SQLITE_DONE else { throw SQLiteStatementFailure(status: status, database: database).translated }
         return Int(sqlite_nio_sqlite3_changes(database))
     }
 }

@@ -89,21 +89,17 @@ extension SQLiteSalesLoader {
     func addToTotals(_ entries: some Sequence<(key: SalesTotalKey, value: SalesTotal)>) async throws {
         let sql = SalesTotalKey.upsertHead + "(?, ?, ?, ?, ?, ?, ?)" + SalesTotalKey.upsertTail
         guard let upsert = try SQLitePreparedStatement(sql, on: database.sqlite!) else { throw SQLiteStatementFailure.unreachableHandle }
-        do {
-            for (index, (key, total)) in entries.enumerated() {
-                // A server's other requests get the thread now and then.
-                if index % 4096 == 4095 { await Task.yield() }
-                upsert.bind(key.resellerID)
-                upsert.bind(key.quarter)
-                upsert.bind(key.category)
-                upsert.bind(key.source)
-                upsert.bind(key.segment)
-                upsert.bind(total.amountMinor)
-                upsert.bind(total.lineCount)
-                _ = try upsert.run()
-            }
-        } catch let failure as SQLiteStatementFailure {
-            throw failure.translated
+        for (index, (key, total)) in entries.enumerated() {
+            // A server's other requests get the thread now and then.
+            if index % 4096 == 4095 { await Task.yield() }
+            upsert.bind(key.resellerID)
+            upsert.bind(key.quarter)
+            upsert.bind(key.category)
+            upsert.bind(key.source)
+            upsert.bind(key.segment)
+            upsert.bind(total.amountMinor)
+            upsert.bind(total.lineCount)
+            _ = try upsert.run()
         }
     }
 }
@@ -124,17 +120,13 @@ private final class LineInserter: @unchecked Sendable {
     func insert(_ lines: [ResolvedSalesLine]) throws -> [Range<Int>] {
         var unsure: [Range<Int>] = []
         let size = SQLiteSalesLoader.rowsPerStatement
-        do {
-            var start = 0
-            while start < lines.count {
-                let statement = lines.count - start >= size ? many : one
-                let end = start + (statement === many ? size : 1)
-                for line in lines[start..<end] { bind(line, to: statement) }
-                if try statement.run() < end - start { unsure.append(start..<end) }
-                start = end
-            }
-        } catch let failure as SQLiteStatementFailure {
-            throw failure.translated
+        var start = 0
+        while start < lines.count {
+            let statement = lines.count - start >= size ? many : one
+            let end = start + (statement === many ? size : 1)
+            for line in lines[start..<end] { bind(line, to: statement) }
+            if try statement.run() < end - start { unsure.append(start..<end) }
+            start = end
         }
         return unsure
     }
