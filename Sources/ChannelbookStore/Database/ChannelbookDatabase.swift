@@ -107,11 +107,28 @@ public final class ChannelbookDatabase: Sendable {
         // Only the writer may switch the journal mode; a reader refuses writes so a misplaced one fails loudly.
         pragmas.insert(readOnly ? "PRAGMA query_only = ON" : "PRAGMA journal_mode = WAL", at: 0)
         // The writer's cache is large for imports; a server's readers keep SQLite's default, so a pool stays small.
-        // Its statement journal in memory: an import's multi-row inserts would otherwise write every page they touch
-        // to a temporary file before changing it (a seventh of an import's time; BENCHMARKS.md, *Import speed*).
-        if !readOnly { pragmas += ["PRAGMA cache_size = -\(SQLiteSettings.writerCacheKibibytes)", "PRAGMA temp_store = MEMORY"] }
+        if !readOnly { pragmas.append("PRAGMA cache_size = -\(SQLiteSettings.writerCacheKibibytes)") }
         for pragma in pragmas { try await database.sql.raw("\(unsafeRaw: pragma)").run() }
         return database
+    }
+
+    /// Runs `body`, an import's transaction, with SQLite's statement journal in memory: a multi-row insert otherwise
+    /// writes every page it touches to a temporary file before changing it (BENCHMARKS.md, *Import speed*). Set before
+    /// the transaction begins (SQLite reads it then) and put back after, so a migration's large sort on this connection
+    /// still spills to disk. Inside an enclosing transaction SQLite may refuse the change: the import then runs with
+    /// the journal on disk, as correct and slower. PostgreSQL: `body` alone.
+    func withStatementJournalInMemory<T>(_ body: () async throws -> T) async throws -> T {
+        guard dialect == .sqlite else { return try await body() }
+        let inMemory = (try? await sql.raw("PRAGMA temp_store = MEMORY").run()) != nil
+        func restore() async { if inMemory { try? await sql.raw("PRAGMA temp_store = DEFAULT").run() } }
+        do {
+            let result = try await body()
+            await restore()
+            return result
+        } catch {
+            await restore()
+            throw error
+        }
     }
 
     public func close() async {

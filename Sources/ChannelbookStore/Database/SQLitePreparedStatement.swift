@@ -13,9 +13,11 @@ final class SQLitePreparedStatement {
     private let database: OpaquePointer
     private var statement: OpaquePointer?
     private var nextParameter: Int32 = 1
+    /// The first bind SQLite refused since the last run: reported by `run`, never a row stored with a stale value.
+    private var bindFailure: Int32?
 
     /// Prepares `sql` on `connection`; nil when the connection's handle cannot be reached (a sqlite-nio whose
-    /// connection is laid out differently), so the caller falls back to statements sent through sqlite-nio.
+    /// connection is laid out differently: Package.swift pins sqlite-nio to 1.13.x, and a test asks for the handle).
     init?(_ sql: String, on connection: SQLiteConnection) throws {
         guard let database = Self.handle(of: connection) else { return nil }
         self.database = database
@@ -26,7 +28,7 @@ final class SQLitePreparedStatement {
     deinit { sqlite_nio_sqlite3_finalize(statement) }
 
     /// The connection's `sqlite3*`. sqlite-nio 1.13 keeps it in `SQLiteConnection.handle.raw` and offers no accessor;
-    /// reflection reads it, and a version that moved it gets nil (the import then runs the slower way, still correct).
+    /// reflection reads it, and a version that moved it gets nil: the import then refuses to run, saying so.
     static func handle(of connection: SQLiteConnection) -> OpaquePointer? {
         guard let box = Mirror(reflecting: connection).descendant("handle"),
             let raw = Mirror(reflecting: box).descendant("raw")
@@ -35,26 +37,28 @@ final class SQLitePreparedStatement {
     }
 
     func bind(_ value: Int64) {
-        sqlite_nio_sqlite3_bind_int64(statement, nextParameter, value)
+        check(sqlite_nio_sqlite3_bind_int64(statement, nextParameter, value))
+    }
+
+    private func check(_ status: Int32) {
+        if status != SQLITE_OK && bindFailure == nil { bindFailure = status }
         nextParameter += 1
     }
 
     /// Binds text, copied by SQLite (`SQLITE_TRANSIENT`): the Swift string's bytes live only for the call.
     func bind(_ value: String) {
         var value = value
-        value.withUTF8 { bytes in
-            _ = sqlite_nio_sqlite3_bind_text64(
-                statement, nextParameter, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), UInt64(bytes.count),
-                transient, UInt8(SQLITE_UTF8))
+        let status: Int32 = value.withUTF8 { bytes in
+            // Never a nil pointer: SQLite would bind NULL for an empty text.
+            let start = bytes.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(("" as StaticString).utf8Start)
+            return sqlite_nio_sqlite3_bind_text64(
+                statement, nextParameter, start.assumingMemoryBound(to: CChar.self), UInt64(bytes.count), transient, UInt8(SQLITE_UTF8))
         }
-        nextParameter += 1
+        check(status)
     }
 
     func bind(_ value: String?) {
-        if let value { bind(value) } else {
-            sqlite_nio_sqlite3_bind_null(statement, nextParameter)
-            nextParameter += 1
-        }
+        if let value { bind(value) } else { check(sqlite_nio_sqlite3_bind_null(statement, nextParameter)) }
     }
 
     /// Runs the statement with the values bound since the last run; how many rows it changed (an
@@ -62,6 +66,11 @@ final class SQLitePreparedStatement {
     /// A failure is thrown as `DatabaseFailure` when it is one of its kinds.
     func run() throws -> Int {
         nextParameter = 1
+        if let failure = bindFailure {
+            bindFailure = nil
+            sqlite_nio_sqlite3_clear_bindings(statement)
+            throw SQLiteStatementFailure(status: failure, database: database).translated
+        }
         let status = sqlite_nio_sqlite3_step(statement)
         sqlite_nio_sqlite3_reset(statement)
         guard status == SQLITE_DONE else { throw SQLiteStatementFailure(status: status, database: database).translated }
@@ -93,7 +102,8 @@ struct SQLiteStatementFailure: Error, CustomStringConvertible {
         self.message = message
     }
 
-    /// The failure as `DatabaseFailure` when it is one of its kinds (busy, a constraint, an overflow).
+    /// The failure as `DatabaseFailure` when it is one of its kinds (busy, a refused value); otherwise itself, with
+    /// SQLite's own message.
     var translated: any Error {
         switch status & 0xFF {
         case SQLITE_BUSY, SQLITE_LOCKED: return DatabaseFailure.sqliteBusy

@@ -80,7 +80,7 @@ extension ChannelbookDatabase {
             case .enablement: []
             case .partners, .pricebook: [.ledger]
             }
-        return try await transaction(locking: locks) {
+        return try await withStatementJournalInMemory { try await transaction(locking: locks) {
             let summary: ImportSummary
             switch kind {
             case .partners: summary = try await PartnerImporter(database: self, actor: actor).run(path: path, name: name)
@@ -92,7 +92,7 @@ extension ChannelbookDatabase {
             }
             try await recordImported(kind, name: name, summary, actor: actor)
             return summary
-        }
+        } }
     }
 
     /// What every import does once its lines are in, inside its transaction: drafts marked stale when the ledger

@@ -1,5 +1,6 @@
 import ChannelbookCore
 import ChannelbookImport
+import NIOPosix
 import SQLiteNIO
 
 /// Loads sales lines into SQLite through prepared `INSERT … ON CONFLICT DO NOTHING` statements of `rowsPerStatement`
@@ -34,6 +35,12 @@ struct SQLiteSalesLoader: SalesLoader {
             let one = try SQLitePreparedStatement(Self.insert(rows: 1), on: connection)
         else { throw SQLiteStatementFailure.unreachableHandle }
         let inserter = LineInserter(many: many, one: one, importID: importID)
+        return try await load(importID: importID, problems: problems, inserter: inserter, produce: produce)
+    }
+
+    private func load(
+        importID: Int64, problems: ProblemSink, inserter: LineInserter, produce: ((ResolvedSalesLine) async throws -> Void) async throws -> Void
+    ) async throws -> SalesLoadOutcome {
         var outcome = SalesLoadOutcome(segments: segments)
         var batch: [ResolvedSalesLine] = []
         batch.reserveCapacity(Self.batchSize)
@@ -66,7 +73,8 @@ struct SQLiteSalesLoader: SalesLoader {
             try await settle()
             let lines = batch
             batch.removeAll(keepingCapacity: true)
-            inFlight = Task { (lines, try inserter.insert(lines)) }
+            // On NIO's blocking-work pool, as sqlite-nio runs its statements: a server's requests keep Swift's threads.
+            inFlight = Task { (lines, try await NIOThreadPool.singleton.runIfActive { try inserter.insert(lines) }) }
         }
 
         do {

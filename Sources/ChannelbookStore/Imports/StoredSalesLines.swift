@@ -30,12 +30,14 @@ enum StoredSalesLines {
                 if index > 0 { query.appendLiteral(" OR ") }
                 query.appendInterpolation("(source = \(bind: line.source) AND line_id = \(bind: line.lineID))" as SQLQueryString)
             }
-            var stored: [String: any SQLRow] = [:]
+            // Keyed by bytes, as both databases compare the key: Swift's `==` would take two spellings of one accented
+            // letter for the same line id.
+            var stored: [[UInt8]: any SQLRow] = [:]
             for row in try await database.sql.raw(query).all() {
-                stored[try row.decode(column: "source", as: String.self) + "\u{1F}" + row.decode(column: "line_id", as: String.self)] = row
+                stored[Self.key(try row.decode(column: "source", as: String.self), try row.decode(column: "line_id", as: String.self))] = row
             }
             for line in chunk {
-                guard let row = stored[line.source + "\u{1F}" + line.lineID] else { continue }
+                guard let row = stored[Self.key(line.source, line.lineID)] else { continue }
                 let storedImport = try row.decode(column: "import_id", as: Int64.self)
                 let storedLine = try row.decode(column: "line_no", as: Int.self)
                 if storedImport == importID && storedLine == line.line {
@@ -55,6 +57,8 @@ enum StoredSalesLines {
         }
         return present
     }
+
+    private static func key(_ source: String, _ lineID: String) -> [UInt8] { Array(source.utf8) + [0x1F] + Array(lineID.utf8) }
 
     private static func differingFields(_ line: ResolvedSalesLine, _ row: any SQLRow) throws -> [String] {
         var fields: [String] = []
