@@ -35,12 +35,6 @@ struct SQLiteSalesLoader: SalesLoader {
             let one = try SQLitePreparedStatement(Self.insert(rows: 1), on: connection)
         else { throw SQLiteStatementFailure.unreachableHandle }
         let inserter = LineInserter(many: many, one: one, importID: importID)
-        return try await load(importID: importID, problems: problems, inserter: inserter, produce: produce)
-    }
-
-    private func load(
-        importID: Int64, problems: ProblemSink, inserter: LineInserter, produce: ((ResolvedSalesLine) async throws -> Void) async throws -> Void
-    ) async throws -> SalesLoadOutcome {
         var outcome = SalesLoadOutcome(segments: segments)
         var batch: [ResolvedSalesLine] = []
         batch.reserveCapacity(Self.batchSize)
