@@ -12,7 +12,7 @@ import Testing
             #expect(SQLitePreparedStatement.handle(of: database.sqlite!) != nil)
             try await database.sql.raw("CREATE TABLE prepared_probe (id INTEGER PRIMARY KEY, name TEXT NOT NULL CHECK (length(name) < 10))").run()
             try await database.sql.raw("BEGIN").run()
-            let insert = try #require(try SQLitePreparedStatement("INSERT INTO prepared_probe VALUES (?, ?) ON CONFLICT DO NOTHING", on: database.sqlite!))
+            let insert = try SQLitePreparedStatement("INSERT INTO prepared_probe VALUES (?, ?) ON CONFLICT DO NOTHING", on: database.sqlite!)
             insert.bind(Int64(1))
             insert.bind("één")  // not ASCII: bound as its UTF-8 bytes
             #expect(try insert.run() == 1)
@@ -34,7 +34,7 @@ import Testing
     @Test func aNonASCIITextComesBackAsBound() async throws {
         try await TestDatabase.sqlite.with { database in
             try await database.sql.raw("CREATE TABLE prepared_text (id INTEGER PRIMARY KEY, name TEXT NOT NULL)").run()
-            let insert = try #require(try SQLitePreparedStatement("INSERT INTO prepared_text VALUES (?, ?)", on: database.sqlite!))
+            let insert = try SQLitePreparedStatement("INSERT INTO prepared_text VALUES (?, ?)", on: database.sqlite!)
             insert.bind(Int64(1))
             insert.bind("Zoë's café, Ōsaka 🏢")
             #expect(try insert.run() == 1)

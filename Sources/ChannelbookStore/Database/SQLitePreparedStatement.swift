@@ -16,10 +16,10 @@ final class SQLitePreparedStatement {
     /// The first bind SQLite refused since the last run: reported by `run`, never a row stored with a stale value.
     private var bindFailure: Int32?
 
-    /// Prepares `sql` on `connection`; nil when the connection's handle cannot be reached (a sqlite-nio whose
-    /// connection is laid out differently: Package.swift pins sqlite-nio to 1.13.x, and a test asks for the handle).
-    init?(_ sql: String, on connection: SQLiteConnection) throws {
-        guard let database = Self.handle(of: connection) else { return nil }
+    /// Prepares `sql` on `connection`. Refuses, saying so, when the connection's handle cannot be reached (a sqlite-nio
+    /// whose connection is laid out differently: Package.swift pins sqlite-nio to 1.13.x, and a test asks for the handle).
+    init(_ sql: String, on connection: SQLiteConnection) throws {
+        guard let database = Self.handle(of: connection) else { throw SQLiteStatementFailure.unreachableHandle }
         self.database = database
         let status = sqlite_nio_sqlite3_prepare_v3(database, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK else { throw SQLiteStatementFailure(status: status, database: database).translated }

@@ -31,10 +31,9 @@ struct SQLiteSalesLoader: SalesLoader {
         importID: Int64, problems: ProblemSink, produce: ((ResolvedSalesLine) async throws -> Void) async throws -> Void
     ) async throws -> SalesLoadOutcome {
         let connection = database.sqlite!
-        guard let many = try SQLitePreparedStatement(Self.insert(rows: Self.rowsPerStatement), on: connection),
-            let one = try SQLitePreparedStatement(Self.insert(rows: 1), on: connection)
-        else { throw SQLiteStatementFailure.unreachableHandle }
-        let inserter = LineInserter(many: many, one: one, importID: importID)
+        let inserter = LineInserter(
+            many: try SQLitePreparedStatement(Self.insert(rows: Self.rowsPerStatement), on: connection),
+            one: try SQLitePreparedStatement(Self.insert(rows: 1), on: connection), importID: importID)
         var outcome = SalesLoadOutcome(segments: segments)
         var batch: [ResolvedSalesLine] = []
         batch.reserveCapacity(Self.batchSize)
@@ -90,7 +89,7 @@ extension SQLiteSalesLoader {
     /// Adds sums to `sales_totals` through one prepared upsert, a row at a time.
     func addToTotals(_ entries: some Sequence<(key: SalesTotalKey, value: SalesTotal)>) async throws {
         let sql = SalesTotalKey.upsertHead + "(?, ?, ?, ?, ?, ?, ?)" + SalesTotalKey.upsertTail
-        guard let upsert = try SQLitePreparedStatement(sql, on: database.sqlite!) else { throw SQLiteStatementFailure.unreachableHandle }
+        let upsert = try SQLitePreparedStatement(sql, on: database.sqlite!)
         for (index, (key, total)) in entries.enumerated() {
             // A server's other requests get the thread now and then.
             if index % 4096 == 4095 { await Task.yield() }

@@ -79,12 +79,13 @@ struct SalesLoadOutcome {
 
     init(segments: SalesSegments) { self.segments = segments }
 
+    /// A totals key with its four texts as their numbers in `texts`.
     private struct PackedKey: Hashable {
         let resellerID: Int64
-        /// The quarter's text number in the high half, the category's in the low half.
-        let quarterCategory: UInt64
-        /// The source's text number in the high half, the segment's in the low half.
-        let sourceSegment: UInt64
+        let quarter: UInt32
+        let category: UInt32
+        let source: UInt32
+        let segment: UInt32
     }
 
     /// Counts a new line and adds it to its totals row; a sum beyond `Int64` is an error, not a trap.
@@ -110,18 +111,15 @@ struct SalesLoadOutcome {
 
     private mutating func pack(resellerID: Int64, quarter: String, category: String, source: String, segment: String) -> PackedKey {
         PackedKey(
-            resellerID: resellerID, quarterCategory: UInt64(texts.number(quarter)) << 32 | UInt64(texts.number(category)),
-            sourceSegment: UInt64(texts.number(source)) << 32 | UInt64(texts.number(segment)))
+            resellerID: resellerID, quarter: texts.number(quarter), category: texts.number(category), source: texts.number(source),
+            segment: texts.number(segment))
     }
 
     private func unpack(_ key: PackedKey) -> SalesTotalKey {
         SalesTotalKey(
-            resellerID: key.resellerID, quarter: texts.text(Int(key.quarterCategory >> 32)), category: texts.text(Int(key.quarterCategory & 0xFFFF_FFFF)),
-            source: texts.text(Int(key.sourceSegment >> 32)), segment: texts.text(Int(key.sourceSegment & 0xFFFF_FFFF)))
+            resellerID: key.resellerID, quarter: texts.text(key.quarter), category: texts.text(key.category), source: texts.text(key.source),
+            segment: texts.text(key.segment))
     }
-
-    /// How many totals rows the new lines add to.
-    var totalsCount: Int { sums.count }
 
     /// The sums in the order they are written: reseller, quarter, category, source, segment (texts in byte order).
     /// Two writers upserting the same keys in different orders could deadlock. Each key's texts are made as it is read,
@@ -129,10 +127,7 @@ struct SalesLoadOutcome {
     func sortedTotals() -> some Sequence<(key: SalesTotalKey, value: SalesTotal)> {
         let rank = texts.ranks()
         func order(_ key: PackedKey) -> (Int64, Int, Int, Int, Int) {
-            (
-                key.resellerID, rank[Int(key.quarterCategory >> 32)], rank[Int(key.quarterCategory & 0xFFFF_FFFF)], rank[Int(key.sourceSegment >> 32)],
-                rank[Int(key.sourceSegment & 0xFFFF_FFFF)]
-            )
+            (key.resellerID, rank[Int(key.quarter)], rank[Int(key.category)], rank[Int(key.source)], rank[Int(key.segment)])
         }
         let sorted = sums.sorted { order($0.key) < order($1.key) }
         return sorted.lazy.map { (key: unpack($0.key), value: $0.value) }
@@ -142,25 +137,26 @@ struct SalesLoadOutcome {
     func totals(inQuarters quarters: Set<String>) -> [(key: SalesTotalKey, value: SalesTotal)] {
         let numbers = Set(quarters.compactMap { texts.existingNumber($0) })
         guard !numbers.isEmpty else { return [] }
-        return sums.filter { numbers.contains(Int($0.key.quarterCategory >> 32)) }.map { (key: unpack($0.key), value: $0.value) }
+        return sums.filter { numbers.contains($0.key.quarter) }.map { (key: unpack($0.key), value: $0.value) }
     }
 }
 
 /// Texts numbered in the order they are first seen: a few dozen per import (quarters, categories, sources, segments).
 private struct NumberedTexts {
-    private var numbers: [String: Int] = [:]
+    private var numbers: [String: UInt32] = [:]
     private var texts: [String] = []
 
-    mutating func number(_ text: String) -> Int {
+    mutating func number(_ text: String) -> UInt32 {
         if let number = numbers[text] { return number }
-        numbers[text] = texts.count
+        let number = UInt32(texts.count)
+        numbers[text] = number
         texts.append(text)
-        return texts.count - 1
+        return number
     }
 
-    func existingNumber(_ text: String) -> Int? { numbers[text] }
+    func existingNumber(_ text: String) -> UInt32? { numbers[text] }
 
-    func text(_ number: Int) -> String { texts[number] }
+    func text(_ number: UInt32) -> String { texts[Int(number)] }
 
     /// Each text's place among all of them in byte order, by number.
     func ranks() -> [Int] {
