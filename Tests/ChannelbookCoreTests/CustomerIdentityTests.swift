@@ -62,6 +62,28 @@ import Testing
         #expect(rejected.status(on: date("2026-01-03")) == .rejected)
         #expect(!ReferralStatus.rejected.isOpen && !ReferralStatus.expired.isOpen && ReferralStatus.approved.isOpen)
     }
+
+    /// An action dated before the last one is judged on the registration as it stands now as well as on its date.
+    @Test func aBackDatedActionMeetsTheStatusAsItNowStands() {
+        let won = ReferralLifecycle(
+            stored: .won, registeredOn: date("2026-01-01"), approvedOn: date("2026-01-05"), expiresOn: date("2026-04-05"), endedOn: date("2026-02-01"))
+        // On 2026-01-20 it was approved, but it has been won since: a second win dated then is refused as won.
+        #expect(won.status(on: date("2026-01-20")) == .approved)
+        #expect(won.refusal(of: [.approved], on: date("2026-01-20")) == .won)
+        #expect(won.refusal(of: [.registered, .approved], on: date("2026-01-02")) == .won)
+        let approved = ReferralLifecycle(
+            stored: .approved, registeredOn: date("2026-01-01"), approvedOn: date("2026-01-05"), expiresOn: date("2026-04-05"), endedOn: nil)
+        // Approving again, dated before the approval, is refused; a win dated inside the approval is allowed, one
+        // dated before it or on its expiry day is not.
+        #expect(approved.refusal(of: [.registered], on: date("2026-01-03")) == .approved)
+        #expect(approved.refusal(of: [.approved], on: date("2026-01-05")) == nil)
+        #expect(approved.refusal(of: [.approved], on: date("2026-04-04")) == nil)
+        #expect(approved.refusal(of: [.approved], on: date("2026-01-04")) == .registered)
+        #expect(approved.refusal(of: [.approved], on: date("2026-04-05")) == .expired)
+        let registered = ReferralLifecycle(stored: .registered, registeredOn: date("2026-01-01"), approvedOn: nil, expiresOn: nil, endedOn: nil)
+        #expect(registered.refusal(of: [.registered], on: date("2026-01-01")) == nil)
+        #expect(registered.refusal(of: [.approved], on: date("2026-01-02")) == .registered)
+    }
 }
 
 /// The byte-by-byte reading of ASCII names finds exactly the words the Character-by-Character one does.

@@ -148,6 +148,36 @@ private func refusal(_ body: () async throws -> Void) async -> ReferralError? {
         }
     }
 
+    /// An action may be dated in the past, but not behind the referral's later history: a won referral is not won
+    /// again (its fee counted twice) nor lost by a date before the win, a rejected one is not approved by a date before
+    /// the rejection, and an approval is not repeated by a date before it.
+    @Test(arguments: TestDatabase.available)
+    func aBackDatedActionCannotRewriteWhatFollowedIt(database kind: TestDatabase) async throws {
+        try await kind.with { database in
+            try await seeded(database)
+            let won = try await database.registerReferral(request("P01", "Acme", domain: "a.com"), on: day("2026-01-01"), actor: "a")
+            try await database.approveReferral(won, fulfiller: "D01", on: day("2026-01-02"))
+            _ = try await database.closeReferral(won, sku: "SW-1", seats: 600, on: day("2026-02-10"), fulfiller: nil)
+            #expect(await refusal { _ = try await database.closeReferral(won, sku: "SW-1", seats: 1, on: day("2026-02-01"), fulfiller: nil) } == .notAllowed(action: "closed", id: won, status: .won))
+            #expect(await refusal { try await database.loseReferral(won, reason: "gone", on: day("2026-02-01")) } == .notAllowed(action: "closed as lost", id: won, status: .won))
+            #expect(try await database.referral(won, asOf: day("2026-03-01")).status == .won)
+            _ = try await database.closeQuarter(Quarter.parse("2026Q1"))
+            let fees = try await database.referralFees(for: Quarter.parse("2026Q1"))
+            #expect(fees.map { "\($0.referralID) \($0.fee.decimalString)" } == ["REG-\(won.rawValue) 7200.00"])
+
+            let rejected = try await database.registerReferral(request("P02", "Beta", domain: "b.com"), on: day("2026-01-01"), actor: "a")
+            try await database.rejectReferral(rejected, reason: "existing customer", on: day("2026-01-10"))
+            #expect(await refusal { try await database.approveReferral(rejected, fulfiller: nil, on: day("2026-01-05")) } == .notAllowed(action: "approved", id: rejected, status: .rejected))
+            #expect(try await database.referral(rejected, asOf: day("2026-03-01")).status == .rejected)
+
+            let approved = try await database.registerReferral(request("P02", "Gamma", domain: "g.com"), on: day("2026-01-01"), actor: "a")
+            try await database.approveReferral(approved, fulfiller: nil, on: day("2026-01-10"))
+            #expect(await refusal { try await database.approveReferral(approved, fulfiller: "D01", on: day("2026-01-05")) } == .notAllowed(action: "approved", id: approved, status: .approved))
+            #expect(await refusal { _ = try await database.closeReferral(approved, sku: "SW-1", seats: 1, on: day("2026-01-09"), fulfiller: nil) } == .notAllowed(action: "closed", id: approved, status: .registered))
+            #expect(try await database.referral(approved, asOf: day("2026-01-20")).approvedOn == day("2026-01-10"))
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func listFiltersByPartnerStatusAndQuarter(database kind: TestDatabase) async throws {
         try await kind.with { database in

@@ -545,6 +545,13 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
                 uri: "/referrals/\(id.rawValue)/close", method: .post, headers: manager.headers, body: form(win.merging(["confirm": "yes"]) { $1 }))
             #expect(closed.status == .seeOther)
             #expect(try await database.referral(id, asOf: try BusinessDate.parse("2027-01-15")).status == .won)
+            // Won again, dated before the win (when it was still approved): refused as won, the one fee kept.
+            let again = try await client.execute(
+                uri: "/referrals/\(id.rawValue)/close", method: .post, headers: manager.headers,
+                body: form(win.merging(["confirm": "yes", "closedOn": "2027-01-05"]) { $1 }))
+            #expect(again.status == .badRequest)
+            #expect(String(buffer: again.body).contains("referral REG-\(id.rawValue) is won and cannot be closed"))
+            #expect(try await database.referral(id, asOf: try BusinessDate.parse("2027-01-15")).endedOn == BusinessDate.parse("2027-01-10"))
         }
         await database.close()
     }

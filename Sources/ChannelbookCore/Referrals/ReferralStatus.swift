@@ -52,4 +52,14 @@ public struct ReferralLifecycle: Hashable, Sendable {
         if let expiresOn, expiresOn <= date { return .expired }
         return .approved
     }
+
+    /// The status that refuses an action dated `date` which needs one of `allowed`; `nil` when it may go ahead.
+    /// An action may be dated in the past (a win recorded weeks late), but it acts on the registration as it stands now
+    /// as well as on that day: one rejected, won or lost stays so whatever date a later action names, and one approved
+    /// is not approved again by an approval dated before the first. Both must allow it.
+    public func refusal(of allowed: Set<ReferralStatus>, on date: BusinessDate) -> ReferralStatus? {
+        guard allowed.contains(stored) else { return stored }
+        guard let dated = status(on: date) else { return nil }
+        return allowed.contains(dated) ? nil : dated
+    }
 }

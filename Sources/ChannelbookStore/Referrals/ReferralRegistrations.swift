@@ -39,6 +39,8 @@ public struct ReferralView: Sendable, Equatable {
     public let fulfiller: String?
     public let endedOn: BusinessDate?
     public let reason: String
+    /// The dates and the last recorded status its `status` on any day follows from.
+    public let lifecycle: ReferralLifecycle
     /// Registrations for the same customer refused while this one was open: `(partner, date)`.
     public let refusedDuplicates: [(partner: PartnerCode, on: BusinessDate)]
 
@@ -329,7 +331,7 @@ extension ChannelbookDatabase {
         guard date >= referral.registeredOn else {
             throw ReferralError.beforeRegistration(action: action, on: date, registeredOn: referral.registeredOn)
         }
-        guard allowed.contains(referral.status) else { throw ReferralError.notAllowed(action: action, id: id, status: referral.status) }
+        if let refusal = referral.lifecycle.refusal(of: allowed, on: date) { throw ReferralError.notAllowed(action: action, id: id, status: refusal) }
         return referral
     }
 
@@ -382,6 +384,6 @@ extension ChannelbookDatabase {
             notes: try row.decode(column: "notes", as: String.self), registeredOn: registeredOn,
             registeredBy: try row.decode(column: "registered_by", as: String.self), status: status, approvedOn: lifecycle.approvedOn,
             expiresOn: lifecycle.expiresOn, fulfiller: try row.decode(column: "fulfiller", as: String?.self), endedOn: lifecycle.endedOn,
-            reason: try row.decode(column: "reason", as: String.self), refusedDuplicates: duplicates.map { (partner: $0.0, on: $0.1) })
+            reason: try row.decode(column: "reason", as: String.self), lifecycle: lifecycle, refusedDuplicates: duplicates.map { (partner: $0.0, on: $0.1) })
     }
 }
