@@ -365,7 +365,7 @@ struct QuarterEndRoutes {
         return try? Money.sum(statements.map(\.total), currency: currency)
     }
 
-    static func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
+    static func count(_ number: Int, _ noun: String) -> String { Wording.count(number, noun) }
 
     /// A partner code in a path segment.
     private static func path(_ partner: PartnerCode) -> String { partner.rawValue.addingPercentEncodingForQuery() }

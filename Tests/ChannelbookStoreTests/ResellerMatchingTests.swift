@@ -75,7 +75,7 @@ import Testing
             #expect(try await database.parkedNames(source: "D01").isEmpty)
             // A later D01 file resolves the name without parking.
             let later = try await database.importText(.sales, Fixtures.salesHeader + "M3,2026-01-13,D01,Premier Two Pty Ltd,Acme,HW-1,hardware,1,1000.00,AUD\n")
-            #expect(later.description == "imported 1 lines (1 new, 0 already present)")
+            #expect(later.description == "imported 1 line (1 new, 0 already present)")
             #expect(try await total(database, "P02") == 300_000)
             // Re-importing the first file: the mapped line is present, the D02 one still parked, nothing twice.
             let again = try await database.importText(.sales, Fixtures.salesHeader + "M1,2026-01-11,D01,Premier Two Co,Acme,HW-1,hardware,2,2000.00,AUD\nM2,2026-01-12,D02,Premier Two Co,Acme,HW-1,hardware,1,1000.00,AUD\n")
@@ -119,7 +119,7 @@ import Testing
             #expect(try await database.ignoreResellerName(source: "D01", name: "Test Account", reason: "the distributor's own test orders", actor: "admin") == 1)
             #expect(try await database.parkedNames().isEmpty)
             let later = try await database.importText(.sales, Fixtures.salesHeader + "I2,2026-01-11,D01,TEST ACCOUNT,Acme,HW-1,hardware,1,10.00,AUD\n")
-            #expect(later.description == "imported 1 lines (0 new, 0 already present, 1 of names set aside)")
+            #expect(later.description == "imported 1 line (0 new, 0 already present, 1 of names set aside)")
             #expect(try await database.count("sales_lines") == 0)
             #expect(try await database.resellerNameDecisions().map(\.ignoreReason) == ["the distributor's own test orders"])
         }

@@ -171,7 +171,7 @@ func problems(_ body: () async throws -> Void) async -> [String] {
             try await seeded(database)
             let file = Fixtures.salesHeader + "T-1,2026-01-10,D01,P01,\"Tab\there \\ back\\slash\",HW-1,hardware,-12,-1234567.89,AUD\n"
             let summary = try await database.importText(.sales, file).description
-            #expect(summary == "imported 1 lines (1 new, 0 already present)")
+            #expect(summary == "imported 1 line (1 new, 0 already present)")
             let row = try await database.sql.raw("SELECT customer, seats, amount_minor FROM sales_lines WHERE line_id = 'T-1'").first()!
             #expect(try row.decode(column: "customer", as: String.self) == "Tab\there \\ back\\slash")
             #expect(try row.decode(column: "seats", as: Int64.self) == -12)

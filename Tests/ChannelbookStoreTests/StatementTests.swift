@@ -45,7 +45,7 @@ private let q2 = try! Quarter.parse("2026Q2")
             // A late line dated in the approved quarter moves P01 across the 50,000.00 boundary: 7.5 % of 50,000.00.
             let late = try await database.importText(.sales, Fixtures.salesHeader + "LATE1,2026-03-30,D01,P01,Acme,SW-1,software,1,0.50,AUD\n")
             // The import says so before any statement does.
-            #expect(late.description == "imported 1 lines (1 new, 0 already present); 1 line landed in approved quarters (2026Q1) for P01: the next close recomputes those figures and carries any difference on their next statements as adjustments")
+            #expect(late.description == "imported 1 line (1 new, 0 already present); 1 line landed in approved quarters (2026Q1) for P01: the next close recomputes those figures and carries any difference on their next statements as adjustments")
             #expect(try await database.importText(.sales, Fixtures.salesHeader + "LATE1,2026-03-30,D01,P01,Acme,SW-1,software,1,0.50,AUD\n").lateLines == 0)  // again: not new
             let onTime = try await database.importText(.sales, Fixtures.salesHeader + "Q2-1,2026-04-02,D01,P02,Beta,HW-1,hardware,1,10.00,AUD\n")
             #expect(onTime.lateLines == 0 && onTime.latePartners.isEmpty)

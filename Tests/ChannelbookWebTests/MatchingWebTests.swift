@@ -98,7 +98,7 @@ import Testing
             (xlsxHeaders, xlsxBody) = multipart(csrf: d01.csrf, bytes: Array(fixed), name: "d01-feb.xlsx")
             xlsxHeaders[.cookie] = d01.headers[.cookie]
             let accepted = try await client.execute(uri: "/sales/upload?csrf=\(d01.csrf)", method: .post, headers: xlsxHeaders, body: xlsxBody)
-            #expect(accepted.status == .ok && String(buffer: accepted.body).contains("d01-feb.xlsx: imported 1 lines (1 new, 0 already present)"))
+            #expect(accepted.status == .ok && String(buffer: accepted.body).contains("d01-feb.xlsx: imported 1 line (1 new, 0 already present)"))
             // The mapped lines are the distributor's sell-through now, by segment: 2,000.00 for 2 seats (SMB); the return
             // of 1 seat and the workbook's sale of 1 seat net to 0.00 in the single-seat segment.
             let sellThrough = String(buffer: try await client.execute(uri: "/", method: .get, headers: d01.headers).body)

@@ -399,7 +399,7 @@ func signedIn(_ client: some TestClientProtocol, _ database: ChannelbookDatabase
             headers[.cookie] = admin.headers[.cookie]
             let ok = try await client.execute(uri: "/sales/upload", method: .post, headers: headers, body: body)
             #expect(ok.status == .ok)
-            #expect(String(buffer: ok.body).contains("sales.csv: imported 1 lines (1 new, 0 already present)"))
+            #expect(String(buffer: ok.body).contains("sales.csv: imported 1 line (1 new, 0 already present)"))
             // Uploads wait in a folder of this process's own that only its user may open.
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("channelbook-uploads-\(getpid())").path
             let permissions = try FileManager.default.attributesOfItem(atPath: folder)[.posixPermissions] as? Int

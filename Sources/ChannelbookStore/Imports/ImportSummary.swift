@@ -33,9 +33,9 @@ public struct ImportSummary: Equatable, Sendable, CustomStringConvertible {
     /// The partners those lines belong to, by code.
     public var latePartners: [String] = []
 
-    /// `imported 3 lines (2 new, 1 already present)`, plus what changed, was parked or was flagged.
+    /// `imported 3 lines (2 new, 1 already present)`, `imported 1 line (…)`, plus what changed, was parked or was flagged.
     public var description: String {
-        var text = "imported \(lines) lines (\(new) new, \(present) already present"
+        var text = "imported \(Wording.count(lines, "line")) (\(new) new, \(present) already present"
         if changed > 0 { text += ", \(changed) changed" }
         if parked > 0 { text += ", \(parked) parked" }
         if ignored > 0 { text += ", \(ignored) of names set aside" }
@@ -43,14 +43,14 @@ public struct ImportSummary: Equatable, Sendable, CustomStringConvertible {
         if parked > 0 {
             text += "; \(parked) line\(parked == 1 ? "" : "s") name\(parked == 1 ? "s a reseller" : " resellers") not known yet: parked until the name is mapped (channelbook matching list)"
         }
-        if resolvedFromParked > 0 { text += "; \(resolvedFromParked) line\(resolvedFromParked == 1 ? "" : "s") parked before now resolved" }
-        if routeExceptions > 0 { text += "; \(routeExceptions) new route exception\(routeExceptions == 1 ? "" : "s") flagged for review" }
+        if resolvedFromParked > 0 { text += "; \(Wording.count(resolvedFromParked, "line")) parked before now resolved" }
+        if routeExceptions > 0 { text += "; \(Wording.count(routeExceptions, "new route exception")) flagged for review" }
         if lateLines > 0 {
             let shown = latePartners.prefix(10).joined(separator: ", ") + (latePartners.count > 10 ? " and \(latePartners.count - 10) more" : "")
-            text += "; \(lateLines) line\(lateLines == 1 ? "" : "s") landed in approved quarters (\(lateQuarters.map(\.description).joined(separator: ", "))) for \(shown):"
+            text += "; \(Wording.count(lateLines, "line")) landed in approved quarters (\(lateQuarters.map(\.description).joined(separator: ", "))) for \(shown):"
                 + " the next close recomputes those figures and carries any difference on their next statements as adjustments"
         }
-        if renewalsRenewed > 0 { text += "; \(renewalsRenewed) renewal opportunit\(renewalsRenewed == 1 ? "y" : "ies") renewed" }
+        if renewalsRenewed > 0 { text += "; \(Wording.count(renewalsRenewed, "renewal opportunity", plural: "renewal opportunities")) renewed" }
         return text
     }
 }
