@@ -101,19 +101,34 @@ public struct DatabaseFailure: RefusalError, Equatable, Sendable {
         kind: .busy,
         message: "the database is busy: another program has been writing to it for more than \(SQLiteSettings.busyTimeoutMilliseconds / 1000) s; try again when it has finished")
 
+    /// sqlite-nio's queries fail with `SQLiteError`, the store's own prepared statements with `SQLiteStatementFailure`:
+    /// both are sorted into the same few kinds, and each kind means the same here.
     private static func sqliteFailure(_ error: any Error) -> DatabaseFailure? {
+        if let error = error as? SQLiteStatementFailure { return sqliteFailure(error.kind, message: error.message) }
         guard let error = error as? SQLiteError else { return nil }
+        let kind: SQLiteFailureKind
         switch error.reason {
-        case .busy, .busyTimeout, .busyInRecovery, .busyInSnapshot, .locked:
-            return sqliteBusy
-        case .cantOpen, .cantOpenDirectory, .cantOpenInvalidPath:
-            return DatabaseFailure(kind: .unavailable, message: "the database file cannot be opened: \(error.message)")
-        case _ where error.message.contains("integer overflow"):
-            return outOfRange
-        case .constraint, .constraintCheckFailed, .constraintTriggerFailed:
-            return DatabaseFailure(kind: .constraint, message: "the database refused a value: \(error.message)")
-        default:
-            return nil
+        case .busy, .busyTimeout, .busyInRecovery, .busyInSnapshot, .locked: kind = .busy
+        case .cantOpen, .cantOpenDirectory, .cantOpenInvalidPath: kind = .cantOpen
+        case .constraint, .constraintCheckFailed, .constraintTriggerFailed: kind = .refusedValue
+        default: kind = .other
+        }
+        return sqliteFailure(kind, message: error.message)
+    }
+
+    private static func sqliteFailure(_ kind: SQLiteFailureKind, message: String) -> DatabaseFailure? {
+        switch kind {
+        case .busy: return sqliteBusy
+        case .cantOpen: return DatabaseFailure(kind: .unavailable, message: "the database file cannot be opened: \(message)")
+        case _ where message.contains("integer overflow"): return outOfRange
+        case .refusedValue: return DatabaseFailure(kind: .constraint, message: "the database refused a value: \(message)")
+        default: return nil
         }
     }
+}
+
+/// What a SQLite failure means to Channelbook. A key already taken or a missing reference is none of these: it is a
+/// bug, answered as one.
+enum SQLiteFailureKind {
+    case busy, cantOpen, refusedValue, other
 }

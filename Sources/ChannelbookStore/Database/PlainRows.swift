@@ -1,4 +1,5 @@
 import Logging
+import NIOPosix
 import PostgresNIO
 import SQLKit
 import SQLiteNIO
@@ -75,22 +76,19 @@ extension ChannelbookDatabase {
     func plainRows(_ query: String, _ binds: [PlainValue] = []) async throws -> [PlainRow] {
         switch dialect {
         case .sqlite:
-            let data: [SQLiteData] = binds.map {
-                switch $0 {
-                case .integer(let value): return .integer(Int(value))
-                case .text(let value): return .text(value)
-                case .null: return .null
+            // Read straight from SQLite's C interface on NIO's blocking-work pool, as sqlite-nio's own queries run:
+            // its rows carry every column's name and a boxed value, which was most of a close's reading.
+            let connection = sqlite!
+            return try await NIOThreadPool.singleton.runIfActive {
+                let statement = try SQLitePreparedStatement(query, on: connection, reused: false)
+                for bind in binds {
+                    switch bind {
+                    case .integer(let value): statement.bind(value)
+                    case .text(let value): statement.bind(value)
+                    case .null: statement.bind(nil as String?)
+                    }
                 }
-            }
-            return try await sqlite!.query(query, data).map { row in
-                PlainRow(
-                    values: row.columns.map { column in
-                        switch column.data {
-                        case .integer(let value): return .integer(Int64(value))
-                        case .text(let value): return .text(value)
-                        default: return .null
-                        }
-                    })
+                return try statement.rows()
             }
         case .postgres:
             var bindings = PostgresBindings()

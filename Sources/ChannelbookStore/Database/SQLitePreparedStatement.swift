@@ -18,10 +18,11 @@ final class SQLitePreparedStatement {
 
     /// Prepares `sql` on `connection`. Refuses, saying so, when the connection's handle cannot be reached (a sqlite-nio
     /// whose connection is laid out differently: Package.swift pins sqlite-nio to 1.13.x, and a test asks for the handle).
-    init(_ sql: String, on connection: SQLiteConnection) throws {
+    /// `reused`: the statement runs many times (SQLite keeps it out of its lookaside memory then).
+    init(_ sql: String, on connection: SQLiteConnection, reused: Bool = true) throws {
         guard let database = Self.handle(of: connection) else { throw SQLiteStatementFailure.unreachableHandle }
         self.database = database
-        let status = sqlite_nio_sqlite3_prepare_v3(database, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        let status = sqlite_nio_sqlite3_prepare_v3(database, sql, -1, reused ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0, &statement, nil)
         guard status == SQLITE_OK else { throw SQLiteStatementFailure(status: status, database: database).translated }
     }
 
@@ -78,6 +79,42 @@ final class SQLitePreparedStatement {
     }
 }
 
+extension SQLitePreparedStatement {
+    /// Runs a query with the values bound since the last run and reads every row it returns, by position: integers
+    /// and texts as themselves, anything else (Channelbook's tables hold nothing else) as null.
+    func rows() throws -> [PlainRow] {
+        nextParameter = 1
+        if let failure = bindFailure {
+            bindFailure = nil
+            throw SQLiteStatementFailure(status: failure, database: database).translated
+        }
+        defer { sqlite_nio_sqlite3_reset(statement) }
+        let columns = sqlite_nio_sqlite3_column_count(statement)
+        var rows: [PlainRow] = []
+        while true {
+            let status = sqlite_nio_sqlite3_step(statement)
+            if status == SQLITE_DONE { return rows }
+            guard status == SQLITE_ROW else { throw SQLiteStatementFailure(status: status, database: database).translated }
+            var values: [PlainValue] = []
+            values.reserveCapacity(Int(columns))
+            for column in 0..<columns {
+                switch sqlite_nio_sqlite3_column_type(statement, column) {
+                case SQLITE_INTEGER:
+                    values.append(.integer(sqlite_nio_sqlite3_column_int64(statement, column)))
+                case SQLITE_TEXT:
+                    // The pointer first, then the length: SQLite's documented order for reading a text.
+                    let text = sqlite_nio_sqlite3_column_text(statement, column)
+                    let count = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+                    values.append(.text(text.map { String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self) } ?? ""))
+                default:
+                    values.append(.null)
+                }
+            }
+            rows.append(PlainRow(values: values))
+        }
+    }
+}
+
 /// SQLite's `SQLITE_TRANSIENT` (a C macro Swift does not import): SQLite copies the bound value before the call returns.
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
@@ -102,13 +139,17 @@ struct SQLiteStatementFailure: Error, CustomStringConvertible {
         self.message = message
     }
 
-    /// The failure as `DatabaseFailure` when it is one of its kinds (busy, a refused value); otherwise itself, with
-    /// SQLite's own message.
-    var translated: any Error {
-        switch status & 0xFF {
-        case SQLITE_BUSY, SQLITE_LOCKED: return DatabaseFailure.sqliteBusy
-        case SQLITE_CONSTRAINT: return DatabaseFailure(kind: .constraint, message: "the database refused a value: \(message)")
-        default: return self
+    /// The failure sorted as sqlite-nio's `SQLiteError` reasons are (its connections report extended result codes):
+    /// a value a CHECK or a trigger refused, not a key already taken.
+    var kind: SQLiteFailureKind {
+        switch status {
+        case _ where status & 0xFF == SQLITE_BUSY || status & 0xFF == SQLITE_LOCKED: return .busy
+        case _ where status & 0xFF == SQLITE_CANTOPEN: return .cantOpen
+        case SQLITE_CONSTRAINT, SQLITE_CONSTRAINT | (1 << 8) /* CHECK */, SQLITE_CONSTRAINT | (7 << 8) /* TRIGGER */: return .refusedValue
+        default: return .other
         }
     }
+
+    /// The failure as `DatabaseFailure` when it is one of its kinds; otherwise itself, with SQLite's own message.
+    var translated: any Error { DatabaseFailure.translate(self) }
 }
