@@ -211,4 +211,13 @@ import Testing
         await database.close()
         try await TestDatabase.sqlite.dispose(location)
     }
+
+    /// The close reads a quarter's totals in key order from `sales_totals_by_quarter` alone (migration 19): no row
+    /// looked up in the table, no sort.
+    @Test func theCloseReadsTheQuarterTotalsFromTheIndexInOrder() async throws {
+        try await TestDatabase.sqlite.with { database in
+            let plan = try await database.plainRows("EXPLAIN QUERY PLAN " + ChannelbookDatabase.keptQuarterTotals, [.text("2026Q1")]).map { try $0.text(3) }
+            #expect(plan == ["SEARCH sales_totals USING COVERING INDEX sales_totals_by_quarter (quarter=?)"])
+        }
+    }
 }

@@ -174,7 +174,9 @@ private func refusal(_ body: () async throws -> Void) async -> ReferralError? {
             try await database.approveReferral(approved, fulfiller: nil, on: day("2026-01-10"))
             #expect(await refusal { try await database.approveReferral(approved, fulfiller: "D01", on: day("2026-01-05")) } == .notAllowed(action: "approved", id: approved, status: .approved))
             #expect(await refusal { _ = try await database.closeReferral(approved, sku: "SW-1", seats: 1, on: day("2026-01-09"), fulfiller: nil) } == .notAllowed(action: "closed", id: approved, status: .registered))
+            #expect(await refusal { try await database.loseReferral(approved, reason: "gone", on: day("2026-01-05")) } == .beforeApproval(action: "closed as lost", on: day("2026-01-05"), approvedOn: day("2026-01-10")))
             #expect(try await database.referral(approved, asOf: day("2026-01-20")).approvedOn == day("2026-01-10"))
+            #expect(try await database.referral(approved, asOf: day("2026-01-20")).status == .approved)
         }
     }
 

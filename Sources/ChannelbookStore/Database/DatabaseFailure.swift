@@ -69,7 +69,7 @@ public struct DatabaseFailure: RefusalError, Equatable, Sendable {
     private static let outOfRange = DatabaseFailure(
         kind: .outOfRange, message: "a sum of stored amounts does not fit in 64 bits: `channelbook check` shows which figures are stored wrong")
 
-    private static let lostConnection = DatabaseFailure(kind: .unavailable, message: "the connection to the database was lost: try again later")
+    static let lostConnection = DatabaseFailure(kind: .unavailable, message: "the connection to the database was lost: try again later")
 
     private static func serverFailure(state: String, detail: String) -> DatabaseFailure? {
         switch state {
@@ -108,8 +108,8 @@ public struct DatabaseFailure: RefusalError, Equatable, Sendable {
         guard let error = error as? SQLiteError else { return nil }
         let kind: SQLiteFailureKind
         switch error.reason {
-        case .busy, .busyTimeout, .busyInRecovery, .busyInSnapshot, .locked: kind = .busy
-        case .cantOpen, .cantOpenDirectory, .cantOpenInvalidPath: kind = .cantOpen
+        case .busy, .busyTimeout, .busyInRecovery, .busyInSnapshot, .locked, .lockedBySharedCache, .lockedVirtualTable: kind = .busy
+        case .cantOpen, .cantOpenDirectory, .cantOpenInvalidPath, .cantOpenCygwinPath, .cantOpenUnfollowedSymlink: kind = .cantOpen
         case .constraint, .constraintCheckFailed, .constraintTriggerFailed: kind = .refusedValue
         default: kind = .other
         }

@@ -20,6 +20,8 @@ final class SQLitePreparedStatement {
     /// whose connection is laid out differently: Package.swift pins sqlite-nio to 1.13.x, and a test asks for the handle).
     /// `reused`: the statement runs many times (SQLite keeps it out of its lookaside memory then).
     init(_ sql: String, on connection: SQLiteConnection, reused: Bool = true) throws {
+        // sqlite-nio clears the handle when it closes the connection: that is a lost connection, not a moved handle.
+        if connection.isClosed { throw DatabaseFailure.lostConnection }
         guard let database = Self.handle(of: connection) else { throw SQLiteStatementFailure.unreachableHandle }
         self.database = database
         let status = sqlite_nio_sqlite3_prepare_v3(database, sql, -1, reused ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0, &statement, nil)
@@ -103,9 +105,12 @@ extension SQLitePreparedStatement {
                     values.append(.integer(sqlite_nio_sqlite3_column_int64(statement, column)))
                 case SQLITE_TEXT:
                     // The pointer first, then the length: SQLite's documented order for reading a text.
-                    let text = sqlite_nio_sqlite3_column_text(statement, column)
+                    // No pointer for a text only when SQLite ran out of memory converting it.
+                    guard let text = sqlite_nio_sqlite3_column_text(statement, column) else {
+                        throw SQLiteStatementFailure(status: SQLITE_NOMEM, database: database).translated
+                    }
                     let count = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
-                    values.append(.text(text.map { String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self) } ?? ""))
+                    values.append(.text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)))
                 default:
                     values.append(.null)
                 }

@@ -140,6 +140,10 @@ extension ChannelbookDatabase {
 
     /// The quarter's totals per reseller, from `sales_totals`; up to a date inside the quarter, summed from the
     /// lines dated on or before it (a quarter in progress, seen as of a day).
+    /// A whole quarter's kept totals, in key order: on SQLite read from `sales_totals_by_quarter` alone (migration 19).
+    static let keptQuarterTotals =
+        "SELECT reseller_id, category, source, amount_minor, line_count FROM sales_totals WHERE quarter = $1 ORDER BY reseller_id, category, source"
+
     func quarterTotals(_ quarter: Quarter, currency: Currency, through date: BusinessDate? = nil) async throws -> [PartnerID: [SalesTotalFact]] {
         let rows: [PlainRow]
         if let date, date < quarter.lastDay {
@@ -149,9 +153,7 @@ extension ChannelbookDatabase {
                 WHERE quarter = $1 AND sale_date <= $2 GROUP BY reseller_id, category, source
                 """, [.text(quarter.description), .text(date.description)])
         } else {
-            rows = try await plainRows(
-                "SELECT reseller_id, category, source, amount_minor, line_count FROM sales_totals WHERE quarter = $1 ORDER BY reseller_id, category, source",
-                [.text(quarter.description)])
+            rows = try await plainRows(Self.keptQuarterTotals, [.text(quarter.description)])
         }
         // The kept totals are per segment too: a reseller's segments of one category and source add up here, where a
         // sum beyond 64 bits is a money error rather than a database's.

@@ -69,6 +69,7 @@ public enum ReferralError: RefusalError, Equatable, Sendable {
     case notFound(ReferralID)
     case notAllowed(action: String, id: ReferralID, status: ReferralStatus)
     case beforeRegistration(action: String, on: BusinessDate, registeredOn: BusinessDate)
+    case beforeApproval(action: String, on: BusinessDate, approvedOn: BusinessDate)
     case wonInFuture(on: BusinessDate, today: BusinessDate)
     case missingReason
 
@@ -88,6 +89,8 @@ public enum ReferralError: RefusalError, Equatable, Sendable {
         case let .notAllowed(action, id, status): return "referral \(id.reference) is \(status.rawValue) and cannot be \(action)"
         case let .beforeRegistration(action, date, registeredOn):
             return "cannot be \(action) on \(date), before it was registered (\(registeredOn))"
+        case let .beforeApproval(action, date, approvedOn):
+            return "cannot be \(action) on \(date), before it was approved (\(approvedOn))"
         case let .wonInFuture(date, today):
             return "a referral cannot be won on \(date), a date that has not come yet (today is \(today)): record the win on the day it happened"
         case .missingReason: return "a reason is required"
@@ -332,6 +335,10 @@ extension ChannelbookDatabase {
             throw ReferralError.beforeRegistration(action: action, on: date, registeredOn: referral.registeredOn)
         }
         if let refusal = referral.lifecycle.refusal(of: allowed, on: date) { throw ReferralError.notAllowed(action: action, id: id, status: refusal) }
+        // Nor dated before the approval it follows: a loss dated then would hide an approval already announced.
+        if let approvedOn = referral.lifecycle.approvedOn, date < approvedOn {
+            throw ReferralError.beforeApproval(action: action, on: date, approvedOn: approvedOn)
+        }
         return referral
     }
 
