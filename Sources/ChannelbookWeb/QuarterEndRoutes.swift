@@ -68,8 +68,8 @@ struct QuarterEndRoutes {
                     try await $0.closeQuarter(quarter, actor: user.email, today: WebClock.today(context), early: form.early == "yes")
                 }
                 let adjustments = summary.adjustments > 0
-                    ? "; \(Self.count(summary.adjustments, "adjustment")) of approved figures wait on draft statements" : ""
-                return "Closed \(quarter): \(Self.count(summary.rebates, "rebate")), \(Self.count(summary.referralFees, "referral fee"))\(adjustments)."
+                    ? "; \(Wording.count(summary.adjustments, "adjustment")) of approved figures wait on draft statements" : ""
+                return "Closed \(quarter): \(Wording.count(summary.rebates, "rebate")), \(Wording.count(summary.referralFees, "referral fee"))\(adjustments)."
             }
         }
         router.get("/quarters/:quarter/approve") { request, context in
@@ -90,7 +90,7 @@ struct QuarterEndRoutes {
             }
             return try await acting(quarter, request, context, problem: { FormProblem(form: "approve", field: nil, message: $0, values: [:]) }) {
                 let approved = try await database.write { try await $0.approveStatements(quarter, partner: partner, actor: user.email, shown: shown) }
-                return "Approved \(Self.count(approved.count, "statement")) totalling \(Self.total(approved)?.displayString ?? ""): they can no longer change."
+                return "Approved \(Wording.count(approved.count, "statement")) totalling \(Self.total(approved)?.displayString ?? ""): they can no longer change."
             }
         }
         router.post("/quarters/:quarter/statements/:partner/hold") { request, context in
@@ -133,7 +133,7 @@ struct QuarterEndRoutes {
             }
             return try await acting(quarter, request, context, problem: problem) {
                 let paid = try await database.write { try await $0.markPaid(quarter, reference: reference, actor: user.email, shown: shown) }
-                return "Marked \(Self.count(paid.count, "statement")) paid under \(reference), totalling \(Self.total(paid)?.displayString ?? "")."
+                return "Marked \(Wording.count(paid.count, "statement")) paid under \(reference), totalling \(Self.total(paid)?.displayString ?? "")."
             }
         }
         // A POST: exporting is audited, and a GET must change nothing (a prefetch or a crawler would export).
@@ -194,7 +194,7 @@ struct QuarterEndRoutes {
         let csrf = context.session?.csrfToken ?? ""
         let mayApprove = user.role.may(.approveStatements)
         var values: [String: Any] = [
-            "quarter": quarter.description, "csrf": csrf, "notices": FormHTML.notices(request, context, problem), "drafts": Self.count(standing.drafts, "draft"),
+            "quarter": quarter.description, "csrf": csrf, "notices": FormHTML.notices(request, context, problem), "drafts": Wording.count(standing.drafts, "draft"),
             "held": "\(standing.held)", "approved": "\(standing.approved)", "paid": "\(standing.paid)", "unreviewed": exceptions > 0,
         ]
         if user.role.may(.closeQuarter) {
@@ -207,7 +207,7 @@ struct QuarterEndRoutes {
             if let problem, problem.form == "close" { close["closeError"] = FormHTML.notice(problem.message, isError: true) }
             values["close"] = close
         }
-        if mayApprove && standing.drafts > standing.held { values["approveAll"] = Self.count(standing.drafts - standing.held, "draft") }
+        if mayApprove && standing.drafts > standing.held { values["approveAll"] = Wording.count(standing.drafts - standing.held, "draft") }
         if standing.total > 0 { values["filters"] = Self.statementFilterForm(quarter, filter) }
         let table = DataTable(
             label: "Statements \(quarter)",
@@ -291,7 +291,7 @@ struct QuarterEndRoutes {
                 passedBy.isEmpty ? "There is no draft statement to approve\(partner.map { " for \($0.rawValue)" } ?? "")." : "Every draft is held: release a hold first.",
                 isError: true)
         } else {
-            values["count"] = Self.count(approving.count, "statement")
+            values["count"] = Wording.count(approving.count, "statement")
             values["total"] = Self.total(approving).map(Templates.money)
             values["statements"] = Self.statementRows(approving)
             values["shown"] = StatementView.digest(approving)
@@ -308,7 +308,7 @@ struct QuarterEndRoutes {
         if payable.isEmpty {
             values["refusal"] = FormHTML.notice("No approved statement of \(quarter) is waiting to be paid.", isError: true)
         } else {
-            values["count"] = Self.count(payable.count, "statement")
+            values["count"] = Wording.count(payable.count, "statement")
             values["total"] = Self.total(payable).map(Templates.money)
             values["reference"] = reference
             values["statements"] = Self.statementRows(payable)
@@ -325,13 +325,13 @@ struct QuarterEndRoutes {
         let paid = payments.map { payment -> [String: Any] in
             [
                 "at": AuditEntry.timestamp(payment.paidAtMicroseconds), "what": "paid",
-                "detail": "\(payment.reference): \(count(payment.statements, "statement")), \(payment.total.displayString)", "by": payment.paidBy,
+                "detail": "\(payment.reference): \(Wording.count(payment.statements, "statement")), \(payment.total.displayString)", "by": payment.paidBy,
             ]
         }
         var values: [String: Any] = ["payable": standing.settledByPayment != 0, "hasHistory": !exports.isEmpty || !payments.isEmpty, "history": exported + paid]
         if let problem, problem.form == "payouts" { values["paymentError"] = FormHTML.notice(problem.message, isError: true) }
         if standing.settledByPayment != 0 {
-            if standing.inPayoutFile != 0 { values["payout"] = count(standing.inPayoutFile, "approved statement") }
+            if standing.inPayoutFile != 0 { values["payout"] = Wording.count(standing.inPayoutFile, "approved statement") }
             let mine = problem?.form == "pay" ? problem : nil
             values["reference"] = FormHTML.input("reference", "Payment reference", mine, required: true, size: 20, extra: " maxlength=\"100\"", id: "reference")
         }
@@ -364,8 +364,6 @@ struct QuarterEndRoutes {
         guard let currency = statements.first?.total.currency else { return nil }
         return try? Money.sum(statements.map(\.total), currency: currency)
     }
-
-    static func count(_ number: Int, _ noun: String) -> String { Wording.count(number, noun) }
 
     /// A partner code in a path segment.
     private static func path(_ partner: PartnerCode) -> String { partner.rawValue.addingPercentEncodingForQuery() }

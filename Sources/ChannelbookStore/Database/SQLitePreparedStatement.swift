@@ -64,16 +64,22 @@ final class SQLitePreparedStatement {
         if let value { bind(value) } else { check(sqlite_nio_sqlite3_bind_null(statement, nextParameter)) }
     }
 
-    /// Runs the statement with the values bound since the last run; how many rows it changed (an
-    /// `INSERT … ON CONFLICT DO NOTHING` of one row: 1 when stored, 0 when its key was already there).
-    /// A failure is thrown as `DatabaseFailure` when it is one of its kinds.
-    func run() throws -> Int {
+    /// The next binds start at the first parameter again; a bind SQLite refused since the last run is thrown now, its
+    /// values cleared, so nothing runs with a stale value.
+    private func startRun() throws {
         nextParameter = 1
         if let failure = bindFailure {
             bindFailure = nil
             sqlite_nio_sqlite3_clear_bindings(statement)
             throw SQLiteStatementFailure(status: failure, database: database).translated
         }
+    }
+
+    /// Runs the statement with the values bound since the last run; how many rows it changed (an
+    /// `INSERT … ON CONFLICT DO NOTHING` of one row: 1 when stored, 0 when its key was already there).
+    /// A failure is thrown as `DatabaseFailure` when it is one of its kinds.
+    func run() throws -> Int {
+        try startRun()
         let status = sqlite_nio_sqlite3_step(statement)
         sqlite_nio_sqlite3_reset(statement)
         guard status == SQLITE_DONE else { throw SQLiteStatementFailure(status: status, database: database).translated }
@@ -85,11 +91,7 @@ extension SQLitePreparedStatement {
     /// Runs a query with the values bound since the last run and reads every row it returns, by position: integers
     /// and texts as themselves, anything else (Channelbook's tables hold nothing else) as null.
     func rows() throws -> [PlainRow] {
-        nextParameter = 1
-        if let failure = bindFailure {
-            bindFailure = nil
-            throw SQLiteStatementFailure(status: failure, database: database).translated
-        }
+        try startRun()
         defer { sqlite_nio_sqlite3_reset(statement) }
         let columns = sqlite_nio_sqlite3_column_count(statement)
         var rows: [PlainRow] = []
@@ -147,10 +149,11 @@ struct SQLiteStatementFailure: Error, CustomStringConvertible {
     /// The failure sorted as sqlite-nio's `SQLiteError` reasons are (its connections report extended result codes):
     /// a value a CHECK or a trigger refused, not a key already taken.
     var kind: SQLiteFailureKind {
-        switch status {
-        case _ where status & 0xFF == SQLITE_BUSY || status & 0xFF == SQLITE_LOCKED: return .busy
-        case _ where status & 0xFF == SQLITE_CANTOPEN: return .cantOpen
-        case SQLITE_CONSTRAINT, SQLITE_CONSTRAINT | (1 << 8) /* CHECK */, SQLITE_CONSTRAINT | (7 << 8) /* TRIGGER */: return .refusedValue
+        switch status & 0xFF {
+        case SQLITE_BUSY, SQLITE_LOCKED: return .busy
+        case SQLITE_CANTOPEN: return .cantOpen
+        // The plain code, CHECK (1) and TRIGGER (7): a refused value. UNIQUE, PRIMARY KEY, FOREIGN KEY, NOT NULL: other.
+        case SQLITE_CONSTRAINT where [SQLITE_CONSTRAINT, SQLITE_CONSTRAINT | (1 << 8), SQLITE_CONSTRAINT | (7 << 8)].contains(status): return .refusedValue
         default: return .other
         }
     }

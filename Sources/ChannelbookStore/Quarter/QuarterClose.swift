@@ -138,12 +138,12 @@ extension ChannelbookDatabase {
             quarter: quarter, totals: try await quarterTotals(quarter, currency: currency, through: date), tiers: directory.tiers, referrals: referrals)
     }
 
-    /// The quarter's totals per reseller, from `sales_totals`; up to a date inside the quarter, summed from the
-    /// lines dated on or before it (a quarter in progress, seen as of a day).
     /// A whole quarter's kept totals, in key order: on SQLite read from `sales_totals_by_quarter` alone (migration 19).
     static let keptQuarterTotals =
         "SELECT reseller_id, category, source, amount_minor, line_count FROM sales_totals WHERE quarter = $1 ORDER BY reseller_id, category, source"
 
+    /// The quarter's totals per reseller, from `sales_totals`; up to a date inside the quarter, summed from the
+    /// lines dated on or before it (a quarter in progress, seen as of a day).
     func quarterTotals(_ quarter: Quarter, currency: Currency, through date: BusinessDate? = nil) async throws -> [PartnerID: [SalesTotalFact]] {
         let rows: [PlainRow]
         if let date, date < quarter.lastDay {

@@ -31,16 +31,16 @@ public struct ReferralView: Sendable, Equatable {
     public let expectedSeats: Int64?
     public let sku: String?
     public let notes: String
-    public let registeredOn: BusinessDate
     public let registeredBy: String
     public let status: ReferralStatus
-    public let approvedOn: BusinessDate?
-    public let expiresOn: BusinessDate?
     public let fulfiller: String?
-    public let endedOn: BusinessDate?
     public let reason: String
     /// The dates and the last recorded status its `status` on any day follows from.
     public let lifecycle: ReferralLifecycle
+    public var registeredOn: BusinessDate { lifecycle.registeredOn }
+    public var approvedOn: BusinessDate? { lifecycle.approvedOn }
+    public var expiresOn: BusinessDate? { lifecycle.expiresOn }
+    public var endedOn: BusinessDate? { lifecycle.endedOn }
     /// Registrations for the same customer refused while this one was open: `(partner, date)`.
     public let refusedDuplicates: [(partner: PartnerCode, on: BusinessDate)]
 
@@ -336,7 +336,7 @@ extension ChannelbookDatabase {
         }
         if let refusal = referral.lifecycle.refusal(of: allowed, on: date) { throw ReferralError.notAllowed(action: action, id: id, status: refusal) }
         // Nor dated before the approval it follows: a loss dated then would hide an approval already announced.
-        if let approvedOn = referral.lifecycle.approvedOn, date < approvedOn {
+        if let approvedOn = referral.approvedOn, date < approvedOn {
             throw ReferralError.beforeApproval(action: action, on: date, approvedOn: approvedOn)
         }
         return referral
@@ -378,9 +378,8 @@ extension ChannelbookDatabase {
         func date(_ column: String) throws -> BusinessDate? {
             try row.decode(column: column, as: String?.self).map { try BusinessDate.parse($0) }
         }
-        let registeredOn = try date("registered_on")!
         let lifecycle = ReferralLifecycle(
-            stored: try row.stored(ReferralStatus.self, column: "status"), registeredOn: registeredOn,
+            stored: try row.stored(ReferralStatus.self, column: "status"), registeredOn: try date("registered_on")!,
             approvedOn: try date("approved_on"), expiresOn: try date("expires_on"), endedOn: try date("ended_on"))
         guard let status = lifecycle.status(on: asOf) else { return nil }
         return ReferralView(
@@ -388,9 +387,9 @@ extension ChannelbookDatabase {
             customer: try row.decode(column: "customer_name", as: String.self), abn: try row.decode(column: "abn", as: String?.self),
             domain: try row.decode(column: "domain", as: String?.self), contact: try row.decode(column: "contact", as: String.self),
             expectedSeats: try row.decode(column: "expected_seats", as: Int64?.self), sku: try row.decode(column: "sku", as: String?.self),
-            notes: try row.decode(column: "notes", as: String.self), registeredOn: registeredOn,
-            registeredBy: try row.decode(column: "registered_by", as: String.self), status: status, approvedOn: lifecycle.approvedOn,
-            expiresOn: lifecycle.expiresOn, fulfiller: try row.decode(column: "fulfiller", as: String?.self), endedOn: lifecycle.endedOn,
-            reason: try row.decode(column: "reason", as: String.self), lifecycle: lifecycle, refusedDuplicates: duplicates.map { (partner: $0.0, on: $0.1) })
+            notes: try row.decode(column: "notes", as: String.self),
+            registeredBy: try row.decode(column: "registered_by", as: String.self), status: status,
+            fulfiller: try row.decode(column: "fulfiller", as: String?.self), reason: try row.decode(column: "reason", as: String.self),
+            lifecycle: lifecycle, refusedDuplicates: duplicates.map { (partner: $0.0, on: $0.1) })
     }
 }
